@@ -1,0 +1,125 @@
+"""``rollcall``: run the sync, migrate the database, see the campaign's progress.
+
+Ops and developers use it; coordinators never need it. Output shows counts, never people.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors import store
+from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
+from models.campaign import Campaign, ConfigError, load_campaign
+
+DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
+CONFIG_ENV = "ROLLCALL_CONFIG"
+
+app = typer.Typer(help="Volunteer registrations, in sync.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+db_app = typer.Typer(help="The central database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", envvar=CONFIG_ENV, help="The campaign file (TOML)."),
+]
+
+
+def _load(config: Path) -> Campaign:
+    try:
+        return load_campaign(config)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def sync(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    """Pull every source, deduplicate, and write each site's roster."""
+    campaign = _load(config)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
+
+    try:
+        nightly_sync(config=str(config))
+    except SyncFailed as exc:
+        console.print(f"[red]Sync incomplete: {exc}[/red]")
+        _print_progress(campaign)
+        raise typer.Exit(1) from None
+    except DatabaseUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    _print_progress(campaign)
+    console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    """Create or migrate the database schema to the latest version."""
+    campaign = _load(config)
+    try:
+        upgrade(campaign.database_url)
+    except DatabaseUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Database {safe_url(campaign.database_url)} is up to date.")
+
+
+@app.command()
+def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    """Campaign progress: registrations per site and channel, against capacity and goal."""
+    campaign = _load(config)
+    try:
+        upgrade(campaign.database_url)
+    except DatabaseUnavailable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    _print_progress(campaign)
+
+
+def _print_progress(campaign: Campaign) -> None:
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        sites = store.counts_by_site(session, code)
+        channels = store.registrations_by_channel(session, code)
+        sources = store.counts_by_source(session, code)
+        people = store.count_people(session, code)
+        run = store.last_run(session, code)
+    labels = {s.name: s.display_name for s in campaign.sources}
+    source_names = sorted({name for by in channels.values() for name in by})
+    table = Table(title=f"{campaign.campaign.name}: registrations per site")
+    for header in ("site", "date", "registered", "capacity", "fill", "cancelled"):
+        table.add_column(header, justify="left" if header in ("site", "date") else "right")
+    for name in source_names:
+        table.add_column(labels.get(name, name), justify="right")
+    for site in campaign.sites:
+        counts = sites.get(site.code, {"registered": 0, "cancelled": 0})
+        by_source = channels.get(site.code, {})
+        table.add_row(
+            f"{site.code} {site.name}", site.date.strftime("%d/%m"), str(counts["registered"]),
+            str(site.capacity), f"{counts['registered'] / site.capacity:.0%}",
+            str(counts["cancelled"]), *(str(by_source.get(n, 0)) for n in source_names),
+        )
+    console.print(table)
+    registered = sum(s["registered"] for s in sites.values())
+    goal = campaign.campaign.goal
+    console.print(
+        f"Total: [bold]{registered}[/bold] registered of the goal of {goal} "
+        f"({registered / goal:.0%}), {people} people."
+    )
+    quarantined = sum(s.get("quarantined", 0) for s in sources.values())
+    if quarantined:
+        console.print(f"{quarantined} records in quarantine (see the run summary).")
+    if run is not None:
+        console.print(f"Last sync: run {run.id}, {run.status}, started {run.started_at:%Y-%m-%d %H:%M} UTC.")
+
+
+if __name__ == "__main__":
+    app()

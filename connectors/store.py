@@ -1,0 +1,393 @@
+"""Reads and writes of the central database, in the campaign's terms.
+
+Every function takes an open Session and leaves committing to the caller
+(``connectors.database.session_scope``), so a step's writes land together or not at all.
+No decisions here: what to write comes from ``transforms``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from models.campaign import Campaign
+from models.records import NormalisedSignup, RawRow, Rejection
+from models.tables import (
+    Event,
+    Person,
+    QuarantineEntry,
+    RawRecord,
+    Registration,
+    Signup,
+    SourceCursor,
+    SyncRun,
+    utcnow,
+)
+from transforms.resolve import Identity
+from transforms.roster import RosterEntry, SignupState
+
+
+# --- runs and cursors -------------------------------------------------------------------
+
+
+def start_run(session: Session, campaign: str, flow_run_id: str | None) -> int:
+    run = SyncRun(campaign=campaign, flow_run_id=flow_run_id, status="running")
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, status: str, summary: dict[str, Any]) -> None:
+    run = session.get_one(SyncRun, run_id)
+    run.status, run.summary, run.finished_at = status, summary, utcnow()
+
+
+def get_cursor(session: Session, campaign: str, source: str) -> str | None:
+    return session.scalar(
+        select(SourceCursor.cursor).where(
+            SourceCursor.campaign == campaign, SourceCursor.source == source
+        )
+    )
+
+
+def set_cursor(session: Session, campaign: str, source: str, cursor: str) -> None:
+    row = session.scalar(
+        select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source)
+    )
+    if row is None:
+        session.add(SourceCursor(campaign=campaign, source=source, cursor=cursor))
+    elif row.cursor != cursor:
+        row.cursor, row.updated_at = cursor, utcnow()
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def sync_events(session: Session, campaign: Campaign) -> dict[str, int]:
+    """Create or update one event per configured site; return site code -> event id."""
+    code = campaign.campaign.code
+    existing = {
+        e.site_code: e for e in session.scalars(select(Event).where(Event.campaign == code))
+    }
+    for site in campaign.sites:
+        event = existing.get(site.code) or Event(campaign=code, site_code=site.code)
+        event.name, event.city, event.date, event.capacity = (
+            site.name, site.city, site.date, site.capacity,
+        )
+        session.add(event)
+        existing[site.code] = event
+    session.flush()
+    return {site_code: event.id for site_code, event in existing.items()}
+
+
+# --- raw landing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LandingCounts:
+    received: int
+    new: int
+    unchanged: int
+    new_versions: int
+
+
+def land_raw_rows(
+    session: Session, campaign: str, source: str, rows: Sequence[RawRow], run_id: int
+) -> LandingCounts:
+    """Store rows not seen before; an existing key with new content is a new version and
+    the older versions stop being current."""
+    known = defaultdict(set)
+    for external_id, digest in session.execute(
+        select(RawRecord.external_id, RawRecord.content_hash).where(
+            RawRecord.campaign == campaign, RawRecord.source == source
+        )
+    ):
+        known[external_id].add(digest)
+    fresh = [r for r in rows if r.content_hash not in known.get(r.external_id, ())]
+    versioned = {r.external_id for r in fresh if r.external_id in known}
+    if versioned:
+        session.execute(
+            update(RawRecord)
+            .where(
+                RawRecord.campaign == campaign,
+                RawRecord.source == source,
+                RawRecord.external_id.in_(versioned),
+            )
+            .values(is_current=False)
+        )
+    session.add_all(
+        RawRecord(
+            campaign=campaign, source=source, external_id=r.external_id,
+            content_hash=r.content_hash, payload=r.payload, locator=r.locator,
+            sync_run_id=run_id, is_current=True,
+        )
+        for r in _last_version_per_key(fresh)
+    )
+    session.flush()
+    return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(versioned))
+
+
+def _last_version_per_key(rows: Sequence[RawRow]) -> list[RawRow]:
+    """One export holding two versions of one id: the later row wins, the rest are not kept
+    as separate current versions (they are still counted as received)."""
+    by_key: dict[tuple[str, str], RawRow] = {}
+    for row in rows:
+        by_key[(row.external_id, row.content_hash)] = row
+    latest: dict[str, RawRow] = {}
+    for row in by_key.values():
+        latest[row.external_id] = row
+    return list(latest.values())
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    id: int
+    source: str
+    payload: dict[str, str]
+
+
+def pending_records(session: Session, campaign: str) -> list[PendingRecord]:
+    """Current raw records that have neither a sign-up nor a quarantine entry yet."""
+    query = (
+        select(RawRecord.id, RawRecord.source, RawRecord.payload)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .where(~select(Signup.id).where(Signup.raw_record_id == RawRecord.id).exists())
+        .where(
+            ~select(QuarantineEntry.id)
+            .where(QuarantineEntry.raw_record_id == RawRecord.id)
+            .exists()
+        )
+        .order_by(RawRecord.id)
+    )
+    return [PendingRecord(*row) for row in session.execute(query)]
+
+
+def save_signup(
+    session: Session, record: PendingRecord, signup: NormalisedSignup, event_id: int
+) -> None:
+    session.add(
+        Signup(
+            raw_record_id=record.id, source=record.source, event_id=event_id,
+            first_name=signup.first_name, last_name=signup.last_name,
+            first_key=signup.first_key, last_key=signup.last_key,
+            email=signup.email, email_key=signup.email_key, phone=signup.phone,
+            submitted_at=signup.submitted_at, consent=signup.consent,
+            cancelled=signup.cancelled, warnings=list(signup.warnings),
+        )
+    )
+
+
+def save_quarantine(
+    session: Session, record: PendingRecord, rejection: Rejection, run_id: int
+) -> None:
+    session.add(
+        QuarantineEntry(
+            raw_record_id=record.id, source=record.source, reason_code=rejection.code,
+            field=rejection.field, reason_fr=rejection.fr, reason_en=rejection.en,
+            sync_run_id=run_id,
+        )
+    )
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+def _campaign_signups(campaign: str):
+    return (
+        select(Signup)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign)
+    )
+
+
+def unassigned_signups(session: Session, campaign: str) -> list[Signup]:
+    """Sign-ups of current records not yet matched to a person, oldest first."""
+    query = (
+        _campaign_signups(campaign)
+        .where(Signup.person_id.is_(None), RawRecord.is_current.is_(True))
+        .order_by(Signup.submitted_at.is_(None), Signup.submitted_at, Signup.id)
+    )
+    return list(session.scalars(query))
+
+
+def known_identities(session: Session) -> list[Identity]:
+    """One identity per assigned sign-up: a person is findable by every contact they used,
+    under every spelling of their name."""
+    query = select(
+        Signup.person_id, Signup.first_key, Signup.last_key, Signup.email_key, Signup.phone
+    ).where(Signup.person_id.is_not(None))
+    return [Identity(*row) for row in session.execute(query)]
+
+
+def create_person(session: Session, signup: Signup) -> Person:
+    person = Person(
+        first_name=signup.first_name, last_name=signup.last_name,
+        first_key=signup.first_key, last_key=signup.last_key,
+        email=signup.email, phone=signup.phone,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    return session.get_one(Person, person_id)
+
+
+def assign_signup(signup: Signup, person: Person, rule: str) -> None:
+    """Link a sign-up to its person, keeping the rule that decided it. A later sign-up
+    fills contacts the person did not have; it never overwrites them."""
+    signup.person_id, signup.match_rule = person.id, rule
+    if person.email is None and signup.email:
+        person.email, person.updated_at = signup.email, utcnow()
+    if person.phone is None and signup.phone:
+        person.phone, person.updated_at = signup.phone, utcnow()
+
+
+# --- registrations ----------------------------------------------------------------------
+
+
+def signup_states(
+    session: Session, campaign: str
+) -> dict[tuple[int, int], list[SignupState]]:
+    """Current assigned sign-ups grouped by (person, event)."""
+    query = (
+        select(Signup.person_id, Signup.event_id, Signup.cancelled, Signup.consent,
+               Signup.source, Signup.submitted_at)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .where(Signup.person_id.is_not(None))
+    )
+    grouped: dict[tuple[int, int], list[SignupState]] = defaultdict(list)
+    for person_id, event_id, cancelled, consent, source, submitted_at in session.execute(query):
+        grouped[(person_id, event_id)].append(SignupState(cancelled, consent, source, submitted_at))
+    return grouped
+
+
+def campaign_registrations(
+    session: Session, event_ids: Iterable[int]
+) -> dict[tuple[int, int], Registration]:
+    """Registrations of these events by (person, event)."""
+    query = select(Registration).where(Registration.event_id.in_(list(event_ids)))
+    return {(r.person_id, r.event_id): r for r in session.scalars(query)}
+
+
+def upsert_registration(
+    session: Session,
+    registration: Registration | None,
+    key: tuple[int, int],
+    status: str,
+    registered_at: datetime | None,
+    sources: list[str],
+) -> bool:
+    """Create the registration or update it if its facts changed; True if anything changed."""
+    if registration is None:
+        session.add(Registration(person_id=key[0], event_id=key[1], status=status,
+                                 registered_at=registered_at, sources=sources))
+        return True
+    if (registration.status, registration.registered_at, registration.sources) == (
+        status, registered_at, sources,
+    ):
+        return False
+    registration.status, registration.registered_at = status, registered_at
+    registration.sources, registration.updated_at = sources, utcnow()
+    return True
+
+
+def roster_entries(session: Session, event_id: int) -> list[RosterEntry]:
+    query = (
+        select(Registration, Person)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Registration.event_id == event_id)
+    )
+    return [
+        RosterEntry(
+            first_name=person.first_name, last_name=person.last_name, email=person.email,
+            phone=person.phone, sources=tuple(reg.sources), registered_at=reg.registered_at,
+            status=reg.status,
+        )
+        for reg, person in session.execute(query)
+    ]
+
+
+# --- counts for summaries ---------------------------------------------------------------
+
+
+def counts_by_source(session: Session, campaign: str) -> dict[str, dict[str, int]]:
+    """Per source: raw records, current ones, sign-ups and quarantined records."""
+    counts: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"raw": 0, "current": 0, "signups": 0, "quarantined": 0}
+    )
+    raw = select(RawRecord.source, RawRecord.is_current, func.count()).where(
+        RawRecord.campaign == campaign
+    ).group_by(RawRecord.source, RawRecord.is_current)
+    for source, is_current, n in session.execute(raw):
+        counts[source]["raw"] += n
+        if is_current:
+            counts[source]["current"] += n
+    for table, key in ((Signup, "signups"), (QuarantineEntry, "quarantined")):
+        query = (
+            select(table.source, func.count())
+            .join(RawRecord, table.raw_record_id == RawRecord.id)
+            .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+            .group_by(table.source)
+        )
+        for source, n in session.execute(query):
+            counts[source][key] = n
+    return dict(counts)
+
+
+def counts_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]:
+    """Per site code: registrations by status, and the site's capacity."""
+    counts: dict[str, dict[str, int]] = {}
+    for code, capacity in session.execute(
+        select(Event.site_code, Event.capacity).where(Event.campaign == campaign)
+    ):
+        counts[code] = {"registered": 0, "cancelled": 0, "no_consent": 0, "capacity": capacity}
+    query = (
+        select(Event.site_code, Registration.status, func.count())
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.campaign == campaign)
+        .group_by(Event.site_code, Registration.status)
+    )
+    for code, status, n in session.execute(query):
+        counts[code][status] = n
+    return counts
+
+
+def count_people(session: Session, campaign: str) -> int:
+    query = (
+        select(func.count(func.distinct(Registration.person_id)))
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.campaign == campaign)
+    )
+    return session.scalar(query) or 0
+
+
+def registrations_by_channel(session: Session, campaign: str) -> dict[str, dict[str, int]]:
+    """Live registrations per site and source (a registration counts once per source)."""
+    query = (
+        select(Event.site_code, Registration.sources)
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.campaign == campaign, Registration.status == "registered")
+    )
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for code, sources in session.execute(query):
+        for source in sources:
+            table[code][source] += 1
+    return {code: dict(by_source) for code, by_source in table.items()}
+
+
+def last_run(session: Session, campaign: str) -> SyncRun | None:
+    return session.scalar(
+        select(SyncRun).where(SyncRun.campaign == campaign).order_by(SyncRun.id.desc()).limit(1)
+    )

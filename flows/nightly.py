@@ -1,0 +1,126 @@
+"""The nightly sync: pull -> land raw -> normalise -> resolve people -> write rosters.
+
+Runs with no Prefect server (ephemeral mode) for the demo, and as a deployment in production.
+One failing source does not stop the others; the run still writes rosters from what it has,
+then ends Failed naming the source, so nobody mistakes a partial night for a full one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from connectors import store
+from connectors.database import session_scope, upgrade
+from flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
+from models.campaign import load_campaign
+
+DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
+
+
+class SyncFailed(Exception):
+    """Some sources could not be synced; the others were, and the rosters were written."""
+
+
+@flow(name="nightly-sync", log_prints=False)
+def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
+    """Sync every enabled source of the campaign in ``config`` into the rosters."""
+    campaign = load_campaign(config)
+    upgrade(campaign.database_url)
+    run_id = prepare_run(config, flow_run.get_id())
+    pulled, failures = {}, {}
+    for source in (s for s in campaign.sources if s.enabled):
+        state = land_source(config, source.name, run_id, return_state=True)
+        if state.is_completed():
+            pulled[source.name] = state.result()
+        else:
+            failures[source.name] = _failure_message(state)
+    normalised = normalise_pending(config, run_id)
+    resolved = resolve_people(config)
+    rosters = write_rosters(config)
+    summary = _summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+    if failures:
+        raise SyncFailed("sources not synced: " + "; ".join(failures.values()))
+    return summary
+
+
+def _failure_message(state: Any) -> str:
+    try:
+        state.result()
+    except Exception as exc:  # noqa: BLE001 - we report any task failure by its message
+        return str(exc)
+    return "failed"
+
+
+def _summarise(
+    config: str,
+    run_id: int,
+    pulled: dict[str, Any],
+    failures: dict[str, str],
+    normalised: dict[str, Any],
+    resolved: dict[str, Any],
+    rosters: dict[str, Any],
+) -> dict[str, Any]:
+    """Counts from the database (the truth), stored on the run and shown as artifacts."""
+    campaign = load_campaign(config)
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        sources = store.counts_by_source(session, code)
+        sites = store.counts_by_site(session, code)
+        people = store.count_people(session, code)
+        summary = {
+            "run_id": run_id,
+            "campaign": code,
+            "goal": campaign.campaign.goal,
+            "people": people,
+            "registered": sum(s["registered"] for s in sites.values()),
+            "sources": {
+                name: {**sources.get(name, {}), "this_run": pulled.get(name),
+                       "error": failures.get(name)}
+                for name in sorted({s.name for s in campaign.sources} | set(sources))
+            },
+            "sites": {
+                code_: {**counts, "roster": Path(rosters[code_]["path"]).name}
+                for code_, counts in sites.items()
+            },
+            "this_run": {"normalised": normalised, "resolved": resolved},
+        }
+        store.finish_run(session, run_id, "failed" if failures else "completed", summary)
+    _publish(summary)
+    get_run_logger().info(
+        "sync run %d: %d registered of goal %d, %d sources failed",
+        run_id, summary["registered"], summary["goal"], len(failures),
+    )
+    return summary
+
+
+def _publish(summary: dict[str, Any]) -> None:
+    """Counts only: artifacts are visible to everyone who can open the Prefect UI."""
+    create_table_artifact(
+        key="rollcall-sites",
+        table=[
+            {"site": code, "registered": s["registered"], "cancelled": s["cancelled"],
+             "without consent": s["no_consent"], "capacity": s["capacity"]}
+            for code, s in summary["sites"].items()
+        ],
+        description="Registrations per site",
+    )
+    lines = [
+        f"## Sync run {summary['run_id']} — {summary['campaign']}",
+        f"**{summary['registered']}** registered of the goal of **{summary['goal']}** "
+        f"({summary['people']} people).",
+        "",
+        "| source | records | sign-ups | quarantined | error |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for name, s in summary["sources"].items():
+        lines.append(
+            f"| {name} | {s.get('current', 0)} | {s.get('signups', 0)} | "
+            f"{s.get('quarantined', 0)} | {s.get('error') or ''} |"
+        )
+    create_markdown_artifact(key="rollcall-summary", markdown="\n".join(lines),
+                             description="Nightly sync summary")

@@ -1,0 +1,170 @@
+"""The nightly sync's steps as Prefect tasks: one task per source, stage or batch, never per row.
+
+Tasks take and return only paths, ids and counts. Personal data stays in the database,
+never in Prefect's task results, parameters or logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from sqlalchemy.orm import Session
+
+from connectors import store
+from connectors.database import session_scope
+from connectors.files import FileFormatError, file_fingerprint, open_table
+from connectors.roster_files import write_roster
+from models.campaign import Campaign, SourceConfig, load_campaign
+from models.records import NormalisedSignup
+from transforms.normalise import normalise_signup
+from transforms.raw import identify_rows
+from transforms.resolve import NEW, Identity, PeopleIndex, assign_people
+from transforms.roster import ROSTER_HEADERS, build_roster, registration_facts
+from transforms.sites import SiteCatalog
+
+
+class SourceError(Exception):
+    """A source could not be read; the message names it and says what to fix."""
+
+
+@task
+def prepare_run(config_path: str, flow_run_id: str | None) -> int:
+    """Record the run and bring the events in line with the configured sites."""
+    campaign = load_campaign(config_path)
+    with session_scope(campaign.database_url) as session:
+        store.sync_events(session, campaign)
+        return store.start_run(session, campaign.campaign.code, flow_run_id)
+
+
+@task
+def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, Any]:
+    """Store a file export's rows raw. Skipped when the file has not changed since the last
+    landing (its fingerprint is the source's cursor, saved in the same transaction)."""
+    campaign = load_campaign(config_path)
+    source = next(s for s in campaign.sources if s.name == source_name)
+    path = campaign.source_path(source)
+    if not path.exists():
+        raise SourceError(f"source {source.name}: file not found: {path}")
+    cursor = f"sha256:{file_fingerprint(path)}"
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        if store.get_cursor(session, code, source.name) == cursor:
+            return {"received": 0, "new": 0, "unchanged": 0, "file_unchanged": True}
+    id_column = source.mapping.get("external_id", (None,))[0]
+    rows = identify_rows(_read_rows(source, path), id_column)
+    with session_scope(campaign.database_url) as session:
+        counts = store.land_raw_rows(session, code, source.name, rows, run_id)
+        store.set_cursor(session, code, source.name, cursor)
+    get_run_logger().info(
+        "source %s: %d rows received, %d new", source.name, counts.received, counts.new
+    )
+    return {"received": counts.received, "new": counts.new, "unchanged": counts.unchanged,
+            "new_versions": counts.new_versions, "file_unchanged": False}
+
+
+def _read_rows(source: SourceConfig, path: Path) -> list[tuple[str, dict[str, str]]]:
+    try:
+        table = open_table(path, encoding=source.encoding, delimiter=source.delimiter,
+                           sheet=source.sheet)
+        missing = sorted(source.columns - set(table.headers))
+        if missing:
+            raise SourceError(
+                f"source {source.name}: column(s) {missing} named in its field mapping are not "
+                f"in {path.name}; its columns are {table.headers}"
+            )
+        return [(f"row {row.number}", row.values) for row in table.rows()]
+    except FileFormatError as exc:
+        raise SourceError(f"source {source.name}: {exc}") from None
+
+
+@task
+def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
+    """Turn every new raw record into a sign-up or a quarantine entry with a reason."""
+    campaign = load_campaign(config_path)
+    sources = {s.name: s for s in campaign.sources}
+    catalog = SiteCatalog(site.to_site() for site in campaign.sites)
+    counts = {"signups": 0, "quarantined": 0, "waiting_for_source": 0}
+    with session_scope(campaign.database_url) as session:
+        events = store.sync_events(session, campaign)
+        for record in store.pending_records(session, campaign.campaign.code):
+            source = sources.get(record.source)
+            if source is None:  # its source was removed from the configuration
+                counts["waiting_for_source"] += 1
+                continue
+            outcome = normalise_signup(source.extract(record.payload), catalog,
+                                       tz=source.timezone or campaign.campaign.timezone)
+            if isinstance(outcome, NormalisedSignup):
+                store.save_signup(session, record, outcome, events[outcome.site_code])
+                counts["signups"] += 1
+            else:
+                store.save_quarantine(session, record, outcome, run_id)
+                counts["quarantined"] += 1
+    return counts
+
+
+@task
+def resolve_people(config_path: str) -> dict[str, Any]:
+    """Match new sign-ups to people, then bring every registration's status up to date."""
+    campaign = load_campaign(config_path)
+    with session_scope(campaign.database_url) as session:
+        signups = store.unassigned_signups(session, campaign.campaign.code)
+        index = PeopleIndex(store.known_identities(session))
+        identities = [Identity(s.id, s.first_key, s.last_key, s.email_key, s.phone) for s in signups]
+        by_id = {s.id: s for s in signups}
+        new_people: dict[int, store.Person] = {}
+        for assignment in assign_people(identities, index):
+            signup = by_id[assignment.signup_ref]
+            if assignment.person_ref < 0:
+                if assignment.person_ref not in new_people:
+                    new_people[assignment.person_ref] = store.create_person(session, signup)
+                person = new_people[assignment.person_ref]
+            else:
+                person = store.get_person(session, assignment.person_ref)
+            store.assign_signup(signup, person, assignment.rule)
+        session.flush()
+        changed = _refresh_registrations(session, campaign)
+    return {
+        "assigned": len(signups),
+        "matched_existing": sum(1 for s in signups if s.match_rule != NEW),
+        "new_people": len(new_people),
+        "registrations_changed": changed,
+    }
+
+
+def _refresh_registrations(session: Session, campaign: Campaign) -> int:
+    """Create missing registrations and update those whose facts changed; count changes."""
+    states = store.signup_states(session, campaign.campaign.code)
+    events = store.sync_events(session, campaign)
+    existing = store.campaign_registrations(session, events.values())
+    changed = 0
+    for key in states.keys() | existing.keys():
+        status, registered_at, sources = registration_facts(states.get(key, []))
+        changed += store.upsert_registration(
+            session, existing.get(key), key, status, registered_at, sources
+        )
+    return changed
+
+
+@task
+def write_rosters(config_path: str) -> dict[str, Any]:
+    """One workbook per site, holding only that site's registrants."""
+    campaign = load_campaign(config_path)
+    labels = {s.name: s.display_name for s in campaign.sources}
+    directory = campaign.rosters.directory
+    written: dict[str, Any] = {}
+    with session_scope(campaign.database_url) as session:
+        events = store.sync_events(session, campaign)
+        for site in campaign.sites:
+            entries = store.roster_entries(session, events[site.code])
+            entries = [
+                replace(e, sources=tuple(labels.get(name, name) for name in e.sources))
+                for e in entries
+            ]
+            rows = build_roster(entries, tz=campaign.campaign.timezone)
+            path = directory / f"{site.code} {site.name}.xlsx"
+            changed = write_roster(path, ROSTER_HEADERS, rows)
+            written[site.code] = {"rows": len(rows), "written": changed, "path": str(path)}
+    return written

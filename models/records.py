@@ -1,0 +1,91 @@
+"""Plain records passed between layers.
+
+They carry no behaviour and import nothing from I/O libraries, so the pure logic in
+``transforms`` can take and return them and be tested without a database or network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Registration statuses. Only REGISTERED and CANCELLED reach a roster; NO_CONSENT never does.
+REGISTERED = "registered"
+CANCELLED = "cancelled"
+NO_CONSENT = "no_consent"
+
+#: Canonical sign-up fields a source's field mapping may fill. Everything a source sends
+#: that is not mapped stays in the raw payload.
+SIGNUP_FIELDS: tuple[str, ...] = (
+    "external_id",  # the provider's id for the submission, when it has one
+    "first_name",
+    "last_name",
+    "full_name",  # used only when a source has a single "Nom complet" column
+    "email",
+    "phone",
+    "site",  # free text: "Paris 11e", "St Denis", "Lieu de la journée"
+    "city",  # free text or a postcode: "93200", "Brunoy 91"
+    "postcode",
+    "submitted_at",
+    "consent",  # "oui", "yes", "true", "1", "x"...
+    "status",  # provider status; a cancelled one cancels the registration
+)
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One record as received, ready to land: the payload verbatim, with its identity.
+
+    ``external_id`` is the provider's id when the source has one; otherwise a content hash
+    with an occurrence number, so two identical rows in one export stay two records.
+    """
+
+    external_id: str
+    content_hash: str
+    payload: dict[str, str]
+    locator: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site of the campaign, as the matching code needs it."""
+
+    code: str
+    name: str
+    city: str
+    date: date
+    departement: str | None = None
+    postcodes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a record could not be turned into a sign-up: shown to ops in French and English."""
+
+    code: str
+    field: str | None
+    fr: str
+    en: str
+
+
+@dataclass(frozen=True)
+class NormalisedSignup:
+    """A sign-up whose fields are clean enough to match and to show on a roster.
+
+    ``*_key`` fields are for matching only (accents, case and punctuation stripped); the
+    other fields are for display and keep what the person typed, tidied.
+    """
+
+    first_name: str
+    last_name: str
+    first_key: str
+    last_key: str
+    site_code: str
+    email: str | None = None
+    email_key: str | None = None
+    phone: str | None = None  # E.164, e.g. "+33612345678"
+    submitted_at: datetime | None = None
+    consent: bool | None = None  # None: the source does not ask
+    cancelled: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,210 @@
+"""The central database, as SQLAlchemy 2 typed models.
+
+The flow of a record through the tables:
+
+    raw_records  every row or submission exactly as received, one row per version
+        -> signups      its normalised fields (or a quarantine row saying why not)
+        -> people       who the sign-up is, after deduplication (signups.person_id, match_rule)
+        -> registrations  one per person and event (a site's day), with a status
+
+The schema is created and changed by Alembic migrations (``migrations/``), never by
+``create_all`` outside tests of the models themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend: SQLite stores no zone and returns naive values."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: rollcall stores aware UTC datetimes only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class SyncRun(Base):
+    """One execution of the nightly sync, with its summary (counts only, no personal data)."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any] | None]
+
+
+class SourceCursor(Base):
+    """How far a source has been read. Advanced only in the transaction that stores its records."""
+
+    __tablename__ = "source_cursors"
+    __table_args__ = (UniqueConstraint("campaign", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    cursor: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RawRecord(Base):
+    """A record exactly as the source gave it. Never updated except ``is_current``.
+
+    An edited submission arrives with the same ``external_id`` and a new ``content_hash``:
+    it is a new row, and older versions stop being current.
+    """
+
+    __tablename__ = "raw_records"
+    __table_args__ = (UniqueConstraint("campaign", "source", "external_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    external_id: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    locator: Mapped[str | None] = mapped_column(String(255))  # e.g. "row 12": for humans only
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sync_run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Event(Base):
+    """A site's day: what a person registers for. Kept in step with the campaign file."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("campaign", "site_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    site_code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(255))
+    city: Mapped[str] = mapped_column(String(255))
+    date: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class Person(Base):
+    """One human being, built from one or more sign-ups."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    first_key: Mapped[str] = mapped_column(String(255))
+    last_key: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Signup(Base):
+    """The normalised form of one raw record, and which person it was matched to, and why."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_record_id: Mapped[int] = mapped_column(ForeignKey("raw_records.id"), unique=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    first_key: Mapped[str] = mapped_column(String(255))
+    last_key: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    submitted_at: Mapped[datetime | None]
+    consent: Mapped[bool | None] = mapped_column(Boolean)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    match_rule: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    raw_record: Mapped[RawRecord] = relationship()
+
+
+class Registration(Base):
+    """One person at one event. Its status is derived from the person's current sign-ups."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("person_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    registered_at: Mapped[datetime | None]
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class QuarantineEntry(Base):
+    """A raw record that could not become a sign-up, and why, in French and English."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_record_id: Mapped[int] = mapped_column(ForeignKey("raw_records.id"), unique=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(64))
+    reason_fr: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sync_run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
+
+    raw_record: Mapped[RawRecord] = relationship()

@@ -1,0 +1,31 @@
+"""Raw row identity: what makes landing twice store once."""
+
+from transforms.raw import content_hash, identify_rows
+
+
+def test_hash_ignores_key_order_and_sees_any_change() -> None:
+    assert content_hash({"a": "1", "b": "2"}) == content_hash({"b": "2", "a": "1"})
+    assert content_hash({"a": "1"}) != content_hash({"a": "1 "})
+
+
+def test_provider_id_is_the_key_and_edits_are_versions() -> None:
+    first, edited = identify_rows([("row 2", {"id": "42", "nom": "Roux"}), ("row 3", {"id": "42", "nom": "Rous"})], "id")
+    assert first.external_id == edited.external_id == "42"
+    assert first.content_hash != edited.content_hash
+
+
+def test_identical_rows_without_id_stay_two_records() -> None:
+    rows = identify_rows([("row 2", {"nom": "Roux"}), ("row 3", {"nom": "Roux"})], None)
+    assert rows[0].external_id != rows[1].external_id
+    assert rows[0].external_id.endswith("#1") and rows[1].external_id.endswith("#2")
+
+
+def test_keys_do_not_depend_on_row_numbers() -> None:
+    once = identify_rows([("row 2", {"nom": "A"}), ("row 3", {"nom": "B"})], None)
+    sorted_differently = identify_rows([("row 2", {"nom": "B"}), ("row 3", {"nom": "A"})], None)
+    assert {r.external_id for r in once} == {r.external_id for r in sorted_differently}
+
+
+def test_blank_id_falls_back_to_content() -> None:
+    (row,) = identify_rows([("row 2", {"id": " ", "nom": "A"})], "id")
+    assert row.external_id.startswith("sha256:")

@@ -1,0 +1,37 @@
+"""Give every received row an identity, so landing it twice stores it once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from models.records import RawRow
+
+
+def content_hash(payload: Mapping[str, str]) -> str:
+    """sha256 of the payload as canonical JSON: the same content always hashes the same."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def identify_rows(
+    rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None
+) -> list[RawRow]:
+    """RawRows from ``(locator, payload)`` pairs.
+
+    With an ``id_column`` holding a value, that value is the record's key and an edited row
+    becomes a new version of the same record. Without one, the key is the content hash plus
+    its occurrence number in the export: row numbers are not keys (a sort renumbers them).
+    """
+    seen: Counter[str] = Counter()
+    identified = []
+    for locator, payload in rows:
+        digest = content_hash(payload)
+        external_id = (payload.get(id_column) or "").strip() if id_column else ""
+        if not external_id:
+            seen[digest] += 1
+            external_id = f"sha256:{digest[:32]}#{seen[digest]}"
+        identified.append(RawRow(external_id, digest, dict(payload), locator))
+    return identified
