@@ -1,0 +1,1 @@
+"""Connectors: I/O with outside systems, no decisions."""

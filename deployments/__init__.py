@@ -1,0 +1,1 @@
+"""How flows run on a schedule and are rerun from the Prefect UI."""

@@ -1,0 +1,70 @@
+import pytest
+
+from transforms.phones import format_national, normalise_phone
+from transforms.values import InvalidValue
+
+MOBILE = "+33612345678"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("06 12 34 56 78", MOBILE, id="spaced"),
+        pytest.param("06.12.34.56.78", MOBILE, id="dotted"),
+        pytest.param("06-12-34-56-78", MOBILE, id="dashed"),
+        pytest.param("0612345678", MOBILE, id="compact"),
+        pytest.param("+33 6 12 34 56 78", MOBILE, id="international"),
+        pytest.param("+33 (0)6 12 34 56 78", MOBILE, id="international_with_bracketed_zero"),
+        pytest.param("0033612345678", MOBILE, id="international_double_zero"),
+        pytest.param("33612345678", MOBILE, id="international_plus_lost"),
+        pytest.param("612345678", MOBILE, id="phone_stored_as_number"),
+        pytest.param("612345678.0", MOBILE, id="phone_stored_as_float"),
+        pytest.param("6.12345678E8", MOBILE, id="phone_stored_as_scientific"),
+        pytest.param("'0612345678", MOBILE, id="sheet_text_prefix"),
+        pytest.param("06 12 34 56 78 (mobile)", MOBILE, id="text_after_number"),
+        pytest.param("06 12 34 56 78 / 07 81 23 45 67", MOBILE, id="two_numbers_first_kept"),
+        pytest.param("01 45 67 89 10", "+33145678910", id="landline"),
+        pytest.param("07 81 23 45 67", "+33781234567", id="mobile_07"),
+        pytest.param("+32 470 12 34 56", "+32470123456", id="belgian_mobile_stays_belgian"),
+        pytest.param("+262 692 12 34 56", "+262692123456", id="reunion_mobile"),
+    ],
+)
+def test_normalise_phone_to_e164(raw: str, expected: str) -> None:
+    assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("123", id="too_short"),
+        pytest.param("06 12", id="truncated"),
+        pytest.param("n/a", id="not_applicable"),
+        pytest.param("pas de tel", id="sentence"),
+        pytest.param("0612345678" * 30, id="huge"),
+        pytest.param("06.12", id="decimal_number"),
+    ],
+)
+def test_invalid_phone(raw: str) -> None:
+    assert isinstance(normalise_phone(raw), InvalidValue)
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "-", "—"])
+def test_empty_phone_is_none(raw: str | None) -> None:
+    assert normalise_phone(raw) is None
+
+
+def test_national_number_read_in_given_region() -> None:
+    assert normalise_phone("0470 12 34 56", region="BE") == "+32470123456"
+
+
+@pytest.mark.parametrize(
+    ("e164", "expected"),
+    [
+        pytest.param(MOBILE, "06 12 34 56 78", id="french_mobile"),
+        pytest.param("+33145678910", "01 45 67 89 10", id="french_landline"),
+        pytest.param("+32470123456", "+32 470 12 34 56", id="foreign_stays_international"),
+        pytest.param("not a number", "not a number", id="garbage_returned_unchanged"),
+    ],
+)
+def test_format_national(e164: str, expected: str) -> None:
+    assert format_national(e164) == expected

@@ -1,0 +1,140 @@
+"""Turn one source record's canonical fields into a NormalisedSignup, or say why not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from models.records import NormalisedSignup, Rejection, Site
+from transforms.dates import parse_submitted_at
+from transforms.emails import EmailResult, normalise_email
+from transforms.names import name_key, split_full_name, tidy_name
+from transforms.phones import normalise_phone
+from transforms.reasons import rejection
+from transforms.sites import SiteCatalog
+from transforms.text import clean, fold
+from transforms.values import InvalidValue
+
+_CONSENT_WORDS = frozenset(
+    {"oui", "o", "yes", "y", "true", "vrai", "1", "1 0", "x", "ok", "on", "checked",
+     "accepte", "accepted", "d accord", "agree"}
+)  # fmt: skip
+_CONSENT_PREFIXES = ("oui ", "yes ", "j accepte", "i accept", "i agree", "je suis d accord")
+_CONSENT_MARKS = frozenset("✓✔☑✅")
+_CANCELLED_STATUSES = frozenset(
+    {"annule", "annulee", "canceled", "cancelled", "refunded", "rembourse", "remboursee",
+     "supprime", "supprimee"}
+)  # fmt: skip
+
+
+def normalise_signup(
+    fields: Mapping[str, str | None], sites: SiteCatalog, *, tz: str = "Europe/Paris"
+) -> NormalisedSignup | Rejection:
+    """Normalise one record keyed by SIGNUP_FIELDS; any key may be missing. Never raises on values.
+
+    Rules, in order:
+    1. No field holds a letter or digit -> bad_row.
+    2. Names from first_name/last_name; if both are empty, split full_name ("Marie DUPONT").
+       Both still empty -> missing_name. Names are tidied for display, folded for keys.
+    3. Email and phone: neither usable -> invalid_email_no_phone when an email was typed but
+       is invalid and no phone was typed, else no_contact. One invalid and the other valid ->
+       accepted with warning invalid_email / invalid_phone. A typo-looking email domain ->
+       warning suspicious_email_domain (address kept as typed).
+    4. Site: ``site`` decides when given (its rejection is returned); else ``city`` and
+       ``postcode`` are read together, so "Vincennes" + "94300" gives Créteil and "Paris" +
+       "93200" is ambiguous_site. Nothing given -> missing_site.
+    5. submitted_at: unreadable -> warning unparsed_date and None.
+    6. consent: None when the source has no consent key; else True only for a clear yes
+       ("oui", "x", "✓", "J'accepte...").
+    7. cancelled: status is annulé(e), cancelled, refunded, remboursé(e) or supprimé(e).
+    """
+    values = {key: clean(None if value is None else str(value)) for key, value in fields.items()}
+    if not any(fold(value) for value in values.values()):
+        return rejection("bad_row")
+    first_name, last_name = _names(values)
+    if not first_name and not last_name:
+        return rejection("missing_name")
+    contact = _contact(values.get("email"), values.get("phone"))
+    if isinstance(contact, Rejection):
+        return contact
+    site = _site(values, sites)
+    if isinstance(site, Rejection):
+        return site
+    email, phone, warnings = contact
+    submitted_at = parse_submitted_at(values.get("submitted_at"), tz)
+    if isinstance(submitted_at, InvalidValue):
+        warnings, submitted_at = (*warnings, "unparsed_date"), None
+    return NormalisedSignup(
+        first_name=first_name,
+        last_name=last_name,
+        first_key=name_key(first_name),
+        last_key=name_key(last_name),
+        site_code=site.code,
+        email=email.email if email else None,
+        email_key=email.key if email else None,
+        phone=phone,
+        submitted_at=submitted_at,
+        consent=_consent(values["consent"]) if "consent" in values else None,
+        cancelled=fold(values.get("status")) in _CANCELLED_STATUSES,
+        warnings=warnings,
+    )
+
+
+def _names(values: Mapping[str, str]) -> tuple[str, str]:
+    """Tidied (first, last): the separate columns win; a single full-name column is split.
+
+    A name without any letter or digit ("-", "?") counts as empty.
+    """
+    first, last = _usable_name(values.get("first_name")), _usable_name(values.get("last_name"))
+    if first or last:
+        return first, last
+    split_first, split_last = split_full_name(values.get("full_name"))
+    return _usable_name(split_first), _usable_name(split_last)
+
+
+def _usable_name(raw: str | None) -> str:
+    """The tidied name, or "" when it has nothing to match on."""
+    name = tidy_name(raw)
+    return name if name_key(name) else ""
+
+
+def _contact(
+    raw_email: str | None, raw_phone: str | None
+) -> tuple[EmailResult | None, str | None, tuple[str, ...]] | Rejection:
+    """Return (email, phone, warnings), or the rejection when nobody could be contacted."""
+    email, phone = normalise_email(raw_email), normalise_phone(raw_phone)
+    valid_email = email if isinstance(email, EmailResult) else None
+    valid_phone = phone if isinstance(phone, str) else None
+    if valid_email is None and valid_phone is None:
+        if isinstance(email, InvalidValue) and phone is None:
+            return rejection("invalid_email_no_phone", "email")
+        return rejection("no_contact")
+    warnings: list[str] = []
+    if isinstance(email, InvalidValue):
+        warnings.append("invalid_email")
+    if isinstance(phone, InvalidValue):
+        warnings.append("invalid_phone")
+    if valid_email and valid_email.suspicious_domain:
+        warnings.append("suspicious_email_domain")
+    return valid_email, valid_phone, tuple(warnings)
+
+
+def _site(values: Mapping[str, str], sites: SiteCatalog) -> Site | Rejection:
+    """Resolve the site column, else city and postcode together (rule 4)."""
+    site = sites.resolve(values.get("site"))
+    if site is not None:
+        return site if isinstance(site, Site) else rejection(site.code, "site")
+    city, postcode = values.get("city", ""), values.get("postcode", "")
+    place = sites.resolve(f"{city} ({postcode})" if postcode else city)
+    if place is None:
+        return rejection("missing_site")
+    if isinstance(place, Site):
+        return place
+    return rejection(place.code, "city" if city else "postcode")
+
+
+def _consent(raw: str) -> bool:
+    """True only for a clear yes: an unticked or unclear answer is not consent (RGPD)."""
+    if raw in _CONSENT_MARKS:
+        return True
+    answer = fold(raw)
+    return answer in _CONSENT_WORDS or answer.startswith(_CONSENT_PREFIXES)

@@ -1,0 +1,71 @@
+"""Phone numbers: parse whatever people and spreadsheets write into E.164."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberMatcher
+
+from transforms.text import clean
+from transforms.values import InvalidValue
+
+# Beyond this a cell is prose, not a number; scanning it for numbers is not worth the time.
+_MAX_SCANNED_LENGTH = 100
+
+
+def normalise_phone(raw: str | None, region: str = "FR") -> str | InvalidValue | None:
+    """Return the number in E.164 ("+33612345678"), an InvalidValue, or None when empty.
+
+    National numbers are read in ``region``; "+32 470 12 34 56" stays Belgian. A number a
+    spreadsheet stored as a number ("612345678", "612345678.0") lost its leading zero;
+    libphonenumber reads it back. Text around a number ("06 12 34 56 78 (mobile)") is
+    ignored, and of two numbers the first is kept. A cell without any letter or digit
+    ("-") counts as empty.
+    """
+    text = clean(raw)
+    if not any(char.isalnum() for char in text):
+        return None
+    number = _parse_valid(_undo_float(text), region) or _find_in_text(text, region)
+    if number is None:
+        return InvalidValue("not a valid phone number")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def format_national(e164: str) -> str:
+    """Format for a French coordinator: "06 12 34 56 78" at home, "+32 470 12 34 56" abroad.
+
+    A value that is not a number is returned unchanged, so a roster never fails on it.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == "FR":
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def _undo_float(text: str) -> str:
+    """Turn "612345678.0" or "6.12345678E8" (a number cell exported as a float) into digits."""
+    if "." not in text and "e" not in text.lower():
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() and 0 < value < 1e16 else text
+
+
+def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """Parse ``text`` as one number; None unless libphonenumber deems it valid."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _find_in_text(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """Return the first valid number written inside some text, if any."""
+    if len(text) > _MAX_SCANNED_LENGTH:
+        return None
+    return next((match.number for match in PhoneNumberMatcher(text, region)), None)

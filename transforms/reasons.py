@@ -1,0 +1,97 @@
+"""Catalogue of quarantine reasons and warnings, in French for coordinators and English for ops.
+
+Texts are fixed sentences: they never quote the row's values, because those are personal
+data and the reasons are shown in logs and dashboards.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from models.records import Rejection
+
+
+class ReasonText(NamedTuple):
+    """One message in the two languages rollcall speaks."""
+
+    fr: str
+    en: str
+
+
+REJECTION_TEXTS: dict[str, ReasonText] = {
+    "missing_name": ReasonText(
+        "Nom et prénom absents",
+        "First and last name are missing",
+    ),
+    "no_contact": ReasonText(
+        "Ni e-mail ni téléphone utilisable : impossible de recontacter cette personne. "
+        "Ajoutez une adresse e-mail ou un numéro de téléphone valide.",
+        "No usable email address or phone number: this person cannot be contacted. "
+        "Add a valid email address or phone number.",
+    ),
+    "invalid_email_no_phone": ReasonText(
+        "L'adresse e-mail n'est pas valide et aucun téléphone n'est indiqué. "
+        "Corrigez l'adresse e-mail ou ajoutez un numéro de téléphone.",
+        "The email address is not valid and no phone number was given. "
+        "Fix the email address or add a phone number.",
+    ),
+    "unknown_site": ReasonText(
+        "Le lieu indiqué ne correspond à aucun site de la campagne. Corrigez le lieu dans "
+        "la feuille ou le formulaire, ou ajoutez cette orthographe aux alias du site dans "
+        "la configuration.",
+        "The place given matches no site of the campaign. Fix the place in the sheet or "
+        "form, or add this spelling to the site's aliases in the configuration.",
+    ),
+    "ambiguous_site": ReasonText(
+        "Le lieu indiqué peut correspondre à plusieurs sites (par exemple un numéro de "
+        "département commun à deux sites, ou une ville et un code postal qui ne vont pas "
+        "ensemble). Indiquez la ville du site dans la feuille ou le formulaire.",
+        "The place given could mean several sites (for example a département number shared "
+        "by two sites, or a city and a postcode that do not agree). Give the site's city in "
+        "the sheet or form.",
+    ),
+    "missing_site": ReasonText(
+        "Aucun lieu indiqué : impossible de savoir à quelle journée cette personne "
+        "s'inscrit. Ajoutez le site dans la feuille, ou associez une colonne « lieu » "
+        "dans la configuration de la source.",
+        "No place given: we cannot tell which day this person signed up for. Add the site "
+        "in the sheet, or map a place column in the source's configuration.",
+    ),
+    "bad_row": ReasonText(
+        "Ligne vide ou inutilisable : elle ne contient aucune valeur exploitable.",
+        "Empty or unusable row: it holds no usable value.",
+    ),
+}
+
+WARNING_TEXTS: dict[str, ReasonText] = {
+    "invalid_email": ReasonText(
+        "Adresse e-mail non valide ignorée ; le numéro de téléphone est conservé.",
+        "Invalid email address dropped; the phone number is kept.",
+    ),
+    "invalid_phone": ReasonText(
+        "Numéro de téléphone non valide ignoré ; l'adresse e-mail est conservée.",
+        "Invalid phone number dropped; the email address is kept.",
+    ),
+    "unparsed_date": ReasonText(
+        "Date d'inscription illisible : elle est laissée vide.",
+        "The sign-up date could not be read: it is left empty.",
+    ),
+    "suspicious_email_domain": ReasonText(
+        "Le domaine de l'adresse e-mail ressemble à une faute de frappe (par exemple "
+        "« gmial.com ») : vérifiez-la avec la personne. L'adresse n'a pas été modifiée.",
+        "The email domain looks like a typo (for example \"gmial.com\"): check it with the "
+        "person. The address was not changed.",
+    ),
+}
+
+
+def rejection(code: str, field: str | None = None) -> Rejection:
+    """Build the Rejection for ``code``, so every quarantine reason reads the same everywhere.
+
+    An unknown code is a programming error, not bad data, hence the ValueError.
+    """
+    try:
+        text = REJECTION_TEXTS[code]
+    except KeyError:
+        raise ValueError(f"unknown rejection code: {code!r}") from None
+    return Rejection(code=code, field=field, fr=text.fr, en=text.en)
