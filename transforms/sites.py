@@ -49,8 +49,9 @@ class SiteCatalog:
            Saint-Denis). A match inside a longer match is dropped.
         2. A 5-digit postcode names the sites that list it; failing that, the sites of its
            département (first 2 digits, 3 for 97x/98x: "97400" is La Réunion, not 93).
-        3. A département ("59", "2A", "974") counts only alone or in brackets ("Paris (75)"),
-           so an arrondissement ("Paris 11") or a date ("8 octobre") is not one.
+        3. A département ("59", "2A") counts only alone or in brackets ("Paris (75)"), so an
+           arrondissement ("Paris 11") or a date ("8 octobre") is not one. An overseas one
+           ("974") counts anywhere: no arrondissement or day reaches 970 ("St Denis 974").
         4. A number pointing to no site -> unknown_site ("Saint-Denis (97400)"). Otherwise
            names and numbers must agree on exactly one site: "Lille (59)" -> Lille; "59" ->
            ambiguous_site (Lille or Roubaix); "Paris 93200" -> ambiguous_site; nothing
@@ -105,7 +106,7 @@ class SiteCatalog:
         if len(word) == 5 and word.isdigit():
             listed = self._postcodes.get(word)
             return set(listed) if listed else self._departement_sites(_postcode_departement(word))
-        if (alone or token.bracketed) and _looks_like_departement(word):
+        if (alone or token.bracketed or _is_overseas(word)) and _looks_like_departement(word):
             return self._departement_sites(_departement_key(word))
         return None
 
@@ -151,7 +152,11 @@ def _looks_like_departement(word: str) -> bool:
     """"75", "2a", "974": two digits, Corsica's letters, or an overseas three-digit number."""
     if word in ("2a", "2b"):
         return True
-    return word.isdigit() and (len(word) == 2 or (len(word) == 3 and word[:2] in ("97", "98")))
+    return word.isdigit() and (len(word) == 2 or _is_overseas(word))
+
+
+def _is_overseas(word: str) -> bool:
+    return len(word) == 3 and word.isdigit() and word[:2] in ("97", "98")
 
 
 def _postcode_departement(postcode: str) -> str:

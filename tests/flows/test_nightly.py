@@ -77,9 +77,20 @@ def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migr
         signups = session.scalar(select(func.count()).select_from(Signup))
         quarantined = session.scalar(select(func.count()).select_from(QuarantineEntry))
         reasons = session.execute(select(QuarantineEntry.reason_fr, QuarantineEntry.reason_en)).all()
+        outcomes = session.execute(
+            select(RawRecord.source, RawRecord.locator, QuarantineEntry.id.is_not(None))
+            .outerjoin(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
+        ).all()
     data_rows = sum(1 for t in truth.values() if t["expected"] != "blank")
     assert raw == data_rows == signups + quarantined
     assert quarantined > 0 and all(fr and en for fr, en in reasons)
+    campaign = load_campaign(EXAMPLE)
+    file_of = {s.name: campaign.source_path(s).name for s in campaign.sources}
+    wrong = [
+        (source, locator) for source, locator, in_quarantine in outcomes
+        if in_quarantine != (truth[(file_of[source], locator)]["expected"] == "quarantine")
+    ]
+    assert wrong == []
 
 
 def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:

@@ -64,6 +64,7 @@ def test_resolves_to_one_site(catalog: SiteCatalog, text: str, code: str) -> Non
         pytest.param("97400", "unknown_site", id="reunion_postcode_is_not_93"),
         pytest.param("Saint-Denis (97400)", "unknown_site", id="saint_denis_reunion_is_not_93"),
         pytest.param("Saint-Denis (974)", "unknown_site", id="saint_denis_reunion_departement"),
+        pytest.param("St Denis 974", "unknown_site", id="overseas_departement_without_brackets"),
         pytest.param("20000", "unknown_site", id="corsica_postcode"),
         pytest.param("Marne", "unknown_site", id="part_of_a_name_is_not_a_match"),
         pytest.param("=HYPERLINK(\"x\")", "unknown_site", id="formula_is_text"),
