@@ -85,40 +85,62 @@ def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
 
 
 def _print_progress(campaign: Campaign) -> None:
+    """Counts per site and channel, the goal, and what is waiting in quarantine."""
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         sites = store.counts_by_site(session, code)
         channels = store.registrations_by_channel(session, code)
-        sources = store.counts_by_source(session, code)
+        quarantine = store.quarantine_by_reason(session, code)
         people = store.count_people(session, code)
         run = store.last_run(session, code)
-    labels = {s.name: s.display_name for s in campaign.sources}
-    source_names = sorted({name for by in channels.values() for name in by})
-    table = Table(title=f"{campaign.campaign.name}: registrations per site")
-    for header in ("site", "date", "registered", "capacity", "fill", "cancelled"):
-        table.add_column(header, justify="left" if header in ("site", "date") else "right")
-    for name in source_names:
-        table.add_column(labels.get(name, name), justify="right")
-    for site in campaign.sites:
-        counts = sites.get(site.code, {"registered": 0, "cancelled": 0})
-        by_source = channels.get(site.code, {})
-        table.add_row(
-            f"{site.code} {site.name}", site.date.strftime("%d/%m"), str(counts["registered"]),
-            str(site.capacity), f"{counts['registered'] / site.capacity:.0%}",
-            str(counts["cancelled"]), *(str(by_source.get(n, 0)) for n in source_names),
-        )
-    console.print(table)
+    console.print(_sites_table(campaign, sites))
+    console.print(_channels_table(campaign, channels))
     registered = sum(s["registered"] for s in sites.values())
     goal = campaign.campaign.goal
     console.print(
         f"Total: [bold]{registered}[/bold] registered of the goal of {goal} "
         f"({registered / goal:.0%}), {people} people."
     )
-    quarantined = sum(s.get("quarantined", 0) for s in sources.values())
-    if quarantined:
-        console.print(f"{quarantined} records in quarantine (see the run summary).")
+    if quarantine:
+        console.print(_quarantine_table(quarantine))
     if run is not None:
         console.print(f"Last sync: run {run.id}, {run.status}, started {run.started_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def _sites_table(campaign: Campaign, sites: dict[str, dict[str, int]]) -> Table:
+    table = Table(title=f"{campaign.campaign.name}: registrations per site")
+    for header in ("site", "date", "registered", "capacity", "fill", "cancelled"):
+        table.add_column(header, justify="left" if header in ("site", "date") else "right")
+    for site in campaign.sites:
+        counts = sites.get(site.code, {"registered": 0, "cancelled": 0})
+        table.add_row(
+            f"{site.code} {site.name}", site.date.strftime("%d/%m/%Y"), str(counts["registered"]),
+            str(site.capacity), f"{counts['registered'] / site.capacity:.0%}",
+            str(counts["cancelled"]),
+        )
+    return table
+
+
+def _quarantine_table(quarantine: dict[tuple[str, str], int]) -> Table:
+    table = Table(title="Records in quarantine (kept raw; reasons in French and English in the database)")
+    for header in ("source", "reason", "records"):
+        table.add_column(header, justify="right" if header == "records" else "left")
+    for (source, reason), n in sorted(quarantine.items()):
+        table.add_row(source, reason, str(n))
+    return table
+
+
+def _channels_table(campaign: Campaign, channels: dict[str, dict[str, int]]) -> Table:
+    labels = {s.name: s.display_name for s in campaign.sources}
+    names = sorted({name for by_source in channels.values() for name in by_source})
+    table = Table(title="Registrations per site and channel (a person may come through several)")
+    table.add_column("site")
+    for name in names:
+        table.add_column(labels.get(name, name), justify="right")
+    for site in campaign.sites:
+        by_source = channels.get(site.code, {})
+        table.add_row(site.code, *(str(by_source.get(name, 0)) for name in names))
+    return table
 
 
 if __name__ == "__main__":

@@ -32,16 +32,20 @@ def safe_url(url: str) -> str:
 
 @functools.cache
 def get_engine(url: str) -> Engine:
-    """One engine per URL and process: engines hold the connection pool."""
+    """One engine per URL and process: engines hold the connection pool.
+
+    ``hide_parameters``: a database error must not print a registrant's name or email
+    into the logs, so bound values are left out of exception messages.
+    """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(sa_url, connect_args={"timeout": 30})
+        engine = create_engine(sa_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(sa_url, pool_pre_ping=True)
+    return create_engine(sa_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -364,6 +364,17 @@ def counts_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]
     return counts
 
 
+def quarantine_by_reason(session: Session, campaign: str) -> dict[tuple[str, str], int]:
+    """Quarantined current records per (source, reason code)."""
+    query = (
+        select(QuarantineEntry.source, QuarantineEntry.reason_code, func.count())
+        .join(RawRecord, QuarantineEntry.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .group_by(QuarantineEntry.source, QuarantineEntry.reason_code)
+    )
+    return {(source, reason): n for source, reason, n in session.execute(query)}
+
+
 def count_people(session: Session, campaign: str) -> int:
     query = (
         select(func.count(func.distinct(Registration.person_id)))

@@ -72,6 +72,7 @@ def _summarise(
         sources = store.counts_by_source(session, code)
         sites = store.counts_by_site(session, code)
         people = store.count_people(session, code)
+        quarantine = store.quarantine_by_reason(session, code)
         summary = {
             "run_id": run_id,
             "campaign": code,
@@ -87,6 +88,10 @@ def _summarise(
                 code_: {**counts, "roster": Path(rosters[code_]["path"]).name}
                 for code_, counts in sites.items()
             },
+            "quarantine": [
+                {"source": source, "reason": reason, "records": n}
+                for (source, reason), n in sorted(quarantine.items())
+            ],
             "this_run": {"normalised": normalised, "resolved": resolved},
         }
         store.finish_run(session, run_id, "failed" if failures else "completed", summary)
@@ -122,5 +127,8 @@ def _publish(summary: dict[str, Any]) -> None:
             f"| {name} | {s.get('current', 0)} | {s.get('signups', 0)} | "
             f"{s.get('quarantined', 0)} | {s.get('error') or ''} |"
         )
+    if summary["quarantine"]:
+        lines += ["", "| quarantined from | reason | records |", "| --- | --- | ---: |"]
+        lines += [f"| {q['source']} | {q['reason']} | {q['records']} |" for q in summary["quarantine"]]
     create_markdown_artifact(key="rollcall-summary", markdown="\n".join(lines),
                              description="Nightly sync summary")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from connectors.database import session_scope
 from models.campaign import DATABASE_URL_ENV, load_campaign
+from transforms.phones import format_national
 from models.tables import Event, Person, QuarantineEntry, RawRecord, Registration, Signup, SyncRun
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
@@ -182,3 +183,24 @@ def test_a_broken_source_fails_the_run_but_not_the_others(workdir: Path, migrate
     assert sources == {"jeveuxaider", "helloasso", "sur-place"}
     assert run.status == "failed" and "missing.csv" in run.summary["sources"]["tally"]["error"]
     assert len(list((workdir / "var/rosters").glob("*.xlsx"))) == 12
+
+
+def test_logs_and_summary_hold_no_personal_data(
+    workdir: Path, migrated_url: str, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+
+    from flows.nightly import nightly_sync
+
+    with caplog.at_level(logging.DEBUG):
+        summary = nightly_sync(config=str(EXAMPLE))
+    captured = capfd.readouterr()
+    seen = caplog.text + captured.out + captured.err + json.dumps(summary, ensure_ascii=False)
+    with session_scope(migrated_url) as session:
+        contacts = session.execute(select(Signup.email, Signup.phone)).all()
+    values = {email for email, _ in contacts if email}
+    values |= {phone for _, phone in contacts if phone}
+    values |= {format_national(phone) for _, phone in contacts if phone}
+    assert len(values) > 1000
+    assert [value for value in values if value in seen] == []
