@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign
-from models.records import NormalisedSignup, RawRow, Rejection
+from models.records import Identity, NormalisedSignup, RawRow, Rejection, RosterEntry, SignupState
 from models.tables import (
     Event,
     Person,
@@ -29,8 +29,6 @@ from models.tables import (
     SyncRun,
     utcnow,
 )
-from transforms.resolve import Identity
-from transforms.roster import RosterEntry, SignupState
 
 
 # --- runs and cursors -------------------------------------------------------------------

@@ -89,3 +89,37 @@ class NormalisedSignup:
     consent: bool | None = None  # None: the source does not ask
     cancelled: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the matcher knows of a sign-up or of a known person: name keys and contacts."""
+
+    ref: int  # a sign-up id, or a person id for known people
+    first_key: str
+    last_key: str
+    email_key: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SignupState:
+    """What decides a registration's status: one current sign-up's flags."""
+
+    cancelled: bool
+    consent: bool | None
+    source: str
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A registration as the roster needs it (contacts as stored: E.164 phone)."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    sources: tuple[str, ...]
+    registered_at: datetime | None
+    status: str

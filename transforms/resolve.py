@@ -25,20 +25,11 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from models.records import Identity
+
 EMAIL = "email"
 PHONE = "phone"
 NEW = "new"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the matcher knows of a sign-up or of a known person: name keys and contacts."""
-
-    ref: int  # a sign-up id, or a person id for known people
-    first_key: str
-    last_key: str
-    email_key: str | None = None
-    phone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED
+from models.records import CANCELLED, NO_CONSENT, REGISTERED, RosterEntry, SignupState
 from transforms.names import name_key
 from transforms.phones import format_national
 
@@ -22,16 +22,6 @@ ROSTER_HEADERS: tuple[str, ...] = (
 )
 
 STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
-
-
-@dataclass(frozen=True)
-class SignupState:
-    """What decides a registration's status: one current sign-up's flags."""
-
-    cancelled: bool
-    consent: bool | None
-    source: str
-    submitted_at: datetime | None
 
 
 def registration_status(signups: Iterable[SignupState]) -> str:
@@ -52,19 +42,6 @@ def registration_facts(signups: Sequence[SignupState]) -> tuple[str, datetime | 
         min(times) if times else None,
         sorted({s.source for s in signups}),
     )
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """A registration as the roster needs it (contacts as stored: E.164 phone)."""
-
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    sources: tuple[str, ...]
-    registered_at: datetime | None
-    status: str
 
 
 RosterRow = tuple[str, str, str, str, str, datetime | None, str]
