@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 # Registration statuses. Only REGISTERED and CANCELLED reach a roster; NO_CONSENT never does.
 REGISTERED = "registered"
@@ -42,7 +43,7 @@ class RawRow:
 
     external_id: str
     content_hash: str
-    payload: dict[str, str]
+    payload: dict[str, Any]
     locator: str | None = None
 
 

@@ -1,0 +1,118 @@
+"""One HTTP layer for every web-form connector: session, timeouts, retries, and what a
+status code means, decided in one place.
+
+Transient trouble (429, 5xx, timeouts, dropped connections) is retried by urllib3's
+``Retry`` with exponential backoff and jitter, honouring ``Retry-After``. What is left after
+the retries, and every other failure, becomes one of the exceptions below, whose messages
+name the source and say what to fix, and never contain a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+#: (connect, read) seconds. A provider slower than this is down for our purposes.
+TIMEOUT = (10, 60)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class SourceError(Exception):
+    """A source could not be pulled. The message names the source and says what to do."""
+
+    transient = False
+
+
+class SourceAuthError(SourceError):
+    """401/403: the token is wrong, expired or lacks a scope. Retrying will not help."""
+
+
+class SourceNotFound(SourceError):
+    """404: the form (or account) id in the configuration does not exist for this token."""
+
+
+class SourceUnavailable(SourceError):
+    """Still failing after the retries (429, 5xx, timeouts): try again later."""
+
+    transient = True
+
+
+class SourceResponseError(SourceError):
+    """The provider answered something we cannot read; the cursor is not advanced."""
+
+
+class SourceMappingError(SourceError):
+    """The field mapping names a question the form does not have."""
+
+
+def make_session(*, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60,
+                 backoff_jitter: float = 0.5) -> requests.Session:
+    """A session that retries transient failures with backoff, for GET and token POSTs.
+
+    Waits grow as ``backoff_factor * 2**n`` (capped at ``backoff_max``) plus up to
+    ``backoff_jitter`` seconds; a ``Retry-After`` header, when given, is waited instead.
+    """
+    retry = Retry(
+        total=retries, connect=retries, read=retries, status=retries, other=0,
+        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
+        backoff_factor=backoff_factor, backoff_max=backoff_max, backoff_jitter=backoff_jitter,
+        respect_retry_after_header=True, raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "rollcall (volunteer registrations sync)"
+    return session
+
+
+def request_json(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    source: str,
+    what: str,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+) -> Any:
+    """Send one request (retried by the session) and return its JSON body, or raise a
+    SourceError that says what went wrong for ``what`` ("form abc123") of ``source``."""
+    try:
+        response = session.request(method, url, params=params, headers=headers, data=data,
+                                   timeout=TIMEOUT)
+    except requests.exceptions.RetryError:
+        raise SourceUnavailable(f"source {source}: {what} still failing after retries; "
+                                "the provider is limiting or failing requests, try later") from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise SourceUnavailable(f"source {source}: cannot reach the provider for {what} "
+                                f"({type(exc).__name__}); try later") from None
+    raise_for_status(response, source=source, what=what)
+    try:
+        return response.json()
+    except ValueError:
+        raise SourceResponseError(f"source {source}: {what}: the provider's answer is not "
+                                  "JSON; nothing was saved from it") from None
+
+
+def raise_for_status(response: requests.Response, *, source: str, what: str) -> None:
+    """Map an HTTP status to the error a person can act on (the one place that does)."""
+    status = response.status_code
+    if status < 400:
+        return
+    if status in (401, 403):
+        raise SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
+                              "check the token and its scopes")
+    if status == 404:
+        raise SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id "
+                             "in the configuration")
+    if status in RETRY_STATUSES:
+        raise SourceUnavailable(f"source {source}: {what} still failing after retries "
+                                f"(HTTP {status}); try later")
+    raise SourceResponseError(f"source {source}: {what} refused (HTTP {status}): "
+                              "check the source's settings")

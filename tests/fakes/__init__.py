@@ -1,0 +1,1 @@
+"""Faithful local fakes of the outside services, on real sockets, for tests and benchmarks."""
