@@ -16,18 +16,19 @@ from sqlalchemy.orm import Session
 from connectors import store
 from connectors.database import session_scope
 from connectors.files import FileFormatError, file_fingerprint, open_table
+from connectors.forms import FormConnector
+from connectors.http import SourceError, SourceMappingError
 from connectors.roster_files import write_roster
 from models.campaign import Campaign, SourceConfig, load_campaign
+from flows.secrets import MissingSecret
+from flows.sources import build_connector
 from models.records import NormalisedSignup
+from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.raw import identify_rows
 from transforms.resolve import NEW, Identity, PeopleIndex, assign_people
 from transforms.roster import ROSTER_HEADERS, build_roster, registration_facts
 from transforms.sites import SiteCatalog
-
-
-class SourceError(Exception):
-    """A source could not be read; the message names it and says what to fix."""
 
 
 @task
@@ -41,10 +42,26 @@ def prepare_run(config_path: str, flow_run_id: str | None) -> int:
 
 @task
 def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, Any]:
-    """Store a file export's rows raw. Skipped when the file has not changed since the last
-    landing (its fingerprint is the source's cursor, saved in the same transaction)."""
+    """Pull one source and store what it holds raw; return counts (never records)."""
     campaign = load_campaign(config_path)
     source = next(s for s in campaign.sources if s.name == source_name)
+    if source.is_form:
+        try:
+            connector = build_connector(source)
+        except MissingSecret as exc:
+            if source.enabled == "if-credentials":
+                return {"skipped": f"not configured: {exc}"}
+            raise SourceError(f"source {source.name}: {exc}") from None
+        counts = _land_form(campaign, source, connector, run_id)
+    else:
+        counts = _land_file(campaign, source, run_id)
+    get_run_logger().info("source %s: %s", source.name, counts)
+    return counts
+
+
+def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[str, Any]:
+    """A file export, landed whole in one transaction with its cursor (the file's
+    fingerprint); skipped when the file has not changed since."""
     path = campaign.source_path(source)
     if not path.exists():
         raise SourceError(f"source {source.name}: file not found: {path}")
@@ -52,32 +69,56 @@ def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, An
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if store.get_cursor(session, code, source.name) == cursor:
-            return {"received": 0, "new": 0, "unchanged": 0, "file_unchanged": True}
+            return {"received": 0, "new": 0, "file_unchanged": True}
     id_column = source.mapping.get("external_id", (None,))[0]
     rows = identify_rows(_read_rows(source, path), id_column)
     with session_scope(campaign.database_url) as session:
         counts = store.land_raw_rows(session, code, source.name, rows, run_id)
         store.set_cursor(session, code, source.name, cursor)
-    get_run_logger().info(
-        "source %s: %d rows received, %d new", source.name, counts.received, counts.new
-    )
-    return {"received": counts.received, "new": counts.new, "unchanged": counts.unchanged,
-            "new_versions": counts.new_versions, "file_unchanged": False}
+    return {"received": counts.received, "new": counts.new, "new_versions": counts.new_versions}
 
 
 def _read_rows(source: SourceConfig, path: Path) -> list[tuple[str, dict[str, str]]]:
+    """``(locator, row)`` pairs of an export, after checking every mapped column exists."""
     try:
         table = open_table(path, encoding=source.encoding, delimiter=source.delimiter,
                            sheet=source.sheet)
         missing = sorted(source.columns - set(table.headers))
         if missing:
-            raise SourceError(
+            raise SourceMappingError(
                 f"source {source.name}: column(s) {missing} named in its field mapping are not "
                 f"in {path.name}; its columns are {table.headers}"
             )
         return [(f"row {row.number}", row.values) for row in table.rows()]
     except FileFormatError as exc:
         raise SourceError(f"source {source.name}: {exc}") from None
+
+
+def _land_form(
+    campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int
+) -> dict[str, Any]:
+    """A web form, page by page: each page's records and the cursor it allows are committed
+    together, so a crash re-reads from the last committed cursor and loses nothing."""
+    missing = sorted(source.columns - connector.available_keys())
+    if missing:
+        raise SourceMappingError(
+            f"source {source.name}: the field mapping names {missing}, which form "
+            f"{source.form_id} does not have: fix `fields` in the campaign file"
+        )
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        cursor = store.get_cursor(session, code, source.name)
+    totals = {"received": 0, "new": 0, "new_versions": 0, "pages": 0}
+    for page in connector.iter_pages(cursor):
+        with session_scope(campaign.database_url) as session:
+            counts = store.land_raw_rows(session, code, source.name, page.records, run_id)
+            if page.cursor is not None:
+                store.set_cursor(session, code, source.name, page.cursor)
+        totals["pages"] += 1
+        totals["received"] += counts.received
+        totals["new"] += counts.new
+        totals["new_versions"] += counts.new_versions
+    return totals
 
 
 @task
@@ -94,7 +135,8 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
             if source is None:  # its source was removed from the configuration
                 counts["waiting_for_source"] += 1
                 continue
-            outcome = normalise_signup(source.extract(record.payload), catalog,
+            flat = flatten_payload(source.kind, record.payload)
+            outcome = normalise_signup(source.extract(flat), catalog,
                                        tz=source.timezone or campaign.campaign.timezone)
             if isinstance(outcome, NormalisedSignup):
                 store.save_signup(session, record, outcome, events[outcome.site_code])

@@ -20,11 +20,22 @@ from models.records import SIGNUP_FIELDS, Site
 #: Environment variable that overrides ``[database] url`` (production points it at PostgreSQL).
 DATABASE_URL_ENV = "ROLLCALL_DATABASE_URL"
 
-#: Real column names of JeVeuxAider.gouv.fr's participations export
+#: Known mappings. The JeVeuxAider one uses the real column names of its participations export
 #: (``app/Exports/ParticipationsExport.php`` in betagouv/jeveuxaider-back). The volunteer's own
 #: postcode (``benevole_code_postal``) is where they live, not where they go: it is kept raw
 #: but not mapped to the site.
 PRESETS: dict[str, dict[str, str]] = {
+    # Each web form kind's fixed keys (see transforms/answers/); questions are mapped per form.
+    "tally": {"external_id": "id", "submitted_at": "submittedAt"},
+    "typeform": {"external_id": "response_id", "submitted_at": "submitted_at"},
+    "helloasso": {
+        "external_id": "id",
+        "first_name": "user.firstName",
+        "last_name": "user.lastName",
+        "submitted_at": "order.date",
+        "status": "state",
+    },
+    "google_forms": {"external_id": "responseId", "submitted_at": "lastSubmittedTime"},
     "jeveuxaider": {
         "external_id": "id",
         "first_name": "benevole_prenom",
@@ -78,27 +89,50 @@ class SiteConfig(StrictModel):
         )
 
 
+FILE_KINDS = ("csv", "xlsx")
+FORM_KINDS = ("tally", "typeform", "helloasso", "google_forms")
+
+#: The credentials each web form needs, by name. Each is given in the campaign file as a
+#: reference, ``"env:VARIABLE"`` or ``"block:prefect-secret-block-name"``, never as a value.
+FORM_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "tally": ("token",),
+    "typeform": ("token",),
+    "helloasso": ("client_id", "client_secret"),
+    "google_forms": ("service_account",),
+}
+
+SecretRef = Annotated[str, Field(pattern=r"^(env|block):[A-Za-z0-9_.-]+$")]
+
+
 class SourceConfig(StrictModel):
-    """A place sign-ups come from, and how its columns map to our fields.
+    """A place sign-ups come from, and how its columns or questions map to our fields.
 
     ``fields`` maps our field name (``first_name``, ``email``...) to the source's column
-    header, or to a list of headers where the first non-empty one wins (HelloAsso: the
-    participant's own email, else the payer's). A ``preset`` supplies a known mapping
-    (``jeveuxaider``); ``fields`` overrides it. ``timezone`` is the zone of the source's
-    timestamps when they carry none (the campaign's by default).
+    header (files) or question id, ref or title (forms), or to a list of them where the
+    first non-empty one wins (HelloAsso: the participant's own email, else the payer's).
+    A ``preset`` and each form kind supply known mappings; ``fields`` overrides them.
+    ``timezone`` is the zone of the source's timestamps when they carry none (the
+    campaign's by default).
     """
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    kind: Literal["csv", "xlsx"]
+    kind: Literal["csv", "xlsx", "tally", "typeform", "helloasso", "google_forms"]
     label: str | None = None
-    path: Path
+    path: Path | None = None
+    form_id: str | None = None  # Tally/Typeform/Google form id; HelloAsso form slug
+    organization: str | None = None  # HelloAsso organisation slug
+    form_type: str = "Event"  # HelloAsso form type
+    base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
+    credentials: dict[str, SecretRef] = {}
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
     preset: Literal["jeveuxaider"] | None = None
     fields: dict[str, str | list[str]] = {}
     timezone: str | None = None
-    enabled: bool = True
+    #: "if-credentials": pulled only when its credentials are set (skipped, and said so,
+    #: otherwise); true: missing credentials fail the source.
+    enabled: bool | Literal["if-credentials"] = True
 
     @field_validator("fields")
     @classmethod
@@ -109,15 +143,31 @@ class SourceConfig(StrictModel):
         return fields
 
     @model_validator(mode="after")
-    def _has_mapping(self) -> SourceConfig:
+    def _complete_for_its_kind(self) -> SourceConfig:
         if not self.preset and not self.fields:
             raise ValueError("a source needs `fields` (our field = their column) or a `preset`")
+        if self.kind in FILE_KINDS and self.path is None:
+            raise ValueError(f"a {self.kind} source needs `path`")
+        if self.kind in FORM_KINDS:
+            if not self.form_id:
+                raise ValueError(f"a {self.kind} source needs `form_id`")
+            if self.kind == "helloasso" and not self.organization:
+                raise ValueError("a helloasso source needs `organization` (its slug)")
+            missing = sorted(set(FORM_CREDENTIALS[self.kind]) - set(self.credentials))
+            if missing:
+                raise ValueError(f"a {self.kind} source needs credentials {missing}, "
+                                 'each as "env:VARIABLE" or "block:secret-block-name"')
         return self
 
     @property
+    def is_form(self) -> bool:
+        return self.kind in FORM_KINDS
+
+    @property
     def mapping(self) -> dict[str, tuple[str, ...]]:
-        """The effective field mapping, field -> columns: the preset's, overridden by ``fields``."""
-        merged = {**PRESETS.get(self.preset or "", {}), **self.fields}
+        """The effective field mapping, field -> columns: the kind's and preset's defaults,
+        overridden by ``fields``."""
+        merged = {**PRESETS.get(self.kind, {}), **PRESETS.get(self.preset or "", {}), **self.fields}
         return {f: (c,) if isinstance(c, str) else tuple(c) for f, c in merged.items()}
 
     @property
@@ -182,6 +232,8 @@ class Campaign(StrictModel):
 
     def source_path(self, source: SourceConfig) -> Path:
         """Source files are relative to the configuration file, so an example folder moves whole."""
+        if source.path is None:
+            raise ValueError(f"source {source.name} has no file path")
         return source.path if source.path.is_absolute() else self.base_dir / source.path
 
 

@@ -4,3 +4,19 @@ One module per provider, each with ``flatten(payload) -> dict[str, str]``. Keys 
 name a mapping may use for a question (its id, its ref, its title) and the provider's fixed
 fields. Pure: no I/O.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+
+def flatten_payload(kind: str, payload: dict[str, Any]) -> dict[str, str]:
+    """The flat ``{key: text}`` view of a stored record of a source of ``kind``.
+
+    File rows are flat already; a web form's stored submission is read by its provider's
+    module (``transforms.answers.tally`` for kind ``tally``...).
+    """
+    if kind in ("csv", "xlsx"):
+        return payload
+    return import_module(f"{__name__}.{kind}").flatten(payload)

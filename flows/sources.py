@@ -1,0 +1,53 @@
+"""Build each web form's connector from its configuration, secrets resolved at the edge."""
+
+from __future__ import annotations
+
+import json
+
+from connectors.forms import FormConnector
+from connectors.http import make_session
+from flows.secrets import resolve_secret
+from models.campaign import SourceConfig
+
+GOOGLE_FORMS_SCOPES = ("https://www.googleapis.com/auth/forms.responses.readonly",
+                       "https://www.googleapis.com/auth/forms.body.readonly")
+
+
+def build_connector(source: SourceConfig) -> FormConnector:
+    """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
+    secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()}
+    session = make_session()
+    base = {"base_url": source.base_url} if source.base_url else {}
+    if source.kind == "tally":
+        from connectors.tally import TallyForm
+
+        return TallyForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
+    if source.kind == "typeform":
+        from connectors.typeform import TypeformForm
+
+        return TypeformForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
+    if source.kind == "helloasso":
+        from connectors.helloasso import HelloAssoForm
+
+        return HelloAssoForm(
+            session, source=source.name, organization_slug=source.organization,
+            form_type=source.form_type, form_slug=source.form_id,
+            client_id=secrets["client_id"], client_secret=secrets["client_secret"], **base,
+        )
+    if source.kind == "google_forms":
+        from connectors.google_forms import GoogleFormsForm
+
+        token = google_access_token(json.loads(secrets["service_account"]))
+        return GoogleFormsForm(session, source=source.name, form_id=source.form_id, access_token=token, **base)
+    raise ValueError(f"source {source.name}: {source.kind} is not a web form")
+
+
+def google_access_token(service_account_info: dict) -> str:
+    """An OAuth access token for the service account, from google-auth (the token endpoint
+    is the ``token_uri`` of the key file)."""
+    from google.auth.transport.requests import Request
+    from google.oauth2.service_account import Credentials
+
+    credentials = Credentials.from_service_account_info(service_account_info, scopes=GOOGLE_FORMS_SCOPES)
+    credentials.refresh(Request())
+    return credentials.token
