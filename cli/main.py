@@ -50,12 +50,14 @@ def sync(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     try:
         nightly_sync(config=str(config))
     except SyncFailed as exc:
-        console.print(f"[red]Sync incomplete: {exc}[/red]")
+        _print_sources(campaign)
         _print_progress(campaign)
+        console.print(f"[red]Sync incomplete: {exc}[/red]")
         raise typer.Exit(1) from None
     except DatabaseUnavailable as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    _print_sources(campaign)
     _print_progress(campaign)
     console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
 
@@ -82,6 +84,30 @@ def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     _print_progress(campaign)
+
+
+def _print_sources(campaign: Campaign) -> None:
+    """What the last run did with each source: pulled, unchanged, skipped or failed."""
+    with session_scope(campaign.database_url) as session:
+        run = store.last_run(session, campaign.campaign.code)
+    if run is None or not run.summary:
+        return
+    table = Table(title=f"Sources, run {run.id}")
+    for header in ("source", "records", "sign-ups", "quarantined", "this run"):
+        table.add_column(header, justify="left" if header in ("source", "this run") else "right")
+    for name, s in run.summary["sources"].items():
+        this_run = s.get("this_run") or {}
+        if s.get("error"):
+            note = f"[red]failed: {s['error']}[/red]"
+        elif "skipped" in this_run:
+            note = f"skipped ({this_run['skipped']})"
+        elif this_run.get("file_unchanged"):
+            note = "file unchanged"
+        else:
+            note = f"{this_run.get('new', 0)} new"
+        table.add_row(name, str(s.get("current", 0)), str(s.get("signups", 0)),
+                      str(s.get("quarantined", 0)), note)
+    console.print(table)
 
 
 def _print_progress(campaign: Campaign) -> None:

@@ -82,7 +82,9 @@ def _summarise(
             "sources": {
                 name: {**sources.get(name, {}), "this_run": pulled.get(name),
                        "error": failures.get(name)}
-                for name in sorted({s.name for s in campaign.sources} | set(sources))
+                for name in [s.name for s in campaign.sources] + sorted(
+                    set(sources) - {s.name for s in campaign.sources}
+                )
             },
             "sites": {
                 code_: {**counts, "roster": Path(rosters[code_]["path"]).name}

@@ -21,7 +21,7 @@ def resolve_secret(ref: str) -> str:
     if scheme == "env":
         value = os.environ.get(name, "")
         if not value:
-            raise MissingSecret(f"environment variable {name} is not set")
+            raise MissingSecret(f"{name} is not set")
         return value
     if scheme == "block":
         from prefect.blocks.system import Secret

@@ -50,7 +50,7 @@ def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, An
             connector = build_connector(source)
         except MissingSecret as exc:
             if source.enabled == "if-credentials":
-                return {"skipped": f"not configured: {exc}"}
+                return {"skipped": str(exc)}
             raise SourceError(f"source {source.name}: {exc}") from None
         counts = _land_form(campaign, source, connector, run_id)
     else:
