@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
 from connectors import store
@@ -40,7 +41,20 @@ def prepare_run(config_path: str, flow_run_id: str | None) -> int:
         return store.start_run(session, campaign.campaign.code, flow_run_id)
 
 
-@task
+def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a pull only when the provider was unavailable; a bad token, a wrong form id or a
+    bad mapping fails at once, because waiting will not fix them."""
+    try:
+        state.result()
+    except SourceError as exc:
+        return exc.transient
+    except Exception:  # noqa: BLE001 - anything else is a bug or bad data: do not retry
+        return False
+    return False
+
+
+@task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=30),
+      retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient)
 def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, Any]:
     """Pull one source and store what it holds raw; return counts (never records)."""
     campaign = load_campaign(config_path)

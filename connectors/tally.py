@@ -1,0 +1,182 @@
+"""Pull a Tally form's completed submissions, incrementally, through the shared HTTP layer.
+
+API (public beta): ``GET /forms/{id}/submissions?page=&limit=&filter=completed&startDate=``
+answers ``{page, limit, hasMore, questions[], submissions[]}``, newest first as in Tally's own
+example; pages are walked with ``page=1, 2, ...`` while ``hasMore``. With a cursor, only
+submissions on or after it are asked for (``startDate`` is inclusive), so the newest one of
+the last run is read again: landing drops it. Because the order is newest first, saving a
+cursor is safe only once the last page is in, so only the last page carries one. Known
+limit of offset paging: a submission deleted in Tally while a multi-page pull runs shifts the
+later pages up by one, so that pull can skip one submission for good (the cursor moves past it).
+
+Each record holds the submission verbatim and the page's question context (titles, option
+labels) that ``transforms.answers.tally.flatten`` needs. Where Tally puts a choice
+question's options is not documented: they are read from ``options[{id, text}]`` on the
+question or on its ``fields`` when present, as in Tally's webhook payloads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connectors.forms import Page
+from connectors.http import SourceResponseError, request_json
+from models.records import RawRow
+from transforms.answers.tally import FIXED_KEYS, question_title
+from transforms.raw import content_hash
+
+log = logging.getLogger(__name__)
+
+#: A submission and its ``submittedAt``, parsed.
+Timed = tuple[dict[str, Any], datetime]
+
+#: Tally's largest page (its OpenAPI caps ``limit`` at 500 on list endpoints).
+MAX_PAGE_SIZE = 500
+
+
+class TallyForm:
+    """One Tally form's submissions, as a ``FormConnector``.
+
+    Declared as data: the record key is the submission ``id`` and the cursor field is
+    ``submittedAt``; the field mapping may name any key of ``available_keys()``.
+    """
+
+    record_key = "id"
+    cursor_field = "submittedAt"
+
+    def __init__(self, session: requests.Session, *, source: str, form_id: str, token: str,
+                 base_url: str = "https://api.tally.so", page_size: int = MAX_PAGE_SIZE) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"source {source}: page_size must be 1 to {MAX_PAGE_SIZE}")
+        self.session = session
+        self.source = source
+        self.form_id = form_id
+        self.base_url = base_url.rstrip("/")
+        self.page_size = page_size
+        self._token = token
+
+    def __repr__(self) -> str:
+        return f"TallyForm(source={self.source!r}, form_id={self.form_id!r}, base_url={self.base_url!r})"
+
+    def available_keys(self) -> set[str]:
+        """Question ids and titles from ``GET /forms/{id}/questions``, plus the fixed keys."""
+        body = self._get("questions", params=None)
+        questions = body.get("questions") if isinstance(body, dict) else None
+        if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+            raise self._bad_answer("the question list has no 'questions' list of objects")
+        keys = set(FIXED_KEYS)
+        for question in questions:
+            if isinstance(question.get("id"), str):
+                keys.add(question["id"])
+            if title := question_title(question):
+                keys.add(title)
+        return keys
+
+    def iter_pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages of completed submissions on or after ``cursor``; the last one carries the
+        new cursor (the latest ``submittedAt`` seen, ISO 8601 UTC to the second)."""
+        newest = self._parse_cursor(cursor)
+        params: dict[str, Any] = {"limit": self.page_size, "filter": "completed"}
+        if newest is not None:
+            params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        page = 1
+        while True:
+            submissions, form, has_more = self._read_page({**params, "page": page})
+            records = [_record(submission, form) for submission, _ in submissions]
+            newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
+            if not has_more:
+                log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, page)
+                yield Page(records, format_cursor(newest) if newest else None)
+                return
+            if not submissions:
+                raise self._bad_answer(f"page {page} is empty but says more follow")
+            yield Page(records)
+            page += 1
+
+    def _read_page(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool]:
+        """One page's submissions with their times, its question context and ``hasMore``,
+        checked whole before any of it is used."""
+        page = params["page"]
+        body = self._get("submissions", params=params)
+        if not isinstance(body, dict):
+            raise self._bad_answer(f"page {page} is not a JSON object")
+        submissions, questions, has_more = body.get("submissions"), body.get("questions"), body.get("hasMore")
+        if not isinstance(submissions, list) or not isinstance(questions, list):
+            raise self._bad_answer(f"page {page} has no 'submissions' or 'questions' list")
+        if not isinstance(has_more, bool):
+            raise self._bad_answer(f"page {page} does not say whether more follow ('hasMore')")
+        if not all(isinstance(question, dict) for question in questions):
+            raise self._bad_answer(f"page {page} has a question that is not an object")
+        checked = [(submission, self._submitted_at(submission, page)) for submission in submissions]
+        return checked, {"questions": [_question_context(q) for q in questions]}, has_more
+
+    def _submitted_at(self, submission: Any, page: int) -> datetime:
+        """The submission's time, once its id and responses are known to be there."""
+        if not isinstance(submission, dict) or not isinstance(submission.get("id"), str) \
+                or not submission["id"]:
+            raise self._bad_answer(f"page {page} has a submission without an id")
+        if not isinstance(submission.get("responses"), list):
+            raise self._bad_answer(f"page {page}: submission {submission['id']} has no 'responses' list")
+        try:
+            return parse_time(submission.get("submittedAt"))
+        except ValueError:
+            raise self._bad_answer(f"page {page}: submission {submission['id']} has no valid "
+                                   "'submittedAt'") from None
+
+    def _parse_cursor(self, cursor: str | None) -> datetime | None:
+        try:
+            return parse_time(cursor) if cursor else None
+        except ValueError:
+            raise ValueError(f"source {self.source}: cursor {cursor!r} is not an ISO 8601 timestamp") from None
+
+    def _get(self, resource: str, params: Mapping[str, Any] | None) -> Any:
+        url = f"{self.base_url}/forms/{quote(self.form_id, safe='')}/{resource}"
+        return request_json(self.session, "GET", url, source=self.source, what=f"form {self.form_id}",
+                            params=params, headers={"Authorization": f"Bearer {self._token}"})
+
+    def _bad_answer(self, problem: str) -> SourceResponseError:
+        return SourceResponseError(f"source {self.source}: form {self.form_id}: Tally's answer is "
+                                   f"unreadable ({problem}); nothing from it was kept and the "
+                                   "cursor was not advanced")
+
+
+def _record(submission: dict[str, Any], form: dict[str, Any]) -> RawRow:
+    """The submission verbatim, keyed by its id; the hash covers the submission only."""
+    return RawRow(external_id=submission["id"], content_hash=content_hash(submission),
+                  payload={"item": submission, "form": form}, locator=None)
+
+
+def _question_context(question: Mapping[str, Any]) -> dict[str, Any]:
+    """What flatten needs of a question: id, title, type and ``{option id: label}``."""
+    options: dict[str, str] = {}
+    fields = question.get("fields")
+    for holder in [question, *(fields if isinstance(fields, list) else [])]:
+        listed = holder.get("options") if isinstance(holder, dict) else None
+        for option in listed if isinstance(listed, list) else []:
+            if not isinstance(option, dict):
+                continue
+            option_id = option.get("id", option.get("uuid"))
+            label = next((option[k] for k in ("text", "label", "title") if isinstance(option.get(k), str)), None)
+            if isinstance(option_id, str) and label is not None:
+                options.setdefault(option_id, label)
+    return {"id": question.get("id"), "title": question.get("title"), "type": question.get("type"),
+            "options": options}
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (naive means UTC); ValueError if not."""
+    if not isinstance(value, str):
+        raise ValueError("not an ISO 8601 timestamp")
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def format_cursor(moment: datetime) -> str:
+    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,185 @@
+"""Pull a Typeform form's completed responses, incrementally, through the shared HTTP layer.
+
+API: ``GET /forms/{id}/responses?page_size=&response_type=completed&since=&before=`` answers
+``{total_items, page_count, items[]}``, newest first. Pages are walked with
+``before=<token of the last item>`` until a page holds fewer than ``page_size`` items (so a
+form whose count is an exact multiple of the page size costs one empty page more).
+
+Typeform warns that very recent responses (within about 30 minutes) may not be returned yet,
+so ``since`` is the cursor minus an ``overlap`` window: what arrived late is read on a later
+run, and what is read twice is dropped on landing. Newest first means a cursor is safe to
+save only after the last page, so only the last page carries one.
+
+Answers carry ``field{id, type, ref}`` but no title, so every pull first reads the form
+definition (``GET /forms/{id}``) and each record stores the field context flatten needs.
+EU-data-center accounts must set ``base_url`` to https://api.eu.typeform.com: the wrong
+region answers with no responses rather than an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connectors.forms import Page
+from connectors.http import SourceResponseError, request_json
+from models.records import RawRow
+from transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
+from transforms.raw import content_hash
+
+log = logging.getLogger(__name__)
+
+#: Typeform's largest page.
+MAX_PAGE_SIZE = 1000
+#: Typeform: "very recent responses (say within the last 30 minutes) may not be returned".
+DEFAULT_OVERLAP = timedelta(minutes=30)
+
+
+class TypeformForm:
+    """One Typeform form's completed responses, as a ``FormConnector``.
+
+    Declared as data: the record key is ``response_id`` (unique per form) and the cursor
+    field is ``submitted_at``; the field mapping may name any key of ``available_keys()``.
+    """
+
+    record_key = "response_id"
+    cursor_field = "submitted_at"
+
+    def __init__(self, session: requests.Session, *, source: str, form_id: str, token: str,
+                 base_url: str = "https://api.typeform.com", page_size: int = MAX_PAGE_SIZE,
+                 overlap: timedelta = DEFAULT_OVERLAP) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"source {source}: page_size must be 1 to {MAX_PAGE_SIZE}")
+        if overlap < timedelta(0):
+            raise ValueError(f"source {source}: overlap cannot be negative")
+        self.session = session
+        self.source = source
+        self.form_id = form_id
+        self.base_url = base_url.rstrip("/")
+        self.page_size = page_size
+        self.overlap = overlap
+        self._token = token
+
+    def __repr__(self) -> str:
+        return (f"TypeformForm(source={self.source!r}, form_id={self.form_id!r}, "
+                f"base_url={self.base_url!r})")
+
+    def available_keys(self) -> set[str]:
+        """Field ids, refs and titles and hidden fields from the form definition, plus the
+        fixed keys."""
+        definition = self._definition()
+        keys = set(FIXED_KEYS) | {HIDDEN_PREFIX + name for name in definition["hidden"]}
+        for field in definition["questions"]:
+            keys |= {name for name in (field["id"], field["ref"], field["title"]) if name}
+        return keys
+
+    def iter_pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages of completed responses submitted since ``cursor`` minus the overlap; the last
+        one carries the new cursor (the latest ``submitted_at`` seen, ISO 8601 UTC)."""
+        newest = self._parse_cursor(cursor)
+        form = {"questions": self._definition()["questions"]}
+        params: dict[str, Any] = {"page_size": self.page_size, "response_type": "completed"}
+        if newest is not None:
+            params["since"] = (newest - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
+        before: str | None = None
+        pages = 0
+        while True:
+            pages += 1
+            items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+            records = [_record(item, form) for item, _ in items]
+            newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
+            if len(items) < self.page_size:
+                log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, pages)
+                yield Page(records, format_cursor(newest) if newest else None)
+                return
+            if items[-1][0]["token"] == before:
+                raise self._bad_answer(f"page {pages} does not move past the previous one")
+            yield Page(records)
+            before = items[-1][0]["token"]
+
+    def _read_page(self, params: Mapping[str, Any], page: int) -> list[tuple[dict[str, Any], datetime]]:
+        """One page's items with their submission times, checked whole before any is used."""
+        body = self._get(f"forms/{quote(self.form_id, safe='')}/responses", params)
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise self._bad_answer(f"page {page} has no 'items' list")
+        return [(item, self._submitted_at(item, page)) for item in items]
+
+    def _submitted_at(self, item: Any, page: int) -> datetime:
+        """The response's time, once its token and answers are known to be usable."""
+        if not isinstance(item, dict) or not isinstance(item.get("token"), str) or not item["token"]:
+            raise self._bad_answer(f"page {page} has a response without a token")
+        if not isinstance(item.get("response_id", ""), str):
+            raise self._bad_answer(f"page {page}: response {item['token']} has a bad 'response_id'")
+        if not isinstance(item.get("answers") or [], list) or not isinstance(item.get("hidden") or {}, dict):
+            raise self._bad_answer(f"page {page}: response {item['token']} has malformed answers")
+        try:
+            return parse_time(item.get("submitted_at"))
+        except ValueError:
+            raise self._bad_answer(f"page {page}: response {item['token']} has no valid "
+                                   "'submitted_at'") from None
+
+    def _definition(self) -> dict[str, Any]:
+        """``{"questions": [{id, ref, title, type}], "hidden": [names]}`` from GET /forms/{id},
+        fields inside groups included."""
+        body = self._get(f"forms/{quote(self.form_id, safe='')}", None)
+        fields = body.get("fields", []) if isinstance(body, dict) else None
+        hidden = body.get("hidden", []) if isinstance(body, dict) else None
+        if not isinstance(fields, list) or not isinstance(hidden, list):
+            raise self._bad_answer("the form definition has no 'fields' list")
+        return {"questions": list(_walk_fields(fields)),
+                "hidden": [name for name in hidden if isinstance(name, str)]}
+
+    def _get(self, path: str, params: Mapping[str, Any] | None) -> Any:
+        return request_json(self.session, "GET", f"{self.base_url}/{path}", source=self.source,
+                            what=f"form {self.form_id}", params=params,
+                            headers={"Authorization": f"Bearer {self._token}"})
+
+    def _parse_cursor(self, cursor: str | None) -> datetime | None:
+        try:
+            return parse_time(cursor) if cursor else None
+        except ValueError:
+            raise ValueError(f"source {self.source}: cursor {cursor!r} is not an ISO 8601 timestamp") from None
+
+    def _bad_answer(self, problem: str) -> SourceResponseError:
+        return SourceResponseError(f"source {self.source}: form {self.form_id}: Typeform's answer is "
+                                   f"unreadable ({problem}); nothing from it was kept and the "
+                                   "cursor was not advanced")
+
+
+def _walk_fields(fields: list[Any]) -> Iterator[dict[str, Any]]:
+    """Each field's id, ref, title and type, descending into groups' ``properties.fields``."""
+    for field in fields:
+        if not isinstance(field, dict) or not isinstance(field.get("id"), str):
+            continue
+        ref = field.get("ref")
+        yield {"id": field["id"], "ref": (ref.strip() or None) if isinstance(ref, str) else None,
+               "title": field_title(field), "type": field.get("type")}
+        properties = field.get("properties")
+        nested = properties.get("fields") if isinstance(properties, dict) else None
+        if isinstance(nested, list):
+            yield from _walk_fields(nested)
+
+
+def _record(item: dict[str, Any], form: dict[str, Any]) -> RawRow:
+    """The response verbatim, keyed by its response_id (its token when absent)."""
+    return RawRow(external_id=item.get("response_id") or item["token"], content_hash=content_hash(item),
+                  payload={"item": item, "form": form}, locator=None)
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (naive means UTC); ValueError if not."""
+    if not isinstance(value, str):
+        raise ValueError("not an ISO 8601 timestamp")
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def format_cursor(moment: datetime) -> str:
+    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
