@@ -217,6 +217,29 @@ def unassigned_signups(session: Session, campaign: str) -> list[Signup]:
     return list(session.scalars(query))
 
 
+def people_of_earlier_versions(session: Session, campaign: str, signups: Sequence[Signup]) -> dict[int, int]:
+    """Sign-up id -> the person of an earlier version of the same source record.
+
+    An edited submission is the same record: it keeps its person whatever was edited.
+    """
+    wanted = {(s.raw_record.source, s.raw_record.external_id): s.id for s in signups}
+    if not wanted:
+        return {}
+    query = (
+        select(RawRecord.source, RawRecord.external_id, Signup.person_id)
+        .join(Signup, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False))
+        .where(Signup.person_id.is_not(None))
+        .where(RawRecord.external_id.in_({external_id for _, external_id in wanted}))
+        .order_by(RawRecord.id)
+    )
+    found = {}
+    for source, external_id, person_id in session.execute(query):
+        if (source, external_id) in wanted:
+            found[wanted[(source, external_id)]] = person_id  # the latest version wins
+    return found
+
+
 def known_identities(session: Session) -> list[Identity]:
     """One identity per assigned sign-up: a person is findable by every contact they used,
     under every spelling of their name."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from connectors.forms import FormConnector
 from connectors.http import make_session
@@ -17,7 +18,9 @@ def build_connector(source: SourceConfig) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
     secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()}
     session = make_session()
-    base = {"base_url": source.base_url} if source.base_url else {}
+    base: dict[str, Any] = {"base_url": source.base_url} if source.base_url else {}
+    if source.page_size:
+        base["page_size"] = source.page_size
     if source.kind == "tally":
         from connectors.tally import TallyForm
 

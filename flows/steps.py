@@ -27,7 +27,7 @@ from models.records import NormalisedSignup
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.raw import identify_rows
-from transforms.resolve import NEW, Identity, PeopleIndex, assign_people
+from transforms.resolve import NEW, SAME_RECORD, Identity, PeopleIndex, assign_people
 from transforms.roster import ROSTER_HEADERS, build_roster, registration_facts
 from transforms.sites import SiteCatalog
 
@@ -167,9 +167,14 @@ def resolve_people(config_path: str) -> dict[str, Any]:
     campaign = load_campaign(config_path)
     with session_scope(campaign.database_url) as session:
         signups = store.unassigned_signups(session, campaign.campaign.code)
+        earlier = store.people_of_earlier_versions(session, campaign.campaign.code, signups)
+        for signup in signups:
+            if signup.id in earlier:
+                store.assign_signup(signup, store.get_person(session, earlier[signup.id]), SAME_RECORD)
+        signups_to_match = [s for s in signups if s.id not in earlier]
         index = PeopleIndex(store.known_identities(session))
-        identities = [Identity(s.id, s.first_key, s.last_key, s.email_key, s.phone) for s in signups]
-        by_id = {s.id: s for s in signups}
+        identities = [Identity(s.id, s.first_key, s.last_key, s.email_key, s.phone) for s in signups_to_match]
+        by_id = {s.id: s for s in signups_to_match}
         new_people: dict[int, store.Person] = {}
         for assignment in assign_people(identities, index):
             signup = by_id[assignment.signup_ref]
@@ -185,6 +190,7 @@ def resolve_people(config_path: str) -> dict[str, Any]:
     return {
         "assigned": len(signups),
         "matched_existing": sum(1 for s in signups if s.match_rule != NEW),
+        "new_versions": len(earlier),
         "new_people": len(new_people),
         "registrations_changed": changed,
     }

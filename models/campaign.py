@@ -123,6 +123,7 @@ class SourceConfig(StrictModel):
     organization: str | None = None  # HelloAsso organisation slug
     form_type: str = "Event"  # HelloAsso form type
     base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
+    page_size: Annotated[int | None, Field(gt=0)] = None  # the provider's maximum by default
     credentials: dict[str, SecretRef] = {}
     sheet: str | None = None
     encoding: str | None = None

@@ -1,6 +1,7 @@
 """Deduplication, first version: which person is this sign-up?
 
-Rules, in order (the first that applies wins):
+Rules, in order (the first that applies wins). Before them, a new version of a record
+already matched (an edited submission) keeps that record's person: it is the same sign-up.
 
 1. **Same email** as a known person, and names that do not clearly differ -> that person.
    ``Hélène Müller <h.muller@example.org>`` and ``HELENE MULLER <H.Muller@example.org>``.
@@ -27,6 +28,7 @@ from rapidfuzz.distance import Levenshtein
 
 from models.records import Identity
 
+SAME_RECORD = "same_record"  # a new version of a record keeps its person (decided before rules)
 EMAIL = "email"
 PHONE = "phone"
 NEW = "new"

@@ -1,0 +1,138 @@
+"""A web form through the whole nightly sync: pages, a crash mid-pull, an edit, no credentials.
+
+Tally's local fake serves the API on a real socket; the flow builds the real connector
+from the campaign file and the token from the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from connectors.database import session_scope
+from fakes.http_server import FakeServer
+from fakes.tally import FORM_ID, TOKEN, generate_submissions, serve_tally
+from models.campaign import DATABASE_URL_ENV
+from models.tables import Person, RawRecord, Registration, Signup, SourceCursor
+
+EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
+
+pytestmark = pytest.mark.flow
+
+
+def campaign_with_tally(directory: Path, base_url: str, enabled: str = "true") -> Path:
+    """The example's sites, and one Tally form as the only source."""
+    sites = EXAMPLE.read_text(encoding="utf-8").split("# --- Sources")[0]
+    path = directory / "campaign.toml"
+    path.write_text(sites + f"""
+[[sources]]
+name = "tally-form"
+kind = "tally"
+form_id = "{FORM_ID}"
+base_url = "{base_url}"
+page_size = 20
+enabled = {enabled}
+credentials = {{ token = "env:ROLLCALL_TEST_TALLY_TOKEN" }}
+
+[sources.fields]
+first_name = "Prénom"
+last_name = "Nom"
+email = "Adresse e-mail"
+phone = "Téléphone"
+site = "Sur quel site voulez-vous aider ?"
+consent = "J'accepte que mes données servent à organiser la journée"
+""", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
+    monkeypatch.setenv("ROLLCALL_TEST_TALLY_TOKEN", TOKEN)
+    with FakeServer() as server:
+        fake = serve_tally(server, generate_submissions(60, seed=3))
+        yield server, fake, campaign_with_tally(tmp_path, server.url)
+
+
+def counts(url: str) -> dict[str, int]:
+    with session_scope(url) as session:
+        return {table.__tablename__: session.scalar(select(func.count()).select_from(table))
+                for table in (RawRecord, Signup, Person, Registration)}
+
+
+def test_crash_mid_pull_then_rerun_adds_exactly_what_was_missing(tally, migrated_url: str) -> None:
+    from flows.nightly import SyncFailed, nightly_sync
+
+    server, fake, config = tally
+    # page 1 answers, page 2 is cut off mid-body: the source fails, page 1 stays landed
+    first_page = 20
+    calls = {"n": 0}
+    original = server.dispatch
+
+    def fail_second_page(request):
+        if request.path.endswith("/submissions"):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                server.inject("malformed", path="/submissions")
+        return original(request)
+
+    server.dispatch = fail_second_page
+    with pytest.raises(SyncFailed, match="tally-form"):
+        nightly_sync(config=str(config))
+    assert counts(migrated_url)["raw_records"] == first_page
+    with session_scope(migrated_url) as session:
+        assert session.scalar(select(SourceCursor.cursor)) is None  # not ahead of the data
+    server.dispatch = original
+    nightly_sync(config=str(config))
+    after = counts(migrated_url)
+    assert after["raw_records"] == after["signups"] == 60
+    assert after["registrations"] == after["people"]
+    nightly_sync(config=str(config))
+    assert counts(migrated_url) == after
+
+
+def test_edited_submission_is_a_new_version_not_a_new_person(tally, migrated_url: str) -> None:
+    """Even a corrected first name: the same submission is the same person."""
+    from flows.nightly import nightly_sync
+
+    server, fake, config = tally
+    nightly_sync(config=str(config))
+    before = counts(migrated_url)
+    edited = dict(fake.submissions[-1])
+    edited["responses"] = [
+        {**r, "answer": "Hélène-Marie"} if r["questionId"] == "EKOE2N" else r for r in edited["responses"]
+    ]
+    fake.upsert(edited)
+    nightly_sync(config=str(config))
+    after = counts(migrated_url)
+    assert after["raw_records"] == before["raw_records"] + 1
+    assert (after["people"], after["registrations"]) == (before["people"], before["registrations"])
+    with session_scope(migrated_url) as session:
+        current = session.scalars(
+            select(RawRecord.is_current).where(RawRecord.external_id == edited["id"]).order_by(RawRecord.id)
+        ).all()
+    assert current == [False, True]
+
+
+def test_form_without_credentials_is_skipped_and_said(tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from flows.nightly import nightly_sync
+
+    server, _, _ = tally
+    monkeypatch.delenv("ROLLCALL_TEST_TALLY_TOKEN")
+    summary = nightly_sync(config=str(campaign_with_tally(tmp_path, server.url, enabled='"if-credentials"')))
+    assert summary["sources"]["tally-form"]["this_run"] == {"skipped": "ROLLCALL_TEST_TALLY_TOKEN is not set"}
+    assert server.count() == 0
+
+
+def test_wrong_token_fails_the_source_without_leaking_it(tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.nightly import SyncFailed, nightly_sync
+
+    _, _, config = tally
+    monkeypatch.setenv("ROLLCALL_TEST_TALLY_TOKEN", "tly-wrong-secret-value")
+    with pytest.raises(SyncFailed) as failure:
+        nightly_sync(config=str(config))
+    assert "token for source tally-form rejected" in str(failure.value)
+    assert "tly-wrong-secret-value" not in str(failure.value)
