@@ -100,13 +100,7 @@ def land_raw_rows(
 ) -> LandingCounts:
     """Store rows not seen before; an existing key with new content is a new version and
     the older versions stop being current."""
-    known = defaultdict(set)
-    for external_id, digest in session.execute(
-        select(RawRecord.external_id, RawRecord.content_hash).where(
-            RawRecord.campaign == campaign, RawRecord.source == source
-        )
-    ):
-        known[external_id].add(digest)
+    known = _known_versions(session, campaign, source, {r.external_id for r in rows})
     fresh = [r for r in rows if r.content_hash not in known.get(r.external_id, ())]
     versioned = {r.external_id for r in fresh if r.external_id in known}
     if versioned:
@@ -129,6 +123,23 @@ def land_raw_rows(
     )
     session.flush()
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(versioned))
+
+
+def _known_versions(
+    session: Session, campaign: str, source: str, external_ids: set[str]
+) -> dict[str, set[str]]:
+    """Content hashes already stored for these keys, looked up in chunks (bound-parameter
+    limits), so landing a page costs the page, not the whole history of the source."""
+    known: dict[str, set[str]] = defaultdict(set)
+    ids = sorted(external_ids)
+    for start in range(0, len(ids), 500):
+        query = select(RawRecord.external_id, RawRecord.content_hash).where(
+            RawRecord.campaign == campaign, RawRecord.source == source,
+            RawRecord.external_id.in_(ids[start : start + 500]),
+        )
+        for external_id, digest in session.execute(query):
+            known[external_id].add(digest)
+    return known
 
 
 def _last_version_per_key(rows: Sequence[RawRow]) -> list[RawRow]:

@@ -10,10 +10,6 @@ from connectors.http import make_session
 from flows.secrets import resolve_secret
 from models.campaign import SourceConfig
 
-GOOGLE_FORMS_SCOPES = ("https://www.googleapis.com/auth/forms.responses.readonly",
-                       "https://www.googleapis.com/auth/forms.body.readonly")
-
-
 def build_connector(source: SourceConfig) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
     secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()}
@@ -38,19 +34,11 @@ def build_connector(source: SourceConfig) -> FormConnector:
             client_id=secrets["client_id"], client_secret=secrets["client_secret"], **base,
         )
     if source.kind == "google_forms":
-        from connectors.google_forms import GoogleFormsForm
+        from connectors.google_forms import GoogleFormsForm, access_token_from_service_account
 
-        token = google_access_token(json.loads(secrets["service_account"]))
+        token = access_token_from_service_account(
+            json.loads(secrets["service_account"]), session=session, source=source.name
+        )
         return GoogleFormsForm(session, source=source.name, form_id=source.form_id, access_token=token, **base)
     raise ValueError(f"source {source.name}: {source.kind} is not a web form")
 
-
-def google_access_token(service_account_info: dict) -> str:
-    """An OAuth access token for the service account, from google-auth (the token endpoint
-    is the ``token_uri`` of the key file)."""
-    from google.auth.transport.requests import Request
-    from google.oauth2.service_account import Credentials
-
-    credentials = Credentials.from_service_account_info(service_account_info, scopes=GOOGLE_FORMS_SCOPES)
-    credentials.refresh(Request())
-    return credentials.token

@@ -35,7 +35,8 @@ PRESETS: dict[str, dict[str, str]] = {
         "submitted_at": "order.date",
         "status": "state",
     },
-    "google_forms": {"external_id": "responseId", "submitted_at": "lastSubmittedTime"},
+    # createTime, not lastSubmittedTime: an edit must not move the registration date
+    "google_forms": {"external_id": "responseId", "submitted_at": "createTime"},
     "jeveuxaider": {
         "external_id": "id",
         "first_name": "benevole_prenom",

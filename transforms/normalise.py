@@ -22,7 +22,10 @@ _CONSENT_PREFIXES = ("oui ", "yes ", "j accepte", "i accept", "i agree", "je sui
 _CONSENT_MARKS = frozenset("✓✔☑✅")
 _CANCELLED_STATUSES = frozenset(
     {"annule", "annulee", "canceled", "cancelled", "refunded", "rembourse", "remboursee",
-     "supprime", "supprimee"}
+     "supprime", "supprimee",
+     # HelloAsso item states that mean the person is not coming (its "Waiting" is a payment
+     # still pending, not a withdrawal, and stays registered)
+     "deleted", "refused", "abandoned"}
 )  # fmt: skip
 
 
@@ -45,7 +48,8 @@ def normalise_signup(
     5. submitted_at: unreadable -> warning unparsed_date and None.
     6. consent: None when the source has no consent key; else True only for a clear yes
        ("oui", "x", "✓", "J'accepte...").
-    7. cancelled: status is annulé(e), cancelled, refunded, remboursé(e) or supprimé(e).
+    7. cancelled: status is annulé(e), cancelled, refunded, remboursé(e) or supprimé(e), or
+       HelloAsso's Deleted, Refused or Abandoned.
     """
     values = {key: clean(None if value is None else str(value)) for key, value in fields.items()}
     if not any(fold(value) for value in values.values()):

@@ -332,7 +332,13 @@ def test_file_fingerprint_changes_with_content(tmp_path: Path) -> None:
 
 # Header names: stripped, non-blank, unique (what the reader would otherwise rename), and free of
 # the other candidate delimiters (a header like "a,b;c,d" is the ambiguous case tested above).
-header_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff,\t|"), min_size=1).map(str.strip).filter(bool)
+# A header made only of quote marks is read as a blank line (the reader looks for the first
+# line with content); no export has one, so it is left out.
+header_names = (
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff,\t|"), min_size=1)
+    .map(str.strip)
+    .filter(lambda name: name.strip('"'))
+)
 cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 
 

@@ -1,0 +1,203 @@
+"""Google Forms API v1: one form's responses, pulled incrementally.
+
+``forms.get`` (``GET /v1/forms/{formId}``) gives the questions, so each stored response carries
+its questions' titles and options; ``responses.list`` (``GET /v1/forms/{formId}/responses``)
+is paged with ``pageToken`` until ``nextPageToken`` is absent, every page asked with the same
+``filter=timestamp >= <RFC 3339 Zulu>`` (the API refuses a token with another filter).
+
+The API does not document the order of responses, so the cursor (the newest
+``lastSubmittedTime``, in UTC) comes with the last page only. ``overlap`` re-reads a margin
+before it: a response edited or landing while a pull runs is not lost (re-reads are dropped
+at landing, on responseId + content hash).
+
+Auth: a bearer access token, obtained by the flow (``access_token_from_service_account``); it
+lasts an hour and is not renewed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connectors.forms import Page
+from connectors.http import (SourceAuthError, SourceError, SourceResponseError, SourceUnavailable,
+                             request_json)
+from models.records import RawRow
+from transforms.answers.google_forms import available_keys
+from transforms.raw import content_hash
+
+SCOPES = ("https://www.googleapis.com/auth/forms.responses.readonly",
+          "https://www.googleapis.com/auth/forms.body.readonly")
+
+
+class GoogleFormsForm:
+    """The responses of one Google Form."""
+
+    cursor_field = "lastSubmittedTime"
+    record_key = "responseId"
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        source: str,
+        form_id: str,
+        access_token: str,
+        base_url: str = "https://forms.googleapis.com",
+        page_size: int | None = None,
+        overlap: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.session = session
+        self.source = source
+        self.page_size = page_size  # None: the API's default, 5000
+        self.overlap = overlap
+        self.what = f"Google form {form_id}"
+        self._form_url = f"{base_url.rstrip('/')}/v1/forms/{quote(form_id, safe='')}"
+        self._headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        self._context: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"GoogleFormsForm(source={self.source!r}, form={self.what!r})"
+
+    def available_keys(self) -> set[str]:
+        """Question ids, unambiguous question titles and the fixed response keys."""
+        return available_keys(self.form_context()["questions"])
+
+    def form_context(self) -> dict[str, Any]:
+        """``{"questions": {questionId: {"title", "options"}}}`` from forms.get (read once)."""
+        if self._context is None:
+            form = self._get(self._form_url, {})
+            items = form.get("items", []) if isinstance(form, dict) else None
+            if not isinstance(items, list):
+                raise SourceResponseError(f"source {self.source}: {self.what}: the form has no list "
+                                          "of items; check the form id")
+            self._context = {"questions": dict(questions_of(items))}
+        return self._context
+
+    def iter_pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages of responses submitted since ``cursor`` (all when None); the last one
+        carries the new cursor."""
+        context = self.form_context()
+        since = parse_cursor(cursor, self.source)
+        params = {"pageSize": str(self.page_size)} if self.page_size else {}
+        if since is not None:
+            params["filter"] = f"timestamp >= {zulu(since - self.overlap)}"
+        newest, token, number = since, None, 0
+        while True:
+            number += 1
+            query = {**params, "pageToken": token} if token else params
+            responses, token = self._page(query, number)
+            newest = latest(newest, *map(submitted_at, responses))
+            records = [self._row(response, context) for response in responses]
+            if not token:
+                yield Page(records, zulu(newest) if newest else None)
+                return
+            yield Page(records)
+
+    def _page(self, query: dict[str, str], number: int) -> tuple[list[dict[str, Any]], str | None]:
+        body = self._get(f"{self._form_url}/responses", query)
+        responses = body.get("responses", []) if isinstance(body, dict) else None
+        if not isinstance(responses, list) or not all(_is_response(r) for r in responses):
+            raise SourceResponseError(f"source {self.source}: {self.what}: page {number} has no "
+                                      "`responses` list; nothing from it was saved")
+        token = body.get("nextPageToken")
+        return responses, token if isinstance(token, str) and token else None
+
+    def _get(self, url: str, params: dict[str, str]) -> Any:
+        return request_json(self.session, "GET", url, source=self.source, what=self.what,
+                            params=params, headers=self._headers)
+
+    @staticmethod
+    def _row(response: dict[str, Any], context: dict[str, Any]) -> RawRow:
+        return RawRow(external_id=response["responseId"], content_hash=content_hash(response),
+                      payload={"item": response, "form": context})
+
+
+def questions_of(items: list[Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(questionId, {"title", "options"}) for each question of the form's items; a grid's
+    rows are titled ``"<question> [<row>]"`` and share the grid's columns as options."""
+    for item in map(_mapping, items):
+        title = item.get("title") if isinstance(item.get("title"), str) else ""
+        question = _mapping(_mapping(item.get("questionItem")).get("question"))
+        if isinstance(question.get("questionId"), str):
+            yield question["questionId"], {"title": title, "options": _options(question.get("choiceQuestion"))}
+        group = _mapping(item.get("questionGroupItem"))
+        columns = _options(_mapping(group.get("grid")).get("columns"))
+        rows = group.get("questions") if isinstance(group.get("questions"), list) else []
+        for row in map(_mapping, rows):
+            if isinstance(row.get("questionId"), str):
+                row_title = _mapping(row.get("rowQuestion")).get("title")
+                row_title = row_title if isinstance(row_title, str) else ""
+                yield row["questionId"], {"title": f"{title} [{row_title}]", "options": columns}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _options(choice: Any) -> list[str]:
+    options = choice.get("options") if isinstance(choice, dict) else None
+    if not isinstance(options, list):
+        return []
+    return [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
+def submitted_at(response: dict[str, Any]) -> datetime | None:
+    return _parse_datetime(response.get("lastSubmittedTime"))
+
+
+def latest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
+def parse_cursor(cursor: str | None, source: str) -> datetime | None:
+    if not cursor:
+        return None
+    moment = _parse_datetime(cursor)
+    if moment is None:
+        raise SourceError(f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
+                          "with a time zone; clear it to pull everything again")
+    return moment
+
+
+def zulu(moment: datetime) -> str:
+    """RFC 3339 UTC "Zulu", to the microsecond: ``2022-10-01T09:14:09.055199Z``."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str] = SCOPES, *,
+                                      session: requests.Session | None = None,
+                                      source: str = "google_forms") -> str:
+    """An OAuth access token for a service account key (the parsed JSON key file), from the
+    key's ``token_uri``. Raises SourceAuthError naming the source, never showing the key."""
+    from google.auth.exceptions import GoogleAuthError, TransportError
+    from google.auth.transport.requests import Request
+    from google.oauth2.service_account import Credentials
+
+    try:
+        credentials = Credentials.from_service_account_info(info, scopes=list(scopes))
+        credentials.refresh(Request(session) if session is not None else Request())
+    except TransportError:
+        raise SourceUnavailable(f"source {source}: cannot reach Google's token endpoint; try later") from None
+    except (GoogleAuthError, ValueError, KeyError):
+        raise SourceAuthError(f"source {source}: Google refused the service account key (or it "
+                              "is not a service account key): check the credential") from None
+    return credentials.token
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _is_response(response: Any) -> bool:
+    return isinstance(response, dict) and isinstance(response.get("responseId"), str) and response["responseId"] != ""

@@ -1,0 +1,216 @@
+"""The roster tab merge: coordinator edits survive sorting, inserted rows and new columns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from models.records import CANCELLED, REGISTERED, RosterEntry
+from transforms.sheet_roster import (
+    CANCELLED_CHANGE,
+    CONFLICT_HEADER,
+    ID_HEADER,
+    NEW,
+    ROSTER_COLUMNS,
+    UPDATED,
+    SheetEntry,
+    changes_grid,
+    from_serial,
+    merge_roster,
+    same_grid,
+    sheet_entry,
+    summary_grid,
+    to_serial,
+    trimmed,
+)
+
+DAY = datetime(2026, 10, 1, 9, 14)
+
+
+def entry(rid: str, first: str, last: str, **kw: object) -> SheetEntry:
+    values = dict(registration_id=rid, first_name=first, last_name=last,
+                  email=f"{first.lower()}@exemple.fr", phone="06 12 34 56 78", sources=("Tally",),
+                  registered_at=DAY, status=REGISTERED)
+    values.update(kw)
+    return SheetEntry(**values)  # type: ignore[arg-type]
+
+
+ENTRIES = [
+    entry("1", "Awa", "Diallo"),
+    entry("2", "Bruno", "Martin", phone="01000"),
+    entry("3", "Chloé", "Petit", sources=("Tally", "HelloAsso")),
+    entry("4", "Driss", "Benali"),
+    entry("5", "=IMPORTXML(\"http://x\",\"//a\")", "Zed"),
+]
+
+
+def column(grid: list[list[object]], name: str) -> int:
+    return grid[0].index(name)
+
+
+def row_of(grid: list[list[object]], rid: str) -> list[object]:
+    matches = [r for r in grid[1:] if r[column(grid, ID_HEADER)] == rid]
+    assert len(matches) == 1, f"{rid} appears {len(matches)} times"
+    return matches[0]
+
+
+def as_read(grid: list[list[object]]) -> list[list[object]]:
+    """What values.get would return for this grid."""
+    return trimmed(grid)
+
+
+@pytest.fixture
+def first_push():
+    return merge_roster(ENTRIES, [], {})
+
+
+def test_first_push_on_an_empty_tab_writes_header_and_rows(first_push) -> None:
+    grid = first_push.grid
+    assert tuple(grid[0]) == ROSTER_COLUMNS
+    assert [r[0] for r in grid[1:]] == ["1", "2", "3", "4", "5"]
+    assert row_of(grid, "2")[column(grid, "Téléphone")] == "01000"
+    assert row_of(grid, "5")[column(grid, "Prénom")] == "=IMPORTXML(\"http://x\",\"//a\")"
+    assert row_of(grid, "1")[column(grid, "Présent")] is False
+    assert [c.kind for c in first_push.changes] == [NEW] * 5
+    assert not first_push.content_unchanged
+
+
+@pytest.mark.parametrize("current", [pytest.param([], id="empty_tab"),
+                                     pytest.param([list(ROSTER_COLUMNS)], id="header_only"),
+                                     pytest.param([["Réf. inscription", "Prénom"]], id="partial_header")])
+def test_header_only_or_empty_tab_gets_every_registration(current) -> None:
+    merged = merge_roster(ENTRIES, current, {})
+    assert len(merged.grid) == 1 + len(ENTRIES)
+    assert set(ROSTER_COLUMNS) <= set(merged.grid[0])
+
+
+def coordinator_edits(grid: list[list[object]]) -> list[list[object]]:
+    """Sort by Nom descending, tick Présent, write notes, insert a row, add a column, blank row,
+    and change one pipeline-owned cell (Awa's email)."""
+    header, rows = list(grid[0]), [list(r) for r in grid[1:]]
+    rows.sort(key=lambda r: r[column(grid, "Nom")], reverse=True)
+    header.append("Covoiturage")
+    for r in rows:
+        rid = r[0]
+        if rid == "2":
+            r[column(grid, "Présent")] = True
+        if rid == "3":
+            r[column(grid, "Notes")] = "Rappeler jeudi"
+        if rid == "5":
+            r[column(grid, "Notes")] = "A annulé par téléphone"
+        if rid == "1":
+            r[column(grid, "Email")] = "awa.diallo@perso.fr"
+        r.append("oui" if rid == "4" else "")
+    rows.insert(2, ["", "Sami", "Invité", "", "", "", "", "", "", True, "venu sans inscription"])
+    rows.insert(1, [])
+    return as_read([header, *rows])
+
+
+def test_second_push_keeps_every_coordinator_value_where_it_belongs(first_push) -> None:
+    current = coordinator_edits(first_push.grid)
+    pipeline = [e for e in ENTRIES if e.registration_id != "5"]
+    pipeline += [replace(ENTRIES[4], status=CANCELLED), entry("6", "Fanny", "Roux"),
+                 entry("7", "Gaël", "Aubert", phone="")]
+    pipeline[1] = replace(pipeline[1], phone="07 00 00 00 01")
+
+    merged = merge_roster(pipeline, current, first_push.pushed)
+    grid = merged.grid
+
+    old_order = [r[0] for r in current[1:] if r and r[0]]
+    assert [r[0] for r in grid[1:] if r[0]][: len(old_order)] == old_order  # coordinator's order
+    assert [r[0] for r in grid[-2:]] == ["6", "7"]  # new ones appended
+    assert grid[2] == [""] * len(grid[0])  # the blank middle row stays
+    inserted = [r for r in grid[1:] if r[1] == "Sami"]
+    assert len(inserted) == 1 and inserted[0][column(grid, "Notes")] == "venu sans inscription"
+    assert row_of(grid, "2")[column(grid, "Présent")] is True
+    assert row_of(grid, "2")[column(grid, "Téléphone")] == "07 00 00 00 01"  # pipeline update
+    assert row_of(grid, "3")[column(grid, "Notes")] == "Rappeler jeudi"
+    assert row_of(grid, "4")[column(grid, "Covoiturage")] == "oui"
+    assert row_of(grid, "5")[column(grid, "Statut")] == "Annulé"
+    assert row_of(grid, "5")[column(grid, "Notes")] == "A annulé par téléphone"
+    assert len(grid) == len(current) + 2
+
+    assert merged.coordinator["2"].present is True
+    assert merged.coordinator["3"].notes == "Rappeler jeudi"
+    assert merged.coordinator["4"].extras == {"Covoiturage": "oui"}
+    assert merged.coordinator["6"].present is False
+
+    kinds = {(c.kind, c.registration_id) for c in merged.changes}
+    assert kinds == {(UPDATED, "2"), (CANCELLED_CHANGE, "5"), (NEW, "6"), (NEW, "7")}
+
+
+def test_coordinator_edit_of_a_pipeline_cell_is_kept_and_flagged(first_push) -> None:
+    current = coordinator_edits(first_push.grid)
+    changed = [replace(ENTRIES[0], email="awa@nouveau.fr"), *ENTRIES[1:]]
+    merged = merge_roster(changed, current, first_push.pushed)
+    awa = row_of(merged.grid, "1")
+    assert awa[column(merged.grid, "Email")] == "awa.diallo@perso.fr"
+    assert "Email" in awa[column(merged.grid, CONFLICT_HEADER)]
+    assert [(c.registration_id, c.column, c.sheet, c.pipeline) for c in merged.conflicts] == [
+        ("1", "Email", "awa.diallo@perso.fr", "awa@nouveau.fr")]
+    assert merged.pushed["1"]["Email"] == "awa@exemple.fr"  # baseline stays what was pushed
+
+    again = merge_roster(changed, as_read(merged.grid), merged.pushed)
+    assert again.content_unchanged and len(again.conflicts) == 1  # still flagged, no churn
+
+
+def test_clearing_a_conflicting_cell_takes_the_pipeline_value_back(first_push) -> None:
+    current = [list(r) for r in first_push.grid]
+    current[1][column(current, "Email")] = ""
+    merged = merge_roster(ENTRIES, as_read(current), first_push.pushed)
+    assert row_of(merged.grid, "1")[column(merged.grid, "Email")] == "awa@exemple.fr"
+    assert not merged.conflicts
+
+
+def test_unchanged_content_needs_no_write(first_push) -> None:
+    merged = merge_roster(ENTRIES, as_read(first_push.grid), first_push.pushed)
+    assert merged.content_unchanged and not merged.changes and not merged.conflicts
+
+
+def test_ids_read_back_as_numbers_still_match(first_push) -> None:
+    current = as_read(first_push.grid)
+    for r in current[1:]:
+        r[0] = float(r[0])
+    merged = merge_roster(ENTRIES, current, first_push.pushed)
+    assert len(merged.grid) == len(current)
+
+
+def test_a_row_the_pipeline_no_longer_sends_is_left_alone(first_push) -> None:
+    merged = merge_roster(ENTRIES[:4], as_read(first_push.grid), first_push.pushed)
+    assert merged.unknown_ids == ["5"]
+    assert row_of(merged.grid, "5")[column(merged.grid, "Statut")] == "Inscrit"
+
+
+def test_duplicate_id_rows_are_not_multiplied(first_push) -> None:
+    current = as_read(first_push.grid)
+    current.append(list(current[1]))
+    merged = merge_roster(ENTRIES, current, first_push.pushed)
+    assert len(merged.grid) == len(current)
+
+
+def test_serial_dates_round_trip() -> None:
+    assert to_serial(datetime(1900, 1, 1, 12)) == 2.5
+    assert from_serial(to_serial(DAY)) == DAY
+
+
+def test_sheet_entry_formats_for_the_coordinator() -> None:
+    from datetime import timezone
+
+    roster = RosterEntry("Awa", "Diallo", None, "+33612345678", ("Tally",),
+                         datetime(2026, 10, 1, 7, 14, 33, tzinfo=timezone.utc), REGISTERED)
+    e = sheet_entry(12, roster)
+    assert (e.registration_id, e.phone, e.email, e.registered_at) == (
+        "12", "06 12 34 56 78", "", datetime(2026, 10, 1, 9, 14))
+
+
+def test_changes_and_summary_tabs() -> None:
+    merged = merge_roster(ENTRIES, [], {})
+    changes = changes_grid(merged.changes, datetime(2026, 10, 2, 8, 0))
+    assert changes[1][:3] == ["02/10/2026 08:00", NEW, "1"]
+    summary = summary_grid("Lyon", [*ENTRIES[:4], replace(ENTRIES[4], status=CANCELLED)], 8)
+    assert ["Inscrits", 4] in summary and ["Annulés", 1] in summary
+    assert ["Places restantes", 4] in summary and ["HelloAsso", 1] in summary
+    assert ["Tally", 4] in summary and ["01/10/2026", 4] in summary
+    assert same_grid(summary, trimmed(summary))

@@ -1,0 +1,83 @@
+"""Read a stored HelloAsso form item (one registration) as ``{key: text}``.
+
+The participant is the item's ``user`` (first and last name) and its ``customFields``, where
+the participant's own email or phone are when the form asks for them. The ``payer`` is whoever
+paid for the order: in a group order several items share one payer, so ``payer.*`` keys are a
+fallback at best (``email = ["customFields.Email", "payer.email"]``), never the participant.
+
+Keys: ``FIXED_KEYS`` below, plus ``customFields.<name>`` for each custom field the item carries
+(options' own custom fields are not read). ``state`` is the item state verbatim: ``Canceled``
+must reach the pipeline so the registration is cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+CUSTOM_FIELD_PREFIX = "customFields."
+
+#: key -> path in the item. ``date`` is the order date: an item has no date of its own.
+_PATHS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "state": ("state",),
+    "date": ("order", "date"),
+    "order.id": ("order", "id"),
+    "order.date": ("order", "date"),
+    "user.firstName": ("user", "firstName"),
+    "user.lastName": ("user", "lastName"),
+    "payer.email": ("payer", "email"),
+    "payer.firstName": ("payer", "firstName"),
+    "payer.lastName": ("payer", "lastName"),
+    "name": ("name",),
+}
+FIXED_KEYS: frozenset[str] = frozenset(_PATHS)
+
+
+def flatten(payload: dict[str, Any]) -> dict[str, str]:
+    """``{"item": <HelloAsso Item>, "form": {...}}`` -> every fixed key (``""`` when absent)
+    and ``customFields.<name>`` for each custom field; odd payloads give blanks, never errors."""
+    item = _mapping(payload.get("item")) if isinstance(payload, dict) else {}
+    flat = {key: _text(_dig(item, path)) for key, path in _PATHS.items()}
+    for name, answer in _custom_fields(item.get("customFields")):
+        key = CUSTOM_FIELD_PREFIX + name
+        if not flat.get(key):  # a repeated name: the first non-blank answer wins
+            flat[key] = answer
+    return flat
+
+
+def available_keys(custom_field_names: Iterable[str]) -> set[str]:
+    """Every key ``flatten`` can emit for a form whose tiers ask these custom fields."""
+    return set(FIXED_KEYS) | {CUSTOM_FIELD_PREFIX + name for name in custom_field_names if name}
+
+
+def _custom_fields(fields: Any) -> Iterable[tuple[str, str]]:
+    if not isinstance(fields, list):
+        return
+    for field in fields:
+        field = _mapping(field)
+        name = _text(field.get("name")).strip()
+        if name:
+            yield name, _text(field.get("answer"))
+
+
+def _dig(item: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = item
+    for step in path:
+        value = _mapping(value).get(step)
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    """Strings as they are, numbers and booleans as JSON would write them, anything else blank."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""

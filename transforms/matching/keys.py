@@ -1,0 +1,253 @@
+"""Matching keys: what a sign-up is compared on, computed once per distinct value.
+
+At a million rows most values repeat (first names, sites, domains), so every derivation runs
+once per distinct raw value and the rows only carry integer codes into shared vocabularies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from models.records import Site
+from transforms.emails import SUSPICIOUS_DOMAINS, EmailResult, normalise_email
+from transforms.names import name_key
+from transforms.phones import normalise_phone
+from transforms.sites import SiteCatalog
+from transforms.text import fold
+
+MISSING = 0  # code of the empty value in every vocabulary
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}")
+_PHONE_CHARS = frozenset("0123456789 +.-()/\u00a0")
+_MOJIBAKE_MARKS = ("Ã", "Â", "Å")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """One sign-up as the matcher sees it: raw text as typed, identified by ``record_id``."""
+
+    record_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    site: str | None = None
+    city: str | None = None
+    submitted_at: str | None = None
+    source: str | None = None
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(MatchRecord))
+
+
+def records_to_columns(records: Iterable[MatchRecord]) -> dict[str, list[str | None]]:
+    """Column-wise view of records, the shape every matching function takes."""
+    rows = list(records)
+    return {name: [getattr(r, name) for r in rows] for name in COLUMNS}
+
+
+class Vocabulary:
+    """Distinct strings and their codes; code 0 is the empty value. Shared by index and batches."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {"": MISSING}
+        self.values: list[str] = [""]
+
+    def encode(self, values: Sequence[str]) -> np.ndarray:
+        codes, table, out = self.codes, self.values, np.empty(len(values), dtype=np.int64)
+        for i, value in enumerate(values):
+            code = codes.get(value)
+            if code is None:
+                code = codes[value] = len(table)
+                table.append(value)
+            out[i] = code
+        return out
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def factorize(values: Sequence[object]) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``values`` into their distinct values; anything not a string counts as ""."""
+    table: dict[str, int] = {}
+    codes = np.fromiter(
+        (table.setdefault(v if isinstance(v, str) else "", len(table)) for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    return codes, list(table)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Latin-1/CP1252 ("HÃ©lÃ¨ne" -> "Hélène"); other text is unchanged."""
+    if not any(mark in text for mark in _MOJIBAKE_MARKS):
+        return text
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
+
+
+def match_name(raw: str) -> str:
+    """Folded name for matching ("HÃ©lÃ¨ne  MÜLLER" -> "helene muller")."""
+    return name_key(repair_mojibake(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class EmailKeys:
+    """``key`` compares addresses (Gmail dots and +tags dropped); ``local`` and ``domain`` let
+    a domain typo ("gmial.com") be seen, never rewritten; ``suspicious`` flags such a domain."""
+
+    key: str
+    local: str
+    domain: str
+    suspicious: bool
+
+
+NO_EMAIL = EmailKeys("", "", "", False)
+
+
+def email_keys(raw: str) -> EmailKeys:
+    """"Jean.Dupont+JE@GMail.com " -> key "jeandupont@gmail.com".
+
+    Fast path: a plain address after removing spaces and lower-casing is taken as is;
+    email-validator costs ~30 µs an address, which is 30 s at a million distinct addresses.
+    Anything unusual (quotes, "mailto:", "Name <addr>", Unicode) goes through normalise_email.
+    """
+    text = "".join(raw.split()).lower()
+    if not _SIMPLE_EMAIL.fullmatch(text):
+        result = normalise_email(raw)
+        if not isinstance(result, EmailResult):
+            return NO_EMAIL
+        text = result.key
+    local, _, domain = text.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return EmailKeys(f"{local}@{domain}", local, domain, domain in SUSPICIOUS_DOMAINS)
+
+
+def phone_key(raw: str) -> str:
+    """E.164 phone ("06 12 34 56 78", "+33 (0)6 12 34 56 78", "0033612345678" -> "+33612345678").
+
+    Fast path for French numbers written with digits, spaces, dots, dashes or brackets:
+    libphonenumber costs ~20 µs a number. Anything else (letters, other countries, floats
+    from spreadsheets) goes through normalise_phone; an invalid number is "".
+    """
+    if raw and set(raw) <= _PHONE_CHARS:
+        digits = "".join(c for c in raw if c.isdigit())
+        national = _french_national(digits, plus=raw.lstrip().startswith("+"))
+        if national:
+            return "+33" + national
+    result = normalise_phone(raw)
+    return result if isinstance(result, str) else ""
+
+
+def _french_national(digits: str, *, plus: bool) -> str:
+    """The 9 national digits of a French number, or "" when the fast path cannot tell."""
+    candidates = {
+        10: ("0", 1), 11: ("33", 2), 12: ("330", 3), 13: ("0033", 4),
+    }  # fmt: skip
+    if len(digits) == 9 and not plus:
+        national = digits  # a sheet dropped the leading zero: 612345678
+    elif len(digits) in candidates and digits.startswith(candidates[len(digits)][0]):
+        national = digits[candidates[len(digits)][1] :]
+    else:
+        return ""
+    if len(digits) == 10 and plus:
+        return ""
+    return national if national[0] in "123456789" else ""
+
+
+def site_key(raw: str, catalog: SiteCatalog | None) -> str:
+    """The campaign site code ("St Denis" -> "STD"), or the folded text without a catalogue.
+
+    Unknown or ambiguous places ("59": Lille or Roubaix?) give "": no evidence either way.
+    """
+    if catalog is None:
+        return fold(raw)
+    site = catalog.resolve(raw)
+    return site.code if isinstance(site, Site) else ""
+
+
+@dataclass
+class PreparedKeys:
+    """Codes of one batch of records into an index's vocabularies, plus what rows display."""
+
+    record_id: list[str]
+    first: np.ndarray
+    last: np.ndarray
+    email: np.ndarray
+    email_local: np.ndarray
+    domain: np.ndarray
+    phone: np.ndarray
+    site: np.ndarray
+    name_block: np.ndarray
+    first_display: list[str]
+    last_display: list[str]
+    submitted_at: list[str]
+
+    def __len__(self) -> int:
+        return len(self.record_id)
+
+
+class KeyMaker:
+    """Derives matching keys with caches that outlive one batch (nightly runs repeat values)."""
+
+    def __init__(self, catalog: SiteCatalog | None = None) -> None:
+        self.catalog = catalog
+        self.names, self.emails, self.locals, self.domains = (Vocabulary() for _ in range(4))
+        self.phones, self.sites, self.blocks = Vocabulary(), Vocabulary(), Vocabulary()
+        self.suspicious_domains: set[int] = set()
+        self._cache: dict[str, dict[str, object]] = {k: {} for k in ("name", "email", "phone", "site")}
+
+    def prepare(self, columns: Mapping[str, Sequence[object]]) -> PreparedKeys:
+        """Encode a column-wise batch (``MatchRecord`` field names; missing columns are empty)."""
+        n = len(columns["record_id"])
+        col = lambda name: list(columns[name]) if name in columns else [""] * n  # noqa: E731
+        first = self._derive(col("first_name"), "name", match_name)
+        last = self._derive(col("last_name"), "name", match_name)
+        site_raw = [s if isinstance(s, str) and s.strip() else c for s, c in zip(col("site"), col("city"))]
+        emails = self._derive(col("email"), "email", email_keys, empty=NO_EMAIL)
+        keys = PreparedKeys(
+            record_id=[str(r) for r in col("record_id")],
+            first=self.names.encode(first),
+            last=self.names.encode(last),
+            email=self.emails.encode([e.key for e in emails]),
+            email_local=self.locals.encode([e.local for e in emails]),
+            domain=self.domains.encode([e.domain for e in emails]),
+            phone=self.phones.encode(self._derive(col("phone"), "phone", phone_key)),
+            site=self.sites.encode(self._derive(site_raw, "site", lambda s: site_key(s, self.catalog))),
+            name_block=self.blocks.encode([_block_key(f, l) for f, l in zip(first, last)]),
+            first_display=[v if isinstance(v, str) else "" for v in col("first_name")],
+            last_display=[v if isinstance(v, str) else "" for v in col("last_name")],
+            submitted_at=[v if isinstance(v, str) else "" for v in col("submitted_at")],
+        )
+        self.suspicious_domains.update(
+            int(c) for c, e in zip(keys.domain, emails) if e.suspicious
+        )
+        return keys
+
+    def _derive(self, raw: list[object], kind: str, derive, empty: object = "") -> list:
+        """``derive`` applied once per distinct raw value, cached across batches."""
+        codes, uniques = factorize(raw)
+        cache = self._cache[kind]
+        derived = []
+        for value in uniques:
+            if value not in cache:
+                cache[value] = derive(value) if value.strip() else empty
+            derived.append(cache[value])
+        return [derived[c] for c in codes]
+
+
+def _block_key(first: str, last: str) -> str:
+    """Name words sorted, so swapped names block together ("martin marie" == "marie martin")."""
+    words = (first + " " + last).split()
+    return " ".join(sorted(words)) if first and last else ""

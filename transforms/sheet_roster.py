@@ -1,0 +1,374 @@
+"""The coordinator's roster tab, merged: what the pipeline wants to show with what is there now.
+
+Pure: the connector reads the tab's grid and writes back the grid this module returns.
+
+Rules, in the order they apply:
+
+1. Rows are matched by the registration id column (``Réf. inscription``), never by row
+   number: a coordinator may sort, filter, insert rows or blank lines, add or move columns.
+2. The coordinator's row order is kept; registrations not yet on the tab are appended.
+   Rows without an id (a coordinator's own lines, blank lines) stay where they are, untouched.
+3. Coordinator-owned cells (Appelé, Présent, Notes, and any column the pipeline does not own)
+   are kept cell for cell and returned, so the database can store attendance and notes.
+4. Pipeline-owned cells take the pipeline's value unless the coordinator changed them since
+   the last push (the sheet differs from what was pushed): then their value is kept and the
+   row is flagged in ``À vérifier``. Clearing such a cell gives the pipeline's value back.
+   Without a record of the last push, a differing cell counts as the coordinator's edit.
+5. A cancelled registration stays, with Statut "Annulé", so its notes survive. A row whose id
+   the pipeline no longer sends is left as it is (reported in ``unknown_ids``).
+
+Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
+dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from models.records import CANCELLED, REGISTERED, RosterEntry
+from transforms.phones import format_national
+
+Cell = str | int | float | bool | None
+Grid = list[list[Cell]]
+
+ID_HEADER = "Réf. inscription"
+DATE_HEADER = "Inscrit le"
+STATUS_HEADER = "Statut"
+PIPELINE_HEADERS: tuple[str, ...] = (
+    ID_HEADER, "Prénom", "Nom", "Email", "Téléphone", "Source(s)", DATE_HEADER, STATUS_HEADER,
+)
+CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER = "Appelé", "Présent", "Notes"
+COORDINATOR_HEADERS: tuple[str, ...] = (CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER)
+CONFLICT_HEADER = "À vérifier"
+ROSTER_COLUMNS: tuple[str, ...] = (*PIPELINE_HEADERS, *COORDINATOR_HEADERS, CONFLICT_HEADER)
+#: Columns the pipeline writes; every other column belongs to the coordinator.
+PIPELINE_OWNED = frozenset((*PIPELINE_HEADERS, CONFLICT_HEADER))
+
+STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
+CHANGES_HEADERS: tuple[str, ...] = ("Date", "Type", ID_HEADER, "Prénom", "Nom", "Détail")
+NEW, UPDATED, CANCELLED_CHANGE = "Nouvelle inscription", "Modifiée", "Annulée"
+
+_SERIAL_EPOCH = datetime(1899, 12, 30)
+_TRUE_WORDS = frozenset({"true", "vrai", "oui", "x", "1", "yes"})
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A registration as the roster tab shows it; ``registered_at`` is local, naive time."""
+
+    registration_id: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # national format, "06 12 34 56 78"
+    sources: tuple[str, ...]
+    registered_at: datetime | None
+    status: str  # REGISTERED or CANCELLED
+
+
+@dataclass(frozen=True)
+class CoordinatorValues:
+    """What a coordinator typed for one registration: the source of truth for who came."""
+
+    called: Cell
+    present: bool | None
+    notes: str
+    extras: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A pipeline-owned cell the coordinator changed since the last push; their value is kept."""
+
+    registration_id: str
+    column: str
+    pushed: Cell
+    sheet: Cell
+    pipeline: Cell
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the ``Nouveautés`` tab."""
+
+    kind: str  # NEW, UPDATED or CANCELLED_CHANGE
+    registration_id: str
+    first_name: str
+    last_name: str
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RosterMerge:
+    """The new ``Inscrits`` grid and everything the caller stores or reports."""
+
+    grid: Grid
+    pushed: dict[str, dict[str, Cell]]  # per id: pipeline-owned values now in the sheet's baseline
+    coordinator: dict[str, CoordinatorValues]
+    conflicts: list[Conflict]
+    changes: list[Change]
+    unknown_ids: list[str]
+    content_unchanged: bool
+
+
+def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europe/Paris") -> SheetEntry:
+    """A ``RosterEntry`` as the tab shows it: national phone, local sign-up time to the minute."""
+    moment = entry.registered_at
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return SheetEntry(
+        registration_id=str(registration_id),
+        first_name=entry.first_name,
+        last_name=entry.last_name,
+        email=entry.email or "",
+        phone=format_national(entry.phone) if entry.phone else "",
+        sources=tuple(entry.sources),
+        registered_at=moment.replace(second=0, microsecond=0) if moment else None,
+        status=entry.status,
+    )
+
+
+def to_serial(moment: datetime) -> float:
+    """A naive local datetime as a spreadsheet serial number (days since 1899-12-30)."""
+    return (moment.replace(tzinfo=None) - _SERIAL_EPOCH).total_seconds() / 86400
+
+
+def from_serial(serial: float) -> datetime:
+    """The inverse of ``to_serial``, to the second."""
+    return _SERIAL_EPOCH + timedelta(seconds=round(serial * 86400))
+
+
+def pipeline_values(entry: SheetEntry) -> dict[str, Cell]:
+    """The pipeline-owned cells of one registration, typed as they are written."""
+    return {
+        ID_HEADER: entry.registration_id,
+        "Prénom": entry.first_name,
+        "Nom": entry.last_name,
+        "Email": entry.email,
+        "Téléphone": entry.phone,
+        "Source(s)": ", ".join(entry.sources),
+        DATE_HEADER: to_serial(entry.registered_at) if entry.registered_at else "",
+        STATUS_HEADER: STATUS_LABELS.get(entry.status, entry.status),
+    }
+
+
+def merge_roster(
+    entries: Iterable[SheetEntry],
+    current: Sequence[Sequence[Cell]],
+    last_pushed: Mapping[str, Mapping[str, Cell]],
+) -> RosterMerge:
+    """Merge the pipeline's registrations into the tab's current grid (see the module rules).
+
+    ``current`` is the grid as read (ragged, header first, maybe empty); ``last_pushed`` maps a
+    registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``).
+    """
+    wanted = {e.registration_id: e for e in entries}
+    header = _header(current)
+    col = {name: i for i, name in reversed(list(enumerate(header)))}
+    rows = [_padded(row, len(header)) for row in current[1:]]
+    width = max([len(header), *(len(r) for r in rows)])
+    header += [""] * (width - len(header))
+    rows = [r + [""] * (width - len(r)) for r in rows]
+
+    pushed: dict[str, dict[str, Cell]] = {}
+    coordinator: dict[str, CoordinatorValues] = {}
+    conflicts: list[Conflict] = []
+    changes: list[Change] = []
+    seen: set[str] = set()
+    unknown: list[str] = []
+    for row in rows:
+        rid = _id_key(row[col[ID_HEADER]])
+        if rid is None or rid in seen:
+            continue
+        seen.add(rid)
+        entry = wanted.get(rid)
+        if entry is None:
+            unknown.append(rid)
+            continue
+        found, baseline = _merge_row(row, col, entry, last_pushed.get(rid))
+        conflicts += found
+        pushed[rid] = baseline
+        coordinator[rid] = _coordinator_values(row, header, col)
+        changes += _row_changes(entry, last_pushed.get(rid), found)
+    for rid, entry in wanted.items():
+        if rid in seen:
+            continue
+        row = _new_row(entry, col, width)
+        rows.append(row)
+        pushed[rid] = pipeline_values(entry)
+        coordinator[rid] = _coordinator_values(row, header, col)
+        changes.append(Change(NEW, rid, entry.first_name, entry.last_name))
+    grid = [header, *rows]
+    return RosterMerge(grid, pushed, coordinator, conflicts, changes, unknown,
+                       content_unchanged=same_grid(grid, current))
+
+
+def _header(current: Sequence[Sequence[Cell]]) -> list[Cell]:
+    """The tab's header with every roster column present (missing ones appended)."""
+    header = [_text(v) for v in current[0]] if current else []
+    while header and header[-1] == "":
+        header.pop()
+    return header + [name for name in ROSTER_COLUMNS if name not in header]
+
+
+def _merge_row(row: list[Cell], col: Mapping[str, int], entry: SheetEntry,
+               baseline: Mapping[str, Cell] | None) -> tuple[list[Conflict], dict[str, Cell]]:
+    """Write the pipeline's values into ``row`` where the coordinator did not edit them."""
+    conflicts: list[Conflict] = []
+    new_baseline: dict[str, Cell] = {}
+    for name, value in pipeline_values(entry).items():
+        i = col[name]
+        sheet, before = row[i], (baseline or {}).get(name)
+        edited = not _blank(sheet) and not same_cell(sheet, value) and (
+            baseline is None or not same_cell(sheet, before))
+        if edited and name != ID_HEADER:
+            conflicts.append(Conflict(entry.registration_id, name, before, sheet, value))
+            new_baseline[name] = before if baseline is not None else value
+        else:
+            row[i] = value
+            new_baseline[name] = value
+    row[col[CONFLICT_HEADER]] = _conflict_note(conflicts)
+    return conflicts, new_baseline
+
+
+def _conflict_note(conflicts: Sequence[Conflict]) -> str:
+    if not conflicts:
+        return ""
+    parts = [f"{c.column} (pipeline : {_display(c.pipeline)})" for c in conflicts]
+    return "Modifié dans la feuille, valeur gardée : " + "; ".join(parts)
+
+
+def _row_changes(entry: SheetEntry, baseline: Mapping[str, Cell] | None,
+                 conflicts: Sequence[Conflict]) -> list[Change]:
+    if baseline is None:
+        return []
+    now = pipeline_values(entry)
+    changed = tuple(n for n in PIPELINE_HEADERS if not same_cell(baseline.get(n), now[n]))
+    if not changed:
+        return []
+    kind = CANCELLED_CHANGE if STATUS_HEADER in changed and entry.status == CANCELLED else UPDATED
+    return [Change(kind, entry.registration_id, entry.first_name, entry.last_name, changed)]
+
+
+def _new_row(entry: SheetEntry, col: Mapping[str, int], width: int) -> list[Cell]:
+    row: list[Cell] = [""] * width
+    for name, value in pipeline_values(entry).items():
+        row[col[name]] = value
+    row[col[PRESENT_HEADER]] = False
+    return row
+
+
+def _coordinator_values(row: Sequence[Cell], header: Sequence[Cell],
+                        col: Mapping[str, int]) -> CoordinatorValues:
+    extras = {str(name): row[i] for i, name in enumerate(header)
+              if name and name not in PIPELINE_OWNED and name not in COORDINATOR_HEADERS
+              and not _blank(row[i])}
+    notes = row[col[NOTES_HEADER]]
+    return CoordinatorValues(
+        called=None if _blank(row[col[CALLED_HEADER]]) else row[col[CALLED_HEADER]],
+        present=_as_bool(row[col[PRESENT_HEADER]]),
+        notes="" if _blank(notes) else _text(notes),
+        extras=extras,
+    )
+
+
+def _as_bool(value: Cell) -> bool | None:
+    """A checkbox reads back as a boolean; a typed "oui"/"x" counts as ticked."""
+    if isinstance(value, bool):
+        return value
+    if _blank(value):
+        return None
+    return _text(value).strip().lower() in _TRUE_WORDS
+
+
+def _id_key(value: Cell) -> str | None:
+    """The registration id of a cell; a number a sheet made of "123" reads back as 123.0."""
+    if _blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _text(value).strip() or None
+
+
+def _padded(row: Sequence[Cell], width: int) -> list[Cell]:
+    return [("" if v is None else v) for v in row] + [""] * max(0, width - len(row))
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or value == ""
+
+
+def _text(value: Cell) -> str:
+    return "" if value is None else str(value)
+
+
+def _display(value: Cell) -> str:
+    return "(vide)" if _blank(value) else str(value)
+
+
+def same_cell(a: Cell, b: Cell) -> bool:
+    """Equal as a sheet shows them: blanks alike, numbers to a millionth, bool not a number."""
+    if _blank(a) and _blank(b):
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) < 1e-6
+    return a == b
+
+
+def trimmed(grid: Sequence[Sequence[Cell]]) -> list[list[Cell]]:
+    """A grid as values.get returns it: trailing blank cells and rows dropped."""
+    rows = []
+    for row in grid:
+        cells = list(row)
+        while cells and _blank(cells[-1]):
+            cells.pop()
+        rows.append(cells)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def same_grid(a: Sequence[Sequence[Cell]], b: Sequence[Sequence[Cell]]) -> bool:
+    """True when two grids show the same cells (ignoring trailing blanks)."""
+    ta, tb = trimmed(a), trimmed(b)
+    return len(ta) == len(tb) and all(
+        len(ra) == len(rb) and all(same_cell(x, y) for x, y in zip(ra, rb)) for ra, rb in zip(ta, tb)
+    )
+
+
+def changes_grid(changes: Sequence[Change], now: datetime) -> Grid:
+    """The ``Nouveautés`` tab: what this push changed, dated (local time, as text)."""
+    stamp = now.strftime("%d/%m/%Y %H:%M")
+    rows: Grid = [list(CHANGES_HEADERS)]
+    for c in changes:
+        rows.append([stamp, c.kind, c.registration_id, c.first_name, c.last_name, ", ".join(c.columns)])
+    return rows
+
+
+def summary_grid(site_name: str, entries: Iterable[SheetEntry], capacity: int | None) -> Grid:
+    """The ``Résumé`` tab: counts only, by channel and by day, against the site's capacity."""
+    entries = list(entries)
+    live = [e for e in entries if e.status == REGISTERED]
+    by_channel = Counter(source for e in live for source in (e.sources or ("(inconnu)",)))
+    by_day = Counter(e.registered_at.date() for e in live if e.registered_at is not None)
+    grid: Grid = [
+        ["Site", site_name],
+        ["Inscrits", len(live)],
+        ["Annulés", sum(1 for e in entries if e.status == CANCELLED)],
+        ["Capacité", capacity if capacity is not None else ""],
+        ["Places restantes", capacity - len(live) if capacity is not None else ""],
+        ["Taux de remplissage", round(len(live) / capacity, 4) if capacity else ""],
+        [],
+        ["Par canal", "Inscrits"],
+        *([name, n] for name, n in sorted(by_channel.items())),
+        [],
+        ["Par jour", "Inscrits"],
+        *([day.strftime("%d/%m/%Y"), n] for day, n in sorted(by_day.items())),
+    ]
+    return grid
