@@ -114,7 +114,7 @@ class Discovery:
             spec = declared.get(name)
             if spec is None or spec.get("location") == "path":
                 raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{name}\": "
-                                    "Cannot bind query parameter. Field '{name}' could not be found in request message.")
+                                    "Cannot bind query parameter. Field '" + name + "' could not be found in request message.")
             if len(values) > 1 and not spec.get("repeated"):
                 raise ApiError(400, f"Parameter {name} given {len(values)} times")
             for value in values:
@@ -127,6 +127,8 @@ class Discovery:
         self._check(self.docs[method.api], {"$ref": request["$ref"]}, body, "")
 
     def _check(self, doc: dict[str, Any], spec: dict[str, Any], value: Any, where: str) -> None:
+        if value is None:  # JSON null: the field is not set (proto3 JSON mapping)
+            return
         if "$ref" in spec:
             schema = doc["schemas"][spec["$ref"]]
             if not isinstance(value, dict):

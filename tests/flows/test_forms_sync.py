@@ -136,3 +136,18 @@ def test_wrong_token_fails_the_source_without_leaking_it(tally, migrated_url: st
         nightly_sync(config=str(config))
     assert "token for source tally-form rejected" in str(failure.value)
     assert "tly-wrong-secret-value" not in str(failure.value)
+
+
+def test_mapping_to_a_question_the_form_lacks_fails_that_source_only(tally, migrated_url: str, tmp_path: Path) -> None:
+    from flows.nightly import SyncFailed, nightly_sync
+
+    server, _, config = tally
+    text = config.read_text(encoding="utf-8").replace('last_name = "Nom"', 'last_name = "Nom de famille"')
+    text += f'\n[[sources]]\nname = "sur-place"\nkind = "xlsx"\npath = "{EXAMPLE.parent}/data/inscriptions-sur-place.xlsx"\n' \
+            '[sources.fields]\nlast_name = "Nom"\nfirst_name = "Prénom"\nphone = "Tél"\nemail = "Mail"\nsite = "Lieu"\n'
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(SyncFailed, match=r"source tally-form: the field mapping names \['Nom de famille'\]"):
+        nightly_sync(config=str(config))
+    with session_scope(migrated_url) as session:
+        assert set(session.scalars(select(RawRecord.source).distinct())) == {"sur-place"}
+    assert server.count(path="/submissions") == 0
