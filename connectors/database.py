@@ -6,14 +6,16 @@ is only ever created by Alembic (``upgrade``), so production and tests run the s
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,3 +90,51 @@ def upgrade(url: str, revision: str = "head") -> None:
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+class SyncAlreadyRunning(Exception):
+    """Another sync of the same campaign holds the lock."""
+
+
+@contextmanager
+def campaign_lock(url: str, campaign: str) -> Iterator[None]:
+    """Hold the campaign's sync lock for the duration, or raise SyncAlreadyRunning at once.
+
+    The lock dies with its holder, so a killed run never blocks the next night: on
+    PostgreSQL a session advisory lock (released when the connection drops), on SQLite an
+    exclusive ``flock`` on a file beside the database (released when the process exits).
+    """
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "postgresql":
+        with _advisory_lock(url, campaign):
+            yield
+    else:
+        with _file_lock(Path(f"{sa_url.database or 'memory'}.{campaign}.lock")):
+            yield
+
+
+@contextmanager
+def _advisory_lock(url: str, campaign: str) -> Iterator[None]:
+    key = int.from_bytes(hashlib.sha256(f"rollcall:{campaign}".encode()).digest()[:8], "big", signed=True)
+    with get_engine(url).connect() as connection:
+        if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}):
+            raise SyncAlreadyRunning(f"a sync of campaign {campaign} is already running")
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncAlreadyRunning(f"a sync of this campaign is already running ({path.name} is locked)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -49,8 +49,21 @@ class SourceMappingError(SourceError):
     """The field mapping names a question the form does not have."""
 
 
+class CountingSession(requests.Session):
+    """A session that counts the responses it received, for the run report's "requests used"
+    (retries inside urllib3 are not counted: each logical request counts once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests_made = 0
+        self.hooks["response"].append(self._count)
+
+    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.requests_made += 1
+
+
 def make_session(*, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60,
-                 backoff_jitter: float = 0.5) -> requests.Session:
+                 backoff_jitter: float = 0.5) -> CountingSession:
     """A session that retries transient failures with backoff, for GET and token POSTs.
 
     Waits grow as ``backoff_factor * 2**n`` (capped at ``backoff_max``) plus up to
@@ -62,7 +75,7 @@ def make_session(*, retries: int = 5, backoff_factor: float = 0.5, backoff_max: 
         backoff_factor=backoff_factor, backoff_max=backoff_max, backoff_jitter=backoff_jitter,
         respect_retry_after_header=True, raise_on_status=False,
     )
-    session = requests.Session()
+    session = CountingSession()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -7,15 +7,22 @@ then ends Failed naming the source, so nobody mistakes a partial night for a ful
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from connectors import store
-from connectors.database import session_scope, upgrade
+from connectors.database import campaign_lock, session_scope, upgrade
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
 from models.campaign import load_campaign
 
@@ -26,26 +33,77 @@ class SyncFailed(Exception):
     """Some sources could not be synced; the others were, and the rosters were written."""
 
 
-@flow(name="nightly-sync", log_prints=False)
+SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a source's name in the campaign file")]
+
+
+@flow(name="nightly-sync", persist_result=True)
 def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Sync every enabled source of the campaign in ``config`` into the rosters."""
+    return run_sync(config)
+
+
+@flow(name="pull-source", persist_result=True)
+def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
+    """Pull one source now (a web form from ``since`` when given: a backfill), then bring
+    people and rosters up to date."""
+    return run_sync(config, only=source, since=since)
+
+
+@flow(name="push-rosters", persist_result=True)
+def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
+    """Write every site's roster now from the database, without pulling anything."""
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
-    run_id = prepare_run(config, flow_run.get_id())
-    pulled, failures = {}, {}
-    for source in (s for s in campaign.sources if s.enabled):
-        state = land_source(config, source.name, run_id, return_state=True)
-        if state.is_completed():
-            pulled[source.name] = state.result()
-        else:
-            failures[source.name] = _failure_message(state)
-    normalised = normalise_pending(config, run_id)
-    resolved = resolve_people(config)
-    rosters = write_rosters(config)
-    summary = _summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+    with campaign_lock(campaign.database_url, campaign.campaign.code):
+        rosters = write_rosters(config)
+    create_table_artifact(
+        key="rollcall-rosters",
+        table=[{"site": code, "rows": r["rows"], "rewritten": r["written"], "roster": Path(r["path"]).name}
+               for code, r in rosters.items()],
+        description="Rosters pushed",
+    )
+    return rosters
+
+
+def run_sync(config: str, only: str | None = None, since: date | None = None) -> dict[str, Any]:
+    """The sync's steps, under the campaign's lock so two syncs never interleave.
+
+    Results are persisted (counts and ids only), so "Retry" on a failed run reuses the
+    completed steps (same run id: same cache keys) and re-runs only what failed.
+    """
+    campaign = load_campaign(config)
+    upgrade(campaign.database_url)
+    sources = [s for s in campaign.sources if s.enabled and (only is None or s.name == only)]
+    if only is not None and not sources:
+        raise ValueError(f"no enabled source named {only!r} in {config}")
+    with campaign_lock(campaign.database_url, campaign.campaign.code):
+        run_id = prepare_run(config, flow_run.get_id())
+        pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
+        normalised = normalise_pending(config, run_id)
+        resolved = resolve_people(config)
+        rosters = write_rosters(config)
+        summary = _summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
     if failures:
         raise SyncFailed("sources not synced: " + "; ".join(failures.values()))
     return summary
+
+
+def _pull(
+    config: str, run_id: int, names: list[str], since: date | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Land each source in turn; a failing one is reported and the others go on."""
+    pulled, failures = {}, {}
+    progress = create_progress_artifact(progress=0.0, key="rollcall-pull-progress",
+                                        description="Sources pulled")
+    for done, name in enumerate(names, start=1):
+        since_iso = f"{since.isoformat()}T00:00:00Z" if since else None
+        state = land_source(config, name, run_id, since_iso, return_state=True)
+        if state.is_completed():
+            pulled[name] = state.result()
+        else:
+            failures[name] = _failure_message(state)
+        update_progress_artifact(artifact_id=progress, progress=100 * done / len(names))
+    return pulled, failures
 
 
 def _failure_message(state: Any) -> str:

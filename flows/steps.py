@@ -55,8 +55,13 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=30),
       retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient)
-def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, Any]:
-    """Pull one source and store what it holds raw; return counts (never records)."""
+def land_source(
+    config_path: str, source_name: str, run_id: int, since: str | None = None
+) -> dict[str, Any]:
+    """Pull one source and store what it holds raw; return counts (never records).
+
+    ``since`` (ISO date) re-reads a web form from that date instead of its cursor: a backfill.
+    """
     campaign = load_campaign(config_path)
     source = next(s for s in campaign.sources if s.name == source_name)
     if source.is_form:
@@ -66,7 +71,8 @@ def land_source(config_path: str, source_name: str, run_id: int) -> dict[str, An
             if source.enabled == "if-credentials":
                 return {"skipped": str(exc)}
             raise SourceError(f"source {source.name}: {exc}") from None
-        counts = _land_form(campaign, source, connector, run_id)
+        counts = _land_form(campaign, source, connector, run_id, since)
+        counts["requests"] = getattr(getattr(connector, "session", None), "requests_made", None)
     else:
         counts = _land_file(campaign, source, run_id)
     get_run_logger().info("source %s: %s", source.name, counts)
@@ -109,7 +115,8 @@ def _read_rows(source: SourceConfig, path: Path) -> list[tuple[str, dict[str, st
 
 
 def _land_form(
-    campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int
+    campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
+    since: str | None = None,
 ) -> dict[str, Any]:
     """A web form, page by page: each page's records and the cursor it allows are committed
     together, so a crash re-reads from the last committed cursor and loses nothing."""
@@ -121,7 +128,7 @@ def _land_form(
         )
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
-        cursor = store.get_cursor(session, code, source.name)
+        cursor = since or store.get_cursor(session, code, source.name)
     totals = {"received": 0, "new": 0, "new_versions": 0, "pages": 0}
     for page in connector.iter_pages(cursor):
         with session_scope(campaign.database_url) as session:

@@ -10,6 +10,7 @@ from typing import Any
 
 import gspread
 import pytest
+import requests
 from google.oauth2.credentials import Credentials
 
 from connectors.google_sheets import RateLimiter, RosterSheets, SheetsError, connect, read_source_tab
@@ -195,19 +196,22 @@ def test_steady_state_costs_one_read_and_at_most_one_write(fake: FakeGoogleSheet
         ("read", "sheets.spreadsheets.values.get"), ("write", "sheets.spreadsheets.batchUpdate")]
 
 
-def test_a_tab_resized_by_hand_is_recovered_with_one_metadata_read(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+def test_a_tab_resized_by_hand_is_recovered_with_one_metadata_read(fake: FakeGoogleSheets,
+                                                                   sheets: RosterSheets) -> None:
     key = fake.create_spreadsheet("Lyon", tabs=("Inscrits", "Nouveautés", "Résumé")).id
     site = Site(key)
     push(sheets, site, ENTRIES)
     fake.spreadsheets[key].sheet("Inscrits").rows = 6  # a coordinator deleted the empty rows
-    sheets._layouts[key].tabs["Inscrits"].rows = 100  # our cache does not know
-    push(sheets, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
+    stale = RosterSheets(sheets.client, layouts=site.layouts)  # still says 1000 rows
+    before = fake.count("read")
+    push(stale, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
     assert row_of(fake.grid(key, "Inscrits"), "6")[1] == "Fanny"
+    assert fake.count("read") - before == 2  # the values, then the metadata after the 400
 
 
 def test_429_then_success(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
     key = fake.create_spreadsheet("Lyon").id
-    fake.server.inject("429", path=r"/values/")
+    fake.server.inject("429", path=r"/v4/spreadsheets/[^/:]+$")  # the metadata read
     push(sheets, Site(key), ENTRIES)
     assert sheets.http.retried == [429]
     assert row_of(fake.grid(key, "Inscrits"), "1")[1] == "Awa"
@@ -306,3 +310,49 @@ def test_staff_sheet_is_read_unformatted(fake: FakeGoogleSheets, client: gspread
     assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
     assert json.dumps(rows)  # plain text, storable as a raw payload
     assert ID_HEADER not in rows[0][1]
+
+
+def test_missing_staff_tab_says_what_to_check(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    book = fake.create_spreadsheet("Accueil Lyon", tabs=("Réponses",))
+    with pytest.raises(SheetsError, match="'Walk-ins' cannot be read"):
+        read_source_tab(client, book.id, "Walk-ins")
+
+
+def test_the_fake_answers_values_get_like_google(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    book = fake.create_spreadsheet("Lyon", tabs=("L'Haÿ-les-Roses", "Vide"))
+    fake.set_grid(book.id, "L'Haÿ-les-Roses", [["a", "", "c"], [], ["", "b"], []])
+    answer = client.http_client.values_get(book.id, "'L''Haÿ-les-Roses'")
+    assert answer["range"] == "'L''Haÿ-les-Roses'!A1:Z1000"
+    assert answer["values"] == [["a", "", "c"], [], ["", "b"]]  # ragged, blank middle row, no trailing
+    assert "values" not in client.http_client.values_get(book.id, "Vide")
+    assert client.http_client.values_get(book.id, "Vide!A1:B2")["range"] == "Vide!A1:B2"
+
+
+def test_user_entered_formulas_are_stored_as_formulas_so_tests_can_see_them(
+        fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    book = fake.create_spreadsheet("Lyon")
+    client.open_by_key(book.id).sheet1.update([[FORMULA_NAME]], "A1", raw=False)
+    assert fake.formula_cells() == [(book.id, "Feuille 1", 0, 0)]
+
+
+def test_the_fake_speaks_drive_errors_and_wants_a_token(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as error:
+        client.http_client.list_permissions("nope")
+    assert error.value.code == 404 and error.value.error["errors"][0]["reason"] == "notFound"
+    key = fake.create_spreadsheet("Lyon").id
+    answer = requests.get(f"{fake.url}/v4/spreadsheets/{key}", headers={"Authorization": "Bearer wrong"}, timeout=5)
+    assert answer.status_code == 401 and answer.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_the_fake_applies_field_masks_path_by_path(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    book = fake.create_spreadsheet("Lyon")
+    bold = {"repeatCell": {"range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0,
+                                     "endColumnIndex": 1},
+                           "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                           "fields": "userEnteredFormat.textFormat.bold"}}
+    dated = json.loads(json.dumps(bold).replace('"textFormat": {"bold": true}',
+                                                '"numberFormat": {"type": "DATE"}').replace(
+        "userEnteredFormat.textFormat.bold", "userEnteredFormat.numberFormat"))
+    client.http_client.batch_update(book.id, {"requests": [bold, dated]})
+    assert fake.cell(book.id, "Feuille 1", 0, 0)["userEnteredFormat"] == {
+        "textFormat": {"bold": True}, "numberFormat": {"type": "DATE"}}

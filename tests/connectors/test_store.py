@@ -89,3 +89,47 @@ def test_models_and_migrations_agree(migrated_url: str) -> None:
     with get_engine(migrated_url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_second_sync_of_a_campaign_is_refused_while_the_first_holds_the_lock(migrated_url: str) -> None:
+    import pytest
+
+    from connectors.database import SyncAlreadyRunning, campaign_lock
+
+    with campaign_lock(migrated_url, "je-2022"):
+        with pytest.raises(SyncAlreadyRunning, match="already running"):
+            with campaign_lock(migrated_url, "je-2022"):
+                pass
+        with campaign_lock(migrated_url, "another-campaign"):
+            pass
+    with campaign_lock(migrated_url, "je-2022"):  # released
+        pass
+
+
+def test_a_killed_holder_does_not_keep_the_lock(migrated_url: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from connectors.database import campaign_lock
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom connectors.database import campaign_lock\n"
+         "with campaign_lock(sys.argv[1], 'je-2022'):\n    print('held', flush=True)\n    time.sleep(60)",
+         migrated_url],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    deadline = time.monotonic() + 10
+    while True:  # PostgreSQL notices the dropped connection within moments
+        try:
+            with campaign_lock(migrated_url, "je-2022"):
+                break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -30,7 +30,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -42,7 +44,7 @@ from urllib.parse import unquote
 
 from fakes.http_server import FakeServer, Request, Response
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
+SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).resolve().parents[3] / "shared" / "specs"))
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 TOKEN = "fake-sheets-token"
 QUOTA_PER_MINUTE = 60
@@ -292,6 +294,11 @@ class FakeGoogleSheets:
 
     def __enter__(self) -> FakeGoogleSheets:
         self.server.__enter__()
+        # FakeServer sends headers and body in two writes; with Nagle on, the client's delayed
+        # ACK adds 40 ms to every request. Accepted sockets inherit the option on Linux.
+        httpd = getattr(self.server, "_httpd", None)
+        if httpd is not None:
+            httpd.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -508,7 +515,7 @@ class FakeGoogleSheets:
         book.time_zone = props.get("timeZone", book.time_zone)
 
     def _req_updateCells(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> None:
-        fields = _top_fields(payload)
+        fields = _cell_fields(payload)
         rows = payload.get("rows", [])
         if "start" in payload:
             start = payload["start"]
@@ -536,7 +543,7 @@ class FakeGoogleSheets:
         r0, c0, r1, c1 = _grid_bounds(sheet, payload.get("range", {}))
         for r in range(r0, r1):
             for c in range(c0, c1):
-                _apply_cell(sheet, (r, c), payload.get("cell", {}), _top_fields(payload))
+                _apply_cell(sheet, (r, c), payload.get("cell", {}), _cell_fields(payload))
 
     def _req_setDataValidation(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> None:
         sheet = book.by_id(payload.get("range", {}).get("sheetId"))
@@ -704,20 +711,32 @@ def _fields(payload: dict[str, Any]) -> list[str]:
     return [f.strip() for f in mask.split(",")]
 
 
-def _top_fields(payload: dict[str, Any]) -> list[str]:
-    return sorted({f.split(".")[0] for f in _fields(payload)})
+def _cell_fields(payload: dict[str, Any]) -> list[str]:
+    fields = _fields(payload)
+    return ["userEnteredValue", "userEnteredFormat", "note", "dataValidation"] if fields == ["*"] else fields
 
 
 def _apply_cell(sheet: FakeSheet, position: tuple[int, int], cell: dict[str, Any], fields: list[str]) -> None:
-    names = ["userEnteredValue", "userEnteredFormat", "note", "dataValidation"] if fields == ["*"] else fields
+    """Field-mask semantics: each path is set from ``cell``, or cleared when ``cell`` lacks it."""
     current = sheet.cells.setdefault(position, {})
-    for name in names:
-        if name in cell:
-            current[name] = copy.deepcopy(cell[name])
-        else:
-            current.pop(name, None)
+    for path in fields:
+        _apply_path(current, cell, path.split("."))
     if not current:
         del sheet.cells[position]
+
+
+def _apply_path(target: dict[str, Any], source: dict[str, Any], parts: list[str]) -> None:
+    name, rest = parts[0], parts[1:]
+    if not rest or not isinstance(source.get(name, {}), dict):
+        if name in source:
+            target[name] = copy.deepcopy(source[name])
+        else:
+            target.pop(name, None)
+        return
+    inner = target.setdefault(name, {})
+    _apply_path(inner, source.get(name, {}), rest)
+    if not inner:
+        del target[name]
 
 
 def _grid_bounds(sheet: FakeSheet, grid_range: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -204,3 +204,14 @@ def test_logs_and_summary_hold_no_personal_data(
     values |= {format_national(phone) for _, phone in contacts if phone}
     assert len(values) > 1000
     assert [value for value in values if value in seen] == []
+
+
+def test_a_second_sync_while_one_runs_is_refused_and_changes_nothing(workdir: Path, migrated_url: str) -> None:
+    from connectors.database import SyncAlreadyRunning, campaign_lock
+    from flows.nightly import nightly_sync
+
+    code = load_campaign(EXAMPLE).campaign.code
+    with campaign_lock(migrated_url, code):  # the nightly run, still going
+        with pytest.raises(SyncAlreadyRunning, match="already running"):
+            nightly_sync(config=str(EXAMPLE))
+    assert table_counts(migrated_url)["raw_records"] == 0

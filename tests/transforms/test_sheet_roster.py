@@ -214,3 +214,18 @@ def test_changes_and_summary_tabs() -> None:
     assert ["Places restantes", 4] in summary and ["HelloAsso", 1] in summary
     assert ["Tally", 4] in summary and ["01/10/2026", 4] in summary
     assert same_grid(summary, trimmed(summary))
+
+
+def test_a_tab_without_its_id_column_is_refused_not_duplicated(first_push) -> None:
+    current = [["Prénom", "Nom"], ["Awa", "Diallo"]]
+    with pytest.raises(ValueError, match="Réf. inscription"):
+        merge_roster(ENTRIES, current, first_push.pushed)
+
+
+def test_header_cells_are_matched_stripped_and_left_as_typed(first_push) -> None:
+    current = as_read(first_push.grid)
+    current[0] = [f"{name} " if name == "Notes" else name for name in current[0]] + [2027]
+    current[1] = current[1] + [""] * (len(current[0]) - 1 - len(current[1])) + ["x"]
+    merged = merge_roster(ENTRIES, current, first_push.pushed)
+    assert merged.content_unchanged
+    assert merged.coordinator["1"].extras == {"2027": "x"}

@@ -1,0 +1,517 @@
+"""Google Sheets through gspread: coordinators' roster spreadsheets out, staff sheets in.
+
+I/O only; what to write is decided by ``transforms.sheet_roster``. What this module promises:
+
+- **One write per spreadsheet**: tabs, row count, values and formatting go in a single
+  ``spreadsheets.batchUpdate``, which Google applies atomically, so a failure never leaves a
+  blank or half-written roster; nothing is sent when the content is unchanged.
+- **Values are typed, never formulas**: ``stringValue``/``numberValue``/``boolValue`` in
+  ``updateCells``; a registrant called ``=IMPORTXML(...)`` stays text, "01000" keeps its zero.
+- **Reads are unformatted**: ``UNFORMATTED_VALUE`` + ``SERIAL_NUMBER``, so a fr_FR sheet gives
+  serial dates and raw numbers, not ``01/10/2022`` or a phone without its leading 0.
+- **Quota**: the service account is one user (60 reads, 60 writes per minute). Spreadsheet
+  metadata (tab ids and sizes) is cached (``RosterSheets.layouts``, storable between runs), so a
+  site costs one read and at most one write; a shared ``RateLimiter`` paces every request, and
+  429/5xx/dropped connections are retried with truncated exponential backoff.
+
+gspread is used through its own extension point, a ``gspread.http_client.HTTPClient``
+subclass: it re-bases Google's URLs onto ``base_url`` (a local fake in tests), paces and retries.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gspread
+import requests
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+from gspread.urls import DRIVE_FILES_API_V3_URL
+
+log = logging.getLogger(__name__)
+
+ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
+TABS = (ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB)
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file")
+DATE_PATTERN = "dd/mm/yyyy hh:mm"
+DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
+#: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
+PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphone", "Source(s)",
+                     "Inscrit le", "Statut", "À vérifier")
+READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+                "majorDimension": "ROWS"}
+_GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+_TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+
+Cell = str | int | float | bool | None
+Grid = Sequence[Sequence[Cell]]
+
+
+class SheetsError(Exception):
+    """A spreadsheet could not be read or written; the message says which and what to do."""
+
+
+class RateLimiter:
+    """Token buckets shared by every site of a run: Sheets reads, Sheets writes, Drive calls.
+
+    A bucket of ``limit`` requests per minute holds at most ``burst`` tokens and refills at
+    ``(limit - burst) / 60`` per second, so no 60-second window ever holds more than ``limit``
+    requests, however the server cuts its minutes. Sheets allows 60 reads and 60 writes per
+    minute per user (a service account is one user); Drive's per-user quota is far higher.
+    """
+
+    def __init__(self, per_minute: int = 60, burst: int = 10, drive_per_minute: int = 300,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not 0 < burst < min(per_minute, drive_per_minute):
+            raise ValueError("burst must be at least 1 and below every per-minute limit")
+        self.limits = {"read": per_minute, "write": per_minute, "drive": drive_per_minute}
+        self.burst, self.clock, self.sleep = burst, clock, sleep
+        self._tokens: dict[str, tuple[float, float]] = {}  # kind -> (tokens, at)
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def acquire(self, kind: str) -> None:
+        """Take one token of ``kind`` ("read", "write" or "drive"), waiting for it if needed."""
+        rate = (self.limits[kind] - self.burst) / 60
+        with self._lock:
+            now = self.clock()
+            tokens, at = self._tokens.get(kind, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * rate)
+            if tokens < 1:
+                wait = (1 - tokens) / rate
+                self.sleep(wait)
+                self.waited += wait
+                now, tokens = self.clock(), 1.0
+            self._tokens[kind] = (tokens - 1, now)
+
+
+class RollcallHTTPClient(HTTPClient):
+    """gspread's HTTP client, re-based onto ``base_url``, paced by a ``RateLimiter`` and retrying
+    transient failures (408, 429, 5xx, dropped connections) with truncated exponential backoff."""
+
+    def __init__(self, auth: Credentials | None, session: requests.Session | None = None, *,
+                 base_url: str | None = None, limiter: RateLimiter | None = None,
+                 sleep: Callable[[float], None] = time.sleep, retries: int = 6, backoff_max: float = 64,
+                 timeout: float | tuple[float, float] = (10, 60)) -> None:
+        super().__init__(auth, session)  # type: ignore[arg-type]
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.limiter = limiter or RateLimiter(sleep=sleep)
+        self.sleep, self.retries, self.backoff_max = sleep, retries, backoff_max
+        self.timeout = timeout
+        self.sent: list[tuple[str, str]] = []  # (kind, method) of each attempt
+        self.retried: list[int] = []  # status of each retried failure (0: connection dropped)
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        url = self._rebase(endpoint)
+        kind = _kind(method, endpoint)
+        for attempt in range(self.retries + 1):
+            self.limiter.acquire(kind)
+            self.sent.append((kind, method.upper()))
+            try:
+                return super().request(method, url, *args, **kwargs)
+            except APIError as exc:
+                status = exc.response.status_code
+                if status not in _TRANSIENT or attempt == self.retries:
+                    raise
+                self._back_off(attempt, status, exc.response.headers.get("Retry-After"))
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == self.retries:
+                    raise
+                self._back_off(attempt, 0, None)
+        raise AssertionError("unreachable")
+
+    def _back_off(self, attempt: int, status: int, retry_after: str | None) -> None:
+        self.retried.append(status)
+        wait = min(2**attempt + random.random(), self.backoff_max)
+        if retry_after and retry_after.isdigit():
+            wait = max(wait, float(retry_after))
+        log.warning("Google API answered %s; retrying in %.1f s", status or "a dropped connection", wait)
+        self.sleep(wait)
+
+    def _rebase(self, endpoint: str) -> str:
+        if self.base_url:
+            for host in _GOOGLE_HOSTS:
+                if endpoint.startswith(host):
+                    return self.base_url + endpoint[len(host):]
+        return endpoint
+
+
+def _kind(method: str, endpoint: str) -> str:
+    if "/drive/" in endpoint:
+        return "drive"
+    return "read" if method.upper() == "GET" else "write"
+
+
+def connect(credentials: Credentials, *, base_url: str | None = None, limiter: RateLimiter | None = None,
+            sleep: Callable[[float], None] = time.sleep) -> gspread.Client:
+    """A gspread client for ``credentials`` (e.g. a service account's, with ``SCOPES``)."""
+    session = AuthorizedSession(credentials)
+    session.headers["User-Agent"] = "rollcall (volunteer registrations sync)"
+    factory = functools.partial(RollcallHTTPClient, base_url=base_url, limiter=limiter, sleep=sleep)
+    return gspread.Client(None, session=session, http_client=factory)  # type: ignore[arg-type]
+
+
+@dataclass
+class Tab:
+    """One tab's id and grid size, as spreadsheets.get reports them."""
+
+    sheet_id: int
+    rows: int
+    cols: int
+
+
+@dataclass
+class Layout:
+    """What is known of a spreadsheet's tabs: cached so a site costs no metadata read."""
+
+    tabs: dict[str, Tab] = field(default_factory=dict)
+    disposable: int | None = None  # the default tab of a spreadsheet we created, removed on first write
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
+                "disposable": self.disposable}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Layout:
+        return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"))
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one ``write_roster`` did: whether a batchUpdate was sent, and how big it was."""
+
+    written: bool
+    requests: int  # batchUpdate sub-requests sent
+    rows: int
+
+
+class RosterSheets:
+    """The roster spreadsheets of one run: one gspread client, cached layouts, one limiter."""
+
+    def __init__(self, client: gspread.Client, layouts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.client = client
+        self.http: HTTPClient = client.http_client
+        self._layouts = {key: Layout.from_json(v) for key, v in (layouts or {}).items()}
+
+    def layouts(self) -> dict[str, dict[str, Any]]:
+        """The cached layouts, as JSON, to store and pass back next run (saves a read per site)."""
+        return {key: layout.to_json() for key, layout in self._layouts.items()}
+
+    # ---- creation and sharing (Drive)
+
+    def create_spreadsheet(self, title: str, coordinators: Sequence[str] = (),
+                           folder_id: str | None = None) -> str:
+        """Create a spreadsheet through Drive, share it with ``coordinators``; return its key."""
+        body: dict[str, Any] = {"name": title, "mimeType": "application/vnd.google-apps.spreadsheet"}
+        if folder_id:
+            body["parents"] = [folder_id]
+        response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
+                                     params={"supportsAllDrives": "true"})
+        key = response.json()["id"]
+        layout = self._refresh(key)
+        layout.disposable = next(iter(layout.tabs.values())).sheet_id if len(layout.tabs) == 1 else None
+        self.share(key, coordinators)
+        return key
+
+    def share(self, key: str, emails: Sequence[str], role: str = "writer") -> list[str]:
+        """Give each e-mail ``role`` on the spreadsheet, without notification e-mails; skip those
+        who already have access. Returns the e-mails newly shared with.
+
+        gspread's ``Spreadsheet.share`` sends ``withLink``, a Drive v2 field that v3's Permission
+        does not have, so the v3 request is sent as documented through gspread's HTTP client.
+        """
+        if not emails:
+            return []
+        have = {p.get("emailAddress", "").lower() for p in self.http.list_permissions(key)}
+        added = []
+        for email in emails:
+            if email.lower() in have:
+                continue
+            self.http.request("post", f"{DRIVE_FILES_API_V3_URL}/{key}/permissions",
+                              json={"type": "user", "role": role, "emailAddress": email},
+                              params={"supportsAllDrives": "true", "sendNotificationEmail": "false"})
+            added.append(email)
+        return added
+
+    # ---- the roster tab
+
+    def read_roster(self, key: str) -> list[list[Cell]]:
+        """The ``Inscrits`` grid as stored (ragged, header first; [] when there is no tab)."""
+        layout = self._layout(key)
+        if ROSTER_TAB not in layout.tabs:
+            return []
+        try:
+            try:
+                return self._values(key, ROSTER_TAB)
+            except APIError as exc:
+                if exc.response.status_code != 400:
+                    raise
+                layout = self._refresh(key)  # the tab was renamed or deleted since we cached it
+                return self._values(key, ROSTER_TAB) if ROSTER_TAB in layout.tabs else []
+        except APIError as exc:
+            raise SheetsError(f"spreadsheet {key}: roster tab cannot be read ({_message(exc)}); "
+                              "nothing was written, try again later") from exc
+
+    def write_roster(self, key: str, grid: Grid, current: Grid, *, changes: Grid | None = None,
+                     summary: Grid | None = None) -> WriteResult:
+        """Write the merged roster (and the other tabs) in one atomic batchUpdate.
+
+        Only the roster rows that differ from ``current`` (the grid just read) are sent, so a
+        coordinator typing meanwhile elsewhere loses nothing. Retried once on a 400 after
+        refreshing a stale layout (a tab resized or removed by hand).
+        """
+        for attempt in (0, 1):
+            requests_, after = _plan(self._layout(key), grid, current, changes, summary)
+            if not requests_:
+                return WriteResult(False, 0, len(grid))
+            try:
+                self.http.batch_update(key, {"requests": requests_})
+            except APIError as exc:
+                if exc.response.status_code != 400 or attempt == 1:
+                    raise SheetsError(f"spreadsheet {key}: roster write failed ({_message(exc)}); a "
+                                      "batchUpdate is all or nothing, so the tab was left as it was "
+                                      "(or, after a timeout, fully written); the next run repairs it") from exc
+                self._refresh(key)
+                continue
+            self._layouts[key] = after
+            return WriteResult(True, len(requests_), len(grid))
+        raise AssertionError("unreachable")
+
+    # ---- internals
+
+    def _values(self, key: str, tab: str) -> list[list[Cell]]:
+        answer = self.http.values_get(key, _a1(tab), params=dict(READ_OPTIONS))
+        return answer.get("values", [])
+
+    def _layout(self, key: str) -> Layout:
+        return self._layouts.get(key) or self._refresh(key)
+
+    def _refresh(self, key: str) -> Layout:
+        """Re-read the tabs of ``key`` (one read), keeping a pending default tab to remove."""
+        try:
+            meta = self.http.fetch_sheet_metadata(key)
+        except APIError as exc:
+            raise SheetsError(f"spreadsheet {key} cannot be opened ({_message(exc)}): check the key in "
+                              "the configuration and that it is shared with the service account") from exc
+        old = self._layouts.get(key)
+        tabs = {s["properties"]["title"]: Tab(s["properties"]["sheetId"],
+                                              s["properties"]["gridProperties"]["rowCount"],
+                                              s["properties"]["gridProperties"]["columnCount"])
+                for s in meta.get("sheets", [])}
+        disposable = old.disposable if old and old.disposable in {t.sheet_id for t in tabs.values()} else None
+        self._layouts[key] = Layout(tabs, disposable)
+        return self._layouts[key]
+
+
+def read_source_tab(client: gspread.Client, key: str, tab: str) -> list[tuple[int, dict[str, str]]]:
+    """A staff sheet's rows as ``(row number, {header: text})``, blank rows skipped.
+
+    Values are read unformatted: a phone typed as a number comes back as "639980003" (the phone
+    normaliser restores the 0) and a date as a serial "44835.5" (the date parser reads it),
+    whatever the sheet's locale. Repeated headers get " (2)", " (3)"; untitled columns are dropped.
+    """
+    try:
+        answer = client.http_client.values_get(key, _a1(tab), params=dict(READ_OPTIONS))
+    except APIError as exc:
+        raise SheetsError(f"staff sheet {key}, tab {tab!r} cannot be read ({_message(exc)}): check the "
+                          "key and tab name in the configuration and that the sheet is shared with "
+                          "the service account") from exc
+    values = answer.get("values", [])
+    if not values:
+        return []
+    headers = _unique_headers(values[0])
+    rows = []
+    for number, row in enumerate(values[1:], start=2):
+        record = {h: _text(row[i]) if i < len(row) else "" for i, h in enumerate(headers) if h}
+        if any(v.strip() for v in record.values()):
+            rows.append((number, record))
+    return rows
+
+
+def _unique_headers(cells: Sequence[Cell]) -> list[str]:
+    seen: dict[str, int] = {}
+    headers = []
+    for cell in cells:
+        name = _text(cell).strip()
+        if name:
+            seen[name] = seen.get(name, 0) + 1
+            name = name if seen[name] == 1 else f"{name} ({seen[name]})"
+        headers.append(name)
+    return headers
+
+
+def _text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _a1(tab: str) -> str:
+    return "'" + tab.replace("'", "''") + "'"
+
+
+def _message(exc: APIError) -> str:
+    return f"HTTP {exc.response.status_code}: {exc.error.get('message', '')}" if isinstance(exc.error, dict) \
+        else f"HTTP {exc.response.status_code}"
+
+
+# ---- the batchUpdate body
+
+
+def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
+          summary: Grid | None) -> tuple[list[dict[str, Any]], Layout]:
+    """Every request of one roster write, and the layout once it is applied.
+
+    No request at all when no roster row differs and no tab is missing."""
+    blocks = _changed_blocks(grid, current)
+    missing = [t for t in TABS if t not in layout.tabs]
+    if not blocks and not missing:
+        return [], layout
+    after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
+                    if v.sheet_id != layout.disposable})
+    out: list[dict[str, Any]] = []
+    width = max(map(len, grid), default=1)
+    next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
+    for offset, tab in enumerate(missing):
+        size = (max(100, len(grid)), max(26, width)) if tab == ROSTER_TAB else (100, 26)
+        after.tabs[tab] = Tab(next_id + offset, *size)
+        out.append({"addSheet": {"properties": {
+            "sheetId": next_id + offset, "title": tab, "index": TABS.index(tab),
+            "gridProperties": {"rowCount": size[0], "columnCount": size[1]}}}})
+    if layout.disposable is not None:
+        out.append({"deleteSheet": {"sheetId": layout.disposable}})
+    roster = after.tabs[ROSTER_TAB]
+    out += _grow_requests(roster, len(grid), width)
+    for start, rows in blocks:
+        out.append({"updateCells": {"start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
+                                    "rows": [_row_data(r, width) for r in rows], "fields": "userEnteredValue"}})
+    out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
+    for tab, values in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
+        if values is not None or tab in missing:
+            out += _owned_tab(after.tabs[tab], values or [])
+    return out, after
+
+
+def _grow_requests(tab: Tab, rows: int, cols: int) -> list[dict[str, Any]]:
+    """appendDimension requests so the tab holds ``rows`` x ``cols``; ``tab`` is updated."""
+    out = []
+    if rows > tab.rows:
+        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "ROWS",
+                                        "length": rows - tab.rows}})
+        tab.rows = rows
+    if cols > tab.cols:
+        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
+                                        "length": cols - tab.cols}})
+        tab.cols = cols
+    return out
+
+
+def _owned_tab(tab: Tab, values: Grid) -> list[dict[str, Any]]:
+    """A tab the pipeline owns entirely: rewritten whole; the range clears what is left."""
+    width = max([len(r) for r in values] + [1])
+    sheet_id = tab.sheet_id
+    out = _grow_requests(tab, len(values), width)
+    out.append({"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "startColumnIndex": 0},
+                                "rows": [_row_data(r, len(r)) for r in values], "fields": "userEnteredValue"}})
+    if values:
+        out.append(_bold_header(sheet_id, width))
+    return out
+
+
+def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str, Any]]:
+    header = [str(v) for v in grid[0]] if grid else []
+    width, rows = max(len(header), 1), len(grid)
+    out = [_bold_header(sheet_id, width),
+           {"updateSheetProperties": {
+               "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+               "fields": "gridProperties.frozenRowCount"}}]
+    if DATE_HEADER in header and rows > 1:
+        out.append({"repeatCell": {"range": _column(sheet_id, header.index(DATE_HEADER), rows),
+                                   "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME",
+                                                                                   "pattern": DATE_PATTERN}}},
+                                   "fields": "userEnteredFormat.numberFormat"}})
+    if PRESENT_HEADER in header and rows > 1:
+        out.append({"setDataValidation": {"range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
+                                          "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
+    if created:
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": width},
+            "properties": {"pixelSize": 140}, "fields": "pixelSize"}})
+        for i, name in enumerate(header):
+            if name in PROTECTED_HEADERS:
+                out.append({"addProtectedRange": {"protectedRange": {
+                    "range": {"sheetId": sheet_id, "startColumnIndex": i, "endColumnIndex": i + 1},
+                    "description": f"Colonne remplie par rollcall : {name}", "warningOnly": True}}})
+    return out
+
+
+def _bold_header(sheet_id: int, width: int) -> dict[str, Any]:
+    return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+                                     "startColumnIndex": 0, "endColumnIndex": width},
+                           "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                           "fields": "userEnteredFormat.textFormat.bold"}}
+
+
+def _column(sheet_id: int, index: int, rows: int) -> dict[str, int]:
+    return {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": rows,
+            "startColumnIndex": index, "endColumnIndex": index + 1}
+
+
+def _changed_blocks(grid: Grid, current: Grid) -> list[tuple[int, list[Sequence[Cell]]]]:
+    """Runs of consecutive rows of ``grid`` that differ from ``current``: (first index, rows)."""
+    blocks: list[tuple[int, list[Sequence[Cell]]]] = []
+    for i, row in enumerate(grid):
+        before = current[i] if i < len(current) else []
+        if _same_row(row, before):
+            continue
+        if blocks and blocks[-1][0] + len(blocks[-1][1]) == i:
+            blocks[-1][1].append(row)
+        else:
+            blocks.append((i, [row]))
+    return blocks
+
+
+def _same_row(a: Sequence[Cell], b: Sequence[Cell]) -> bool:
+    width = max(len(a), len(b))
+    pad_a, pad_b = list(a) + [""] * (width - len(a)), list(b) + [""] * (width - len(b))
+    return all(_same_cell(x, y) for x, y in zip(pad_a, pad_b))
+
+
+def _same_cell(a: Cell, b: Cell) -> bool:
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) < 1e-6
+    return a == b
+
+
+def _row_data(row: Sequence[Cell], width: int) -> dict[str, Any]:
+    cells = list(row) + [""] * (width - len(row))
+    return {"values": [_cell_data(v) for v in cells]}
+
+
+def _cell_data(value: Cell) -> dict[str, Any]:
+    """A typed cell: text stays text (never ``formulaValue``); a blank clears the cell."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}

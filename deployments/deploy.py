@@ -1,0 +1,84 @@
+"""The Prefect deployments ops use, defined in the repo, registered on a process work pool.
+
+Why a work pool and a worker rather than ``serve``: the schedule lives on the Prefect server,
+not in a process. A stopped ``serve`` process pauses its deployments and deletes their
+upcoming runs, so a night it is down is silently skipped; with a worker, runs scheduled
+while it is down stay on the server as "Late", in plain sight in the UI, and the worker runs
+them when it comes back (a missed night is caught up). It also lets production run the
+worker on another machine than the server.
+
+    python -m deployments.deploy            # register (or update) every deployment
+    python -m deployments.start             # single machine: pool + deployments + a worker
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.flows import Flow
+from prefect.schedules import Cron
+
+REPO = Path(__file__).resolve().parents[1]
+POOL = os.environ.get("ROLLCALL_WORK_POOL", "rollcall")
+TIMEZONE = "Europe/Paris"
+#: 05:30 Paris: outside 02:00-03:00, where daylight saving skips or repeats a time, and done
+#: long before coordinators open their sheet in the morning.
+NIGHTLY_CRON = "30 5 * * *"
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One deployment: which flow, when, with which default parameters (no personal data)."""
+
+    entrypoint: str
+    name: str
+    description: str
+    cron: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def specs(config: str) -> list[DeploymentSpec]:
+    """Every deployment ops need, for the campaign file ``config``."""
+    return [
+        DeploymentSpec("flows/nightly.py:nightly_sync", "nightly",
+                       "Nightly sync: pull every source, deduplicate, write the rosters.",
+                       cron=NIGHTLY_CRON, parameters={"config": config}),
+        DeploymentSpec("flows/nightly.py:push_rosters", "now",
+                       "Write every site's roster now, from the database.",
+                       parameters={"config": config}),
+        DeploymentSpec("flows/nightly.py:pull_source", "now",
+                       "Pull one source now; give `since` to re-read a web form from a date.",
+                       parameters={"config": config}),
+    ]
+
+
+def deploy_all(config: str | None = None, pool: str = POOL) -> dict[str, UUID]:
+    """Register every deployment on ``pool``; re-running updates them in place."""
+    config = config or os.environ.get("ROLLCALL_CONFIG", str(REPO / "examples/journees-engagees-2022/campaign.toml"))
+    ids = {}
+    for spec in specs(config):
+        flow = Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint)
+        ids[f"{flow.name}/{spec.name}"] = flow.deploy(
+            name=spec.name,
+            work_pool_name=pool,
+            description=spec.description,
+            schedules=[Cron(spec.cron, timezone=TIMEZONE)] if spec.cron else None,
+            parameters=spec.parameters,
+            # one run at a time per deployment; a second waits for the first (visible in the UI
+            # as AwaitingConcurrencySlot); runs of different flows exclude each other through
+            # the campaign lock in the database (the second fails, saying a sync is running)
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+            tags=["rollcall"],
+            print_next_steps=False,
+        )
+    return ids
+
+
+if __name__ == "__main__":
+    for name, deployment_id in deploy_all().items():
+        print(f"deployed {name} ({deployment_id})")
