@@ -41,6 +41,10 @@ def start_run(session: Session, campaign: str, flow_run_id: str | None) -> int:
     return run.id
 
 
+def get_run(session: Session, run_id: int) -> SyncRun:
+    return session.get_one(SyncRun, run_id)
+
+
 def finish_run(session: Session, run_id: int, status: str, summary: dict[str, Any]) -> None:
     run = session.get_one(SyncRun, run_id)
     run.status, run.summary, run.finished_at = status, summary, utcnow()
@@ -405,6 +409,28 @@ def quarantine_by_reason(session: Session, campaign: str) -> dict[tuple[str, str
         .group_by(QuarantineEntry.source, QuarantineEntry.reason_code)
     )
     return {(source, reason): n for source, reason, n in session.execute(query)}
+
+
+def new_registrations_by_site(session: Session, campaign: str, since: datetime) -> dict[str, int]:
+    """Registrations created at or after ``since``, per site code."""
+    query = (
+        select(Event.site_code, func.count())
+        .select_from(Registration)
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.campaign == campaign, Registration.created_at >= since)
+        .group_by(Event.site_code)
+    )
+    return dict(session.execute(query).all())
+
+
+def previous_completed_run(session: Session, campaign: str, before_id: int) -> SyncRun | None:
+    query = (
+        select(SyncRun)
+        .where(SyncRun.campaign == campaign, SyncRun.status == "completed", SyncRun.id < before_id)
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
 
 
 def count_people(session: Session, campaign: str) -> int:

@@ -11,9 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from prefect import flow, get_run_logger
+from prefect import flow
 from prefect.artifacts import (
-    create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
@@ -21,8 +20,8 @@ from prefect.artifacts import (
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from connectors import store
-from connectors.database import campaign_lock, session_scope, upgrade
+from connectors.database import campaign_lock, upgrade
+from flows.report import summarise
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
 from models.campaign import load_campaign
 
@@ -82,7 +81,7 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
         normalised = normalise_pending(config, run_id)
         resolved = resolve_people(config)
         rosters = write_rosters(config)
-        summary = _summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+        summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
     if failures:
         raise SyncFailed("sources not synced: " + "; ".join(failures.values()))
     return summary
@@ -112,83 +111,3 @@ def _failure_message(state: Any) -> str:
     except Exception as exc:  # noqa: BLE001 - we report any task failure by its message
         return str(exc)
     return "failed"
-
-
-def _summarise(
-    config: str,
-    run_id: int,
-    pulled: dict[str, Any],
-    failures: dict[str, str],
-    normalised: dict[str, Any],
-    resolved: dict[str, Any],
-    rosters: dict[str, Any],
-) -> dict[str, Any]:
-    """Counts from the database (the truth), stored on the run and shown as artifacts."""
-    campaign = load_campaign(config)
-    code = campaign.campaign.code
-    with session_scope(campaign.database_url) as session:
-        sources = store.counts_by_source(session, code)
-        sites = store.counts_by_site(session, code)
-        people = store.count_people(session, code)
-        quarantine = store.quarantine_by_reason(session, code)
-        summary = {
-            "run_id": run_id,
-            "campaign": code,
-            "goal": campaign.campaign.goal,
-            "people": people,
-            "registered": sum(s["registered"] for s in sites.values()),
-            "sources": {
-                name: {**sources.get(name, {}), "this_run": pulled.get(name),
-                       "error": failures.get(name)}
-                for name in [s.name for s in campaign.sources] + sorted(
-                    set(sources) - {s.name for s in campaign.sources}
-                )
-            },
-            "sites": {
-                code_: {**counts, "roster": Path(rosters[code_]["path"]).name}
-                for code_, counts in sites.items()
-            },
-            "quarantine": [
-                {"source": source, "reason": reason, "records": n}
-                for (source, reason), n in sorted(quarantine.items())
-            ],
-            "this_run": {"normalised": normalised, "resolved": resolved},
-        }
-        store.finish_run(session, run_id, "failed" if failures else "completed", summary)
-    _publish(summary)
-    get_run_logger().info(
-        "sync run %d: %d registered of goal %d, %d sources failed",
-        run_id, summary["registered"], summary["goal"], len(failures),
-    )
-    return summary
-
-
-def _publish(summary: dict[str, Any]) -> None:
-    """Counts only: artifacts are visible to everyone who can open the Prefect UI."""
-    create_table_artifact(
-        key="rollcall-sites",
-        table=[
-            {"site": code, "registered": s["registered"], "cancelled": s["cancelled"],
-             "without consent": s["no_consent"], "capacity": s["capacity"]}
-            for code, s in summary["sites"].items()
-        ],
-        description="Registrations per site",
-    )
-    lines = [
-        f"## Sync run {summary['run_id']} — {summary['campaign']}",
-        f"**{summary['registered']}** registered of the goal of **{summary['goal']}** "
-        f"({summary['people']} people).",
-        "",
-        "| source | records | sign-ups | quarantined | error |",
-        "| --- | ---: | ---: | ---: | --- |",
-    ]
-    for name, s in summary["sources"].items():
-        lines.append(
-            f"| {name} | {s.get('current', 0)} | {s.get('signups', 0)} | "
-            f"{s.get('quarantined', 0)} | {s.get('error') or ''} |"
-        )
-    if summary["quarantine"]:
-        lines += ["", "| quarantined from | reason | records |", "| --- | --- | ---: |"]
-        lines += [f"| {q['source']} | {q['reason']} | {q['records']} |" for q in summary["quarantine"]]
-    create_markdown_artifact(key="rollcall-summary", markdown="\n".join(lines),
-                             description="Nightly sync summary")

@@ -167,11 +167,16 @@ def merge_roster(
     registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``).
     """
     wanted = {e.registration_id: e for e in entries}
+    if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
+        raise ValueError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
+                         "rows cannot be matched, so nothing is written; restore the column header")
     header = _header(current)
-    col = {name: i for i, name in reversed(list(enumerate(header)))}
+    names = [_text(h).strip() for h in header]
+    col = {name: i for i, name in reversed(list(enumerate(names)))}
     rows = [_padded(row, len(header)) for row in current[1:]]
     width = max([len(header), *(len(r) for r in rows)])
     header += [""] * (width - len(header))
+    names += [""] * (width - len(names))
     rows = [r + [""] * (width - len(r)) for r in rows]
 
     pushed: dict[str, dict[str, Cell]] = {}
@@ -192,7 +197,7 @@ def merge_roster(
         found, baseline = _merge_row(row, col, entry, last_pushed.get(rid))
         conflicts += found
         pushed[rid] = baseline
-        coordinator[rid] = _coordinator_values(row, header, col)
+        coordinator[rid] = _coordinator_values(row, names, col)
         changes += _row_changes(entry, last_pushed.get(rid), found)
     for rid, entry in wanted.items():
         if rid in seen:
@@ -200,7 +205,7 @@ def merge_roster(
         row = _new_row(entry, col, width)
         rows.append(row)
         pushed[rid] = pipeline_values(entry)
-        coordinator[rid] = _coordinator_values(row, header, col)
+        coordinator[rid] = _coordinator_values(row, names, col)
         changes.append(Change(NEW, rid, entry.first_name, entry.last_name))
     grid = [header, *rows]
     return RosterMerge(grid, pushed, coordinator, conflicts, changes, unknown,
@@ -208,11 +213,14 @@ def merge_roster(
 
 
 def _header(current: Sequence[Sequence[Cell]]) -> list[Cell]:
-    """The tab's header with every roster column present (missing ones appended)."""
-    header = [_text(v) for v in current[0]] if current else []
-    while header and header[-1] == "":
+    """The tab's header cells as they are, with every missing roster column appended.
+
+    Names are compared stripped ("Notes " is Notes); the cells are not rewritten."""
+    header: list[Cell] = ["" if v is None else v for v in current[0]] if current else []
+    while header and _blank(header[-1]):
         header.pop()
-    return header + [name for name in ROSTER_COLUMNS if name not in header]
+    present = {_text(v).strip() for v in header}
+    return header + [name for name in ROSTER_COLUMNS if name not in present]
 
 
 def _merge_row(row: list[Cell], col: Mapping[str, int], entry: SheetEntry,
@@ -262,9 +270,9 @@ def _new_row(entry: SheetEntry, col: Mapping[str, int], width: int) -> list[Cell
     return row
 
 
-def _coordinator_values(row: Sequence[Cell], header: Sequence[Cell],
+def _coordinator_values(row: Sequence[Cell], names: Sequence[str],
                         col: Mapping[str, int]) -> CoordinatorValues:
-    extras = {str(name): row[i] for i, name in enumerate(header)
+    extras = {name: row[i] for i, name in enumerate(names)
               if name and name not in PIPELINE_OWNED and name not in COORDINATOR_HEADERS
               and not _blank(row[i])}
     notes = row[col[NOTES_HEADER]]

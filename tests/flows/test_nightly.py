@@ -7,7 +7,7 @@ makes: 12 rosters, nobody twice, every row accounted for, a second run changes n
 from __future__ import annotations
 
 import csv
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,113 @@
+"""Push coordinator rosters to the local Sheets + Drive fake and count the API requests.
+
+Two campaigns: 12 sites x 1,000 registrations and 300 sites x 50. Each runs three nights:
+``first`` (spreadsheets created through Drive, shared, tabs added, every row written),
+``unchanged`` (same registrations: one read, no write per site) and ``changed`` (2 % of the
+registrations changed or new, one read and one write per site). Every request is paced by one
+shared rate limiter against the fake's quota of 60 reads and 60 writes per minute, on a simulated
+clock, so the figures include the minutes the night would really take.
+
+    .venv/bin/python bench/push_sheets.py
+
+The last line is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from google.oauth2.credentials import Credentials  # noqa: E402
+
+from connectors.google_sheets import RateLimiter, RosterSheets, connect  # noqa: E402
+from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets  # noqa: E402
+from models.records import CANCELLED, REGISTERED  # noqa: E402
+from transforms.sheet_roster import SheetEntry, changes_grid, merge_roster, summary_grid  # noqa: E402
+
+CAMPAIGNS = (("12x1000", 12, 1000), ("300x50", 300, 50))
+START = datetime(2026, 9, 1, 8, 0)
+
+
+def registrations(site: int, count: int) -> list[SheetEntry]:
+    return [SheetEntry(f"{site}-{n}", f"Prénom{n}", f"Nom{n}", f"p{site}.{n}@exemple.fr",
+                       f"06 {n // 100 % 100:02d} {n % 100:02d} 00 00", ("Tally", "HelloAsso")[n % 2:n % 2 + 1],
+                       START + timedelta(minutes=37 * n), REGISTERED)
+            for n in range(count)]
+
+
+def changed(entries: list[SheetEntry], site: int) -> list[SheetEntry]:
+    """2 % of the roster moves: half cancelled, half new."""
+    step = max(1, len(entries) // max(1, len(entries) // 100))
+    out = [replace(e, status=CANCELLED) if i % step == 0 else e for i, e in enumerate(entries)]
+    return out + registrations(site + 10_000, max(1, len(entries) // 100))
+
+
+def night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str,
+          clock: FakeClock) -> dict[str, Any]:
+    before, throttled = len(fake.calls), len(fake.throttled)
+    started, wall = clock.time(), time.perf_counter()
+    for site in sites:
+        if site["key"] is None:
+            site["key"] = sheets.create_spreadsheet(site["name"], site["coordinators"])
+        current = sheets.read_roster(site["key"])
+        merged = merge_roster(site["entries"], current, site["pushed"])
+        if not merged.content_unchanged:
+            changes = changes_grid(merged.changes, START) if merged.changes else None
+            sheets.write_roster(site["key"], merged.grid, current, changes=changes,
+                                summary=summary_grid(site["name"], site["entries"], 1200))
+        site["pushed"] = merged.pushed
+    kinds = Counter(kind for kind, _, _ in fake.calls[before:])
+    figures = {"night": label, "sites": len(sites),
+               "reads_per_site": round(kinds["read"] / len(sites), 2),
+               "writes_per_site": round(kinds["write"] / len(sites), 2),
+               "drive_per_site": round(kinds["drive"] / len(sites), 2),
+               "http_429": len(fake.throttled) - throttled,
+               "retries": len(sheets.http.retried),
+               "simulated_minutes": round((clock.time() - started) / 60, 1),
+               "wall_seconds": round(time.perf_counter() - wall, 2)}
+    print(f"  {label:9} reads/site {figures['reads_per_site']:5}  writes/site {figures['writes_per_site']:5}  "
+          f"drive/site {figures['drive_per_site']:4}  429s {figures['http_429']}  "
+          f"{figures['simulated_minutes']} min simulated, {figures['wall_seconds']} s wall")
+    return figures
+
+
+def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
+    clock = FakeClock()
+    with FakeGoogleSheets(clock=clock.time) as fake:
+        limiter = RateLimiter(clock=clock.time, sleep=clock.sleep)
+        sheets = RosterSheets(connect(Credentials(token=TOKEN), base_url=fake.url, limiter=limiter,
+                                      sleep=clock.sleep))
+        sites = [{"name": f"Site {i:03d}", "key": None, "pushed": {}, "entries": registrations(i, per_site),
+                  "coordinators": [f"coord{i}@exemple.fr", f"adjoint{i}@exemple.fr"]} for i in range(site_count)]
+        print(f"{label}: {site_count} sites x {per_site} registrations")
+        nights = [night(fake, sheets, sites, "first", clock)]
+        # next run: a new process, layouts passed back from storage
+        sheets = RosterSheets(sheets.client, layouts=sheets.layouts())
+        nights.append(night(fake, sheets, sites, "unchanged", clock))
+        for i, site in enumerate(sites):
+            site["entries"] = changed(site["entries"], i)
+        nights.append(night(fake, sheets, sites, "changed", clock))
+        largest = max((len(r.body) for r in fake.server.log if r.path.endswith(":batchUpdate")), default=0)
+        print(f"  largest batchUpdate body: {largest / 1024:.0f} KiB; formulas stored: {len(fake.formula_cells())}")
+        return {"campaign": label, "nights": nights, "largest_batch_update_bytes": largest,
+                "formula_cells": len(fake.formula_cells())}
+
+
+def main() -> None:
+    results = [campaign(*spec) for spec in CAMPAIGNS]
+    total_429 = sum(n["http_429"] for r in results for n in r["nights"])
+    print(f"429 responses seen: {total_429}")
+    print(json.dumps({"campaigns": results, "http_429_total": total_429}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

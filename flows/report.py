@@ -1,0 +1,133 @@
+"""The run report: counts from the database, stored on the run and shown as Prefect artifacts.
+
+Counts only: artifacts are visible to everyone who can open the Prefect UI, so they carry
+no name, email or phone, nothing a site's coordinator would not see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from connectors import store
+from connectors.database import session_scope
+from models.campaign import load_campaign
+
+#: A nightly schedule: more than this since the last completed sync means a night was missed.
+MISSED_NIGHT = timedelta(hours=26)
+
+
+def summarise(
+    config: str,
+    run_id: int,
+    pulled: dict[str, Any],
+    failures: dict[str, str],
+    normalised: dict[str, Any],
+    resolved: dict[str, Any],
+    rosters: dict[str, Any],
+) -> dict[str, Any]:
+    """Build the run's summary from the database, store it on the run and publish it."""
+    campaign = load_campaign(config)
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        run = store.get_run(session, run_id)
+        previous = store.previous_completed_run(session, code, run_id)
+        sources = store.counts_by_source(session, code)
+        sites = store.counts_by_site(session, code)
+        new = store.new_registrations_by_site(session, code, run.started_at)
+        summary = {
+            "run_id": run_id,
+            "campaign": code,
+            "goal": campaign.campaign.goal,
+            "people": store.count_people(session, code),
+            "registered": sum(s["registered"] for s in sites.values()),
+            "previous_completed_at": _iso(previous.finished_at) if previous else None,
+            "missed_night": _missed_night(previous.finished_at if previous else None, run.started_at),
+            "sources": {
+                name: {**sources.get(name, {}), "this_run": pulled.get(name), "error": failures.get(name)}
+                for name in [s.name for s in campaign.sources] + sorted(set(sources) - {s.name for s in campaign.sources})
+            },
+            "sites": {
+                site: {**counts, "new_this_run": new.get(site, 0), "roster": rosters[site]["path"]}
+                for site, counts in sites.items()
+            },
+            "quarantine": [
+                {"source": source, "reason": reason, "records": n}
+                for (source, reason), n in sorted(store.quarantine_by_reason(session, code).items())
+            ],
+            "this_run": {"normalised": normalised, "resolved": resolved},
+        }
+        store.finish_run(session, run_id, "failed" if failures else "completed", summary)
+    publish(summary)
+    get_run_logger().info("sync run %d: %d registered of goal %d, %d sources failed",
+                          run_id, summary["registered"], summary["goal"], len(failures))
+    return summary
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") if moment else None
+
+
+def _missed_night(previous: datetime | None, started: datetime) -> bool:
+    return previous is not None and started - previous > MISSED_NIGHT
+
+
+def publish(summary: dict[str, Any]) -> None:
+    """Three artifacts: the run in markdown, sources and sites as tables."""
+    create_table_artifact(key="rollcall-sites", table=site_rows(summary), description="Per site")
+    create_table_artifact(key="rollcall-sources", table=source_rows(summary), description="Per source")
+    create_markdown_artifact(key="rollcall-summary", markdown=markdown(summary),
+                             description="Sync run report")
+
+
+def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"site": code, "registered": s["registered"], "new this run": s["new_this_run"],
+         "cancelled": s["cancelled"], "without consent": s["no_consent"], "capacity": s["capacity"],
+         "fill": f"{s['registered'] / s['capacity']:.0%}", "roster": Path(s["roster"]).name}
+        for code, s in summary["sites"].items()
+    ]
+
+
+def source_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, s in summary["sources"].items():
+        this_run = s.get("this_run") or {}
+        status = "failed" if s.get("error") else ("skipped" if "skipped" in this_run else "ok")
+        rows.append({
+            "source": name, "status": status, "fetched": this_run.get("received", 0),
+            "new": this_run.get("new", 0), "updated": this_run.get("new_versions", 0),
+            "requests": this_run.get("requests") or 0, "records": s.get("current", 0),
+            "quarantined": s.get("quarantined", 0),
+            "note": s.get("error") or this_run.get("skipped") or "",
+        })
+    return rows
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    goal, registered = summary["goal"], summary["registered"]
+    lines = [f"## Sync run {summary['run_id']} — {summary['campaign']}", ""]
+    if summary["missed_night"]:
+        lines += [f"**Warning: the previous completed sync was at {summary['previous_completed_at']} "
+                  "UTC: at least one night was missed.**", ""]
+    lines += [f"**{registered}** registered of the goal of **{goal}** ({registered / goal:.0%}), "
+              f"{summary['people']} people.", ""]
+    lines += _table(source_rows(summary))
+    lines += [""] + _table(site_rows(summary))
+    if summary["quarantine"]:
+        lines += ["", "Quarantine (kept raw; `rollcall status` and the database hold the reasons in French):", ""]
+        lines += _table(summary["quarantine"])
+    return "\n".join(lines)
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    headers = list(rows[0])
+    return ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)] + [
+        "| " + " | ".join(str(row[h]).replace("|", "/") for h in headers) + " |" for row in rows
+    ]
