@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.match import match
 from connectors import store
 from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
 from models.campaign import Campaign, ConfigError, load_campaign
@@ -24,6 +25,7 @@ app = typer.Typer(help="Volunteer registrations, in sync.", no_args_is_help=True
                   pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="The central database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("match")(match)
 console = Console()
 
 ConfigOption = Annotated[

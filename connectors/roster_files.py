@@ -1,50 +1,112 @@
 """Local roster workbooks (XLSX): the roster target for a coordinator without Google.
 
+Same rules as the Google sheet (``transforms.sheet_roster``): rows keyed by registration id,
+coordinator columns kept, conflicts flagged. This module only reads and writes grids.
 Writes are atomic (a temporary file renamed over the old one), so a crash never leaves a
-half-written workbook, and skipped when the content is unchanged, so a rerun touches nothing.
+half-written workbook; the caller skips the write when nothing changed.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
-ROSTER_SHEET = "Inscrits"
+from transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
+
+ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 
-Cell = str | datetime | None
+Cell = str | int | float | bool | None
+Grid = list[list[Cell]]
 
 
-def read_roster(path: Path) -> list[tuple[Cell, ...]] | None:
-    """The header and data rows of a roster workbook, or None if there is none."""
+def read_tabs(path: Path) -> dict[str, Grid]:
+    """Every tab's values, dates as spreadsheet serial numbers (as the Sheets API gives them)."""
     if not path.exists():
-        return None
+        return {}
     workbook = load_workbook(path, read_only=True)
     try:
-        if ROSTER_SHEET not in workbook.sheetnames:
-            return None
-        return [tuple(row) for row in workbook[ROSTER_SHEET].iter_rows(values_only=True)]
+        return {
+            sheet.title: [[_cell_in(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            for sheet in workbook.worksheets
+        }
     finally:
         workbook.close()
 
 
-def write_roster(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bool:
-    """Write the roster unless the workbook already holds exactly these rows.
+def read_roster(path: Path) -> Grid:
+    """The roster tab as a grid ([] when there is no workbook yet)."""
+    return read_tabs(path).get(ROSTER_TAB, [])
 
-    Returns True when the file was (re)written.
-    """
-    wanted = [tuple(headers), *(tuple(_blank_to_none(v) for v in row) for row in rows)]
-    if read_roster(path) == wanted:
-        return False
+
+def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid) -> None:
+    """Replace the workbook with these tabs; the previous ``Nouveautés`` stays when this push
+    changed nothing there."""
+    if changes is None:
+        changes = read_tabs(path).get(CHANGES_TAB)
+    workbook = Workbook()
+    roster = workbook.active
+    roster.title = ROSTER_TAB
+    _fill(roster, grid, date_column=_column(grid, DATE_HEADER))
+    _checkbox(roster, grid)
+    for title, tab in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
+        if tab:
+            _fill(workbook.create_sheet(title), tab, date_column=None)
+    _save_atomically(workbook, path)
+
+
+def _cell_in(value: object) -> Cell:
+    if isinstance(value, datetime):
+        return to_serial(value)
+    return value  # type: ignore[return-value]
+
+
+def _column(grid: Grid, header: str) -> int | None:
+    names = [str(v).strip() if v is not None else "" for v in (grid[0] if grid else [])]
+    return names.index(header) if header in names else None
+
+
+def _fill(sheet, grid: Grid, *, date_column: int | None) -> None:
+    """Text stays text: a registrant called ``=HYPERLINK(...)`` is never a formula."""
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = sheet.cell(row=r, column=c)
+            if r > 1 and c - 1 == date_column and isinstance(value, int | float) and not isinstance(value, bool):
+                cell.value, cell.number_format = from_serial(value), DATE_FORMAT
+            else:
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"
+    if grid:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for c, header in enumerate(grid[0], start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = max(12, len(str(header or "")) + 4)
+
+
+def _checkbox(sheet, grid: Grid) -> None:
+    """Présent takes only VRAI/FAUX (TRUE/FALSE): the closest XLSX has to a checkbox."""
+    column = _column(grid, PRESENT_HEADER)
+    if column is None:
+        return
+    letter = get_column_letter(column + 1)
+    validation = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
+    sheet.add_data_validation(validation)
+    validation.add(f"{letter}2:{letter}{max(len(grid), 2) + 500}")
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = _build_workbook(headers, rows)
     fd, tmp_name = tempfile.mkstemp(prefix=".roster-", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
@@ -53,36 +115,3 @@ def write_roster(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cel
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
-    return True
-
-
-def _blank_to_none(value: Cell) -> Cell:
-    """XLSX does not store empty strings: they read back as None."""
-    return None if value == "" else value
-
-
-def _build_workbook(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> Workbook:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = ROSTER_SHEET
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            _set_cell(sheet.cell(row=row_number, column=column), value)
-    sheet.freeze_panes = "A2"
-    for column, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = max(12, len(header) + 4)
-    return workbook
-
-
-def _set_cell(cell, value: Cell) -> None:
-    """Text stays text: a registrant called ``=HYPERLINK(...)`` is never a formula."""
-    if value is None or value == "":
-        return
-    cell.value = value
-    if isinstance(value, datetime):
-        cell.number_format = DATE_FORMAT
-    else:
-        cell.data_type = "s"

@@ -24,6 +24,8 @@ from models.tables import (
     QuarantineEntry,
     RawRecord,
     Registration,
+    RosterState,
+    RosterTarget,
     Signup,
     SourceCursor,
     SyncRun,
@@ -339,20 +341,67 @@ def upsert_registration(
     return True
 
 
-def roster_entries(session: Session, event_id: int) -> list[RosterEntry]:
+def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEntry]]:
+    """(registration id, entry) for every registration of an event, whatever its status."""
     query = (
         select(Registration, Person)
         .join(Person, Registration.person_id == Person.id)
         .where(Registration.event_id == event_id)
     )
     return [
-        RosterEntry(
+        (reg.id, RosterEntry(
             first_name=person.first_name, last_name=person.last_name, email=person.email,
             phone=person.phone, sources=tuple(reg.sources), registered_at=reg.registered_at,
             status=reg.status,
-        )
+        ))
         for reg, person in session.execute(query)
     ]
+
+
+def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int, RosterState]:
+    ids = list(registration_ids)
+    states: dict[int, RosterState] = {}
+    for start in range(0, len(ids), 500):
+        query = select(RosterState).where(RosterState.registration_id.in_(ids[start : start + 500]))
+        states.update({s.registration_id: s for s in session.scalars(query)})
+    return states
+
+
+def save_roster_state(
+    session: Session, existing: RosterState | None, registration_id: int, pushed: dict[str, Any],
+    called: Any, present: bool | None, notes: str | None, extras: dict[str, Any], conflicts: int,
+) -> None:
+    """Keep what the row holds now; only touched when something in it changed."""
+    values = {"pushed": pushed, "called": None if called is None else str(called), "present": present,
+              "notes": notes or None, "extras": extras or None, "conflicts": conflicts}
+    if existing is None:
+        session.add(RosterState(registration_id=registration_id, **values))
+        return
+    if any(getattr(existing, k) != v for k, v in values.items()):
+        for key, value in values.items():
+            setattr(existing, key, value)
+        existing.updated_at = utcnow()
+
+
+def roster_target(session: Session, campaign: str, site_code: str) -> RosterTarget | None:
+    return session.scalar(
+        select(RosterTarget).where(RosterTarget.campaign == campaign, RosterTarget.site_code == site_code)
+    )
+
+
+def save_roster_target(
+    session: Session, campaign: str, site_code: str, kind: str, location: str,
+    layout: dict[str, Any] | None, pushed: bool,
+) -> None:
+    target = roster_target(session, campaign, site_code)
+    if target is None:
+        target = RosterTarget(campaign=campaign, site_code=site_code, kind=kind, location=location)
+        session.add(target)
+    target.kind, target.location = kind, location
+    if layout is not None and target.layout != layout:
+        target.layout = layout
+    if pushed:
+        target.pushed_at = utcnow()
 
 
 # --- counts for summaries ---------------------------------------------------------------

@@ -22,7 +22,8 @@ from pydantic import Field
 
 from connectors.database import campaign_lock, upgrade
 from flows.report import summarise
-from flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
+from flows.rosters import write_rosters
+from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
 from models.campaign import load_campaign
 
 DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
@@ -57,8 +58,8 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
         rosters = write_rosters(config)
     create_table_artifact(
         key="rollcall-rosters",
-        table=[{"site": code, "rows": r["rows"], "rewritten": r["written"], "roster": Path(r["path"]).name}
-               for code, r in rosters.items()],
+        table=[{"site": code, "rows": r["rows"], "rewritten": r["written"], "conflicts": r["conflicts"],
+                "roster": Path(r["location"]).name} for code, r in rosters.items()],
         description="Rosters pushed",
     )
     return rosters

@@ -52,7 +52,8 @@ def summarise(
                 for name in [s.name for s in campaign.sources] + sorted(set(sources) - {s.name for s in campaign.sources})
             },
             "sites": {
-                site: {**counts, "new_this_run": new.get(site, 0), "roster": rosters[site]["path"]}
+                site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
+                       "roster": rosters[site]["location"]}
                 for site, counts in sites.items()
             },
             "quarantine": [
@@ -87,7 +88,8 @@ def publish(summary: dict[str, Any]) -> None:
 def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"site": code, "registered": s["registered"], "new this run": s["new_this_run"],
-         "cancelled": s["cancelled"], "without consent": s["no_consent"], "capacity": s["capacity"],
+         "cancelled": s["cancelled"], "without consent": s["no_consent"],
+         "conflicts": s.get("conflicts", 0), "capacity": s["capacity"],
          "fill": f"{s['registered'] / s['capacity']:.0%}", "roster": Path(s["roster"]).name}
         for code, s in summary["sites"].items()
     ]

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from connectors.forms import FormConnector
+from connectors.google_sheets import SCOPES as SHEETS_SCOPES
+from connectors.google_sheets import RateLimiter, RosterSheets, connect
 from connectors.http import make_session
 from flows.secrets import resolve_secret
-from models.campaign import SourceConfig
+from models.campaign import Campaign, SourceConfig
 
 def build_connector(source: SourceConfig) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
@@ -42,3 +44,18 @@ def build_connector(source: SourceConfig) -> FormConnector:
         return GoogleFormsForm(session, source=source.name, form_id=source.form_id, access_token=token, **base)
     raise ValueError(f"source {source.name}: {source.kind} is not a web form")
 
+
+
+def google_sheets(campaign: Campaign, layouts: dict[str, Any]) -> RosterSheets:
+    """One Sheets client and rate limiter for the whole run, shared by every site."""
+    from google.oauth2.credentials import Credentials as TokenCredentials
+    from google.oauth2.service_account import Credentials as ServiceAccountCredentials
+
+    refs = campaign.google.credentials
+    if "service_account" in refs:
+        info = json.loads(resolve_secret(refs["service_account"]))
+        credentials = ServiceAccountCredentials.from_service_account_info(info, scopes=SHEETS_SCOPES)
+    else:
+        credentials = TokenCredentials(token=resolve_secret(refs["access_token"]))
+    client = connect(credentials, base_url=campaign.google.base_url, limiter=RateLimiter())
+    return RosterSheets(client, layouts=layouts)

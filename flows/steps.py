@@ -6,7 +6,6 @@ never in Prefect's task results, parameters or logs.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from connectors.database import session_scope
 from connectors.files import FileFormatError, file_fingerprint, open_table
 from connectors.forms import FormConnector
 from connectors.http import SourceError, SourceMappingError
-from connectors.roster_files import write_roster
 from models.campaign import Campaign, SourceConfig, load_campaign
 from flows.secrets import MissingSecret
 from flows.sources import build_connector
@@ -28,7 +26,7 @@ from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.raw import identify_rows
 from transforms.resolve import NEW, SAME_RECORD, Identity, PeopleIndex, assign_people
-from transforms.roster import ROSTER_HEADERS, build_roster, registration_facts
+from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
 
 
@@ -215,25 +213,3 @@ def _refresh_registrations(session: Session, campaign: Campaign) -> int:
             session, existing.get(key), key, status, registered_at, sources
         )
     return changed
-
-
-@task
-def write_rosters(config_path: str) -> dict[str, Any]:
-    """One workbook per site, holding only that site's registrants."""
-    campaign = load_campaign(config_path)
-    labels = {s.name: s.display_name for s in campaign.sources}
-    directory = campaign.rosters.directory
-    written: dict[str, Any] = {}
-    with session_scope(campaign.database_url) as session:
-        events = store.sync_events(session, campaign)
-        for site in campaign.sites:
-            entries = store.roster_entries(session, events[site.code])
-            entries = [
-                replace(e, sources=tuple(labels.get(name, name) for name in e.sources))
-                for e in entries
-            ]
-            rows = build_roster(entries, tz=campaign.campaign.timezone)
-            path = directory / f"{site.code} {site.name}.xlsx"
-            changed = write_roster(path, ROSTER_HEADERS, rows)
-            written[site.code] = {"rows": len(rows), "written": changed, "path": str(path)}
-    return written

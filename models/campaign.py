@@ -61,9 +61,12 @@ class StrictModel(BaseModel):
 
 
 class RosterTarget(StrictModel):
-    """Where a site's roster goes. ``xlsx`` is the embedded default: a local workbook."""
+    """Where a site's roster goes. ``xlsx`` is the embedded default: a local workbook.
+    ``google_sheet``: the spreadsheet ``spreadsheet`` (its key), or one created and shared
+    with the site's coordinators on the first push when no key is given."""
 
-    kind: Literal["xlsx"] = "xlsx"
+    kind: Literal["xlsx", "google_sheet"] = "xlsx"
+    spreadsheet: str | None = None
 
 
 class SiteConfig(StrictModel):
@@ -204,12 +207,25 @@ class RostersConfig(StrictModel):
     directory: Path = Path("var/rosters")
 
 
+class GoogleConfig(StrictModel):
+    """The Google account that writes rosters (and reads staff sheets).
+
+    ``credentials``: ``service_account`` (the JSON key, as text) or ``access_token`` (a
+    short-lived OAuth token, e.g. for a one-off push), each as an ``env:``/``block:`` reference.
+    """
+
+    credentials: dict[Literal["service_account", "access_token"], SecretRef] = {}
+    folder_id: str | None = None  # a Drive folder for the spreadsheets rollcall creates
+    base_url: str | None = None  # tests point this at a local fake of the Sheets API
+
+
 class Campaign(StrictModel):
     """The whole configuration file."""
 
     campaign: CampaignInfo
     database: DatabaseConfig = DatabaseConfig()
     rosters: RostersConfig = RostersConfig()
+    google: GoogleConfig = GoogleConfig()
     sites: list[SiteConfig]
     sources: list[SourceConfig] = []
     base_dir: Path = Path(".")
@@ -223,6 +239,12 @@ class Campaign(StrictModel):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"duplicate {what}(s): {dupes}")
+        return self
+
+    @model_validator(mode="after")
+    def _google_credentials_for_sheets(self) -> Campaign:
+        if any(s.roster.kind == "google_sheet" for s in self.sites) and not self.google.credentials:
+            raise ValueError("sites with a google_sheet roster need [google] credentials")
         return self
 
     @property

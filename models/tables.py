@@ -208,3 +208,36 @@ class QuarantineEntry(Base):
     sync_run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
 
     raw_record: Mapped[RawRecord] = relationship()
+
+
+class RosterState(Base):
+    """What a registration's roster row holds: the pipeline values last written (to tell a
+    coordinator's edit from ours) and the coordinator's own cells, the source of truth for
+    who was called and who came."""
+
+    __tablename__ = "roster_states"
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
+    pushed: Mapped[dict[str, Any]]
+    called: Mapped[str | None] = mapped_column(Text)
+    present: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    extras: Mapped[dict[str, Any] | None]
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RosterTarget(Base):
+    """Where a site's roster lives (a local workbook or a Google spreadsheet), and the sheet
+    layout cached between runs (it saves a read per site)."""
+
+    __tablename__ = "roster_targets"
+    __table_args__ = (UniqueConstraint("campaign", "site_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    site_code: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str] = mapped_column(Text)  # workbook path or spreadsheet key
+    layout: Mapped[dict[str, Any] | None]
+    pushed_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from connectors.database import get_engine, upgrade
+from sites_fixtures import catalog  # noqa: F401 - the 12 campaign sites, for pure-logic tests
 
 #: The server CI provides; any database on it will do, we create our own beside it.
 POSTGRES_ADMIN_URL = os.environ.get(

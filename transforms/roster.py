@@ -1,26 +1,16 @@
-"""Registration status and the per-site roster a coordinator reads, without I/O."""
+"""Registration status, and the order of a roster, without I/O.
+
+The roster's layout and its merge with what a coordinator typed live in
+``transforms.sheet_roster``; the same rules serve local workbooks and Google sheets.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED, RosterEntry, SignupState
+from models.records import CANCELLED, NO_CONSENT, REGISTERED, SignupState
 from transforms.names import name_key
-from transforms.phones import format_national
-
-ROSTER_HEADERS: tuple[str, ...] = (
-    "Prénom",
-    "Nom",
-    "Email",
-    "Téléphone",
-    "Source(s)",
-    "Inscrit le",
-    "Statut",
-)
-
-STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
 
 
 def registration_status(signups: Iterable[SignupState]) -> str:
@@ -43,35 +33,7 @@ def registration_facts(signups: Sequence[SignupState]) -> tuple[str, datetime | 
     )
 
 
-RosterRow = tuple[str, str, str, str, str, datetime | None, str]
-
-
-def build_roster(entries: Iterable[RosterEntry], tz: str = "Europe/Paris") -> list[RosterRow]:
-    """Rows for one site's roster, sorted by last then first name, accents ignored.
-
-    People without consent never appear. Cancelled registrations stay, marked "Annulé",
-    so a coordinator sees who withdrew. Times are shown in the campaign's time zone, without
-    a zone, because spreadsheets cannot store one.
-    """
-    zone = ZoneInfo(tz)
-    kept = [e for e in entries if e.status in STATUS_LABELS]
-    kept.sort(key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.email or ""))
-    return [
-        (
-            e.first_name,
-            e.last_name,
-            e.email or "",
-            format_national(e.phone) if e.phone else "",
-            ", ".join(e.sources),
-            _local_minute(e.registered_at, zone),
-            STATUS_LABELS[e.status],
-        )
-        for e in kept
-    ]
-
-
-def _local_minute(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """Local time to the minute: what a coordinator reads, and what XLSX stores exactly."""
-    if moment is None:
-        return None
-    return moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+def roster_order(first_name: str, last_name: str, email: str | None) -> tuple[str, str, str]:
+    """New rows go in by last then first name, accents and case ignored ("Élie" after
+    "Dupont"); rows already on a roster keep the order the coordinator gave them."""
+    return name_key(last_name), name_key(first_name), email or ""

@@ -48,3 +48,42 @@ def test_sync_prints_progress_and_where_rosters_are(
     assert "registered of the goal of 1200" in result.output
     assert str(tmp_path / "var" / "rosters") in result.output.replace("\n", "")
     assert len(list((tmp_path / "var/rosters").glob("*.xlsx"))) == 12
+
+
+def test_match_resolves_a_csv_into_people(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text(
+        "id,Prénom,Nom,Mail,Tél,Ville\n"
+        "a,Hélène,Müller,helene.muller@example.org,06 12 34 56 78,Lyon\n"
+        "b,HELENE,MULLER,Helene.Muller@example.org ,,Lyon 3e\n"
+        "c,Marc,Müller,helene.muller@example.org,,Lyon\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "people.csv"
+    result = runner.invoke(app, [
+        "match", str(source), "--out", str(out), "--config", str(EXAMPLE),
+        "--column", "record_id=id", "--column", "first_name=Prénom", "--column", "last_name=Nom",
+        "--column", "email=Mail", "--column", "phone=Tél", "--column", "city=Ville",
+    ])
+    assert result.exit_code == 0, result.output
+    people = dict(line.split(",") for line in out.read_text(encoding="utf-8").split()[1:])
+    assert people["a"] == people["b"]  # same person, spelled differently
+    assert people["c"] != people["a"]  # a relative sharing the address
+
+
+def test_pairwise_scores_from_contingency_counts() -> None:
+    import itertools
+
+    from bench.score import pairwise
+
+    truth = {"r1": "A", "r2": "A", "r3": "A", "r4": "B", "r5": "B"}
+    found = {"r1": 1, "r2": 1, "r3": 2, "r4": 2, "r5": 2}
+    ids = sorted(truth)
+    figures = pairwise([found[i] for i in ids], [truth[i] for i in ids]).as_dict()
+
+    def pairs(labels: dict) -> set:
+        return {(a, b) for a, b in itertools.combinations(sorted(labels), 2) if labels[a] == labels[b]}
+
+    correct = len(pairs(truth) & pairs(found))
+    assert figures["precision"] == round(correct / len(pairs(found)), 5)
+    assert figures["recall"] == round(correct / len(pairs(truth)), 5)

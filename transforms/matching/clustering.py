@@ -1,7 +1,8 @@
 """Clustering matched pairs into people without chaining households.
 
-Tie-break, stated: links are applied strongest first (a decision "same person" first, then
-higher score, then the pair holding the earliest sign-up). A link is refused when the two
+Tie-break, stated: links are applied strongest first: a decision "same person", then links
+on a shared or near contact, then links on a rare name alone; within each, higher score, then
+the pair holding the earliest sign-up. A link is refused when the two
 groups it would join contain two sign-ups whose names clearly differ or that a decision
 says are different people, or when both groups are already known people. So if A-B share
 an email and B-C a phone but A ("Marie Dupont") and C ("Jean Dupont") clearly differ, B
@@ -38,11 +39,13 @@ class GuardedUnion:
     """Union-find whose groups remember their sign-ups, refusing merges the guard forbids."""
 
     def __init__(self, members: dict[int, list[int]], fixed: set[int],
-                 conflict: Callable[[int, int], int]) -> None:
+                 conflict: Callable[[int, int], int],
+                 contacts_differ: Callable[[int, int], bool]) -> None:
         self.parent: dict[int, int] = {}
         self.members = members
         self.fixed = fixed
         self.conflict = conflict
+        self.contacts_differ = contacts_differ
 
     def find(self, node: int) -> int:
         parent = self.parent
@@ -53,8 +56,12 @@ class GuardedUnion:
             parent[node], node = root, parent.get(node, node)
         return root
 
-    def union(self, x: int, y: int, *, forced: bool = False) -> str | None:
-        """Merge the groups of x and y; return why not ("same", "known", "conflict") or None."""
+    def union(self, x: int, y: int, *, forced: bool = False, by_name: bool = False) -> str | None:
+        """Merge the groups of x and y; return why not ("same", "known", "conflict") or None.
+
+        A link made on a rare name alone (``by_name``) also needs every cross pair to have no
+        contradicting email or phone, so it cannot bridge two people who each share contacts.
+        """
         rx, ry = self.find(x), self.find(y)
         if rx == ry:
             return "same"
@@ -63,6 +70,8 @@ class GuardedUnion:
         mx, my = self.members.get(rx, [rx]), self.members.get(ry, [ry])
         worst = max((self.conflict(p, q) for p in mx for q in my), default=NO_CONFLICT)
         if worst == DECIDED_DIFFERENT or (worst == NAMES_DIFFER and not forced):
+            return "conflict"
+        if by_name and any(self.contacts_differ(p, q) for p in mx for q in my):
             return "conflict"
         if ry in self.fixed or (rx not in self.fixed and ry < rx):
             rx, ry, mx, my = ry, rx, my, mx

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from transforms.matching.names import CLOSE, DIFFERENT, EXACT, LEVEL_NAMES, MISSING, PARTIAL, SAME
+from transforms.matching.names import (
+    CLOSE,
+    DIFFERENT,
+    EXACT,
+    LEVEL_NAMES,
+    MISSING,
+    PARTIAL,
+    SAME,
+)
 from transforms.matching.rules import ABSENT, CONFLICT, CONTACT_NAMES, EQUAL, NEAR
 
 _CONTACT_FR = {

@@ -7,7 +7,7 @@ once per distinct raw value and the rows only carry integer codes into shared vo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -95,15 +95,23 @@ def repair_mojibake(text: str) -> str:
     return text
 
 
+#: Civilities typed into name fields; never part of the name ("Mme Marie Dupont").
+CIVILITIES = frozenset({"m", "mr", "mme", "mlle", "monsieur", "madame", "mademoiselle", "dr"})
+
+
 def match_name(raw: str) -> str:
-    """Folded name for matching ("HÃ©lÃ¨ne  MÜLLER" -> "helene muller")."""
-    return name_key(repair_mojibake(raw))
+    """Folded name for matching ("HÃ©lÃ¨ne  MÜLLER" -> "helene muller", "Mme Dupont" -> "dupont")."""
+    words = name_key(repair_mojibake(raw)).split()
+    while len(words) > 1 and words[0] in CIVILITIES:
+        words = words[1:]
+    return " ".join(words)
 
 
 @dataclass(frozen=True, slots=True)
 class EmailKeys:
-    """``key`` compares addresses (Gmail dots and +tags dropped); ``local`` and ``domain`` let
-    a domain typo ("gmial.com") be seen, never rewritten; ``suspicious`` flags such a domain."""
+    """``key`` compares addresses (Gmail dots and +tags dropped); ``local`` (dots dropped, as
+    "gmial.com" is not known to ignore them) and ``domain`` let a domain typo be seen, never
+    rewritten; ``suspicious`` flags a known typo domain."""
 
     key: str
     local: str
@@ -131,7 +139,7 @@ def email_keys(raw: str) -> EmailKeys:
     local = local.split("+", 1)[0] or local
     if domain in GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
-    return EmailKeys(f"{local}@{domain}", local, domain, domain in SUSPICIOUS_DOMAINS)
+    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS)
 
 
 def phone_key(raw: str) -> str:
@@ -205,38 +213,42 @@ class KeyMaker:
         self.catalog = catalog
         self.names, self.emails, self.locals, self.domains = (Vocabulary() for _ in range(4))
         self.phones, self.sites, self.blocks = Vocabulary(), Vocabulary(), Vocabulary()
-        self.suspicious_domains: set[int] = set()
         self._cache: dict[str, dict[str, object]] = {k: {} for k in ("name", "email", "phone", "site")}
 
     def prepare(self, columns: Mapping[str, Sequence[object]]) -> PreparedKeys:
         """Encode a column-wise batch (``MatchRecord`` field names; missing columns are empty)."""
         n = len(columns["record_id"])
-        col = lambda name: list(columns[name]) if name in columns else [""] * n  # noqa: E731
-        first = self._derive(col("first_name"), "name", match_name)
-        last = self._derive(col("last_name"), "name", match_name)
-        site_raw = [s if isinstance(s, str) and s.strip() else c for s, c in zip(col("site"), col("city"))]
-        emails = self._derive(col("email"), "email", email_keys, empty=NO_EMAIL)
-        keys = PreparedKeys(
-            record_id=[str(r) for r in col("record_id")],
-            first=self.names.encode(first),
-            last=self.names.encode(last),
-            email=self.emails.encode([e.key for e in emails]),
-            email_local=self.locals.encode([e.local for e in emails]),
-            domain=self.domains.encode([e.domain for e in emails]),
-            phone=self.phones.encode(self._derive(col("phone"), "phone", phone_key)),
-            site=self.sites.encode(self._derive(site_raw, "site", lambda s: site_key(s, self.catalog))),
-            name_block=self.blocks.encode([_block_key(f, l) for f, l in zip(first, last)]),
-            first_display=[v if isinstance(v, str) else "" for v in col("first_name")],
-            last_display=[v if isinstance(v, str) else "" for v in col("last_name")],
-            submitted_at=[v if isinstance(v, str) else "" for v in col("submitted_at")],
-        )
-        self.suspicious_domains.update(
-            int(c) for c, e in zip(keys.domain, emails) if e.suspicious
-        )
-        return keys
 
-    def _derive(self, raw: list[object], kind: str, derive, empty: object = "") -> list:
-        """``derive`` applied once per distinct raw value, cached across batches."""
+        def column(name: str) -> list[object]:
+            return list(columns[name]) if name in columns else [""] * n
+
+        first = self._encode(column("first_name"), "name", match_name, self.names)
+        last = self._encode(column("last_name"), "name", match_name, self.names)
+        site_raw = [s if isinstance(s, str) and s.strip() else c
+                    for s, c in zip(column("site"), column("city"))]
+        email_codes, emails = self._derive(column("email"), "email", email_keys, empty=NO_EMAIL)
+        return PreparedKeys(
+            record_id=[str(r) for r in column("record_id")],
+            first=first,
+            last=last,
+            email=self.emails.encode([e.key for e in emails])[email_codes],
+            email_local=self.locals.encode([e.local for e in emails])[email_codes],
+            domain=self.domains.encode([e.domain for e in emails])[email_codes],
+            phone=self._encode(column("phone"), "phone", phone_key, self.phones),
+            site=self._encode(site_raw, "site", self._site, self.sites),
+            name_block=self._name_blocks(first, last),
+            first_display=_texts(column("first_name")),
+            last_display=_texts(column("last_name")),
+            submitted_at=_texts(column("submitted_at")),
+        )
+
+    def _site(self, raw: str) -> str:
+        return site_key(repair_mojibake(raw), self.catalog)
+
+    def _derive(self, raw: list[object], kind: str, derive: Callable[[str], object],
+                empty: object = "") -> tuple[np.ndarray, list]:
+        """Codes of ``raw`` into its distinct values, and ``derive`` of each distinct value
+        (cached across batches)."""
         codes, uniques = factorize(raw)
         cache = self._cache[kind]
         derived = []
@@ -244,7 +256,24 @@ class KeyMaker:
             if value not in cache:
                 cache[value] = derive(value) if value.strip() else empty
             derived.append(cache[value])
-        return [derived[c] for c in codes]
+        return codes, derived
+
+    def _encode(self, raw: list[object], kind: str, derive: Callable[[str], str],
+                vocabulary: Vocabulary) -> np.ndarray:
+        codes, derived = self._derive(raw, kind, derive)
+        return vocabulary.encode(derived)[codes]
+
+    def _name_blocks(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """Codes of the sorted name words of each record, derived once per (first, last)."""
+        pairs, inverse = np.unique(first * len(self.names) + last, return_inverse=True)
+        names = self.names.values
+        blocks = [_block_key(names[p // len(self.names)], names[p % len(self.names)])
+                  for p in pairs.tolist()]
+        return self.blocks.encode(blocks)[inverse.reshape(-1)]
+
+
+def _texts(values: list[object]) -> list[str]:
+    return [v if isinstance(v, str) else "" for v in values]
 
 
 def _block_key(first: str, last: str) -> str:

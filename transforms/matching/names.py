@@ -35,16 +35,34 @@ def _compact(name: str) -> str:
     return "".join(kept)
 
 
+_VARIANT_SUFFIXES = frozenset({"e", "ne", "le", "te", "tte", "ette", "ine", "elle", "a", "ie", "ce"})
+_VOWELS = frozenset("aeiouy")
+
+
 def _ending_variant(a: str, b: str) -> bool:
-    """The difference lies in the last two letters: Louis/Louise, Marie/Marine, Anne/Anna,
-    Daniel/Danielle, Jean/Jeanne. For first names these are usually two people."""
+    """Two first names that differ by a feminine or variant ending, usually two people:
+    Louis/Louise, Jean/Jeanne, Daniel/Danielle, Marie/Maria, Anne/Anna, Marie/Marine.
+    A doubled letter is a typo, not a variant: Pierre/Piere."""
     short, long = sorted((a, b), key=len)
-    if len(long) - len(short) > 3:
+    if long.startswith(short) and long[len(short) :] in _VARIANT_SUFFIXES:
+        return not (len(long) == len(short) + 1 and long[-1] == short[-1])
+    if len(short) == len(long) and short[:-1] == long[:-1]:
+        return short[-1] in _VOWELS and long[-1] in _VOWELS
+    if short.endswith("e") and long.endswith("e") and len(short) <= 5:
+        stem_s, stem_l = short[:-1], long[:-1]
+        added = stem_l[len(stem_s) :]
+        return (stem_l.startswith(stem_s) and len(added) == 1 and added != stem_s[-1:]
+                and added not in _VOWELS)
+    return False
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """One edit apart: any edit from 4 letters; a dropped or added letter at 3 ("jen" /
+    "jean"), where a changed letter is too often another name ("tom" / "tim")."""
+    shortest = min(len(a), len(b))
+    if shortest < 3 or (shortest == 3 and len(a) == len(b)):
         return False
-    prefix = 0
-    while prefix < len(short) and short[prefix] == long[prefix]:
-        prefix += 1
-    return prefix >= len(short) - 2 and prefix >= 3
+    return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def relate_first(a: str, b: str) -> int:
@@ -52,10 +70,10 @@ def relate_first(a: str, b: str) -> int:
 
     - EXACT: "marie" / "marie"
     - SAME: written differently: "jean pierre" / "jeanpierre"
-    - CLOSE: one typo away, not at the end (5+ letters): "nicolas" / "nicloas", "helene" /
+    - CLOSE: one typo away (4+ letters), not a variant ending: "nicolas" / "nicloas", "helene" /
       "hlene"; or a known nickname: "fred" / "frederic"
-    - PARTIAL: one is a word or prefix of the other, or they differ only at the end: "jean" /
-      "jean pierre", "alex" / "alexis", "louis" / "louise"
+    - PARTIAL: one is a word or prefix of the other, or a variant ending: "jean" /
+      "jean pierre", "alex" / "alexis", "louis" / "louise", "marie" / "maria"
     - MISSING: one is empty; DIFFERENT otherwise: "marie" / "jean".
     """
     if a == b:
@@ -69,7 +87,7 @@ def relate_first(a: str, b: str) -> int:
         return CLOSE
     if _ending_variant(ca, cb):
         return PARTIAL
-    if min(len(ca), len(cb)) >= 5 and OSA.distance(ca, cb, score_cutoff=1) <= 1:
+    if _one_typo(ca, cb):
         return CLOSE
     wa, wb = set(a.split()), set(b.split())
     if wa <= wb or wb <= wa or ca.startswith(cb) or cb.startswith(ca):
@@ -122,16 +140,8 @@ class RelationMemo:
 #: Very frequent French first and last names (INSEE): a floor on how common they are, so a
 #: small batch does not take "Marie Martin" for a rare name.
 COMMON_FIRST = frozenset(
-    "marie jean pierre michel philippe nathalie isabelle sylvie catherine francoise alain "
-    "nicolas christophe patrick christine sophie julien thomas camille lea manon emma chloe "
-    "sarah laura julie lucas hugo louis nathan mohamed sandrine valerie stephane david eric "
-    "laurent frederic sebastien daniel anne martine monique jacques andre bernard paul "
-    "claire nadia karim fatima ahmed ines yasmine".split()
+    ["marie", "jean", "pierre", "michel", "philippe", "nathalie", "isabelle", "sylvie", "catherine", "francoise", "alain", "nicolas", "christophe", "patrick", "christine", "sophie", "julien", "thomas", "camille", "lea", "manon", "emma", "chloe", "sarah", "laura", "julie", "lucas", "hugo", "louis", "nathan", "mohamed", "sandrine", "valerie", "stephane", "david", "eric", "laurent", "frederic", "sebastien", "daniel", "anne", "martine", "monique", "jacques", "andre", "bernard", "paul", "claire", "nadia", "karim", "fatima", "ahmed", "ines", "yasmine"]
 )
 COMMON_LAST = frozenset(
-    "martin bernard thomas petit robert richard durand dubois moreau laurent simon michel "
-    "lefebvre leroy roux david bertrand morel fournier girard bonnet dupont lambert fontaine "
-    "rousseau vincent muller lefevre faure andre mercier blanc guerin boyer garnier chevalier "
-    "francois legrand gauthier garcia perrin robin clement morin nicolas henry roussel mathieu "
-    "gautier masson nguyen martinez lopez rodriguez benali dumont".split()
+    ["martin", "bernard", "thomas", "petit", "robert", "richard", "durand", "dubois", "moreau", "laurent", "simon", "michel", "lefebvre", "leroy", "roux", "david", "bertrand", "morel", "fournier", "girard", "bonnet", "dupont", "lambert", "fontaine", "rousseau", "vincent", "muller", "lefevre", "faure", "andre", "mercier", "blanc", "guerin", "boyer", "garnier", "chevalier", "francois", "legrand", "gauthier", "garcia", "perrin", "robin", "clement", "morin", "nicolas", "henry", "roussel", "mathieu", "gautier", "masson", "nguyen", "martinez", "lopez", "rodriguez", "benali", "dumont"]
 )

@@ -9,9 +9,11 @@ decides. Rules, in order:
 1. ``same_contact_same_name`` -> MATCH. Same email or phone, and names equal up to spelling,
    typos, nicknames or a swap: "Hélène Müller, h.muller@gmail.com" / "MULLER Helene,
    hmuller+asso@gmail.com"; "Frédéric Roux, 06 12 34 56 78" / "Fred Roux, +33612345678".
-2. ``same_contact_married_name`` -> MATCH. Same email or phone, same first name, last name
-   different (a married or birth name): "Claire Dupont" / "Claire Lefort", one email.
-3. ``same_contact_similar_name`` -> REVIEW. Same contact, first names only partly agree:
+2. ``same_contact_married_name`` -> MATCH. Same email or phone, the other contact not
+   different, same first name, last name different (a married or birth name), names not
+   swapped: "Claire Dupont" / "Claire Lefort", one email. Otherwise it falls to rule 3.
+3. ``same_contact_similar_name`` -> REVIEW. Same contact, same first name but another last
+   name and another contact; or first names only partly agree:
    "Jean Martin" / "Jean-Pierre Martin" (father and son?), "Louis" / "Louise", first name
    missing on one side.
 4. ``household`` -> NO, and never chained. Same contact, first names differ: "Marie Dupont" /
@@ -25,14 +27,18 @@ decides. Rules, in order:
    gave a different kind: one an email, the other a phone), a rare name equal up to spelling,
    not at two different sites: "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT
    Ségolène, Reims, phone".
-8. ``rare_name_other_contacts`` -> REVIEW. Rare name, same site, but other email and phone:
-   a second address, or a namesake.
+8. ``rare_name_other_contacts`` -> REVIEW. Rare name, same site, one contact different and
+   the other not given: a second address, or a namesake. Both email and phone different is
+   a namesake (rule 9).
 9. Otherwise NO: namesakes with different contacts ("Marie Martin" twice in Paris), the same
    name at two sites with no shared contact.
 
 Frequency: a name is rare when fewer than 0.05 other sign-ups are expected to carry it by
-chance (first-name count x last-name count / records, with a floor for very common French
-names). Common names are never matched on their own, however equal.
+chance: records x P(first name) x P(last name), counts leaving out the sign-ups with this
+very full name (a person's own duplicates), with a floor for very common French names
+(``COMMON_FIRST``, ``COMMON_LAST``). Common names are never matched on the name alone,
+however equal; and a rule-7 link never joins two groups whose emails or phones contradict
+(see ``clustering``).
 """
 
 from __future__ import annotations
@@ -43,7 +49,15 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from transforms.matching.keys import KeyMaker
-from transforms.matching.names import CLOSE, DIFFERENT, EXACT, MISSING, PARTIAL, SAME, RelationMemo
+from transforms.matching.names import (
+    CLOSE,
+    DIFFERENT,
+    EXACT,
+    MISSING,
+    PARTIAL,
+    SAME,
+    RelationMemo,
+)
 
 NO, REVIEW, MATCH = 0, 1, 2
 ABSENT, CONFLICT, NEAR, EQUAL = 0, 1, 2, 3  # how a contact or the site compares
@@ -134,14 +148,14 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
             keys: KeyMaker) -> PairFeatures:
     """Compare pairs on names (either order), email, phone and site, then apply the rules."""
     first, last, swapped = _names(cols, a, b, memo)
-    email = _email(cols, a, b, keys.locals.values, keys.domains.values, keys.suspicious_domains)
-    phones = keys.phones.values
+    email = _email(cols, a, b, keys.locals.values, keys.domains.values)
     phone = _states(cols.phone, a, b)
     maybe_near = (phone == CONFLICT) & (first >= SAME) & (last >= SAME)
-    phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]], phones)
+    phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]],
+                                    keys.phones.values)
     site = _states(cols.site, a, b)
     rare = cols.rare[a] & cols.rare[b]
-    rule = _rules(first, last, email, phone, site, rare)
+    rule = _rules(first, last, swapped, email, phone, site, rare)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
         + np.where(phone == EQUAL, 4, np.where(phone == NEAR, 2, 0))
@@ -158,8 +172,8 @@ def _names(cols: Columns, a, b, memo: RelationMemo):
     swapped = np.zeros(len(a), dtype=bool)
     weak = np.nonzero(((first < SAME) | (last < SAME)) & (fa > 0) & (la > 0) & (fb > 0) & (lb > 0))[0]
     if len(weak):
-        fs = relate_pairs(memo, fa[weak], lb[weak], first=True)
-        ls = relate_pairs(memo, la[weak], fb[weak], first=False)
+        fs = relate_pairs(memo, la[weak], fb[weak], first=True)
+        ls = relate_pairs(memo, fa[weak], lb[weak], first=False)
         better = np.minimum(fs, ls) > np.minimum(first[weak], last[weak])
         pick = weak[better]
         first[pick], last[pick], swapped[pick] = fs[better], ls[better], True
@@ -173,10 +187,10 @@ def _states(codes: np.ndarray, a, b) -> np.ndarray:
     return state.astype(np.int8)
 
 
-def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
-           suspicious: set[int]) -> np.ndarray:
-    """Email state; NEAR when the part before @ is equal (5+ characters) and one domain is a
-    known typo or one edit from the other: "jean.dupont@gmial.com" / "jeandupont@gmail.com"."""
+def _email(cols: Columns, a, b, locals_: list[str], domains: list[str]) -> np.ndarray:
+    """Email state; NEAR when the part before @ is equal (5+ characters) and the domains are one
+    typo apart: "jean.dupont@gmial.com" / "jeandupont@gmail.com". The same domain with other
+    dots is another account ("lucas.martin@yahoo.fr" / "lucasmartin@yahoo.fr")."""
     state = _states(cols.email, a, b)
     la, lb = cols.email_local[a], cols.email_local[b]
     maybe = np.nonzero((state == CONFLICT) & (la == lb))[0]
@@ -184,7 +198,7 @@ def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
         if len(locals_[la[k]]) < 5:
             continue
         da, db = int(cols.domain[a[k]]), int(cols.domain[b[k]])
-        if da in suspicious or db in suspicious or OSA.distance(domains[da], domains[db]) <= 1:
+        if da != db and OSA.distance(domains[da], domains[db], score_cutoff=1) <= 1:
             state[k] = NEAR
     return state
 
@@ -199,14 +213,14 @@ def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray
     return out
 
 
-def _rules(first, last, email, phone, site, rare) -> np.ndarray:
+def _rules(first, last, swapped, email, phone, site, rare) -> np.ndarray:
     """Index into RULES of the first rule that applies to each pair."""
     shared = (email == EQUAL) | (phone == EQUAL)
     near = ~shared & ((email == NEAR) | (phone == NEAR))
     strong = (first >= SAME) & (last >= SAME)
     close = ((first >= CLOSE) & (last >= CLOSE)) | ((first >= SAME) & (last == MISSING))
-    married = (first >= SAME) & (last == DIFFERENT)
-    similar = ((first == PARTIAL) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
+    married = (first >= SAME) & (last == DIFFERENT) & ~swapped & (email != CONFLICT) & (phone != CONFLICT)
+    similar = ((first >= SAME) & (last == DIFFERENT)) | ((first == PARTIAL) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
         (first == CLOSE) & (last <= MISSING)
     )
     conflict = (email == CONFLICT) | (phone == CONFLICT)
@@ -219,7 +233,7 @@ def _rules(first, last, email, phone, site, rare) -> np.ndarray:
         near & strong & (rare | (site == EQUAL)),
         near & close,
         strong & rare & sites_ok & ~conflict,
-        strong & rare & (site == EQUAL),
+        strong & rare & (site == EQUAL) & ~((email == CONFLICT) & (phone == CONFLICT)),
     ]
     first_rule = RULE_INDEX["same_contact_same_name"]
     choice = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
@@ -227,7 +241,8 @@ def _rules(first, last, email, phone, site, rare) -> np.ndarray:
 
 
 def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
-    """Two sign-ups cannot be one person by their names: first names differ in either order.
+    """Two sign-ups cannot be one person: their first names differ, whichever of them typed
+    first and last name swapped. Missing first names never differ.
 
     Used to keep clusters from chaining a household: "Marie Dupont" and "Jean Dupont" never
     end up together even if each shares a contact with some third sign-up.
@@ -236,6 +251,5 @@ def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
     fp, fq, lp, lq = (int(x) for x in (cols.first[p], cols.first[q], cols.last[p], cols.last[q]))
     if fp == fq or not fp or not fq:
         return False
-    if rel(fp, fq, first=True) != DIFFERENT:
-        return False
-    return not (lp and lq and rel(fp, lq, first=True) >= CLOSE and rel(lp, fq, first=False) >= CLOSE)
+    options = [(fp, fq)] + [(lp, fq)] * bool(lp) + [(fp, lq)] * bool(lq)
+    return all(rel(x, y, first=True) == DIFFERENT for x, y in options)

@@ -48,9 +48,17 @@ def test_known_people_are_not_merged_by_a_batch(catalog) -> None:
 
 
 def test_from_people_loads_stored_people_without_matching(catalog) -> None:
-    people = PeopleIndex.from_people(KNOWN, ["P-1", "P-2", "P-1"], catalog)  # as stored, even if odd
-    batch = people.add([row("n5", "Sophie", "Leclerc", "sophie.leclerc@orange.fr")])
-    assert batch.person_of == {"n5": "P-1"}
+    people = PeopleIndex.from_people(KNOWN, ["P-1", "P-2", "P-3"], catalog)
+    batch = people.add([row("n5", "Sophie", "Leclerc", "sophie.leclerc@orange.fr")])  # k3's email
+    assert batch.person_of == {"n5": "P-3"}
+
+
+def test_a_sign_up_never_joins_a_person_whose_members_clearly_differ_from_it(catalog) -> None:
+    # a stored person holding k1 (Marie) and k3 (Sophie), e.g. merged by hand
+    people = PeopleIndex.from_people(KNOWN, ["P-1", "P-2", "P-1"], catalog)
+    batch = people.add([row("n5", "Sophie", "Leclerc", "sophie.leclerc@orange.fr")])  # k3's email
+    assert batch.person_of == {"n5": "n5"}
+    assert [r.rule for r in batch.review] == ["refused_link"]
 
 
 def test_decision_different_is_respected_in_later_batches(catalog) -> None:

@@ -80,3 +80,13 @@ def test_person_key_is_the_earliest_sign_up(catalog) -> None:
 def test_components_label_by_smallest_node() -> None:
     labels = components(5, np.array([3, 1]), np.array([4, 3]))
     assert labels.tolist() == [0, 1, 2, 1, 1]
+
+
+def test_resolving_twice_gives_the_same_people(catalog) -> None:
+    rows = [
+        row("w1", "Yann", "Le Goff", "yann.legoff@gmail.com", "0612121212"),
+        row("w2", "YANN", "LE GOFF", "yannlegoff@gmail.com", ""),  # gmail dots: w1
+        row("w3", "Anne", "Le Goff", "", "06 12 12 12 12"),  # household phone: alone
+    ]
+    first, second = resolve(rows, catalog=catalog), resolve(rows, catalog=catalog)
+    assert first.person_of == second.person_of == {"w1": "w1", "w2": "w1", "w3": "w3"}

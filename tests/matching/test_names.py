@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from transforms.matching.names import (
-    CLOSE, DIFFERENT, EXACT, MISSING, PARTIAL, SAME, relate_first, relate_last,
+    CLOSE,
+    DIFFERENT,
+    EXACT,
+    MISSING,
+    PARTIAL,
+    SAME,
+    relate_first,
+    relate_last,
 )  # fmt: skip
 
 

@@ -1,0 +1,113 @@
+"""``rollcall match INPUT.csv --out PEOPLE.csv``: resolve a one-off CSV export into people.
+
+Register with ``app.command("match")(match)``. Output shows counts, never people.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.campaign import ConfigError, load_campaign
+from transforms.matching import Resolution, resolve
+from transforms.matching.keys import COLUMNS
+from transforms.sites import SiteCatalog
+
+DEFAULT_CONFIG = Path("examples/journees-engagees-2022/campaign.toml")
+console = Console()
+
+
+def match(
+    input_csv: Annotated[Path, typer.Argument(help="Sign-ups, one per row (UTF-8 CSV).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write record_id,person_id.")],
+    columns: Annotated[
+        list[str],
+        typer.Option("--column", help="Map a field to a header: --column first_name=Prénom."),
+    ] = [],  # noqa: B006 (Typer reads the default; it is never mutated)
+    review: Annotated[
+        Path | None, typer.Option("--review", help="Also write the pairs to review (French).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG",
+                     help="Campaign file whose sites resolve the site column."),
+    ] = None,
+) -> None:
+    """Resolve any CSV of sign-ups into people; print counts and timing."""
+    started = time.perf_counter()
+    frame = _read(input_csv, _mapping(columns))
+    read_s = time.perf_counter() - started
+    resolution = resolve(frame, catalog=_catalog(config))
+    resolve_s = time.perf_counter() - started - read_s
+    people = [resolution.person_of[rid] for rid in frame["record_id"]]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"record_id": frame["record_id"], "person_id": people}).to_csv(out, index=False)
+    if review is not None:
+        _write_review(resolution, review)
+    _report(len(frame), len(set(people)), len(resolution.review), read_s, resolve_s,
+            time.perf_counter() - started)
+
+
+def _mapping(columns: list[str]) -> dict[str, str]:
+    """``["first_name=Prénom"]`` -> ``{"Prénom": "first_name"}``; unknown fields are an error."""
+    mapping = {}
+    for item in columns:
+        name, sep, header = item.partition("=")
+        if not sep or name.strip() not in COLUMNS:
+            raise typer.BadParameter(f"expected FIELD=HEADER with FIELD in {', '.join(COLUMNS)}: {item}")
+        mapping[header.strip()] = name.strip()
+    return mapping
+
+
+def _read(path: Path, mapping: dict[str, str]) -> pd.DataFrame:
+    if not path.is_file():
+        console.print(f"[red]File not found: {path}[/red]")
+        raise typer.Exit(2)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = frame.rename(columns=mapping)
+    if "record_id" not in frame.columns:
+        console.print("[yellow]No record_id column: using row numbers.[/yellow]")
+        frame["record_id"] = [str(i + 1) for i in range(len(frame))]
+    return frame
+
+
+def _catalog(config: Path | None) -> SiteCatalog | None:
+    """The campaign's sites, so "St Denis" and "93200" are one site; None compares folded text."""
+    path = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if path is None:
+        return None
+    try:
+        campaign = load_campaign(path)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return SiteCatalog(site.to_site() for site in campaign.sites)
+
+
+def _write_review(resolution: Resolution, path: Path) -> None:
+    rows = [(r.record_a, r.record_b, r.rule, r.score, r.explanation) for r in resolution.review]
+    pd.DataFrame(rows, columns=["record_a", "record_b", "rule", "score", "explication"]).to_csv(
+        path, index=False
+    )
+
+
+def _report(records: int, people: int, review: int, read_s: float, resolve_s: float,
+            total_s: float) -> None:
+    table = Table(title="rollcall match", show_header=False)
+    for label, value in (
+        ("sign-ups", f"{records:,}"),
+        ("people", f"{people:,}"),
+        ("duplicates merged", f"{records - people:,}"),
+        ("pairs to review", f"{review:,}"),
+        ("read", f"{read_s:.1f} s"),
+        ("resolve", f"{resolve_s:.1f} s"),
+        ("total", f"{total_s:.1f} s"),
+    ):
+        table.add_row(label, value)
+    console.print(table)

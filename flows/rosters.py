@@ -1,0 +1,137 @@
+"""Push each site's roster to its target: a local workbook or the coordinator's Google sheet.
+
+Both targets follow the same rules (``transforms.sheet_roster``): rows are matched by the
+registration id, the coordinator's cells are kept and stored in the database, a pipeline
+cell the coordinator changed since the last push is kept and flagged. Only that site's
+registrants go into its roster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import task
+from sqlalchemy.orm import Session
+
+from connectors import roster_files, store
+from connectors.database import session_scope
+from flows.sources import google_sheets
+from models.campaign import Campaign, SiteConfig, load_campaign
+from models.records import CANCELLED, REGISTERED
+from transforms.roster import roster_order
+from transforms.sheet_roster import NEW, SheetEntry, changes_grid, merge_roster, sheet_entry, summary_grid
+
+
+def display_id(registration_id: int) -> str:
+    """The stable reference a coordinator sees: "R00042"."""
+    return f"R{registration_id:05d}"
+
+
+def parse_display_id(text: str) -> int | None:
+    return int(text[1:]) if text[:1] == "R" and text[1:].isdigit() else None
+
+
+@task
+def write_rosters(config_path: str) -> dict[str, Any]:
+    """Every site's roster, each holding only that site's registrants."""
+    campaign = load_campaign(config_path)
+    results: dict[str, Any] = {}
+    with session_scope(campaign.database_url) as session:
+        events = store.sync_events(session, campaign)
+        sheets = _sheets_if_needed(session, campaign)
+        for site in campaign.sites:
+            results[site.code] = _push_site(session, campaign, site, events[site.code], sheets)
+    return results
+
+
+def _sheets_if_needed(session: Session, campaign: Campaign):
+    if not any(site.roster.kind == "google_sheet" for site in campaign.sites):
+        return None
+    layouts = {}
+    for site in campaign.sites:
+        target = store.roster_target(session, campaign.campaign.code, site.code)
+        if target is not None and target.kind == "google_sheet" and target.layout:
+            layouts[target.location] = target.layout
+    return google_sheets(campaign, layouts)
+
+
+def _site_entries(session: Session, campaign: Campaign, event_id: int) -> dict[int, SheetEntry]:
+    """Registrations shown on the roster (registered or cancelled; never without consent)."""
+    labels = {s.name: s.display_name for s in campaign.sources}
+    shown = [(rid, e) for rid, e in store.roster_entries(session, event_id) if e.status in (REGISTERED, CANCELLED)]
+    shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
+    return {
+        registration_id: sheet_entry(
+            display_id(registration_id),
+            replace(entry, sources=tuple(labels.get(name, name) for name in entry.sources)),
+            campaign.campaign.timezone,
+        )
+        for registration_id, entry in shown
+    }
+
+
+def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets) -> dict[str, Any]:
+    entries = _site_entries(session, campaign, event_id)
+    states = store.roster_states(session, entries)
+    last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
+    now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
+    summary = summary_grid(site.name, entries.values(), site.capacity)
+    if site.roster.kind == "google_sheet":
+        location, merged, written = _push_google(session, campaign, site, entries, last_pushed, summary, now, sheets)
+    else:
+        location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
+        current = roster_files.read_roster(Path(location))
+        merged = merge_roster(entries.values(), current, last_pushed)
+        written = not merged.content_unchanged
+        if written:
+            changes = changes_grid(merged.changes, now) if merged.changes else None
+            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=summary)
+    _remember(session, merged, states)
+    store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
+                             sheets.layouts().get(location) if sheets and site.roster.kind == "google_sheet" else None,
+                             pushed=written)
+    return {
+        "rows": len(entries), "written": written, "location": location,
+        "conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
+        "new": sum(1 for c in merged.changes if c.kind == NEW),
+    }
+
+
+def _push_google(session, campaign, site, entries, last_pushed, summary, now, sheets):
+    """One read, the merge, at most one batchUpdate (none when nothing changed)."""
+    target = store.roster_target(session, campaign.campaign.code, site.code)
+    key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
+    if key is None:
+        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
+                                        folder_id=campaign.google.folder_id)
+    current = sheets.read_roster(key)
+    merged = merge_roster(entries.values(), current, last_pushed)
+    written = not merged.content_unchanged
+    if written:
+        changes = changes_grid(merged.changes, now) if merged.changes else None
+        sheets.write_roster(key, merged.grid, current, changes=changes, summary=summary)
+    return key, merged, written
+
+
+def _remember(session: Session, merged, states) -> None:
+    """Store what each row holds now: the pushed values and the coordinator's cells."""
+    conflicts: dict[str, int] = {}
+    for conflict in merged.conflicts:
+        conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
+    for display, pushed in merged.pushed.items():
+        registration_id = parse_display_id(display)
+        if registration_id is None:
+            continue
+        coordinator = merged.coordinator.get(display)
+        store.save_roster_state(
+            session, states.get(registration_id), registration_id, pushed,
+            called=coordinator.called if coordinator else None,
+            present=coordinator.present if coordinator else None,
+            notes=coordinator.notes if coordinator else None,
+            extras=dict(coordinator.extras) if coordinator else {},
+            conflicts=conflicts.get(display, 0),
+        )
