@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli import people
 from cli.match import match
 from connectors import store
 from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
@@ -169,6 +170,9 @@ def _channels_table(campaign: Campaign, channels: dict[str, dict[str, int]]) -> 
         by_source = channels.get(site.code, {})
         table.add_row(site.code, *(str(by_source.get(name, 0)) for name in names))
     return table
+
+
+people.register(app, _load)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from models.records import NormalisedSignup
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.raw import identify_rows
-from transforms.resolve import NEW, SAME_RECORD, Identity, PeopleIndex, assign_people
+from transforms.matching import Decision, MatchRecord, PeopleIndex, Resolution
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
 
@@ -37,6 +37,11 @@ def prepare_run(config_path: str, flow_run_id: str | None) -> int:
     with session_scope(campaign.database_url) as session:
         store.sync_events(session, campaign)
         return store.start_run(session, campaign.campaign.code, flow_run_id)
+
+
+#: ``signups.match_rule`` besides the matcher's rule codes: a new person, or a new version of
+#: a record already matched (an edited submission keeps its person whatever was edited).
+NEW, SAME_RECORD = "new", "same_record"
 
 
 def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -168,40 +173,88 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
 
 @task
 def resolve_people(config_path: str) -> dict[str, Any]:
-    """Match new sign-ups to people, then bring every registration's status up to date."""
+    """Match new sign-ups to people (``transforms.matching``), keep why, queue the doubtful
+    pairs for review, then bring every registration's status up to date."""
     campaign = load_campaign(config_path)
+    code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
-        signups = store.unassigned_signups(session, campaign.campaign.code)
-        earlier = store.people_of_earlier_versions(session, campaign.campaign.code, signups)
+        signups = store.unassigned_signups(session, code)
+        earlier = store.people_of_earlier_versions(session, code, signups)
         for signup in signups:
             if signup.id in earlier:
                 store.assign_signup(signup, store.get_person(session, earlier[signup.id]), SAME_RECORD)
-        signups_to_match = [s for s in signups if s.id not in earlier]
-        index = PeopleIndex(store.known_identities(session))
-        identities = [Identity(s.id, s.first_key, s.last_key, s.email_key, s.phone) for s in signups_to_match]
-        by_id = {s.id: s for s in signups_to_match}
-        new_people: dict[int, store.Person] = {}
-        for assignment in assign_people(identities, index):
-            signup = by_id[assignment.signup_ref]
-            if assignment.person_ref < 0:
-                if assignment.person_ref not in new_people:
-                    new_people[assignment.person_ref] = store.create_person(session, signup)
-                person = new_people[assignment.person_ref]
-            else:
-                person = store.get_person(session, assignment.person_ref)
-            store.assign_signup(signup, person, assignment.rule)
+        batch = [s for s in signups if s.id not in earlier]
+        resolution = _match(session, campaign, batch) if batch else None
+        new_people = _assign(session, batch, resolution) if resolution else 0
+        review = _remember_evidence(session, resolution) if resolution else 0
         session.flush()
-        changed = _refresh_registrations(session, campaign)
+        changed = refresh_registrations(session, campaign)
     return {
         "assigned": len(signups),
         "matched_existing": sum(1 for s in signups if s.match_rule != NEW),
         "new_versions": len(earlier),
-        "new_people": len(new_people),
+        "new_people": new_people,
+        "new_review_pairs": review,
         "registrations_changed": changed,
     }
 
 
-def _refresh_registrations(session: Session, campaign: Campaign) -> int:
+def _match(session: Session, campaign: Campaign, batch: list[Any]) -> Resolution:
+    """The batch against every known sign-up, under every decision ever taken."""
+    names = store.site_names(session, campaign.campaign.code)
+    known = store.assigned_signups(session, campaign.campaign.code)
+    catalog = SiteCatalog(site.to_site() for site in campaign.sites)
+    index = PeopleIndex.from_people(
+        [_match_record(signup, site) for signup, site in known],
+        [f"P{signup.person_id}" for signup, _ in known], catalog,
+    )
+    decisions = [Decision(f"S{d.signup_a}", f"S{d.signup_b}", d.same) for d in store.match_decisions(session)]
+    return index.add([_match_record(s, names[s.event_id]) for s in batch], decisions)
+
+
+def _match_record(signup: Any, site_name: str) -> MatchRecord:
+    return MatchRecord(
+        record_id=f"S{signup.id}", first_name=signup.first_name, last_name=signup.last_name,
+        email=signup.email, phone=signup.phone, site=site_name, source=signup.source,
+        submitted_at=signup.submitted_at.isoformat() if signup.submitted_at else None,
+    )
+
+
+def _assign(session: Session, batch: list[Any], resolution: Resolution) -> int:
+    """Each sign-up to its person: a known one ("P12"), or a new one keyed by the record id
+    of its earliest sign-up, created once. Returns how many people were created."""
+    rules = {}
+    for link in resolution.links:
+        rules.setdefault(link.record_a, link.rule)
+        rules.setdefault(link.record_b, link.rule)
+    created: dict[str, Any] = {}
+    by_record = {f"S{s.id}": s for s in batch}
+    for signup in sorted(batch, key=lambda s: (s.submitted_at is None, s.submitted_at or 0, s.id)):
+        key = resolution.person_of[f"S{signup.id}"]
+        if key.startswith("P"):
+            person = store.get_person(session, int(key[1:]))
+        else:
+            if key not in created:
+                created[key] = store.create_person(session, by_record.get(key, signup))
+            person = created[key]
+        first_of_new_person = key == f"S{signup.id}"
+        store.assign_signup(signup, person, NEW if first_of_new_person else rules.get(f"S{signup.id}", NEW))
+    return len(created)
+
+
+def _remember_evidence(session: Session, resolution: Resolution) -> int:
+    """Links explain merges; review pairs wait for a decision. Returns new review pairs."""
+    store.save_links(session, [
+        (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
+        for link in resolution.links
+    ])
+    return store.save_review_pairs(session, [
+        (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
+        for p in resolution.review
+    ])
+
+
+def refresh_registrations(session: Session, campaign: Campaign) -> int:
     """Create missing registrations and update those whose facts changed; count changes."""
     states = store.signup_states(session, campaign.campaign.code)
     events = store.sync_events(session, campaign)

@@ -93,17 +93,6 @@ class NormalisedSignup:
 
 
 @dataclass(frozen=True)
-class Identity:
-    """What the matcher knows of a sign-up or of a known person: name keys and contacts."""
-
-    ref: int  # a sign-up id, or a person id for known people
-    first_key: str
-    last_key: str
-    email_key: str | None = None
-    phone: str | None = None
-
-
-@dataclass(frozen=True)
 class SignupState:
     """What decides a registration's status: one current sign-up's flags."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     Date,
     DateTime,
     ForeignKey,
@@ -241,3 +242,50 @@ class RosterTarget(Base):
     location: Mapped[str] = mapped_column(Text)  # workbook path or spreadsheet key
     layout: Mapped[dict[str, Any] | None]
     pushed_at: Mapped[datetime | None]
+
+
+class MatchLink(Base):
+    """Why two sign-ups were put in one person: the rule, its score and the evidence."""
+
+    __tablename__ = "match_links"
+    __table_args__ = (UniqueConstraint("signup_a", "signup_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewPair(Base):
+    """Two sign-ups that may be one person, not merged: waiting for a person to decide."""
+
+    __tablename__ = "review_pairs"
+    __table_args__ = (UniqueConstraint("signup_a", "signup_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    explanation_fr: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, decided
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MatchDecision(Base):
+    """A person's answer: these two sign-ups are (or are not) the same person. Every run
+    respects it; ``rollcall unmerge`` records "not the same" decisions."""
+
+    __tablename__ = "match_decisions"
+    __table_args__ = (UniqueConstraint("signup_a", "signup_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    same: Mapped[bool] = mapped_column(Boolean)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

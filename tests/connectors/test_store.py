@@ -21,7 +21,7 @@ def test_migration_creates_the_model_schema(migrated_url: str) -> None:
 def test_upgrade_twice_is_a_no_op(migrated_url: str) -> None:
     upgrade(migrated_url)
     with get_engine(migrated_url).connect() as connection:
-        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
+        assert connection.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
 
 
 def _land(url: str, rows: list[RawRow]) -> store.LandingCounts:

@@ -1,0 +1,119 @@
+"""Ops commands on identity: explain a person, decide review pairs, split a wrong merge.
+
+They show names and contacts to the operator at the terminal, as the roster does to a
+coordinator; nothing of it goes to logs.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors import store
+from connectors.database import session_scope, upgrade
+from models.campaign import Campaign
+
+console = Console()
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
+
+
+def _refresh(session, campaign: Campaign) -> int:
+    from flows.steps import refresh_registrations  # the same rule as the nightly sync
+
+    return refresh_registrations(session, campaign)
+
+
+def explain(campaign: Campaign, registration: str) -> None:
+    """Which sign-ups made the person of a roster row (``R00042``), and why they were merged."""
+    registration_id = int(registration.lstrip("Rr"))
+    with session_scope(campaign.database_url) as session:
+        rows = store.person_signups(session, registration_id)
+        links = store.links_of(session, [s.id for s, _ in rows])
+    table = Table(title=f"Sign-ups of the person of {registration}")
+    for header in ("sign-up", "source", "where", "name", "email", "phone", "rule"):
+        table.add_column(header)
+    for signup, raw in rows:
+        table.add_row(str(signup.id), signup.source, raw.locator or raw.external_id[:20],
+                      f"{signup.first_name} {signup.last_name}", signup.email or "", signup.phone or "",
+                      signup.match_rule or "")
+    console.print(table)
+    for link in links:
+        console.print(f"  {link.signup_a} = {link.signup_b}: {link.rule} (score {link.score:.2f}; {', '.join(link.evidence)})")
+
+
+def review_list(campaign: Campaign) -> None:
+    with session_scope(campaign.database_url) as session:
+        pairs = store.open_review_pairs(session)
+    if not pairs:
+        console.print("No pair waiting for review.")
+        return
+    table = Table(title="Pairs waiting for a decision (rollcall review decide ID --same | --different)")
+    for header in ("id", "sign-ups", "why", "score"):
+        table.add_column(header)
+    for pair in pairs:
+        table.add_row(str(pair.id), f"{pair.signup_a} / {pair.signup_b}", pair.explanation_fr, f"{pair.score:.2f}")
+    console.print(table)
+
+
+def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
+    """Store the decision and apply it now: merge the two people, or split them apart."""
+    with session_scope(campaign.database_url) as session:
+        pair = next((p for p in store.open_review_pairs(session) if p.id == pair_id), None)
+        if pair is None:
+            raise typer.BadParameter(f"no open review pair {pair_id}")
+        a, b = session.get_one(store.Signup, pair.signup_a), session.get_one(store.Signup, pair.signup_b)
+        store.record_decision(session, a.id, b.id, same, decided_by=getpass.getuser())
+        if same and a.person_id != b.person_id:
+            keep, gone = sorted((a.person_id, b.person_id))
+            store.merge_people(session, keep, gone)
+        elif not same and a.person_id == b.person_id:
+            store.split_signup(session, b.id, decided_by=getpass.getuser())
+        changed = _refresh(session, campaign)
+    console.print(f"Decision stored ({'same person' if same else 'different people'}); "
+                  f"{changed} registrations updated. Rosters change on the next sync or push.")
+
+
+def unmerge(campaign: Campaign, signup_id: int) -> None:
+    """Take a sign-up out of its person; the split is kept by every later run."""
+    with session_scope(campaign.database_url) as session:
+        person_id = store.split_signup(session, signup_id, decided_by=getpass.getuser())
+        changed = _refresh(session, campaign)
+    console.print(f"Sign-up {signup_id} is now person {person_id}; {changed} registrations updated. "
+                  "Rosters change on the next sync or push.")
+
+
+def register(app: typer.Typer, load) -> None:
+    """Add the commands to the ``rollcall`` app; ``load`` reads the campaign file."""
+    review_app = typer.Typer(help="Pairs of sign-ups that may be one person.", invoke_without_command=True)
+
+    @review_app.callback()
+    def review(ctx: typer.Context, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+        """List the pairs waiting for a decision."""
+        ctx.obj = config
+        if ctx.invoked_subcommand is None:
+            campaign = load(config)
+            upgrade(campaign.database_url)
+            review_list(campaign)
+
+    @review_app.command("decide")
+    def review_decide(ctx: typer.Context, pair_id: int,
+                      same: Annotated[bool, typer.Option("--same/--different", help="Same person, or not.")]) -> None:
+        """Decide a pair: merge the two people (--same) or keep them apart (--different)."""
+        decide(load(ctx.obj), pair_id, same)
+
+    app.add_typer(review_app, name="review")
+
+    @app.command("unmerge")
+    def unmerge_command(signup_id: int, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+        """Split a wrongly merged sign-up out of its person, for good."""
+        unmerge(load(config), signup_id)
+
+    @app.command("explain")
+    def explain_command(registration: str, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+        """Show the sign-ups behind a roster row (its Réf. inscription, e.g. R00042) and why."""
+        explain(load(config), registration)
