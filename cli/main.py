@@ -121,6 +121,7 @@ def _print_progress(campaign: Campaign) -> None:
         channels = store.registrations_by_channel(session, code)
         quarantine = store.quarantine_by_reason(session, code)
         people = store.count_people(session, code)
+        review = store.count_open_review_pairs(session)
         run = store.last_run(session, code)
     console.print(_sites_table(campaign, sites))
     console.print(_channels_table(campaign, channels))
@@ -132,6 +133,8 @@ def _print_progress(campaign: Campaign) -> None:
     )
     if quarantine:
         console.print(_quarantine_table(quarantine))
+    if review:
+        console.print(f"{review} pairs of sign-ups may be one person: see `rollcall review`.")
     if run is not None:
         console.print(f"Last sync: run {run.id}, {run.status}, started {run.started_at:%Y-%m-%d %H:%M} UTC.")
 

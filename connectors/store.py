@@ -304,6 +304,10 @@ def save_review_pairs(session: Session, pairs: Iterable[tuple[int, int, str, flo
     return added
 
 
+def count_open_review_pairs(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ReviewPair).where(ReviewPair.status == "open")) or 0
+
+
 def open_review_pairs(session: Session) -> list[ReviewPair]:
     return list(session.scalars(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id)))
 

@@ -60,6 +60,7 @@ def summarise(
                 {"source": source, "reason": reason, "records": n}
                 for (source, reason), n in sorted(store.quarantine_by_reason(session, code).items())
             ],
+            "review_pairs_open": store.count_open_review_pairs(session),
             "this_run": {"normalised": normalised, "resolved": resolved},
         }
         store.finish_run(session, run_id, "failed" if failures else "completed", summary)
@@ -118,6 +119,9 @@ def markdown(summary: dict[str, Any]) -> str:
                   "UTC: at least one night was missed.**", ""]
     lines += [f"**{registered}** registered of the goal of **{goal}** ({registered / goal:.0%}), "
               f"{summary['people']} people.", ""]
+    if summary.get("review_pairs_open"):
+        lines += [f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
+                  "decision: `rollcall review`.", ""]
     lines += _table(source_rows(summary))
     lines += [""] + _table(site_rows(summary))
     if summary["quarantine"]:

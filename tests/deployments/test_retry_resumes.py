@@ -109,3 +109,25 @@ def test_retry_from_the_ui_reuses_pull_and_resolve_and_pushes_once(worker, tmp_p
         assert session.scalar(select(func.count()).select_from(RawRecord)) == 1997
         runs = session.execute(select(SyncRun.status)).scalars().all()
     assert runs == ["completed"]  # the retry finished the same sync run
+
+
+def test_a_night_missed_while_the_worker_was_down_is_caught_up(worker, tmp_path: Path) -> None:
+    """A run that came due while no worker ran stays on the server as Late and runs once a
+    worker polls again (a stopped `serve` would have deleted it)."""
+    from datetime import datetime, timedelta, timezone
+
+    from prefect import get_client
+    from prefect.states import Scheduled
+
+    from deployments.deploy import deploy_all
+
+    api, pool = worker
+    config, database, rosters = campaign_file(tmp_path)
+    ids = deploy_all(str(config), pool)
+    missed = datetime.now(timezone.utc) - timedelta(hours=20)
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(
+            ids["nightly-sync/nightly"], state=Scheduled(scheduled_time=missed).model_copy(update={"name": "Late"}),
+        )
+    assert wait_for(api, run.id, TERMINAL) == "COMPLETED"
+    assert len(list(rosters.glob("*.xlsx"))) == 12
