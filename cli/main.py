@@ -17,9 +17,8 @@ from cli import people
 from cli.match import match
 from connectors import store
 from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
-from models.campaign import Campaign, ConfigError, load_campaign
+from models.campaign import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
 
-DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
 CONFIG_ENV = "ROLLCALL_CONFIG"
 
 app = typer.Typer(help="Volunteer registrations, in sync.", no_args_is_help=True,

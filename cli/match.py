@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from models.campaign import ConfigError, load_campaign
+from models.campaign import DEFAULT_CONFIG as DEFAULT_CAMPAIGN_FILE
 from transforms.matching import Resolution, resolve
 from transforms.matching.keys import COLUMNS
 from transforms.sites import SiteCatalog
 
-DEFAULT_CONFIG = Path("examples/journees-engagees-2022/campaign.toml")
+DEFAULT_CONFIG = Path(DEFAULT_CAMPAIGN_FILE)
 console = Console()
 
 

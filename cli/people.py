@@ -16,7 +16,7 @@ from rich.table import Table
 
 from connectors import store
 from connectors.database import session_scope, upgrade
-from models.campaign import Campaign
+from models.campaign import DEFAULT_CONFIG, Campaign
 
 console = Console()
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
@@ -92,7 +92,7 @@ def register(app: typer.Typer, load) -> None:
     review_app = typer.Typer(help="Pairs of sign-ups that may be one person.", invoke_without_command=True)
 
     @review_app.callback()
-    def review(ctx: typer.Context, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+    def review(ctx: typer.Context, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
         """List the pairs waiting for a decision."""
         ctx.obj = config
         if ctx.invoked_subcommand is None:
@@ -109,11 +109,11 @@ def register(app: typer.Typer, load) -> None:
     app.add_typer(review_app, name="review")
 
     @app.command("unmerge")
-    def unmerge_command(signup_id: int, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+    def unmerge_command(signup_id: int, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
         """Split a wrongly merged sign-up out of its person, for good."""
         unmerge(load(config), signup_id)
 
     @app.command("explain")
-    def explain_command(registration: str, config: ConfigOption = Path("examples/journees-engagees-2022/campaign.toml")) -> None:
+    def explain_command(registration: str, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
         """Show the sign-ups behind a roster row (its Réf. inscription, e.g. R00042) and why."""
         explain(load(config), registration)

@@ -134,6 +134,21 @@ def land_raw_rows(
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(versioned))
 
 
+def match_snapshot(session: Session, campaign: str, source: str, present: set[tuple[str, str]]) -> int:
+    """A snapshot source holds exactly the records that are current: one it no longer holds
+    stops being current (kept raw, never deleted), one that came back is current again.
+    ``present`` holds (external id, content hash) pairs. Returns how many were removed."""
+    removed = 0
+    for record in session.scalars(
+        select(RawRecord).where(RawRecord.campaign == campaign, RawRecord.source == source)
+    ):
+        wanted = (record.external_id, record.content_hash) in present
+        if record.is_current and not wanted:
+            removed += 1
+        record.is_current = wanted
+    return removed
+
+
 def _known_versions(
     session: Session, campaign: str, source: str, external_ids: set[str]
 ) -> dict[str, set[str]]:

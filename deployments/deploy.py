@@ -23,6 +23,8 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.flows import Flow
 from prefect.schedules import Cron
 
+from models.campaign import DEFAULT_CONFIG
+
 REPO = Path(__file__).resolve().parents[1]
 POOL = os.environ.get("ROLLCALL_WORK_POOL", "rollcall")
 TIMEZONE = "Europe/Paris"
@@ -59,7 +61,7 @@ def specs(config: str) -> list[DeploymentSpec]:
 
 def deploy_all(config: str | None = None, pool: str = POOL) -> dict[str, UUID]:
     """Register every deployment on ``pool``; re-running updates them in place."""
-    config = config or os.environ.get("ROLLCALL_CONFIG", str(REPO / "examples/journees-engagees-2022/campaign.toml"))
+    config = config or os.environ.get("ROLLCALL_CONFIG", str(REPO / DEFAULT_CONFIG))
     ids = {}
     for spec in specs(config):
         flow = Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint)

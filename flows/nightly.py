@@ -21,12 +21,12 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from connectors.database import campaign_lock, upgrade
+from flows.notify import notify_failure
 from flows.report import summarise
 from flows.rosters import write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
-from models.campaign import load_campaign
+from models.campaign import DEFAULT_CONFIG, load_campaign
 
-DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
 
 
 class SyncFailed(Exception):
@@ -36,20 +36,20 @@ class SyncFailed(Exception):
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a source's name in the campaign file")]
 
 
-@flow(name="nightly-sync", persist_result=True)
+@flow(name="nightly-sync", persist_result=True, on_failure=[notify_failure], on_crashed=[notify_failure])
 def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Sync every enabled source of the campaign in ``config`` into the rosters."""
     return run_sync(config)
 
 
-@flow(name="pull-source", persist_result=True)
+@flow(name="pull-source", persist_result=True, on_failure=[notify_failure])
 def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Pull one source now (a web form from ``since`` when given: a backfill), then bring
     people and rosters up to date."""
     return run_sync(config, only=source, since=since)
 
 
-@flow(name="push-rosters", persist_result=True)
+@flow(name="push-rosters", persist_result=True, on_failure=[notify_failure])
 def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Write every site's roster now from the database, without pulling anything."""
     campaign = load_campaign(config)

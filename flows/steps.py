@@ -20,7 +20,8 @@ from connectors.forms import FormConnector
 from connectors.http import SourceError, SourceMappingError
 from models.campaign import Campaign, SourceConfig, load_campaign
 from flows.secrets import MissingSecret
-from flows.sources import build_connector
+from connectors.google_sheets import SheetsError, read_source_tab
+from flows.sources import build_connector, google_sheets
 from models.records import NormalisedSignup
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
@@ -76,6 +77,8 @@ def land_source(
             raise SourceError(f"source {source.name}: {exc}") from None
         counts = _land_form(campaign, source, connector, run_id, since)
         counts["requests"] = getattr(getattr(connector, "session", None), "requests_made", None)
+    elif source.kind == "google_sheet":
+        counts = _land_sheet(campaign, source, run_id)
     else:
         counts = _land_file(campaign, source, run_id)
     get_run_logger().info("source %s: %s", source.name, counts)
@@ -95,10 +98,41 @@ def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[st
             return {"received": 0, "new": 0, "file_unchanged": True}
     id_column = source.mapping.get("external_id", (None,))[0]
     rows = identify_rows(_read_rows(source, path), id_column)
+    return _land_rows(campaign, source, rows, run_id, cursor)
+
+
+def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[str, Any]:
+    """A staff Google sheet: read whole each night (unformatted values), landed like an
+    export; as a snapshot, a row that disappeared marks its record removed."""
+    try:
+        sheets = google_sheets(campaign, {})
+        rows = read_source_tab(sheets.client, source.spreadsheet, source.sheet)
+    except (MissingSecret, SheetsError) as exc:
+        raise SourceError(f"source {source.name}: {exc}") from None
+    headers = {header for _, row in rows for header in row}
+    missing = sorted(source.columns - headers) if rows else []
+    if missing:
+        raise SourceMappingError(f"source {source.name}: column(s) {missing} named in its field mapping "
+                                 f"are not in tab {source.sheet!r}; its columns are {sorted(headers)}")
+    id_column = source.mapping.get("external_id", (None,))[0]
+    identified = identify_rows([(f"row {n}", values) for n, values in rows], id_column)
+    return _land_rows(campaign, source, identified, run_id, cursor=None)
+
+
+def _land_rows(
+    campaign: Campaign, source: SourceConfig, rows: list[Any], run_id: int, cursor: str | None
+) -> dict[str, Any]:
+    """Land a whole export or sheet in one transaction, with its cursor; for a snapshot
+    source, what it no longer holds stops being current."""
+    code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         counts = store.land_raw_rows(session, code, source.name, rows, run_id)
-        store.set_cursor(session, code, source.name, cursor)
-    return {"received": counts.received, "new": counts.new, "new_versions": counts.new_versions}
+        present = {(r.external_id, r.content_hash) for r in rows}
+        removed = store.match_snapshot(session, code, source.name, present) if source.is_snapshot else 0
+        if cursor is not None:
+            store.set_cursor(session, code, source.name, cursor)
+    return {"received": counts.received, "new": counts.new, "new_versions": counts.new_versions,
+            "removed": removed}
 
 
 def _read_rows(source: SourceConfig, path: Path) -> list[tuple[str, dict[str, str]]]:

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.records import SIGNUP_FIELDS, Site
 
+#: The campaign file used when none is given (relative to the working directory).
+DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
+
 #: Environment variable that overrides ``[database] url`` (production points it at PostgreSQL).
 DATABASE_URL_ENV = "ROLLCALL_DATABASE_URL"
 
@@ -94,6 +97,7 @@ class SiteConfig(StrictModel):
 
 
 FILE_KINDS = ("csv", "xlsx")
+SHEET_KINDS = ("google_sheet",)
 FORM_KINDS = ("tally", "typeform", "helloasso", "google_forms")
 
 #: The credentials each web form needs, by name. Each is given in the campaign file as a
@@ -120,10 +124,15 @@ class SourceConfig(StrictModel):
     """
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    kind: Literal["csv", "xlsx", "tally", "typeform", "helloasso", "google_forms"]
+    kind: Literal["csv", "xlsx", "google_sheet", "tally", "typeform", "helloasso", "google_forms"]
     label: str | None = None
     path: Path | None = None
     form_id: str | None = None  # Tally/Typeform/Google form id; HelloAsso form slug
+    spreadsheet: str | None = None  # google_sheet: the staff spreadsheet's key (tab: ``sheet``)
+    #: The source holds every current record (a staff sheet): a record missing from it is
+    #: marked removed, and a registration with no record left is cancelled. Default: true for
+    #: google_sheet, false for exports (which may hold only the latest sign-ups).
+    snapshot: bool | None = None
     organization: str | None = None  # HelloAsso organisation slug
     form_type: str = "Event"  # HelloAsso form type
     base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
@@ -153,6 +162,8 @@ class SourceConfig(StrictModel):
             raise ValueError("a source needs `fields` (our field = their column) or a `preset`")
         if self.kind in FILE_KINDS and self.path is None:
             raise ValueError(f"a {self.kind} source needs `path`")
+        if self.kind in SHEET_KINDS and not (self.spreadsheet and self.sheet):
+            raise ValueError("a google_sheet source needs `spreadsheet` (its key) and `sheet` (the tab)")
         if self.kind in FORM_KINDS:
             if not self.form_id:
                 raise ValueError(f"a {self.kind} source needs `form_id`")
@@ -167,6 +178,10 @@ class SourceConfig(StrictModel):
     @property
     def is_form(self) -> bool:
         return self.kind in FORM_KINDS
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.snapshot if self.snapshot is not None else self.kind in SHEET_KINDS
 
     @property
     def mapping(self) -> dict[str, tuple[str, ...]]:
@@ -219,6 +234,14 @@ class GoogleConfig(StrictModel):
     base_url: str | None = None  # tests point this at a local fake of the Sheets API
 
 
+class NotificationsConfig(StrictModel):
+    """``failure_webhook``: a chat webhook (Slack, Mattermost, Teams, Rocket.Chat: anything
+    taking ``{"text": ...}``) told when a sync fails, as an ``env:``/``block:`` reference:
+    webhook URLs are secrets."""
+
+    failure_webhook: SecretRef | None = None
+
+
 class Campaign(StrictModel):
     """The whole configuration file."""
 
@@ -226,6 +249,7 @@ class Campaign(StrictModel):
     database: DatabaseConfig = DatabaseConfig()
     rosters: RostersConfig = RostersConfig()
     google: GoogleConfig = GoogleConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
     sites: list[SiteConfig]
     sources: list[SourceConfig] = []
     base_dir: Path = Path(".")
@@ -243,8 +267,10 @@ class Campaign(StrictModel):
 
     @model_validator(mode="after")
     def _google_credentials_for_sheets(self) -> Campaign:
-        if any(s.roster.kind == "google_sheet" for s in self.sites) and not self.google.credentials:
-            raise ValueError("sites with a google_sheet roster need [google] credentials")
+        uses_google = any(s.roster.kind == "google_sheet" for s in self.sites) or any(
+            s.kind in SHEET_KINDS for s in self.sources)
+        if uses_google and not self.google.credentials:
+            raise ValueError("google_sheet rosters and sources need [google] credentials")
         return self
 
     @property

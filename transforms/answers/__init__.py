@@ -17,6 +17,6 @@ def flatten_payload(kind: str, payload: dict[str, Any]) -> dict[str, str]:
     File rows are flat already; a web form's stored submission is read by its provider's
     module (``transforms.answers.tally`` for kind ``tally``...).
     """
-    if kind in ("csv", "xlsx"):
+    if kind in ("csv", "xlsx", "google_sheet"):
         return payload
     return import_module(f"{__name__}.{kind}").flatten(payload)
