@@ -8,6 +8,7 @@ service-account JSON as a string in it, since dict values are not masked).
 
 from __future__ import annotations
 
+import json
 import os
 
 
@@ -30,5 +31,6 @@ def resolve_secret(ref: str) -> str:
             value = Secret.load(name).get()
         except ValueError:
             raise MissingSecret(f"Prefect Secret block {name!r} does not exist") from None
-        return value if isinstance(value, str) else str(value)
+        # Prefect parses a JSON string into a dict on load: give it back as JSON text
+        return value if isinstance(value, str) else json.dumps(value)
     raise MissingSecret(f"unknown secret reference scheme {scheme!r} (use env: or block:)")
