@@ -64,28 +64,28 @@ def sync(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
 
 
-@db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
-    """Create or migrate the database schema to the latest version."""
+def _upgraded(config: Path) -> Campaign:
+    """The campaign, its database reachable and at the latest schema; else a clear exit."""
     campaign = _load(config)
     try:
         upgrade(campaign.database_url)
     except DatabaseUnavailable as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    return campaign
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    """Create or migrate the database schema to the latest version."""
+    campaign = _upgraded(config)
     console.print(f"Database {safe_url(campaign.database_url)} is up to date.")
 
 
 @app.command()
 def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     """Campaign progress: registrations per site and channel, against capacity and goal."""
-    campaign = _load(config)
-    try:
-        upgrade(campaign.database_url)
-    except DatabaseUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    _print_progress(campaign)
+    _print_progress(_upgraded(config))
 
 
 def _print_sources(campaign: Campaign) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
+from connectors.http import SourceError
 from models.records import RawRow
 
 
@@ -40,3 +42,50 @@ class FormConnector(Protocol):
         """Pages of submissions newer than ``cursor`` (all of them when None), oldest
         re-reads allowed: landing drops what was already stored."""
         ...
+
+
+# --- cursors: timestamps as the providers write them ---------------------------------------
+
+
+def parse_aware(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp with a zone, or None (a naive or malformed one is not trusted)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (naive means UTC); ValueError if not."""
+    if not isinstance(value, str):
+        raise ValueError("not an ISO 8601 timestamp")
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def latest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
+def parse_cursor(cursor: str | None, source: str) -> datetime | None:
+    """A saved cursor back to a datetime; a corrupt one fails the source, saying what to do."""
+    if not cursor:
+        return None
+    moment = parse_aware(cursor)
+    if moment is None:
+        raise SourceError(f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
+                          "with a time zone; clear it to pull everything again")
+    return moment
+
+
+def zulu(moment: datetime) -> str:
+    """RFC 3339 UTC "Zulu", to the microsecond: ``2022-10-01T09:14:09.055199Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def zulu_seconds(moment: datetime) -> str:
+    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

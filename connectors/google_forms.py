@@ -17,14 +17,14 @@ lasts an hour and is not renewed here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page
-from connectors.http import (SourceAuthError, SourceError, SourceResponseError, SourceUnavailable,
+from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from connectors.http import (SourceAuthError, SourceResponseError, SourceUnavailable,
                              request_json)
 from models.records import RawRow
 from transforms.answers.google_forms import available_keys
@@ -147,26 +147,13 @@ def _options(choice: Any) -> list[str]:
 
 
 def submitted_at(response: dict[str, Any]) -> datetime | None:
-    return _parse_datetime(response.get("lastSubmittedTime"))
+    return parse_aware(response.get("lastSubmittedTime"))
 
 
-def latest(*moments: datetime | None) -> datetime | None:
-    return max((m for m in moments if m is not None), default=None)
 
 
-def parse_cursor(cursor: str | None, source: str) -> datetime | None:
-    if not cursor:
-        return None
-    moment = _parse_datetime(cursor)
-    if moment is None:
-        raise SourceError(f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
-                          "with a time zone; clear it to pull everything again")
-    return moment
 
 
-def zulu(moment: datetime) -> str:
-    """RFC 3339 UTC "Zulu", to the microsecond: ``2022-10-01T09:14:09.055199Z``."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str] = SCOPES, *,
@@ -189,14 +176,6 @@ def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str
     return credentials.token
 
 
-def _parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _is_response(response: Any) -> bool:

@@ -24,14 +24,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page
-from connectors.http import SourceAuthError, SourceError, SourceResponseError, request_json
+from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from connectors.http import SourceAuthError, SourceResponseError, request_json
 from models.records import RawRow
 from transforms.answers.helloasso import available_keys
 from transforms.raw import content_hash
@@ -108,14 +108,14 @@ class HelloAssoForm:
             query = {**params, "continuationToken": token} if token else params
             items, next_token = self._page(query, number)
             if not items:
-                yield Page([], format_cursor(newest) if newest else None)
+                yield Page([], zulu(newest) if newest else None)
                 return
             newest = latest(newest, *map(updated_at, items))
             yield Page([self._row(item) for item in items])
             if not next_token:  # not the documented end signal, but nothing more can be asked
                 log.warning("source %s: %s page %d has no continuation token; stopping there",
                             self.source, self.what, number)
-                yield Page([], format_cursor(newest) if newest else None)
+                yield Page([], zulu(newest) if newest else None)
                 return
             if next_token == token:
                 raise SourceResponseError(f"source {self.source}: {self.what}: page {number} gives "
@@ -217,40 +217,18 @@ def updated_at(item: dict[str, Any]) -> datetime | None:
     order = item.get("order") if isinstance(item.get("order"), dict) else {}
     meta = order.get("meta") if isinstance(order.get("meta"), dict) else {}
     for value in (meta.get("updatedAt"), order.get("date")):
-        moment = _parse_datetime(value)
+        moment = parse_aware(value)
         if moment is not None and moment.year > 1:
             return moment
     return None
 
 
-def latest(*moments: datetime | None) -> datetime | None:
-    return max((m for m in moments if m is not None), default=None)
 
 
-def parse_cursor(cursor: str | None, source: str) -> datetime | None:
-    if not cursor:
-        return None
-    moment = _parse_datetime(cursor)
-    if moment is None:
-        raise SourceError(f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
-                          "with a time zone; clear it to pull everything again")
-    return moment
 
 
-def format_cursor(moment: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, to the microsecond (a 7th HelloAsso digit is dropped,
-    which only moves the cursor earlier)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _is_item(item: Any) -> bool:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page
+from connectors.forms import Page, parse_time, zulu_seconds
 from connectors.http import SourceResponseError, request_json
 from models.records import RawRow
 from transforms.answers.tally import FIXED_KEYS, question_title
@@ -92,7 +92,7 @@ class TallyForm:
             newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
             if not has_more:
                 log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, page)
-                yield Page(records, format_cursor(newest) if newest else None)
+                yield Page(records, zulu_seconds(newest) if newest else None)
                 return
             if not submissions:
                 raise self._bad_answer(f"page {page} is empty but says more follow")
@@ -169,14 +169,4 @@ def _question_context(question: Mapping[str, Any]) -> dict[str, Any]:
             "options": options}
 
 
-def parse_time(value: Any) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (naive means UTC); ValueError if not."""
-    if not isinstance(value, str):
-        raise ValueError("not an ISO 8601 timestamp")
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
-
-def format_cursor(moment: datetime) -> str:
-    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

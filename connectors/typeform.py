@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page
+from connectors.forms import Page, parse_time, zulu_seconds
 from connectors.http import SourceResponseError, request_json
 from models.records import RawRow
 from transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
@@ -95,7 +95,7 @@ class TypeformForm:
             newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
             if len(items) < self.page_size:
                 log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, pages)
-                yield Page(records, format_cursor(newest) if newest else None)
+                yield Page(records, zulu_seconds(newest) if newest else None)
                 return
             if items[-1][0]["token"] == before:
                 raise self._bad_answer(f"page {pages} does not move past the previous one")
@@ -172,14 +172,4 @@ def _record(item: dict[str, Any], form: dict[str, Any]) -> RawRow:
                   payload={"item": item, "form": form}, locator=None)
 
 
-def parse_time(value: Any) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (naive means UTC); ValueError if not."""
-    if not isinstance(value, str):
-        raise ValueError("not an ISO 8601 timestamp")
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
-
-def format_cursor(moment: datetime) -> str:
-    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

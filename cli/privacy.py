@@ -1,0 +1,130 @@
+"""Ops commands on personal data: erase a person, purge old campaigns, act on the quarantine.
+
+``erase`` and ``purge`` print counts only and show the identifier masked. ``quarantine``
+shows rejected records with their raw values: ops need them to fix a mapping, and this is
+the operator's terminal, not a log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors import privacy
+from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope, upgrade
+from models.campaign import Campaign
+from transforms.privacy import mask_email, mask_phone
+
+console = Console()
+DEFAULT_CONFIG = Path("examples/journees-engagees-2022/campaign.toml")
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _counts_table(title: str, counts: dict[str, object]) -> Table:
+    table = Table(title=title)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        table.add_row(name.replace("_", " "), str(value))
+    return table
+
+
+def erase_command(campaign: Campaign, config: Path, email: str | None, phone: str | None, yes: bool,
+                  reason: str | None) -> None:
+    from flows.privacy import erase  # Prefect is slow to import
+
+    if not email and not phone:
+        raise typer.BadParameter("give --email or --phone")
+    who = " / ".join(m for m in (email and mask_email(email), phone and mask_phone(phone)) if m)
+    if not yes:
+        typer.confirm(f"Erase {who} from the database and every roster? This cannot be undone.", abort=True)
+    try:
+        counts = erase(str(config), email=email, phone=phone, reason=reason)
+    except privacy.NothingToErase as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except (SyncAlreadyRunning, DatabaseUnavailable) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(_counts_table(f"Erased {who}", counts))
+    if not counts["people"]:
+        console.print("Nobody had this identifier; it is kept hashed so no later sync brings it in.")
+
+
+def purge_command(campaign: Campaign, config: Path, before: str | None, yes: bool) -> None:
+    from flows.privacy import purge, retention_cutoff
+
+    try:
+        cutoff = date.fromisoformat(before) if before else retention_cutoff(campaign)
+    except ValueError:
+        raise typer.BadParameter(f"--before {before!r}: expected a date, YYYY-MM-DD") from None
+    if not yes:
+        typer.confirm(f"Redact the personal data of {campaign.campaign.code} events before {cutoff}? "
+                      "This cannot be undone.", abort=True)
+    try:
+        counts = purge(str(config), cutoff)
+    except (SyncAlreadyRunning, DatabaseUnavailable) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(_counts_table(f"Purged {campaign.campaign.code}: events before {cutoff}", counts))
+
+
+def quarantine_command(campaign: Campaign, source: str | None, requeue: bool) -> None:
+    upgrade(campaign.database_url)
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        if requeue:
+            n = privacy.requeue_quarantine(session, code, source)
+            console.print(f"{n} records taken out of quarantine: `rollcall sync` normalises them again "
+                          "(those still wrong come back here).")
+            return
+        entries = privacy.quarantine_entries(session, code, source)
+    if not entries:
+        console.print("No record in quarantine.")
+        return
+    table = Table(title=f"{len(entries)} records in quarantine (after a mapping fix: rollcall quarantine --requeue)")
+    for header in ("source", "where", "raison", "reason", "raw values"):
+        table.add_column(header, overflow="fold")
+    for entry in entries:
+        values = "\n".join(f"{k}: {v}" for k, v in entry.payload.items() if v not in (None, ""))
+        table.add_row(entry.source, entry.locator or entry.external_id, entry.reason_fr, entry.reason_en, values)
+    console.print(table)
+
+
+def register(app: typer.Typer, load) -> None:
+    """Add ``erase``, ``purge`` and ``quarantine`` to the ``rollcall`` app."""
+
+    @app.command("erase")
+    def erase(
+        email: Annotated[str | None, typer.Option("--email", help="An email address the person used.")] = None,
+        phone: Annotated[str | None, typer.Option("--phone", help="A phone number the person used.")] = None,
+        reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit; no personal data).")] = None,
+        yes: YesOption = False,
+        config: ConfigOption = DEFAULT_CONFIG,
+    ) -> None:
+        """Erase a person (RGPD): database, raw records, every roster; a later sync will not bring them back."""
+        erase_command(load(config), config, email, phone, yes, reason)
+
+    @app.command("purge")
+    def purge(
+        before: Annotated[str | None, typer.Option("--before", help="YYYY-MM-DD; default: today minus the retention.")] = None,
+        yes: YesOption = False,
+        config: ConfigOption = DEFAULT_CONFIG,
+    ) -> None:
+        """Redact personal data of events dated before a day (retention)."""
+        purge_command(load(config), config, before, yes)
+
+    @app.command("quarantine")
+    def quarantine(
+        source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+        requeue: Annotated[bool, typer.Option("--requeue", help="Re-process them on the next sync.")] = False,
+        config: ConfigOption = DEFAULT_CONFIG,
+    ) -> None:
+        """Rejected records with source, reason (French and English), place and raw values."""
+        quarantine_command(load(config), source, requeue)

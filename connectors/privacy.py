@@ -1,0 +1,329 @@
+"""Erasure, retention and quarantine in the central database (RGPD).
+
+Every function takes an open Session and leaves committing to the caller, so an erasure
+lands whole or not at all. Raw records are redacted, never deleted: their key and content
+hash stay, so the same row read again is recognised as already received, and counts hold.
+What is kept of an erased person is a salted hash of each email and phone they used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.tables import (
+    AuditEntry,
+    ErasedIdentifier,
+    Event,
+    MatchDecision,
+    MatchLink,
+    Person,
+    PrivacySetting,
+    QuarantineEntry,
+    RawRecord,
+    Registration,
+    ReviewPair,
+    RosterState,
+    Signup,
+)
+from transforms.emails import EmailResult, normalise_email
+from transforms.phones import normalise_phone
+from transforms.privacy import email_hash, payload_contacts, phone_hash
+
+REDACTED: dict[str, Any] = {"redacted": True}
+SALT_SETTING = "erasure_salt"
+
+
+class NothingToErase(ValueError):
+    """Neither a valid email nor a valid phone was given."""
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What an erasure removed: registration ids (to drop roster rows) and counts only."""
+
+    registration_ids: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    """A rejected record as ops need it to fix a mapping: why, where, and the raw values."""
+
+    id: int
+    source: str
+    reason_code: str
+    field: str | None
+    reason_fr: str
+    reason_en: str
+    locator: str | None
+    external_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+# --- the salt ---------------------------------------------------------------------------
+
+
+def stored_salt(session: Session) -> bytes:
+    """The salt kept in the database, created on first use (random, 32 bytes)."""
+    found = session.get(PrivacySetting, SALT_SETTING)
+    if found is None:
+        try:
+            with session.begin_nested():
+                session.add(PrivacySetting(name=SALT_SETTING, value=secrets.token_hex(32)))
+        except IntegrityError:  # another process created it meanwhile
+            pass
+        found = session.get_one(PrivacySetting, SALT_SETTING)
+    return bytes.fromhex(found.value)
+
+
+# --- erasure ----------------------------------------------------------------------------
+
+
+def erase_person(
+    session: Session, *, email: str | None = None, phone: str | None = None, salt: bytes,
+    actor: str = "rollcall", reason: str | None = None,
+) -> ErasureResult:
+    """Erase every person whose sign-ups have this email key or E.164 phone, from every
+    campaign: their people, registrations, sign-ups, roster states, match evidence and
+    decisions are deleted, their raw records (and quarantined records holding their
+    contacts) redacted, and a salted hash of each of their emails and phones kept."""
+    email_key, e164 = _identifiers(email, phone)
+    seeds = _seed_signups(session, email_key, e164)
+    person_ids = {s.person_id for s in seeds if s.person_id is not None}
+    signups = {s.id: s for s in seeds}
+    if person_ids:
+        signups.update({s.id: s for s in session.scalars(select(Signup).where(Signup.person_id.in_(person_ids)))})
+    emails = {email_key} | {s.email_key for s in signups.values()}
+    phones = {e164} | {s.phone for s in signups.values()}
+    emails.discard(None)
+    phones.discard(None)
+    raw_ids = _all_versions(session, {s.raw_record_id for s in signups.values()})
+    quarantined = _quarantined_with(session, emails, phones)
+    registration_ids = _delete_people(session, person_ids, set(signups))
+    counts = {
+        "people": len(person_ids), "registrations": len(registration_ids), "signups": len(signups),
+        "raw_records_redacted": _redact(session, raw_ids | quarantined),
+        "quarantine_removed": _delete_quarantine(session, raw_ids | quarantined),
+        "identifiers_kept_hashed": _remember_hashes(session, emails, phones, salt),
+    }
+    session.add(AuditEntry(action="erase", campaign=None, counts=counts, reason=reason, actor=actor))
+    return ErasureResult(sorted(registration_ids), counts)
+
+
+def _identifiers(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    normalised = normalise_email(email) if email else None
+    e164 = normalise_phone(phone) if phone else None
+    email_key = normalised.key if isinstance(normalised, EmailResult) else None
+    e164 = e164 if isinstance(e164, str) else None
+    if email_key is None and e164 is None:
+        raise NothingToErase("give a valid email address or phone number to erase")
+    return email_key, e164
+
+
+def _seed_signups(session: Session, email_key: str | None, e164: str | None) -> list[Signup]:
+    conditions = []
+    if email_key:
+        conditions.append(Signup.email_key == email_key)
+    if e164:
+        conditions.append(Signup.phone == e164)
+    return list(session.scalars(select(Signup).where(or_(*conditions))))
+
+
+def _all_versions(session: Session, raw_ids: set[int]) -> set[int]:
+    """These raw records and every other version of the same source record."""
+    if not raw_ids:
+        return set()
+    keys = session.execute(
+        select(RawRecord.campaign, RawRecord.source, RawRecord.external_id).where(RawRecord.id.in_(raw_ids))
+    ).all()
+    found = set(raw_ids)
+    for start in range(0, len(keys), 300):
+        chunk = [tuple(k) for k in keys[start : start + 300]]
+        query = select(RawRecord.id).where(
+            tuple_(RawRecord.campaign, RawRecord.source, RawRecord.external_id).in_(chunk)
+        )
+        found |= set(session.scalars(query))
+    return found
+
+
+def _quarantined_with(session: Session, emails: set[str], phones: set[str]) -> set[int]:
+    """Quarantined raw records (they have no sign-up) whose payload holds one of the contacts."""
+    query = select(RawRecord.id, RawRecord.payload).join(
+        QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id
+    )
+    found = set()
+    for raw_id, payload in session.execute(query):
+        their_emails, their_phones = payload_contacts(payload)
+        if their_emails & emails or their_phones & phones:
+            found.add(raw_id)
+    return found
+
+
+def _delete_people(session: Session, person_ids: set[int], signup_ids: set[int]) -> set[int]:
+    """Delete in foreign-key order; return the registration ids removed."""
+    registration_ids = set(session.scalars(select(Registration.id).where(Registration.person_id.in_(person_ids))))
+    ids = list(signup_ids)
+    for table in (MatchLink, ReviewPair, MatchDecision):
+        session.execute(delete(table).where(table.signup_a.in_(ids) | table.signup_b.in_(ids)))
+    session.execute(delete(RosterState).where(RosterState.registration_id.in_(registration_ids)))
+    session.execute(delete(Registration).where(Registration.id.in_(registration_ids)))
+    session.execute(delete(Signup).where(Signup.id.in_(ids)))
+    session.execute(delete(Person).where(Person.id.in_(person_ids)))
+    session.expire_all()
+    return registration_ids
+
+
+def _redact(session: Session, raw_ids: Iterable[int]) -> int:
+    """Replace payloads by ``{"redacted": true}`` and take the records out of processing;
+    keys and content hashes stay, so the same rows read again are not stored again."""
+    redacted = 0
+    for record in session.scalars(select(RawRecord).where(RawRecord.id.in_(list(raw_ids)))):
+        if record.payload != REDACTED or record.is_current:
+            record.payload, record.is_current = dict(REDACTED), False
+            redacted += 1
+    return redacted
+
+
+def _delete_quarantine(session: Session, raw_ids: set[int]) -> int:
+    result = session.execute(delete(QuarantineEntry).where(QuarantineEntry.raw_record_id.in_(list(raw_ids))))
+    return result.rowcount or 0
+
+
+def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt: bytes) -> int:
+    hashes = {email_hash(e, salt) for e in emails} | {phone_hash(p, salt) for p in phones}
+    known = set(session.scalars(select(ErasedIdentifier.identifier_hash).where(ErasedIdentifier.identifier_hash.in_(hashes))))
+    session.add_all(ErasedIdentifier(identifier_hash=h) for h in sorted(hashes - known))
+    session.flush()
+    return len(hashes)
+
+
+def is_erased(session: Session, salt: bytes) -> Callable[[str | None, str | None], bool]:
+    """A check for the sync, with every erased hash loaded once: ``erased(email_key, e164)``
+    is True when either identifier belongs to an erased person."""
+    hashes = set(session.scalars(select(ErasedIdentifier.identifier_hash)))
+
+    def erased(email_key: str | None, phone: str | None) -> bool:
+        if not hashes:
+            return False
+        return bool((email_key and email_hash(email_key, salt) in hashes)
+                    or (phone and phone_hash(phone, salt) in hashes))
+
+    return erased
+
+
+def refuse_record(session: Session, raw_record_id: int) -> None:
+    """A new raw record of an erased person: redacted at once and never processed."""
+    _redact(session, [raw_record_id])
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+def purge_before(session: Session, campaign: str, before: date, actor: str = "rollcall") -> dict[str, int]:
+    """Redact the personal data of the campaign's events dated before ``before``: raw
+    payloads, sign-ups' names and contacts, roster states, and people left with nothing
+    else. When every event of the campaign is that old, every raw record of it (quarantined
+    ones too) is redacted. Counts what changed; a second purge changes nothing."""
+    events = dict(session.execute(select(Event.id, Event.date).where(Event.campaign == campaign)).all())
+    old = {event_id for event_id, day in events.items() if day < before}
+    signups = list(session.scalars(select(Signup).where(Signup.event_id.in_(old))))
+    raw_ids = {s.raw_record_id for s in signups}
+    if events and old == set(events):
+        raw_ids |= set(session.scalars(select(RawRecord.id).where(RawRecord.campaign == campaign)))
+    counts = {
+        "events": len(old),
+        "raw_records_redacted": _redact_payloads(session, raw_ids),
+        "signups_redacted": sum(_blank_signup(s) for s in signups),
+        "roster_states_cleared": _clear_roster_states(session, old),
+        "people_redacted": _blank_people(session, {s.person_id for s in signups if s.person_id}, old),
+    }
+    session.add(AuditEntry(action="purge", campaign=campaign, counts=counts,
+                           reason=f"retention: events before {before.isoformat()}", actor=actor))
+    return counts
+
+
+def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
+    """Payloads only: a purged record keeps its place (current or not) so counts hold."""
+    redacted = 0
+    for start, ids in _chunks(raw_ids):
+        for record in session.scalars(select(RawRecord).where(RawRecord.id.in_(ids))):
+            if record.payload != REDACTED:
+                record.payload = dict(REDACTED)
+                redacted += 1
+    return redacted
+
+
+def _blank_signup(signup: Signup) -> bool:
+    if (signup.first_name, signup.last_name, signup.email, signup.phone) == ("", "", None, None):
+        return False
+    signup.first_name = signup.last_name = signup.first_key = signup.last_key = ""
+    signup.email = signup.email_key = signup.phone = None
+    return True
+
+
+def _clear_roster_states(session: Session, event_ids: set[int]) -> int:
+    query = (select(RosterState).join(Registration, RosterState.registration_id == Registration.id)
+             .where(Registration.event_id.in_(event_ids)))
+    cleared = 0
+    for state in session.scalars(query):
+        if state.pushed or state.notes or state.extras:
+            state.pushed, state.notes, state.extras = {}, None, None
+            cleared += 1
+    return cleared
+
+
+def _blank_people(session: Session, person_ids: set[int], old_events: set[int]) -> int:
+    """People all of whose registrations are on purged events."""
+    live = set(session.scalars(select(Registration.person_id).where(
+        Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events))))
+    blanked = 0
+    for person in session.scalars(select(Person).where(Person.id.in_(person_ids - live))):
+        if (person.first_name, person.last_name, person.email, person.phone) != ("", "", None, None):
+            person.first_name = person.last_name = person.first_key = person.last_key = ""
+            person.email = person.phone = None
+            blanked += 1
+    return blanked
+
+
+def _chunks(ids: Iterable[int], size: int = 500):
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield start, ordered[start : start + size]
+
+
+# --- quarantine -------------------------------------------------------------------------
+
+
+def _current_quarantine(campaign: str, source: str | None):
+    query = (select(QuarantineEntry, RawRecord)
+             .join(RawRecord, QuarantineEntry.raw_record_id == RawRecord.id)
+             .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True)))
+    return query.where(QuarantineEntry.source == source) if source else query
+
+
+def quarantine_entries(session: Session, campaign: str, source: str | None = None) -> list[QuarantinedRecord]:
+    """The campaign's rejected records (current versions), by source then arrival."""
+    query = _current_quarantine(campaign, source).order_by(QuarantineEntry.source, RawRecord.id)
+    return [
+        QuarantinedRecord(q.id, q.source, q.reason_code, q.field, q.reason_fr, q.reason_en,
+                          raw.locator, raw.external_id, dict(raw.payload), q.created_at)
+        for q, raw in session.execute(query)
+    ]
+
+
+def requeue_quarantine(session: Session, campaign: str, source: str | None = None) -> int:
+    """Forget why the campaign's records were rejected, so the next sync normalises them
+    again (after a mapping fix); those still wrong are quarantined again. Returns how many."""
+    ids = [q.id for q, _ in session.execute(_current_quarantine(campaign, source))]
+    for _, chunk in _chunks(ids):
+        session.execute(delete(QuarantineEntry).where(QuarantineEntry.id.in_(chunk)))
+    return len(ids)
