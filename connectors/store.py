@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign
@@ -122,15 +122,14 @@ def land_raw_rows(
             )
             .values(is_current=False)
         )
-    session.add_all(
-        RawRecord(
-            campaign=campaign, source=source, external_id=r.external_id,
-            content_hash=r.content_hash, payload=r.payload, locator=r.locator,
-            sync_run_id=run_id, is_current=True,
-        )
+    new_rows = [
+        {"campaign": campaign, "source": source, "external_id": r.external_id,
+         "content_hash": r.content_hash, "payload": r.payload, "locator": r.locator,
+         "sync_run_id": run_id, "is_current": True}
         for r in _last_version_per_key(fresh)
-    )
-    session.flush()
+    ]
+    if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
+        session.execute(insert(RawRecord), new_rows)
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(versioned))
 
 

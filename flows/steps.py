@@ -6,6 +6,9 @@ never in Prefect's task results, parameters or logs.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
+
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,10 @@ from models.campaign import Campaign, SourceConfig, load_campaign
 from flows.secrets import MissingSecret
 from connectors.google_sheets import SheetsError, read_source_tab
 from flows.sources import build_connector, google_sheets
-from models.records import NormalisedSignup
+from models.records import NormalisedSignup, RawRow
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
-from transforms.raw import identify_rows
+from transforms.raw import identify_rows, iter_identified
 from transforms.matching import Decision, MatchRecord, PeopleIndex, Resolution
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
@@ -39,6 +42,9 @@ def prepare_run(config_path: str, flow_run_id: str | None) -> int:
         store.sync_events(session, campaign)
         return store.start_run(session, campaign.campaign.code, flow_run_id)
 
+
+#: Rows landed per database round trip: bounded memory for a 200 MB export.
+LANDING_CHUNK = 2000
 
 #: ``signups.match_rule`` besides the matcher's rule codes: a new person, or a new version of
 #: a record already matched (an edited submission keeps its person whatever was edited).
@@ -97,8 +103,7 @@ def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[st
         if store.get_cursor(session, code, source.name) == cursor:
             return {"received": 0, "new": 0, "file_unchanged": True}
     id_column = source.mapping.get("external_id", (None,))[0]
-    rows = identify_rows(_read_rows(source, path), id_column)
-    return _land_rows(campaign, source, rows, run_id, cursor)
+    return _land_rows(campaign, source, iter_identified(_read_rows(source, path), id_column), run_id, cursor)
 
 
 def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[str, Any]:
@@ -120,34 +125,58 @@ def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[s
 
 
 def _land_rows(
-    campaign: Campaign, source: SourceConfig, rows: list[Any], run_id: int, cursor: str | None
+    campaign: Campaign, source: SourceConfig, rows: Iterable[RawRow], run_id: int, cursor: str | None
 ) -> dict[str, Any]:
-    """Land a whole export or sheet in one transaction, with its cursor; for a snapshot
-    source, what it no longer holds stops being current."""
+    """Land a whole export or sheet in one transaction with its cursor, streamed in chunks so
+    a large export uses bounded memory; for a snapshot source, what it no longer holds stops
+    being current."""
     code = campaign.campaign.code
+    totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
+    present: set[tuple[str, str]] = set()
     with session_scope(campaign.database_url) as session:
-        counts = store.land_raw_rows(session, code, source.name, rows, run_id)
-        present = {(r.external_id, r.content_hash) for r in rows}
-        removed = store.match_snapshot(session, code, source.name, present) if source.is_snapshot else 0
+        for chunk in _chunks(rows, LANDING_CHUNK):
+            counts = store.land_raw_rows(session, code, source.name, chunk, run_id)
+            totals["received"] += counts.received
+            totals["new"] += counts.new
+            totals["new_versions"] += counts.new_versions
+            if source.is_snapshot:
+                present.update((r.external_id, r.content_hash) for r in chunk)
+        if source.is_snapshot:
+            totals["removed"] = store.match_snapshot(session, code, source.name, present)
         if cursor is not None:
             store.set_cursor(session, code, source.name, cursor)
-    return {"received": counts.received, "new": counts.new, "new_versions": counts.new_versions,
-            "removed": removed}
+    return totals
 
 
-def _read_rows(source: SourceConfig, path: Path) -> list[tuple[str, dict[str, str]]]:
-    """``(locator, row)`` pairs of an export, after checking every mapped column exists."""
+def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
+    """``itertools.batched`` arrives in Python 3.12; rollcall supports 3.11."""
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(locator, row)`` pairs of an export, streamed, after checking (at once, before any
+    row is landed) that every mapped column exists."""
     try:
         table = open_table(path, encoding=source.encoding, delimiter=source.delimiter,
                            sheet=source.sheet)
-        missing = sorted(source.columns - set(table.headers))
-        if missing:
-            raise SourceMappingError(
-                f"source {source.name}: column(s) {missing} named in its field mapping are not "
-                f"in {path.name}; its columns are {table.headers}"
-            )
-        return [(f"row {row.number}", row.values) for row in table.rows()]
     except FileFormatError as exc:
+        raise SourceError(f"source {source.name}: {exc}") from None
+    missing = sorted(source.columns - set(table.headers))
+    if missing:
+        raise SourceMappingError(
+            f"source {source.name}: column(s) {missing} named in its field mapping are not "
+            f"in {path.name}; its columns are {table.headers}"
+        )
+    return _streamed_rows(source, table)
+
+
+def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    try:
+        for row in table.rows():
+            yield f"row {row.number}", row.values
+    except FileFormatError as exc:  # a byte that does not decode, deep in the file
         raise SourceError(f"source {source.name}: {exc}") from None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from models.records import RawRow
 
@@ -19,19 +19,24 @@ def content_hash(payload: Mapping[str, str]) -> str:
 def identify_rows(
     rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None
 ) -> list[RawRow]:
-    """RawRows from ``(locator, payload)`` pairs.
+    """RawRows from ``(locator, payload)`` pairs (see ``iter_identified``)."""
+    return list(iter_identified(rows, id_column))
+
+
+def iter_identified(
+    rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None
+) -> Iterator[RawRow]:
+    """RawRows from ``(locator, payload)`` pairs, one at a time (large exports stream).
 
     With an ``id_column`` holding a value, that value is the record's key and an edited row
     becomes a new version of the same record. Without one, the key is the content hash plus
     its occurrence number in the export: row numbers are not keys (a sort renumbers them).
     """
     seen: Counter[str] = Counter()
-    identified = []
     for locator, payload in rows:
         digest = content_hash(payload)
         external_id = (payload.get(id_column) or "").strip() if id_column else ""
         if not external_id:
             seen[digest] += 1
             external_id = f"sha256:{digest[:32]}#{seen[digest]}"
-        identified.append(RawRow(external_id, digest, dict(payload), locator))
-    return identified
+        yield RawRow(external_id, digest, dict(payload), locator)
