@@ -187,8 +187,9 @@ class PendingRecord:
     payload: dict[str, str]
 
 
-def pending_records(session: Session, campaign: str) -> list[PendingRecord]:
-    """Current raw records that have neither a sign-up nor a quarantine entry yet."""
+def pending_records(session: Session, campaign: str, after_id: int = 0, limit: int | None = None) -> list[PendingRecord]:
+    """Current raw records that have neither a sign-up nor a quarantine entry yet, by id,
+    from ``after_id`` (so a large backlog is read in pages)."""
     query = (
         select(RawRecord.id, RawRecord.source, RawRecord.payload)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
@@ -198,7 +199,9 @@ def pending_records(session: Session, campaign: str) -> list[PendingRecord]:
             .where(QuarantineEntry.raw_record_id == RawRecord.id)
             .exists()
         )
+        .where(RawRecord.id > after_id)
         .order_by(RawRecord.id)
+        .limit(limit)
     )
     return [PendingRecord(*row) for row in session.execute(query)]
 

@@ -215,23 +215,28 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
     sources = {s.name: s for s in campaign.sources}
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
     counts = {"signups": 0, "quarantined": 0, "waiting_for_source": 0}
-    with session_scope(campaign.database_url) as session:
-        events = store.sync_events(session, campaign)
-        for record in store.pending_records(session, campaign.campaign.code):
-            source = sources.get(record.source)
-            if source is None:  # its source was removed from the configuration
-                counts["waiting_for_source"] += 1
-                continue
-            flat = flatten_payload(source.kind, record.payload)
-            outcome = normalise_signup(source.extract(flat), catalog,
-                                       tz=source.timezone or campaign.campaign.timezone)
-            if isinstance(outcome, NormalisedSignup):
-                store.save_signup(session, record, outcome, events[outcome.site_code])
-                counts["signups"] += 1
-            else:
-                store.save_quarantine(session, record, outcome, run_id)
-                counts["quarantined"] += 1
-    return counts
+    after_id = 0
+    while True:  # a page per transaction: bounded memory, and a crash keeps finished pages
+        with session_scope(campaign.database_url) as session:
+            events = store.sync_events(session, campaign)
+            page = store.pending_records(session, campaign.campaign.code, after_id, LANDING_CHUNK)
+            for record in page:
+                source = sources.get(record.source)
+                if source is None:  # its source was removed from the configuration
+                    counts["waiting_for_source"] += 1
+                    continue
+                flat = flatten_payload(source.kind, record.payload)
+                outcome = normalise_signup(source.extract(flat), catalog,
+                                           tz=source.timezone or campaign.campaign.timezone)
+                if isinstance(outcome, NormalisedSignup):
+                    store.save_signup(session, record, outcome, events[outcome.site_code])
+                    counts["signups"] += 1
+                else:
+                    store.save_quarantine(session, record, outcome, run_id)
+                    counts["quarantined"] += 1
+        if len(page) < LANDING_CHUNK:
+            return counts
+        after_id = page[-1].id
 
 
 @task
