@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cli import people
 from cli.match import match
-from connectors import store
+from connectors import matching_store, report_store
 from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
 from models.campaign import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
 
@@ -91,7 +91,7 @@ def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
 def _print_sources(campaign: Campaign) -> None:
     """What the last run did with each source: pulled, unchanged, skipped or failed."""
     with session_scope(campaign.database_url) as session:
-        run = store.last_run(session, campaign.campaign.code)
+        run = report_store.last_run(session, campaign.campaign.code)
     if run is None or not run.summary:
         return
     table = Table(title=f"Sources, run {run.id}")
@@ -116,12 +116,12 @@ def _print_progress(campaign: Campaign) -> None:
     """Counts per site and channel, the goal, and what is waiting in quarantine."""
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
-        sites = store.counts_by_site(session, code)
-        channels = store.registrations_by_channel(session, code)
-        quarantine = store.quarantine_by_reason(session, code)
-        people = store.count_people(session, code)
-        review = store.count_open_review_pairs(session)
-        run = store.last_run(session, code)
+        sites = report_store.counts_by_site(session, code)
+        channels = report_store.registrations_by_channel(session, code)
+        quarantine = report_store.quarantine_by_reason(session, code)
+        people = report_store.count_people(session, code)
+        review = matching_store.count_open_review_pairs(session)
+        run = report_store.last_run(session, code)
     console.print(_sites_table(campaign, sites))
     console.print(_channels_table(campaign, channels))
     registered = sum(s["registered"] for s in sites.values())

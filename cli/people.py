@@ -14,9 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from connectors import store
+from connectors import matching_store
 from connectors.database import session_scope, upgrade
 from models.campaign import DEFAULT_CONFIG, Campaign
+from models.tables import Signup
 
 console = Console()
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
@@ -32,8 +33,8 @@ def explain(campaign: Campaign, registration: str) -> None:
     """Which sign-ups made the person of a roster row (``R00042``), and why they were merged."""
     registration_id = int(registration.lstrip("Rr"))
     with session_scope(campaign.database_url) as session:
-        rows = store.person_signups(session, registration_id)
-        links = store.links_of(session, [s.id for s, _ in rows])
+        rows = matching_store.person_signups(session, registration_id)
+        links = matching_store.links_of(session, [s.id for s, _ in rows])
     table = Table(title=f"Sign-ups of the person of {registration}")
     for header in ("sign-up", "source", "where", "name", "email", "phone", "rule"):
         table.add_column(header)
@@ -48,7 +49,7 @@ def explain(campaign: Campaign, registration: str) -> None:
 
 def review_list(campaign: Campaign) -> None:
     with session_scope(campaign.database_url) as session:
-        pairs = store.open_review_pairs(session)
+        pairs = matching_store.open_review_pairs(session)
     if not pairs:
         console.print("No pair waiting for review.")
         return
@@ -63,16 +64,16 @@ def review_list(campaign: Campaign) -> None:
 def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
     """Store the decision and apply it now: merge the two people, or split them apart."""
     with session_scope(campaign.database_url) as session:
-        pair = next((p for p in store.open_review_pairs(session) if p.id == pair_id), None)
+        pair = next((p for p in matching_store.open_review_pairs(session) if p.id == pair_id), None)
         if pair is None:
             raise typer.BadParameter(f"no open review pair {pair_id}")
-        a, b = session.get_one(store.Signup, pair.signup_a), session.get_one(store.Signup, pair.signup_b)
-        store.record_decision(session, a.id, b.id, same, decided_by=getpass.getuser())
+        a, b = session.get_one(Signup, pair.signup_a), session.get_one(Signup, pair.signup_b)
+        matching_store.record_decision(session, a.id, b.id, same, decided_by=getpass.getuser())
         if same and a.person_id != b.person_id:
             keep, gone = sorted((a.person_id, b.person_id))
-            store.merge_people(session, keep, gone)
+            matching_store.merge_people(session, keep, gone)
         elif not same and a.person_id == b.person_id:
-            store.split_signup(session, b.id, decided_by=getpass.getuser())
+            matching_store.split_signup(session, b.id, decided_by=getpass.getuser())
         changed = _refresh(session, campaign)
     console.print(f"Decision stored ({'same person' if same else 'different people'}); "
                   f"{changed} registrations updated. Rosters change on the next sync or push.")
@@ -81,7 +82,7 @@ def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
 def unmerge(campaign: Campaign, signup_id: int) -> None:
     """Take a sign-up out of its person; the split is kept by every later run."""
     with session_scope(campaign.database_url) as session:
-        person_id = store.split_signup(session, signup_id, decided_by=getpass.getuser())
+        person_id = matching_store.split_signup(session, signup_id, decided_by=getpass.getuser())
         changed = _refresh(session, campaign)
     console.print(f"Sign-up {signup_id} is now person {person_id}; {changed} registrations updated. "
                   "Rosters change on the next sync or push.")

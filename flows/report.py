@@ -13,7 +13,7 @@ from typing import Any
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from connectors import store
+from connectors import matching_store, report_store, store
 from connectors.database import session_scope
 from models.campaign import load_campaign
 
@@ -35,15 +35,15 @@ def summarise(
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         run = store.get_run(session, run_id)
-        previous = store.previous_completed_run(session, code, run_id)
-        sources = store.counts_by_source(session, code)
-        sites = store.counts_by_site(session, code)
-        new = store.new_registrations_by_site(session, code, run.started_at)
+        previous = report_store.previous_completed_run(session, code, run_id)
+        sources = report_store.counts_by_source(session, code)
+        sites = report_store.counts_by_site(session, code)
+        new = report_store.new_registrations_by_site(session, code, run.started_at)
         summary = {
             "run_id": run_id,
             "campaign": code,
             "goal": campaign.campaign.goal,
-            "people": store.count_people(session, code),
+            "people": report_store.count_people(session, code),
             "registered": sum(s["registered"] for s in sites.values()),
             "previous_completed_at": _iso(previous.finished_at) if previous else None,
             "missed_night": _missed_night(previous.finished_at if previous else None, run.started_at),
@@ -58,9 +58,9 @@ def summarise(
             },
             "quarantine": [
                 {"source": source, "reason": reason, "records": n}
-                for (source, reason), n in sorted(store.quarantine_by_reason(session, code).items())
+                for (source, reason), n in sorted(report_store.quarantine_by_reason(session, code).items())
             ],
-            "review_pairs_open": store.count_open_review_pairs(session),
+            "review_pairs_open": matching_store.count_open_review_pairs(session),
             "this_run": {"normalised": normalised, "resolved": resolved},
         }
         store.finish_run(session, run_id, "failed" if failures else "completed", summary)

@@ -16,7 +16,7 @@ from prefect import get_run_logger, task
 from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
-from connectors import store
+from connectors import matching_store, store
 from connectors.database import session_scope
 from connectors.files import FileFormatError, file_fingerprint, open_table
 from connectors.forms import FormConnector
@@ -269,14 +269,14 @@ def resolve_people(config_path: str) -> dict[str, Any]:
 
 def _match(session: Session, campaign: Campaign, batch: list[Any]) -> Resolution:
     """The batch against every known sign-up, under every decision ever taken."""
-    names = store.site_names(session, campaign.campaign.code)
-    known = store.assigned_signups(session, campaign.campaign.code)
+    names = matching_store.site_names(session, campaign.campaign.code)
+    known = matching_store.assigned_signups(session, campaign.campaign.code)
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
     index = PeopleIndex.from_people(
         [_match_record(signup, site) for signup, site in known],
         [f"P{signup.person_id}" for signup, _ in known], catalog,
     )
-    decisions = [Decision(f"S{d.signup_a}", f"S{d.signup_b}", d.same) for d in store.match_decisions(session)]
+    decisions = [Decision(f"S{d.signup_a}", f"S{d.signup_b}", d.same) for d in matching_store.match_decisions(session)]
     return index.add([_match_record(s, names[s.event_id]) for s in batch], decisions)
 
 
@@ -312,11 +312,11 @@ def _assign(session: Session, batch: list[Any], resolution: Resolution) -> int:
 
 def _remember_evidence(session: Session, resolution: Resolution) -> int:
     """Links explain merges; review pairs wait for a decision. Returns new review pairs."""
-    store.save_links(session, [
+    matching_store.save_links(session, [
         (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
         for link in resolution.links
     ])
-    return store.save_review_pairs(session, [
+    return matching_store.save_review_pairs(session, [
         (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
         for p in resolution.review
     ])

@@ -1,0 +1,145 @@
+"""Identity in the database: what the matcher is given, the evidence and review pairs it
+leaves, and the decisions people take on them (merge, split). No decisions of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from models.tables import (
+    Event,
+    MatchDecision,
+    MatchLink,
+    Person,
+    RawRecord,
+    Registration,
+    ReviewPair,
+    RosterState,
+    Signup,
+    utcnow,
+)
+
+
+def assigned_signups(session: Session, campaign: str) -> list[tuple[Signup, str]]:
+    """Every sign-up already matched to a person, with its event's site name (what the
+    matcher compares): the index a new batch is matched against."""
+    query = (
+        select(Signup, Event.name)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .join(Event, Signup.event_id == Event.id)
+        .where(RawRecord.campaign == campaign, Signup.person_id.is_not(None))
+        .order_by(Signup.id)
+    )
+    return [(signup, site) for signup, site in session.execute(query)]
+
+
+def site_names(session: Session, campaign: str) -> dict[int, str]:
+    """Event id -> its site's name."""
+    return dict(session.execute(select(Event.id, Event.name).where(Event.campaign == campaign)).all())
+
+
+def match_decisions(session: Session) -> list[MatchDecision]:
+    return list(session.scalars(select(MatchDecision)))
+
+
+def save_links(session: Session, links: Iterable[tuple[int, int, str, float, list[str]]]) -> None:
+    """Store why sign-ups were merged; a pair already explained keeps its first reason."""
+    for a, b, rule, score, evidence in links:
+        a, b = sorted((a, b))
+        if session.scalar(select(MatchLink.id).where(MatchLink.signup_a == a, MatchLink.signup_b == b)) is None:
+            session.add(MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence))
+
+
+def save_review_pairs(session: Session, pairs: Iterable[tuple[int, int, str, float, list[str], str]]) -> int:
+    """Add pairs waiting for a decision (each pair once); return how many are new."""
+    added = 0
+    for a, b, rule, score, evidence, explanation in pairs:
+        a, b = sorted((a, b))
+        exists = select(ReviewPair.id).where(ReviewPair.signup_a == a, ReviewPair.signup_b == b)
+        decided = select(MatchDecision.id).where(MatchDecision.signup_a == a, MatchDecision.signup_b == b)
+        if session.scalar(exists) is None and session.scalar(decided) is None:
+            session.add(ReviewPair(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence,
+                                   explanation_fr=explanation))
+            added += 1
+    return added
+
+
+def count_open_review_pairs(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ReviewPair).where(ReviewPair.status == "open")) or 0
+
+
+def open_review_pairs(session: Session) -> list[ReviewPair]:
+    return list(session.scalars(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id)))
+
+
+def record_decision(session: Session, signup_a: int, signup_b: int, same: bool, decided_by: str) -> None:
+    """Store (or change) a decision on a pair and close its review, if any."""
+    a, b = sorted((signup_a, signup_b))
+    decision = session.scalar(select(MatchDecision).where(MatchDecision.signup_a == a, MatchDecision.signup_b == b))
+    if decision is None:
+        session.add(MatchDecision(signup_a=a, signup_b=b, same=same, decided_by=decided_by))
+    else:
+        decision.same, decision.decided_by, decision.decided_at = same, decided_by, utcnow()
+    session.execute(update(ReviewPair).where(ReviewPair.signup_a == a, ReviewPair.signup_b == b)
+                    .values(status="decided"))
+
+
+def merge_people(session: Session, keep_id: int, gone_id: int) -> None:
+    """Move every sign-up and registration of person ``gone_id`` to ``keep_id``. Where both
+    had a registration for the same event, the kept person's stays (with its roster row)."""
+    if keep_id == gone_id:
+        return
+    session.execute(update(Signup).where(Signup.person_id == gone_id).values(person_id=keep_id))
+    kept_events = set(session.scalars(select(Registration.event_id).where(Registration.person_id == keep_id)))
+    for registration in session.scalars(select(Registration).where(Registration.person_id == gone_id)):
+        if registration.event_id in kept_events:
+            session.execute(delete(RosterState).where(RosterState.registration_id == registration.id))
+            session.delete(registration)
+        else:
+            registration.person_id = keep_id
+    session.flush()
+    session.delete(session.get_one(Person, gone_id))
+
+
+def split_signup(session: Session, signup_id: int, decided_by: str) -> int:
+    """Take a sign-up (and the other versions of its record) out of its person into a new
+    one, and record that it is not the same person as the sign-ups left behind, so no later
+    run merges them again. Returns the new person's id."""
+    signup = session.get_one(Signup, signup_id)
+    versions = list(session.scalars(
+        select(Signup).join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.source == signup.raw_record.source,
+               RawRecord.external_id == signup.raw_record.external_id,
+               RawRecord.campaign == signup.raw_record.campaign)
+    ))
+    moving = {s.id for s in versions}
+    staying = session.scalars(select(Signup.id).where(Signup.person_id == signup.person_id,
+                                                      Signup.id.not_in(moving))).all()
+    person = Person(first_name=signup.first_name, last_name=signup.last_name, first_key=signup.first_key,
+                    last_key=signup.last_key, email=signup.email, phone=signup.phone)
+    session.add(person)
+    session.flush()
+    for moved in versions:
+        moved.person_id, moved.match_rule = person.id, "unmerged"
+    for other in staying:
+        record_decision(session, signup_id, other, same=False, decided_by=decided_by)
+    return person.id
+
+
+def person_signups(session: Session, registration_id: int) -> list[tuple[Signup, RawRecord]]:
+    """The sign-ups behind a registration's person, with their raw records, oldest first."""
+    registration = session.get_one(Registration, registration_id)
+    query = (
+        select(Signup, RawRecord)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(Signup.person_id == registration.person_id)
+        .order_by(Signup.submitted_at, Signup.id)
+    )
+    return [(signup, raw) for signup, raw in session.execute(query)]
+
+
+def links_of(session: Session, signup_ids: Iterable[int]) -> list[MatchLink]:
+    ids = list(signup_ids)
+    return list(session.scalars(select(MatchLink).where(MatchLink.signup_a.in_(ids) | MatchLink.signup_b.in_(ids))))
