@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import people
+from cli import people, privacy
 from cli.match import match
 from connectors import matching_store, report_store
 from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
@@ -175,6 +175,7 @@ def _channels_table(campaign: Campaign, channels: dict[str, dict[str, int]]) -> 
 
 
 people.register(app, _load)
+privacy.register(app, _load)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors import privacy
-from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope, upgrade
+from connectors.database import (
+    DatabaseUnavailable,
+    SyncAlreadyRunning,
+    session_scope,
+    upgrade,
+)
 from models.campaign import Campaign
 from transforms.privacy import mask_email, mask_phone
 

@@ -9,7 +9,7 @@ What is kept of an erased person is a salted hash of each email and phone they u
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -206,18 +206,24 @@ def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt:
     return len(hashes)
 
 
-def is_erased(session: Session, salt: bytes) -> Callable[[str | None, str | None], bool]:
-    """A check for the sync, with every erased hash loaded once: ``erased(email_key, e164)``
-    is True when either identifier belongs to an erased person."""
-    hashes = set(session.scalars(select(ErasedIdentifier.identifier_hash)))
+class ErasedCheck:
+    """``check(email_key, e164)``: True when either identifier belongs to an erased person.
+    False as a whole when nobody was ever erased, so a caller can skip costlier checks."""
 
-    def erased(email_key: str | None, phone: str | None) -> bool:
-        if not hashes:
-            return False
-        return bool((email_key and email_hash(email_key, salt) in hashes)
-                    or (phone and phone_hash(phone, salt) in hashes))
+    def __init__(self, hashes: set[str], salt: bytes) -> None:
+        self._hashes, self._salt = hashes, salt
 
-    return erased
+    def __bool__(self) -> bool:
+        return bool(self._hashes)
+
+    def __call__(self, email_key: str | None, phone: str | None) -> bool:
+        return bool((email_key and email_hash(email_key, self._salt) in self._hashes)
+                    or (phone and phone_hash(phone, self._salt) in self._hashes))
+
+
+def is_erased(session: Session, salt: bytes) -> ErasedCheck:
+    """The check the sync makes on every new record, with every erased hash loaded once."""
+    return ErasedCheck(set(session.scalars(select(ErasedIdentifier.identifier_hash))), salt)
 
 
 def refuse_record(session: Session, raw_record_id: int) -> None:

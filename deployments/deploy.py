@@ -56,6 +56,12 @@ def specs(config: str) -> list[DeploymentSpec]:
         DeploymentSpec("flows/nightly.py:pull_source", "now",
                        "Pull one source now; give `since` to re-read a web form from a date.",
                        parameters={"config": config}),
+        DeploymentSpec("flows/privacy.py:erase_person_flow", "on-request",
+                       "Erase one person (RGPD) from the database and every roster; counts only.",
+                       parameters={"config": config}),
+        DeploymentSpec("flows/privacy.py:purge_old_data", "weekly",
+                       "Redact personal data of events past the campaign's retention.",
+                       cron="0 4 * * 0", parameters={"config": config}),
     ]
 
 

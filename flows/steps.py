@@ -16,18 +16,20 @@ from prefect import get_run_logger, task
 from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
-from connectors import matching_store, store
+from connectors import matching_store, privacy, store
 from connectors.database import session_scope
 from connectors.files import FileFormatError, file_fingerprint, open_table
 from connectors.forms import FormConnector
 from connectors.http import SourceError, SourceMappingError
 from models.campaign import Campaign, SourceConfig, load_campaign
 from flows.secrets import MissingSecret
+from flows.privacy import erasure_salt
 from connectors.google_sheets import SheetsError, read_source_tab
 from flows.sources import build_connector, google_sheets
 from models.records import NormalisedSignup, RawRow
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
+from transforms.privacy import payload_contacts
 from transforms.raw import identify_rows, iter_identified
 from transforms.matching import Decision, MatchRecord, PeopleIndex, Resolution
 from transforms.roster import registration_facts
@@ -214,7 +216,9 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
     campaign = load_campaign(config_path)
     sources = {s.name: s for s in campaign.sources}
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
-    counts = {"signups": 0, "quarantined": 0, "waiting_for_source": 0}
+    counts = {"signups": 0, "quarantined": 0, "waiting_for_source": 0, "refused_erased": 0}
+    with session_scope(campaign.database_url) as session:
+        erased = privacy.is_erased(session, erasure_salt(session))
     after_id = 0
     while True:  # a page per transaction: bounded memory, and a crash keeps finished pages
         with session_scope(campaign.database_url) as session:
@@ -228,7 +232,10 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
                 flat = flatten_payload(source.kind, record.payload)
                 outcome = normalise_signup(source.extract(flat), catalog,
                                            tz=source.timezone or campaign.campaign.timezone)
-                if isinstance(outcome, NormalisedSignup):
+                if erased and _of_erased_person(erased, outcome, record.payload):
+                    privacy.refuse_record(session, record.id)
+                    counts["refused_erased"] += 1
+                elif isinstance(outcome, NormalisedSignup):
                     store.save_signup(session, record, outcome, events[outcome.site_code])
                     counts["signups"] += 1
                 else:
@@ -237,6 +244,15 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
         if len(page) < LANDING_CHUNK:
             return counts
         after_id = page[-1].id
+
+
+def _of_erased_person(erased: privacy.ErasedCheck, outcome: Any, payload: dict[str, Any]) -> bool:
+    """A record of someone erased (RGPD): by its normalised contacts, or, for a record that
+    would be quarantined, by any contact found in its raw payload."""
+    if isinstance(outcome, NormalisedSignup):
+        return erased(outcome.email_key, outcome.phone)
+    emails, phones = payload_contacts(payload)
+    return any(erased(e, None) for e in emails) or any(erased(None, p) for p in phones)
 
 
 @task

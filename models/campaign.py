@@ -212,6 +212,8 @@ class CampaignInfo(StrictModel):
     name: str
     goal: Annotated[int, Field(gt=0)]
     timezone: str = "Europe/Paris"
+    #: Personal data of an event is redacted this many days after its date (`rollcall purge`).
+    retention_days: Annotated[int, Field(gt=0)] = 365
 
 
 class DatabaseConfig(StrictModel):

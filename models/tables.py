@@ -289,3 +289,39 @@ class MatchDecision(Base):
     same: Mapped[bool] = mapped_column(Boolean)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedIdentifier(Base):
+    """A salted hash of an email key or E.164 phone of an erased person (RGPD art. 17): what
+    lets a later sync refuse to bring them back, without keeping the identifier itself."""
+
+    __tablename__ = "erased_identifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """What an erasure or a purge did: counts, reason and who asked. Never personal data."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # erase, purge
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    counts: Mapped[dict[str, Any]]
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacySetting(Base):
+    """Secrets of the privacy machinery kept with the data they protect: the erasure salt,
+    generated once when ``ROLLCALL_ERASURE_SALT`` is not set."""
+
+    __tablename__ = "privacy_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

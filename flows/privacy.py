@@ -1,0 +1,139 @@
+"""RGPD for ops: erase a person on request, purge a campaign past its retention.
+
+The flows are thin wrappers around plain functions that ``rollcall erase`` and ``rollcall
+purge`` call too (no Prefect server needed at the terminal). An identifier to erase is
+never logged, never in a run name, artifact or result: results are counts only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
+from sqlalchemy.orm import Session
+
+from connectors import privacy, roster_files, store
+from connectors.database import campaign_lock, session_scope, upgrade
+from connectors.google_sheets import CHANGES_TAB, READ_OPTIONS, RosterSheets
+from flows.rosters import display_id, write_rosters
+from flows.sources import google_sheets
+from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
+from transforms.privacy import drop_registrations
+
+#: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
+#: against the hashes. Without it, a random salt is generated once and kept in the database.
+SALT_ENV = "ROLLCALL_ERASURE_SALT"
+
+
+def erasure_salt(session: Session) -> bytes:
+    configured = os.environ.get(SALT_ENV)
+    return configured.encode("utf-8") if configured else privacy.stored_salt(session)
+
+
+# --- erasure ----------------------------------------------------------------------------
+
+
+@flow(name="erase-person", flow_run_name="erase-person", persist_result=False)
+def erase_person_flow(email: str | None = None, phone: str | None = None,
+                      config: str = DEFAULT_CONFIG) -> dict[str, int]:
+    """Erase one person (by email or phone) from the database and every roster; keep only
+    salted hashes of their identifiers and an audit entry with counts."""
+    counts = erase(config, email=email, phone=phone, actor=f"prefect:{flow_run.get_id()}")
+    get_run_logger().info("erasure done: %s", counts)
+    create_table_artifact(key="rollcall-erasure", table=[counts], description="Erasure (counts only)")
+    return counts
+
+
+def erase(config: str, *, email: str | None = None, phone: str | None = None, actor: str | None = None,
+          reason: str | None = None) -> dict[str, int]:
+    """Erase under the campaign's lock. Roster rows go before the database commits: if a
+    roster cannot be written nothing is erased and the erasure can simply be run again."""
+    campaign = load_campaign(config)
+    upgrade(campaign.database_url)
+    with campaign_lock(campaign.database_url, campaign.campaign.code):
+        with session_scope(campaign.database_url) as session:
+            result = privacy.erase_person(session, email=email, phone=phone, salt=erasure_salt(session),
+                                          actor=actor or getpass.getuser(), reason=reason)
+            session.flush()
+            removed = unlist(session, campaign, {display_id(r) for r in result.registration_ids})
+        if result.registration_ids:
+            write_rosters.fn(config)  # the Résumé counts, without them
+    return {**result.counts, "roster_rows_removed": removed}
+
+
+def unlist(session: Session, campaign: Campaign, registration_ids: set[str]) -> int:
+    """Remove these registrations' rows ("R00042") from every roster of the campaign, and
+    from its ``Nouveautés`` tab. The roster merge keeps rows it no longer knows (they may be
+    a coordinator's), so an erased person's rows are removed here, explicitly."""
+    if not registration_ids:
+        return 0
+    targets = [t for t in (store.roster_target(session, campaign.campaign.code, site.code)
+                           for site in campaign.sites) if t is not None]
+    google = {t.location: t.layout for t in targets if t.kind == "google_sheet"}
+    sheets = google_sheets(campaign, {k: v for k, v in google.items() if v}) if google else None
+    removed = 0
+    for target in targets:
+        if target.kind == "google_sheet":
+            removed += _unlist_google(sheets, target.location, registration_ids)
+        else:
+            removed += _unlist_workbook(Path(target.location), registration_ids)
+    return removed
+
+
+def _unlist_workbook(path: Path, registration_ids: set[str]) -> int:
+    tabs = roster_files.read_tabs(path)
+    grid, removed = drop_registrations(tabs.get(roster_files.ROSTER_TAB, []), registration_ids)
+    changes, dropped = drop_registrations(tabs.get(roster_files.CHANGES_TAB, []), registration_ids)
+    if removed or dropped:
+        roster_files.write_roster(path, grid, changes=changes, summary=tabs.get(roster_files.SUMMARY_TAB, []))
+    return removed
+
+
+def _unlist_google(sheets: RosterSheets, key: str, registration_ids: set[str]) -> int:
+    """One batchUpdate (all or nothing): the rows below a removed one move up, and as many
+    rows as were removed are blanked at the end of the tab."""
+    current = sheets.read_roster(key)
+    grid, removed = drop_registrations(current, registration_ids)
+    changes = None
+    if CHANGES_TAB in sheets.layouts().get(key, {}).get("tabs", {}):
+        answer = sheets.http.values_get(key, f"'{CHANGES_TAB}'", params=dict(READ_OPTIONS))
+        kept, dropped = drop_registrations(answer.get("values", []), registration_ids)
+        changes = kept if dropped else None
+    if removed or changes is not None:
+        width = max(map(len, current), default=1)
+        sheets.write_roster(key, grid + [[""] * width for _ in range(removed)], current, changes=changes)
+    return removed
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+@flow(name="purge-old-data", persist_result=False)
+def purge_old_data(before: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
+    """Redact personal data of the campaign's events older than its retention (or ``before``)."""
+    counts = purge(config, before, actor=f"prefect:{flow_run.get_id()}")
+    get_run_logger().info("purge done: %s", counts)
+    create_table_artifact(key="rollcall-purge", table=[counts], description="Retention purge (counts only)")
+    return counts
+
+
+def retention_cutoff(campaign: Campaign, today: date | None = None) -> date:
+    """Events dated before this are past retention: an event's data is kept for
+    ``campaign.retention_days`` (365 by default) after its day."""
+    days = campaign.campaign.retention_days
+    return (today or date.today()) - timedelta(days=days)
+
+
+def purge(config: str, before: date | None = None, actor: str | None = None) -> dict[str, Any]:
+    campaign = load_campaign(config)
+    cutoff = before or retention_cutoff(campaign)
+    upgrade(campaign.database_url)
+    with campaign_lock(campaign.database_url, campaign.campaign.code), session_scope(campaign.database_url) as session:
+        counts = privacy.purge_before(session, campaign.campaign.code, cutoff, actor=actor or getpass.getuser())
+    return {"before": cutoff.isoformat(), **counts}

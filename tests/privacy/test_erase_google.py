@@ -1,0 +1,65 @@
+"""Erasure removes the person's rows from a Google sheet roster too (local Sheets fake).
+
+The roster path does not depend on the database backend, so this runs on SQLite only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes.google_sheets import TOKEN, FakeGoogleSheets
+from sqlalchemy import select
+
+from connectors.database import session_scope, upgrade
+from models.campaign import DATABASE_URL_ENV
+from models.tables import Event, Person, Registration
+
+EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
+
+pytestmark = pytest.mark.flow
+
+
+def google_campaign(tmp_path: Path, base_url: str) -> Path:
+    """The example campaign with Grenoble's roster in a Google sheet."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
+    text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')
+    text = text.replace("[rosters]", f'[google]\nbase_url = "{base_url}"\n'
+                        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+    path = tmp_path / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_erasure_removes_the_rows_from_the_google_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    from flows.nightly import nightly_sync
+    from flows.privacy import erase
+
+    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
+    upgrade(url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        summary = nightly_sync(config=str(config))
+        key = summary["sites"]["GNB"]["roster"]
+        with session_scope(url) as session:
+            registration_id, email = session.execute(
+                select(Registration.id, Person.email).join(Person).join(Event)
+                .where(Event.site_code == "GNB", Registration.status == "registered", Person.email.is_not(None))
+                .order_by(Registration.id)).first()
+        ref = f"R{registration_id:05d}"
+        before = fake.grid(key, "Inscrits")
+        assert any(ref in row for row in before) and any(ref in row for row in fake.grid(key, "Nouveautés"))
+
+        counts = erase(str(config), email=email)
+
+        after = fake.grid(key, "Inscrits")
+        assert counts["roster_rows_removed"] == 1
+        assert len(after) == len(before) - 1 and after[0] == before[0]
+        assert not any(ref in row or email in row for row in after)
+        assert not any(ref in row for row in fake.grid(key, "Nouveautés"))
+        assert [row for row in before if ref not in row] == after  # the others, in their order
+        assert fake.formula_cells() == []
