@@ -106,8 +106,12 @@ def _checkbox(sheet, grid: Grid) -> None:
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
+    """Written beside the target then renamed over it. A process killed mid-save leaves a
+    ``.part`` file, never a broken ``.xlsx``; the next save clears such leftovers."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".roster-", suffix=".xlsx", dir=path.parent)
+    for stale in path.parent.glob(".roster-*.part"):
+        stale.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".roster-", suffix=".xlsx.part", dir=path.parent)
     os.close(fd)
     try:
         workbook.save(tmp_name)

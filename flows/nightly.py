@@ -19,8 +19,9 @@ from prefect.artifacts import (
 )
 from prefect.runtime import flow_run
 from pydantic import Field
+from sqlalchemy.exc import OperationalError
 
-from connectors.database import campaign_lock, upgrade
+from connectors.database import DatabaseUnavailable, campaign_lock, safe_url, upgrade
 from flows.notify import notify_failure
 from flows.report import summarise
 from flows.rosters import write_rosters
@@ -76,13 +77,19 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
     sources = [s for s in campaign.sources if s.enabled and (only is None or s.name == only)]
     if only is not None and not sources:
         raise ValueError(f"no enabled source named {only!r} in {config}")
-    with campaign_lock(campaign.database_url, campaign.campaign.code):
-        run_id = prepare_run(config, flow_run.get_id())
-        pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
-        normalised = normalise_pending(config, run_id)
-        resolved = resolve_people(config)
-        rosters = write_rosters(config)
-        summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+    try:
+        with campaign_lock(campaign.database_url, campaign.campaign.code):
+            run_id = prepare_run(config, flow_run.get_id())
+            pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
+            normalised = normalise_pending(config, run_id)
+            resolved = resolve_people(config)
+            rosters = write_rosters(config)
+            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+    except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"lost database {safe_url(campaign.database_url)} during the sync: {reason}"
+        ) from None
     if failures:
         raise SyncFailed("sources not synced: " + "; ".join(failures.values()))
     return summary

@@ -14,6 +14,9 @@ from transforms.sites import SiteCatalog
 from transforms.text import clean, fold
 from transforms.values import InvalidValue
 
+#: Longer is not a name (a pasted paragraph, an attack): the database and rosters expect less.
+MAX_NAME_LENGTH = 255
+
 _CONSENT_WORDS = frozenset(
     {"oui", "o", "yes", "y", "true", "vrai", "1", "1 0", "x", "ok", "on", "checked",
      "accepte", "accepted", "d accord", "agree"}
@@ -37,7 +40,8 @@ def normalise_signup(
     Rules, in order:
     1. No field holds a letter or digit -> bad_row.
     2. Names from first_name/last_name; if both are empty, split full_name ("Marie DUPONT").
-       Both still empty -> missing_name. Names are tidied for display, folded for keys.
+       Both still empty -> missing_name; over 255 characters -> name_too_long. Names are
+       tidied for display, folded for keys.
     3. Email and phone: neither usable -> invalid_email_no_phone when an email was typed but
        is invalid and no phone was typed, else no_contact. One invalid and the other valid ->
        accepted with warning invalid_email / invalid_phone. A typo-looking email domain ->
@@ -57,6 +61,8 @@ def normalise_signup(
     first_name, last_name = _names(values)
     if not first_name and not last_name:
         return rejection("missing_name")
+    if max(len(first_name), len(last_name)) > MAX_NAME_LENGTH:
+        return rejection("name_too_long", "first_name" if len(first_name) > MAX_NAME_LENGTH else "last_name")
     contact = _contact(values.get("email"), values.get("phone"))
     if isinstance(contact, Rejection):
         return contact

@@ -10,6 +10,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from models.records import RawRow
 
 
+MAX_KEY_LENGTH = 200
+
+
 def content_hash(payload: Mapping[str, str]) -> str:
     """sha256 of the payload as canonical JSON: the same content always hashes the same."""
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -36,6 +39,8 @@ def iter_identified(
     for locator, payload in rows:
         digest = content_hash(payload)
         external_id = (payload.get(id_column) or "").strip() if id_column else ""
+        if len(external_id) > MAX_KEY_LENGTH:  # not a real id; the key column holds 255
+            external_id = "id-sha256:" + hashlib.sha256(external_id.encode("utf-8")).hexdigest()
         if not external_id:
             seen[digest] += 1
             external_id = f"sha256:{digest[:32]}#{seen[digest]}"

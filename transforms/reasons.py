@@ -23,6 +23,12 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
         "Nom et prénom absents",
         "First and last name are missing",
     ),
+    "name_too_long": ReasonText(
+        "Nom ou prénom anormalement long (plus de 255 caractères) : ce n'est sans doute pas "
+        "un nom. Corrigez la ligne dans la source.",
+        "First or last name is abnormally long (over 255 characters): probably not a name. "
+        "Fix the row in the source.",
+    ),
     "no_contact": ReasonText(
         "Ni e-mail ni téléphone utilisable : impossible de recontacter cette personne. "
         "Ajoutez une adresse e-mail ou un numéro de téléphone valide.",

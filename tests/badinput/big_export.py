@@ -1,0 +1,82 @@
+"""Land a large CSV export through the real file path and print the peak memory, as JSON.
+
+Run as a script (``python tests/badinput/big_export.py DIR MEGABYTES``) so the figure is this
+process's own peak resident size, not pytest's. It writes the export, a campaign naming it,
+migrates a SQLite database, then calls the step that lands a file source.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT)]
+
+HEADER = "Submission ID;Prénom;Nom;Email;Téléphone;Lieu;Commentaire\n"
+SITES = ("Paris", "St Denis", "93200", "Lyon", "Brunoy 91", "Reims (51)", "nulle part")
+
+
+def write_export(path: Path, megabytes: int) -> int:
+    """A ~``megabytes`` MB export in 8 MB writes; returns its row count."""
+    rng, rows, target = random.Random(5), 0, megabytes << 20
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER)
+        written = len(HEADER)
+        while written < target:
+            chunk = []
+            for _ in range(20_000):
+                rows += 1
+                chunk.append(f"S{rows:09d};Zoé{rows % 977};Nguyễn-{rows % 313};z{rows}@example.org;"
+                             f"06 39 98 {rows % 100:02d} {rng.randint(0, 99):02d};{SITES[rows % len(SITES)]};"
+                             f"{'x' * rng.randint(0, 120)}\n")
+            text = "".join(chunk)
+            out.write(text)
+            written += len(text.encode())
+    return rows
+
+
+def main(directory: Path, megabytes: int) -> None:
+    export = directory / "export.csv"
+    rows = write_export(export, megabytes)
+
+    from connectors.database import upgrade
+    from flows.steps import _land_file
+    from models.campaign import DATABASE_URL_ENV, load_campaign
+    sites = (ROOT / "examples/journees-engagees-2022/campaign.toml").read_text(encoding="utf-8").split("# --- Sources")[0]
+    config = directory / "campaign.toml"
+    config.write_text(sites + f"""
+[[sources]]
+name = "big"
+kind = "csv"
+path = "{export}"
+
+[sources.fields]
+external_id = "Submission ID"
+first_name = "Prénom"
+last_name = "Nom"
+email = "Email"
+phone = "Téléphone"
+site = "Lieu"
+""", encoding="utf-8")
+    url = f"sqlite:///{directory / 'rollcall.db'}"
+    os.environ[DATABASE_URL_ENV] = url
+    upgrade(url)
+    campaign = load_campaign(str(config))
+    campaign_source = campaign.sources[0]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    counts = _land_file(campaign, campaign_source, run_id=None)  # type: ignore[arg-type]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"megabytes": export.stat().st_size / 2**20, "rows": rows, "landed": counts,
+                      "seconds": round(time.monotonic() - started, 1),
+                      "peak_mb": round(peak / 1024), "before_mb": round(before / 1024)}))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), int(sys.argv[2]))
