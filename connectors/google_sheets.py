@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
 TABS = (ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB)
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file")
 DATE_PATTERN = "dd/mm/yyyy hh:mm"
 DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
@@ -111,7 +112,10 @@ class RollcallHTTPClient(HTTPClient):
         self.sent: list[tuple[str, str]] = []  # (kind, method) of each attempt
         self.retried: list[int] = []  # status of each retried failure (0: connection dropped)
 
-    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, endpoint: str, *args: Any, idempotent: bool = True,
+                **kwargs: Any) -> requests.Response:
+        """``idempotent=False``: a dropped connection is not retried (the request may have been
+        applied); the caller checks what happened instead."""
         url = self._rebase(endpoint)
         kind = _kind(method, endpoint)
         for attempt in range(self.retries + 1):
@@ -125,7 +129,7 @@ class RollcallHTTPClient(HTTPClient):
                     raise
                 self._back_off(attempt, status, exc.response.headers.get("Retry-After"))
             except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.retries:
+                if attempt == self.retries or not idempotent:
                     raise
                 self._back_off(attempt, 0, None)
         raise AssertionError("unreachable")
@@ -211,17 +215,39 @@ class RosterSheets:
 
     def create_spreadsheet(self, title: str, coordinators: Sequence[str] = (),
                            folder_id: str | None = None) -> str:
-        """Create a spreadsheet through Drive, share it with ``coordinators``; return its key."""
-        body: dict[str, Any] = {"name": title, "mimeType": "application/vnd.google-apps.spreadsheet"}
-        if folder_id:
-            body["parents"] = [folder_id]
-        response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
-                                     params={"supportsAllDrives": "true"})
-        key = response.json()["id"]
+        """Create a spreadsheet through Drive, share it with ``coordinators``; return its key.
+
+        Drive's create is not idempotent: it is not retried blindly. The spreadsheet is looked
+        up by its title first, and again when the reply to the create was lost, so a dropped
+        connection never leaves a second, orphan spreadsheet."""
+        key = self.find_spreadsheet(title)
+        if key is None:
+            body: dict[str, Any] = {"name": title, "mimeType": SPREADSHEET_MIME}
+            if folder_id:
+                body["parents"] = [folder_id]
+            try:
+                response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
+                                             params={"supportsAllDrives": "true"}, idempotent=False)
+                key = response.json()["id"]
+            except (requests.ConnectionError, requests.Timeout):
+                key = self.find_spreadsheet(title)
+                if key is None:
+                    raise
         layout = self._refresh(key)
         layout.disposable = next(iter(layout.tabs.values())).sheet_id if len(layout.tabs) == 1 else None
         self.share(key, coordinators)
         return key
+
+    def find_spreadsheet(self, title: str) -> str | None:
+        """The key of a spreadsheet with this exact title that the account can see, if any."""
+        escaped = title.replace("\\", "\\\\").replace("'", "\\'")
+        response = self.http.request("get", DRIVE_FILES_API_V3_URL, params={
+            "q": f"name = '{escaped}' and mimeType = '{SPREADSHEET_MIME}' and trashed = false",
+            "fields": "files(id,name)", "pageSize": "10",
+            "supportsAllDrives": "true", "includeItemsFromAllDrives": "true",
+        })
+        files = response.json().get("files", [])
+        return files[0]["id"] if files else None
 
     def share(self, key: str, emails: Sequence[str], role: str = "writer") -> list[str]:
         """Give each e-mail ``role`` on the spreadsheet, without notification e-mails; skip those

@@ -615,6 +615,14 @@ class FakeGoogleSheets:
         book = self.create_spreadsheet(body.get("name", "Sans titre"))
         return {"kind": "drive#file", "id": book.id, "name": book.title, "mimeType": SPREADSHEET_MIME}
 
+    def _drive_files_list(self, request: Request, params: dict[str, str], body: Any) -> Any:
+        """Only what rollcall asks: ``name = '...' and mimeType = '...' and trashed = false``."""
+        match = re.search(r"name = '((?:[^'\\]|\\.)*)'", request.arg("q") or "")
+        name = re.sub(r"\\(.)", r"\1", match.group(1)) if match else None
+        files = [{"kind": "drive#file", "id": b.id, "name": b.title, "mimeType": SPREADSHEET_MIME}
+                 for b in self.spreadsheets.values() if name is None or b.title == name]
+        return {"kind": "drive#fileList", "files": files}
+
     def _drive_permissions_create(self, request: Request, params: dict[str, str], body: Any) -> Any:
         book = self._drive_file(params["fileId"])
         body = body or {}

@@ -122,13 +122,7 @@ def lose_reply(server: FakeServer, method: str, path: str, lost: list[str]) -> N
 
 
 LOST_WRITES = [
-    pytest.param("POST", r"/drive/v3/files$", id="drive_files_create", marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG connectors/google_sheets.py:218 RosterSheets.create_spreadsheet: Drive files.create is "
-        "not idempotent and RollcallHTTPClient.request retries it after a dropped connection, so a "
-        "lost reply leaves an orphan spreadsheet (2 created for 1 site). Fix: create with a "
-        "pre-generated id (files.generateIds, then body['id']) and treat 409 on the retry as created; "
-        "or do not retry that POST and, after a ConnectionError, find the file (files.list by name) "
-        "before creating again; the fake then needs files.generateIds (or files.list)."))),
+    pytest.param("POST", r"/drive/v3/files$", id="drive_files_create"),
     pytest.param("POST", r"/permissions$", id="drive_permissions_create"),
     pytest.param("POST", r":batchUpdate$", id="sheets_batch_update"),
 ]
