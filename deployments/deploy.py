@@ -57,7 +57,8 @@ def specs(config: str) -> list[DeploymentSpec]:
                        "Pull one source now; give `since` to re-read a web form from a date.",
                        parameters={"config": config}),
         DeploymentSpec("flows/privacy.py:erase_person_flow", "on-request",
-                       "Erase one person (RGPD) from the database and every roster; counts only.",
+                       "Erase one person (RGPD): put their email or phone in a Secret block, "
+                       "give its name as request_block; the block is deleted afterwards.",
                        parameters={"config": config}),
         DeploymentSpec("flows/privacy.py:purge_old_data", "weekly",
                        "Redact personal data of events past the campaign's retention.",

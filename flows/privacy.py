@@ -40,11 +40,21 @@ def erasure_salt(session: Session) -> bytes:
 
 
 @flow(name="erase-person", flow_run_name="erase-person", persist_result=False)
-def erase_person_flow(email: str | None = None, phone: str | None = None,
-                      config: str = DEFAULT_CONFIG) -> dict[str, int]:
-    """Erase one person (by email or phone) from the database and every roster; keep only
-    salted hashes of their identifiers and an audit entry with counts."""
+def erase_person_flow(request_block: str, config: str = DEFAULT_CONFIG) -> dict[str, int]:
+    """Erase one person from the database and every roster; keep only salted hashes of their
+    identifiers and an audit entry with counts.
+
+    Flow parameters are stored and shown by Prefect, so the person's email or phone is not
+    one: ops put it in a Prefect Secret block (masked) and give the block's name; the block
+    is deleted once the erasure is done.
+    """
+    from prefect.blocks.system import Secret
+
+    block = Secret.load(request_block)
+    identifier = str(block.get()).strip()
+    email, phone = (identifier, None) if "@" in identifier else (None, identifier)
     counts = erase(config, email=email, phone=phone, actor=f"prefect:{flow_run.get_id()}")
+    Secret.delete(request_block)
     get_run_logger().info("erasure done: %s", counts)
     create_table_artifact(key="rollcall-erasure", table=[counts], description="Erasure (counts only)")
     return counts
