@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from fakes.http_server import FakeServer, Request, Response
 
-SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).resolve().parents[3] / "shared" / "specs"))
+SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).resolve().parent / "specs"))
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 TOKEN = "fake-sheets-token"
 QUOTA_PER_MINUTE = 60
