@@ -216,3 +216,9 @@ _FIELD_VALUES = st.one_of(
 def test_never_raises_on_arbitrary_text(catalog: SiteCatalog, fields: dict[str, str | None]) -> None:
     result = normalise_signup(fields, catalog)
     assert isinstance(result, NormalisedSignup | Rejection)
+
+
+def test_a_name_that_is_not_a_name_is_quarantined(catalog: SiteCatalog) -> None:
+    result = normalise_signup({"first_name": "A" * 300, "last_name": "Dupont", "email": "a@example.org",
+                               "site": "Lyon"}, catalog)
+    assert isinstance(result, Rejection) and (result.code, result.field) == ("name_too_long", "first_name")
