@@ -133,7 +133,8 @@ def _print_progress(campaign: Campaign) -> None:
     if quarantine:
         console.print(_quarantine_table(quarantine))
     if review:
-        console.print(f"{review} pairs of sign-ups may be one person: see `rollcall review`.")
+        pairs = "1 pair of sign-ups" if review == 1 else f"{review} pairs of sign-ups"
+        console.print(f"{pairs} may be one person: see `rollcall review`.")
     if run is not None:
         console.print(f"Last sync: run {run.id}, {run.status}, started {run.started_at:%Y-%m-%d %H:%M} UTC.")
 

@@ -244,33 +244,32 @@ class RosterTarget(Base):
     pushed_at: Mapped[datetime | None]
 
 
-class MatchLink(Base):
+class _ComparedPair:
+    """Two sign-ups the matcher compared (``signup_a`` < ``signup_b``), by which rule, how strongly."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class MatchLink(_ComparedPair, Base):
     """Why two sign-ups were put in one person: the rule, its score and the evidence."""
 
     __tablename__ = "match_links"
     __table_args__ = (UniqueConstraint("signup_a", "signup_b"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
-    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
-    rule: Mapped[str] = mapped_column(String(64))
-    score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ReviewPair(Base):
+class ReviewPair(_ComparedPair, Base):
     """Two sign-ups that may be one person, not merged: waiting for a person to decide."""
 
     __tablename__ = "review_pairs"
     __table_args__ = (UniqueConstraint("signup_a", "signup_b"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    signup_a: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
-    signup_b: Mapped[int] = mapped_column(ForeignKey("signups.id"), index=True)
-    rule: Mapped[str] = mapped_column(String(64))
-    score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     explanation_fr: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, decided
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,3 +20,19 @@ def flatten_payload(kind: str, payload: dict[str, Any]) -> dict[str, str]:
     if kind in ("csv", "xlsx", "google_sheet"):
         return payload
     return import_module(f"{__name__}.{kind}").flatten(payload)
+
+
+def as_mapping(value: Any) -> dict[Any, Any]:
+    """A provider's JSON object, or an empty one when it sent something else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str:
+    """Strings as they are, numbers and booleans as JSON would write them, anything else blank."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from transforms.answers import as_mapping, as_text
+
 FIXED_KEYS: frozenset[str] = frozenset({"responseId", "createTime", "lastSubmittedTime", "respondentEmail"})
 SEPARATOR = ", "
 
@@ -23,15 +25,15 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
     questions the form context does not know are kept under their id. Never raises."""
     if not isinstance(payload, dict):
         return {key: "" for key in FIXED_KEYS}
-    response = _mapping(payload.get("item"))
+    response = as_mapping(payload.get("item"))
     questions = _questions(payload.get("form"))
-    flat = {key: _text(response.get(key)) for key in FIXED_KEYS}
-    answers = _mapping(response.get("answers"))
+    flat = {key: as_text(response.get(key)) for key in FIXED_KEYS}
+    answers = as_mapping(response.get("answers"))
     titles = unique_titles(questions)
     for question_id in {**questions, **answers}:
         if not isinstance(question_id, str) or question_id in FIXED_KEYS:
             continue
-        text = answer_text(answers.get(question_id))
+        text = answeras_text(answers.get(question_id))
         flat[question_id] = text
         title = titles.get(question_id)
         if title and title not in flat:
@@ -49,37 +51,25 @@ def available_keys(questions: dict[str, Any]) -> set[str]:
 
 def unique_titles(questions: dict[str, dict[str, Any]]) -> dict[str, str]:
     """questionId -> title, for titles no other question of the form has."""
-    titles = {qid: _text(q.get("title")).strip() for qid, q in questions.items()}
+    titles = {qid: as_text(q.get("title")).strip() for qid, q in questions.items()}
     counts = Counter(titles.values())
     return {qid: title for qid, title in titles.items() if title and counts[title] == 1}
 
 
-def answer_text(answer: Any) -> str:
+def answeras_text(answer: Any) -> str:
     """An Answer's values as one text: text answers, else uploaded file names."""
-    answer = _mapping(answer)
-    texts = _mapping(answer.get("textAnswers")).get("answers")
+    answer = as_mapping(answer)
+    texts = as_mapping(answer.get("textAnswers")).get("answers")
     if isinstance(texts, list) and texts:
-        return SEPARATOR.join(_text(_mapping(a).get("value")) for a in texts)
-    files = _mapping(answer.get("fileUploadAnswers")).get("answers")
+        return SEPARATOR.join(as_text(as_mapping(a).get("value")) for a in texts)
+    files = as_mapping(answer.get("fileUploadAnswers")).get("answers")
     if isinstance(files, list):
-        return SEPARATOR.join(_text(_mapping(f).get("fileName")) for f in files)
+        return SEPARATOR.join(as_text(as_mapping(f).get("fileName")) for f in files)
     return ""
 
 
 def _questions(form: Any) -> dict[str, dict[str, Any]]:
-    questions = _mapping(_mapping(form).get("questions"))
-    return {qid: _mapping(q) for qid, q in questions.items() if isinstance(qid, str)}
+    questions = as_mapping(as_mapping(form).get("questions"))
+    return {qid: as_mapping(q) for qid, q in questions.items() if isinstance(qid, str)}
 
 
-def _mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return ""

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from transforms.answers import as_mapping, as_text
+
 CUSTOM_FIELD_PREFIX = "customFields."
 
 #: key -> path in the item. ``date`` is the order date: an item has no date of its own.
@@ -37,8 +39,8 @@ FIXED_KEYS: frozenset[str] = frozenset(_PATHS)
 def flatten(payload: dict[str, Any]) -> dict[str, str]:
     """``{"item": <HelloAsso Item>, "form": {...}}`` -> every fixed key (``""`` when absent)
     and ``customFields.<name>`` for each custom field; odd payloads give blanks, never errors."""
-    item = _mapping(payload.get("item")) if isinstance(payload, dict) else {}
-    flat = {key: _text(_dig(item, path)) for key, path in _PATHS.items()}
+    item = as_mapping(payload.get("item")) if isinstance(payload, dict) else {}
+    flat = {key: as_text(_dig(item, path)) for key, path in _PATHS.items()}
     for name, answer in _custom_fields(item.get("customFields")):
         key = CUSTOM_FIELD_PREFIX + name
         if not flat.get(key):  # a repeated name: the first non-blank answer wins
@@ -55,29 +57,16 @@ def _custom_fields(fields: Any) -> Iterable[tuple[str, str]]:
     if not isinstance(fields, list):
         return
     for field in fields:
-        field = _mapping(field)
-        name = _text(field.get("name")).strip()
+        field = as_mapping(field)
+        name = as_text(field.get("name")).strip()
         if name:
-            yield name, _text(field.get("answer"))
+            yield name, as_text(field.get("answer"))
 
 
 def _dig(item: dict[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = item
     for step in path:
-        value = _mapping(value).get(step)
+        value = as_mapping(value).get(step)
     return value
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    """Strings as they are, numbers and booleans as JSON would write them, anything else blank."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return ""
