@@ -33,7 +33,7 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
     for question_id in {**questions, **answers}:
         if not isinstance(question_id, str) or question_id in FIXED_KEYS:
             continue
-        text = answeras_text(answers.get(question_id))
+        text = answer_text(answers.get(question_id))
         flat[question_id] = text
         title = titles.get(question_id)
         if title and title not in flat:
@@ -56,7 +56,7 @@ def unique_titles(questions: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {qid: title for qid, title in titles.items() if title and counts[title] == 1}
 
 
-def answeras_text(answer: Any) -> str:
+def answer_text(answer: Any) -> str:
     """An Answer's values as one text: text answers, else uploaded file names."""
     answer = as_mapping(answer)
     texts = as_mapping(answer.get("textAnswers")).get("answers")
