@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -31,22 +30,6 @@ SOURCE = "helloasso-paris"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[FakeServer]:
-    """One server for the module: stopping one takes half a second (its poll interval)."""
-    with FakeServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(running_server: FakeServer) -> FakeServer:
-    """The module's server, with no routes, faults or logged requests left by another test."""
-    running_server.routes.clear()
-    running_server.faults.clear()
-    running_server.log.clear()
-    return running_server
 
 
 @pytest.fixture

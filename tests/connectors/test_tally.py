@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,27 +18,6 @@ from fakes.tally import FORM_ID, Q_FIRST_NAME, Q_SITE, SITE_OPTIONS, TOKEN, Tall
 from transforms.raw import content_hash
 
 SUBMISSIONS = "/submissions"
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[FakeServer]:
-    """One server per module: stopping one costs half a second (its poll interval)."""
-    with FakeServer() as running:
-        yield running
-
-
-@pytest.fixture
-def server(running_server: FakeServer) -> FakeServer:
-    """The module's server with no routes, faults or log left from another test."""
-    running_server.routes.clear()
-    running_server.faults.clear()
-    running_server.log.clear()
-    return running_server
-
-
-@pytest.fixture
-def session() -> requests.Session:
-    return make_session(backoff_factor=0, backoff_jitter=0)
 
 
 def tally(server: FakeServer, session: requests.Session, **options: object) -> TallyForm:

@@ -4,7 +4,6 @@ refusals, malformed pages, incremental pulls and the overlap window for late res
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,27 +19,6 @@ from transforms.raw import content_hash
 
 RESPONSES = "/responses"
 DEFINITION = rf"/forms/{FORM_ID}$"
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[FakeServer]:
-    """One server per module: stopping one costs half a second (its poll interval)."""
-    with FakeServer() as running:
-        yield running
-
-
-@pytest.fixture
-def server(running_server: FakeServer) -> FakeServer:
-    """The module's server with no routes, faults or log left from another test."""
-    running_server.routes.clear()
-    running_server.faults.clear()
-    running_server.log.clear()
-    return running_server
-
-
-@pytest.fixture
-def session() -> requests.Session:
-    return make_session(backoff_factor=0, backoff_jitter=0)
 
 
 def typeform(server: FakeServer, session: requests.Session, **options: object) -> TypeformForm:
