@@ -81,3 +81,17 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with prefect_test_harness(server_startup_timeout=120):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What the fault and bad-input suites tried, and that nothing was lost, printed at the end."""
+    from faults.report import LINES
+
+    sections: dict[str, list[str]] = {}
+    for section, line in LINES:
+        sections.setdefault(section, []).append(line)
+    for section, lines in sections.items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
+    LINES.clear()
