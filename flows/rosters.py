@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from connectors import roster_files, store
 from connectors.database import session_scope
 from flows.sources import google_sheets
+from prefect.cache_policies import NO_CACHE
 from models.campaign import Campaign, SiteConfig, load_campaign
 from models.records import CANCELLED, REGISTERED
 from transforms.roster import roster_order
@@ -35,7 +36,7 @@ def parse_display_id(text: str) -> int | None:
     return int(text[1:]) if text[:1] == "R" and text[1:].isdigit() else None
 
 
-@task
+@task(cache_policy=NO_CACHE)  # reads the database as it is now: see flows.steps.DERIVED
 def write_rosters(config_path: str) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants."""
     campaign = load_campaign(config_path)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,19 @@ from transforms.raw import identify_rows, iter_identified
 from transforms.matching import Decision, MatchRecord, PeopleIndex, Resolution
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
+
+
+#: Caching on a UI "Retry" (same flow run id, so the default policy's keys repeat):
+#:
+#: - ``prepare_run`` and a completed ``land_source`` are reused: the run row is the same sync
+#:   run, and a source's pull is durable in the database (records and cursor committed
+#:   together), so what a completed pull stored is still valid and is not fetched again.
+#: - Every step downstream of the data (normalise, resolve, rosters) is ``NO_CACHE``: it
+#:   reads the database as it is *now*, so a source re-pulled by the retry reaches the
+#:   people and the rosters. A cached result of the failed attempt would describe data that
+#:   has since changed. These steps are idempotent and cheap when nothing is new (nothing
+#:   pending to normalise; an unchanged roster costs no write).
+DERIVED = NO_CACHE
 
 
 @task
@@ -210,7 +224,7 @@ def _land_form(
     return totals
 
 
-@task
+@task(cache_policy=DERIVED)
 def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
     """Turn every new raw record into a sign-up or a quarantine entry with a reason."""
     campaign = load_campaign(config_path)
@@ -255,7 +269,7 @@ def _of_erased_person(erased: privacy.ErasedCheck, outcome: Any, payload: dict[s
     return any(erased(e, None) for e in emails) or any(erased(None, p) for p in phones)
 
 
-@task
+@task(cache_policy=DERIVED)
 def resolve_people(config_path: str) -> dict[str, Any]:
     """Match new sign-ups to people (``transforms.matching``), keep why, queue the doubtful
     pairs for review, then bring every registration's status up to date."""
