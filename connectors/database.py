@@ -9,22 +9,34 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, literal, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from models.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+logger = logging.getLogger(__name__)
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the message names it (without its password)."""
+
+
+class UnversionedDatabase(DatabaseUnavailable):
+    """Rollcall tables holding data but no schema version: rollcall will not guess the schema."""
 
 
 def safe_url(url: str) -> str:
@@ -84,12 +96,79 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; a no-op when it is already there."""
+    """Bring the schema to ``revision``; a no-op when it is already there.
+
+    All of it in one transaction, SQLite included (see ``sqlite_transactional_ddl``): a
+    migration killed half-way leaves the database as it was, never half-created. A database
+    half-created by an older rollcall is cleared first (``_clear_interrupted_first_migration``).
+    """
     check_connection(url)
-    with get_engine(url).begin() as connection:
-        config = alembic_config(url)
+    config = alembic_config(url)
+    if revision == "head" and _at_head(url, config):
+        return  # the usual case: no write lock taken, so `status` never waits for a sync
+    with _migration_engine(url).begin() as connection:
+        _clear_interrupted_first_migration(connection, url)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _at_head(url: str, config: Config) -> bool:
+    with get_engine(url).connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == set(ScriptDirectory.from_config(config).get_heads())
+
+
+@functools.cache
+def _migration_engine(url: str) -> Engine:
+    """The engine migrations run on: for a SQLite file, one whose transactions cover DDL and
+    start with ``BEGIN IMMEDIATE``, so two first syncs started together migrate one after
+    the other instead of colliding."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() != "sqlite" or sa_url.database in (None, "", ":memory:"):
+        return get_engine(url)  # PostgreSQL's DDL is transactional already
+    engine = create_engine(sa_url, connect_args={"timeout": 30}, hide_parameters=True, poolclass=NullPool)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    sqlite_transactional_ddl(engine, begin="BEGIN IMMEDIATE")
+    return engine
+
+
+def sqlite_transactional_ddl(engine: Engine, begin: str = "BEGIN") -> None:
+    """SQLAlchemy's pysqlite recipe: the driver's own transaction handling commits each
+    ``CREATE TABLE`` on its own, so hand transactions to SQLAlchemy, which emits ``begin``."""
+
+    @event.listens_for(engine, "connect")
+    def _driver_autocommit(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def _clear_interrupted_first_migration(connection: Connection, url: str) -> None:
+    """Drop rollcall's tables when they exist without a schema version and are all empty.
+
+    Before migrations were transactional on SQLite, a first sync killed while migrating left
+    some tables created and no version stamped: every later upgrade then failed with
+    ``table events already exists``. Empty, such tables hold nothing to lose. With data in
+    them the schema is unknown, and rollcall stops with a message instead of guessing.
+    """
+    if MigrationContext.configure(connection).get_current_heads():
+        return
+    present = set(inspect(connection).get_table_names())
+    leftovers = [table for table in Base.metadata.sorted_tables if table.name in present]
+    if not leftovers:
+        return
+    filled = [t.name for t in leftovers if connection.scalar(select(literal(1)).select_from(t).limit(1))]
+    if filled:
+        raise UnversionedDatabase(
+            f"database {safe_url(url)} holds rollcall data ({', '.join(filled)}) but no schema version "
+            f"(alembic_version is missing or empty), so rollcall will not migrate it: keep a copy, then "
+            f"restore a backup, or move it aside and run `rollcall sync` to rebuild it from the sources"
+        )
+    Base.metadata.drop_all(connection, tables=leftovers)
+    logger.warning("database %s: dropped %d empty tables left by an interrupted first migration "
+                   "(no schema version); migrating from scratch", safe_url(url), len(leftovers))
 
 
 class SyncAlreadyRunning(Exception):

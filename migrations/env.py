@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from connectors.database import sqlite_transactional_ddl
 from models.tables import Base
 
 config = context.config
@@ -17,12 +18,16 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    """On the caller's connection (``connectors.database.upgrade``, already in a transaction),
+    else on an engine of our own whose transactions cover DDL on SQLite too."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run_with(connection)
         return
     engine = engine_from_config(config.get_section(config.config_ini_section, {}),
                                 prefix="sqlalchemy.", poolclass=pool.NullPool)
+    if engine.dialect.name == "sqlite":
+        sqlite_transactional_ddl(engine)
     with engine.connect() as connection:
         _run_with(connection)
 
