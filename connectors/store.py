@@ -36,11 +36,34 @@ from models.tables import (
 # --- runs and cursors -------------------------------------------------------------------
 
 
+#: Why a run was closed as ``crashed`` by a later one (stored in its summary).
+CRASHED_REASON = "the process ended without finishing (killed or crashed)"
+
+
 def start_run(session: Session, campaign: str, flow_run_id: str | None) -> int:
+    """Record a new run of ``campaign``, and close as ``crashed`` its earlier runs still ``running``.
+
+    The caller holds the campaign's lock (``connectors.database.campaign_lock``), so no other
+    run of the campaign is alive: one still ``running`` is a process that ended without
+    finishing, and would otherwise stay ``running`` for good.
+    """
     run = SyncRun(campaign=campaign, flow_run_id=flow_run_id, status="running")
     session.add(run)
     session.flush()
+    close_crashed_runs(session, campaign, run.id)
     return run.id
+
+
+def close_crashed_runs(session: Session, campaign: str, closed_by: int) -> int:
+    """Mark the campaign's runs before ``closed_by`` that are still ``running`` as ``crashed``,
+    finished now (when it was found out); return how many."""
+    stale = session.scalars(
+        select(SyncRun).where(SyncRun.campaign == campaign, SyncRun.status == "running", SyncRun.id < closed_by)
+    ).all()
+    for run in stale:
+        run.status, run.finished_at = "crashed", utcnow()
+        run.summary = {**(run.summary or {}), "closed_by_run": closed_by, "reason": CRASHED_REASON}
+    return len(stale)
 
 
 def get_run(session: Session, run_id: int) -> SyncRun:
