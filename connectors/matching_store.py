@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.tables import (
     Event,
@@ -22,48 +22,77 @@ from models.tables import (
 )
 
 
-def assigned_signups(session: Session, campaign: str) -> list[tuple[Signup, str]]:
-    """Every sign-up already matched to a person, with its event's site name (what the
-    matcher compares): the index a new batch is matched against."""
-    query = (
-        select(Signup, Event.name)
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .join(Event, Signup.event_id == Event.id)
-        .where(RawRecord.campaign == campaign, Signup.person_id.is_not(None))
-        .order_by(Signup.id)
-    )
-    return [(signup, site) for signup, site in session.execute(query)]
-
-
 def site_names(session: Session, campaign: str) -> dict[int, str]:
     """Event id -> its site's name."""
     return dict(session.execute(select(Event.id, Event.name).where(Event.campaign == campaign)).all())
 
 
-def match_decisions(session: Session) -> list[MatchDecision]:
-    return list(session.scalars(select(MatchDecision)))
+def decisions_by_record(session: Session, campaign: str) -> list[tuple[tuple[str, str], tuple[str, str], bool]]:
+    """Every decision as (record key, record key, same): a decision is about two source
+    records, so it holds for their later versions too (an edit makes a new sign-up row)."""
+    key_a, key_b = aliased(RawRecord), aliased(RawRecord)
+    sign_a, sign_b = aliased(Signup), aliased(Signup)
+    query = (
+        select(key_a.source, key_a.external_id, key_b.source, key_b.external_id, MatchDecision.same)
+        .join(sign_a, sign_a.id == MatchDecision.signup_a).join(key_a, key_a.id == sign_a.raw_record_id)
+        .join(sign_b, sign_b.id == MatchDecision.signup_b).join(key_b, key_b.id == sign_b.raw_record_id)
+        .where(key_a.campaign == campaign)
+        .order_by(MatchDecision.decided_at, MatchDecision.id)  # a later decision on a pair wins
+    )
+    latest: dict[frozenset, tuple[tuple[str, str], tuple[str, str], bool]] = {}
+    for sa, ea, sb, eb, same in session.execute(query):
+        latest[frozenset({(sa, ea), (sb, eb)})] = ((sa, ea), (sb, eb), same)
+    return list(latest.values())
 
 
-def save_links(session: Session, links: Iterable[tuple[int, int, str, float, list[str]]]) -> None:
-    """Store why sign-ups were merged; a pair already explained keeps its first reason."""
-    for a, b, rule, score, evidence in links:
-        a, b = sorted((a, b))
-        if session.scalar(select(MatchLink.id).where(MatchLink.signup_a == a, MatchLink.signup_b == b)) is None:
-            session.add(MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence))
+def replace_links(session: Session, current_ids: set[int],
+                  links: Iterable[tuple[int, int, str, float, list[str]]]) -> None:
+    """Make the evidence between current sign-ups exactly this resolution's merges; links
+    of older versions stay as history."""
+    wanted = {tuple(sorted((a, b))): (rule, score, evidence) for a, b, rule, score, evidence in links}
+    existing = {
+        (link.signup_a, link.signup_b): link
+        for link in _pairs_touching(session, MatchLink, current_ids)
+    }
+    for pair, link in existing.items():
+        if pair not in wanted:
+            session.delete(link)
+        elif (link.rule, link.evidence) != (wanted[pair][0], wanted[pair][2]):
+            link.rule, link.score, link.evidence = wanted[pair]
+    session.add_all(MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence)
+                    for (a, b), (rule, score, evidence) in wanted.items() if (a, b) not in existing)
 
 
-def save_review_pairs(session: Session, pairs: Iterable[tuple[int, int, str, float, list[str], str]]) -> int:
-    """Add pairs waiting for a decision (each pair once); return how many are new."""
+def replace_review_pairs(session: Session, current_ids: set[int],
+                         pairs: Iterable[tuple[int, int, str, float, list[str], str]]) -> int:
+    """Make the open pairs between current sign-ups exactly this resolution's doubtful ones
+    (a pair already waiting keeps its id); decided pairs stay as history. Returns how many
+    pairs were added."""
+    wanted = {tuple(sorted((a, b))): rest for a, b, *rest in pairs}
+    existing = {(p.signup_a, p.signup_b): p for p in _pairs_touching(session, ReviewPair, current_ids)}
+    for pair, row in existing.items():
+        if row.status == "open" and pair not in wanted:
+            session.delete(row)
     added = 0
-    for a, b, rule, score, evidence, explanation in pairs:
-        a, b = sorted((a, b))
-        exists = select(ReviewPair.id).where(ReviewPair.signup_a == a, ReviewPair.signup_b == b)
-        decided = select(MatchDecision.id).where(MatchDecision.signup_a == a, MatchDecision.signup_b == b)
-        if session.scalar(exists) is None and session.scalar(decided) is None:
+    for (a, b), (rule, score, evidence, explanation) in wanted.items():
+        row = existing.get((a, b))
+        if row is None:
             session.add(ReviewPair(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence,
                                    explanation_fr=explanation))
             added += 1
+        elif row.status == "open" and (row.rule, row.explanation_fr) != (rule, explanation):
+            row.rule, row.score, row.evidence, row.explanation_fr = rule, score, evidence, explanation
     return added
+
+
+def _pairs_touching(session: Session, table, signup_ids: set[int]) -> list:
+    ids = sorted(signup_ids)
+    rows = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.scalars(select(table).where(table.signup_a.in_(chunk) | table.signup_b.in_(chunk))):
+            rows[row.id] = row
+    return list(rows.values())
 
 
 def count_open_review_pairs(session: Session) -> int:

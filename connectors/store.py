@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign
-from models.records import NormalisedSignup, RawRow, Rejection, RosterEntry, SignupState
+from models.records import NormalisedSignup, PersonDisplay, RawRow, Rejection, RosterEntry, SignupState
 from models.tables import (
     Event,
     Person,
@@ -256,70 +256,115 @@ def save_quarantine(
 # --- people -----------------------------------------------------------------------------
 
 
-def _campaign_signups(campaign: str):
-    return (
-        select(Signup)
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign)
-    )
+@dataclass(frozen=True)
+class CurrentSignup:
+    """A sign-up of a current record, with what the matcher and survivorship need."""
+
+    id: int
+    source: str
+    external_id: str
+    event_id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    submitted_at: datetime | None
+    consent: bool | None
+    cancelled: bool
+    warnings: list[str]
+    person_id: int | None
+    match_rule: str | None
+
+    @property
+    def record_key(self) -> tuple[str, str]:
+        return (self.source, self.external_id)
 
 
-def unassigned_signups(session: Session, campaign: str) -> list[Signup]:
-    """Sign-ups of current records not yet matched to a person, oldest first."""
+def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
+    """Every sign-up of a current record, in the records' own order (source, external id):
+    the order the matcher sees does not depend on when records arrived."""
     query = (
-        _campaign_signups(campaign)
-        .where(Signup.person_id.is_(None), RawRecord.is_current.is_(True))
-        .order_by(Signup.submitted_at.is_(None), Signup.submitted_at, Signup.id)
+        select(Signup.id, RawRecord.source, RawRecord.external_id, Signup.event_id,
+               Signup.first_name, Signup.last_name, Signup.email, Signup.phone, Signup.submitted_at,
+               Signup.consent, Signup.cancelled, Signup.warnings, Signup.person_id, Signup.match_rule)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .order_by(RawRecord.source, RawRecord.external_id, Signup.id)
     )
-    return list(session.scalars(query))
+    return [CurrentSignup(*row) for row in session.execute(query)]
 
 
-def people_of_earlier_versions(session: Session, campaign: str, signups: Sequence[Signup]) -> dict[int, int]:
-    """Sign-up id -> the person of an earlier version of the same source record.
-
-    An edited submission is the same record: it keeps its person whatever was edited.
-    """
-    wanted = {(s.raw_record.source, s.raw_record.external_id): s.id for s in signups}
-    if not wanted:
-        return {}
+def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], int]:
+    """(source, external id) -> the person its latest assigned version belongs to: an edited
+    record or one that came back keeps its person when the data still says so."""
     query = (
         select(RawRecord.source, RawRecord.external_id, Signup.person_id)
         .join(Signup, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False))
-        .where(Signup.person_id.is_not(None))
-        .where(RawRecord.external_id.in_({external_id for _, external_id in wanted}))
-        .order_by(RawRecord.id)
+        .where(RawRecord.campaign == campaign, Signup.person_id.is_not(None))
+        .order_by(RawRecord.is_current, RawRecord.id)  # the current version last: it wins
     )
-    found = {}
-    for source, external_id, person_id in session.execute(query):
-        if (source, external_id) in wanted:
-            found[wanted[(source, external_id)]] = person_id  # the latest version wins
-    return found
+    return {(source, external_id): person for source, external_id, person in session.execute(query)}
 
 
-def create_person(session: Session, signup: Signup) -> Person:
-    person = Person(
-        first_name=signup.first_name, last_name=signup.last_name,
-        first_key=signup.first_key, last_key=signup.last_key,
-        email=signup.email, phone=signup.phone,
-    )
-    session.add(person)
+def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[int]:
+    """New people with these display fields; their ids, in order."""
+    people = [Person(first_name=d.first_name, last_name=d.last_name, first_key="", last_key="",
+                     email=d.email, phone=d.phone) for d in displays]
+    session.add_all(people)
     session.flush()
-    return person
+    return [p.id for p in people]
+
+
+def assign_records(session: Session, campaign: str, person_of_record: dict[tuple[str, str], int],
+                   rule_of_signup: dict[int, str], signups: Sequence[CurrentSignup]) -> int:
+    """Point every version of each record at its person, and each current sign-up at the rule
+    that placed it; only rows that change are written. Returns how many current ones moved."""
+    moved = 0
+    updates = []
+    for s in signups:
+        person, rule = person_of_record[s.record_key], rule_of_signup[s.id]
+        if (s.person_id, s.match_rule) != (person, rule):
+            moved += s.person_id != person
+            updates.append({"signup_id": s.id, "person": person, "rule": rule})
+    _bulk_update_signups(session, updates)
+    stale = (
+        select(Signup.id, RawRecord.source, RawRecord.external_id, Signup.person_id)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False))
+    )
+    older = [{"signup_id": sid, "person": person_of_record[(src, ext)], "rule": "earlier_version"}
+             for sid, src, ext, person in session.execute(stale)
+             if (src, ext) in person_of_record and person != person_of_record[(src, ext)]]
+    _bulk_update_signups(session, older)
+    return moved
+
+
+def _bulk_update_signups(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany by primary key (SQLAlchemy's ORM bulk UPDATE)."""
+    if rows:
+        session.execute(update(Signup), [{"id": r["signup_id"], "person_id": r["person"],
+                                          "match_rule": r["rule"]} for r in rows])
+
+
+def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
+    """Set each person's displayed names and contacts; only changed rows are written."""
+    changed = 0
+    ids = sorted(displays)
+    for start in range(0, len(ids), 500):
+        for person in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500]))):
+            d = displays[person.id]
+            if (person.first_name, person.last_name, person.email, person.phone) != (
+                d.first_name, d.last_name, d.email, d.phone,
+            ):
+                person.first_name, person.last_name, person.email, person.phone = (
+                    d.first_name, d.last_name, d.email, d.phone)
+                person.updated_at = utcnow()
+                changed += 1
+    return changed
 
 
 def get_person(session: Session, person_id: int) -> Person:
     return session.get_one(Person, person_id)
-
-
-def assign_signup(signup: Signup, person: Person, rule: str) -> None:
-    """Link a sign-up to its person, keeping the rule that decided it. A later sign-up
-    fills contacts the person did not have; it never overwrites them."""
-    signup.person_id, signup.match_rule = person.id, rule
-    if person.email is None and signup.email:
-        person.email, person.updated_at = signup.email, utcnow()
-    if person.phone is None and signup.phone:
-        person.phone, person.updated_at = signup.phone, utcnow()
 
 
 # --- registrations ----------------------------------------------------------------------
@@ -328,18 +373,46 @@ def assign_signup(signup: Signup, person: Person, rule: str) -> None:
 def signup_states(
     session: Session, campaign: str
 ) -> dict[tuple[int, int], list[SignupState]]:
-    """Current assigned sign-ups grouped by (person, event)."""
+    """Current assigned sign-ups grouped by (person, event). A sign-up's time is its record's
+    first submission time (the earliest of its stored versions), so an edit that moves the
+    provider's submission time (Tally) does not move "Inscrit le"."""
+    first_version = (
+        select(RawRecord.source, RawRecord.external_id, func.min(Signup.submitted_at).label("first_at"))
+        .join(Signup, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign)
+        .group_by(RawRecord.source, RawRecord.external_id)
+        .subquery()
+    )
     query = (
         select(Signup.person_id, Signup.event_id, Signup.cancelled, Signup.consent,
-               Signup.source, Signup.submitted_at)
+               Signup.source, first_version.c.first_at)
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .join(first_version, (first_version.c.source == RawRecord.source)
+              & (first_version.c.external_id == RawRecord.external_id))
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .where(Signup.person_id.is_not(None))
     )
     grouped: dict[tuple[int, int], list[SignupState]] = defaultdict(list)
     for person_id, event_id, cancelled, consent, source, submitted_at in session.execute(query):
-        grouped[(person_id, event_id)].append(SignupState(cancelled, consent, source, submitted_at))
+        grouped[(person_id, event_id)].append(SignupState(cancelled, consent, source, _aware(submitted_at)))
     return grouped
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """An aggregate skips the column's type: SQLite gives back a naive UTC string or datetime."""
+    if moment is None or isinstance(moment, datetime) and moment.tzinfo is not None:
+        return moment
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def move_registrations(session: Session, moves: dict[int, tuple[int, int]]) -> None:
+    """Give registration rows to their new person (see ``transforms.stable_ids``)."""
+    for registration_id, (person_id, _event_id) in sorted(moves.items()):
+        registration = session.get_one(Registration, registration_id)
+        registration.person_id, registration.updated_at = person_id, utcnow()
+    session.flush()
 
 
 def campaign_registrations(

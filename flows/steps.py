@@ -7,6 +7,7 @@ never in Prefect's task results, parameters or logs.
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from pathlib import Path
@@ -27,14 +28,16 @@ from flows.secrets import MissingSecret
 from flows.privacy import erasure_salt
 from connectors.google_sheets import SheetsError, read_source_tab
 from flows.sources import build_connector, google_sheets
-from models.records import NormalisedSignup, RawRow
+from models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.privacy import payload_contacts
 from transforms.raw import identify_rows, iter_identified
-from transforms.matching import Decision, MatchRecord, PeopleIndex, Resolution
+from transforms.matching import Decision, MatchRecord, Resolution, resolve
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
+from transforms.stable_ids import assign_people, moved_registrations
+from transforms.survivorship import display_fields
 
 
 #: Caching on a UI "Retry" (same flow run id, so the default policy's keys repeat):
@@ -62,9 +65,8 @@ def prepare_run(config_path: str, flow_run_id: str | None) -> int:
 #: Rows landed per database round trip: bounded memory for a 200 MB export.
 LANDING_CHUNK = 2000
 
-#: ``signups.match_rule`` besides the matcher's rule codes: a new person, or a new version of
-#: a record already matched (an edited submission keeps its person whatever was edited).
-NEW, SAME_RECORD = "new", "same_record"
+#: ``signups.match_rule`` besides the matcher's rule codes: the only sign-up of its person.
+NEW = "new"
 
 
 def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -271,85 +273,134 @@ def _of_erased_person(erased: privacy.ErasedCheck, outcome: Any, payload: dict[s
 
 @task(cache_policy=DERIVED)
 def resolve_people(config_path: str) -> dict[str, Any]:
-    """Match new sign-ups to people (``transforms.matching``), keep why, queue the doubtful
-    pairs for review, then bring every registration's status up to date."""
+    """Resolve every current sign-up into people from scratch, under every stored decision,
+    and map the result onto the people who already exist (``transforms.stable_ids``).
+
+    Resolving the whole campaign each night, rather than matching only the new sign-ups
+    against people fixed earlier, makes who is merged with whom a function of the data and
+    the decisions alone: a source that arrives a night late, a retry or an edit ends where one
+    clean sync would. The matcher resolves a million sign-ups in well under a minute.
+    """
     campaign = load_campaign(config_path)
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
-        signups = store.unassigned_signups(session, code)
-        earlier = store.people_of_earlier_versions(session, code, signups)
+        store.sync_events(session, campaign)
+        signups = store.current_signups(session, code)
+        resolution = _match(session, campaign, signups)
+        groups: dict[str, list[int]] = defaultdict(list)
         for signup in signups:
-            if signup.id in earlier:
-                store.assign_signup(signup, store.get_person(session, earlier[signup.id]), SAME_RECORD)
-        batch = [s for s in signups if s.id not in earlier]
-        resolution = _match(session, campaign, batch) if batch else None
-        new_people = _assign(session, batch, resolution) if resolution else 0
-        review = _remember_evidence(session, resolution) if resolution else 0
+            groups[resolution.person_of[_record_id(signup.id)]].append(signup.id)
+        person_of_signup, created = _stable_people(session, code, signups, groups)
+        rules = _rules(resolution, signups)
+        moved = store.assign_records(session, code, {s.record_key: person_of_signup[s.id] for s in signups},
+                                     rules, signups)
+        displayed = store.update_people(session, _displays(signups, person_of_signup))
+        review = _remember_evidence(session, signups, resolution)
         session.flush()
+        _keep_registration_rows(session, campaign, signups, person_of_signup)
         changed = refresh_registrations(session, campaign)
     return {
-        "assigned": len(signups),
-        "matched_existing": sum(1 for s in signups if s.match_rule != NEW),
-        "new_versions": len(earlier),
-        "new_people": new_people,
+        "signups": len(signups),
+        "people": len(groups),
+        "new_people": created,
+        "signups_moved": moved,
+        "people_display_changed": displayed,
         "new_review_pairs": review,
         "registrations_changed": changed,
     }
 
 
-def _match(session: Session, campaign: Campaign, batch: list[Any]) -> Resolution:
-    """The batch against every known sign-up, under every decision ever taken."""
+def _record_id(signup_id: int) -> str:
+    return f"S{signup_id}"
+
+
+def _match(session: Session, campaign: Campaign, signups: list[store.CurrentSignup]) -> Resolution:
+    """Every current sign-up, resolved under every decision ever taken (a decision is about
+    two source records, so it holds for their latest versions)."""
     names = matching_store.site_names(session, campaign.campaign.code)
-    known = matching_store.assigned_signups(session, campaign.campaign.code)
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
-    index = PeopleIndex.from_people(
-        [_match_record(signup, site) for signup, site in known],
-        [f"P{signup.person_id}" for signup, _ in known], catalog,
-    )
-    decisions = [Decision(f"S{d.signup_a}", f"S{d.signup_b}", d.same) for d in matching_store.match_decisions(session)]
-    return index.add([_match_record(s, names[s.event_id]) for s in batch], decisions)
+    current = {s.record_key: _record_id(s.id) for s in signups}
+    decisions = [Decision(current[a], current[b], same)
+                 for a, b, same in matching_store.decisions_by_record(session, campaign.campaign.code)
+                 if a in current and b in current]
+    return resolve([_match_record(s, names[s.event_id]) for s in signups], decisions, catalog)
 
 
-def _match_record(signup: Any, site_name: str) -> MatchRecord:
+def _match_record(signup: store.CurrentSignup, site_name: str) -> MatchRecord:
     return MatchRecord(
-        record_id=f"S{signup.id}", first_name=signup.first_name, last_name=signup.last_name,
+        record_id=_record_id(signup.id), first_name=signup.first_name, last_name=signup.last_name,
         email=signup.email, phone=signup.phone, site=site_name, source=signup.source,
         submitted_at=signup.submitted_at.isoformat() if signup.submitted_at else None,
     )
 
 
-def _assign(session: Session, batch: list[Any], resolution: Resolution) -> int:
-    """Each sign-up to its person: a known one ("P12"), or a new one keyed by the record id
-    of its earliest sign-up, created once. Returns how many people were created."""
-    rules = {}
+def _stable_people(session: Session, code: str, signups: list[store.CurrentSignup],
+                   groups: dict[str, list[int]]) -> tuple[dict[int, int], int]:
+    """Sign-up id -> person id, existing ids kept where the person is the same; returns the
+    mapping and how many people were created."""
+    by_record = store.people_of_records(session, code)
+    prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
+    chosen = assign_people(groups, prior)
+    by_id = {s.id: s for s in signups}
+    fresh = [group for group, person in chosen.items() if person is None]
+    new_ids = store.create_people(session, [display_fields([_facts(by_id[i]) for i in groups[g]]) for g in fresh])
+    chosen.update(zip(fresh, new_ids))
+    return {signup: chosen[group] for group, members in groups.items() for signup in members}, len(fresh)
+
+
+def _rules(resolution: Resolution, signups: list[store.CurrentSignup]) -> dict[int, str]:
+    """Why each sign-up is in its person: "new" for the one the person is keyed by (its
+    earliest), otherwise the strongest link that placed it."""
+    rules: dict[str, str] = {}
     for link in resolution.links:
         rules.setdefault(link.record_a, link.rule)
         rules.setdefault(link.record_b, link.rule)
-    created: dict[str, Any] = {}
-    by_record = {f"S{s.id}": s for s in batch}
-    for signup in sorted(batch, key=lambda s: (s.submitted_at is None, s.submitted_at or 0, s.id)):
-        key = resolution.person_of[f"S{signup.id}"]
-        if key.startswith("P"):
-            person = store.get_person(session, int(key[1:]))
-        else:
-            if key not in created:
-                created[key] = store.create_person(session, by_record.get(key, signup))
-            person = created[key]
-        first_of_new_person = key == f"S{signup.id}"
-        store.assign_signup(signup, person, NEW if first_of_new_person else rules.get(f"S{signup.id}", NEW))
-    return len(created)
+    person_of = resolution.person_of
+    return {s.id: NEW if person_of[_record_id(s.id)] == _record_id(s.id) else rules.get(_record_id(s.id), NEW)
+            for s in signups}
 
 
-def _remember_evidence(session: Session, resolution: Resolution) -> int:
-    """Links explain merges; review pairs wait for a decision. Returns new review pairs."""
-    matching_store.save_links(session, [
+def _facts(signup: store.CurrentSignup) -> SignupFacts:
+    return SignupFacts(
+        record_key=signup.record_key, first_name=signup.first_name, last_name=signup.last_name,
+        email=signup.email, phone=signup.phone, submitted_at=signup.submitted_at,
+        consent=signup.consent, cancelled=signup.cancelled,
+        suspicious_email="suspicious_email_domain" in (signup.warnings or ()),
+    )
+
+
+def _displays(signups: list[store.CurrentSignup], person_of: dict[int, int]) -> dict[int, PersonDisplay]:
+    members: dict[int, list[SignupFacts]] = defaultdict(list)
+    for signup in signups:
+        members[person_of[signup.id]].append(_facts(signup))
+    return {person: display_fields(facts) for person, facts in members.items()}
+
+
+def _remember_evidence(session: Session, signups: list[store.CurrentSignup], resolution: Resolution) -> int:
+    """Links explain merges; review pairs wait for a decision. Both are exactly this
+    resolution's between current sign-ups. Returns new review pairs."""
+    current = {s.id for s in signups}
+    matching_store.replace_links(session, current, [
         (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
         for link in resolution.links
     ])
-    return matching_store.save_review_pairs(session, [
+    return matching_store.replace_review_pairs(session, current, [
         (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
         for p in resolution.review
     ])
+
+
+def _keep_registration_rows(session: Session, campaign: Campaign, signups: list[store.CurrentSignup],
+                            person_of: dict[int, int]) -> None:
+    """A person who gained an event through a merge or a split takes over the registration
+    row (and so the roster reference and the coordinator's cells) of those sign-ups."""
+    events = store.sync_events(session, campaign)
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for signup in signups:
+        wanted[(person_of[signup.id], signup.event_id)].append(signup.id)
+    existing = {key: r.id for key, r in store.campaign_registrations(session, events.values()).items()}
+    prior = {s.id: s.person_id for s in signups}
+    store.move_registrations(session, moved_registrations(wanted, existing, prior))
 
 
 def refresh_registrations(session: Session, campaign: Campaign) -> int:

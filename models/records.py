@@ -11,9 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 # Registration statuses. Only REGISTERED and CANCELLED reach a roster; NO_CONSENT never does.
+# REMOVED: none of the registration's sign-ups is current any more (deleted at the source,
+# merged into another person, split away). A clean sync would not have it: it is kept only
+# so its reference and the coordinator's cells come back if its sign-ups do.
 REGISTERED = "registered"
 CANCELLED = "cancelled"
 NO_CONSENT = "no_consent"
+REMOVED = "removed"
 
 #: Canonical sign-up fields a source's field mapping may fill. Everything a source sends
 #: that is not mapped stays in the raw payload.
@@ -90,6 +94,35 @@ class NormalisedSignup:
     consent: bool | None = None  # None: the source does not ask
     cancelled: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SignupFacts:
+    """One current sign-up of a person, as survivorship ranks it (``transforms.survivorship``).
+
+    ``record_key`` is the source record's identity (source, external id): a stable tie-break
+    that does not depend on the order records arrived in.
+    """
+
+    record_key: tuple[str, str]
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    submitted_at: datetime | None
+    consent: bool | None
+    cancelled: bool = False
+    suspicious_email: bool = False
+
+
+@dataclass(frozen=True)
+class PersonDisplay:
+    """What a person shows on rosters: chosen from their sign-ups by a documented rule."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
 
 
 @dataclass(frozen=True)

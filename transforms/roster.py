@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED, SignupState
+from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED, SignupState
 from transforms.names import name_key
 
 
 def registration_status(signups: Iterable[SignupState]) -> str:
     """Registered if any current sign-up is live and consented (or its source does not ask);
-    no_consent if the only live ones lack consent; cancelled otherwise (including when no
-    current sign-up is left)."""
+    no_consent if the only live ones lack consent; cancelled if all are cancelled; removed
+    when no current sign-up is left (deleted at the source, merged or split away)."""
+    signups = list(signups)
+    if not signups:
+        return REMOVED
     live = [s for s in signups if not s.cancelled]
     if any(s.consent is not False for s in live):
         return REGISTERED
@@ -24,7 +27,11 @@ def registration_status(signups: Iterable[SignupState]) -> str:
 
 
 def registration_facts(signups: Sequence[SignupState]) -> tuple[str, datetime | None, list[str]]:
-    """Status, first sign-up time and sorted source names for one registration."""
+    """Status, first sign-up time and sorted source names for one registration.
+
+    ``submitted_at`` of each state is the first time its source record was submitted (its
+    earliest stored version): an edit at a provider that moves the submission time (Tally)
+    does not move "Inscrit le"."""
     times = [s.submitted_at for s in signups if s.submitted_at is not None]
     return (
         registration_status(signups),

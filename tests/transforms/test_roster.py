@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED
+from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED
 from transforms.roster import SignupState, registration_facts, registration_status, roster_order
 
 T1 = datetime(2022, 9, 14, 16, 22, 5, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ def state(cancelled: bool = False, consent: bool | None = None, source: str = "t
         pytest.param([state(consent=False), state(consent=True)], REGISTERED, id="consent_given_on_second_signup"),
         pytest.param([state(cancelled=True)], CANCELLED, id="cancelled"),
         pytest.param([state(cancelled=True), state(source="helloasso")], REGISTERED, id="cancelled_one_of_two"),
-        pytest.param([], CANCELLED, id="no_current_signup_left"),
+        pytest.param([], REMOVED, id="no_current_signup_left"),
     ],
 )
 def test_registration_status(states: list[SignupState], expected: str) -> None:
