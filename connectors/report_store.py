@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.records import REMOVED
 from models.tables import Event, QuarantineEntry, RawRecord, Registration, Signup, SyncRun
 
 
@@ -36,7 +37,8 @@ def counts_by_source(session: Session, campaign: str) -> dict[str, dict[str, int
 
 
 def counts_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]:
-    """Per site code: registrations by status, and the site's capacity."""
+    """Per site code: registrations by status, and the site's capacity. A "removed"
+    registration (no current sign-up left) is history, not a registrant: not counted."""
     counts: dict[str, dict[str, int]] = {}
     for code, capacity in session.execute(
         select(Event.site_code, Event.capacity).where(Event.campaign == campaign)
@@ -45,7 +47,7 @@ def counts_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]
     query = (
         select(Event.site_code, Registration.status, func.count())
         .join(Event, Registration.event_id == Event.id)
-        .where(Event.campaign == campaign)
+        .where(Event.campaign == campaign, Registration.status != REMOVED)
         .group_by(Event.site_code, Registration.status)
     )
     for code, status, n in session.execute(query):
@@ -90,7 +92,7 @@ def count_people(session: Session, campaign: str) -> int:
     query = (
         select(func.count(func.distinct(Registration.person_id)))
         .join(Event, Registration.event_id == Event.id)
-        .where(Event.campaign == campaign)
+        .where(Event.campaign == campaign, Registration.status != REMOVED)
     )
     return session.scalar(query) or 0
 
