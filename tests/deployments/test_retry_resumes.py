@@ -1,18 +1,21 @@
 """Ops' "Retry" on a failed nightly run, against a real Prefect server and a real worker.
 
 The nightly deployment is registered from deployments/ on a process work pool, a worker
-subprocess runs it, the run fails in the push step (the roster folder is blocked), the
-block is lifted and the run is retried with the exact API call the Prefect UI makes. The
-retry must complete without pulling or resolving again, and land nothing twice.
+subprocess runs it, the run fails (the roster folder is blocked, or a source file was moved
+away), the cause is lifted and the run is retried with the exact API call the Prefect UI
+makes. The retry must complete the same sync run without pulling a completed source again
+or landing anything twice, and rerun what derives from the data (normalise, resolve,
+rosters), so it ends where one clean sync of the same files ends.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from uuid import UUID
 
@@ -21,7 +24,8 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.database import session_scope
-from models.tables import RawRecord, SyncRun
+from faults.scenario import snapshot
+from models.tables import QuarantineEntry, RawRecord, Registration, Signup, SyncRun
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -29,13 +33,16 @@ TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 pytestmark = pytest.mark.flow
 
 
-def campaign_file(tmp_path: Path) -> tuple[Path, str, Path]:
+def campaign_file(tmp_path: Path, data: Path = EXAMPLE.parent / "data") -> tuple[Path, str, Path]:
+    """The example campaign with its database and rosters under ``tmp_path``, reading its
+    exports from ``data``."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{tmp_path / 'rollcall.db'}"
     rosters = tmp_path / "rosters"
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('url = "sqlite:///var/rollcall.db"', f'url = "{database}"')
     text = text.replace('directory = "var/rosters"', f'directory = "{rosters}"')
-    text = text.replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
+    text = text.replace('path = "data/', f'path = "{data}/')
     config = tmp_path / "campaign.toml"
     config.write_text(text, encoding="utf-8")
     return config, database, rosters
@@ -73,9 +80,35 @@ def worker(prefect_harness: None, tmp_path: Path):
         process.kill()
 
 
-def test_retry_from_the_ui_reuses_pull_and_resolve_and_pushes_once(worker, tmp_path: Path) -> None:
+def retry_from_the_ui(api: str, flow_run_id: UUID) -> None:
+    """The request the Prefect UI's Retry button sends (see the Prefect notes, section 3)."""
+    response = httpx.post(f"{api}/flow_runs/{flow_run_id}/set_state", json={
+        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
+        "force": True})
+    assert response.status_code == 201
+
+
+def task_states(flow_run_id: UUID) -> dict[str, list[str]]:
+    """Task name -> the states of its runs over both attempts, in order."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    states: dict[str, list[str]] = defaultdict(list)
+    for task_run in sorted(task_runs, key=lambda t: t.expected_start_time or t.created):
+        states[task_run.task_key.split("-")[0]].append(task_run.state.name)
+    return states
+
+
+def assert_downstream_steps_reran(states: dict[str, list[str]]) -> None:
+    """The run row is reused; what derives from the data reads the database again."""
+    assert states["prepare_run"] == ["Completed", "Cached"], states["prepare_run"]
+    for step in ("normalise_pending", "resolve_people"):
+        assert states[step] == ["Completed", "Completed"], (step, states[step])
+
+
+def test_retry_from_the_ui_reuses_the_pulls_and_pushes_once(worker, tmp_path: Path) -> None:
     from prefect.deployments import run_deployment
 
     from deployments.deploy import deploy_all
@@ -88,20 +121,12 @@ def test_retry_from_the_ui_reuses_pull_and_resolve_and_pushes_once(worker, tmp_p
     run = run_deployment("nightly-sync/nightly", timeout=0)
     assert wait_for(api, run.id, TERMINAL) == "FAILED"
     rosters.unlink()
-    response = httpx.post(f"{api}/flow_runs/{run.id}/set_state", json={
-        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
-        "force": True})
-    assert response.status_code == 201
+    retry_from_the_ui(api, run.id)
     assert wait_for(api, run.id, {"COMPLETED", "FAILED", "CRASHED"}) == "COMPLETED"
 
-    with get_client(sync_client=True) as client:
-        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
-    states: dict[str, list[str]] = defaultdict(list)
-    for task_run in sorted(task_runs, key=lambda t: t.expected_start_time or t.created):
-        states[task_run.task_key.split("-")[0]].append(task_run.state.name)
+    states = task_states(run.id)
     assert states["write_rosters"] == ["Failed", "Completed"]
-    for step in ("prepare_run", "normalise_pending", "resolve_people"):
-        assert states[step] == ["Completed", "Cached"], (step, states[step])
+    assert_downstream_steps_reran(states)
     assert states["land_source"].count("Cached") == states["land_source"].count("Completed") > 0
 
     assert len(list(rosters.glob("*.xlsx"))) == 12
@@ -109,6 +134,61 @@ def test_retry_from_the_ui_reuses_pull_and_resolve_and_pushes_once(worker, tmp_p
         assert session.scalar(select(func.count()).select_from(RawRecord)) == 1997
         runs = session.execute(select(SyncRun.status)).scalars().all()
     assert runs == ["completed"]  # the retry finished the same sync run
+
+
+def test_retry_after_a_source_file_was_missing_ends_as_one_clean_sync(worker, tmp_path: Path) -> None:
+    """The night's run fails because one export was moved away; the file is put back and ops
+    press Retry. The retry pulls that source only, and the people, the rosters and the run's
+    summary come out as one clean sync of the same files."""
+    from prefect.deployments import run_deployment
+
+    from deployments.deploy import deploy_all
+    from flows.nightly import nightly_sync
+
+    api, pool = worker
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE.parent / "data", data)
+    config, database, rosters = campaign_file(tmp_path / "retried", data)
+    moved, aside = data / "tally-inscriptions.csv", tmp_path / "tally-inscriptions.csv"
+    moved.rename(aside)
+    deploy_all(str(config), pool)
+
+    run = run_deployment("nightly-sync/nightly", timeout=0)
+    assert wait_for(api, run.id, TERMINAL) == "FAILED"
+    with session_scope(database) as session:
+        assert session.scalar(select(SyncRun.status)) == "failed"
+        assert session.scalar(select(func.count()).select_from(RawRecord)) < 1997  # tally not landed
+    aside.rename(moved)
+    retry_from_the_ui(api, run.id)
+    assert wait_for(api, run.id, {"COMPLETED", "FAILED", "CRASHED"}) == "COMPLETED"
+
+    states = task_states(run.id)
+    assert_downstream_steps_reran(states)
+    pulls = Counter(states["land_source"])  # a missing file is not transient: no task retry
+    assert pulls["Failed"] == 1 and pulls["Cached"] == pulls["Completed"] - 1 > 0  # only tally pulled again
+    assert states["write_rosters"] == ["Completed", "Completed"]
+
+    with session_scope(database) as session:
+        raw = set(session.scalars(select(RawRecord.id)))
+        signed_up = list(session.scalars(select(Signup.raw_record_id)))
+        quarantined = list(session.scalars(select(QuarantineEntry.raw_record_id)))
+        registered = session.scalar(select(func.count()).select_from(Registration)
+                                    .where(Registration.status == "registered"))
+        people = session.scalar(select(func.count(func.distinct(Registration.person_id))))
+        runs = session.execute(select(SyncRun.status, SyncRun.summary)).all()
+    assert len(raw) == 1997
+    assert sorted(signed_up + quarantined) == sorted(raw)  # each record a sign-up or quarantined, once
+    assert [status for status, _ in runs] == ["completed"]  # the same sync run, finished by the retry
+    summary = runs[0].summary
+    assert (summary["registered"], summary["people"]) == (registered, people)
+    assert all(s["error"] is None for s in summary["sources"].values())
+
+    clean_config, clean_database, clean_rosters = campaign_file(tmp_path / "clean", data)
+    nightly_sync(config=str(clean_config))
+    retried, clean = snapshot(database, rosters), snapshot(clean_database, clean_rosters)
+    assert len(retried["workbooks"]) == 12
+    for part in clean:
+        assert retried[part] == clean[part], part
 
 
 def test_a_night_missed_while_the_worker_was_down_is_caught_up(worker, tmp_path: Path) -> None:
