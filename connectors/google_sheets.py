@@ -293,7 +293,8 @@ class RosterSheets:
         """Write the merged roster (and the other tabs) in one atomic batchUpdate.
 
         Only the roster rows that differ from ``current`` (the grid just read) are sent, so a
-        coordinator typing meanwhile elsewhere loses nothing. Retried once on a 400 after
+        coordinator typing meanwhile elsewhere loses nothing. A ``grid`` with fewer rows than
+        ``current`` (rows removed) blanks the rows left below it, checkboxes included. Retried once on a 400 after
         refreshing a stale layout (a tab resized or removed by hand).
         """
         for attempt in (0, 1):
@@ -410,7 +411,7 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
                     if v.sheet_id != layout.disposable})
     out: list[dict[str, Any]] = []
-    width = max(map(len, grid), default=1)
+    width = max(map(len, [*grid, *current]), default=1)
     next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
     for offset, tab in enumerate(missing):
         size = (max(100, len(grid)), max(26, width)) if tab == ROSTER_TAB else (100, 26)
@@ -426,6 +427,7 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         out.append({"updateCells": {"start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
                                     "rows": [_row_data(r, width) for r in rows], "fields": "userEnteredValue"}})
     out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
+    out += _clear_below(roster.sheet_id, grid, len(current))
     for tab, values in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
         if values is not None or tab in missing:
             out += _owned_tab(after.tabs[tab], values or [])
@@ -497,10 +499,40 @@ def _column(sheet_id: int, index: int, rows: int) -> dict[str, int]:
             "startColumnIndex": index, "endColumnIndex": index + 1}
 
 
+def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, Any]]:
+    """When the roster shrinks, what ``_roster_format`` gave the rows now below its last filled
+    row (the date format, the Présent checkbox) goes too; their values are blanked by
+    ``_changed_blocks``. Nothing of a removed row stays on the tab."""
+    header = [str(v) for v in grid[0]] if grid else []
+    start = len(grid)
+    while start > 1 and all(v is None or v == "" for v in grid[start - 1]):
+        start -= 1
+    end = max(rows_before, len(grid))
+    if end <= start:
+        return []
+
+    def below(name: str) -> dict[str, int]:
+        index = header.index(name)
+        return {"sheetId": sheet_id, "startRowIndex": start, "endRowIndex": end,
+                "startColumnIndex": index, "endColumnIndex": index + 1}
+
+    out: list[dict[str, Any]] = []
+    if DATE_HEADER in header:
+        out.append({"repeatCell": {"range": below(DATE_HEADER), "cell": {},
+                                   "fields": "userEnteredFormat.numberFormat"}})
+    if PRESENT_HEADER in header:
+        out.append({"setDataValidation": {"range": below(PRESENT_HEADER)}})
+    return out
+
+
 def _changed_blocks(grid: Grid, current: Grid) -> list[tuple[int, list[Sequence[Cell]]]]:
-    """Runs of consecutive rows of ``grid`` that differ from ``current``: (first index, rows)."""
+    """Runs of consecutive rows of ``grid`` that differ from ``current``: (first index, rows).
+
+    A grid shorter than ``current`` (rows removed) ends with blank rows down to the last row
+    read, so no stale cell is left below the data."""
     blocks: list[tuple[int, list[Sequence[Cell]]]] = []
-    for i, row in enumerate(grid):
+    for i in range(max(len(grid), len(current))):
+        row = grid[i] if i < len(grid) else []
         before = current[i] if i < len(current) else []
         if _same_row(row, before):
             continue

@@ -2,20 +2,33 @@
 
 Pure: the connector reads the tab's grid and writes back the grid this module returns.
 
-Rules, in the order they apply:
+The rule behind all the others: after a push, the tab's pipeline-owned content is what one
+clean push of the current registrations would write, given what the coordinators typed.
+The rules, in the order they apply:
 
 1. Rows are matched by the registration id column (``Réf. inscription``), never by row
    number: a coordinator may sort, filter, insert rows or blank lines, add or move columns.
 2. The coordinator's row order is kept; registrations not yet on the tab are appended.
-   Rows without an id (a coordinator's own lines, blank lines) stay where they are, untouched.
+   Rows without an id (a coordinator's own lines, blank lines), and rows whose id is not one
+   of the pipeline's references (``is_reference``), stay where they are, untouched.
 3. Coordinator-owned cells (Appelé, Présent, Notes, and any column the pipeline does not own)
    are kept cell for cell and returned, so the database can store attendance and notes.
 4. Pipeline-owned cells take the pipeline's value unless the coordinator changed them since
    the last push (the sheet differs from what was pushed): then their value is kept and the
    row is flagged in ``À vérifier``. Clearing such a cell gives the pipeline's value back.
    Without a record of the last push, a differing cell counts as the coordinator's edit.
-5. A cancelled registration stays, with Statut "Annulé", so its notes survive. A row whose id
-   the pipeline no longer sends is left as it is (reported in ``unknown_ids``).
+5. A cancelled registration stays, with Statut "Annulé", its names and reference, so its
+   notes survive; its email and phone are not shown (``sheet_entry``).
+6. Leaving the roster is a state change. A row whose id the pipeline no longer sends
+   (consent withdrawn, deleted at the source, merged into another person, unmerged away,
+   purged) is removed when the coordinator typed nothing in it (Appelé, Notes and added
+   columns blank, Présent blank or unticked): R00042 with only our cells -> gone. Otherwise
+   it stays for their input: every pipeline cell but the id is blanked, Statut "Retiré" and
+   ``À vérifier`` says why (R00042 ticked Présent -> "Retiré", no email, no phone, still
+   ticked). Either way the ``Nouveautés`` tab says "Retirée", without names or contacts.
+7. A "Retiré" row whose registration is sent again is filled again as if its blank cells had
+   been pushed last time: its coordinator cells are kept, a cell they typed meanwhile in one
+   of our columns is kept and flagged (rule 4).
 
 Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
 dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
@@ -24,8 +37,8 @@ dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a bool
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,8 +62,16 @@ ROSTER_COLUMNS: tuple[str, ...] = (*PIPELINE_HEADERS, *COORDINATOR_HEADERS, CONF
 PIPELINE_OWNED = frozenset((*PIPELINE_HEADERS, CONFLICT_HEADER))
 
 STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
+#: Statut of a row kept only for what the coordinator typed in it (rule 6).
+WITHDRAWN_LABEL = "Retiré"
+WITHDRAWN_NOTE = ("Ne figure plus parmi les inscrits (inscription supprimée, retrait du consentement ou "
+                  "doublon fusionné) : coordonnées retirées. Vous pouvez supprimer cette ligne.")
 CHANGES_HEADERS: tuple[str, ...] = ("Date", "Type", ID_HEADER, "Prénom", "Nom", "Détail")
 NEW, UPDATED, CANCELLED_CHANGE = "Nouvelle inscription", "Modifiée", "Annulée"
+WITHDRAWN_CHANGE = "Retirée"
+ROW_REMOVED_DETAIL = "ne figure plus parmi les inscrits : ligne supprimée"
+ROW_KEPT_DETAIL = "ne figure plus parmi les inscrits : coordonnées retirées, ligne gardée pour vos saisies"
+BACK_DETAIL = "de retour parmi les inscrits"
 
 _SERIAL_EPOCH = datetime(1899, 12, 30)
 _TRUE_WORDS = frozenset({"true", "vrai", "oui", "x", "1", "yes"})
@@ -95,11 +116,12 @@ class Conflict:
 class Change:
     """One line of the ``Nouveautés`` tab."""
 
-    kind: str  # NEW, UPDATED or CANCELLED_CHANGE
+    kind: str  # NEW, UPDATED, CANCELLED_CHANGE or WITHDRAWN_CHANGE
     registration_id: str
     first_name: str
     last_name: str
     columns: tuple[str, ...] = ()
+    detail: str = ""  # shown instead of the columns when set
 
 
 @dataclass(frozen=True)
@@ -111,21 +133,28 @@ class RosterMerge:
     coordinator: dict[str, CoordinatorValues]
     conflicts: list[Conflict]
     changes: list[Change]
-    unknown_ids: list[str]
+    unknown_ids: list[str]  # ids on the tab the pipeline did not send (removed, withdrawn or foreign)
     content_unchanged: bool
+    removed_ids: list[str] = field(default_factory=list)  # rows dropped by this merge (rule 6)
+    withdrawn_ids: list[str] = field(default_factory=list)  # rows now shown "Retiré" (rule 6)
 
 
 def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europe/Paris") -> SheetEntry:
-    """A ``RosterEntry`` as the tab shows it: national phone, local sign-up time to the minute."""
+    """A ``RosterEntry`` as the tab shows it: national phone, local sign-up time to the minute.
+
+    A cancelled registration keeps its names and reference (the coordinator's notes about it
+    still make sense) but shows no email or phone: nobody is to be called about a day they
+    cancelled, and the roster holds no contact it does not need."""
     moment = entry.registered_at
     if moment is not None and moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    contacts = entry.status != CANCELLED
     return SheetEntry(
         registration_id=str(registration_id),
         first_name=entry.first_name,
         last_name=entry.last_name,
-        email=entry.email or "",
-        phone=format_national(entry.phone) if entry.phone else "",
+        email=(entry.email or "") if contacts else "",
+        phone=format_national(entry.phone) if contacts and entry.phone else "",
         sources=tuple(entry.sources),
         registered_at=moment.replace(second=0, microsecond=0) if moment else None,
         status=entry.status,
@@ -160,13 +189,46 @@ def merge_roster(
     entries: Iterable[SheetEntry],
     current: Sequence[Sequence[Cell]],
     last_pushed: Mapping[str, Mapping[str, Cell]],
+    is_reference: Callable[[str], bool] | None = None,
 ) -> RosterMerge:
     """Merge the pipeline's registrations into the tab's current grid (see the module rules).
 
     ``current`` is the grid as read (ragged, header first, maybe empty); ``last_pushed`` maps a
     registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``).
+    ``is_reference`` tells the pipeline's ids ("R00042") from other text a coordinator may type
+    in the id column; without it, every id is the pipeline's.
     """
     wanted = {e.registration_id: e for e in entries}
+    header, names, col, rows = _layout(current)
+    merge = RosterMerge(grid=[], pushed={}, coordinator={}, conflicts=[], changes=[], unknown_ids=[],
+                        content_unchanged=False)  # filled row by row, then completed
+    seen: set[str] = set()
+    kept: list[list[Cell]] = []
+    for row in rows:
+        rid = _id_key(row[col[ID_HEADER]])
+        if rid is not None and rid not in wanted:
+            _add_once(merge.unknown_ids, rid)
+            if is_reference is None or is_reference(rid):
+                row = _leaving_row(merge, row, col, rid)
+        elif rid is not None and rid not in seen:
+            seen.add(rid)
+            _merge_known(merge, row, names, col, wanted[rid], last_pushed.get(rid))
+        if row is not None:
+            kept.append(row)
+    for rid, entry in wanted.items():
+        if rid not in seen:
+            row = _new_row(entry, col, len(header))
+            kept.append(row)
+            merge.pushed[rid] = pipeline_values(entry)
+            merge.coordinator[rid] = _coordinator_values(row, names, col)
+            merge.changes.append(Change(NEW, rid, entry.first_name, entry.last_name))
+    grid = [header, *kept]
+    return replace(merge, grid=grid, content_unchanged=same_grid(grid, current))
+
+
+def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], dict[str, int], Grid]:
+    """The header (roster columns added), its stripped names, their first index, and the rows,
+    all padded to one width."""
     if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
         raise ValueError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
                          "rows cannot be matched, so nothing is written; restore the column header")
@@ -177,39 +239,64 @@ def merge_roster(
     width = max([len(header), *(len(r) for r in rows)])
     header += [""] * (width - len(header))
     names += [""] * (width - len(names))
-    rows = [r + [""] * (width - len(r)) for r in rows]
+    return header, names, col, [r + [""] * (width - len(r)) for r in rows]
 
-    pushed: dict[str, dict[str, Cell]] = {}
-    coordinator: dict[str, CoordinatorValues] = {}
-    conflicts: list[Conflict] = []
-    changes: list[Change] = []
-    seen: set[str] = set()
-    unknown: list[str] = []
-    for row in rows:
-        rid = _id_key(row[col[ID_HEADER]])
-        if rid is None or rid in seen:
-            continue
-        seen.add(rid)
-        entry = wanted.get(rid)
-        if entry is None:
-            unknown.append(rid)
-            continue
-        found, baseline = _merge_row(row, col, entry, last_pushed.get(rid))
-        conflicts += found
-        pushed[rid] = baseline
-        coordinator[rid] = _coordinator_values(row, names, col)
-        changes += _row_changes(entry, last_pushed.get(rid), found)
-    for rid, entry in wanted.items():
-        if rid in seen:
-            continue
-        row = _new_row(entry, col, width)
-        rows.append(row)
-        pushed[rid] = pipeline_values(entry)
-        coordinator[rid] = _coordinator_values(row, names, col)
-        changes.append(Change(NEW, rid, entry.first_name, entry.last_name))
-    grid = [header, *rows]
-    return RosterMerge(grid, pushed, coordinator, conflicts, changes, unknown,
-                       content_unchanged=same_grid(grid, current))
+
+def _merge_known(merge: RosterMerge, row: list[Cell], names: Sequence[str], col: Mapping[str, int],
+                 entry: SheetEntry, baseline: Mapping[str, Cell] | None) -> None:
+    """Rules 3, 4 and 7 for a row of a registration the pipeline sends."""
+    rid = entry.registration_id
+    back = same_cell(row[col[STATUS_HEADER]], WITHDRAWN_LABEL)
+    if back:
+        baseline = withdrawn_values(rid)
+    found, merge.pushed[rid] = _merge_row(row, col, entry, baseline)
+    merge.conflicts.extend(found)
+    merge.coordinator[rid] = _coordinator_values(row, names, col)
+    if back:
+        merge.changes.append(Change(NEW, rid, entry.first_name, entry.last_name, detail=BACK_DETAIL))
+    else:
+        merge.changes.extend(_row_changes(entry, baseline, found))
+
+
+def _leaving_row(merge: RosterMerge, row: list[Cell], col: Mapping[str, int], rid: str) -> list[Cell] | None:
+    """Rule 6 for a row of a registration the pipeline no longer sends: ``None`` when it goes,
+    else the row with our cells blanked and its coordinator's cells as they are."""
+    if not _typed_by_coordinator(row, col):
+        if _add_once(merge.removed_ids, rid):
+            merge.changes.append(Change(WITHDRAWN_CHANGE, rid, "", "", detail=ROW_REMOVED_DETAIL))
+        return None
+    kept = list(row)
+    for name, value in withdrawn_values(rid).items():
+        kept[col[name]] = value
+    kept[col[CONFLICT_HEADER]] = WITHDRAWN_NOTE
+    first = _add_once(merge.withdrawn_ids, rid)
+    if first and not all(same_cell(a, b) for a, b in zip(kept, row)):
+        merge.changes.append(Change(WITHDRAWN_CHANGE, rid, "", "", detail=ROW_KEPT_DETAIL))
+    return kept
+
+
+def withdrawn_values(registration_id: str) -> dict[str, Cell]:
+    """The pipeline-owned cells of a "Retiré" row: its reference and status, nothing else."""
+    values: dict[str, Cell] = dict.fromkeys(PIPELINE_HEADERS, "")
+    values[ID_HEADER], values[STATUS_HEADER] = registration_id, WITHDRAWN_LABEL
+    return values
+
+
+def _typed_by_coordinator(row: Sequence[Cell], col: Mapping[str, int]) -> bool:
+    """Whether a coordinator typed anything in this row: a cell outside the pipeline's columns,
+    an unticked Présent (blank, FALSE, "non") aside."""
+    ours = {col[name] for name in PIPELINE_OWNED}
+    present = col[PRESENT_HEADER]
+    return any(not _blank(value) and i not in ours and not (i == present and _as_bool(value) is False)
+               for i, value in enumerate(row))
+
+
+def _add_once(ids: list[str], rid: str) -> bool:
+    """Append ``rid`` unless it is there already; True when it was not."""
+    if rid in ids:
+        return False
+    ids.append(rid)
+    return True
 
 
 def _header(current: Sequence[Sequence[Cell]]) -> list[Cell]:
@@ -355,7 +442,8 @@ def changes_grid(changes: Sequence[Change], now: datetime) -> Grid:
     stamp = now.strftime("%d/%m/%Y %H:%M")
     rows: Grid = [list(CHANGES_HEADERS)]
     for c in changes:
-        rows.append([stamp, c.kind, c.registration_id, c.first_name, c.last_name, ", ".join(c.columns)])
+        rows.append([stamp, c.kind, c.registration_id, c.first_name, c.last_name,
+                     c.detail or ", ".join(c.columns)])
     return rows
 
 

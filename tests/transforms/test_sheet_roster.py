@@ -13,8 +13,12 @@ from transforms.sheet_roster import (
     CONFLICT_HEADER,
     ID_HEADER,
     NEW,
+    PIPELINE_HEADERS,
     ROSTER_COLUMNS,
     UPDATED,
+    WITHDRAWN_CHANGE,
+    WITHDRAWN_LABEL,
+    WITHDRAWN_NOTE,
     SheetEntry,
     changes_grid,
     from_serial,
@@ -177,12 +181,6 @@ def test_ids_read_back_as_numbers_still_match(first_push) -> None:
     assert len(merged.grid) == len(current)
 
 
-def test_a_row_the_pipeline_no_longer_sends_is_left_alone(first_push) -> None:
-    merged = merge_roster(ENTRIES[:4], as_read(first_push.grid), first_push.pushed)
-    assert merged.unknown_ids == ["5"]
-    assert row_of(merged.grid, "5")[column(merged.grid, "Statut")] == "Inscrit"
-
-
 def test_duplicate_id_rows_are_not_multiplied(first_push) -> None:
     current = as_read(first_push.grid)
     current.append(list(current[1]))
@@ -229,3 +227,167 @@ def test_header_cells_are_matched_stripped_and_left_as_typed(first_push) -> None
     merged = merge_roster(ENTRIES, current, first_push.pushed)
     assert merged.content_unchanged
     assert merged.coordinator["1"].extras == {"2027": "x"}
+
+
+# ---- leaving the roster is a state change (rules 5 to 7)
+
+
+def cancelled(e: SheetEntry) -> SheetEntry:
+    """What the flow sends for a cancelled registration: ``sheet_entry`` drops its contacts."""
+    roster = RosterEntry(e.first_name, e.last_name, e.email, "+33612345678", e.sources, e.registered_at, CANCELLED)
+    return sheet_entry(e.registration_id, roster)
+
+
+def typed(grid: list[list[object]], rid: str, **cells: object) -> list[list[object]]:
+    """The tab as read after a coordinator typed ``cells`` (column name -> value) in a row."""
+    out = [list(r) + [""] * (len(grid[0]) - len(r)) for r in grid]
+    for name, value in cells.items():
+        if name not in out[0]:
+            out[0].append(name)
+            for r in out[1:]:
+                r.append("")
+        row_of(out, rid)[column(out, name)] = value
+    return as_read(out)
+
+
+def contacts(grid: list[list[object]]) -> set[object]:
+    """Every email and phone cell of a grid, whatever the column they sit in."""
+    return {v for r in grid for v in r if isinstance(v, str) and ("@" in v or v.startswith("06 "))}
+
+
+def test_a_cancelled_registration_keeps_its_names_not_its_contacts() -> None:
+    roster = RosterEntry("Awa", "Diallo", "awa@exemple.fr", "+33612345678", ("Tally",), DAY, CANCELLED)
+    e = sheet_entry("R00001", roster)
+    assert (e.first_name, e.last_name, e.email, e.phone, e.status) == ("Awa", "Diallo", "", "", CANCELLED)
+
+
+def test_cancelling_a_pushed_row_clears_its_email_and_phone(first_push) -> None:
+    current = typed(first_push.grid, "1", Notes="a prévenu")
+    merged = merge_roster([cancelled(ENTRIES[0]), *ENTRIES[1:]], current, first_push.pushed)
+    awa = row_of(merged.grid, "1")
+    assert [awa[column(merged.grid, n)] for n in ("Prénom", "Email", "Téléphone", "Statut", "Notes")] == [
+        "Awa", "", "", "Annulé", "a prévenu"]
+    assert not merged.conflicts
+    assert [(c.kind, c.registration_id) for c in merged.changes] == [(CANCELLED_CHANGE, "1")]
+
+
+def test_a_row_nobody_typed_in_is_removed_when_the_pipeline_stops_sending_it(first_push) -> None:
+    merged = merge_roster(ENTRIES[:4], as_read(first_push.grid), first_push.pushed)
+    assert [r[0] for r in merged.grid[1:]] == ["1", "2", "3", "4"]
+    assert merged.removed_ids == ["5"] and merged.withdrawn_ids == [] and merged.unknown_ids == ["5"]
+    assert [(c.kind, c.registration_id, c.first_name, c.last_name) for c in merged.changes] == [
+        (WITHDRAWN_CHANGE, "5", "", "")]  # the Nouveautés line names nobody
+    assert not merged.content_unchanged and "5" not in merged.pushed
+
+    again = merge_roster(ENTRIES[:4], as_read(merged.grid), merged.pushed)
+    assert again.content_unchanged and not again.changes and not again.removed_ids
+
+
+@pytest.mark.parametrize("cells", [
+    pytest.param({"Présent": True}, id="present_ticked"),
+    pytest.param({"Présent": "oui"}, id="present_typed_oui"),
+    pytest.param({"Appelé": "lundi"}, id="called"),
+    pytest.param({"Notes": "A appelé pour annuler"}, id="notes"),
+    pytest.param({"Covoiturage": "oui"}, id="added_column"),
+])
+def test_a_row_with_the_coordinators_input_stays_blanked_and_marked_withdrawn(first_push, cells) -> None:
+    current = typed(first_push.grid, "1", **cells)
+    merged = merge_roster(ENTRIES[1:], current, first_push.pushed)
+    grid = merged.grid
+    awa = row_of(grid, "1")
+    assert {n: awa[column(grid, n)] for n in PIPELINE_HEADERS} == {
+        n: "1" if n == ID_HEADER else WITHDRAWN_LABEL if n == "Statut" else "" for n in PIPELINE_HEADERS}
+    assert awa[column(grid, CONFLICT_HEADER)] == WITHDRAWN_NOTE
+    assert {n: awa[column(grid, n)] for n in cells} == cells  # their cells, as they typed them
+    assert "awa@exemple.fr" not in contacts(grid)
+    assert merged.withdrawn_ids == ["1"] and merged.removed_ids == []
+    assert [(c.kind, c.registration_id, c.first_name) for c in merged.changes] == [(WITHDRAWN_CHANGE, "1", "")]
+    assert "1" not in merged.pushed and "1" not in merged.coordinator  # the database keeps its last state
+
+    again = merge_roster(ENTRIES[1:], as_read(grid), merged.pushed)
+    assert again.content_unchanged and not again.changes and again.withdrawn_ids == ["1"]
+
+
+@pytest.mark.parametrize("present", [pytest.param(False, id="unticked"), pytest.param("", id="blank"),
+                                     pytest.param("non", id="typed_non")])
+def test_an_unticked_present_box_is_not_input_to_keep(first_push, present) -> None:
+    current = typed(first_push.grid, "1", Présent=present)
+    assert merge_roster(ENTRIES[1:], current, first_push.pushed).removed_ids == ["1"]
+
+
+def test_a_corrected_contact_is_not_kept_once_the_registration_leaves(first_push) -> None:
+    current = typed(first_push.grid, "1", Email="awa.perso@exemple.fr", Présent=True)
+    merged = merge_roster(ENTRIES[1:], current, first_push.pushed)
+    assert row_of(merged.grid, "1")[column(merged.grid, "Email")] == ""
+    assert "awa.perso@exemple.fr" not in contacts(merged.grid)
+
+
+def test_a_withdrawn_row_is_filled_again_when_its_registration_comes_back(first_push) -> None:
+    withdrawn = merge_roster(ENTRIES[1:], typed(first_push.grid, "1", Présent=True, Notes="à rappeler"),
+                             first_push.pushed)
+    current = typed(withdrawn.grid, "1", Prénom="Awa D.")  # typed in one of our blanked cells meanwhile
+    merged = merge_roster(ENTRIES, current, first_push.pushed)  # the database's baseline is still the old one
+    grid, awa = merged.grid, row_of(merged.grid, "1")
+    assert awa[column(grid, "Email")] == "awa@exemple.fr" and awa[column(grid, "Statut")] == "Inscrit"
+    assert (awa[column(grid, "Présent")], awa[column(grid, "Notes")]) == (True, "à rappeler")
+    assert awa[column(grid, "Prénom")] == "Awa D." and "Prénom" in awa[column(grid, CONFLICT_HEADER)]
+    assert [(c.registration_id, c.column) for c in merged.conflicts] == [("1", "Prénom")]
+    assert [(c.kind, c.registration_id) for c in merged.changes] == [(NEW, "1")]
+    assert merged.coordinator["1"].present is True and merged.withdrawn_ids == []
+
+    again = merge_roster(ENTRIES, as_read(grid), merged.pushed)
+    assert again.content_unchanged and len(again.conflicts) == 1  # still flagged, no churn
+
+
+def test_a_coordinators_own_rows_stay_untouched(first_push) -> None:
+    current = as_read(first_push.grid)
+    own = ["", "Sami", "Invité", "sami@exemple.fr", "", "", "", "", "", True, "venu sans inscription"]
+    walk_in = ["sur place", "Léa", "Sans-Réf", "lea@exemple.fr"]
+    current += [own, [], walk_in]
+    merged = merge_roster(ENTRIES[1:], current, first_push.pushed,
+                          is_reference=lambda rid: rid.isdigit())
+    assert merged.grid[-3][: len(own)] == own and merged.grid[-1][: len(walk_in)] == walk_in
+    assert merged.removed_ids == ["1"] and merged.unknown_ids == ["1", "sur place"]
+
+
+def test_every_copy_of_a_leaving_row_is_handled(first_push) -> None:
+    current = as_read(first_push.grid)
+    copy = list(first_push.grid[1])  # Awa's row, copied below by the coordinator, with a note
+    copy[column(current, "Notes")] = "copie"
+    current.append(copy)
+    merged = merge_roster(ENTRIES[1:], current, first_push.pushed)
+    assert "awa@exemple.fr" not in contacts(merged.grid)
+    assert (merged.removed_ids, merged.withdrawn_ids) == (["1"], ["1"])
+    assert [(c.kind, c.registration_id) for c in merged.changes] == [(WITHDRAWN_CHANGE, "1")] * 2
+
+
+def test_after_edits_and_departures_the_tab_equals_one_clean_push(first_push) -> None:
+    """The project's rule: whatever happened before, our cells end as one clean push of the
+    current registrations would write them, next to what the coordinators typed."""
+    current = typed(first_push.grid, "3", Présent=True)
+    current = typed(current, "2", Notes="vient à 10h")
+    now = [cancelled(ENTRIES[1]), ENTRIES[3], entry("6", "Fanny", "Roux")]  # 1, 3, 5 leave; 2 cancels
+    merged = merge_roster(now, current, first_push.pushed)
+    clean = merge_roster(now, [], {})
+
+    def ours(grid: list[list[object]]) -> dict[object, list[object]]:
+        return {r[0]: [r[column(grid, n)] for n in PIPELINE_HEADERS] for r in grid[1:]
+                if r[column(grid, "Statut")] != WITHDRAWN_LABEL}
+
+    assert ours(merged.grid) == ours(clean.grid)
+    assert [r[0] for r in merged.grid[1:] if r[column(merged.grid, "Statut")] == WITHDRAWN_LABEL] == ["3"]
+    assert contacts(merged.grid) == contacts(clean.grid)
+    statuses = [r[column(merged.grid, "Statut")] for r in merged.grid[1:]]
+    summary = summary_grid("Lyon", now, 8)  # the Résumé: "Retiré" rows are not counted
+    assert ["Inscrits", statuses.count("Inscrit")] in summary and ["Annulés", statuses.count("Annulé")] in summary
+
+
+def test_the_summary_counts_registrations_not_withdrawn_rows() -> None:
+    summary = summary_grid("Lyon", [*ENTRIES[:3], replace(ENTRIES[3], status=CANCELLED)], 8)
+    assert ["Inscrits", 3] in summary and ["Annulés", 1] in summary
+
+
+def test_the_changes_tab_says_a_row_left_without_naming_anyone(first_push) -> None:
+    merged = merge_roster(ENTRIES[:4], as_read(first_push.grid), first_push.pushed)
+    grid = changes_grid(merged.changes, datetime(2026, 10, 2, 8, 0))
+    assert grid[1][1:] == [WITHDRAWN_CHANGE, "5", "", "", "ne figure plus parmi les inscrits : ligne supprimée"]
