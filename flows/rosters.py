@@ -3,7 +3,8 @@
 Both targets follow the same rules (``transforms.sheet_roster``): rows are matched by the
 registration id, the coordinator's cells are kept and stored in the database, a pipeline
 cell the coordinator changed since the last push is kept and flagged. Only that site's
-registrants go into its roster.
+registrants go into its roster, registered or cancelled; a row whose registration is no
+longer among them is removed, or blanked and marked "Retiré" when the coordinator typed in it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def parse_display_id(text: str) -> int | None:
     return int(text[1:]) if text[:1] == "R" and text[1:].isdigit() else None
 
 
+def _is_reference(text: str) -> bool:
+    """A reference rollcall wrote ("R00042"), not a coordinator's own text in that column."""
+    return parse_display_id(text) is not None
+
+
 @task(cache_policy=NO_CACHE)  # reads the database as it is now: see flows.steps.DERIVED
 def write_rosters(config_path: str) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants."""
@@ -61,7 +67,8 @@ def _sheets_if_needed(session: Session, campaign: Campaign):
 
 
 def _site_entries(session: Session, campaign: Campaign, event_id: int) -> dict[int, SheetEntry]:
-    """Registrations shown on the roster (registered or cancelled; never without consent)."""
+    """Registrations shown on the roster: registered or cancelled. Any other status (no consent,
+    removed) is no longer sent, so its row leaves the roster (``transforms.sheet_roster`` rule 6)."""
     labels = {s.name: s.display_name for s in campaign.sources}
     shown = [(rid, e) for rid, e in store.roster_entries(session, event_id) if e.status in (REGISTERED, CANCELLED)]
     shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
@@ -86,7 +93,7 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
         current = roster_files.read_roster(Path(location))
-        merged = merge_roster(entries.values(), current, last_pushed)
+        merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference)
         written = not merged.content_unchanged
         if written:
             changes = changes_grid(merged.changes, now) if merged.changes else None
@@ -99,6 +106,7 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
         "rows": len(entries), "written": written, "location": location,
         "conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
         "new": sum(1 for c in merged.changes if c.kind == NEW),
+        "removed": len(merged.removed_ids), "withdrawn": len(merged.withdrawn_ids),
     }
 
 
@@ -110,7 +118,7 @@ def _push_google(session, campaign, site, entries, last_pushed, summary, now, sh
         key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
                                         folder_id=campaign.google.folder_id)
     current = sheets.read_roster(key)
-    merged = merge_roster(entries.values(), current, last_pushed)
+    merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference)
     written = not merged.content_unchanged
     if written:
         changes = changes_grid(merged.changes, now) if merged.changes else None
