@@ -168,6 +168,12 @@ def match_snapshot(session: Session, campaign: str, source: str, present: set[tu
     return removed
 
 
+def has_current_records(session: Session, campaign: str, source: str) -> bool:
+    query = select(RawRecord.id).where(RawRecord.campaign == campaign, RawRecord.source == source,
+                                       RawRecord.is_current.is_(True)).limit(1)
+    return session.scalar(query) is not None
+
+
 def _known_versions(
     session: Session, campaign: str, source: str, external_ids: set[str]
 ) -> dict[str, set[str]]:

@@ -160,6 +160,11 @@ def _land_rows(
             if source.is_snapshot:
                 present.update((r.external_id, r.content_hash) for r in chunk)
         if source.is_snapshot:
+            if not totals["received"] and store.has_current_records(session, code, source.name):
+                raise SourceError(
+                    f"source {source.name}: it holds no row now, while earlier syncs found some; "
+                    "nothing was removed. Check the file or sheet; if it really is empty, "
+                    "remove the source from the campaign file")
             totals["removed"] = store.match_snapshot(session, code, source.name, present)
         if cursor is not None:
             store.set_cursor(session, code, source.name, cursor)

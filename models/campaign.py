@@ -129,9 +129,11 @@ class SourceConfig(StrictModel):
     path: Path | None = None
     form_id: str | None = None  # Tally/Typeform/Google form id; HelloAsso form slug
     spreadsheet: str | None = None  # google_sheet: the staff spreadsheet's key (tab: ``sheet``)
-    #: The source holds every current record (a staff sheet): a record missing from it is
-    #: marked removed, and a registration with no record left is cancelled. Default: true for
-    #: google_sheet, false for exports (which may hold only the latest sign-ups).
+    #: The source holds every current record (a staff sheet, a full export): a record missing
+    #: from it is marked removed, so the database follows the source as it is now, and a
+    #: registration with no record left is removed. Default: true for sheets and exports
+    #: (an export replaced by a newer one is a full export); set false for a file that
+    #: only ever holds the latest sign-ups, dropped in place of the previous one.
     snapshot: bool | None = None
     organization: str | None = None  # HelloAsso organisation slug
     form_type: str = "Event"  # HelloAsso form type
@@ -181,7 +183,7 @@ class SourceConfig(StrictModel):
 
     @property
     def is_snapshot(self) -> bool:
-        return self.snapshot if self.snapshot is not None else self.kind in SHEET_KINDS
+        return self.snapshot if self.snapshot is not None else self.kind in SHEET_KINDS + FILE_KINDS
 
     @property
     def mapping(self) -> dict[str, tuple[str, ...]]:

@@ -72,7 +72,7 @@ def test_staff_sheet_rows_come_and_go(tmp_path: Path, monkeypatch: pytest.Monkey
         fake.set_grid(book.id, "Inscriptions", [HEADER, ROWS[0], ROWS[2]])  # Louis's row deleted
         summary = nightly_sync(config=str(config))
         assert summary["sources"]["accueil"]["this_run"]["removed"] == 1
-        assert statuses(migrated_url)["Louis@GNB"] == "cancelled"
+        assert statuses(migrated_url)["Louis@GNB"] == "removed"  # as if never signed up; kept for its reference
         fake.set_grid(book.id, "Inscriptions", [HEADER, *ROWS])  # put back: registered again
         nightly_sync(config=str(config))
         assert statuses(migrated_url)["Louis@GNB"] == "registered"
