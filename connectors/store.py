@@ -128,29 +128,40 @@ def land_raw_rows(
     session: Session, campaign: str, source: str, rows: Sequence[RawRow], run_id: int
 ) -> LandingCounts:
     """Store rows not seen before; an existing key with new content is a new version and
-    the older versions stop being current."""
+    the older versions stop being current. A key edited back to content it had before
+    makes that stored version current again (nothing is stored twice)."""
     known = _known_versions(session, campaign, source, {r.external_id for r in rows})
-    fresh = [r for r in rows if r.content_hash not in known.get(r.external_id, ())]
-    versioned = {r.external_id for r in fresh if r.external_id in known}
-    if versioned:
+    fresh = [r for r in rows if r.content_hash not in known.get(r.external_id, {})]
+    winners = _last_version_per_key(rows)
+    inserted = [r for r in winners if r.content_hash not in known.get(r.external_id, {})]
+    revived = [r for r in winners if known.get(r.external_id, {}).get(r.content_hash) is False]
+    superseded = {r.external_id for r in inserted if r.external_id in known} | {r.external_id for r in revived}
+    if superseded:
         session.execute(
             update(RawRecord)
             .where(
                 RawRecord.campaign == campaign,
                 RawRecord.source == source,
-                RawRecord.external_id.in_(versioned),
+                RawRecord.external_id.in_(superseded),
             )
             .values(is_current=False)
+        )
+    for row in revived:
+        session.execute(
+            update(RawRecord)
+            .where(RawRecord.campaign == campaign, RawRecord.source == source,
+                   RawRecord.external_id == row.external_id, RawRecord.content_hash == row.content_hash)
+            .values(is_current=True)
         )
     new_rows = [
         {"campaign": campaign, "source": source, "external_id": r.external_id,
          "content_hash": r.content_hash, "payload": r.payload, "locator": r.locator,
          "sync_run_id": run_id, "is_current": True}
-        for r in _last_version_per_key(fresh)
+        for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
         session.execute(insert(RawRecord), new_rows)
-    return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(versioned))
+    return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
 def match_snapshot(session: Session, campaign: str, source: str, present: set[tuple[str, str]]) -> int:
@@ -176,18 +187,19 @@ def has_current_records(session: Session, campaign: str, source: str) -> bool:
 
 def _known_versions(
     session: Session, campaign: str, source: str, external_ids: set[str]
-) -> dict[str, set[str]]:
-    """Content hashes already stored for these keys, looked up in chunks (bound-parameter
-    limits), so landing a page costs the page, not the whole history of the source."""
-    known: dict[str, set[str]] = defaultdict(set)
+) -> dict[str, dict[str, bool]]:
+    """Content hashes already stored for these keys, and whether each is the current version,
+    looked up in chunks (bound-parameter limits), so landing a page costs the page, not the
+    whole history of the source."""
+    known: dict[str, dict[str, bool]] = defaultdict(dict)
     ids = sorted(external_ids)
     for start in range(0, len(ids), 500):
-        query = select(RawRecord.external_id, RawRecord.content_hash).where(
+        query = select(RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
             RawRecord.campaign == campaign, RawRecord.source == source,
             RawRecord.external_id.in_(ids[start : start + 500]),
         )
-        for external_id, digest in session.execute(query):
-            known[external_id].add(digest)
+        for external_id, digest, current in session.execute(query):
+            known[external_id][digest] = bool(current)
     return known
 
 

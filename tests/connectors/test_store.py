@@ -60,6 +60,17 @@ def test_edited_record_is_a_new_current_version(migrated_url: str) -> None:
     assert versions == [({"id": "1", "Nom": "Rous"}, False), ({"id": "1", "Nom": "Roux"}, True)]
 
 
+def test_an_edit_undone_makes_the_earlier_version_current_again(migrated_url: str) -> None:
+    """Consent withdrawn by an edit, then the answer put back exactly as it was."""
+    first, edited = {"id": "1", "Consentement": "Oui"}, {"id": "1", "Consentement": "Non"}
+    for payload in (first, edited, first):
+        counts = _land(migrated_url, identify_rows([("row 2", payload)], "id"))
+    assert (counts.new, counts.new_versions) == (0, 1)
+    with session_scope(migrated_url) as session:
+        versions = session.execute(select(RawRecord.payload, RawRecord.is_current).order_by(RawRecord.id)).all()
+    assert versions == [(first, True), (edited, False)]
+
+
 def test_cursor_round_trip(migrated_url: str) -> None:
     with session_scope(migrated_url) as session:
         assert store.get_cursor(session, "c", "tally") is None
