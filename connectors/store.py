@@ -307,9 +307,10 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
                Signup.consent, Signup.cancelled, Signup.warnings, Signup.person_id, Signup.match_rule)
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
-        .order_by(RawRecord.source, RawRecord.external_id, Signup.id)
     )
-    return [CurrentSignup(*row) for row in session.execute(query)]
+    # Sorted here, not by the database: collations differ (PostgreSQL's locale, SQLite's
+    # bytes), and the same data must give the same people on both.
+    return sorted((CurrentSignup(*row) for row in session.execute(query)), key=lambda s: (s.record_key, s.id))
 
 
 def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], int]:
@@ -326,8 +327,8 @@ def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], 
 
 def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[int]:
     """New people with these display fields; their ids, in order."""
-    people = [Person(first_name=d.first_name, last_name=d.last_name, first_key="", last_key="",
-                     email=d.email, phone=d.phone) for d in displays]
+    people = [Person(first_name=d.first_name, last_name=d.last_name, first_key=d.first_key,
+                     last_key=d.last_key, email=d.email, phone=d.phone) for d in displays]
     session.add_all(people)
     session.flush()
     return [p.id for p in people]
@@ -376,6 +377,7 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
             ):
                 person.first_name, person.last_name, person.email, person.phone = (
                     d.first_name, d.last_name, d.email, d.phone)
+                person.first_key, person.last_key = d.first_key, d.last_key
                 person.updated_at = utcnow()
                 changed += 1
     return changed

@@ -123,6 +123,8 @@ class PersonDisplay:
     last_name: str
     email: str | None
     phone: str | None
+    first_key: str = ""  # the names folded for matching (``transforms.names.name_key``)
+    last_key: str = ""
 
 
 @dataclass(frozen=True)

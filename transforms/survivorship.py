@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from models.records import PersonDisplay, SignupFacts
+from transforms.names import name_key
 
 
 def _rank(signup: SignupFacts) -> int:
@@ -47,6 +48,8 @@ def display_fields(signups: Sequence[SignupFacts]) -> PersonDisplay:
     return PersonDisplay(
         first_name=order[0].first_name,
         last_name=order[0].last_name,
+        first_key=name_key(order[0].first_name),
+        last_key=name_key(order[0].last_name),
         email=_first(consented, lambda s: s.email, prefer=lambda s: not s.suspicious_email),
         phone=_first(consented, lambda s: s.phone),
     )
