@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make demo   set up, then run the nightly sync on the bundled sample data
 #   make test   set up, then run the whole test suite
+# and the inner loop while developing (pure logic, connectors on their fakes, SQLite only):
+#   make test-fast
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # A first ephemeral Prefect start migrates its own database: slow on a 2-core machine.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: demo test setup clean
+.PHONY: demo test test-fast setup clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +25,9 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not flow and not faults and not badinput and not postgres and not convergence"
 
 clean:
 	rm -rf var $(VENV)
