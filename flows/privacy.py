@@ -79,8 +79,8 @@ def erase(config: str, *, email: str | None = None, phone: str | None = None, ac
 
 def unlist(session: Session, campaign: Campaign, registration_ids: set[str]) -> int:
     """Remove these registrations' rows ("R00042") from every roster of the campaign, and
-    from its ``Nouveautés`` tab. The roster merge keeps rows it no longer knows (they may be
-    a coordinator's), so an erased person's rows are removed here, explicitly."""
+    from its ``Nouveautés`` tab, at once and whatever a coordinator typed in them (the
+    nightly merge would keep such a row as "Retiré"; an erasure leaves nothing)."""
     if not registration_ids:
         return 0
     targets = [t for t in (store.roster_target(session, campaign.campaign.code, site.code)
@@ -106,8 +106,8 @@ def _unlist_workbook(path: Path, registration_ids: set[str]) -> int:
 
 
 def _unlist_google(sheets: RosterSheets, key: str, registration_ids: set[str]) -> int:
-    """One batchUpdate (all or nothing): the rows below a removed one move up, and as many
-    rows as were removed are blanked at the end of the tab."""
+    """One batchUpdate (all or nothing): the rows below a removed one move up; the writer
+    blanks what the shorter grid leaves at the end of the tab."""
     current = sheets.read_roster(key)
     grid, removed = drop_registrations(current, registration_ids)
     changes = None
@@ -116,8 +116,7 @@ def _unlist_google(sheets: RosterSheets, key: str, registration_ids: set[str]) -
         kept, dropped = drop_registrations(answer.get("values", []), registration_ids)
         changes = kept if dropped else None
     if removed or changes is not None:
-        width = max(map(len, current), default=1)
-        sheets.write_roster(key, grid + [[""] * width for _ in range(removed)], current, changes=changes)
+        sheets.write_roster(key, grid, current, changes=changes)
     return removed
 
 
