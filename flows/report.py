@@ -53,6 +53,7 @@ def summarise(
             },
             "sites": {
                 site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
+                       "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
                        "roster": rosters[site]["location"]}
                 for site, counts in sites.items()
             },
@@ -90,7 +91,8 @@ def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"site": code, "registered": s["registered"], "new this run": s["new_this_run"],
          "cancelled": s["cancelled"], "without consent": s["no_consent"],
-         "conflicts": s.get("conflicts", 0), "capacity": s["capacity"],
+         "conflicts": s.get("conflicts", 0), "left roster this run": s.get("left_roster", 0),
+         "capacity": s["capacity"],
          "fill": f"{s['registered'] / s['capacity']:.0%}", "roster": Path(s["roster"]).name}
         for code, s in summary["sites"].items()
     ]
