@@ -36,4 +36,4 @@ def test_markdown_warns_of_a_missed_night_and_shows_progress() -> None:
     text = markdown(SUMMARY)
     assert "at least one night was missed" in text
     assert "**880** registered of the goal of **1200** (73%)" in text
-    assert "| PAR | 300 | 4 | 1 | 2 | 0 | 320 | 94% | PAR Paris.xlsx |" in text
+    assert "| PAR | 300 | 4 | 1 | 2 | 0 | 0 | 320 | 94% | PAR Paris.xlsx |" in text
