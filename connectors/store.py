@@ -366,21 +366,23 @@ def _bulk_update_signups(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
-    """Set each person's displayed names and contacts; only changed rows are written."""
-    changed = 0
+    """Set each person's displayed names and contacts; only changed rows are written (one
+    read of the people, one executemany)."""
     ids = sorted(displays)
+    changed = []
     for start in range(0, len(ids), 500):
-        for person in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500]))):
-            d = displays[person.id]
-            if (person.first_name, person.last_name, person.email, person.phone) != (
-                d.first_name, d.last_name, d.email, d.phone,
-            ):
-                person.first_name, person.last_name, person.email, person.phone = (
-                    d.first_name, d.last_name, d.email, d.phone)
-                person.first_key, person.last_key = d.first_key, d.last_key
-                person.updated_at = utcnow()
-                changed += 1
-    return changed
+        query = select(Person.id, Person.first_name, Person.last_name, Person.email, Person.phone,
+                       Person.first_key, Person.last_key).where(Person.id.in_(ids[start : start + 500]))
+        for person_id, *shown in session.execute(query):
+            d = displays[person_id]
+            wanted = [d.first_name, d.last_name, d.email, d.phone, d.first_key, d.last_key]
+            if shown != wanted:
+                changed.append({"id": person_id, "first_name": d.first_name, "last_name": d.last_name,
+                                "email": d.email, "phone": d.phone, "first_key": d.first_key,
+                                "last_key": d.last_key, "updated_at": utcnow()})
+    if changed:
+        session.execute(update(Person), changed)
+    return len(changed)
 
 
 def get_person(session: Session, person_id: int) -> Person:
