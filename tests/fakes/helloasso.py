@@ -222,6 +222,12 @@ class HelloAssoFake:
         self.add_items([{**item, "order": order}])
         return self.items[item_id]
 
+    def delete_item(self, item_id: int) -> None:
+        """An item removed in the back office (a test or duplicate registration the organiser
+        deletes): the API has no route for it, and later listings simply no longer hold it."""
+        del self.items[item_id]
+        self._order.clear()
+
     def latest_update(self) -> datetime:
         dates = (_parse_date(i["order"]["meta"]["updatedAt"]) for i in self.items.values())
         return max(dates, default=datetime(2024, 1, 1, tzinfo=timezone.utc))

@@ -7,6 +7,8 @@ Routes (https://developers.tally.so, API reference and "Fetching form submission
   questions[], submissions[]}``, newest first as in the guide's example; ``limit`` defaults
   to 50 and is refused above 500; ``startDate``/``endDate`` are inclusive.
 - ``GET /forms/{id}/questions`` -> ``{questions[], hasResponses}``.
+- ``DELETE /forms/{id}/submissions/{submissionId}`` (or ``delete(id)``): the submission is
+  gone; later listings simply no longer hold it.
 - A wrong Bearer token gets 401, an unknown form 404. Tally does not document its error
   body; ``{"message": ...}`` is an assumption, and the connector reads only the status.
 
@@ -178,6 +180,27 @@ class TallyFake:
         self.submissions = [s for s in self.submissions if s["id"] != submission["id"]] + [submission]
         self._index = None
 
+    def delete(self, submission_id: str) -> None:
+        """Delete a submission, as its form's owner can in Tally (or through
+        ``DELETE /forms/{id}/submissions/{submissionId}``): it no longer appears in any
+        listing, and nothing in later answers says it was ever there."""
+        kept = [s for s in self.submissions if s["id"] != submission_id]
+        if len(kept) == len(self.submissions):
+            raise KeyError(submission_id)
+        self.submissions = kept
+        self._index = None
+
+    def handle_delete(self, request: Request) -> Response:
+        """``DELETE /forms/{id}/submissions/{submissionId}``: 204, or 404 for an unknown id
+        (Tally documents neither body; the connector never calls this route)."""
+        if (refused := self._refuse(request)) is not None:
+            return refused
+        try:
+            self.delete(request.params["submission_id"])
+        except KeyError:
+            return Response(404, {"message": "Submission not found"})
+        return Response(204)
+
     def handle_submissions(self, request: Request) -> Response:
         if (refused := self._refuse(request)) is not None:
             return refused
@@ -239,6 +262,7 @@ def serve_tally(server: FakeServer, submissions: Iterable[dict[str, Any]], *, fo
     fake = TallyFake(submissions, form_id=form_id, token=token, questions=questions or QUESTIONS)
     server.route("GET", r"/forms/(?P<form_id>[^/]+)/submissions", fake.handle_submissions)
     server.route("GET", r"/forms/(?P<form_id>[^/]+)/questions", fake.handle_questions)
+    server.route("DELETE", r"/forms/(?P<form_id>[^/]+)/submissions/(?P<submission_id>[^/]+)", fake.handle_delete)
     return fake
 
 

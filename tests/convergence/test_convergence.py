@@ -1,0 +1,141 @@
+"""The convergence oracle: any history of nights ends where one clean sync of the final data does.
+
+A seeded random history over several nights, on a three-site campaign with a CSV export, a
+Tally form and a HelloAsso form (local fakes): new sign-ups (with duplicates across sources,
+spelled differently), corrections, cancellations, consent withdrawn, deletions at the source,
+a source down for one or two nights, a failed run retried, a sync process killed with SIGKILL,
+reviewers deciding pairs, unmerges, coordinators ticking and typing in the workbooks. Then one
+final successful sync, and a clean replay: a fresh database and roster folder, the same final
+source data, the same review decisions and unmerges re-applied on natural keys, one sync (and
+one more when there were decisions). The id-free snapshots of both must be equal
+(``convergence.snapshot``), and what coordinators typed must still be on the rows still there.
+
+A failure names the seed and prints the history; rerun one seed with
+``ROLLCALL_CONVERGENCE_SEED=<seed>``. Soak locally with ``ROLLCALL_CONVERGENCE_SEEDS=50``
+(seeds 0..49) and ``ROLLCALL_CONVERGENCE_NIGHTS=8`` (default 4). ``ROLLCALL_CONVERGENCE_KILLS``
+is how many nights of a history (default 1, never the first) run the sync in a subprocess
+killed at a random moment; each costs a fresh interpreter (~8 s); 0 leaves them out. Runs on SQLite and
+PostgreSQL (``database_url``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from convergence.snapshot import Snapshot, assert_converged, set_aside_moved_times, snapshot
+from convergence.world import (
+    SOURCES,
+    HumanInput,
+    World,
+    coordinator_cells_lost,
+    coordinator_types,
+    killed_sync,
+    reapply,
+    review_some,
+    sync,
+    unmerge_one,
+)
+from faults.report import report
+from faults.scenario import ENV
+
+pytestmark = [pytest.mark.convergence, pytest.mark.flow, pytest.mark.faults]
+
+DEFAULT_SEEDS = 2
+SEEDS = ([int(os.environ["ROLLCALL_CONVERGENCE_SEED"])] if os.environ.get("ROLLCALL_CONVERGENCE_SEED")
+         else list(range(int(os.environ.get("ROLLCALL_CONVERGENCE_SEEDS", DEFAULT_SEEDS)))))
+NIGHTS = int(os.environ.get("ROLLCALL_CONVERGENCE_NIGHTS", 4))
+KILLS = int(os.environ.get("ROLLCALL_CONVERGENCE_KILLS", 1))
+SECTION = "convergence: random histories against a clean replay"
+
+
+def one_night(world: World, config: Path, url: str, rng: random.Random, down: dict[str, int],
+              took: list[float], kill: bool) -> str:
+    """The day's changes at the sources, the night's sync (maybe killed, maybe retried)."""
+    for _ in range(rng.randint(18, 26) if world.night == 0 else rng.randint(5, 10)):
+        world.sign_up()
+    if world.night:
+        for _ in range(rng.randint(1, 4)):
+            world.sign_up_again()
+        steps = (world.edit, world.edit, world.cancel, world.withdraw_consent, world.delete)
+        for step in rng.choices(steps, k=rng.randint(2, 6)):
+            step()
+    if not down and rng.random() < 0.35:
+        source = rng.choice(SOURCES)
+        down[source] = rng.choice((1, 2))
+        world.set_down(source, True)
+        world.log.append(f"night {world.night}: {source} down for {down[source]} night(s)")
+    world.write_csv()
+    if kill:
+        outcome = killed_sync(config, url, ENV, delay=rng.uniform(0, max(took) * 1.2))
+    else:
+        started = time.monotonic()
+        outcome = sync(config)
+        took.append(time.monotonic() - started)
+    world.log.append(f"night {world.night}: sync {outcome}")
+    if outcome != "ok" and rng.random() < 0.5:
+        if down and rng.random() < 0.5:
+            for source in down:
+                world.set_down(source, False)
+            down.clear()
+            world.log.append(f"night {world.night}: sources back up")
+        world.log.append(f"night {world.night}: retry {sync(config)}")
+    for source in list(down):
+        down[source] -= 1
+        if not down[source]:
+            world.set_down(source, False)
+            del down[source]
+    return outcome
+
+
+def path_run(world: World, directory: Path, url: str, rng: random.Random) -> tuple[Snapshot, HumanInput]:
+    """The nights, the humans between them, then the final successful sync."""
+    config = world.campaign(directory, url)
+    human, down, took = HumanInput(), {}, [1.0]
+    kills = set(rng.sample(range(1, NIGHTS), min(KILLS, NIGHTS - 1)))
+    for night in range(NIGHTS):
+        world.night = night
+        one_night(world, config, url, rng, down, took, kill=night in kills)
+        review_some(world, config, url, human, most=rng.randint(0, 2))
+        if rng.random() < 0.3:
+            unmerge_one(world, config, url, human)
+        coordinator_types(world, directory / "rosters", human, count=rng.randint(0, 3))
+    world.night = NIGHTS
+    world.all_up()
+    final = sync(config)
+    world.log.append(f"final sync {final}")
+    assert final == "ok", "\n".join(world.log)
+    return snapshot(url, directory / "rosters"), human
+
+
+def clean_replay(world: World, directory: Path, url: str, human: HumanInput) -> tuple[Snapshot, list[str]]:
+    """A fresh database and roster folder, the same final data and human input."""
+    config = world.campaign(directory, url)
+    assert sync(config) == "ok"
+    notes = reapply(human, config, url)
+    if human.actions:
+        assert sync(config) == "ok"
+    return snapshot(url, directory / "rosters"), notes
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_any_history_ends_like_one_clean_sync(seed: int, tmp_path: Path, database_url: str, replay_url: str,
+                                              environment: pytest.MonkeyPatch) -> None:
+    started = time.monotonic()
+    rng = random.Random(seed)
+    backend = database_url.split(":")[0].split("+")[0]
+    with World(tmp_path, rng) as world:
+        path, human = path_run(world, tmp_path / "path", database_url, rng)
+        replay, notes = clean_replay(world, tmp_path / "replay", replay_url, human)
+    problems = set_aside_moved_times(path, replay, world.time_moved)
+    problems += [f"coordinator input lost: {lost}" for lost in coordinator_cells_lost(human, path.coordinator)]
+    report(SECTION, f"{backend} seed {seed}: {NIGHTS} nights, {len(world.truth)} records, "
+           f"{len(path.sections['people'])} people, {len(human.actions)} decisions/unmerges, "
+           f"{len(human.cells)} coordinator cells, {sum('killed' in line for line in world.log)} kill(s) "
+           f"({time.monotonic() - started:.0f} s)")
+    assert_converged(path, replay, f"(seed {seed}, {backend})", problems,
+                     details=["replay notes:", *notes, "history:", *world.log])
