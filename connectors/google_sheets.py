@@ -12,7 +12,10 @@ I/O only; what to write is decided by ``transforms.sheet_roster``. What this mod
 - **Quota**: the service account is one user (60 reads, 60 writes per minute). Spreadsheet
   metadata (tab ids and sizes) is cached (``RosterSheets.layouts``, storable between runs), so a
   site costs one read and at most one write; a shared ``RateLimiter`` paces every request, and
-  429/5xx/dropped connections are retried with truncated exponential backoff.
+  429, 5xx, Drive's 403 ``userRateLimitExceeded``/``rateLimitExceeded`` and dropped connections
+  are retried with truncated exponential backoff, as Google documents.
+- **Failures by cause** (``SheetsError.cause``): access removed, spreadsheet deleted, request
+  refused, credentials refused, Google unavailable; each message says what to do, in one line.
 
 gspread is used through its own extension point, a ``gspread.http_client.HTTPClient``
 subclass: it re-bases Google's URLs onto ``base_url`` (a local fake in tests), paces and retries.
@@ -50,15 +53,45 @@ PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphon
                      "Inscrit le", "Statut", "À vérifier")
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                 "majorDimension": "ROWS"}
+_DRIVE_V3 = DRIVE_FILES_API_V3_URL.rsplit("/", 1)[0]
 _GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 _TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+#: Drive answers its rate limits with a 403 (sometimes a 429) and one of these reasons.
+RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
+#: 403 reasons that are about the credentials or the project, not about one spreadsheet.
+_ACCOUNT_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                              "SERVICE_DISABLED", "accessNotConfigured"})
 
 Cell = str | int | float | bool | None
 Grid = Sequence[Sequence[Cell]]
 
 
 class SheetsError(Exception):
-    """A spreadsheet could not be read or written; the message says which and what to do."""
+    """A spreadsheet could not be read or written; the message says which, why and what to do.
+
+    ``cause``: ``permission`` (the account lost access), ``deleted`` (no such spreadsheet),
+    ``rejected`` (Google refused the request as such: retrying would not help),
+    ``credentials`` (the account's key, scopes or API access), ``unavailable`` (still failing
+    after the retries: the next run tries again)."""
+
+    def __init__(self, message: str, cause: str = "rejected", key: str | None = None) -> None:
+        super().__init__(message)
+        self.cause, self.key = cause, key
+
+
+def _reasons(exc: APIError) -> set[str]:
+    """The machine-readable reasons of a Google error: Drive's ``errors[].reason`` (v1 format),
+    Sheets' ``details[].reason`` (v2 format)."""
+    error = exc.error if isinstance(exc.error, Mapping) else {}
+    found = {e.get("reason") for e in error.get("errors", []) if isinstance(e, Mapping)}
+    found |= {d.get("reason") for d in error.get("details", []) if isinstance(d, Mapping)}
+    return {r for r in found if r}
+
+
+def is_transient(exc: APIError) -> bool:
+    """Worth retrying: 408, 429, 5xx, and a 403 that is a rate limit (Drive's usageLimits)."""
+    status = exc.response.status_code
+    return status in _TRANSIENT or (status == 403 and bool(_reasons(exc) & RATE_LIMIT_REASONS))
 
 
 class RateLimiter:
@@ -98,7 +131,9 @@ class RateLimiter:
 
 class RollcallHTTPClient(HTTPClient):
     """gspread's HTTP client, re-based onto ``base_url``, paced by a ``RateLimiter`` and retrying
-    transient failures (408, 429, 5xx, dropped connections) with truncated exponential backoff."""
+    transient failures (408, 429, 5xx, Drive's 403 rate limits, dropped connections) with
+    truncated exponential backoff: ``min(2**n + random, backoff_max)`` seconds, or longer when
+    the answer says ``Retry-After``."""
 
     def __init__(self, auth: Credentials | None, session: requests.Session | None = None, *,
                  base_url: str | None = None, limiter: RateLimiter | None = None,
@@ -124,10 +159,9 @@ class RollcallHTTPClient(HTTPClient):
             try:
                 return super().request(method, url, *args, **kwargs)
             except APIError as exc:
-                status = exc.response.status_code
-                if status not in _TRANSIENT or attempt == self.retries:
+                if not is_transient(exc) or attempt == self.retries:
                     raise
-                self._back_off(attempt, status, exc.response.headers.get("Retry-After"))
+                self._back_off(attempt, exc.response.status_code, exc.response.headers.get("Retry-After"))
             except (requests.ConnectionError, requests.Timeout):
                 if attempt == self.retries or not idempotent:
                     raise
@@ -206,6 +240,53 @@ class RosterSheets:
         self.client = client
         self.http: HTTPClient = client.http_client
         self._layouts = {key: Layout.from_json(v) for key, v in (layouts or {}).items()}
+        self._account: str | None = None
+
+    def account_email(self) -> str:
+        """The address coordinators must share their sheet with: the service account's, or
+        what Drive's ``about.get`` says of the token's user (one Drive call, once)."""
+        if self._account is None:
+            credentials = getattr(getattr(self.http, "session", None), "credentials", None)
+            email = getattr(credentials, "service_account_email", None)
+            if not email:
+                try:
+                    response = self.http.request("get", f"{_DRIVE_V3}/about", params={"fields": "user(emailAddress)"})
+                    email = response.json().get("user", {}).get("emailAddress")
+                except (APIError, requests.RequestException):
+                    email = None
+            self._account = email or "the service account rollcall uses"
+        return self._account
+
+    def failure(self, exc: Exception, key: str | None, doing: str) -> SheetsError:
+        """One line by cause, with what to do; never "try again later" for what a retry
+        cannot fix. ``doing``: what failed ("reading the roster tab")."""
+        where = f"spreadsheet {key}" if key else "Google Drive"
+        if isinstance(exc, SheetsError):
+            return exc
+        if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+            return SheetsError(f"{where}: {doing} failed, Google could not be reached ({type(exc).__name__}) "
+                               "after retries; nothing was changed, the next run tries again", "unavailable", key)
+        if not isinstance(exc, APIError):
+            return SheetsError(f"{where}: {doing} failed ({type(exc).__name__}); nothing was changed",
+                               "rejected", key)
+        status, reasons = exc.response.status_code, _reasons(exc)
+        if is_transient(exc):
+            return SheetsError(f"{where}: {doing} failed, Google still answered HTTP {status} after retries "
+                               "(rate limit or outage); nothing was changed, the next run tries again",
+                               "unavailable", key)
+        if status == 401 or (status == 403 and reasons & _ACCOUNT_REASONS):
+            return SheetsError(f"{where}: {doing} failed, Google refused rollcall's credentials ({_message(exc)}): "
+                               "check [google] credentials, their scopes and that the Sheets and Drive APIs "
+                               "are enabled for the project", "credentials", key)
+        if status == 403:
+            return SheetsError(f"{where}: the sheet is no longer shared with {self.account_email()}: share it "
+                               f"as Editor ({doing} was refused: {_message(exc)})", "permission", key)
+        if status == 404 and key:
+            return SheetsError(f"{where} no longer exists (deleted, or a wrong key): set a new key or remove "
+                               "it to have one created", "deleted", key)
+        return SheetsError(f"{where}: {doing} was refused ({_message(exc)}); a retry would be refused "
+                           "too and nothing was changed: check the spreadsheet, or report this message",
+                           "rejected", key)
 
     def layouts(self) -> dict[str, dict[str, Any]]:
         """The cached layouts, as JSON, to store and pass back next run (saves a read per site)."""
@@ -220,19 +301,22 @@ class RosterSheets:
         Drive's create is not idempotent: it is not retried blindly. The spreadsheet is looked
         up by its title first, and again when the reply to the create was lost, so a dropped
         connection never leaves a second, orphan spreadsheet."""
-        key = self.find_spreadsheet(title)
-        if key is None:
-            body: dict[str, Any] = {"name": title, "mimeType": SPREADSHEET_MIME}
-            if folder_id:
-                body["parents"] = [folder_id]
-            try:
-                response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
-                                             params={"supportsAllDrives": "true"}, idempotent=False)
-                key = response.json()["id"]
-            except (requests.ConnectionError, requests.Timeout):
-                key = self.find_spreadsheet(title)
-                if key is None:
-                    raise
+        try:
+            key = self.find_spreadsheet(title)
+            if key is None:
+                body: dict[str, Any] = {"name": title, "mimeType": SPREADSHEET_MIME}
+                if folder_id:
+                    body["parents"] = [folder_id]
+                try:
+                    response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
+                                                 params={"supportsAllDrives": "true"}, idempotent=False)
+                    key = response.json()["id"]
+                except (requests.ConnectionError, requests.Timeout):
+                    key = self.find_spreadsheet(title)
+                    if key is None:
+                        raise
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, None, "creating the roster spreadsheet") from None
         layout = self._refresh(key)
         layout.disposable = next(iter(layout.tabs.values())).sheet_id if len(layout.tabs) == 1 else None
         self.share(key, coordinators)
@@ -258,15 +342,18 @@ class RosterSheets:
         """
         if not emails:
             return []
-        have = {p.get("emailAddress", "").lower() for p in self.http.list_permissions(key)}
-        added = []
-        for email in emails:
-            if email.lower() in have:
-                continue
-            self.http.request("post", f"{DRIVE_FILES_API_V3_URL}/{key}/permissions",
-                              json={"type": "user", "role": role, "emailAddress": email},
-                              params={"supportsAllDrives": "true", "sendNotificationEmail": "false"})
-            added.append(email)
+        try:
+            have = {p.get("emailAddress", "").lower() for p in self.http.list_permissions(key)}
+            added = []
+            for email in emails:
+                if email.lower() in have:
+                    continue
+                self.http.request("post", f"{DRIVE_FILES_API_V3_URL}/{key}/permissions",
+                                  json={"type": "user", "role": role, "emailAddress": email},
+                                  params={"supportsAllDrives": "true", "sendNotificationEmail": "false"})
+                added.append(email)
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "sharing it with the site's coordinators") from None
         return added
 
     # ---- the roster tab
@@ -284,9 +371,8 @@ class RosterSheets:
                     raise
                 layout = self._refresh(key)  # the tab was renamed or deleted since we cached it
                 return self._values(key, ROSTER_TAB) if ROSTER_TAB in layout.tabs else []
-        except APIError as exc:
-            raise SheetsError(f"spreadsheet {key}: roster tab cannot be read ({_message(exc)}); "
-                              "nothing was written, try again later") from exc
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "reading the roster tab") from None
 
     def write_roster(self, key: str, grid: Grid, current: Grid, *, changes: Grid | None = None,
                      summary: Grid | None = None) -> WriteResult:
@@ -303,11 +389,11 @@ class RosterSheets:
                 return WriteResult(False, 0, len(grid))
             try:
                 self.http.batch_update(key, {"requests": requests_})
-            except APIError as exc:
-                if exc.response.status_code != 400 or attempt == 1:
-                    raise SheetsError(f"spreadsheet {key}: roster write failed ({_message(exc)}); a "
-                                      "batchUpdate is all or nothing, so the tab was left as it was "
-                                      "(or, after a timeout, fully written); the next run repairs it") from exc
+            except (APIError, requests.RequestException) as exc:
+                if not isinstance(exc, APIError) or exc.response.status_code != 400 or attempt == 1:
+                    failure = self.failure(exc, key, "writing the roster")
+                    raise SheetsError(f"{failure} (a batchUpdate is all or nothing: the spreadsheet was left "
+                                      "as it was, or after a timeout fully written)", failure.cause, key) from None
                 self._refresh(key)
                 continue
             self._layouts[key] = after
@@ -327,9 +413,8 @@ class RosterSheets:
         """Re-read the tabs of ``key`` (one read), keeping a pending default tab to remove."""
         try:
             meta = self.http.fetch_sheet_metadata(key)
-        except APIError as exc:
-            raise SheetsError(f"spreadsheet {key} cannot be opened ({_message(exc)}): check the key in "
-                              "the configuration and that it is shared with the service account") from exc
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "opening it") from None
         old = self._layouts.get(key)
         tabs = {s["properties"]["title"]: Tab(s["properties"]["sheetId"],
                                               s["properties"]["gridProperties"]["rowCount"],

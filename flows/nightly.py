@@ -24,14 +24,15 @@ from sqlalchemy.exc import OperationalError
 from connectors.database import DatabaseUnavailable, campaign_lock, safe_url, upgrade
 from flows.notify import notify_failure
 from flows.report import summarise
-from flows.rosters import write_rosters
+from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
 from models.campaign import DEFAULT_CONFIG, load_campaign
 
 
 
 class SyncFailed(Exception):
-    """Some sources could not be synced; the others were, and the rosters were written."""
+    """Some sources could not be synced or some sites' rosters not pushed; everything else was
+    done. The message names each, with what to do."""
 
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a source's name in the campaign file")]
@@ -60,9 +61,11 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     create_table_artifact(
         key="rollcall-rosters",
         table=[{"site": code, "rows": r["rows"], "rewritten": r["written"], "conflicts": r["conflicts"],
-                "roster": Path(r["location"]).name} for code, r in rosters.items()],
+                "roster": Path(r["location"]).name, "error": r.get("error") or ""} for code, r in rosters.items()],
         description="Rosters pushed",
     )
+    if failed_rosters(rosters):
+        raise SyncFailed(_rosters_message(rosters))
     return rosters
 
 
@@ -90,9 +93,16 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
         raise DatabaseUnavailable(
             f"lost database {safe_url(campaign.database_url)} during the sync: {reason}"
         ) from None
-    if failures:
-        raise SyncFailed("sources not synced: " + "; ".join(failures.values()))
+    problems = ["sources not synced: " + "; ".join(failures.values())] if failures else []
+    if failed_rosters(rosters):
+        problems.append(_rosters_message(rosters))
+    if problems:
+        raise SyncFailed(" | ".join(problems))
     return summary
+
+
+def _rosters_message(rosters: dict[str, Any]) -> str:
+    return "rosters not pushed: " + "; ".join(f"{code} ({error})" for code, error in failed_rosters(rosters).items())
 
 
 def _pull(

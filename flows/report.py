@@ -54,7 +54,7 @@ def summarise(
             "sites": {
                 site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
                        "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
-                       "roster": rosters[site]["location"]}
+                       "roster": rosters[site]["location"], "roster_error": rosters[site].get("error")}
                 for site, counts in sites.items()
             },
             "quarantine": [
@@ -64,7 +64,8 @@ def summarise(
             "review_pairs_open": matching_store.count_open_review_pairs(session),
             "this_run": {"normalised": normalised, "resolved": resolved},
         }
-        store.finish_run(session, run_id, "failed" if failures else "completed", summary)
+        failed = failures or any(r.get("error") for r in rosters.values())
+        store.finish_run(session, run_id, "failed" if failed else "completed", summary)
     publish(summary)
     get_run_logger().info("sync run %d: %d registered of goal %d, %d sources failed",
                           run_id, summary["registered"], summary["goal"], len(failures))
@@ -126,6 +127,10 @@ def markdown(summary: dict[str, Any]) -> str:
                   "decision: `rollcall review`.", ""]
     lines += _table(source_rows(summary))
     lines += [""] + _table(site_rows(summary))
+    unpushed = {code: s["roster_error"] for code, s in summary["sites"].items() if s.get("roster_error")}
+    if unpushed:
+        lines += ["", "**Rosters not pushed** (the other sites' were):", ""]
+        lines += [f"- {code}: {error}" for code, error in unpushed.items()]
     if summary["quarantine"]:
         lines += ["", "Quarantine (kept raw; `rollcall status` and the database hold the reasons in French):", ""]
         lines += _table(summary["quarantine"])

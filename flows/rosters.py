@@ -9,23 +9,39 @@ longer among them is removed, or blanked and marked "Retiré" when the coordinat
 
 from __future__ import annotations
 
+import logging
+import zipfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from openpyxl.utils.exceptions import InvalidFileException
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
 from connectors import roster_files, store
 from connectors.database import session_scope
+from connectors.google_sheets import RosterSheets, SheetsError
+from flows.secrets import MissingSecret
 from flows.sources import google_sheets
-from prefect.cache_policies import NO_CACHE
 from models.campaign import Campaign, SiteConfig, load_campaign
 from models.records import CANCELLED, REGISTERED
 from transforms.roster import roster_order
-from transforms.sheet_roster import NEW, SheetEntry, changes_grid, merge_roster, sheet_entry, summary_grid
+from transforms.sheet_roster import (
+    NEW,
+    RosterLayoutError,
+    SheetEntry,
+    changes_grid,
+    merge_roster,
+    sheet_entry,
+    summary_grid,
+)
+
+
+log = logging.getLogger(__name__)
 
 
 def display_id(registration_id: int) -> str:
@@ -42,20 +58,48 @@ def _is_reference(text: str) -> bool:
     return parse_display_id(text) is not None
 
 
+class RostersNotPushed(Exception):
+    """Some sites' rosters could not be pushed; the others were."""
+
+
 @task(cache_policy=NO_CACHE)  # reads the database as it is now: see flows.steps.DERIVED
 def write_rosters(config_path: str) -> dict[str, Any]:
-    """Every site's roster, each holding only that site's registrants."""
+    """Every site's roster, each holding only that site's registrants.
+
+    Each site succeeds or fails on its own: a site whose roster cannot be pushed (access
+    removed, spreadsheet deleted, a request Google refuses, a workbook that cannot be written)
+    keeps its database state as it was (a savepoint), gets ``error`` (one line: the cause and
+    what to do) in its result, and the next sites go on. ``failed_rosters`` lists them."""
     campaign = load_campaign(config_path)
     results: dict[str, Any] = {}
     with session_scope(campaign.database_url) as session:
         events = store.sync_events(session, campaign)
         sheets = _sheets_if_needed(session, campaign)
         for site in campaign.sites:
-            results[site.code] = _push_site(session, campaign, site, events[site.code], sheets)
+            try:
+                with session.begin_nested():
+                    results[site.code] = _push_site(session, campaign, site, events[site.code], sheets)
+            except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
+                log.warning("site %s: roster not pushed: %s", site.code, exc)
+                results[site.code] = _failed(session, campaign, site, exc)
     return results
 
 
-def _sheets_if_needed(session: Session, campaign: Campaign):
+def failed_rosters(results: dict[str, Any]) -> dict[str, str]:
+    """Site code -> why its roster was not pushed, for the sites that failed."""
+    return {code: r["error"] for code, r in results.items() if r.get("error")}
+
+
+def _failed(session: Session, campaign: Campaign, site: SiteConfig, exc: Exception) -> dict[str, Any]:
+    target = store.roster_target(session, campaign.campaign.code, site.code)
+    location = site.roster.spreadsheet or (target.location if target else "") or ""
+    return {"rows": 0, "written": False, "location": location, "conflicts": 0, "unknown_ids": 0,
+            "new": 0, "removed": 0, "withdrawn": 0, "error": f"{site.name}: {exc}"}
+
+
+def _sheets_if_needed(session: Session, campaign: Campaign) -> RosterSheets | SheetsError | None:
+    """The run's Sheets client, or the error every Google site then fails with (a missing or
+    malformed credential), so local workbooks are still written."""
     if not any(site.roster.kind == "google_sheet" for site in campaign.sites):
         return None
     layouts = {}
@@ -63,7 +107,10 @@ def _sheets_if_needed(session: Session, campaign: Campaign):
         target = store.roster_target(session, campaign.campaign.code, site.code)
         if target is not None and target.kind == "google_sheet" and target.layout:
             layouts[target.location] = target.layout
-    return google_sheets(campaign, layouts)
+    try:
+        return google_sheets(campaign, layouts)
+    except (MissingSecret, ValueError) as exc:
+        return SheetsError(f"Google credentials unusable ({exc}): fix [google] credentials", "credentials")
 
 
 def _site_entries(session: Session, campaign: Campaign, event_id: int) -> dict[int, SheetEntry]:
@@ -100,7 +147,7 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
             roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=summary)
     _remember(session, merged, states)
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
-                             sheets.layouts().get(location) if sheets and site.roster.kind == "google_sheet" else None,
+                             sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
                              pushed=written)
     return {
         "rows": len(entries), "written": written, "location": location,
@@ -112,6 +159,8 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
 
 def _push_google(session, campaign, site, entries, last_pushed, summary, now, sheets):
     """One read, the merge, at most one batchUpdate (none when nothing changed)."""
+    if isinstance(sheets, SheetsError):
+        raise sheets
     target = store.roster_target(session, campaign.campaign.code, site.code)
     key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
     if key is None:

@@ -77,6 +77,10 @@ _SERIAL_EPOCH = datetime(1899, 12, 30)
 _TRUE_WORDS = frozenset({"true", "vrai", "oui", "x", "1", "yes"})
 
 
+class RosterLayoutError(ValueError):
+    """The tab cannot be merged as it is (e.g. its reference column is gone); says what to fix."""
+
+
 @dataclass(frozen=True)
 class SheetEntry:
     """A registration as the roster tab shows it; ``registered_at`` is local, naive time."""
@@ -230,7 +234,7 @@ def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], d
     """The header (roster columns added), its stripped names, their first index, and the rows,
     all padded to one width."""
     if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
-        raise ValueError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
+        raise RosterLayoutError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
                          "rows cannot be matched, so nothing is written; restore the column header")
     header = _header(current)
     names = [_text(h).strip() for h in header]

@@ -14,7 +14,7 @@ import requests
 from google.oauth2.credentials import Credentials
 
 from connectors.google_sheets import RateLimiter, RosterSheets, SheetsError, connect, read_source_tab
-from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets
+from fakes.google_sheets import SERVICE_ACCOUNT, TOKEN, FakeClock, FakeGoogleSheets
 from models.records import CANCELLED, REGISTERED
 from transforms.sheet_roster import (
     ID_HEADER,
@@ -119,7 +119,8 @@ def coordinator_edits(grid: list[list[Any]]) -> list[list[Any]]:
 def test_scenario_coordinator_edits_survive_a_second_push(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
     key = sheets.create_spreadsheet("Lyon — inscrits", ["coord@exemple.fr"])
     assert fake.notifications == []  # shared without notification e-mails
-    assert [p["role"] for p in fake.spreadsheets[key].permissions] == ["writer"]
+    assert [(p["role"], p["emailAddress"]) for p in fake.spreadsheets[key].permissions] == [
+        ("owner", SERVICE_ACCOUNT), ("writer", "coord@exemple.fr")]
     site = Site(key)
     push(sheets, site, ENTRIES)
     assert [s.title for s in sorted(fake.spreadsheets[key].sheets, key=lambda s: s.index)] == [
@@ -356,3 +357,76 @@ def test_the_fake_applies_field_masks_path_by_path(fake: FakeGoogleSheets, clien
     client.http_client.batch_update(book.id, {"requests": [bold, dated]})
     assert fake.cell(book.id, "Feuille 1", 0, 0)["userEnteredFormat"] == {
         "textFormat": {"bold": True}, "numberFormat": {"type": "DATE"}}
+
+
+# ---- failures by cause: what a coordinator or Google does, and what the message says to do
+
+
+def test_access_removed_says_share_it_as_editor_with_the_account(fake: FakeGoogleSheets,
+                                                                 sheets: RosterSheets) -> None:
+    key = fake.create_spreadsheet("Paris", tabs=("Inscrits", "Nouveautés", "Résumé")).id
+    site = Site(key)
+    push(sheets, site, ENTRIES)
+    fake.revoke(key)  # the coordinator removed the service account
+    with pytest.raises(SheetsError) as error:
+        push(sheets, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
+    assert error.value.cause == "permission"
+    assert f"no longer shared with {SERVICE_ACCOUNT}: share it as Editor" in str(error.value)
+    assert "later" not in str(error.value) and "\n" not in str(error.value)
+    assert error.value.__suppress_context__ and sheets.http.retried == []  # no retry, no chained traceback
+
+
+def test_downgraded_to_viewer_reads_then_says_share_it_as_editor(fake: FakeGoogleSheets,
+                                                                sheets: RosterSheets) -> None:
+    key = fake.create_spreadsheet("Paris", tabs=("Inscrits", "Nouveautés", "Résumé")).id
+    site = Site(key)
+    push(sheets, site, ENTRIES)
+    before = fake.grid(key, "Inscrits")
+    fake.set_role(key, "reader")
+    with pytest.raises(SheetsError, match="share it as Editor") as error:
+        push(sheets, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
+    assert error.value.cause == "permission" and fake.grid(key, "Inscrits") == before
+
+
+def test_deleted_spreadsheet_says_set_a_new_key(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    key = fake.create_spreadsheet("Paris").id
+    fake.delete_spreadsheet(key)
+    with pytest.raises(SheetsError, match="set a new key or remove it to have one created") as error:
+        push(sheets, Site(key), ENTRIES)
+    assert error.value.cause == "deleted" and key in str(error.value)
+
+
+def test_a_persistent_400_is_not_retried_and_not_later(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    key = fake.create_spreadsheet("Paris").id
+    fake.fail_next(r":batchUpdate$", 400, "badRequest", times=2, message="Invalid requests[3]: protected")
+    with pytest.raises(SheetsError) as error:
+        push(sheets, Site(key), ENTRIES)
+    assert error.value.cause == "rejected" and "later" not in str(error.value)
+    assert "HTTP 400" in str(error.value) and sheets.http.retried == []
+
+
+@pytest.mark.parametrize("reason", ["userRateLimitExceeded", "rateLimitExceeded"])
+def test_drive_403_rate_limit_is_retried_with_backoff(fake: FakeGoogleSheets, sheets: RosterSheets,
+                                                     clock: FakeClock, reason: str) -> None:
+    fake.fail_next(r"^/drive/v3/files$", 403, reason, times=2)  # the lookup by title, then again
+    start = clock.time()
+    key = sheets.create_spreadsheet("Paris", ["coord@exemple.fr"])
+    push(sheets, Site(key), ENTRIES)
+    assert sheets.http.retried == [403, 403] and clock.time() - start >= 1 + 2
+    assert row_of(fake.grid(key, "Inscrits"), "1")[1] == "Awa" and len(fake.spreadsheets) == 1
+
+
+def test_a_rate_limit_that_lasts_says_the_next_run_retries(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    key = fake.create_spreadsheet("Paris").id
+    fake.fail_next(r"/v4/spreadsheets/[^/:]+$", 429, "RATE_LIMIT_EXCEEDED", times=20)
+    with pytest.raises(SheetsError, match="next run tries again") as error:
+        push(sheets, Site(key), ENTRIES)
+    assert error.value.cause == "unavailable" and sheets.http.retried == [429] * 6
+
+
+def test_a_drive_403_that_is_not_a_rate_limit_is_not_retried(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    fake.fail_next(r"^/drive/v3/files$", 403, "insufficientPermissions",
+                   message="Request had insufficient authentication scopes.")
+    with pytest.raises(SheetsError, match=r"credentials") as error:
+        sheets.create_spreadsheet("Paris")
+    assert error.value.cause == "credentials" and sheets.http.retried == []

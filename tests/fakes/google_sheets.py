@@ -17,7 +17,14 @@ What it serves:
 - ``values.get`` (ROWS/COLUMNS; FORMATTED_VALUE in fr_FR, UNFORMATTED_VALUE, FORMULA; trailing
   blanks omitted, ``[]`` for a blank middle row, no ``values`` key when empty) and
   ``values.update`` (RAW and USER_ENTERED), enough to seed a staff sheet the way a person would.
-- Drive ``files.create`` (spreadsheet mime type only), ``permissions.create`` / ``list``.
+- Drive ``files.create`` (spreadsheet mime type only; the caller owns it), ``files.list``,
+  ``permissions.create`` / ``list``, ``about.get`` (who the token is).
+
+Access is checked as Google does: the token is the service account ``SERVICE_ACCOUNT``; a
+spreadsheet it neither owns nor is shared with answers Sheets' 403 ``PERMISSION_DENIED`` ("The
+caller does not have permission") and Drive's 404 ``notFound``; shared as a reader, it can read
+but every write is a 403. ``revoke`` and ``delete_spreadsheet`` are a coordinator's hands.
+``fail_next`` queues Google's own error answers (e.g. Drive's 403 ``userRateLimitExceeded``).
 
 Formulas are never evaluated: a ``formulaValue`` is stored as sent, so tests can assert none was.
 Quotas: 60 reads and 60 writes per minute per user (bearer token), on a sliding 60 s window of
@@ -47,13 +54,31 @@ from fakes.http_server import FakeServer, Request, Response
 SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).resolve().parent / "specs"))
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 TOKEN = "fake-sheets-token"
+#: Who ``TOKEN`` is: what Drive's ``about.get`` answers and whom spreadsheets are shared with.
+SERVICE_ACCOUNT = "sync-bot@rollcall-test.iam.gserviceaccount.com"
+#: Drive's recorded rate-limit messages, by reason (domain ``usageLimits``).
+DRIVE_RATE_LIMITS = {
+    "userRateLimitExceeded": "User Rate Limit Exceeded. Rate of requests for user exceed configured project "
+                             "quota. You may consider re-evaluating expected per-user traffic to the API and "
+                             "adjust project quota limits accordingly.",
+    "rateLimitExceeded": "Rate Limit Exceeded",
+}
 QUOTA_PER_MINUTE = 60
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str, status: str = "INVALID_ARGUMENT", reason: str = "badRequest"):
+    def __init__(self, code: int, message: str, status: str = "INVALID_ARGUMENT", reason: str = "badRequest",
+                 domain: str = "global"):
         super().__init__(message)
-        self.code, self.message, self.status, self.reason = code, message, status, reason
+        self.code, self.message, self.status, self.reason, self.domain = code, message, status, reason, domain
+
+
+@dataclass
+class QueuedError:
+    """An error answer Google would give to the next request matching ``path``."""
+
+    path: str
+    error: ApiError
 
 
 class FakeClock:
@@ -209,6 +234,13 @@ class FakeSpreadsheet:
     permissions: list[dict[str, Any]] = field(default_factory=list)
     protected: list[dict[str, Any]] = field(default_factory=list)
 
+    def role_of(self, email: str) -> str | None:
+        roles = [p["role"] for p in self.permissions if p.get("emailAddress", "").lower() == email.lower()]
+        for role in ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader"):
+            if role in roles:
+                return role
+        return None
+
     def sheet(self, title: str) -> FakeSheet:
         for s in self.sheets:
             if s.title == title:
@@ -286,6 +318,7 @@ class FakeGoogleSheets:
         self.calls: list[tuple[str, str, str]] = []  # (kind: read|write|drive, method id, file id)
         self.throttled: list[tuple[str, str]] = []  # (kind, method id) answered 429
         self.notifications: list[str] = []  # e-mails Drive would have sent
+        self.queued: list[QueuedError] = []
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -310,12 +343,51 @@ class FakeGoogleSheets:
 
     # ---- test helpers: the coordinator's hands and the test's eyes
 
-    def create_spreadsheet(self, title: str, tabs: tuple[str, ...] = ("Feuille 1",)) -> FakeSpreadsheet:
+    def create_spreadsheet(self, title: str, tabs: tuple[str, ...] = ("Feuille 1",),
+                           owner: str = "coordination@example.org") -> FakeSpreadsheet:
+        """A spreadsheet a person made (``owner``) and shared with the service account as
+        Editor; ``owner=SERVICE_ACCOUNT``: one the account created itself."""
         with self._lock:
             key = f"sheet{next(self._ids):04d}{'x' * 20}"
             book = FakeSpreadsheet(key, title, [FakeSheet(i, t, i) for i, t in enumerate(tabs)])
+            book.permissions.append(self._permission(book, "owner", owner))
+            if owner != SERVICE_ACCOUNT:
+                book.permissions.append(self._permission(book, "writer", SERVICE_ACCOUNT))
             self.spreadsheets[key] = book
             return book
+
+    def revoke(self, key: str, email: str = SERVICE_ACCOUNT) -> None:
+        """A coordinator removes someone's access (by default, the service account's)."""
+        with self._lock:
+            book = self.spreadsheets[key]
+            book.permissions = [p for p in book.permissions if p.get("emailAddress", "").lower() != email.lower()]
+
+    def set_role(self, key: str, role: str, email: str = SERVICE_ACCOUNT) -> None:
+        """A coordinator changes someone's access, e.g. the service account to ``reader``."""
+        self.revoke(key, email)
+        with self._lock:
+            book = self.spreadsheets[key]
+            book.permissions.append(self._permission(book, role, email))
+
+    def delete_spreadsheet(self, key: str) -> None:
+        """Deleted for good (trash emptied): every call about it is a 404."""
+        with self._lock:
+            del self.spreadsheets[key]
+
+    def fail_next(self, path: str, code: int, reason: str, *, times: int = 1, message: str | None = None) -> None:
+        """The next ``times`` requests whose path matches ``path`` get Google's error answer:
+        Drive's format for Drive paths (403 + ``userRateLimitExceeded`` is its rate limit)."""
+        domain = "usageLimits" if reason in DRIVE_RATE_LIMITS else "global"
+        text = message or DRIVE_RATE_LIMITS.get(reason, reason)
+        status = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
+                  500: "INTERNAL", 503: "UNAVAILABLE"}.get(code, "UNKNOWN")
+        with self._lock:
+            self.queued.extend(QueuedError(path, ApiError(code, text, status, reason, domain)) for _ in range(times))
+
+    @staticmethod
+    def _permission(book: FakeSpreadsheet, role: str, email: str) -> dict[str, Any]:
+        return {"kind": "drive#permission", "id": f"perm{len(book.permissions) + 1}", "type": "user",
+                "role": role, "emailAddress": email}
 
     def set_grid(self, key: str, tab: str, grid: list[list[Any]]) -> None:
         """Replace a tab's values as a person would type them (RAW typing, "" = empty)."""
@@ -359,7 +431,9 @@ class FakeGoogleSheets:
             if request.body:
                 self.discovery.check_body(method, body)
             with self._lock:
+                self._queued(request.path)
                 self._charge(method, params)
+                self._check_access(method, params)
                 handler = getattr(self, "_" + method.id.replace(".", "_"), None)
                 if handler is None:
                     raise ApiError(501, f"{method.id} is not implemented by the fake", "UNIMPLEMENTED")
@@ -373,6 +447,28 @@ class FakeGoogleSheets:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             raise ApiError(401, "Request is missing required authentication credential.",
                            "UNAUTHENTICATED", "authError")
+
+    def _queued(self, path: str) -> None:
+        for i, queued in enumerate(self.queued):
+            if re.search(queued.path, path):
+                raise self.queued.pop(i).error
+
+    def _check_access(self, method: Method, params: dict[str, str]) -> None:
+        """Sheets: 403 without access (or writing as a reader), 404 for no such spreadsheet.
+        Drive: 404 for a file the caller cannot see, 403 for a change a reader cannot make."""
+        key = params.get("spreadsheetId") or params.get("fileId")
+        if key is None:
+            return
+        book = self.spreadsheets.get(key)
+        role = book.role_of(SERVICE_ACCOUNT) if book is not None else None
+        if book is None or (role is None and method.api == "drive"):
+            return  # the handler answers the documented 404
+        writes = method.http != "GET"
+        if role is None or (writes and role in ("reader", "commenter")):
+            if method.api == "drive":
+                raise ApiError(403, "The user does not have sufficient permissions for this file.",
+                               "PERMISSION_DENIED", "insufficientFilePermissions")
+            raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED", "forbidden")
 
     def _charge(self, method: Method, params: dict[str, str]) -> None:
         key = params.get("spreadsheetId") or params.get("fileId") or ""
@@ -392,10 +488,10 @@ class FakeGoogleSheets:
 
     @staticmethod
     def _error(api: str, exc: ApiError) -> Response:
-        if exc.code == 429:
-            return Response(429, exc.body)  # type: ignore[attr-defined]
+        if exc.code == 429 and hasattr(exc, "body"):
+            return Response(429, exc.body)
         if api == "drive":
-            error = {"errors": [{"domain": "global", "reason": exc.reason, "message": exc.message}],
+            error = {"errors": [{"domain": exc.domain, "reason": exc.reason, "message": exc.message}],
                      "code": exc.code, "message": exc.message}
         else:
             error = {"code": exc.code, "message": exc.message, "status": exc.status}
@@ -612,7 +708,7 @@ class FakeGoogleSheets:
         body = body or {}
         if body.get("mimeType") != SPREADSHEET_MIME:
             raise ApiError(400, "The fake creates Google Sheets only.", reason="badRequest")
-        book = self.create_spreadsheet(body.get("name", "Sans titre"))
+        book = self.create_spreadsheet(body.get("name", "Sans titre"), owner=SERVICE_ACCOUNT)
         return {"kind": "drive#file", "id": book.id, "name": book.title, "mimeType": SPREADSHEET_MIME}
 
     def _drive_files_list(self, request: Request, params: dict[str, str], body: Any) -> Any:
@@ -620,7 +716,8 @@ class FakeGoogleSheets:
         match = re.search(r"name = '((?:[^'\\]|\\.)*)'", request.arg("q") or "")
         name = re.sub(r"\\(.)", r"\1", match.group(1)) if match else None
         files = [{"kind": "drive#file", "id": b.id, "name": b.title, "mimeType": SPREADSHEET_MIME}
-                 for b in self.spreadsheets.values() if name is None or b.title == name]
+                 for b in self.spreadsheets.values()
+                 if (name is None or b.title == name) and b.role_of(SERVICE_ACCOUNT) is not None]
         return {"kind": "drive#fileList", "files": files}
 
     def _drive_permissions_create(self, request: Request, params: dict[str, str], body: Any) -> Any:
@@ -630,6 +727,9 @@ class FakeGoogleSheets:
             raise ApiError(400, "The permission type field is required.", reason="required")
         permission = {"kind": "drive#permission", "id": f"perm{len(book.permissions) + 1}",
                       "type": body["type"], "role": body["role"]}
+        if book.role_of(SERVICE_ACCOUNT) not in ("owner", "organizer", "fileOrganizer", "writer"):
+            raise ApiError(403, "The user does not have sufficient permissions for this file.",
+                           "PERMISSION_DENIED", "insufficientFilePermissions")
         if "emailAddress" in body:
             permission["emailAddress"] = body["emailAddress"]
         book.permissions.append(permission)
@@ -640,9 +740,15 @@ class FakeGoogleSheets:
     def _drive_permissions_list(self, request: Request, params: dict[str, str], body: Any) -> Any:
         return {"kind": "drive#permissionList", "permissions": list(self._drive_file(params["fileId"]).permissions)}
 
+    def _drive_about_get(self, request: Request, params: dict[str, str], body: Any) -> Any:
+        if not request.arg("fields"):
+            raise ApiError(400, "The 'fields' parameter is required for this method.", reason="required")
+        return {"kind": "drive#about", "user": {"kind": "drive#user", "displayName": "rollcall",
+                                                "emailAddress": SERVICE_ACCOUNT, "me": True}}
+
     def _drive_file(self, key: str) -> FakeSpreadsheet:
         book = self.spreadsheets.get(key)
-        if book is None:
+        if book is None or book.role_of(SERVICE_ACCOUNT) is None:
             raise ApiError(404, f"File not found: {key}.", "NOT_FOUND", "notFound")
         return book
 
