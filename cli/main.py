@@ -7,46 +7,39 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli import people, privacy
+from cli.errors import CliError, ExitCode, RollcallGroup
 from cli.match import match
+from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, readable
 from connectors import matching_store, report_store
-from connectors.database import DatabaseUnavailable, safe_url, session_scope, upgrade
-from models.campaign import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
+from connectors.database import safe_url, session_scope, upgrade
+from models.campaign import Campaign
 
-CONFIG_ENV = "ROLLCALL_CONFIG"
+#: A first ephemeral Prefect start migrates its own database: slow on a loaded 2-core machine.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
 
-app = typer.Typer(help="Volunteer registrations, in sync.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+app = typer.Typer(cls=RollcallGroup, help="Volunteer registrations, in sync. "
+                  "Add --verbose anywhere for Prefect's logs and tracebacks.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="The central database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("match")(match)
 console = Console()
 
-ConfigOption = Annotated[
-    Path,
-    typer.Option("--config", "-c", envvar=CONFIG_ENV, help="The campaign file (TOML)."),
-]
-
-
-def _load(config: Path) -> Campaign:
-    try:
-        return load_campaign(config)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-
 
 @app.command()
-def sync(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     """Pull every source, deduplicate, and write each site's roster."""
-    campaign = _load(config)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    campaign = load(config)
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
 
     try:
@@ -54,38 +47,26 @@ def sync(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     except SyncFailed as exc:
         _print_sources(campaign)
         _print_progress(campaign)
-        console.print(f"[red]Sync incomplete: {exc}[/red]")
-        raise typer.Exit(1) from None
-    except DatabaseUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+        raise CliError(f"Sync incomplete: {exc}", ExitCode.FAILED,
+                       "Fix what the message names, then run `rollcall sync` again.") from None
     _print_sources(campaign)
     _print_progress(campaign)
     console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
 
 
-def _upgraded(config: Path) -> Campaign:
-    """The campaign, its database reachable and at the latest schema; else a clear exit."""
-    campaign = _load(config)
-    try:
-        upgrade(campaign.database_url)
-    except DatabaseUnavailable as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    return campaign
-
-
 @db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     """Create or migrate the database schema to the latest version."""
-    campaign = _upgraded(config)
+    campaign = load(config)
+    upgrade(campaign.database_url)
     console.print(f"Database {safe_url(campaign.database_url)} is up to date.")
 
 
 @app.command()
-def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
-    """Campaign progress: registrations per site and channel, against capacity and goal."""
-    _print_progress(_upgraded(config))
+def status(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
+    """Campaign progress: registrations per site and channel, against capacity and goal.
+    Reads only: a missing database or an older schema is said, never created or migrated."""
+    _print_progress(readable(config))
 
 
 def _print_sources(campaign: Campaign) -> None:
@@ -175,8 +156,8 @@ def _channels_table(campaign: Campaign, channels: dict[str, dict[str, int]]) -> 
     return table
 
 
-people.register(app, _load)
-privacy.register(app, _load)
+people.register(app)
+privacy.register(app)
 
 
 if __name__ == "__main__":

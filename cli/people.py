@@ -14,13 +14,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, readable
 from connectors import matching_store
-from connectors.database import session_scope, upgrade
-from models.campaign import DEFAULT_CONFIG, Campaign
+from connectors.database import session_scope
+from models.campaign import Campaign
 from models.tables import Signup
 
 console = Console()
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
 
 
 def _refresh(session, campaign: Campaign) -> int:
@@ -88,33 +88,31 @@ def unmerge(campaign: Campaign, signup_id: int) -> None:
                   "Rosters change on the next sync or push.")
 
 
-def register(app: typer.Typer, load) -> None:
-    """Add the commands to the ``rollcall`` app; ``load`` reads the campaign file."""
+def register(app: typer.Typer) -> None:
+    """Add the commands to the ``rollcall`` app."""
     review_app = typer.Typer(help="Pairs of sign-ups that may be one person.", invoke_without_command=True)
 
     @review_app.callback()
-    def review(ctx: typer.Context, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    def review(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
         """List the pairs waiting for a decision."""
         ctx.obj = config
         if ctx.invoked_subcommand is None:
-            campaign = load(config)
-            upgrade(campaign.database_url)
-            review_list(campaign)
+            review_list(readable(config))
 
     @review_app.command("decide")
     def review_decide(ctx: typer.Context, pair_id: int,
                       same: Annotated[bool, typer.Option("--same/--different", help="Same person, or not.")]) -> None:
         """Decide a pair: merge the two people (--same) or keep them apart (--different)."""
-        decide(load(ctx.obj), pair_id, same)
+        decide(readable(ctx.obj), pair_id, same)
 
     app.add_typer(review_app, name="review")
 
     @app.command("unmerge")
-    def unmerge_command(signup_id: int, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    def unmerge_command(signup_id: int, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
         """Split a wrongly merged sign-up out of its person, for good."""
-        unmerge(load(config), signup_id)
+        unmerge(readable(config), signup_id)
 
     @app.command("explain")
-    def explain_command(registration: str, config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    def explain_command(registration: str, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
         """Show the sign-ups behind a roster row (its Réf. inscription, e.g. R00042) and why."""
-        explain(load(config), registration)
+        explain(readable(config), registration)

@@ -15,19 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.readonly import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG
+from cli.readonly import ConfigOption, load, readable
 from connectors import privacy
-from connectors.database import (
-    DatabaseUnavailable,
-    SyncAlreadyRunning,
-    session_scope,
-    upgrade,
-)
+from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
 from models.campaign import Campaign
 from transforms.privacy import mask_email, mask_phone
 
 console = Console()
-DEFAULT_CONFIG = Path("examples/journees-engagees-2022/campaign.toml")
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG", help="The campaign file (TOML).")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
@@ -81,7 +76,6 @@ def purge_command(campaign: Campaign, config: Path, before: str | None, yes: boo
 
 
 def quarantine_command(campaign: Campaign, source: str | None, requeue: bool) -> None:
-    upgrade(campaign.database_url)
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if requeue:
@@ -102,7 +96,7 @@ def quarantine_command(campaign: Campaign, source: str | None, requeue: bool) ->
     console.print(table)
 
 
-def register(app: typer.Typer, load) -> None:
+def register(app: typer.Typer) -> None:
     """Add ``erase``, ``purge`` and ``quarantine`` to the ``rollcall`` app."""
 
     @app.command("erase")
@@ -132,4 +126,4 @@ def register(app: typer.Typer, load) -> None:
         config: ConfigOption = DEFAULT_CONFIG,
     ) -> None:
         """Rejected records with source, reason (French and English), place and raw values."""
-        quarantine_command(load(config), source, requeue)
+        quarantine_command(readable(config), source, requeue)

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sqlalchemy.engine import make_url
+
 from models.records import SIGNUP_FIELDS, Site
 
 #: The campaign file used when none is given (relative to the working directory).
@@ -219,10 +221,12 @@ class CampaignInfo(StrictModel):
 
 
 class DatabaseConfig(StrictModel):
+    #: A relative SQLite path is relative to the campaign file (see ``Campaign._beside_file``).
     url: str = "sqlite:///var/rollcall.db"
 
 
 class RostersConfig(StrictModel):
+    #: Relative to the campaign file, like sources' paths.
     directory: Path = Path("var/rosters")
 
 
@@ -258,6 +262,20 @@ class Campaign(StrictModel):
     sources: list[SourceConfig] = []
     base_dir: Path = Path(".")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _beside_file(cls, data: object) -> object:
+        """Relative paths (SQLite database, roster folder) are relative to the campaign file,
+        like sources' paths: every command finds the same database from any directory."""
+        if not isinstance(data, dict) or "base_dir" not in data:
+            return data
+        base = Path(data["base_dir"])
+        database, rosters = dict(data.get("database") or {}), dict(data.get("rosters") or {})
+        database["url"] = sqlite_beside(database.get("url", DatabaseConfig().url), base)
+        directory = Path(rosters.get("directory", RostersConfig().directory))
+        rosters["directory"] = directory if directory.is_absolute() else base / directory
+        return {**data, "database": database, "rosters": rosters}
+
     @model_validator(mode="after")
     def _unique_codes(self) -> Campaign:
         for what, names in (
@@ -289,6 +307,18 @@ class Campaign(StrictModel):
         if source.path is None:
             raise ValueError(f"source {source.name} has no file path")
         return source.path if source.path.is_absolute() else self.base_dir / source.path
+
+
+def sqlite_beside(url: object, base: Path) -> object:
+    """A SQLite URL whose file path is relative, made absolute under ``base``; any other URL
+    (PostgreSQL, an absolute or in-memory SQLite) as it is."""
+    if not isinstance(url, str) or not url.startswith("sqlite"):
+        return url
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
 
 
 def load_campaign(path: str | Path) -> Campaign:

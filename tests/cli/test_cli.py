@@ -38,16 +38,24 @@ def test_db_upgrade_then_status_on_an_empty_database(tmp_path: Path, monkeypatch
 
 
 @pytest.mark.flow
-def test_sync_prints_progress_and_where_rosters_are(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+def test_sync_then_status_from_any_directory_show_the_same_numbers(
+    campaign_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{tmp_path / 'r.db'}")
-    result = runner.invoke(app, ["sync", "--config", str(EXAMPLE)])
+    result = runner.invoke(app, ["sync", "--config", str(campaign_file)])
     assert result.exit_code == 0, result.output
     assert "registered of the goal of 1200" in result.output
-    assert str(tmp_path / "var" / "rosters") in result.output.replace("\n", "")
-    assert len(list((tmp_path / "var/rosters").glob("*.xlsx"))) == 12
+    rosters = campaign_file.parent.resolve() / "var/rosters"
+    assert str(rosters) in result.output.replace("\n", "")
+    assert len(list(rosters.glob("*.xlsx"))) == 12
+    assert not (tmp_path / "elsewhere/var").exists()
+    seen = []
+    for directory in (tmp_path / "elsewhere", campaign_file.parent, Path("/")):
+        monkeypatch.chdir(directory)
+        status = runner.invoke(app, ["status", "--config", str(campaign_file)])
+        assert status.exit_code == 0, status.output
+        seen.append(status.output)
+    assert seen[0] == seen[1] == seen[2]
+    assert " 0 registered of the goal" not in seen[0]
 
 
 def test_match_resolves_a_csv_into_people(tmp_path: Path) -> None:

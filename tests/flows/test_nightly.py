@@ -7,6 +7,7 @@ makes: 12 rosters, nobody twice, every row accounted for, a second run changes n
 from __future__ import annotations
 
 import csv
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,7 +28,9 @@ pytestmark = pytest.mark.flow
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None) -> Path:
-    """Run from an empty directory (rosters land in ./var/rosters) against the test database."""
+    """A copy of the example campaign (rosters land in its var/rosters), run from there
+    against the test database."""
+    shutil.copytree(EXAMPLE_DIR, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("var"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
     return tmp_path
@@ -53,7 +56,7 @@ def roster_rows(directory: Path) -> dict[str, list[tuple]]:
 def test_sync_writes_twelve_rosters_and_a_summary_matching_the_database(workdir: Path, migrated_url: str) -> None:
     from flows.nightly import nightly_sync
 
-    summary = nightly_sync(config=str(EXAMPLE))
+    summary = nightly_sync(config=str(workdir / "campaign.toml"))
     rosters = roster_rows(workdir / "var/rosters")
     assert len(rosters) == 12
     for name, rows in rosters.items():
@@ -71,7 +74,7 @@ def test_sync_writes_twelve_rosters_and_a_summary_matching_the_database(workdir:
 def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migrated_url: str) -> None:
     from flows.nightly import nightly_sync
 
-    nightly_sync(config=str(EXAMPLE))
+    nightly_sync(config=str(workdir / "campaign.toml"))
     truth = load_truth()
     with session_scope(migrated_url) as session:
         raw = session.scalar(select(func.count()).select_from(RawRecord))
@@ -85,7 +88,7 @@ def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migr
     data_rows = sum(1 for t in truth.values() if t["expected"] != "blank")
     assert raw == data_rows == signups + quarantined
     assert quarantined > 0 and all(fr and en for fr, en in reasons)
-    campaign = load_campaign(EXAMPLE)
+    campaign = load_campaign(workdir / "campaign.toml")
     file_of = {s.name: campaign.source_path(s).name for s in campaign.sources if not s.is_form}
     wrong = [
         (source, locator) for source, locator, in_quarantine in outcomes
@@ -97,11 +100,11 @@ def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migr
 def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
     from flows.nightly import nightly_sync
 
-    nightly_sync(config=str(EXAMPLE))
+    nightly_sync(config=str(workdir / "campaign.toml"))
     before_counts = table_counts(migrated_url)
     roster_dir = workdir / "var/rosters"
     before_files = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in roster_dir.glob("*.xlsx")}
-    summary = nightly_sync(config=str(EXAMPLE))
+    summary = nightly_sync(config=str(workdir / "campaign.toml"))
     assert table_counts(migrated_url) == before_counts
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in roster_dir.glob("*.xlsx")} == before_files
     assert summary["this_run"]["normalised"]["signups"] == 0
@@ -118,8 +121,8 @@ def test_deduplication_against_the_sample_ground_truth(workdir: Path, migrated_u
     """No false merge at all; at least 95% of true duplicates found (first version)."""
     from flows.nightly import nightly_sync
 
-    nightly_sync(config=str(EXAMPLE))
-    campaign = load_campaign(EXAMPLE)
+    nightly_sync(config=str(workdir / "campaign.toml"))
+    campaign = load_campaign(workdir / "campaign.toml")
     file_of = {s.name: campaign.source_path(s).name for s in campaign.sources if not s.is_form}
     truth = load_truth()
     with session_scope(migrated_url) as session:
@@ -144,8 +147,8 @@ def test_consent_and_site_traps_in_rosters(workdir: Path, migrated_url: str) -> 
     """Everyone is registered at their true site only; nobody without consent is registered."""
     from flows.nightly import nightly_sync
 
-    nightly_sync(config=str(EXAMPLE))
-    campaign = load_campaign(EXAMPLE)
+    nightly_sync(config=str(workdir / "campaign.toml"))
+    campaign = load_campaign(workdir / "campaign.toml")
     file_of = {s.name: campaign.source_path(s).name for s in campaign.sources if not s.is_form}
     truth = load_truth()
     with session_scope(migrated_url) as session:
@@ -194,7 +197,7 @@ def test_logs_and_summary_hold_no_personal_data(
     from flows.nightly import nightly_sync
 
     with caplog.at_level(logging.DEBUG):
-        summary = nightly_sync(config=str(EXAMPLE))
+        summary = nightly_sync(config=str(workdir / "campaign.toml"))
     captured = capfd.readouterr()
     seen = caplog.text + captured.out + captured.err + json.dumps(summary, ensure_ascii=False)
     with session_scope(migrated_url) as session:
@@ -210,8 +213,8 @@ def test_a_second_sync_while_one_runs_is_refused_and_changes_nothing(workdir: Pa
     from connectors.database import SyncAlreadyRunning, campaign_lock
     from flows.nightly import nightly_sync
 
-    code = load_campaign(EXAMPLE).campaign.code
+    code = load_campaign(workdir / "campaign.toml").campaign.code
     with campaign_lock(migrated_url, code):  # the nightly run, still going
         with pytest.raises(SyncAlreadyRunning, match="already running"):
-            nightly_sync(config=str(EXAMPLE))
+            nightly_sync(config=str(workdir / "campaign.toml"))
     assert table_counts(migrated_url)["raw_records"] == 0

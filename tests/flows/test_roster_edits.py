@@ -25,7 +25,7 @@ pytestmark = pytest.mark.flow
 
 @pytest.fixture
 def campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None) -> Path:
-    shutil.copytree(EXAMPLE_DIR, tmp_path / "campaign")
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "campaign", ignore=shutil.ignore_patterns("var"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
     return tmp_path / "campaign/campaign.toml"
@@ -35,7 +35,7 @@ def test_coordinator_edits_survive_the_next_sync(campaign: Path, tmp_path: Path,
     from flows.nightly import nightly_sync
 
     nightly_sync(config=str(campaign))
-    path = tmp_path / "var/rosters/GNB Grenoble.xlsx"
+    path = campaign.parent / "var/rosters/GNB Grenoble.xlsx"  # beside the campaign file
     workbook = load_workbook(path)
     sheet = workbook["Inscrits"]
     header = [c.value for c in sheet[1]]

@@ -47,7 +47,7 @@ class Workbook(Target):
         self.root = root
 
     def path(self, code: str) -> Path:
-        return next((self.root / "var/rosters").glob(f"{code} *.xlsx"))
+        return next((self.root / "campaign/var/rosters").glob(f"{code} *.xlsx"))
 
     def tabs(self, code: str) -> dict[str, Grid]:
         """As values.get gives them: blanks are "", trailing blanks dropped."""
@@ -73,7 +73,7 @@ class Sheet(Target):
 
 
 def copy_campaign(root: Path, google: tuple[str, ...] = (), base_url: str = "") -> Path:
-    shutil.copytree(EXAMPLE_DIR, root / "campaign")
+    shutil.copytree(EXAMPLE_DIR, root / "campaign", ignore=shutil.ignore_patterns("var"))
     path = root / "campaign/campaign.toml"
     text = path.read_text(encoding="utf-8")
     for code in google:
@@ -236,7 +236,7 @@ def clean_sync(config: Path, env: Path, monkeypatch: pytest.MonkeyPatch) -> Grid
     from flows.nightly import nightly_sync
 
     root = env / "clean"
-    shutil.copytree(config.parent, root / "campaign")
+    shutil.copytree(config.parent, root / "campaign", ignore=shutil.ignore_patterns("var"))
     text = (root / "campaign/campaign.toml").read_text(encoding="utf-8")
     text = text.replace('roster = { kind = "google_sheet" }', "")  # a local workbook, same rules
     (root / "campaign/campaign.toml").write_text(text, encoding="utf-8")

@@ -78,7 +78,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     campaign = load_campaign(write(tmp_path, MINIMAL))
-    assert campaign.database_url == "sqlite:///var/rollcall.db"
+    assert campaign.database_url == f"sqlite:///{tmp_path.resolve()}/var/rollcall.db"  # beside the campaign file
     monkeypatch.setenv(DATABASE_URL_ENV, "postgresql+psycopg://db/prod")
     assert campaign.database_url == "postgresql+psycopg://db/prod"
 

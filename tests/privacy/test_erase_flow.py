@@ -25,9 +25,9 @@ pytestmark = pytest.mark.flow
 
 @pytest.fixture
 def campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None) -> Path:
-    """A copy of the example campaign (its source files may be edited), run from tmp_path."""
-    shutil.copytree(EXAMPLE_DIR, tmp_path / "campaign")
-    monkeypatch.chdir(tmp_path)
+    """A copy of the example campaign (its source files may be edited), run from its folder."""
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "campaign", ignore=shutil.ignore_patterns("var"))
+    monkeypatch.chdir(tmp_path / "campaign")  # rosters land in var/rosters beside the campaign file
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
     return tmp_path / "campaign/campaign.toml"
 

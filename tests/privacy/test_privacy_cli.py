@@ -10,7 +10,6 @@ from privacy_fixtures import JEAN_EMAIL, JEAN_PHONE
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from cli.main import _load
 from cli.privacy import register
 from connectors.database import session_scope
 from models.campaign import DATABASE_URL_ENV
@@ -26,7 +25,7 @@ def rollcall(campaign_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, campaign_db)
     app = typer.Typer()
-    register(app, _load)
+    register(app)
     return app
 
 
