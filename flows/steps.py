@@ -295,14 +295,16 @@ def resolve_people(config_path: str) -> dict[str, Any]:
         groups: dict[str, list[int]] = defaultdict(list)
         for signup in signups:
             groups[resolution.person_of[_record_id(signup.id)]].append(signup.id)
-        person_of_signup, created = _stable_people(session, code, signups, groups)
+        by_record = store.people_of_records(session, code)
+        prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
+        person_of_signup, created = _stable_people(session, signups, groups, prior)
         rules = _rules(resolution, signups)
         moved = store.assign_records(session, code, {s.record_key: person_of_signup[s.id] for s in signups},
                                      rules, signups)
         displayed = store.update_people(session, _displays(signups, person_of_signup))
         review = _remember_evidence(session, signups, resolution)
         session.flush()
-        _keep_registration_rows(session, campaign, signups, person_of_signup)
+        _keep_registration_rows(session, campaign, signups, person_of_signup, prior)
         changed = refresh_registrations(session, campaign)
     return {
         "signups": len(signups),
@@ -339,12 +341,11 @@ def _match_record(signup: store.CurrentSignup, site_name: str) -> MatchRecord:
     )
 
 
-def _stable_people(session: Session, code: str, signups: list[store.CurrentSignup],
-                   groups: dict[str, list[int]]) -> tuple[dict[int, int], int]:
-    """Sign-up id -> person id, existing ids kept where the person is the same; returns the
-    mapping and how many people were created."""
-    by_record = store.people_of_records(session, code)
-    prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
+def _stable_people(session: Session, signups: list[store.CurrentSignup], groups: dict[str, list[int]],
+                   prior: dict[int, int | None]) -> tuple[dict[int, int], int]:
+    """Sign-up id -> person id, existing ids kept where the person is the same (``prior``:
+    each sign-up's person before this run, or its record's); returns the mapping and how
+    many people were created."""
     chosen = assign_people(groups, prior)
     by_id = {s.id: s for s in signups}
     fresh = [group for group, person in chosen.items() if person is None]
@@ -396,7 +397,7 @@ def _remember_evidence(session: Session, signups: list[store.CurrentSignup], res
 
 
 def _keep_registration_rows(session: Session, campaign: Campaign, signups: list[store.CurrentSignup],
-                            person_of: dict[int, int]) -> None:
+                            person_of: dict[int, int], prior: dict[int, int | None]) -> None:
     """A person who gained an event through a merge or a split takes over the registration
     row (and so the roster reference and the coordinator's cells) of those sign-ups."""
     events = store.sync_events(session, campaign)
@@ -404,7 +405,6 @@ def _keep_registration_rows(session: Session, campaign: Campaign, signups: list[
     for signup in signups:
         wanted[(person_of[signup.id], signup.event_id)].append(signup.id)
     existing = {key: r.id for key, r in store.campaign_registrations(session, events.values()).items()}
-    prior = {s.id: s.person_id for s in signups}
     store.move_registrations(session, moved_registrations(wanted, existing, prior))
 
 
