@@ -5,13 +5,16 @@ Ops and developers use it; coordinators never need it. Output shows counts, neve
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import people, privacy
+from cli import errors, people, privacy
 from cli.errors import CliError, ExitCode, RollcallGroup
 from cli.match import match
 from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, readable
@@ -19,6 +22,8 @@ from connectors import matching_store, report_store
 from connectors.database import safe_url, session_scope, upgrade
 from models.campaign import Campaign
 
+#: Prefect's logging setting for its console handler (read when Prefect sets up logging).
+CONSOLE_LEVEL_ENV = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
 #: A first ephemeral Prefect start migrates its own database: slow on a loaded 2-core machine.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -43,15 +48,40 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     from flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
 
     try:
-        nightly_sync(config=str(config))
+        with _prefect_console_quiet(not errors.verbose):
+            nightly_sync(config=str(config))
     except SyncFailed as exc:
         _print_sources(campaign)
         _print_progress(campaign)
+        if "No space left on device" in str(exc):
+            raise CliError(f"Sync incomplete: no space left on the disk of {campaign.rosters.directory}; "
+                           "rosters not written.", ExitCode.FAILED,
+                           "Free some space there, then run `rollcall sync` again (no roster is left half-written).") from None
         raise CliError(f"Sync incomplete: {exc}", ExitCode.FAILED,
                        "Fix what the message names, then run `rollcall sync` again.") from None
     _print_sources(campaign)
     _print_progress(campaign)
     console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
+
+
+@contextmanager
+def _prefect_console_quiet(quiet: bool) -> Iterator[None]:
+    """Prefect's console logs (a dozen INFO lines, and a traceback for an error the CLI says
+    in one line) only with --verbose; the run's logs still reach the Prefect API."""
+    previous = os.environ.get(CONSOLE_LEVEL_ENV)
+    if quiet and previous is None:
+        os.environ[CONSOLE_LEVEL_ENV] = "CRITICAL"
+    handlers = [h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"]
+    levels = [h.level for h in handlers]
+    for handler in handlers if quiet else []:  # logging set up already (tests, a second call)
+        handler.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+        if quiet and previous is None:
+            os.environ.pop(CONSOLE_LEVEL_ENV, None)
 
 
 @db_app.command("upgrade")

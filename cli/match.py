@@ -14,8 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from models.campaign import ConfigError, load_campaign
+from cli.errors import CliError, ExitCode
+from connectors.files import FileFormatError, open_table
 from models.campaign import DEFAULT_CONFIG as DEFAULT_CAMPAIGN_FILE
+from models.campaign import load_campaign
 from transforms.matching import Resolution, resolve
 from transforms.matching.keys import COLUMNS
 from transforms.sites import SiteCatalog
@@ -25,7 +27,7 @@ console = Console()
 
 
 def match(
-    input_csv: Annotated[Path, typer.Argument(help="Sign-ups, one per row (UTF-8 CSV).")],
+    input_csv: Annotated[Path, typer.Argument(help="Sign-ups, one per row (CSV or XLSX; encoding and delimiter detected).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write record_id,person_id.")],
     columns: Annotated[
         list[str],
@@ -39,10 +41,12 @@ def match(
         typer.Option("--config", "-c", envvar="ROLLCALL_CONFIG",
                      help="Campaign file whose sites resolve the site column."),
     ] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="When detection refuses: cp1252, utf-8...")] = None,
+    delimiter: Annotated[str | None, typer.Option("--delimiter", help="When detection refuses: ';' ',' or a tab.")] = None,
 ) -> None:
     """Resolve any CSV of sign-ups into people; print counts and timing."""
     started = time.perf_counter()
-    frame = _read(input_csv, _mapping(columns))
+    frame = _read(input_csv, _mapping(columns), encoding, delimiter)
     read_s = time.perf_counter() - started
     resolution = resolve(frame, catalog=_catalog(config))
     resolve_s = time.perf_counter() - started - read_s
@@ -61,17 +65,31 @@ def _mapping(columns: list[str]) -> dict[str, str]:
     for item in columns:
         name, sep, header = item.partition("=")
         if not sep or name.strip() not in COLUMNS:
-            raise typer.BadParameter(f"expected FIELD=HEADER with FIELD in {', '.join(COLUMNS)}: {item}")
+            raise CliError(f"--column {item}: expected FIELD=HEADER.", ExitCode.USAGE,
+                           f"FIELD is one of {', '.join(COLUMNS)}; e.g. --column first_name=Prénom.")
         mapping[header.strip()] = name.strip()
     return mapping
 
 
-def _read(path: Path, mapping: dict[str, str]) -> pd.DataFrame:
+#: Without one of these, every row is its own person: a run would report "0 duplicates".
+IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+def _read(path: Path, mapping: dict[str, str], encoding: str | None, delimiter: str | None) -> pd.DataFrame:
+    """The file's rows under our field names, read like ``sync`` reads an export."""
     if not path.is_file():
-        console.print(f"[red]File not found: {path}[/red]")
-        raise typer.Exit(2)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    frame = frame.rename(columns=mapping)
+        raise CliError(f"File not found: {path}", ExitCode.USAGE)
+    try:
+        table = open_table(path, encoding=encoding, delimiter=delimiter)
+        rows = [row.values for row in table.rows()]
+    except FileFormatError as exc:
+        raise CliError(f"Cannot read {path.name}: {exc}", ExitCode.USAGE,
+                       "Give --encoding (e.g. cp1252) or --delimiter (e.g. ';') to read it as you know it is.") from None
+    frame = pd.DataFrame(rows, columns=table.headers, dtype=str).fillna("").rename(columns=mapping)
+    if not set(IDENTITY_FIELDS) & set(frame.columns):
+        raise CliError(f"No column of {path.name} is mapped to {', '.join(IDENTITY_FIELDS)}: nothing to match on.",
+                       ExitCode.USAGE, "Map them to its headers, e.g. --column first_name=Prénom --column email=Mail "
+                       f"(its headers: {', '.join(table.headers[:8])}{'…' if len(table.headers) > 8 else ''}).")
     if "record_id" not in frame.columns:
         console.print("[yellow]No record_id column: using row numbers.[/yellow]")
         frame["record_id"] = [str(i + 1) for i in range(len(frame))]
@@ -83,11 +101,7 @@ def _catalog(config: Path | None) -> SiteCatalog | None:
     path = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     if path is None:
         return None
-    try:
-        campaign = load_campaign(path)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    campaign = load_campaign(path)  # a ConfigError is said by the command (exit 2)
     return SiteCatalog(site.to_site() for site in campaign.sites)
 
 

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli import ids
+from cli.errors import CliError, ExitCode
 from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, readable
 from connectors import matching_store
 from connectors.database import session_scope
@@ -31,20 +33,24 @@ def _refresh(session, campaign: Campaign) -> int:
 
 def explain(campaign: Campaign, registration: str) -> None:
     """Which sign-ups made the person of a roster row (``R00042``), and why they were merged."""
-    registration_id = int(registration.lstrip("Rr"))
+    registration_id = ids.parse(registration, "R")
+    ref = ids.registration_ref(registration_id)
     with session_scope(campaign.database_url) as session:
         rows = matching_store.person_signups(session, registration_id)
+        if rows is None:
+            raise CliError(f"No registration {ref} in this campaign's database.", ExitCode.NOT_FOUND,
+                           "The reference is the roster's Réf. inscription column, e.g. R00042.")
         links = matching_store.links_of(session, [s.id for s, _ in rows])
-    table = Table(title=f"Sign-ups of the person of {registration}")
+    table = Table(title=f"Sign-ups of the person of {ref}")
     for header in ("sign-up", "source", "where", "name", "email", "phone", "rule"):
         table.add_column(header)
     for signup, raw in rows:
-        table.add_row(str(signup.id), signup.source, raw.locator or raw.external_id[:20],
+        table.add_row(ids.signup_ref(signup.id), signup.source, raw.locator or raw.external_id[:20],
                       f"{signup.first_name} {signup.last_name}", signup.email or "", signup.phone or "",
                       signup.match_rule or "")
     console.print(table)
     for link in links:
-        console.print(f"  {link.signup_a} = {link.signup_b}: {link.rule} (score {link.score:.2f}; {', '.join(link.evidence)})")
+        console.print(f"  {ids.signup_ref(link.signup_a)} = {ids.signup_ref(link.signup_b)}: {link.rule} (score {link.score:.2f}; {', '.join(link.evidence)})")
 
 
 def review_list(campaign: Campaign) -> None:
@@ -79,12 +85,16 @@ def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
                   f"{changed} registrations updated. Rosters change on the next sync or push.")
 
 
-def unmerge(campaign: Campaign, signup_id: int) -> None:
+def unmerge(campaign: Campaign, signup: str) -> None:
     """Take a sign-up out of its person; the split is kept by every later run."""
+    signup_id = ids.parse(signup, "S")
     with session_scope(campaign.database_url) as session:
+        if session.get(Signup, signup_id) is None:
+            raise CliError(f"No sign-up {ids.signup_ref(signup_id)} in this campaign's database.", ExitCode.NOT_FOUND,
+                           "Sign-up ids are shown by `rollcall explain R00042` and `rollcall review`.")
         person_id = matching_store.split_signup(session, signup_id, decided_by=getpass.getuser())
         changed = _refresh(session, campaign)
-    console.print(f"Sign-up {signup_id} is now person {person_id}; {changed} registrations updated. "
+    console.print(f"Sign-up {ids.signup_ref(signup_id)} is now person {person_id}; {changed} registrations updated. "
                   "Rosters change on the next sync or push.")
 
 
@@ -108,9 +118,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(review_app, name="review")
 
     @app.command("unmerge")
-    def unmerge_command(signup_id: int, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
-        """Split a wrongly merged sign-up out of its person, for good."""
-        unmerge(readable(config), signup_id)
+    def unmerge_command(signup: Annotated[str, typer.Argument(help="The sign-up, e.g. S381.")],
+                        config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
+        """Split a wrongly merged sign-up (S381) out of its person, for good."""
+        unmerge(readable(config), signup)
 
     @app.command("explain")
     def explain_command(registration: str, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:

@@ -157,9 +157,12 @@ def split_signup(session: Session, signup_id: int, decided_by: str) -> int:
     return person.id
 
 
-def person_signups(session: Session, registration_id: int) -> list[tuple[Signup, RawRecord]]:
-    """The sign-ups behind a registration's person, with their raw records, oldest first."""
-    registration = session.get_one(Registration, registration_id)
+def person_signups(session: Session, registration_id: int) -> list[tuple[Signup, RawRecord]] | None:
+    """The sign-ups behind a registration's person, with their raw records, oldest first;
+    None when there is no such registration."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        return None
     query = (
         select(Signup, RawRecord)
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)

@@ -21,7 +21,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
-from connectors.database import DatabaseUnavailable, campaign_lock, safe_url, upgrade
+from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
 from flows.notify import notify_failure
 from flows.report import summarise
 from flows.rosters import failed_rosters, write_rosters
@@ -38,20 +38,31 @@ class SyncFailed(Exception):
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a source's name in the campaign file")]
 
 
-@flow(name="nightly-sync", persist_result=True, on_failure=[notify_failure], on_crashed=[notify_failure])
+def notify_unless_refused(flow: Any, flow_run: Any, state: Any) -> None:
+    """The failure notice, except for a run refused because another sync of the campaign
+    holds its lock: that run did nothing and the other one is the night's sync."""
+    try:
+        refused = isinstance(state.result(raise_on_failure=False), SyncAlreadyRunning)
+    except Exception:  # noqa: BLE001 - an unreadable result is a failure like any other
+        refused = False
+    if not refused:
+        notify_failure(flow, flow_run, state)
+
+
+@flow(name="nightly-sync", persist_result=True, on_failure=[notify_unless_refused], on_crashed=[notify_failure])
 def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Sync every enabled source of the campaign in ``config`` into the rosters."""
     return run_sync(config)
 
 
-@flow(name="pull-source", persist_result=True, on_failure=[notify_failure])
+@flow(name="pull-source", persist_result=True, on_failure=[notify_unless_refused])
 def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Pull one source now (a web form from ``since`` when given: a backfill), then bring
     people and rosters up to date."""
     return run_sync(config, only=source, since=since)
 
 
-@flow(name="push-rosters", persist_result=True, on_failure=[notify_failure])
+@flow(name="push-rosters", persist_result=True, on_failure=[notify_unless_refused])
 def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Write every site's roster now from the database, without pulling anything."""
     campaign = load_campaign(config)
