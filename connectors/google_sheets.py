@@ -210,18 +210,35 @@ class Tab:
 
 @dataclass
 class Layout:
-    """What is known of a spreadsheet's tabs: cached so a site costs no metadata read."""
+    """What is known of a spreadsheet's tabs: cached so a site costs no metadata read.
+
+    ``tabs`` are by title; ``roles`` maps each of our tabs (``ROSTER_TAB``, ...) to its
+    ``sheetId``, which survives a rename and a move: a coordinator who renames "Inscrits" to
+    "Inscrits Paris" still has one roster tab, the one they renamed."""
 
     tabs: dict[str, Tab] = field(default_factory=dict)
     disposable: int | None = None  # the default tab of a spreadsheet we created, removed on first write
+    roles: dict[str, int] = field(default_factory=dict)
+
+    def find(self, role: str) -> tuple[str, Tab] | None:
+        """(title, tab) of one of our tabs: by its sheetId, else (first sight, or deleted and
+        made again by hand) by its title; None when it is not there."""
+        sheet_id = self.roles.get(role)
+        for title, tab in self.tabs.items():
+            if sheet_id is not None and tab.sheet_id == sheet_id:
+                return title, tab
+        owned = set(self.roles.values())
+        tab = self.tabs.get(role)
+        return (role, tab) if tab is not None and tab.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
         return {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
-                "disposable": self.disposable}
+                "disposable": self.disposable, "roles": dict(self.roles)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Layout:
-        return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"))
+        return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"),
+                   dict(data.get("roles", {})))
 
 
 @dataclass(frozen=True)
@@ -360,31 +377,47 @@ class RosterSheets:
 
     def read_roster(self, key: str) -> list[list[Cell]]:
         """The ``Inscrits`` grid as stored (ragged, header first; [] when there is no tab)."""
-        layout = self._layout(key)
-        if ROSTER_TAB not in layout.tabs:
-            return []
         try:
+            found = self._layout(key).find(ROSTER_TAB)
             try:
-                return self._values(key, ROSTER_TAB)
+                return self._roster_values(key, found)
             except APIError as exc:
                 if exc.response.status_code != 400:
                     raise
-                layout = self._refresh(key)  # the tab was renamed or deleted since we cached it
-                return self._values(key, ROSTER_TAB) if ROSTER_TAB in layout.tabs else []
+                # renamed or deleted since we cached it: found again by its sheetId
+                return self._roster_values(key, self._refresh(key).find(ROSTER_TAB))
         except (APIError, requests.RequestException) as exc:
             raise self.failure(exc, key, "reading the roster tab") from None
 
+    def read_tabs(self, key: str) -> dict[str, list[list[Cell]]]:
+        """Every tab's values, by title (two reads: the tabs as they are now, then their values
+        in one ``values.batchGet``). For erasure and purge, which must reach every copy."""
+        try:
+            titles = list(self._refresh(key).tabs)
+            answer = self.http.values_batch_get(key, [_a1(t) for t in titles], params=dict(READ_OPTIONS))
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "reading its tabs") from None
+        return {t: r.get("values", []) for t, r in zip(titles, answer.get("valueRanges", []))}
+
+    def tab_title(self, key: str, role: str) -> str | None:
+        """The title our tab ``role`` (``ROSTER_TAB``...) has now, found by its sheetId."""
+        found = self._layout(key).find(role)
+        return found[0] if found else None
+
     def write_roster(self, key: str, grid: Grid, current: Grid, *, changes: Grid | None = None,
-                     summary: Grid | None = None) -> WriteResult:
+                     summary: Grid | None = None, delete_rows: Mapping[str, Sequence[int]] | None = None
+                     ) -> WriteResult:
         """Write the merged roster (and the other tabs) in one atomic batchUpdate.
 
         Only the roster rows that differ from ``current`` (the grid just read) are sent, so a
         coordinator typing meanwhile elsewhere loses nothing. A ``grid`` with fewer rows than
         ``current`` (rows removed) blanks the rows left below it, checkboxes included. Retried once on a 400 after
-        refreshing a stale layout (a tab resized or removed by hand).
+        refreshing a stale layout (a tab resized or removed by hand). ``delete_rows``: rows
+        (0-based) of other tabs, by title, deleted in the same batchUpdate (an erasure reaching
+        a coordinator's copy of the roster).
         """
         for attempt in (0, 1):
-            requests_, after = _plan(self._layout(key), grid, current, changes, summary)
+            requests_, after = _plan(self._layout(key), grid, current, changes, summary, delete_rows or {})
             if not requests_:
                 return WriteResult(False, 0, len(grid))
             try:
@@ -401,6 +434,12 @@ class RosterSheets:
         raise AssertionError("unreachable")
 
     # ---- internals
+
+    def _roster_values(self, key: str, found: tuple[str, Tab] | None) -> list[list[Cell]]:
+        if found is None:
+            return []
+        self._layouts[key].roles[ROSTER_TAB] = found[1].sheet_id
+        return self._values(key, found[0])
 
     def _values(self, key: str, tab: str) -> list[list[Cell]]:
         answer = self.http.values_get(key, _a1(tab), params=dict(READ_OPTIONS))
@@ -420,8 +459,10 @@ class RosterSheets:
                                               s["properties"]["gridProperties"]["rowCount"],
                                               s["properties"]["gridProperties"]["columnCount"])
                 for s in meta.get("sheets", [])}
-        disposable = old.disposable if old and old.disposable in {t.sheet_id for t in tabs.values()} else None
-        self._layouts[key] = Layout(tabs, disposable)
+        ids = {t.sheet_id for t in tabs.values()}
+        disposable = old.disposable if old and old.disposable in ids else None
+        roles = {role: i for role, i in (old.roles if old else {}).items() if i in ids}
+        self._layouts[key] = Layout(tabs, disposable, roles)
         return self._layouts[key]
 
 
@@ -485,28 +526,34 @@ def _message(exc: APIError) -> str:
 
 
 def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
-          summary: Grid | None) -> tuple[list[dict[str, Any]], Layout]:
+          summary: Grid | None, delete_rows: Mapping[str, Sequence[int]]) -> tuple[list[dict[str, Any]], Layout]:
     """Every request of one roster write, and the layout once it is applied.
 
-    No request at all when no roster row differs and no tab is missing."""
+    No request at all when no roster row differs, no tab is missing and no row is to go."""
     blocks = _changed_blocks(grid, current)
-    missing = [t for t in TABS if t not in layout.tabs]
-    if not blocks and not missing:
+    missing = [t for t in TABS if layout.find(t) is None]
+    if not blocks and not missing and not any(delete_rows.values()):
         return [], layout
     after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
                     if v.sheet_id != layout.disposable})
+    for role in TABS:
+        found = layout.find(role)
+        if found is not None:
+            after.roles[role] = found[1].sheet_id
     out: list[dict[str, Any]] = []
     width = max(map(len, [*grid, *current]), default=1)
     next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
     for offset, tab in enumerate(missing):
         size = (max(100, len(grid)), max(26, width)) if tab == ROSTER_TAB else (100, 26)
-        after.tabs[tab] = Tab(next_id + offset, *size)
+        title = _free_title(tab, after.tabs)
+        after.tabs[title] = Tab(next_id + offset, *size)
+        after.roles[tab] = next_id + offset
         out.append({"addSheet": {"properties": {
-            "sheetId": next_id + offset, "title": tab, "index": TABS.index(tab),
+            "sheetId": next_id + offset, "title": title, "index": TABS.index(tab),
             "gridProperties": {"rowCount": size[0], "columnCount": size[1]}}}})
     if layout.disposable is not None:
         out.append({"deleteSheet": {"sheetId": layout.disposable}})
-    roster = after.tabs[ROSTER_TAB]
+    roster = _role_tab(after, ROSTER_TAB)
     out += _grow_requests(roster, len(grid), width)
     for start, rows in blocks:
         out.append({"updateCells": {"start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
@@ -515,8 +562,29 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     out += _clear_below(roster.sheet_id, grid, len(current))
     for tab, values in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
         if values is not None or tab in missing:
-            out += _owned_tab(after.tabs[tab], values or [])
+            out += _owned_tab(_role_tab(after, tab), values or [])
+    for title, rows in delete_rows.items():
+        tab = after.tabs[title]
+        for row in sorted(set(rows), reverse=True):  # bottom up: indexes above stay right
+            out.append({"deleteDimension": {"range": {"sheetId": tab.sheet_id, "dimension": "ROWS",
+                                                      "startIndex": row, "endIndex": row + 1}}})
+            tab.rows -= 1
     return out, after
+
+
+def _role_tab(layout: Layout, role: str) -> Tab:
+    found = layout.find(role)
+    assert found is not None, role
+    return found[1]
+
+
+def _free_title(title: str, tabs: Mapping[str, Tab]) -> str:
+    """``title``, or "title (2)" when a tab not ours already holds that name."""
+    n, candidate = 1, title
+    while candidate in tabs:
+        n += 1
+        candidate = f"{title} ({n})"
+    return candidate
 
 
 def _grow_requests(tab: Tab, rows: int, cols: int) -> list[dict[str, Any]]:

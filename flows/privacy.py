@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from connectors import privacy, roster_files, store
 from connectors.database import campaign_lock, session_scope, upgrade
-from connectors.google_sheets import CHANGES_TAB, READ_OPTIONS, RosterSheets
+from connectors.google_sheets import CHANGES_TAB, ROSTER_TAB, RosterSheets
 from flows.rosters import display_id, write_rosters
 from flows.sources import google_sheets
 from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 from transforms.privacy import drop_registrations
+from transforms.sheet_roster import rows_holding
 
 #: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
 #: against the hashes. Without it, a random salt is generated once and kept in the database.
@@ -106,18 +107,23 @@ def _unlist_workbook(path: Path, registration_ids: set[str]) -> int:
 
 
 def _unlist_google(sheets: RosterSheets, key: str, registration_ids: set[str]) -> int:
-    """One batchUpdate (all or nothing): the rows below a removed one move up; the writer
-    blanks what the shorter grid leaves at the end of the tab."""
-    current = sheets.read_roster(key)
+    """Every tab of the spreadsheet, in one batchUpdate (all or nothing): the roster tab (found
+    by its sheetId, whatever its name now) and ``Nouveautés`` lose these rows, the rows below
+    moving up; any other tab (a coordinator's copy, pasted rows) loses each row holding one of
+    these references."""
+    tabs = sheets.read_tabs(key)
+    roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
+    current = tabs.get(roster, []) if roster else []
     grid, removed = drop_registrations(current, registration_ids)
     changes = None
-    if CHANGES_TAB in sheets.layouts().get(key, {}).get("tabs", {}):
-        answer = sheets.http.values_get(key, f"'{CHANGES_TAB}'", params=dict(READ_OPTIONS))
-        kept, dropped = drop_registrations(answer.get("values", []), registration_ids)
+    if news is not None:
+        kept, dropped = drop_registrations(tabs[news], registration_ids)
         changes = kept if dropped else None
-    if removed or changes is not None:
-        sheets.write_roster(key, grid, current, changes=changes)
-    return removed
+    elsewhere = {title: rows for title, values in tabs.items() if title not in (roster, news)
+                 if (rows := rows_holding(values, registration_ids))}
+    if removed or changes is not None or elsewhere:
+        sheets.write_roster(key, grid, current, changes=changes, delete_rows=elsewhere)
+    return removed + sum(map(len, elsewhere.values()))
 
 
 # --- retention --------------------------------------------------------------------------

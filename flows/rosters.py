@@ -32,6 +32,7 @@ from models.records import CANCELLED, REGISTERED
 from transforms.roster import roster_order
 from transforms.sheet_roster import (
     NEW,
+    CoordinatorValues,
     RosterLayoutError,
     SheetEntry,
     changes_grid,
@@ -133,14 +134,16 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
     entries = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
+    stored = stored_coordinator_values(states)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
     summary = summary_grid(site.name, entries.values(), site.capacity)
     if site.roster.kind == "google_sheet":
-        location, merged, written = _push_google(session, campaign, site, entries, last_pushed, summary, now, sheets)
+        location, merged, written = _push_google(session, campaign, site, entries, (last_pushed, stored),
+                                                 summary, now, sheets)
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
         current = roster_files.read_roster(Path(location))
-        merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference)
+        merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference, stored=stored)
         written = not merged.content_unchanged
         if written:
             changes = changes_grid(merged.changes, now) if merged.changes else None
@@ -157,7 +160,18 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
     }
 
 
-def _push_google(session, campaign, site, entries, last_pushed, summary, now, sheets):
+def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorValues]:
+    """What coordinators typed per registration, as stored: put back on a row missing from its
+    tab (``transforms.sheet_roster`` rule 8)."""
+    return {
+        display_id(rid): CoordinatorValues(called=state.called, present=state.present, notes=state.notes or "",
+                                           extras=dict(state.extras or {}))
+        for rid, state in states.items()
+        if state.called is not None or state.present is not None or state.notes or state.extras
+    }
+
+
+def _push_google(session, campaign, site, entries, baseline, summary, now, sheets):
     """One read, the merge, at most one batchUpdate (none when nothing changed)."""
     if isinstance(sheets, SheetsError):
         raise sheets
@@ -166,8 +180,9 @@ def _push_google(session, campaign, site, entries, last_pushed, summary, now, sh
     if key is None:
         key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
                                         folder_id=campaign.google.folder_id)
+    last_pushed, stored = baseline
     current = sheets.read_roster(key)
-    merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference)
+    merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference, stored=stored)
     written = not merged.content_unchanged
     if written:
         changes = changes_grid(merged.changes, now) if merged.changes else None

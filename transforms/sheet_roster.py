@@ -29,6 +29,11 @@ The rules, in the order they apply:
 7. A "Retiré" row whose registration is sent again is filled again as if its blank cells had
    been pushed last time: its coordinator cells are kept, a cell they typed meanwhile in one
    of our columns is kept and flagged (rule 4).
+8. A push never wipes what a coordinator typed. A registration pushed before whose row is not
+   on the tab (the row or the whole tab deleted) comes back with the coordinator's values
+   stored in the database (``stored``: Appelé, Présent, Notes, added columns, the columns
+   made again when the tab was), announced as "Rétablie", not as a new registration:
+   R00042 ticked Présent, tab deleted -> a new tab where R00042 is still ticked.
 
 Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
 dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
@@ -68,6 +73,8 @@ WITHDRAWN_NOTE = ("Ne figure plus parmi les inscrits (inscription supprimée, re
                   "doublon fusionné) : coordonnées retirées. Vous pouvez supprimer cette ligne.")
 CHANGES_HEADERS: tuple[str, ...] = ("Date", "Type", ID_HEADER, "Prénom", "Nom", "Détail")
 NEW, UPDATED, CANCELLED_CHANGE = "Nouvelle inscription", "Modifiée", "Annulée"
+RESTORED = "Rétablie"
+RESTORED_DETAIL = "ligne absente de la feuille : remise avec vos saisies enregistrées"
 WITHDRAWN_CHANGE = "Retirée"
 ROW_REMOVED_DETAIL = "ne figure plus parmi les inscrits : ligne supprimée"
 ROW_KEPT_DETAIL = "ne figure plus parmi les inscrits : coordonnées retirées, ligne gardée pour vos saisies"
@@ -120,7 +127,7 @@ class Conflict:
 class Change:
     """One line of the ``Nouveautés`` tab."""
 
-    kind: str  # NEW, UPDATED, CANCELLED_CHANGE or WITHDRAWN_CHANGE
+    kind: str  # NEW, UPDATED, CANCELLED_CHANGE, WITHDRAWN_CHANGE or RESTORED
     registration_id: str
     first_name: str
     last_name: str
@@ -194,16 +201,22 @@ def merge_roster(
     current: Sequence[Sequence[Cell]],
     last_pushed: Mapping[str, Mapping[str, Cell]],
     is_reference: Callable[[str], bool] | None = None,
+    stored: Mapping[str, CoordinatorValues] | None = None,
 ) -> RosterMerge:
     """Merge the pipeline's registrations into the tab's current grid (see the module rules).
 
     ``current`` is the grid as read (ragged, header first, maybe empty); ``last_pushed`` maps a
     registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``).
     ``is_reference`` tells the pipeline's ids ("R00042") from other text a coordinator may type
-    in the id column; without it, every id is the pipeline's.
+    in the id column; without it, every id is the pipeline's. ``stored``: the coordinator's
+    values kept in the database, put back on a row that is missing from the tab (rule 8).
     """
     wanted = {e.registration_id: e for e in entries}
+    stored = stored or {}
     header, names, col, rows = _layout(current)
+    on_tab = {_id_key(row[col[ID_HEADER]]) for row in rows}
+    returning = [stored[rid] for rid in wanted if rid not in on_tab and rid in stored]
+    header, names, col, rows = _with_columns(header, names, rows, returning)
     merge = RosterMerge(grid=[], pushed={}, coordinator={}, conflicts=[], changes=[], unknown_ids=[],
                         content_unchanged=False)  # filled row by row, then completed
     seen: set[str] = set()
@@ -222,10 +235,14 @@ def merge_roster(
     for rid, entry in wanted.items():
         if rid not in seen:
             row = _new_row(entry, col, len(header))
+            if rid in stored:
+                _put_coordinator_values(row, col, stored[rid])
             kept.append(row)
             merge.pushed[rid] = pipeline_values(entry)
             merge.coordinator[rid] = _coordinator_values(row, names, col)
-            merge.changes.append(Change(NEW, rid, entry.first_name, entry.last_name))
+            restored = rid in last_pushed or rid in stored
+            merge.changes.append(Change(RESTORED, rid, entry.first_name, entry.last_name, detail=RESTORED_DETAIL)
+                                 if restored else Change(NEW, rid, entry.first_name, entry.last_name))
     grid = [header, *kept]
     return replace(merge, grid=grid, content_unchanged=same_grid(grid, current))
 
@@ -244,6 +261,28 @@ def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], d
     header += [""] * (width - len(header))
     names += [""] * (width - len(names))
     return header, names, col, [r + [""] * (width - len(r)) for r in rows]
+
+
+def _with_columns(header: list[Cell], names: list[str], rows: Grid,
+                  returning: Sequence[CoordinatorValues]) -> tuple[list[Cell], list[str], dict[str, int], Grid]:
+    """The layout with the coordinator's added columns that returning rows need (a column
+    deleted with its tab, or by hand, comes back after the others)."""
+    added = [name for values in returning for name in values.extras if name not in names]
+    added = list(dict.fromkeys(added))
+    if added:
+        header, names = header + added, names + added
+        rows = [r + [""] * len(added) for r in rows]
+    col = {name: i for i, name in reversed(list(enumerate(names)))}
+    return header, names, col, rows
+
+
+def _put_coordinator_values(row: list[Cell], col: Mapping[str, int], values: CoordinatorValues) -> None:
+    row[col[CALLED_HEADER]] = "" if values.called is None else values.called
+    if values.present is not None:
+        row[col[PRESENT_HEADER]] = values.present
+    row[col[NOTES_HEADER]] = values.notes
+    for name, value in values.extras.items():
+        row[col[name]] = value
 
 
 def _merge_known(merge: RosterMerge, row: list[Cell], names: Sequence[str], col: Mapping[str, int],
@@ -472,3 +511,11 @@ def summary_grid(site_name: str, entries: Iterable[SheetEntry], capacity: int | 
         *([day.strftime("%d/%m/%Y"), n] for day, n in sorted(by_day.items())),
     ]
     return grid
+
+
+def rows_holding(grid: Sequence[Sequence[Cell]], registration_ids: set[str]) -> list[int]:
+    """Rows (0-based, header included) of any tab holding one of these references in any cell:
+    a coordinator's copy of the roster, or rows pasted in a tab of their own. An erasure
+    deletes them whole."""
+    return [i for i, row in enumerate(grid)
+            if any(not _blank(v) and _text(v).strip() in registration_ids for v in row)]

@@ -14,7 +14,7 @@ What it serves:
   updateSheetProperties, updateSpreadsheetProperties, updateCells (``start`` or ``range``; a
   range clears what the rows do not cover), appendDimension, insertDimension, deleteDimension,
   repeatCell, setDataValidation, updateDimensionProperties, addProtectedRange.
-- ``values.get`` (ROWS/COLUMNS; FORMATTED_VALUE in fr_FR, UNFORMATTED_VALUE, FORMULA; trailing
+- ``values.get`` and ``values.batchGet`` (ROWS/COLUMNS for ``get``; FORMATTED_VALUE in fr_FR, UNFORMATTED_VALUE, FORMULA; trailing
   blanks omitted, ``[]`` for a blank middle row, no ``values`` key when empty) and
   ``values.update`` (RAW and USER_ENTERED), enough to seed a staff sheet the way a person would.
 - Drive ``files.create`` (spreadsheet mime type only; the caller owns it), ``files.list``,
@@ -524,6 +524,23 @@ class FakeGoogleSheets:
         if values:
             answer["values"] = values
         return answer
+
+    def _sheets_spreadsheets_values_batchGet(self, request: Request, params: dict[str, str], body: Any) -> Any:
+        book = self._book(params["spreadsheetId"])
+        ranges = request.query.get("ranges", [])
+        if not ranges:
+            raise ApiError(400, "At least one range must be specified.")
+        answers = []
+        for text in ranges:
+            sheet, bounds, _ = self._parse_range(book, text)
+            values = self._values(book, sheet, request.arg("valueRenderOption", "FORMATTED_VALUE"), bounds)
+            r0, c0, r1, c1 = bounds
+            answer: dict[str, Any] = {"range": f"{_quoted(sheet.title)}!{_column_letters(c0)}{r0 + 1}:"
+                                               f"{_column_letters(c1 - 1)}{r1}", "majorDimension": "ROWS"}
+            if values:
+                answer["values"] = values
+            answers.append(answer)
+        return {"spreadsheetId": book.id, "valueRanges": answers}
 
     def _sheets_spreadsheets_values_update(self, request: Request, params: dict[str, str], body: Any) -> Any:
         book = self._book(params["spreadsheetId"])
