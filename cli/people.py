@@ -18,7 +18,7 @@ from cli import ids
 from cli.errors import CliError, ExitCode
 from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, readable
 from connectors import matching_store
-from connectors.database import session_scope
+from connectors.database import campaign_lock, session_scope
 from models.campaign import Campaign
 from models.tables import Signup
 
@@ -88,14 +88,19 @@ def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
 def unmerge(campaign: Campaign, signup: str) -> None:
     """Take a sign-up out of its person; the split is kept by every later run."""
     signup_id = ids.parse(signup, "S")
-    with session_scope(campaign.database_url) as session:
+    ref = ids.signup_ref(signup_id)
+    with campaign_lock(campaign.database_url, campaign.campaign.code), \
+            session_scope(campaign.database_url) as session:
         if session.get(Signup, signup_id) is None:
-            raise CliError(f"No sign-up {ids.signup_ref(signup_id)} in this campaign's database.", ExitCode.NOT_FOUND,
+            raise CliError(f"No sign-up {ref} in this campaign's database.", ExitCode.NOT_FOUND,
                            "Sign-up ids are shown by `rollcall explain R00042` and `rollcall review`.")
         person_id = matching_store.split_signup(session, signup_id, decided_by=getpass.getuser())
-        changed = _refresh(session, campaign)
-    console.print(f"Sign-up {ids.signup_ref(signup_id)} is now person {person_id}; {changed} registrations updated. "
-                  "Rosters change on the next sync or push.")
+        changed = _refresh(session, campaign) if person_id is not None else 0
+    if person_id is None:
+        console.print(f"{ref} is already alone in its person: nothing changed.")
+        return
+    console.print(f"{ref} is now person {person_id}, kept apart from the others for good; "
+                  f"{changed} registrations updated. Rosters change on the next sync or push.")
 
 
 def register(app: typer.Typer) -> None:

@@ -132,28 +132,42 @@ def merge_people(session: Session, keep_id: int, gone_id: int) -> None:
     session.delete(session.get_one(Person, gone_id))
 
 
-def split_signup(session: Session, signup_id: int, decided_by: str) -> int:
+def split_signup(session: Session, signup_id: int, decided_by: str) -> int | None:
     """Take a sign-up (and the other versions of its record) out of its person into a new
-    one, and record that it is not the same person as the sign-ups left behind, so no later
-    run merges them again. Returns the new person's id."""
+    one, and record that it is not the same person as the current sign-ups left behind, so
+    no later run merges them again. Returns the new person's id, or None when the sign-up is
+    already alone in its person: nothing changes, so running it twice is harmless.
+
+    The person, and the registration of each event where sign-ups stay, keep their ids and
+    roster references; an event only the moving record was for takes its registration (row,
+    reference, what coordinators typed) along."""
     signup = session.get_one(Signup, signup_id)
+    record = signup.raw_record
     versions = list(session.scalars(
         select(Signup).join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.source == signup.raw_record.source,
-               RawRecord.external_id == signup.raw_record.external_id,
-               RawRecord.campaign == signup.raw_record.campaign)
+        .where(RawRecord.source == record.source, RawRecord.external_id == record.external_id,
+               RawRecord.campaign == record.campaign)
     ))
-    moving = {s.id for s in versions}
-    staying = session.scalars(select(Signup.id).where(Signup.person_id == signup.person_id,
-                                                      Signup.id.not_in(moving))).all()
-    person = Person(first_name=signup.first_name, last_name=signup.last_name, first_key=signup.first_key,
-                    last_key=signup.last_key, email=signup.email, phone=signup.phone)
+    staying = list(session.scalars(
+        select(Signup).join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(Signup.person_id == signup.person_id, Signup.id.not_in([s.id for s in versions]),
+               RawRecord.is_current.is_(True))
+    ))
+    if not staying:
+        return None
+    current = next((s for s in versions if s.raw_record.is_current), signup)
+    person = Person(first_name=current.first_name, last_name=current.last_name, first_key=current.first_key,
+                    last_key=current.last_key, email=current.email, phone=current.phone)
     session.add(person)
     session.flush()
+    leaving_events = {s.event_id for s in versions} - {s.event_id for s in staying}
+    for registration in session.scalars(select(Registration).where(Registration.person_id == signup.person_id,
+                                                                   Registration.event_id.in_(leaving_events))):
+        registration.person_id = person.id
     for moved in versions:
         moved.person_id, moved.match_rule = person.id, "unmerged"
     for other in staying:
-        record_decision(session, signup_id, other, same=False, decided_by=decided_by)
+        record_decision(session, current.id, other.id, same=False, decided_by=decided_by)
     return person.id
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from connectors.database import session_scope
 from models.campaign import DATABASE_URL_ENV
-from models.tables import MatchDecision, MatchLink, Registration, ReviewPair, Signup
+from models.tables import MatchDecision, MatchLink, Person, Registration, ReviewPair, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 runner = CliRunner()
@@ -61,6 +61,58 @@ def test_unmerge_splits_and_later_syncs_keep_the_split(synced: str, config: Path
         assert session.get_one(Signup, signup_id).person_id != person_id
         assert session.scalar(select(func.count()).select_from(MatchDecision).where(MatchDecision.same.is_(False))) >= 1
         assert session.scalar(select(func.count()).select_from(Registration)) == registrations + 1
+
+
+def merged_signup(url: str) -> tuple[int, int]:
+    """A sign-up merged with others (sign-up id, person id)."""
+    with session_scope(url) as session:
+        return session.execute(
+            select(Signup.id, Signup.person_id).where(Signup.match_rule.not_in(["new", "same_record", "unmerged"]))
+            .order_by(Signup.id).limit(1)
+        ).one()
+
+
+def identity_state(url: str) -> dict[str, object]:
+    with session_scope(url) as session:
+        return {
+            "people": session.scalar(select(func.count()).select_from(Person)),
+            "registrations": sorted(session.execute(
+                select(Registration.id, Registration.person_id, Registration.event_id, Registration.status)).all()),
+            "decisions": session.scalar(select(func.count()).select_from(MatchDecision)),
+        }
+
+
+def test_unmerge_twice_changes_nothing_the_second_time(synced: str, config: Path) -> None:
+    from flows.nightly import nightly_sync
+
+    signup_id, person_id = merged_signup(synced)
+    with session_scope(synced) as session:
+        kept = {(r.id, r.event_id) for r in session.scalars(select(Registration).where(Registration.person_id == person_id))}
+    first = runner.invoke(app, ["unmerge", f"S{signup_id}", "--config", str(config)])
+    assert first.exit_code == 0, first.output
+    after_first = identity_state(synced)
+    second = runner.invoke(app, ["unmerge", f"s{signup_id}", "--config", str(config)])
+    assert second.exit_code == 0, second.output
+    assert second.output.strip().splitlines()[0] == f"S{signup_id} is already alone in its person: nothing changed."
+    assert identity_state(synced) == after_first
+    with session_scope(synced) as session:  # the part that stays keeps its person and references
+        assert {(r.id, r.event_id) for r in session.scalars(
+            select(Registration).where(Registration.person_id == person_id))} == kept
+        assert session.scalar(select(func.count()).where(Registration.status == "removed")) == 0
+    nightly_sync(config=str(config))
+    after_sync = identity_state(synced)
+    assert after_sync == after_first  # the night re-resolves to the same people and rows: no ghost
+
+
+def test_unmerge_of_a_signup_already_alone_changes_nothing(synced: str, config: Path) -> None:
+    with session_scope(synced) as session:
+        alone = session.scalar(select(Signup.id).where(Signup.match_rule == "new", Signup.person_id.not_in(
+            select(Signup.person_id).where(Signup.match_rule != "new"))).order_by(Signup.id).limit(1))
+    before = identity_state(synced)
+    result = runner.invoke(app, ["unmerge", f"S{alone}", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[0] == f"S{alone} is already alone in its person: nothing changed."
+    assert identity_state(synced) == before
 
 
 def test_review_pairs_are_listed_and_decided(synced: str, config: Path) -> None:
