@@ -268,7 +268,7 @@ class World:
         email = f"{ascii_name(first)}.{ascii_name(last)}{number}@example.org"
         phone = f"06 12 00 {number // 100:02d} {number % 100:02d}"
         site = self.rng.choice(list(SITES))
-        if self.volunteers and self.rng.random() < 0.08:
+        if self.volunteers and self.rng.random() < 0.12:
             kin = self.rng.choice(self.volunteers)
             first = self.rng.choice([n for n in FIRST_NAMES if n != kin.first])
             last, phone, site = kin.last, kin.phone, kin.site
@@ -282,19 +282,20 @@ class World:
         """How this volunteer fills one form: mostly as themselves, sometimes with a typo, names
         swapped, another address, a phone typed another way, or a contact left out."""
         first, last, email, phone = v.first, v.last, v.email, v.phone
-        roll = self.rng.random()
-        if roll < 0.12:
-            first = _typo(self.rng, first)
-        elif roll < 0.20:
-            first, last = last, first
-        elif roll < 0.30:
-            email = f"{ascii_name(v.first)[:1]}{ascii_name(v.last)}.{v.number}@example.net"
-        elif roll < 0.36:
-            last = last.upper()
-        elif roll < 0.42:
-            phone = ""
-        elif roll < 0.46:
-            email = ""
+        for _ in range(self.rng.choice((1, 1, 2))):  # now and then two slips at once
+            roll = self.rng.random()
+            if roll < 0.12:
+                first = _typo(self.rng, first)
+            elif roll < 0.20:
+                first, last = last, first
+            elif roll < 0.32:
+                email = f"{ascii_name(v.first)[:1]}{ascii_name(v.last)}.{v.number}@example.net"
+            elif roll < 0.38:
+                last = last.upper()
+            elif roll < 0.44 and email:
+                phone = ""
+            elif roll < 0.48 and phone:
+                email = ""
         if phone and self.rng.random() < 0.4:
             digits = phone.replace(" ", "")
             phone = self.rng.choice([f"+33 {digits[1]} {digits[2:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}",
@@ -303,19 +304,41 @@ class World:
 
     # --- source changes
 
+    def volunteer(self, first: str, last: str, site: str = "PAR") -> Volunteer:
+        """A volunteer with these names and their own email and phone (for written scenarios)."""
+        number = len(self.volunteers) + 1
+        v = Volunteer(number, first, last, f"{ascii_name(first)}.{ascii_name(last)}{number}@example.org",
+                      f"06 12 00 {number // 100:02d} {number % 100:02d}", site)
+        self.volunteers.append(v)
+        return v
+
     def sign_up(self, volunteer: Volunteer | None = None, source: str | None = None) -> Entry:
-        """A new sign-up of ``volunteer`` (someone new by default) through ``source``."""
+        """A new sign-up of ``volunteer`` (someone new by default) through ``source``, spelled
+        their way (``spelling``)."""
         v = volunteer or self.new_volunteer()
         source = source or self.rng.choice(SOURCES)
         site = v.site if self.rng.random() > 0.05 else self.rng.choice(list(SITES))
-        spelled = self.spelling(v)
+        return self.sign_up_as(v, source, site=site, **self.spelling(v))
+
+    def sign_up_as(self, v: Volunteer, source: str, *, at: datetime | None = None, **fields: Any) -> Entry:
+        """A new sign-up of ``v`` through ``source``; ``fields`` (first, last, email, phone,
+        site, consent, cancelled) override the volunteer's own."""
         n = next(self._ids)
         key = {CSV: f"C{n:04d}", TALLY: f"T{n:05d}", HELLOASSO: str(3_000_000 + n)}[source]
-        entry = Entry(source, key, v.number, site=site, at=self.moment(8, 16), **spelled)
+        values = {"first": v.first, "last": v.last, "email": v.email, "phone": v.phone, "site": v.site, **fields}
+        entry = Entry(source, key, v.number, at=at or self.moment(8, 16), **values)
         self.entries[entry.record_key] = entry
         self.truth[entry.record_key] = v.number
         self._publish(entry, new=True)
         self.log.append(f"night {self.night}: new {source}:{key} (volunteer {v.number})")
+        return entry
+
+    def change(self, entry: Entry, **fields: Any) -> Entry:
+        """An edit of ``entry`` at its source (Tally moves its submission time)."""
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        self._publish(entry)
+        self.log.append(f"night {self.night}: change {sorted(fields)} of {entry.source}:{entry.key}")
         return entry
 
     def sign_up_again(self) -> Entry | None:

@@ -1,6 +1,6 @@
 """The database unreachable at start, or lost in the middle of a run: a clear error naming the
 database (never its password), and no roster written, locally or to Google Sheets, from a
-partial state."""
+partial state; once it is back, the next run ends as one clean sync would."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from connectors.database import upgrade
+from convergence.snapshot import Snapshot, assert_converged, snapshot
 from faults.report import report
 from faults.scenario import ENV, providers, write_campaign
 from models.campaign import DATABASE_URL_ENV
@@ -88,7 +89,8 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
     tmp_path: Path, environment: pytest.MonkeyPatch, postgres_url: str
 ) -> None:
     """PostgreSQL stops accepting connections (and drops the open ones) while HelloAsso, the last
-    source, is being pulled: the run fails and no roster is written from what it had."""
+    source, is being pulled: the run fails and no roster is written from what it had. Once the
+    database is back, the next run ends as one clean sync would (``convergence.snapshot``)."""
     from flows.nightly import nightly_sync
 
     with create_engine(postgres_url).begin() as connection:
@@ -99,6 +101,11 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
     admin_url = make_url(postgres_url).set(database="postgres")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     environment.setenv(DATABASE_URL_ENV, postgres_url)
+
+    def allow_connections() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+
     try:
         with providers() as fakes:
             config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
@@ -118,13 +125,33 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
             with pytest.raises(Exception) as failure:
                 nightly_sync(config=str(config))
             sheets_requests = fakes.sheets.server.count()
+            workbooks = list((tmp_path / "var/rosters").glob("*.xlsx"))
+            allow_connections()
+            nightly_sync(config=str(config))
+            recovered = snapshot(postgres_url, tmp_path / "var/rosters", fakes.sheets)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        allow_connections()
         admin.dispose()
     message = f"{type(failure.value).__name__}: {failure.value}"
     report(SECTION, f"mid-run (lost while pulling HelloAsso): {message[:300]}")
     assert lost, "the database was never taken away"
     assert sheets_requests == 0, "rosters were pushed to Google Sheets from a partial state"
-    assert not list((tmp_path / "var/rosters").glob("*.xlsx")), "workbooks written from a partial state"
+    assert not workbooks, "workbooks written from a partial state"
     assert name in message, "the error does not name the database"
+    assert_converged(recovered, clean_sync(tmp_path / "clean", environment),
+                     "(the run after the database came back, against a clean sync on SQLite)")
+
+
+def clean_sync(directory: Path, environment: pytest.MonkeyPatch) -> Snapshot:
+    """One sync of the same data into a fresh SQLite database and fresh rosters."""
+    from flows.nightly import nightly_sync
+
+    directory.mkdir()
+    url = f"sqlite:///{directory / 'rollcall.db'}"
+    environment.chdir(directory)
+    environment.setenv(DATABASE_URL_ENV, url)
+    with providers() as fakes:
+        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
+                                sheets_url=fakes.sheets.url)
+        nightly_sync(config=str(config))
+        return snapshot(url, directory / "var/rosters", fakes.sheets)

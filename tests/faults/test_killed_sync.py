@@ -1,6 +1,7 @@
 """A real sync process killed with SIGKILL at a random moment: the next run converges to the state
-of an uninterrupted one. No registration lost or duplicated, every roster workbook opens, no
-cursor ahead of the data.
+of an uninterrupted one (the id-free snapshot of ``convergence.snapshot``: current records,
+sign-ups, people, registrations, quarantine, review pairs, roster rows and summaries). No
+registration lost or duplicated, every roster workbook opens, no cursor ahead of the data.
 
 The default run kills at ``DEFAULT_SEEDS`` seeded moments; ``ROLLCALL_FAULT_SEEDS=20`` runs 20
 (about 12 s each). Subprocesses talk to the session's Prefect test server (no ephemeral server).
@@ -21,12 +22,12 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.database import session_scope, upgrade
+from convergence.snapshot import Snapshot, assert_converged, snapshot
 from faults.report import report
 from faults.scenario import (
     ENV,
     cursor_not_ahead,
     providers,
-    snapshot,
     workbook_rows,
     write_campaign,
 )
@@ -38,7 +39,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.flow]
 ROOT = Path(__file__).parents[2]
 DEFAULT_SEEDS = 4
 SEEDS = list(range(int(os.environ.get("ROLLCALL_FAULT_SEEDS", DEFAULT_SEEDS))))
-COMPARED = ("raw_records", "signups", "people", "registrations", "quarantine", "cursors", "workbooks")
 SECTION = "faults: sync process killed (SIGKILL)"
 
 
@@ -77,7 +77,7 @@ def fresh(directory: Path) -> str:
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory,
-                  prefect_harness: None) -> tuple[dict[str, Any], tuple[float, float]]:
+                  prefect_harness: None) -> tuple[Snapshot, tuple[float, float]]:
     """The state after one uninterrupted subprocess sync, and the window in which it worked:
     from its run being recorded to its last workbook written (before: imports and Prefect
     start-up; after: the report), in seconds from the process start."""
@@ -98,7 +98,7 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory,
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
         state = snapshot(url, directory / "var/rosters")
-    assert state["registrations"] and len(state["workbooks"]) == 12
+    assert state.sections["registrations"] and len(state.sections["roster_summaries"]) == 12
     took = time.monotonic() - started
     return state, (first or 0.5, last or took)
 
@@ -110,7 +110,7 @@ def run_recorded(url: str) -> bool:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sync_killed_at_a_random_moment_converges(seed: int, tmp_path: Path,
-                                                   uninterrupted: tuple[dict[str, Any], tuple[float, float]]) -> None:
+                                                   uninterrupted: tuple[Snapshot, tuple[float, float]]) -> None:
     from flows.nightly import nightly_sync
 
     clean, (first, last) = uninterrupted
@@ -141,8 +141,7 @@ def test_sync_killed_at_a_random_moment_converges(seed: int, tmp_path: Path,
     report(SECTION, f"seed {seed}: {outcome} at {delay:.1f} s (work from {first:.1f} to {last:.1f} s) with {at_kill}, "
            f"{workbooks_at_kill} workbooks; rerun: {progress(url)}")
     assert problems == []
-    for part in COMPARED:
-        assert state[part] == clean[part], f"{part} differs from an uninterrupted run"
+    assert_converged(state, clean, f"after a kill and a rerun (seed {seed}: {outcome} at {delay:.1f} s)")
     leftovers = sorted(p.name for p in (directory / "var/rosters").glob(".*"))
     if leftovers:  # killed inside a save: see test_kill_inside_a_workbook_save_leaves_no_broken_file
         report(SECTION, f"seed {seed}: temporary file(s) left beside the rosters: {leftovers}")
@@ -159,7 +158,7 @@ openpyxl.Workbook.save = save
 
 
 def test_kill_inside_a_workbook_save_leaves_no_broken_file(tmp_path: Path,
-                                                          uninterrupted: tuple[dict[str, Any], Any]) -> None:
+                                                          uninterrupted: tuple[Snapshot, Any]) -> None:
     """Deterministic: the process dies in the middle of writing its first workbook."""
     from prefect.settings import PREFECT_API_URL
 
@@ -182,8 +181,7 @@ def test_kill_inside_a_workbook_save_leaves_no_broken_file(tmp_path: Path,
             env.setenv(name, value)
         nightly_sync(config=str(config))
         state = snapshot(url, directory / "var/rosters")
-    for part in COMPARED:
-        assert state[part] == clean[part], f"{part} differs from an uninterrupted run"
+    assert_converged(state, clean, "after a kill inside a workbook save and a rerun")
     unreadable = []
     for path in sorted((directory / "var/rosters").iterdir()):
         try:
