@@ -9,6 +9,7 @@ longer among them is removed, or blanked and marked "Retiré" when the coordinat
 
 from __future__ import annotations
 
+import functools
 import logging
 import zipfile
 from dataclasses import replace
@@ -95,7 +96,7 @@ def _failed(session: Session, campaign: Campaign, site: SiteConfig, exc: Excepti
     target = store.roster_target(session, campaign.campaign.code, site.code)
     location = site.roster.spreadsheet or (target.location if target else "") or ""
     return {"rows": 0, "written": False, "location": location, "conflicts": 0, "unknown_ids": 0,
-            "new": 0, "removed": 0, "withdrawn": 0, "error": f"{site.name}: {exc}"}
+            "new": 0, "removed": 0, "withdrawn": 0, "foreign": 0, "duplicates": 0, "error": f"{site.name}: {exc}"}
 
 
 def _sheets_if_needed(session: Session, campaign: Campaign) -> RosterSheets | SheetsError | None:
@@ -114,11 +115,13 @@ def _sheets_if_needed(session: Session, campaign: Campaign) -> RosterSheets | Sh
         return SheetsError(f"Google credentials unusable ({exc}): fix [google] credentials", "credentials")
 
 
-def _site_entries(session: Session, campaign: Campaign, event_id: int) -> dict[int, SheetEntry]:
+def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[dict[int, SheetEntry], set[str]]:
     """Registrations shown on the roster: registered or cancelled. Any other status (no consent,
-    removed) is no longer sent, so its row leaves the roster (``transforms.sheet_roster`` rule 6)."""
+    removed) is no longer sent, so its row leaves the roster (``transforms.sheet_roster`` rule 6).
+    Also every reference of the site's registrations, whatever their status (rule 9)."""
     labels = {s.name: s.display_name for s in campaign.sources}
-    shown = [(rid, e) for rid, e in store.roster_entries(session, event_id) if e.status in (REGISTERED, CANCELLED)]
+    every = store.roster_entries(session, event_id)
+    shown = [(rid, e) for rid, e in every if e.status in (REGISTERED, CANCELLED)]
     shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
     return {
         registration_id: sheet_entry(
@@ -127,23 +130,24 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> dict[i
             campaign.campaign.timezone,
         )
         for registration_id, entry in shown
-    }
+    }, {display_id(rid) for rid, _ in every}
 
 
 def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets) -> dict[str, Any]:
-    entries = _site_entries(session, campaign, event_id)
+    entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
+    merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
     summary = summary_grid(site.name, entries.values(), site.capacity)
     if site.roster.kind == "google_sheet":
-        location, merged, written = _push_google(session, campaign, site, entries, (last_pushed, stored),
+        location, merged, written = _push_google(session, campaign, site, entries, last_pushed, merge,
                                                  summary, now, sheets)
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
         current = roster_files.read_roster(Path(location))
-        merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference, stored=stored)
+        merged = merge(entries.values(), current, last_pushed)
         written = not merged.content_unchanged
         if written:
             changes = changes_grid(merged.changes, now) if merged.changes else None
@@ -157,6 +161,7 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
         "conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
         "new": sum(1 for c in merged.changes if c.kind == NEW),
         "removed": len(merged.removed_ids), "withdrawn": len(merged.withdrawn_ids),
+        "foreign": len(merged.foreign_ids), "duplicates": len(merged.duplicate_ids),
     }
 
 
@@ -171,7 +176,7 @@ def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorVa
     }
 
 
-def _push_google(session, campaign, site, entries, baseline, summary, now, sheets):
+def _push_google(session, campaign, site, entries, last_pushed, merge, summary, now, sheets):
     """One read, the merge, at most one batchUpdate (none when nothing changed)."""
     if isinstance(sheets, SheetsError):
         raise sheets
@@ -180,9 +185,8 @@ def _push_google(session, campaign, site, entries, baseline, summary, now, sheet
     if key is None:
         key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
                                         folder_id=campaign.google.folder_id)
-    last_pushed, stored = baseline
     current = sheets.read_roster(key)
-    merged = merge_roster(entries.values(), current, last_pushed, is_reference=_is_reference, stored=stored)
+    merged = merge(entries.values(), current, last_pushed)
     written = not merged.content_unchanged
     if written:
         changes = changes_grid(merged.changes, now) if merged.changes else None

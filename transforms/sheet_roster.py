@@ -34,6 +34,12 @@ The rules, in the order they apply:
    stored in the database (``stored``: Appelé, Présent, Notes, added columns, the columns
    made again when the tab was), announced as "Rétablie", not as a new registration:
    R00042 ticked Présent, tab deleted -> a new tab where R00042 is still ticked.
+9. A row is read for one registration of this site only. A reference of no registration of
+   this site (``site_references``: pasted from another site's roster, or another site's
+   workbook saved over this one) is not this site's registrant: its row is kept as typed but
+   marked Statut "Autre site" and flagged, never counted, never read back as attendance,
+   never removed as "leaving". The same reference on several rows: the first row is the
+   registration's (and flagged), every later copy is marked "Doublon", flagged, not read.
 
 Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
 dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
@@ -42,7 +48,7 @@ dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a bool
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -69,6 +75,12 @@ PIPELINE_OWNED = frozenset((*PIPELINE_HEADERS, CONFLICT_HEADER))
 STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
 #: Statut of a row kept only for what the coordinator typed in it (rule 6).
 WITHDRAWN_LABEL = "Retiré"
+#: Statut of a row whose reference is not this site's, and of a later copy of a row (rule 9).
+FOREIGN_LABEL, DUPLICATE_LABEL = "Autre site", "Doublon"
+FOREIGN_NOTE = ("Référence d'une inscription d'un autre site (ligne collée ou fichier d'un autre site ?) : "
+                "ligne ni comptée ni lue ; supprimez-la ou signalez-la.")
+DUPLICATE_NOTE = "Copie d'une ligne de la même référence : ni comptée ni lue ; supprimez-la."
+DUPLICATED_NOTE = "Référence présente sur plusieurs lignes : seule celle-ci est lue."
 WITHDRAWN_NOTE = ("Ne figure plus parmi les inscrits (inscription supprimée, retrait du consentement ou "
                   "doublon fusionné) : coordonnées retirées. Vous pouvez supprimer cette ligne.")
 CHANGES_HEADERS: tuple[str, ...] = ("Date", "Type", ID_HEADER, "Prénom", "Nom", "Détail")
@@ -148,6 +160,8 @@ class RosterMerge:
     content_unchanged: bool
     removed_ids: list[str] = field(default_factory=list)  # rows dropped by this merge (rule 6)
     withdrawn_ids: list[str] = field(default_factory=list)  # rows now shown "Retiré" (rule 6)
+    foreign_ids: list[str] = field(default_factory=list)  # references not of this site (rule 9)
+    duplicate_ids: list[str] = field(default_factory=list)  # references on several rows (rule 9)
 
 
 def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europe/Paris") -> SheetEntry:
@@ -202,6 +216,7 @@ def merge_roster(
     last_pushed: Mapping[str, Mapping[str, Cell]],
     is_reference: Callable[[str], bool] | None = None,
     stored: Mapping[str, CoordinatorValues] | None = None,
+    site_references: Container[str] | None = None,
 ) -> RosterMerge:
     """Merge the pipeline's registrations into the tab's current grid (see the module rules).
 
@@ -210,6 +225,8 @@ def merge_roster(
     ``is_reference`` tells the pipeline's ids ("R00042") from other text a coordinator may type
     in the id column; without it, every id is the pipeline's. ``stored``: the coordinator's
     values kept in the database, put back on a row that is missing from the tab (rule 8).
+    ``site_references``: every reference of this site's registrations, whatever their status;
+    another reference is foreign (rule 9). Without it, none is.
     """
     wanted = {e.registration_id: e for e in entries}
     stored = stored or {}
@@ -221,15 +238,27 @@ def merge_roster(
                         content_unchanged=False)  # filled row by row, then completed
     seen: set[str] = set()
     kept: list[list[Cell]] = []
+    copies = Counter(_id_key(row[col[ID_HEADER]]) for row in rows)
     for row in rows:
         rid = _id_key(row[col[ID_HEADER]])
-        if rid is not None and rid not in wanted:
+        ours = rid is not None and (is_reference is None or is_reference(rid))
+        if ours and rid not in wanted and site_references is not None and rid not in site_references:
             _add_once(merge.unknown_ids, rid)
-            if is_reference is None or is_reference(rid):
+            _add_once(merge.foreign_ids, rid)
+            _mark(row, col, FOREIGN_LABEL, FOREIGN_NOTE)
+        elif rid is not None and rid not in wanted:
+            _add_once(merge.unknown_ids, rid)
+            if ours:  # every copy of a leaving row leaves (rule 6)
                 row = _leaving_row(merge, row, col, rid)
-        elif rid is not None and rid not in seen:
+        elif rid is not None and rid in seen:
+            _add_once(merge.duplicate_ids, rid)
+            _mark(row, col, DUPLICATE_LABEL, DUPLICATE_NOTE)
+        elif rid is not None:
             seen.add(rid)
             _merge_known(merge, row, names, col, wanted[rid], last_pushed.get(rid))
+            if copies[rid] > 1:
+                row[col[CONFLICT_HEADER]] = "; ".join(filter(None, [_text(row[col[CONFLICT_HEADER]]),
+                                                                   DUPLICATED_NOTE]))
         if row is not None:
             kept.append(row)
     for rid, entry in wanted.items():
@@ -261,6 +290,11 @@ def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], d
     header += [""] * (width - len(header))
     names += [""] * (width - len(names))
     return header, names, col, [r + [""] * (width - len(r)) for r in rows]
+
+
+def _mark(row: list[Cell], col: Mapping[str, int], status: str, note: str) -> None:
+    """A row that is not read (rule 9): its cells as typed, our Statut and note on it."""
+    row[col[STATUS_HEADER]], row[col[CONFLICT_HEADER]] = status, note
 
 
 def _with_columns(header: list[Cell], names: list[str], rows: Grid,
