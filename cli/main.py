@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import errors, people, privacy
+from cli import errors, people, privacy, review
 from cli.errors import CliError, ExitCode, RollcallGroup
 from cli.match import match
 from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, readable
@@ -187,6 +187,7 @@ def _channels_table(campaign: Campaign, channels: dict[str, dict[str, int]]) -> 
 
 
 people.register(app)
+review.register(app)
 privacy.register(app)
 
 

@@ -1,4 +1,4 @@
-"""Ops commands on identity: explain a person, decide review pairs, split a wrong merge.
+"""Ops commands on identity: explain a person, split a wrong merge (review pairs: cli/review.py).
 
 They show names and contacts to the operator at the terminal, as the roster does to a
 coordinator; nothing of it goes to logs.
@@ -22,7 +22,7 @@ from connectors.database import campaign_lock, session_scope
 from models.campaign import Campaign
 from models.tables import Signup
 
-console = Console()
+console = Console(soft_wrap=True)  # a message is one line, whatever the terminal width
 
 
 def _refresh(session, campaign: Campaign) -> int:
@@ -53,38 +53,6 @@ def explain(campaign: Campaign, registration: str) -> None:
         console.print(f"  {ids.signup_ref(link.signup_a)} = {ids.signup_ref(link.signup_b)}: {link.rule} (score {link.score:.2f}; {', '.join(link.evidence)})")
 
 
-def review_list(campaign: Campaign) -> None:
-    with session_scope(campaign.database_url) as session:
-        pairs = matching_store.open_review_pairs(session)
-    if not pairs:
-        console.print("No pair waiting for review.")
-        return
-    table = Table(title="Pairs waiting for a decision (rollcall review decide ID --same | --different)")
-    for header in ("id", "sign-ups", "why", "score"):
-        table.add_column(header)
-    for pair in pairs:
-        table.add_row(str(pair.id), f"{pair.signup_a} / {pair.signup_b}", pair.explanation_fr, f"{pair.score:.2f}")
-    console.print(table)
-
-
-def decide(campaign: Campaign, pair_id: int, same: bool) -> None:
-    """Store the decision and apply it now: merge the two people, or split them apart."""
-    with session_scope(campaign.database_url) as session:
-        pair = next((p for p in matching_store.open_review_pairs(session) if p.id == pair_id), None)
-        if pair is None:
-            raise typer.BadParameter(f"no open review pair {pair_id}")
-        a, b = session.get_one(Signup, pair.signup_a), session.get_one(Signup, pair.signup_b)
-        matching_store.record_decision(session, a.id, b.id, same, decided_by=getpass.getuser())
-        if same and a.person_id != b.person_id:
-            keep, gone = sorted((a.person_id, b.person_id))
-            matching_store.merge_people(session, keep, gone)
-        elif not same and a.person_id == b.person_id:
-            matching_store.split_signup(session, b.id, decided_by=getpass.getuser())
-        changed = _refresh(session, campaign)
-    console.print(f"Decision stored ({'same person' if same else 'different people'}); "
-                  f"{changed} registrations updated. Rosters change on the next sync or push.")
-
-
 def unmerge(campaign: Campaign, signup: str) -> None:
     """Take a sign-up out of its person; the split is kept by every later run."""
     signup_id = ids.parse(signup, "S")
@@ -105,23 +73,6 @@ def unmerge(campaign: Campaign, signup: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the commands to the ``rollcall`` app."""
-    review_app = typer.Typer(help="Pairs of sign-ups that may be one person.", invoke_without_command=True)
-
-    @review_app.callback()
-    def review(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
-        """List the pairs waiting for a decision."""
-        ctx.obj = config
-        if ctx.invoked_subcommand is None:
-            review_list(readable(config))
-
-    @review_app.command("decide")
-    def review_decide(ctx: typer.Context, pair_id: int,
-                      same: Annotated[bool, typer.Option("--same/--different", help="Same person, or not.")]) -> None:
-        """Decide a pair: merge the two people (--same) or keep them apart (--different)."""
-        decide(readable(ctx.obj), pair_id, same)
-
-    app.add_typer(review_app, name="review")
-
     @app.command("unmerge")
     def unmerge_command(signup: Annotated[str, typer.Argument(help="The sign-up, e.g. S381.")],
                         config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:

@@ -189,3 +189,42 @@ def person_signups(session: Session, registration_id: int) -> list[tuple[Signup,
 def links_of(session: Session, signup_ids: Iterable[int]) -> list[MatchLink]:
     ids = list(signup_ids)
     return list(session.scalars(select(MatchLink).where(MatchLink.signup_a.in_(ids) | MatchLink.signup_b.in_(ids))))
+
+
+def review_pairs(session: Session, campaign: str, status: str | None = "open") -> list[ReviewPair]:
+    """The campaign's review pairs (``status`` None: open and decided), oldest first."""
+    query = (select(ReviewPair).join(Signup, Signup.id == ReviewPair.signup_a)
+             .join(Event, Event.id == Signup.event_id).where(Event.campaign == campaign))
+    if status is not None:
+        query = query.where(ReviewPair.status == status)
+    return list(session.scalars(query.order_by(ReviewPair.id)))
+
+
+def signups_for_review(session: Session, signup_ids: Iterable[int]) -> dict[int, tuple[Signup, Event, int | None]]:
+    """Sign-up id -> (sign-up, its event, the id of its person's registration there, if any)."""
+    query = (
+        select(Signup, Event, Registration.id)
+        .join(Event, Event.id == Signup.event_id)
+        .outerjoin(Registration, (Registration.person_id == Signup.person_id)
+                   & (Registration.event_id == Signup.event_id))
+        .where(Signup.id.in_(list(signup_ids)))
+    )
+    return {signup.id: (signup, event, registration) for signup, event, registration in session.execute(query)}
+
+
+def decision_on(session: Session, signup_a: int, signup_b: int) -> MatchDecision | None:
+    a, b = sorted((signup_a, signup_b))
+    return session.scalar(select(MatchDecision).where(MatchDecision.signup_a == a, MatchDecision.signup_b == b))
+
+
+def decisions(session: Session, campaign: str) -> list[tuple[MatchDecision, int | None]]:
+    """Every decision of the campaign with the review pair it answered (None: an unmerge)."""
+    query = (
+        select(MatchDecision, ReviewPair.id)
+        .join(Signup, Signup.id == MatchDecision.signup_a).join(Event, Event.id == Signup.event_id)
+        .outerjoin(ReviewPair, (ReviewPair.signup_a == MatchDecision.signup_a)
+                   & (ReviewPair.signup_b == MatchDecision.signup_b))
+        .where(Event.campaign == campaign)
+        .order_by(MatchDecision.decided_at, MatchDecision.id)
+    )
+    return [(decision, pair_id) for decision, pair_id in session.execute(query)]

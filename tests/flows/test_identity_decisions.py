@@ -115,15 +115,49 @@ def test_unmerge_of_a_signup_already_alone_changes_nothing(synced: str, config: 
     assert identity_state(synced) == before
 
 
-def test_review_pairs_are_listed_and_decided(synced: str, config: Path) -> None:
+def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, config: Path) -> None:
+    from flows.nightly import nightly_sync
+
     with session_scope(synced) as session:
-        pair = session.scalar(select(ReviewPair).where(ReviewPair.status == "open").limit(1))
+        pair = session.scalar(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id).limit(1))
+        open_pairs = session.scalar(select(func.count()).where(ReviewPair.status == "open"))
     assert pair is not None, "the sample holds grey-zone pairs: the matcher should queue one"
+    ref, a, b = f"D{pair.id}", f"S{pair.signup_a}", f"S{pair.signup_b}"
+
     listed = runner.invoke(app, ["review", "--config", str(config)])
-    assert listed.exit_code == 0 and str(pair.id) in listed.output
-    decided = runner.invoke(app, ["review", "--config", str(config), "decide", str(pair.id), "--same"])
-    assert decided.exit_code == 0, decided.output
+    assert listed.exit_code == 0, listed.output
+    text = " ".join(listed.output.split())
+    assert listed.output.splitlines()[0] == (
+        f"{open_pairs} doublon(s) à vérifier : deux inscriptions qui sont peut-être la même personne.")
+    assert f"Doublon {ref} (à vérifier) : {' '.join(pair.explanation_fr.split())}" in text
+    for label in (f"Inscription {a}", f"Inscription {b}", "Prénom", "Email", "Téléphone", "Site", "Source",
+                  "Inscrit le", "Réf. inscription"):
+        assert label in text, label
+    assert pair.rule not in text  # reasons in French, no internal rule code
+
+    def decide(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["review", "decide", *args, "--config", str(config)])
+        return result.exit_code, result.output.strip().splitlines()[0]
+
+    assert decide(str(pair.id), "--same") == (
+        2, f"{pair.id} is a bare number: say what it names, e.g. D{pair.id}.")
+    assert decide("D999999", "--same") == (4, "Aucun doublon D999999 dans cette campagne.")
+    code, line = decide(ref, "--same")
+    assert code == 0 and line.startswith(f"{ref} : décision enregistrée, même personne. ")
+    assert decide(ref.lower(), "--same") == (0, f"{ref} : déjà décidé (même personne). Rien ne change.")
+
+    decisions = runner.invoke(app, ["review", "decisions", "--config", str(config)])
+    assert decisions.exit_code == 0 and ref in decisions.output and "même personne" in decisions.output
+
+    code, line = decide(ref, "--different")  # changed
+    assert code == 0 and line.startswith(f"{ref} : décision enregistrée, personnes différentes (avant : même personne). ")
+    still_open = runner.invoke(app, ["review", "--config", str(config)])
+    assert f"Doublon {ref} " not in still_open.output
+    everything = runner.invoke(app, ["review", "--all", "--config", str(config)])
+    assert f"Doublon {ref} (décidé)" in " ".join(everything.output.split())
+
+    nightly_sync(config=str(config))
     with session_scope(synced) as session:
-        a, b = session.get_one(Signup, pair.signup_a), session.get_one(Signup, pair.signup_b)
-        assert a.person_id == b.person_id
+        first, second = session.get_one(Signup, pair.signup_a), session.get_one(Signup, pair.signup_b)
+        assert first.person_id != second.person_id
         assert session.get_one(ReviewPair, pair.id).status == "decided"
