@@ -45,6 +45,8 @@ class CliError(Exception):
 
 #: Set by ``--verbose``: show Prefect's logs and the traceback of anticipated errors.
 verbose = False
+#: The process is the ``rollcall`` command itself: settings made for it may last until it exits.
+as_program = False
 
 
 def fail(error: CliError) -> NoReturn:
@@ -80,7 +82,8 @@ class RollcallGroup(TyperGroup):
     one or two lines and an exit code."""
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
-        global verbose
+        global verbose, as_program
+        as_program = args is None  # run from the shell, not called by a test runner
         args = list(sys.argv[1:] if args is None else args)
         verbose = "--verbose" in args
         args = [a for a in args if a != "--verbose"]

@@ -5,11 +5,15 @@ Ops and developers use it; coordinators never need it. Output shows counts, neve
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from importlib import metadata
 from pathlib import Path
+from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,7 +21,7 @@ from rich.table import Table
 from cli import errors, people, privacy, review
 from cli.errors import CliError, ExitCode, RollcallGroup
 from cli.match import match
-from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, readable
+from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, local_time, readable
 from connectors import matching_store, report_store
 from connectors.database import safe_url, session_scope, upgrade
 from models.campaign import Campaign
@@ -78,10 +82,11 @@ def _prefect_console_quiet(quiet: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        for handler, level in zip(handlers, levels, strict=True):
-            handler.setLevel(level)
-        if quiet and previous is None:
-            os.environ.pop(CONSOLE_LEVEL_ENV, None)
+        if not errors.as_program:  # quiet until exit (the temporary server's goodbye), else restore
+            for handler, level in zip(handlers, levels, strict=True):
+                handler.setLevel(level)
+            if quiet and previous is None:
+                os.environ.pop(CONSOLE_LEVEL_ENV, None)
 
 
 @db_app.command("upgrade")
@@ -92,11 +97,33 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     console.print(f"Database {safe_url(campaign.database_url)} is up to date.")
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on stdout (shape: README).")]
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"rollcall {metadata.version('rollcall')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Prefect's logs and tracebacks (anywhere on the line).")] = False,
+) -> None:
+    """Volunteer registrations, in sync."""
+
+
 @app.command()
-def status(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
+def status(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False) -> None:
     """Campaign progress: registrations per site and channel, against capacity and goal.
     Reads only: a missing database or an older schema is said, never created or migrated."""
-    _print_progress(readable(config))
+    campaign = readable(config)
+    if as_json:
+        typer.echo(json.dumps(_progress(campaign), ensure_ascii=False))
+        return
+    _print_progress(campaign)
 
 
 def _print_sources(campaign: Campaign) -> None:
@@ -123,31 +150,55 @@ def _print_sources(campaign: Campaign) -> None:
     console.print(table)
 
 
-def _print_progress(campaign: Campaign) -> None:
-    """Counts per site and channel, the goal, and what is waiting in quarantine."""
+def _progress(campaign: Campaign) -> dict[str, Any]:
+    """What `status` shows, as data (the --json shape, documented in the README)."""
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         sites = report_store.counts_by_site(session, code)
         channels = report_store.registrations_by_channel(session, code)
         quarantine = report_store.quarantine_by_reason(session, code)
         people = report_store.count_people(session, code)
-        review = matching_store.count_open_review_pairs(session)
+        review = len(matching_store.review_pairs(session, code))
         run = report_store.last_run(session, code)
+    return {
+        "campaign": code,
+        "goal": campaign.campaign.goal,
+        "registered": sum(s["registered"] for s in sites.values()),
+        "people": people,
+        "sites": [{"code": site.code, "name": site.name, "date": site.date.isoformat(), "capacity": site.capacity,
+                   "registered": sites.get(site.code, {}).get("registered", 0),
+                   "cancelled": sites.get(site.code, {}).get("cancelled", 0),
+                   "channels": channels.get(site.code, {})} for site in campaign.sites],
+        "quarantine": [{"source": source, "reason": reason, "records": n}
+                       for (source, reason), n in sorted(quarantine.items())],
+        "review_pairs": review,
+        "last_sync": None if run is None else {
+            "run": run.id, "status": run.status, "started_at": local_time(run.started_at, campaign).isoformat()},
+    }
+
+
+def _print_progress(campaign: Campaign) -> None:
+    """Counts per site and channel, the goal, and what is waiting in quarantine."""
+    progress = _progress(campaign)
+    sites = {s["code"]: s for s in progress["sites"]}
     console.print(_sites_table(campaign, sites))
-    console.print(_channels_table(campaign, channels))
-    registered = sum(s["registered"] for s in sites.values())
-    goal = campaign.campaign.goal
+    console.print(_channels_table(campaign, {code: s["channels"] for code, s in sites.items()}))
+    registered, goal = progress["registered"], progress["goal"]
     console.print(
-        f"Total: [bold]{registered}[/bold] registered of the goal of {goal} "
-        f"({registered / goal:.0%}), {people} people."
+        f"Total: [bold]{registered}[/bold] registered of the goal of {goal} ({registered / goal:.0%}); "
+        f"{progress['people']} people have a registration (registered, cancelled or without consent)."
     )
-    if quarantine:
-        console.print(_quarantine_table(quarantine))
+    if progress["quarantine"]:
+        console.print(_quarantine_table({(q["source"], q["reason"]): q["records"] for q in progress["quarantine"]}))
+    review = progress["review_pairs"]
     if review:
         pairs = "1 pair of sign-ups" if review == 1 else f"{review} pairs of sign-ups"
         console.print(f"{pairs} may be one person: see `rollcall review`.")
-    if run is not None:
-        console.print(f"Last sync: run {run.id}, {run.status}, started {run.started_at:%Y-%m-%d %H:%M} UTC.")
+    if progress["last_sync"] is not None:
+        run = progress["last_sync"]
+        started = datetime.fromisoformat(run["started_at"])
+        console.print(f"Last sync: run {run['run']}, {run['status']}, started {started:%d/%m/%Y %H:%M} "
+                      f"({campaign.campaign.timezone}).")
 
 
 def _sites_table(campaign: Campaign, sites: dict[str, dict[str, int]]) -> Table:

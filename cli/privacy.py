@@ -7,6 +7,7 @@ the operator's terminal, not a log.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -75,7 +76,7 @@ def purge_command(campaign: Campaign, config: Path, before: str | None, yes: boo
     console.print(_counts_table(f"Purged {campaign.campaign.code}: events before {cutoff}", counts))
 
 
-def quarantine_command(campaign: Campaign, source: str | None, requeue: bool) -> None:
+def quarantine_command(campaign: Campaign, source: str | None, requeue: bool, as_json: bool = False) -> None:
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if requeue:
@@ -84,6 +85,12 @@ def quarantine_command(campaign: Campaign, source: str | None, requeue: bool) ->
                           "(those still wrong come back here).")
             return
         entries = privacy.quarantine_entries(session, code, source)
+    if as_json:
+        typer.echo(json.dumps({"entries": [
+            {"source": e.source, "where": e.locator or e.external_id, "reason_fr": e.reason_fr,
+             "reason_en": e.reason_en, "values": {k: v for k, v in e.payload.items() if v not in (None, "")}}
+            for e in entries]}, ensure_ascii=False, default=str))
+        return
     if not entries:
         console.print("No record in quarantine.")
         return
@@ -123,7 +130,8 @@ def register(app: typer.Typer) -> None:
     def quarantine(
         source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
         requeue: Annotated[bool, typer.Option("--requeue", help="Re-process them on the next sync.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout (shape: README).")] = False,
         config: ConfigOption = DEFAULT_CONFIG,
     ) -> None:
         """Rejected records with source, reason (French and English), place and raw values."""
-        quarantine_command(readable(config), source, requeue)
+        quarantine_command(readable(config), source, requeue, as_json)

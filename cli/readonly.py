@@ -4,8 +4,10 @@ create a database nor migrate one, so a look cannot change production's schema."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from alembic.migration import MigrationContext
@@ -22,6 +24,12 @@ ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", envvar=CONFIG_ENV, help="The campaign file (TOML).")
 ]
 DEFAULT_CONFIG_PATH = Path(DEFAULT_CONFIG)
+
+
+def local_time(moment: datetime, campaign: Campaign) -> datetime:
+    """A stored time (UTC, naive or not) in the campaign's time zone, as people read it."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(campaign.campaign.timezone))
 
 
 def load(config: Path) -> Campaign:

@@ -9,10 +9,10 @@ coordinator; nothing of it goes to logs.
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime
+import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from rich.table import Table
 
 from cli import ids
 from cli.errors import CliError, ExitCode
-from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, readable
+from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, local_time, readable
 from connectors import matching_store
 from connectors.database import campaign_lock, session_scope
 from models.campaign import Campaign
@@ -33,10 +33,7 @@ SAME = {True: "même personne", False: "personnes différentes"}
 
 def _local(moment: datetime | None, campaign: Campaign) -> str:
     """A stored UTC time as the campaign's local time, ``08/10/2022 09:30``."""
-    if moment is None:
-        return "—"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(campaign.campaign.timezone)).strftime("%d/%m/%Y %H:%M")
+    return local_time(moment, campaign).strftime("%d/%m/%Y %H:%M") if moment else "—"
 
 
 def _pair_table(campaign: Campaign, pair: ReviewPair,
@@ -65,12 +62,32 @@ def _pair_table(campaign: Campaign, pair: ReviewPair,
     return table
 
 
-def review_list(campaign: Campaign, everything: bool) -> None:
+def _pair_json(campaign: Campaign, pair: ReviewPair,
+               details: dict[int, tuple[Signup, Event, int | None]]) -> dict[str, object]:
+    labels = {s.name: s.display_name for s in campaign.sources}
+    return {
+        "id": ids.pair_ref(pair.id),
+        "status": pair.status,
+        "reasons": pair.explanation_fr,
+        "signups": [{
+            "id": ids.signup_ref(signup.id), "first_name": signup.first_name, "last_name": signup.last_name,
+            "email": signup.email, "phone": signup.phone, "site": event.site_code, "date": event.date.isoformat(),
+            "source": labels.get(signup.source, signup.source),
+            "submitted_at": local_time(signup.submitted_at, campaign).isoformat() if signup.submitted_at else None,
+            "registration": ids.registration_ref(registration) if registration else None,
+        } for signup, event, registration in (details[pair.signup_a], details[pair.signup_b])],
+    }
+
+
+def review_list(campaign: Campaign, everything: bool, as_json: bool = False) -> None:
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         pairs = matching_store.review_pairs(session, code, None if everything else "open")
         details = matching_store.signups_for_review(
             session, [s for p in pairs for s in (p.signup_a, p.signup_b)])
+    if as_json:
+        typer.echo(json.dumps({"pairs": [_pair_json(campaign, p, details) for p in pairs]}, ensure_ascii=False))
+        return
     if not pairs:
         console.print("Aucun doublon à vérifier.")
         return
@@ -140,11 +157,12 @@ def register(app: typer.Typer) -> None:
     @review_app.callback()
     def review(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG_PATH,
                everything: Annotated[bool, typer.Option("--all", help="Aussi les doublons déjà décidés.")] = False,
+               as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout (shape: README).")] = False,
                ) -> None:
         """Les doublons à vérifier, chacun côte à côte avec ses raisons."""
         ctx.obj = config
         if ctx.invoked_subcommand is None:
-            review_list(readable(config), everything)
+            review_list(readable(config), everything, as_json)
 
     @review_app.command("decide")
     def review_decide(
