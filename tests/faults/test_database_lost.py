@@ -79,7 +79,7 @@ def test_rollcall_sync_command_says_which_database_is_unreachable(tmp_path: Path
     report(SECTION, f"`rollcall sync`: exit {done.returncode}, "
            f"{[l for l in output.splitlines() if 'database' in l][:1]}")
     assert done.returncode == 1
-    assert "cannot reach database" in done.stdout and "rollcall_campaign" in done.stdout
+    assert "cannot reach database" in done.stderr and "rollcall_campaign" in done.stderr  # errors go to stderr
     assert "s3cret-pw" not in output
     assert not (tmp_path / "var/rosters").exists()
 
