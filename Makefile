@@ -30,4 +30,4 @@ test-fast: setup
 	$(BIN)/pytest -q -m "not flow and not faults and not badinput and not postgres and not convergence"
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var examples/*/var $(VENV)

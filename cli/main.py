@@ -53,7 +53,7 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
 
     try:
         with _prefect_console_quiet(not errors.verbose):
-            nightly_sync(config=str(config))
+            summary = nightly_sync(config=str(config))
     except SyncFailed as exc:
         _print_sources(campaign)
         _print_progress(campaign)
@@ -65,7 +65,18 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
                        "Fix what the message names, then run `rollcall sync` again.") from None
     _print_sources(campaign)
     _print_progress(campaign)
-    console.print(f"Rosters: [bold]{campaign.rosters.directory.resolve()}[/bold]")
+    console.print(_rosters_line(campaign, summary))
+
+
+def _rosters_line(campaign, summary: dict) -> str:
+    """What the push changed, in one line: "3 rosters changed of 12" or "nothing changed"."""
+    sites = summary.get("sites", {})
+    written = sum(1 for s in sites.values() if s.get("roster_written"))
+    what = f"{written} roster{'s' if written != 1 else ''} changed of {len(sites)}" if written else \
+        f"Nothing changed: the {len(sites)} rosters are up to date"
+    if any(site.roster.kind != "google_sheet" for site in campaign.sites):
+        what += f"; local rosters in [bold]{campaign.rosters.directory.resolve()}[/bold]"
+    return what + "."
 
 
 @contextmanager

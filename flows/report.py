@@ -54,7 +54,8 @@ def summarise(
             "sites": {
                 site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
                        "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
-                       "roster": rosters[site]["location"], "roster_error": rosters[site].get("error")}
+                       "roster": rosters[site]["location"], "roster_written": bool(rosters[site].get("written")),
+                       "roster_error": rosters[site].get("error")}
                 for site, counts in sites.items()
             },
             "quarantine": [

@@ -54,7 +54,10 @@ def test_a_sync_is_quiet_unless_verbose_and_times_are_local(campaign_file: Path,
                           cwd=campaign_file.parent.parent, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert " | INFO " not in done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1].startswith("Rosters: ")
+    assert done.stdout.splitlines()[-1].startswith("12 rosters changed of 12; local rosters in ")
+    again = runner.invoke(app, ["sync", "--config", str(campaign_file)])
+    assert again.exit_code == 0, again.output
+    assert "Nothing changed: the 12 rosters are up to date; local rosters in " in " ".join(again.output.split())
     status = runner.invoke(app, ["status", "--json", "--config", str(campaign_file)])
     started = json.loads(status.output)["last_sync"]["started_at"]
     assert started[-6:] in ("+01:00", "+02:00")  # Europe/Paris, the campaign's zone
