@@ -224,6 +224,20 @@ def retired_with_contacts(snap: Snapshot) -> list[str]:
             for site, rows in sorted(snap.retired.items()) for row in rows if row["Email"] or row["Téléphone"]]
 
 
+def rows_without_registration(snap: Snapshot) -> list[str]:
+    """Rows (not "Retiré") whose reference is no registration of their site: where nobody
+    pasted rows or typed references, the pipeline left them (a registration deleted by a
+    merge, say), and they may still show someone's contacts."""
+    found = []
+    for key, row in sorted(snap.sections["roster_rows"].items(), key=lambda kv: show_key(kv[0])):
+        if isinstance(key[0], tuple):  # numbered: (key, "#2")
+            key = key[0]
+        if key[1] == "no registration":
+            found.append(f"{key[0]}: a row shows {row['Prénom']} {row['Nom']} (Statut {row['Statut']!r}, "
+                         f"email {row['Email']!r}) under a reference that is no registration of this site")
+    return found
+
+
 def differences(path: Snapshot, replay: Snapshot, limit: int = 6,
                 sections: Iterable[str] = SECTIONS) -> list[str]:
     """What differs, section by section, at most ``limit`` items each: readable lines such as

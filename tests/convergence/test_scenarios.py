@@ -15,8 +15,27 @@ from pathlib import Path
 import pytest
 
 from connectors.roster_files import read_tabs
-from convergence.snapshot import Snapshot, assert_converged, set_aside_moved_times, snapshot
-from convergence.world import CSV, HELLOASSO, PARIS, SOURCES, TALLY, Entry, World, sync
+from convergence.snapshot import (
+    Snapshot,
+    assert_converged,
+    rows_without_registration,
+    set_aside_moved_times,
+    snapshot,
+)
+from convergence.world import (
+    CSV,
+    HELLOASSO,
+    PARIS,
+    SOURCES,
+    TALLY,
+    Entry,
+    HumanInput,
+    World,
+    decide,
+    open_pairs,
+    reapply,
+    sync,
+)
 from transforms.phones import format_national, normalise_phone
 
 pytestmark = [pytest.mark.convergence, pytest.mark.flow]
@@ -58,17 +77,26 @@ def night(world: World, config: Path, expect: str = "ok") -> None:
     world.night += 1
 
 
-def clean_replay(world: World, tmp_path: Path, replay_url: str) -> Snapshot:
+def clean_replay(world: World, tmp_path: Path, replay_url: str, human: HumanInput | None = None) -> Snapshot:
+    """One sync of the final data into a fresh database and roster folder; then the same
+    review decisions, and one more sync."""
     world.all_up()
     config = world.campaign(tmp_path / "replay", replay_url)
     assert sync(config) == "ok"
+    if human and human.actions:
+        notes = reapply(human, config, replay_url)
+        assert notes == [], notes
+        assert sync(config) == "ok"
     return snapshot(replay_url, tmp_path / "replay/rosters")
 
 
-def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, context: str) -> Snapshot:
+def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, context: str,
+                      human: HumanInput | None = None) -> Snapshot:
     path = snapshot(url, tmp_path / "path/rosters")
-    replay = clean_replay(world, tmp_path, replay_url)
+    replay = clean_replay(world, tmp_path, replay_url, human)
     problems = set_aside_moved_times(path, replay, world.time_moved)
+    problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
+                 for row in rows_without_registration(snap)]
     assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems, details=["history:", *world.log])
     return path
 
@@ -184,6 +212,38 @@ def test_source_down_one_night_then_back(world: World, tmp_path: Path, database_
     world.set_down(source, False)
     night(world, config)
     assert_like_clean(world, tmp_path, database_url, replay_url, f"{source} down one night")
+
+
+@pytest.mark.parametrize("source", [TALLY, HELLOASSO])
+def test_deleted_at_the_provider_is_gone_as_in_a_clean_run(world: World, tmp_path: Path, database_url: str,
+                                                          replay_url: str, source: str) -> None:
+    """A submission deleted in Tally, an item removed in HelloAsso's back office: later pulls
+    simply no longer hold it. A clean sync would not know that person: neither may we."""
+    config = world.campaign(tmp_path / "path", database_url)
+    entries = cast(world)
+    night(world, config)
+    world.delete_entry(entries["mei_tally"] if source == TALLY else entries["fatou_helloasso"])
+    night(world, config)
+    assert_like_clean(world, tmp_path, database_url, replay_url, f"deleted at {source}")
+
+
+def test_review_decision_merging_two_registrations_of_one_site(world: World, tmp_path: Path, database_url: str,
+                                                               replay_url: str) -> None:
+    """"Jean" and "Jean-Pierre" Martin on one phone wait for review; a reviewer says they are one
+    person (``rollcall review decide D.. --same``): one registration and one roster row stay."""
+    config = world.campaign(tmp_path / "path", database_url)
+    jp = world.volunteer("Jean-Pierre", "Martin", "PAR")
+    tally = world.sign_up_as(jp, TALLY, first="Jean")
+    export = world.sign_up_as(jp, CSV, email="jpmartin@example.net")
+    night(world, config)
+    pair = next((pid for pid, a, b in open_pairs(database_url) if {a, b} == {tally.record_key, export.record_key}), None)
+    assert pair is not None, f"the pair is not queued for review: {open_pairs(database_url)}"
+    decide(config, pair, same=True)
+    human = HumanInput(actions=[("decide", tally.record_key, export.record_key, True)])
+    night(world, config)
+    path = assert_like_clean(world, tmp_path, database_url, replay_url, "merged by a review decision", human)
+    assert [k for k in path.sections["roster_rows"] if k[0] == "PAR"] == \
+        [("PAR", frozenset({tally.record_key, export.record_key}))]
 
 
 def test_the_cast_alone_converges(world: World, tmp_path: Path, database_url: str, replay_url: str) -> None:

@@ -62,7 +62,10 @@ FIRST_DAY = datetime(2022, 9, 1, tzinfo=PARIS)
 
 FIRST_NAMES = ("Hélène", "Zoé", "François", "Anaïs", "Jérôme", "Maëlle", "Karim", "Fatou", "Lucas", "Inès",
                "Thibault", "Mei", "Yanis", "Océane", "Moussa", "Chloé", "Jean-Pierre", "Marie-Claire", "Noé",
-               "Aïcha", "Bastien", "Léa", "Hugo", "Camille")
+               "Aïcha", "Bastien", "Léa", "Hugo", "Camille", "Louis", "Louise", "Jean", "Marie")
+#: First names a household may share a phone with, close enough to be reviewed, never merged.
+CLOSE_FIRST = {"Louis": "Louise", "Louise": "Louis", "Jean": "Jean-Pierre", "Jean-Pierre": "Jean",
+               "Marie": "Marie-Claire", "Marie-Claire": "Marie"}
 LAST_NAMES = ("Martin", "Bernard", "Dubois", "N'Diaye", "Le Goff", "Nguyen", "Lefèvre", "Haddad", "Morel",
               "Da Silva", "Rousseau", "Benali", "Faure", "Lambert", "Diallo", "Girard", "Petit", "Durand",
               "Leroy", "Moreau", "Roux", "Fournier", "Mercier", "Garnier")
@@ -270,7 +273,8 @@ class World:
         site = self.rng.choice(list(SITES))
         if self.volunteers and self.rng.random() < 0.12:
             kin = self.rng.choice(self.volunteers)
-            first = self.rng.choice([n for n in FIRST_NAMES if n != kin.first])
+            first = CLOSE_FIRST.get(kin.first) if kin.first in CLOSE_FIRST and self.rng.random() < 0.7 else \
+                self.rng.choice([n for n in FIRST_NAMES if n != kin.first])
             last, phone, site = kin.last, kin.phone, kin.site
             if self.rng.random() < 0.3:
                 email = kin.email
@@ -296,6 +300,10 @@ class World:
                 phone = ""
             elif roll < 0.48 and phone:
                 email = ""
+            elif roll < 0.54:  # "Jean" for "Jean-Pierre", "Louis" for "Louise"
+                first = first.split("-")[0] if "-" in first else first[:-1] if len(first) > 4 else first
+            elif roll < 0.58 and phone:  # one digit off, and a name typed in a hurry
+                phone, first = phone[:-1] + str((int(phone[-1]) + 1) % 10), _typo(self.rng, first)
         if phone and self.rng.random() < 0.4:
             digits = phone.replace(" ", "")
             phone = self.rng.choice([f"+33 {digits[1]} {digits[2:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}",
@@ -394,7 +402,9 @@ class World:
         """Deleted at the source: the export's row removed, the submission or item deleted."""
         if not self.entries:
             return None
-        entry = self.rng.choice(list(self.entries.values()))
+        return self.delete_entry(self.rng.choice(list(self.entries.values())))
+
+    def delete_entry(self, entry: Entry) -> Entry:
         del self.entries[entry.record_key]
         if entry.source == CSV:
             del self.csv_rows[entry.key]
@@ -594,11 +604,13 @@ def cli(args: list[str]) -> str:
 
 
 def decide(config: Path, pair_id: int, same: bool) -> None:
-    cli(["review", "--config", str(config), "decide", str(pair_id), "--same" if same else "--different"])
+    """``rollcall review decide D12 --same|--different``."""
+    cli(["review", "decide", f"D{pair_id}", "--same" if same else "--different", "--config", str(config)])
 
 
 def unmerge(config: Path, signup_id: int) -> None:
-    cli(["unmerge", str(signup_id), "--config", str(config)])
+    """``rollcall unmerge S381``."""
+    cli(["unmerge", f"S{signup_id}", "--config", str(config)])
 
 
 def review_some(world: World, config: Path, url: str, human: HumanInput, most: int) -> None:
