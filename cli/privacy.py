@@ -20,6 +20,7 @@ from cli.readonly import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG
 from cli.readonly import ConfigOption, load, readable
 from connectors import privacy
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
+from connectors.google_sheets import SheetsError
 from models.campaign import Campaign
 from transforms.privacy import mask_email, mask_phone
 
@@ -70,8 +71,11 @@ def purge_command(campaign: Campaign, config: Path, before: str | None, yes: boo
                       "This cannot be undone.", abort=True)
     try:
         counts = purge(str(config), cutoff)
-    except (SyncAlreadyRunning, DatabaseUnavailable) as exc:
+    except (SyncAlreadyRunning, DatabaseUnavailable, SheetsError, OSError) as exc:
         console.print(f"[red]{exc}[/red]")
+        if isinstance(exc, (SheetsError, OSError)):
+            console.print("A roster of a purged event could not be rewritten: nothing was purged; "
+                          "fix it, then run the purge again.")
         raise typer.Exit(1) from None
     console.print(_counts_table(f"Purged {campaign.campaign.code}: events before {cutoff}", counts))
 

@@ -529,10 +529,11 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
           summary: Grid | None, delete_rows: Mapping[str, Sequence[int]]) -> tuple[list[dict[str, Any]], Layout]:
     """Every request of one roster write, and the layout once it is applied.
 
-    No request at all when no roster row differs, no tab is missing and no row is to go."""
+    No request at all when no roster row differs, no tab is missing, no row is to go and
+    ``Nouveautés`` is not given (an erasure or purge may change only that tab)."""
     blocks = _changed_blocks(grid, current)
     missing = [t for t in TABS if layout.find(t) is None]
-    if not blocks and not missing and not any(delete_rows.values()):
+    if not blocks and not missing and not any(delete_rows.values()) and changes is None:
         return [], layout
     after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
                     if v.sheet_id != layout.disposable})

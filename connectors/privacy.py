@@ -32,6 +32,7 @@ from models.tables import (
     ReviewPair,
     RosterState,
     Signup,
+    utcnow,
 )
 from transforms.emails import EmailResult, normalise_email
 from transforms.phones import normalise_phone
@@ -236,9 +237,17 @@ def refuse_record(session: Session, raw_record_id: int) -> None:
 
 def purge_before(session: Session, campaign: str, before: date, actor: str = "rollcall") -> dict[str, int]:
     """Redact the personal data of the campaign's events dated before ``before``: raw
-    payloads, sign-ups' names and contacts, roster states, and people left with nothing
-    else. When every event of the campaign is that old, every raw record of it (quarantined
-    ones too) is redacted. Counts what changed; a second purge changes nothing."""
+    payloads, sign-ups' names and contacts, the review pairs that quote them, roster states
+    (the pushed values' names and contacts, the coordinator's notes and added columns; Appelé
+    and Présent stay), and people left with nothing else. When every event of the campaign
+    is that old, every raw record of it (quarantined ones too) is redacted.
+
+    A person who also registered for a later event keeps their name for it, but is no longer
+    the person of the purged registrations: those go to a new person without name or
+    contact, so an old roster's reference leads to nobody (``registrations_unlinked``).
+    What is left cannot be matched again, so the purged sign-ups of one person are kept
+    together by a "same" decision (``decided_by = "purge"``): the next sync finds the same
+    people and registrations. Counts what changed; a second purge changes nothing."""
     events = dict(session.execute(select(Event.id, Event.date).where(Event.campaign == campaign)).all())
     old = {event_id for event_id, day in events.items() if day < before}
     signups = list(session.scalars(select(Signup).where(Signup.event_id.in_(old))))
@@ -249,12 +258,26 @@ def purge_before(session: Session, campaign: str, before: date, actor: str = "ro
         "events": len(old),
         "raw_records_redacted": _redact_payloads(session, raw_ids),
         "signups_redacted": sum(_blank_signup(s) for s in signups),
+        "review_pairs_removed": _delete_review_pairs(session, {s.id for s in signups}),
         "roster_states_cleared": _clear_roster_states(session, old),
+        "registrations_unlinked": _unlink_registrations(session, signups, old),
         "people_redacted": _blank_people(session, {s.person_id for s in signups if s.person_id}, old),
     }
+    _keep_together(session, signups)
     session.add(AuditEntry(action="purge", campaign=campaign, counts=counts,
                            reason=f"retention: events before {before.isoformat()}", actor=actor))
     return counts
+
+
+def purged_registrations(session: Session, campaign: str, before: date) -> dict[str, set[int]]:
+    """Site code -> ids of the registrations of its events dated before ``before``, whatever
+    their status: the roster rows a purge empties."""
+    query = (select(Event.site_code, Registration.id).join(Registration, Registration.event_id == Event.id)
+             .where(Event.campaign == campaign, Event.date < before))
+    found: dict[str, set[int]] = {}
+    for site_code, registration_id in session.execute(query):
+        found.setdefault(site_code, set()).add(registration_id)
+    return found
 
 
 def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
@@ -276,15 +299,73 @@ def _blank_signup(signup: Signup) -> bool:
     return True
 
 
+def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
+    """Pairs waiting for review quote both sign-ups' names in their explanation."""
+    removed = 0
+    for _, ids in _chunks(signup_ids):
+        touching = ReviewPair.signup_a.in_(ids) | ReviewPair.signup_b.in_(ids)
+        result = session.execute(delete(ReviewPair).where(touching))
+        removed += result.rowcount or 0
+    return removed
+
+
+#: The pushed values of a roster row that name or reach the person (``roster_states.pushed``).
+PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone")
+
+
 def _clear_roster_states(session: Session, event_ids: set[int]) -> int:
+    """The pushed names and contacts blanked (the rest of the baseline stays, so the roster
+    rewritten without them announces no change), notes and added columns gone."""
     query = (select(RosterState).join(Registration, RosterState.registration_id == Registration.id)
              .where(Registration.event_id.in_(event_ids)))
     cleared = 0
     for state in session.scalars(query):
-        if state.pushed or state.notes or state.extras:
-            state.pushed, state.notes, state.extras = {}, None, None
+        pushed = {k: "" if k in PERSONAL_CELLS else v for k, v in (state.pushed or {}).items()}
+        if pushed != state.pushed or state.notes or state.extras:
+            state.pushed, state.notes, state.extras = pushed, None, None
             cleared += 1
     return cleared
+
+
+def _unlink_registrations(session: Session, signups: list[Signup], old_events: set[int]) -> int:
+    """The purged sign-ups and registrations of a person who has a later registration go to
+    a new person without name or contact. Returns how many registrations moved."""
+    person_ids = {s.person_id for s in signups if s.person_id}
+    live = set(session.scalars(select(Registration.person_id).where(
+        Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events))))
+    moved = 0
+    for person_id in sorted(live):
+        stranger = Person(first_name="", last_name="", first_key="", last_key="", email=None, phone=None)
+        session.add(stranger)
+        session.flush()
+        for signup in signups:
+            if signup.person_id == person_id:
+                signup.person_id = stranger.id
+        for registration in session.scalars(select(Registration).where(
+                Registration.person_id == person_id, Registration.event_id.in_(old_events))):
+            registration.person_id, registration.updated_at = stranger.id, utcnow()
+            moved += 1
+    session.flush()
+    return moved
+
+
+def _keep_together(session: Session, signups: list[Signup]) -> None:
+    """A "same" decision between the first current purged sign-up of each person and each
+    of their others: nothing else would tell the matcher they are one."""
+    current = set(session.scalars(select(RawRecord.id).where(
+        RawRecord.id.in_([s.raw_record_id for s in signups]), RawRecord.is_current.is_(True))))
+    members: dict[int, list[int]] = {}
+    for signup in sorted(signups, key=lambda s: s.id):
+        if signup.person_id and signup.raw_record_id in current:
+            members.setdefault(signup.person_id, []).append(signup.id)
+    pairs = {(ids[0], other) for ids in members.values() for other in ids[1:]}
+    if not pairs:
+        return
+    known = set(map(tuple, session.execute(select(MatchDecision.signup_a, MatchDecision.signup_b).where(
+        MatchDecision.signup_a.in_([a for a, _ in pairs]))).all()))
+    session.add_all(MatchDecision(signup_a=a, signup_b=b, same=True, decided_by="purge")
+                    for a, b in sorted(pairs - known))
+    session.flush()
 
 
 def _blank_people(session: Session, person_ids: set[int], old_events: set[int]) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from connectors import privacy, roster_files, store
 from connectors.database import campaign_lock, session_scope, upgrade
 from connectors.google_sheets import CHANGES_TAB, ROSTER_TAB, RosterSheets
-from flows.rosters import display_id, write_rosters
+from flows.rosters import display_id, failed_rosters, push_site, roster_sheets, write_rosters
 from flows.sources import google_sheets
 from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 from transforms.privacy import drop_registrations
@@ -146,9 +146,44 @@ def retention_cutoff(campaign: Campaign, today: date | None = None) -> date:
 
 
 def purge(config: str, before: date | None = None, actor: str | None = None) -> dict[str, Any]:
+    """Purge under the campaign's lock: the database, then the rosters of the purged events
+    (``rewrite_purged_rosters``) before it commits, so a roster that cannot be written leaves
+    nothing purged and the purge can simply be run again. Then, as the next sync would, people
+    are resolved again (someone who also came later no longer shows what they gave at a purged
+    event) and every roster is pushed: that sync then changes nothing."""
+    from flows.steps import resolve_people  # flows.steps imports this module
+
     campaign = load_campaign(config)
     cutoff = before or retention_cutoff(campaign)
     upgrade(campaign.database_url)
-    with campaign_lock(campaign.database_url, campaign.campaign.code), session_scope(campaign.database_url) as session:
-        counts = privacy.purge_before(session, campaign.campaign.code, cutoff, actor=actor or getpass.getuser())
-    return {"before": cutoff.isoformat(), **counts}
+    with campaign_lock(campaign.database_url, campaign.campaign.code):
+        with session_scope(campaign.database_url) as session:
+            counts = privacy.purge_before(session, campaign.campaign.code, cutoff, actor=actor or getpass.getuser())
+            session.flush()
+            changed = any(n for name, n in counts.items() if name != "events")
+            rewritten = rewrite_purged_rosters(session, campaign, cutoff) if changed else 0
+        failed: dict[str, str] = {}
+        if changed:
+            resolve_people.fn(config)
+            failed = failed_rosters(write_rosters.fn(config))
+    return {"before": cutoff.isoformat(), **counts, "rosters_rewritten": rewritten, "rosters_failed": len(failed)}
+
+
+def rewrite_purged_rosters(session: Session, campaign: Campaign, before: date) -> int:
+    """Push again every roster of an event dated before ``before`` that was pushed before,
+    its purged rows emptied first (``transforms.sheet_roster`` rule 10): no name, contact,
+    note or added column of theirs stays in any tab, none is read back as a coordinator's
+    edit, and the roster is what the next sync would write (that sync then writes nothing).
+    Raises the first roster's failure (``SheetsError``, ``OSError``)."""
+    purged = privacy.purged_registrations(session, campaign.campaign.code, before)
+    code = campaign.campaign.code
+    sites = [site for site in campaign.sites
+             if site.code in purged and store.roster_target(session, code, site.code) is not None]
+    if not sites:
+        return 0
+    events = store.sync_events(session, campaign)
+    sheets = roster_sheets(session, campaign)
+    for site in sites:
+        references = frozenset(display_id(r) for r in purged[site.code])
+        push_site(session, campaign, site, events[site.code], sheets, purged=references)
+    return len(sites)

@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from connectors import roster_files, store
 from connectors.database import session_scope
-from connectors.google_sheets import RosterSheets, SheetsError
+from connectors.google_sheets import CHANGES_TAB, ROSTER_TAB, SUMMARY_TAB, RosterSheets, SheetsError
 from flows.secrets import MissingSecret
 from flows.sources import google_sheets
 from models.campaign import Campaign, SiteConfig, load_campaign
 from models.records import CANCELLED, REGISTERED
+from transforms.privacy import drop_registrations
 from transforms.roster import roster_order
 from transforms.sheet_roster import (
     NEW,
@@ -38,6 +39,9 @@ from transforms.sheet_roster import (
     SheetEntry,
     changes_grid,
     merge_roster,
+    purged_rows,
+    rows_holding,
+    same_grid,
     sheet_entry,
     summary_grid,
 )
@@ -76,11 +80,11 @@ def write_rosters(config_path: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with session_scope(campaign.database_url) as session:
         events = store.sync_events(session, campaign)
-        sheets = _sheets_if_needed(session, campaign)
+        sheets = roster_sheets(session, campaign)
         for site in campaign.sites:
             try:
                 with session.begin_nested():
-                    results[site.code] = _push_site(session, campaign, site, events[site.code], sheets)
+                    results[site.code] = push_site(session, campaign, site, events[site.code], sheets)
             except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
                 log.warning("site %s: roster not pushed: %s", site.code, exc)
                 results[site.code] = _failed(session, campaign, site, exc)
@@ -99,7 +103,7 @@ def _failed(session: Session, campaign: Campaign, site: SiteConfig, exc: Excepti
             "new": 0, "removed": 0, "withdrawn": 0, "foreign": 0, "duplicates": 0, "error": f"{site.name}: {exc}"}
 
 
-def _sheets_if_needed(session: Session, campaign: Campaign) -> RosterSheets | SheetsError | None:
+def roster_sheets(session: Session, campaign: Campaign) -> RosterSheets | SheetsError | None:
     """The run's Sheets client, or the error every Google site then fails with (a missing or
     malformed credential), so local workbooks are still written."""
     if not any(site.roster.kind == "google_sheet" for site in campaign.sites):
@@ -133,7 +137,11 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
     }, {display_id(rid) for rid, _ in every}
 
 
-def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets) -> dict[str, Any]:
+def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
+              purged: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Merge and write one site's roster, and store what it holds now. ``purged``: references
+    ("R00042") whose rows a retention purge empties first (``transforms.sheet_roster`` rule 10);
+    their lines leave ``Nouveautés`` and, in a Google spreadsheet, every other tab."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
@@ -143,15 +151,10 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
     summary = summary_grid(site.name, entries.values(), site.capacity)
     if site.roster.kind == "google_sheet":
         location, merged, written = _push_google(session, campaign, site, entries, last_pushed, merge,
-                                                 summary, now, sheets)
+                                                 summary, now, sheets, purged)
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
-        current = roster_files.read_roster(Path(location))
-        merged = merge(entries.values(), current, last_pushed)
-        written = not merged.content_unchanged
-        if written:
-            changes = changes_grid(merged.changes, now) if merged.changes else None
-            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=summary)
+        merged, written = _push_workbook(Path(location), entries, last_pushed, merge, summary, now, purged)
     _remember(session, merged, states)
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
                              sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
@@ -165,6 +168,19 @@ def _push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id:
     }
 
 
+def _push_workbook(path: Path, entries, last_pushed, merge, summary, now, purged: frozenset[str]):
+    """Read, merge, and write the workbook atomically when a cell changed."""
+    tabs = roster_files.read_tabs(path)
+    current = tabs.get(roster_files.ROSTER_TAB, [])
+    merged = merge(entries.values(), purged_rows(current, purged), last_pushed)
+    news, dropped = drop_registrations(tabs.get(roster_files.CHANGES_TAB, []), set(purged))
+    written = not same_grid(merged.grid, current) or dropped > 0
+    if written:
+        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
+        roster_files.write_roster(path, merged.grid, changes=changes, summary=summary)
+    return merged, written
+
+
 def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorValues]:
     """What coordinators typed per registration, as stored: put back on a row missing from its
     tab (``transforms.sheet_roster`` rule 8)."""
@@ -176,8 +192,9 @@ def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorVa
     }
 
 
-def _push_google(session, campaign, site, entries, last_pushed, merge, summary, now, sheets):
-    """One read, the merge, at most one batchUpdate (none when nothing changed)."""
+def _push_google(session, campaign, site, entries, last_pushed, merge, summary, now, sheets, purged):
+    """One read, the merge, at most one batchUpdate (none when nothing changed). A purge reads
+    every tab (two reads) to reach the purged references wherever they are."""
     if isinstance(sheets, SheetsError):
         raise sheets
     target = store.roster_target(session, campaign.campaign.code, site.code)
@@ -185,13 +202,29 @@ def _push_google(session, campaign, site, entries, last_pushed, merge, summary, 
     if key is None:
         key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
                                         folder_id=campaign.google.folder_id)
-    current = sheets.read_roster(key)
-    merged = merge(entries.values(), current, last_pushed)
-    written = not merged.content_unchanged
+    news, elsewhere, dropped = None, {}, 0
+    if purged:
+        current, news, elsewhere = _purged_tabs(sheets, key, purged)
+        news, dropped = drop_registrations(news, set(purged))
+    else:
+        current = sheets.read_roster(key)
+    merged = merge(entries.values(), purged_rows(current, purged), last_pushed)
+    written = not same_grid(merged.grid, current) or dropped > 0 or bool(elsewhere)
     if written:
-        changes = changes_grid(merged.changes, now) if merged.changes else None
-        sheets.write_roster(key, merged.grid, current, changes=changes, summary=summary)
+        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
+        sheets.write_roster(key, merged.grid, current, changes=changes, summary=summary, delete_rows=elsewhere)
     return key, merged, written
+
+
+def _purged_tabs(sheets: RosterSheets, key: str, purged: frozenset[str]):
+    """The roster tab (by its sheetId), ``Nouveautés``, and the rows of any other tab (a
+    coordinator's copy) holding a purged reference."""
+    tabs = sheets.read_tabs(key)
+    roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
+    ours = {roster, news, sheets.tab_title(key, SUMMARY_TAB)}
+    elsewhere = {title: rows for title, values in tabs.items() if title not in ours
+                 if (rows := rows_holding(values, set(purged)))}
+    return tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere
 
 
 def _remember(session: Session, merged, states) -> None:

@@ -20,8 +20,8 @@ The rules, in the order they apply:
 5. A cancelled registration stays, with Statut "Annulé", its names and reference, so its
    notes survive; its email and phone are not shown (``sheet_entry``).
 6. Leaving the roster is a state change. A row whose id the pipeline no longer sends
-   (consent withdrawn, deleted at the source, merged into another person, unmerged away,
-   purged) is removed when the coordinator typed nothing in it (Appelé, Notes and added
+   (consent withdrawn, deleted at the source, merged into another person, unmerged away)
+   is removed when the coordinator typed nothing in it (Appelé, Notes and added
    columns blank, Présent blank or unticked): R00042 with only our cells -> gone. Otherwise
    it stays for their input: every pipeline cell but the id is blanked, Statut "Retiré" and
    ``À vérifier`` says why (R00042 ticked Présent -> "Retiré", no email, no phone, still
@@ -40,6 +40,11 @@ The rules, in the order they apply:
    marked Statut "Autre site" and flagged, never counted, never read back as attendance,
    never removed as "leaving". The same reference on several rows: the first row is the
    registration's (and flagged), every later copy is marked "Doublon", flagged, not read.
+10. Retention empties a row, it does not leave it to be read back. A purged registration's
+   row keeps only what is no one's name or contact (reference, Source(s), Inscrit le,
+   Statut, Appelé, Présent); its names, contacts, Notes, added columns and note are blanked
+   before the merge (``purged_rows``), so the old values are never taken for a
+   coordinator's edit: R00042 "Jean", "Rappeler jeudi", ticked -> R00042, no name, ticked.
 
 Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
 dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
@@ -545,6 +550,27 @@ def summary_grid(site_name: str, entries: Iterable[SheetEntry], capacity: int | 
         *([day.strftime("%d/%m/%Y"), n] for day, n in sorted(by_day.items())),
     ]
     return grid
+
+
+#: What a purged registration's row keeps (rule 10); every other cell of it is blanked.
+PURGE_KEPT = frozenset((ID_HEADER, "Source(s)", DATE_HEADER, STATUS_HEADER, CALLED_HEADER, PRESENT_HEADER))
+
+
+def purged_rows(grid: Sequence[Sequence[Cell]], registration_ids: Container[str]) -> Grid:
+    """The tab with the rows of these (purged) references emptied of names, contacts and
+    the coordinator's notes and added columns (rule 10); other rows as they are."""
+    if not grid:
+        return []
+    names = [_text(h).strip() for h in grid[0]]
+    if ID_HEADER not in names:
+        return [list(r) for r in grid]
+    id_col, keep = names.index(ID_HEADER), {i for i, name in enumerate(names) if name in PURGE_KEPT}
+    out: Grid = [list(grid[0])]
+    for row in grid[1:]:
+        rid = _id_key(row[id_col]) if id_col < len(row) else None
+        purged = rid is not None and rid in registration_ids
+        out.append([v if not purged or i in keep else "" for i, v in enumerate(row)])
+    return out
 
 
 def rows_holding(grid: Sequence[Sequence[Cell]], registration_ids: set[str]) -> list[int]:

@@ -20,6 +20,16 @@ runner = CliRunner()
 
 
 @pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A copy of the example campaign file (its sources read in place), so the rosters an
+    erasure or a purge pushes land in tmp_path, never beside the example."""
+    copy = tmp_path / "campaign.toml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
+    copy.write_text(text, encoding="utf-8")
+    return copy
+
+
+@pytest.fixture
 def rollcall(campaign_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     """The privacy commands on their own app, against the small database, run from tmp_path."""
     monkeypatch.chdir(tmp_path)
@@ -34,13 +44,15 @@ def people(url: str) -> list[str]:
         return sorted(session.scalars(select(Person.first_name)))
 
 
-def test_erase_asks_first_and_shows_the_identifier_masked_only(rollcall: typer.Typer, campaign_db: str) -> None:
-    result = runner.invoke(rollcall, ["erase", "--email", JEAN_EMAIL, "--config", str(EXAMPLE)], input="n\n")
+def test_erase_asks_first_and_shows_the_identifier_masked_only(
+    rollcall: typer.Typer, config: Path, campaign_db: str
+) -> None:
+    result = runner.invoke(rollcall, ["erase", "--email", JEAN_EMAIL, "--config", str(config)], input="n\n")
     assert result.exit_code == 1 and "j***@gmail.com" in result.output and "dupont" not in result.output
     assert people(campaign_db) == ["Jean", "Marie"]
 
     result = runner.invoke(rollcall, ["erase", "--phone", "06 12 34 56 78", "--yes", "--reason", "demande RGPD",
-                                      "--config", str(EXAMPLE)])
+                                      "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "06 ** ** ** 78" in result.output and "12 34 56" not in result.output and JEAN_PHONE not in result.output
     assert people(campaign_db) == ["Marie"]
@@ -52,25 +64,27 @@ def test_erase_asks_first_and_shows_the_identifier_masked_only(rollcall: typer.T
     pytest.param([], id="no_identifier"),
     pytest.param(["--email", "pas une adresse"], id="invalid_email"),
 ])
-def test_erase_without_a_usable_identifier_is_refused(rollcall: typer.Typer, args: list[str]) -> None:
-    result = runner.invoke(rollcall, ["erase", *args, "--yes", "--config", str(EXAMPLE)])
+def test_erase_without_a_usable_identifier_is_refused(rollcall: typer.Typer, config: Path, args: list[str]) -> None:
+    result = runner.invoke(rollcall, ["erase", *args, "--yes", "--config", str(config)])
     assert result.exit_code == 2
 
 
-def test_purge_before_a_date(rollcall: typer.Typer, campaign_db: str) -> None:
-    result = runner.invoke(rollcall, ["purge", "--before", "2022-10-10", "--yes", "--config", str(EXAMPLE)])
+def test_purge_before_a_date(rollcall: typer.Typer, config: Path, campaign_db: str) -> None:
+    result = runner.invoke(rollcall, ["purge", "--before", "2022-10-10", "--yes", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "raw records redacted" in result.output
-    assert runner.invoke(rollcall, ["purge", "--before", "10/10/2022", "--yes", "--config", str(EXAMPLE)]).exit_code == 2
+    assert runner.invoke(rollcall, ["purge", "--before", "10/10/2022", "--yes", "--config", str(config)]).exit_code == 2
 
 
-def test_quarantine_lists_reasons_and_raw_values_then_requeues(rollcall: typer.Typer, campaign_db: str) -> None:
-    result = runner.invoke(rollcall, ["quarantine", "--config", str(EXAMPLE)])
+def test_quarantine_lists_reasons_and_raw_values_then_requeues(
+    rollcall: typer.Typer, config: Path, campaign_db: str
+) -> None:
+    result = runner.invoke(rollcall, ["quarantine", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "site inconnu" in result.output and "unknown site" in result.output
     assert "0699999999" in result.output and "row q2" in result.output
-    result = runner.invoke(rollcall, ["quarantine", "--requeue", "--config", str(EXAMPLE)])
+    result = runner.invoke(rollcall, ["quarantine", "--requeue", "--config", str(config)])
     assert result.exit_code == 0 and "2 records" in result.output
     with session_scope(campaign_db) as session:
         assert session.scalar(select(func.count()).select_from(QuarantineEntry)) == 0
-    assert "No record in quarantine" in runner.invoke(rollcall, ["quarantine", "--config", str(EXAMPLE)]).output
+    assert "No record in quarantine" in runner.invoke(rollcall, ["quarantine", "--config", str(config)]).output

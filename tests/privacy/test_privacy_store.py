@@ -106,18 +106,21 @@ def test_salt_is_created_once_and_kept(migrated_url: str) -> None:
 def test_purge_redacts_old_events_only_and_twice_is_a_no_op(campaign_db: str) -> None:
     with session_scope(campaign_db) as s:
         counts = privacy.purge_before(s, CAMPAIGN, date(2022, 10, 10))
-    assert counts == {"events": 1, "raw_records_redacted": 2, "signups_redacted": 2,
-                      "roster_states_cleared": 2, "people_redacted": 1}
+    assert counts == {"events": 1, "raw_records_redacted": 2, "signups_redacted": 2, "review_pairs_removed": 1,
+                      "roster_states_cleared": 2, "registrations_unlinked": 1, "people_redacted": 1}
     with session_scope(campaign_db) as s:
         people = {p.id: (p.first_name, p.email) for p in s.scalars(select(Person))}
-        assert sorted(people.values()) == [("", None), ("Jean", JEAN_EMAIL)]  # Jean is also at LYS, later
+        # Jean is also at LYS, later: he keeps his name there, his PAR registration goes to nobody
+        assert sorted(people.values()) == [("", None), ("", None), ("Jean", JEAN_EMAIL)]
+        par = s.scalars(select(Registration).join(Event).where(Event.site_code == "PAR")).all()
+        assert {r.person.first_name for r in par} == {""}
         lys_signup = s.scalars(select(Signup).join(Event).where(Event.site_code == "LYS")).one()
         assert lys_signup.email == JEAN_OTHER_EMAIL
         assert s.scalars(select(AuditEntry.action)).all() == ["purge"]
     with session_scope(campaign_db) as s:
         again = privacy.purge_before(s, CAMPAIGN, date(2022, 10, 10))
-    assert again == {"events": 1, "raw_records_redacted": 0, "signups_redacted": 0,
-                     "roster_states_cleared": 0, "people_redacted": 0}
+    assert again == {"events": 1, "raw_records_redacted": 0, "signups_redacted": 0, "review_pairs_removed": 0,
+                     "roster_states_cleared": 0, "registrations_unlinked": 0, "people_redacted": 0}
 
 
 def test_purge_of_a_whole_campaign_redacts_every_raw_record(campaign_db: str) -> None:
