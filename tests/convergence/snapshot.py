@@ -71,7 +71,6 @@ class Snapshot:
     sections: dict[str, dict[Any, Any]]
     retired: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # site -> "Retiré" rows
     coordinator: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # site -> ref -> cells
-    references: dict[str, dict[str, tuple[PersonKey, str] | None]] = field(default_factory=dict)
 
 
 def snapshot(url: str, roster_dir: Path | None = None, sheets: Any = None) -> Snapshot:
@@ -111,19 +110,19 @@ def _database(session: Any) -> _Database:
     of_signup = {s.id: key[s.raw_record_id] for s in signups}
 
     sections: dict[str, dict[Any, Any]] = {name: {} for name in SECTIONS}
-    for rid in sorted(current):
-        sections["raw_records"][key[rid]] = json.dumps(records[rid].payload, sort_keys=True, ensure_ascii=False)
+    for rid in sorted(current):  # two current versions of one record would both show
+        _put(sections["raw_records"], key[rid], json.dumps(records[rid].payload, sort_keys=True, ensure_ascii=False))
     for s in signups:
         if s.raw_record_id in current:
-            sections["signups"][key[s.raw_record_id]] = {
+            _put(sections["signups"], key[s.raw_record_id], {
                 "site": sites[s.event_id], "first_name": s.first_name, "last_name": s.last_name,
                 "first_key": s.first_key, "last_key": s.last_key, "email": s.email, "email_key": s.email_key,
                 "phone": s.phone, "submitted_at": _moment(s.submitted_at), "consent": s.consent,
                 "cancelled": s.cancelled, "warnings": tuple(sorted(s.warnings or ())),
-            }
+            })
     for q in session.scalars(select(QuarantineEntry)):
         if q.raw_record_id in current:
-            sections["quarantine"][key[q.raw_record_id]] = q.reason_code
+            _put(sections["quarantine"], key[q.raw_record_id], q.reason_code)
     for p in session.scalars(select(Person)):
         if p.id in person_key:
             sections["people"][person_key[p.id]] = {"first_name": p.first_name, "last_name": p.last_name,
@@ -178,7 +177,7 @@ def _add_roster(snap: Snapshot, site: str, grid: list[list[Any]],
         return
     names = [str(h).strip() if h is not None else "" for h in grid[0]]
     col = {name: i for i, name in reversed(list(enumerate(names)))}
-    rows, retired, cells, refs = snap.sections["roster_rows"], [], {}, {}
+    rows, retired, cells = snap.sections["roster_rows"], [], {}
     for raw in grid[1:]:
         row = {name: _cell(raw[col[name]] if col.get(name) is not None and col[name] < len(raw) else None, name)
                for name in (ID_HEADER, *ROW_COLUMNS, *COORDINATOR_HEADERS)}
@@ -191,12 +190,11 @@ def _add_roster(snap: Snapshot, site: str, grid: list[list[Any]],
             retired.append({ID_HEADER: reference, **shown})
             continue
         registration = registration_of.get(_reference_id(reference))
-        refs[str(reference)] = (registration[0], registration[2]) if registration and registration[1] == site else None
         if registration is None or registration[1] != site:
             _put(rows, (site, "no registration", tuple(shown.values())), shown)
         else:
             _put(rows, (site, registration[0]), shown)
-    snap.retired[site], snap.coordinator[site], snap.references[site] = retired, cells, refs
+    snap.retired[site], snap.coordinator[site] = retired, cells
 
 
 def _reference_id(reference: Any) -> int:

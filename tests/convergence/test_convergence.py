@@ -6,8 +6,9 @@ spelled differently), corrections, cancellations, consent withdrawn, deletions a
 a source down for one or two nights, a failed run retried, a sync process killed with SIGKILL,
 reviewers deciding pairs, unmerges, coordinators ticking and typing in the workbooks. Then one
 final successful sync, and a clean replay: a fresh database and roster folder, the same final
-source data, the same review decisions and unmerges re-applied on natural keys, one sync (and
-one more when there were decisions). The id-free snapshots of both must be equal
+source data, one sync, then the same stored decisions (those of reviews and of unmerges, on
+record keys: through ``rollcall review decide`` where the replay queued the pair, else stored)
+and one more sync. The id-free snapshots of both must be equal
 (``convergence.snapshot``), and what coordinators typed must still be on the rows still there.
 
 A failure names the seed and prints the history; rerun one seed with
@@ -30,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from convergence.snapshot import (
+    RecordKey,
     Snapshot,
     assert_converged,
     rows_without_registration,
@@ -45,6 +47,7 @@ from convergence.world import (
     killed_sync,
     reapply,
     review_some,
+    stored_decisions,
     sync,
     unmerge_one,
 )
@@ -126,17 +129,18 @@ def path_run(world: World, directory: Path, url: str, rng: random.Random) -> tup
     world.night = NIGHTS
     world.all_up()
     final = sync(config)
-    world.log.append(f"final sync {final}")
-    assert final == "ok", "\n".join(world.log)
+    world.log.append(f"final: sync {final}")
+    assert final == "ok", "\n".join(world.history())
     return snapshot(url, directory / "rosters"), human
 
 
-def clean_replay(world: World, directory: Path, url: str, human: HumanInput) -> tuple[Snapshot, list[str]]:
-    """A fresh database and roster folder, the same final data and human input."""
+def clean_replay(world: World, directory: Path, url: str,
+                 decisions: list[tuple[RecordKey, RecordKey, bool]]) -> tuple[Snapshot, list[str]]:
+    """A fresh database and roster folder, the same final data and stored decisions."""
     config = world.campaign(directory, url)
     assert sync(config) == "ok"
-    notes = reapply(human, config, url)
-    if human.actions:
+    notes = reapply(decisions, config, url)
+    if decisions:
         assert sync(config) == "ok"
     return snapshot(url, directory / "rosters"), notes
 
@@ -149,7 +153,7 @@ def test_any_history_ends_like_one_clean_sync(seed: int, tmp_path: Path, databas
     backend = database_url.split(":")[0].split("+")[0]
     with World(tmp_path, rng) as world:
         path, human = path_run(world, tmp_path / "path", database_url, rng)
-        replay, notes = clean_replay(world, tmp_path / "replay", replay_url, human)
+        replay, notes = clean_replay(world, tmp_path / "replay", replay_url, stored_decisions(database_url))
     problems = set_aside_moved_times(path, replay, world.time_moved)
     problems += [f"coordinator input lost: {lost}" for lost in coordinator_cells_lost(human, path.coordinator)]
     problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
@@ -160,4 +164,4 @@ def test_any_history_ends_like_one_clean_sync(seed: int, tmp_path: Path, databas
            f"{len(human.cells)} coordinator cells, {sum('killed' in line for line in world.log)} kill(s) "
            f"({time.monotonic() - started:.0f} s)")
     assert_converged(path, replay, f"(seed {seed}, {backend})", problems,
-                     details=["replay notes:", *notes, "history:", *world.log])
+                     details=["replay notes:", *notes, "history:", *world.history(), world.who_is_who()])

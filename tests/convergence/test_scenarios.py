@@ -29,11 +29,11 @@ from convergence.world import (
     SOURCES,
     TALLY,
     Entry,
-    HumanInput,
     World,
     decide,
     open_pairs,
     reapply,
+    stored_decisions,
     sync,
 )
 from transforms.phones import format_national, normalise_phone
@@ -77,27 +77,26 @@ def night(world: World, config: Path, expect: str = "ok") -> None:
     world.night += 1
 
 
-def clean_replay(world: World, tmp_path: Path, replay_url: str, human: HumanInput | None = None) -> Snapshot:
+def clean_replay(world: World, tmp_path: Path, replay_url: str, decisions: list) -> Snapshot:
     """One sync of the final data into a fresh database and roster folder; then the same
     review decisions, and one more sync."""
     world.all_up()
     config = world.campaign(tmp_path / "replay", replay_url)
     assert sync(config) == "ok"
-    if human and human.actions:
-        notes = reapply(human, config, replay_url)
+    if decisions:
+        notes = reapply(decisions, config, replay_url)
         assert notes == [], notes
         assert sync(config) == "ok"
     return snapshot(replay_url, tmp_path / "replay/rosters")
 
 
-def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, context: str,
-                      human: HumanInput | None = None) -> Snapshot:
+def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, context: str) -> Snapshot:
     path = snapshot(url, tmp_path / "path/rosters")
-    replay = clean_replay(world, tmp_path, replay_url, human)
+    replay = clean_replay(world, tmp_path, replay_url, stored_decisions(url))
     problems = set_aside_moved_times(path, replay, world.time_moved)
     problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
                  for row in rows_without_registration(snap)]
-    assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems, details=["history:", *world.log])
+    assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems, details=["history:", *world.history()])
     return path
 
 
@@ -239,9 +238,8 @@ def test_review_decision_merging_two_registrations_of_one_site(world: World, tmp
     pair = next((pid for pid, a, b in open_pairs(database_url) if {a, b} == {tally.record_key, export.record_key}), None)
     assert pair is not None, f"the pair is not queued for review: {open_pairs(database_url)}"
     decide(config, pair, same=True)
-    human = HumanInput(actions=[("decide", tally.record_key, export.record_key, True)])
     night(world, config)
-    path = assert_like_clean(world, tmp_path, database_url, replay_url, "merged by a review decision", human)
+    path = assert_like_clean(world, tmp_path, database_url, replay_url, "merged by a review decision")
     assert [k for k in path.sections["roster_rows"] if k[0] == "PAR"] == \
         [("PAR", frozenset({tally.record_key, export.record_key}))]
 

@@ -248,6 +248,26 @@ class World:
     def helloasso_url(self) -> str:
         return self._helloasso_server.url
 
+    def history(self) -> list[str]:
+        """The log, one line per night: new sign-ups counted, everything else named."""
+        nights: dict[str, list[str]] = {}
+        for line in self.log:
+            when, _, what = line.partition(": ")
+            nights.setdefault(when, []).append(what)
+        lines = []
+        for when, events in nights.items():
+            new = sum(e.startswith("new ") for e in events)
+            rest = [e for e in events if not e.startswith("new ")]
+            lines.append(f"{when}: " + "; ".join(([f"{new} new sign-ups"] if new else []) + rest))
+        return lines
+
+    def who_is_who(self) -> str:
+        """The ground truth in one line: records of one volunteer, ``T00008=T00031=3000051``."""
+        by_volunteer: dict[int, list[str]] = {}
+        for (_, key), number in sorted(self.truth.items()):
+            by_volunteer.setdefault(number, []).append(key)
+        return "same volunteer: " + "; ".join("=".join(keys) for keys in by_volunteer.values() if len(keys) > 1)
+
     def campaign(self, directory: Path, database_url: str, sources: tuple[str, ...] = SOURCES) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         return write_campaign(directory / "campaign.toml", database_url=database_url,
@@ -346,7 +366,7 @@ class World:
         for name, value in fields.items():
             setattr(entry, name, value)
         self._publish(entry)
-        self.log.append(f"night {self.night}: change {sorted(fields)} of {entry.source}:{entry.key}")
+        self.log.append(f"night {self.night}: change {', '.join(sorted(fields))} of {entry.key}")
         return entry
 
     def sign_up_again(self) -> Entry | None:
@@ -373,7 +393,7 @@ class World:
         else:
             entry.phone = v.phone if entry.phone != v.phone else f"07 56 00 {v.number // 100:02d} {v.number % 100:02d}"
         self._publish(entry)
-        self.log.append(f"night {self.night}: edit {what} of {entry.source}:{entry.key}")
+        self.log.append(f"night {self.night}: edit {what} of {entry.key}")
         return entry
 
     def cancel(self) -> Entry | None:
@@ -384,7 +404,7 @@ class World:
         entry = self.rng.choice(candidates)
         entry.cancelled = True
         self._publish(entry)
-        self.log.append(f"night {self.night}: cancel {entry.source}:{entry.key}")
+        self.log.append(f"night {self.night}: cancel {entry.key}")
         return entry
 
     def withdraw_consent(self) -> Entry | None:
@@ -395,7 +415,7 @@ class World:
         entry = self.rng.choice(candidates)
         entry.consent = False
         self._publish(entry)
-        self.log.append(f"night {self.night}: consent withdrawn on {entry.source}:{entry.key}")
+        self.log.append(f"night {self.night}: consent withdrawn on {entry.key}")
         return entry
 
     def delete(self) -> Entry | None:
@@ -412,7 +432,7 @@ class World:
             self.tally.delete(entry.key)
         else:
             self.helloasso.delete_item(int(entry.key))
-        self.log.append(f"night {self.night}: delete {entry.source}:{entry.key}")
+        self.log.append(f"night {self.night}: delete {entry.key}")
         return entry
 
     def _publish(self, entry: Entry, new: bool = False) -> None:
@@ -562,7 +582,8 @@ def _last_run(url: str) -> int:
 
 @dataclass
 class HumanInput:
-    """What people did, on natural keys: review decisions, unmerges and coordinators' cells."""
+    """What people did: review decisions and unmerges (on record keys; the database stores the
+    decisions they lead to), and coordinators' cells."""
 
     actions: list[tuple[Any, ...]] = field(default_factory=list)  # ("decide", a, b, same) | ("unmerge", a)
     cells: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (site, reference, column) -> value
@@ -620,7 +641,7 @@ def review_some(world: World, config: Path, url: str, human: HumanInput, most: i
         same = world.truth[a] == world.truth[b]
         decide(config, pair_id, same)
         human.actions.append(("decide", a, b, same))
-        world.log.append(f"night {world.night}: review {a[0]}:{a[1]} / {b[0]}:{b[1]} -> {'same' if same else 'different'}")
+        world.log.append(f"night {world.night}: review {a[1]} / {b[1]} -> {'same' if same else 'different'}")
 
 
 def unmerge_one(world: World, config: Path, url: str, human: HumanInput, mistaken: float = 0.1) -> None:
@@ -643,7 +664,7 @@ def unmerge_one(world: World, config: Path, url: str, human: HumanInput, mistake
     record = world.rng.choice(pool)
     unmerge(config, current_signups(url)[record][0])
     human.actions.append(("unmerge", record))
-    world.log.append(f"night {world.night}: unmerge {record[0]}:{record[1]}{'' if wrong else ' (by mistake)'}")
+    world.log.append(f"night {world.night}: unmerge {record[1]}{'' if wrong else ' (by mistake)'}")
 
 
 def coordinator_types(world: World, roster_dir: Path, human: HumanInput, count: int) -> None:
@@ -668,7 +689,7 @@ def coordinator_types(world: World, roster_dir: Path, human: HumanInput, count: 
         book.close()
         site = path.name.split(" ")[0]
         human.cells[(site, str(row[0].value), column)] = value
-        world.log.append(f"night {world.night}: coordinator of {site} sets {column} on a row")
+        world.log.append(f"night {world.night}: {site} coordinator sets {column} on {row[0].value}")
 
 
 def coordinator_cells_lost(human: HumanInput, coordinator: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
@@ -682,42 +703,34 @@ def coordinator_cells_lost(human: HumanInput, coordinator: dict[str, dict[str, d
     return lost
 
 
-def reapply(human: HumanInput, config: Path, url: str) -> list[str]:
-    """The path run's review decisions and unmerges, in their order, on the replay's sign-ups
-    (mapped by record key), through the CLI. A decision whose pair the replay did not queue for
-    review is stored as the CLI would store it; a record no longer current is skipped. Returns
-    notes on what could not be applied as such."""
+def stored_decisions(url: str) -> list[tuple[RecordKey, RecordKey, bool]]:
+    """The decisions a database holds (review decisions, and those an unmerge stores), on
+    record keys, the latest per pair, in the order they were taken: the human input a clean
+    replay is given."""
+    from connectors import matching_store
+
+    with session_scope(url) as session:
+        return matching_store.decisions_by_record(session, "convergence")
+
+
+def reapply(decisions: list[tuple[RecordKey, RecordKey, bool]], config: Path, url: str) -> list[str]:
+    """The same decisions on the replay's sign-ups (mapped by record key): through
+    ``rollcall review decide`` where the replay queued the pair for review, else stored as the
+    CLI stores them (the next sync resolves everyone under them). A decision on a record no
+    longer current is skipped. Returns notes on what did not go through the CLI."""
     from connectors import matching_store
 
     notes = []
-    for action in human.actions:
+    for a, b, same in decisions:
         now = current_signups(url)
-        if action[0] == "unmerge":
-            record = action[1]
-            if record not in now:
-                notes.append(f"unmerge {record}: record no longer current, skipped")
-                continue
-            signup, person = now[record]
-            if sum(1 for _, p in now.values() if p == person) < 2:
-                notes.append(f"unmerge {record[0]}:{record[1]}: alone in its person in the replay, nothing to split")
-                continue
-            unmerge(config, signup)
-            continue
-        _, a, b, same = action
         if a not in now or b not in now:
-            notes.append(f"decision {a}/{b}: a record is no longer current, skipped")
             continue
         pair = next((pid for pid, x, y in open_pairs(url) if {x, y} == {a, b}), None)
         if pair is not None:
             decide(config, pair, same)
             continue
-        notes.append(f"decision {a[0]}:{a[1]} / {b[0]}:{b[1]} ({'same' if same else 'different'}): "
-                     "not queued for review in the replay; stored directly")
-        (sa, pa), (sb, pb) = now[a], now[b]
+        notes.append(f"decision {a[0]}:{a[1]} / {b[0]}:{b[1]} ({'same' if same else 'different'}) "
+                     "not queued for review in the replay: stored directly")
         with session_scope(url) as session:
-            matching_store.record_decision(session, sa, sb, same, decided_by="replay")
-            if same and pa != pb and pa is not None and pb is not None:
-                matching_store.merge_people(session, *sorted((pa, pb)))
-            elif not same and pa == pb and pa is not None:
-                matching_store.split_signup(session, sb, decided_by="replay")
+            matching_store.record_decision(session, now[a][0], now[b][0], same, decided_by="replay")
     return notes
