@@ -48,10 +48,12 @@ class NothingToErase(ValueError):
 
 @dataclass(frozen=True)
 class ErasureResult:
-    """What an erasure removed: registration ids (to drop roster rows) and counts only."""
+    """What an erasure removed: registration ids (to drop roster rows), the events they were
+    for (whose rosters alone can hold them) and counts only."""
 
     registration_ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    event_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def erase_person(
     phones.discard(None)
     raw_ids = _all_versions(session, {s.raw_record_id for s in signups.values()})
     quarantined = _quarantined_with(session, emails, phones)
+    event_ids = set(session.scalars(select(Registration.event_id).where(Registration.person_id.in_(person_ids))))
     registration_ids = _delete_people(session, person_ids, set(signups))
     counts = {
         "people": len(person_ids), "registrations": len(registration_ids), "signups": len(signups),
@@ -117,7 +120,7 @@ def erase_person(
         "identifiers_kept_hashed": _remember_hashes(session, emails, phones, salt),
     }
     session.add(AuditEntry(action="erase", campaign=None, counts=counts, reason=reason, actor=actor))
-    return ErasureResult(sorted(registration_ids), counts)
+    return ErasureResult(sorted(registration_ids), counts, sorted(event_ids))
 
 
 def _identifiers(email: str | None, phone: str | None) -> tuple[str | None, str | None]:

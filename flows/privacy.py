@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -18,14 +17,10 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
-from connectors import privacy, roster_files, store
+from connectors import privacy, store
 from connectors.database import campaign_lock, session_scope, upgrade
-from connectors.google_sheets import CHANGES_TAB, ROSTER_TAB, RosterSheets
 from flows.rosters import display_id, failed_rosters, push_site, roster_sheets, write_rosters
-from flows.sources import google_sheets
 from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
-from transforms.privacy import drop_registrations
-from transforms.sheet_roster import rows_holding
 
 #: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
 #: against the hashes. Without it, a random salt is generated once and kept in the database.
@@ -72,58 +67,30 @@ def erase(config: str, *, email: str | None = None, phone: str | None = None, ac
             result = privacy.erase_person(session, email=email, phone=phone, salt=erasure_salt(session),
                                           actor=actor or getpass.getuser(), reason=reason)
             session.flush()
-            removed = unlist(session, campaign, {display_id(r) for r in result.registration_ids})
-        if result.registration_ids:
-            write_rosters.fn(config)  # the Résumé counts, without them
+            removed = unlist(session, campaign, result)
     return {**result.counts, "roster_rows_removed": removed}
 
 
-def unlist(session: Session, campaign: Campaign, registration_ids: set[str]) -> int:
-    """Remove these registrations' rows ("R00042") from every roster of the campaign, and
-    from its ``Nouveautés`` tab, at once and whatever a coordinator typed in them (the
-    nightly merge would keep such a row as "Retiré"; an erasure leaves nothing)."""
-    if not registration_ids:
+def unlist(session: Session, campaign: Campaign, result: privacy.ErasureResult) -> int:
+    """Push again the rosters of the events the erased registrations were for, and only
+    those: a site's roster holds only its own registrations, so no other roster is read (an
+    erasure costs two reads and one write per site the person was registered at, whatever the
+    campaign's size). Their rows ("R00042") go whole, whatever a coordinator typed in them
+    (the nightly merge would keep such a row as "Retiré"; an erasure leaves nothing), from
+    the roster tab whatever its name, ``Nouveautés`` and any other tab of the spreadsheet
+    (a coordinator's copy); ``Résumé`` is counted again without them. Returns rows removed."""
+    if not result.registration_ids:
         return 0
-    targets = [t for t in (store.roster_target(session, campaign.campaign.code, site.code)
-                           for site in campaign.sites) if t is not None]
-    google = {t.location: t.layout for t in targets if t.kind == "google_sheet"}
-    sheets = google_sheets(campaign, {k: v for k, v in google.items() if v}) if google else None
-    removed = 0
-    for target in targets:
-        if target.kind == "google_sheet":
-            removed += _unlist_google(sheets, target.location, registration_ids)
-        else:
-            removed += _unlist_workbook(Path(target.location), registration_ids)
-    return removed
-
-
-def _unlist_workbook(path: Path, registration_ids: set[str]) -> int:
-    tabs = roster_files.read_tabs(path)
-    grid, removed = drop_registrations(tabs.get(roster_files.ROSTER_TAB, []), registration_ids)
-    changes, dropped = drop_registrations(tabs.get(roster_files.CHANGES_TAB, []), registration_ids)
-    if removed or dropped:
-        roster_files.write_roster(path, grid, changes=changes, summary=tabs.get(roster_files.SUMMARY_TAB, []))
-    return removed
-
-
-def _unlist_google(sheets: RosterSheets, key: str, registration_ids: set[str]) -> int:
-    """Every tab of the spreadsheet, in one batchUpdate (all or nothing): the roster tab (found
-    by its sheetId, whatever its name now) and ``Nouveautés`` lose these rows, the rows below
-    moving up; any other tab (a coordinator's copy, pasted rows) loses each row holding one of
-    these references."""
-    tabs = sheets.read_tabs(key)
-    roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
-    current = tabs.get(roster, []) if roster else []
-    grid, removed = drop_registrations(current, registration_ids)
-    changes = None
-    if news is not None:
-        kept, dropped = drop_registrations(tabs[news], registration_ids)
-        changes = kept if dropped else None
-    elsewhere = {title: rows for title, values in tabs.items() if title not in (roster, news)
-                 if (rows := rows_holding(values, registration_ids))}
-    if removed or changes is not None or elsewhere:
-        sheets.write_roster(key, grid, current, changes=changes, delete_rows=elsewhere)
-    return removed + sum(map(len, elsewhere.values()))
+    code = campaign.campaign.code
+    events = store.sync_events(session, campaign)
+    sites = [site for site in campaign.sites if events[site.code] in result.event_ids
+             and store.roster_target(session, code, site.code) is not None]
+    if not sites:
+        return 0
+    erased = frozenset(display_id(r) for r in result.registration_ids)
+    sheets = roster_sheets(session, campaign)
+    return sum(push_site(session, campaign, site, events[site.code], sheets, erased=erased)["erased_rows"]
+               for site in sites)
 
 
 # --- retention --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -138,10 +138,14 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
 
 
 def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
-              purged: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Merge and write one site's roster, and store what it holds now. ``purged``: references
-    ("R00042") whose rows a retention purge empties first (``transforms.sheet_roster`` rule 10);
-    their lines leave ``Nouveautés`` and, in a Google spreadsheet, every other tab."""
+              purged: frozenset[str] = frozenset(), erased: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Merge and write one site's roster, and store what it holds now.
+
+    ``purged``: references ("R00042") whose rows a retention purge empties first
+    (``transforms.sheet_roster`` rule 10). ``erased``: references whose rows go whole, whatever
+    a coordinator typed in them (an erasure leaves nothing; ``erased_rows`` counts them). The
+    lines of both leave ``Nouveautés``, and in a Google spreadsheet every row of another tab
+    (a coordinator's copy) holding one of them is deleted. Still one write at most."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
@@ -150,11 +154,21 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
     summary = summary_grid(site.name, entries.values(), site.capacity)
     if site.roster.kind == "google_sheet":
-        location, merged, written = _push_google(session, campaign, site, entries, last_pushed, merge,
-                                                 summary, now, sheets, purged)
+        location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
-        merged, written = _push_workbook(Path(location), entries, last_pushed, merge, summary, now, purged)
+        tabs = _RosterTabs(*_workbook_tabs(Path(location)))
+    base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
+    news, dropped = drop_registrations(tabs.news, set(purged | erased))
+    merged = merge(entries.values(), base, last_pushed)
+    written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
+    if written:
+        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
+        if site.roster.kind == "google_sheet":
+            sheets.write_roster(location, merged.grid, tabs.roster, changes=changes, summary=summary,
+                                delete_rows=tabs.elsewhere)
+        else:
+            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=summary)
     _remember(session, merged, states)
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
                              sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
@@ -165,20 +179,42 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
         "new": sum(1 for c in merged.changes if c.kind == NEW),
         "removed": len(merged.removed_ids), "withdrawn": len(merged.withdrawn_ids),
         "foreign": len(merged.foreign_ids), "duplicates": len(merged.duplicate_ids),
+        "erased_rows": removed + sum(map(len, tabs.elsewhere.values())),
     }
 
 
-def _push_workbook(path: Path, entries, last_pushed, merge, summary, now, purged: frozenset[str]):
-    """Read, merge, and write the workbook atomically when a cell changed."""
+@dataclass(frozen=True)
+class _RosterTabs:
+    """What a push reads: the roster tab, ``Nouveautés``, and rows of other tabs to delete."""
+
+    roster: list
+    news: list = field(default_factory=list)
+    elsewhere: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _workbook_tabs(path: Path) -> tuple[list, list]:
     tabs = roster_files.read_tabs(path)
-    current = tabs.get(roster_files.ROSTER_TAB, [])
-    merged = merge(entries.values(), purged_rows(current, purged), last_pushed)
-    news, dropped = drop_registrations(tabs.get(roster_files.CHANGES_TAB, []), set(purged))
-    written = not same_grid(merged.grid, current) or dropped > 0
-    if written:
-        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
-        roster_files.write_roster(path, merged.grid, changes=changes, summary=summary)
-    return merged, written
+    return tabs.get(roster_files.ROSTER_TAB, []), tabs.get(roster_files.CHANGES_TAB, [])
+
+
+def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, _RosterTabs]:
+    """The spreadsheet's key (created on the first push) and its tabs: the roster tab alone in
+    one read, or, when references must leave every tab, every tab in two."""
+    if isinstance(sheets, SheetsError):
+        raise sheets
+    target = store.roster_target(session, campaign.campaign.code, site.code)
+    key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
+    if key is None:
+        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
+                                        folder_id=campaign.google.folder_id)
+    if not leaving:
+        return key, _RosterTabs(sheets.read_roster(key))
+    tabs = sheets.read_tabs(key)
+    roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
+    ours = {roster, news, sheets.tab_title(key, SUMMARY_TAB)}
+    elsewhere = {title: rows for title, values in tabs.items() if title not in ours
+                 if (rows := rows_holding(values, set(leaving)))}
+    return key, _RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)
 
 
 def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorValues]:
@@ -190,41 +226,6 @@ def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorVa
         for rid, state in states.items()
         if state.called is not None or state.present is not None or state.notes or state.extras
     }
-
-
-def _push_google(session, campaign, site, entries, last_pushed, merge, summary, now, sheets, purged):
-    """One read, the merge, at most one batchUpdate (none when nothing changed). A purge reads
-    every tab (two reads) to reach the purged references wherever they are."""
-    if isinstance(sheets, SheetsError):
-        raise sheets
-    target = store.roster_target(session, campaign.campaign.code, site.code)
-    key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
-    if key is None:
-        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
-                                        folder_id=campaign.google.folder_id)
-    news, elsewhere, dropped = None, {}, 0
-    if purged:
-        current, news, elsewhere = _purged_tabs(sheets, key, purged)
-        news, dropped = drop_registrations(news, set(purged))
-    else:
-        current = sheets.read_roster(key)
-    merged = merge(entries.values(), purged_rows(current, purged), last_pushed)
-    written = not same_grid(merged.grid, current) or dropped > 0 or bool(elsewhere)
-    if written:
-        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
-        sheets.write_roster(key, merged.grid, current, changes=changes, summary=summary, delete_rows=elsewhere)
-    return key, merged, written
-
-
-def _purged_tabs(sheets: RosterSheets, key: str, purged: frozenset[str]):
-    """The roster tab (by its sheetId), ``Nouveautés``, and the rows of any other tab (a
-    coordinator's copy) holding a purged reference."""
-    tabs = sheets.read_tabs(key)
-    roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
-    ours = {roster, news, sheets.tab_title(key, SUMMARY_TAB)}
-    elsewhere = {title: rows for title, values in tabs.items() if title not in ours
-                 if (rows := rows_holding(values, set(purged)))}
-    return tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere
 
 
 def _remember(session: Session, merged, states) -> None:

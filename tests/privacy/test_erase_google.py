@@ -16,6 +16,8 @@ from models.tables import Event, Person, Registration
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
+TITLES = ("Inscrits", "Nouveautés", "Résumé")
+
 pytestmark = pytest.mark.flow
 
 
@@ -63,3 +65,52 @@ def test_erasure_removes_the_rows_from_the_google_sheet(
         assert not any(ref in row for row in fake.grid(key, "Nouveautés"))
         assert [row for row in before if ref not in row] == after  # the others, in their order
         assert fake.formula_cells() == []
+
+
+def test_erasure_reads_only_the_rosters_that_hold_the_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """Three sites in Google sheets: erasing someone registered at Grenoble reads and writes
+    Grenoble's spreadsheet only (two reads, one write), its Résumé is counted again without
+    them (and a household member sharing their phone, erased with them), and the next sync writes nothing anywhere: the erasure left what a clean push writes."""
+    from flows.nightly import nightly_sync
+    from flows.privacy import erase
+
+    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
+    upgrade(url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        text = config.read_text(encoding="utf-8")
+        for code in ("PAR", "LIL"):
+            text = text.replace(f'code = "{code}"', f'code = "{code}"\nroster = {{ kind = "google_sheet" }}')
+        config.write_text(text, encoding="utf-8")
+        sites = nightly_sync(config=str(config))["sites"]
+        keys = {code: sites[code]["roster"] for code in ("PAR", "LIL", "GNB")}
+        with session_scope(url) as session:
+            held: dict[tuple[int, str], list[tuple[str, str]]] = {}
+            for person_id, email, site, status in session.execute(
+                    select(Person.id, Person.email, Event.site_code, Registration.status)
+                    .join(Registration, Registration.person_id == Person.id).join(Event)
+                    .where(Person.email.is_not(None))):
+                held.setdefault((person_id, email), []).append((site, status))
+        email = min((key for key, regs in held.items() if regs == [("GNB", "registered")]))[1]
+        summary = fake.grid(keys["GNB"], "Résumé")
+        calls = {code: (fake.count("read", key), fake.count("write", key)) for code, key in keys.items()}
+
+        counts = erase(str(config), email=email)
+
+        assert fake.count("read", keys["GNB"]) - calls["GNB"][0] == 2
+        assert fake.count("write", keys["GNB"]) - calls["GNB"][1] == 1
+        for code in ("PAR", "LIL"):
+            assert (fake.count("read", keys[code]), fake.count("write", keys[code])) == calls[code], code
+        assert fake.grid(keys["GNB"], "Résumé")[1] == ["Inscrits", summary[1][1] - counts["roster_rows_removed"]]
+        every = {(code, title): fake.grid(key, title) for code, key in keys.items() for title in TITLES}
+        writes = fake.count("write")
+
+        nightly_sync(config=str(config))
+
+        assert fake.count("write") == writes
+        assert {(code, title): fake.grid(key, title) for code, key in keys.items() for title in TITLES} == every
