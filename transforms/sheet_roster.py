@@ -415,7 +415,7 @@ def _merge_row(row: list[Cell], col: Mapping[str, int], entry: SheetEntry,
 def _conflict_note(conflicts: Sequence[Conflict]) -> str:
     if not conflicts:
         return ""
-    parts = [f"{c.column} (pipeline : {_display(c.pipeline)})" for c in conflicts]
+    parts = [f"{c.column} (pipeline : {_display(c.pipeline, c.column)})" for c in conflicts]
     return "Modifié dans la feuille, valeur gardée : " + "; ".join(parts)
 
 
@@ -483,8 +483,13 @@ def _text(value: Cell) -> str:
     return "" if value is None else str(value)
 
 
-def _display(value: Cell) -> str:
-    return "(vide)" if _blank(value) else str(value)
+def _display(value: Cell, column: str = "") -> str:
+    """A value as a coordinator reads it: "Inscrit le" as 08/10/2022 14:05, not a serial."""
+    if _blank(value):
+        return "(vide)"
+    if column == DATE_HEADER and isinstance(value, int | float) and not isinstance(value, bool):
+        return from_serial(value).strftime("%d/%m/%Y %H:%M")
+    return str(value)
 
 
 def same_cell(a: Cell, b: Cell) -> bool:
