@@ -167,15 +167,22 @@ def land_raw_rows(
 def match_snapshot(session: Session, campaign: str, source: str, present: set[tuple[str, str]]) -> int:
     """A snapshot source holds exactly the records that are current: one it no longer holds
     stops being current (kept raw, never deleted), one that came back is current again.
-    ``present`` holds (external id, content hash) pairs. Returns how many were removed."""
+    ``present`` holds (external id, content hash) pairs. Returns how many were removed.
+
+    Reads keys only (never payloads) and flips flags in bulk: a 200 MB export stays flat."""
+    query = select(RawRecord.id, RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
+        RawRecord.campaign == campaign, RawRecord.source == source)
+    flips: dict[bool, list[int]] = {True: [], False: []}
     removed = 0
-    for record in session.scalars(
-        select(RawRecord).where(RawRecord.campaign == campaign, RawRecord.source == source)
-    ):
-        wanted = (record.external_id, record.content_hash) in present
-        if record.is_current and not wanted:
-            removed += 1
-        record.is_current = wanted
+    for record_id, external_id, digest, current in session.execute(query):
+        wanted = (external_id, digest) in present
+        if bool(current) != wanted:
+            flips[wanted].append(record_id)
+            removed += bool(current)
+    for value, ids in flips.items():
+        for start in range(0, len(ids), 500):
+            session.execute(update(RawRecord).where(RawRecord.id.in_(ids[start : start + 500]))
+                            .values(is_current=value).execution_options(synchronize_session=False))
     return removed
 
 
