@@ -219,6 +219,9 @@ class Layout:
     tabs: dict[str, Tab] = field(default_factory=dict)
     disposable: int | None = None  # the default tab of a spreadsheet we created, removed on first write
     roles: dict[str, int] = field(default_factory=dict)
+    #: Locale and time zone of a spreadsheet we created, set by its first write (Drive creates
+    #: it in the service account's en_US and GMT).
+    settings: dict[str, str] | None = None
 
     def find(self, role: str) -> tuple[str, Tab] | None:
         """(title, tab) of one of our tabs: by its sheetId, else (first sight, or deleted and
@@ -232,13 +235,14 @@ class Layout:
         return (role, tab) if tab is not None and tab.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
-                "disposable": self.disposable, "roles": dict(self.roles)}
+        found = {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
+                 "disposable": self.disposable, "roles": dict(self.roles)}
+        return found | ({"settings": dict(self.settings)} if self.settings else {})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Layout:
         return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"),
-                   dict(data.get("roles", {})))
+                   dict(data.get("roles", {})), data.get("settings"))
 
 
 @dataclass(frozen=True)
@@ -312,8 +316,11 @@ class RosterSheets:
     # ---- creation and sharing (Drive)
 
     def create_spreadsheet(self, title: str, coordinators: Sequence[str] = (),
-                           folder_id: str | None = None) -> str:
+                           folder_id: str | None = None, locale: str = "fr_FR",
+                           time_zone: str = "Europe/Paris") -> str:
         """Create a spreadsheet through Drive, share it with ``coordinators``; return its key.
+        Its ``locale`` and ``time_zone`` (Drive cannot set them) go in its first write, the
+        batchUpdate that makes its tabs: no request more.
 
         Drive's create is not idempotent: it is not retried blindly. The spreadsheet is looked
         up by its title first, and again when the reply to the create was lost, so a dropped
@@ -336,6 +343,7 @@ class RosterSheets:
             raise self.failure(exc, None, "creating the roster spreadsheet") from None
         layout = self._refresh(key)
         layout.disposable = next(iter(layout.tabs.values())).sheet_id if len(layout.tabs) == 1 else None
+        layout.settings = {"locale": locale, "timeZone": time_zone}
         self.share(key, coordinators)
         return key
 
@@ -462,7 +470,7 @@ class RosterSheets:
         ids = {t.sheet_id for t in tabs.values()}
         disposable = old.disposable if old and old.disposable in ids else None
         roles = {role: i for role, i in (old.roles if old else {}).items() if i in ids}
-        self._layouts[key] = Layout(tabs, disposable, roles)
+        self._layouts[key] = Layout(tabs, disposable, roles, old.settings if old else None)
         return self._layouts[key]
 
 
@@ -533,7 +541,7 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     ``Nouveautés`` is not given (an erasure or purge may change only that tab)."""
     blocks = _changed_blocks(grid, current)
     missing = [t for t in TABS if layout.find(t) is None]
-    if not blocks and not missing and not any(delete_rows.values()) and changes is None:
+    if not blocks and not missing and not any(delete_rows.values()) and changes is None and not layout.settings:
         return [], layout
     after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
                     if v.sheet_id != layout.disposable})
@@ -542,6 +550,9 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         if found is not None:
             after.roles[role] = found[1].sheet_id
     out: list[dict[str, Any]] = []
+    if layout.settings:
+        out.append({"updateSpreadsheetProperties": {"properties": dict(layout.settings),
+                                                    "fields": ",".join(sorted(layout.settings))}})
     width = max(map(len, [*grid, *current]), default=1)
     next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
     for offset, tab in enumerate(missing):

@@ -49,6 +49,9 @@ from transforms.sheet_roster import (
 
 log = logging.getLogger(__name__)
 
+#: Coordinators read French: dates as 08/10/2022, decimals with a comma, VRAI/FAUX.
+ROSTER_LOCALE = "fr_FR"
+
 
 def display_id(registration_id: int) -> str:
     """The stable reference a coordinator sees: "R00042"."""
@@ -206,7 +209,8 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
     key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
     if key is None:
         key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
-                                        folder_id=campaign.google.folder_id)
+                                        folder_id=campaign.google.folder_id, locale=ROSTER_LOCALE,
+                                        time_zone=campaign.campaign.timezone)
     if not leaving:
         return key, _RosterTabs(sheets.read_roster(key))
     tabs = sheets.read_tabs(key)

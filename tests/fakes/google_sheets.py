@@ -17,7 +17,8 @@ What it serves:
 - ``values.get`` and ``values.batchGet`` (ROWS/COLUMNS for ``get``; FORMATTED_VALUE in fr_FR, UNFORMATTED_VALUE, FORMULA; trailing
   blanks omitted, ``[]`` for a blank middle row, no ``values`` key when empty) and
   ``values.update`` (RAW and USER_ENTERED), enough to seed a staff sheet the way a person would.
-- Drive ``files.create`` (spreadsheet mime type only; the caller owns it), ``files.list``,
+- Drive ``files.create`` (spreadsheet mime type only; the caller owns it; in en_US and GMT,
+  a service account's defaults), ``files.list``,
   ``permissions.create`` / ``list``, ``about.get`` (who the token is).
 
 Access is checked as Google does: the token is the service account ``SERVICE_ACCOUNT``; a
@@ -726,6 +727,7 @@ class FakeGoogleSheets:
         if body.get("mimeType") != SPREADSHEET_MIME:
             raise ApiError(400, "The fake creates Google Sheets only.", reason="badRequest")
         book = self.create_spreadsheet(body.get("name", "Sans titre"), owner=SERVICE_ACCOUNT)
+        book.locale, book.time_zone = "en_US", "Etc/GMT"  # a service account's defaults
         return {"kind": "drive#file", "id": book.id, "name": book.title, "mimeType": SPREADSHEET_MIME}
 
     def _drive_files_list(self, request: Request, params: dict[str, str], body: Any) -> Any:

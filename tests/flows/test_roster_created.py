@@ -1,0 +1,45 @@
+"""A roster spreadsheet rollcall creates speaks the coordinators' language (local Sheets/Drive
+fake): Drive makes it in the service account's en_US and GMT; its first push, the one
+batchUpdate that makes its tabs, sets fr_FR and the campaign's time zone, at no request more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes.google_sheets import TOKEN, FakeGoogleSheets
+
+from models.campaign import DATABASE_URL_ENV
+
+EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
+
+pytestmark = pytest.mark.flow
+
+
+def test_a_created_roster_is_in_french_and_the_campaigns_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    from connectors.database import upgrade
+    from flows.nightly import nightly_sync
+
+    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
+    upgrade(url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    with FakeGoogleSheets() as fake:
+        text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
+        text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')
+        text = text.replace("[rosters]", f'[google]\nbase_url = "{fake.url}"\n'
+                            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        config = tmp_path / "campaign.toml"
+        config.write_text(text, encoding="utf-8")
+
+        key = nightly_sync(config=str(config))["sites"]["GNB"]["roster"]
+
+        book = fake.spreadsheets[key]
+        assert (book.locale, book.time_zone) == ("fr_FR", "Europe/Paris")
+        assert fake.count("write", key) == 1  # tabs, values, formats and settings in one batchUpdate
+        assert fake.grid(key, "Inscrits", "FORMATTED_VALUE")[0][0] == "Réf. inscription"
+        nightly_sync(config=str(config))
+        assert fake.count("write", key) == 1  # nothing pending: the next push writes nothing
