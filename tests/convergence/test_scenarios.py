@@ -1,6 +1,7 @@
 """Written histories through the nightly flow and the CLI, each ending in the state of one clean
 sync of the final data (``convergence.snapshot``): an export hidden for a night, corrected
-submissions, HelloAsso connected a night late, consent withdrawn, a provider down for a night.
+submissions, HelloAsso connected a night late, consent withdrawn, a provider down for a night,
+a submission deleted at the provider, a review decision merging two registrations.
 
 The cast signs up more than once under other spellings, so the order records arrive in has
 every chance to matter. Runs on SQLite and PostgreSQL.
@@ -16,6 +17,7 @@ import pytest
 
 from connectors.roster_files import read_tabs
 from convergence.snapshot import (
+    RecordKey,
     Snapshot,
     assert_converged,
     rows_without_registration,
@@ -77,7 +79,8 @@ def night(world: World, config: Path, expect: str = "ok") -> None:
     world.night += 1
 
 
-def clean_replay(world: World, tmp_path: Path, replay_url: str, decisions: list) -> Snapshot:
+def clean_replay(world: World, tmp_path: Path, replay_url: str,
+                 decisions: list[tuple[RecordKey, RecordKey, bool]]) -> Snapshot:
     """One sync of the final data into a fresh database and roster folder; then the same
     review decisions, and one more sync."""
     world.all_up()
@@ -96,7 +99,8 @@ def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, c
     problems = set_aside_moved_times(path, replay, world.time_moved)
     problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
                  for row in rows_without_registration(snap)]
-    assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems, details=["history:", *world.history()])
+    assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems,
+                     details=["history:", *world.history()])
     return path
 
 

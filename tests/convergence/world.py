@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -485,6 +485,8 @@ def _typo(rng: Any, name: str) -> str:
     unaccented = "".join(c for c in plain if not unicodedata.combining(c))
     if unaccented != name and rng.random() < 0.5:
         return unaccented
+    if len(name) < 3:
+        return name + name[-1]
     i = rng.randrange(1, len(name) - 1)
     return name[:i] + name[i] + name[i:] if rng.random() < 0.5 else name[:i] + name[i + 1:]
 
