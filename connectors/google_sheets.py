@@ -48,6 +48,9 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file")
 DATE_PATTERN = "dd/mm/yyyy hh:mm"
 DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
+#: Coordinator columns kept as typed: plain text, so "08/10" typed in Appelé stays "08/10"
+#: instead of becoming a date (a serial number once read back).
+TEXT_HEADERS = ("Appelé", "Notes")
 #: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
 PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphone", "Source(s)",
                      "Inscrit le", "Statut", "À vérifier")
@@ -640,6 +643,11 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
     if PRESENT_HEADER in header and rows > 1:
         out.append({"setDataValidation": {"range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
                                           "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
+    for name in TEXT_HEADERS:
+        if name in header and rows > 1:
+            out.append({"repeatCell": {"range": _column(sheet_id, header.index(name), rows),
+                                       "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+                                       "fields": "userEnteredFormat.numberFormat"}})
     if created:
         out.append({"updateDimensionProperties": {
             "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": width},
@@ -682,9 +690,10 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
                 "startColumnIndex": index, "endColumnIndex": index + 1}
 
     out: list[dict[str, Any]] = []
-    if DATE_HEADER in header:
-        out.append({"repeatCell": {"range": below(DATE_HEADER), "cell": {},
-                                   "fields": "userEnteredFormat.numberFormat"}})
+    for name in (DATE_HEADER, *TEXT_HEADERS):
+        if name in header:
+            out.append({"repeatCell": {"range": below(name), "cell": {},
+                                       "fields": "userEnteredFormat.numberFormat"}})
     if PRESENT_HEADER in header:
         out.append({"setDataValidation": {"range": below(PRESENT_HEADER)}})
     return out

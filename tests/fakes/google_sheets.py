@@ -271,10 +271,23 @@ def typed(value: Any) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
-def user_entered(value: Any) -> dict[str, Any]:
-    """What Sheets makes of a value typed with USER_ENTERED (fr_FR): formulas, numbers."""
+def user_entered(value: Any, number_format: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What Sheets makes of a value typed with USER_ENTERED (fr_FR): formulas, numbers, dates
+    ("08/10" is the 8th of October this year, a serial number); in a cell formatted as plain
+    text (``TEXT``), exactly what was typed."""
     if not isinstance(value, str):
         return typed(value)
+    if (number_format or {}).get("type") == "TEXT":
+        return {"stringValue": value}
+    day = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?", value.strip())
+    if day:
+        from datetime import date
+
+        try:
+            moment = date(int(day[3] or date.today().year), int(day[2]), int(day[1]))
+        except ValueError:
+            return {"stringValue": value}
+        return {"numberValue": float((moment - date(1899, 12, 30)).days)}
     if value.startswith("="):
         return {"formulaValue": value}
     if re.fullmatch(r"-?\d+([.,]\d+)?", value.strip()):
@@ -401,6 +414,14 @@ class FakeGoogleSheets:
                     if value is not None and value != "":
                         sheet.cells.setdefault((r, c), {})["userEnteredValue"] = typed(value)
             sheet.rows, sheet.cols = max(sheet.rows, len(grid)), max(sheet.cols, max(map(len, grid), default=0))
+
+    def type_in(self, key: str, tab: str, row: int, col: int, text: str) -> None:
+        """A coordinator types ``text`` in one cell (0-based): as Sheets takes typing, in fr_FR,
+        the cell's number format honoured ("08/10" is a date, unless the cell is plain text)."""
+        with self._lock:
+            sheet = self.spreadsheets[key].sheet(tab)
+            cell = sheet.cells.setdefault((row, col), {})
+            cell["userEnteredValue"] = user_entered(text, cell.get("userEnteredFormat", {}).get("numberFormat"))
 
     def grid(self, key: str, tab: str, render: str = "UNFORMATTED_VALUE") -> list[list[Any]]:
         """A tab's values as values.get would return them."""
@@ -550,7 +571,6 @@ class FakeGoogleSheets:
             raise ApiError(400, "'valueInputOption' is required but not specified")
         sheet, (r0, c0, _, _), _ = self._parse_range(book, params["range"])
         rows = (body or {}).get("values", [])
-        convert = typed if option == "RAW" else user_entered
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if value is None:
@@ -559,8 +579,11 @@ class FakeGoogleSheets:
                 cell = sheet.cells.setdefault((r0 + r, c0 + c), {})
                 if value == "":
                     cell.pop("userEnteredValue", None)
+                elif option == "RAW":
+                    cell["userEnteredValue"] = typed(value)
                 else:
-                    cell["userEnteredValue"] = convert(value)
+                    number_format = cell.get("userEnteredFormat", {}).get("numberFormat")
+                    cell["userEnteredValue"] = user_entered(value, number_format)
         width = max(map(len, rows), default=0)
         return {"spreadsheetId": book.id, "updatedRange": params["range"], "updatedRows": len(rows),
                 "updatedColumns": width, "updatedCells": sum(map(len, rows))}

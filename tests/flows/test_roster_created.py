@@ -1,6 +1,8 @@
 """A roster spreadsheet rollcall creates speaks the coordinators' language (local Sheets/Drive
 fake): Drive makes it in the service account's en_US and GMT; its first push, the one
-batchUpdate that makes its tabs, sets fr_FR and the campaign's time zone, at no request more."""
+batchUpdate that makes its tabs, sets fr_FR and the campaign's time zone, at no request more.
+What a coordinator types in Appelé and Notes is kept as typed: "08/10" stays text, in the sheet
+and in the database, where an unformatted fr_FR cell would have made it a date."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from pathlib import Path
 import pytest
 from fakes.google_sheets import TOKEN, FakeGoogleSheets
 
+from connectors.database import session_scope
 from models.campaign import DATABASE_URL_ENV
+from models.tables import RosterState
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -41,5 +45,17 @@ def test_a_created_roster_is_in_french_and_the_campaigns_time_zone(
         assert (book.locale, book.time_zone) == ("fr_FR", "Europe/Paris")
         assert fake.count("write", key) == 1  # tabs, values, formats and settings in one batchUpdate
         assert fake.grid(key, "Inscrits", "FORMATTED_VALUE")[0][0] == "Réf. inscription"
+        header = fake.grid(key, "Inscrits")[0]
+        fake.type_in(key, "Inscrits", 1, header.index("Appelé"), "08/10")
+        fake.type_in(key, "Inscrits", 1, header.index("Notes"), "1/2 journée")
+        fake.type_in(key, "Inscrits", 1, len(header), "08/10")  # a cell of no column of ours
+
         nightly_sync(config=str(config))
+
         assert fake.count("write", key) == 1  # nothing pending: the next push writes nothing
+        row = fake.grid(key, "Inscrits")[1]
+        assert row[header.index("Appelé")] == "08/10" and row[header.index("Notes")] == "1/2 journée"
+        assert isinstance(row[len(header)], int)  # what Sheets does with "08/10" in a date-guessing cell
+        with session_scope(url) as session:
+            state = session.get_one(RosterState, int(row[0][1:]))
+        assert (state.called, state.notes) == ("08/10", "1/2 journée")
