@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from models.records import REMOVED
 from models.tables import (
     Event,
     MatchDecision,
@@ -16,7 +17,6 @@ from models.tables import (
     RawRecord,
     Registration,
     ReviewPair,
-    RosterState,
     Signup,
     utcnow,
 )
@@ -117,19 +117,20 @@ def record_decision(session: Session, signup_a: int, signup_b: int, same: bool, 
 
 def merge_people(session: Session, keep_id: int, gone_id: int) -> None:
     """Move every sign-up and registration of person ``gone_id`` to ``keep_id``. Where both
-    had a registration for the same event, the kept person's stays (with its roster row)."""
+    had a registration for the same event, the kept person's stays (with its roster row) and
+    the other stays with ``gone_id`` as "removed": its reference is still this site's, so its
+    roster row leaves the roster by the roster's rules (removed, or "Retiré" when the
+    coordinator typed in it) instead of lingering as a row of nobody."""
     if keep_id == gone_id:
         return
     session.execute(update(Signup).where(Signup.person_id == gone_id).values(person_id=keep_id))
     kept_events = set(session.scalars(select(Registration.event_id).where(Registration.person_id == keep_id)))
     for registration in session.scalars(select(Registration).where(Registration.person_id == gone_id)):
         if registration.event_id in kept_events:
-            session.execute(delete(RosterState).where(RosterState.registration_id == registration.id))
-            session.delete(registration)
+            registration.status, registration.updated_at = REMOVED, utcnow()
         else:
             registration.person_id = keep_id
     session.flush()
-    session.delete(session.get_one(Person, gone_id))
 
 
 def split_signup(session: Session, signup_id: int, decided_by: str) -> int | None:

@@ -31,12 +31,14 @@ def registration_facts(signups: Sequence[SignupState]) -> tuple[str, datetime | 
 
     ``submitted_at`` of each state is the first time its source record was submitted (its
     earliest stored version): an edit at a provider that moves the submission time (Tally)
-    does not move "Inscrit le"."""
-    times = [s.submitted_at for s in signups if s.submitted_at is not None]
+    does not move "Inscrit le". A sign-up whose consent was refused gives neither the time nor
+    a source while another one was given with consent: what someone refused is not shown."""
+    shown = [s for s in signups if s.consent is not False] or list(signups)
+    times = [s.submitted_at for s in shown if s.submitted_at is not None]
     return (
         registration_status(signups),
         min(times) if times else None,
-        sorted({s.source for s in signups}),
+        sorted({s.source for s in shown}),
     )
 
 
