@@ -186,6 +186,20 @@ def match_snapshot(session: Session, campaign: str, source: str, present: set[tu
     return removed
 
 
+def keep_listed(session: Session, campaign: str, source: str, listed: set[str]) -> int:
+    """A web form read whole: a current record whose id the provider no longer lists (deleted
+    there) stops being current, every version kept raw. Returns how many ids were removed."""
+    query = select(RawRecord.external_id).where(
+        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True))
+    gone = sorted({external_id for external_id in session.scalars(query) if external_id not in listed})
+    for start in range(0, len(gone), 500):
+        session.execute(update(RawRecord).where(
+            RawRecord.campaign == campaign, RawRecord.source == source,
+            RawRecord.external_id.in_(gone[start : start + 500]),
+        ).values(is_current=False).execution_options(synchronize_session=False))
+    return len(gone)
+
+
 def has_current_records(session: Session, campaign: str, source: str) -> bool:
     query = select(RawRecord.id).where(RawRecord.campaign == campaign, RawRecord.source == source,
                                        RawRecord.is_current.is_(True)).limit(1)

@@ -208,7 +208,12 @@ def _land_form(
     since: str | None = None,
 ) -> dict[str, Any]:
     """A web form, page by page: each page's records and the cursor it allows are committed
-    together, so a crash re-reads from the last committed cursor and loses nothing."""
+    together, so a crash re-reads from the last committed cursor and loses nothing.
+
+    With ``full_read`` (the default) every sync reads the whole form and, once every page is
+    in, what the provider no longer lists stops being current: the database follows the form
+    as it is now, deletions included, whatever its date filter returns. A backfill (``since``)
+    reads from that date and removes nothing."""
     missing = sorted(source.columns - connector.available_keys())
     if missing:
         raise SourceMappingError(
@@ -216,18 +221,24 @@ def _land_form(
             f"{source.form_id} does not have: fix `fields` in the campaign file"
         )
     code = campaign.campaign.code
+    full = source.full_read and since is None
     with session_scope(campaign.database_url) as session:
-        cursor = since or store.get_cursor(session, code, source.name)
+        cursor = None if full else since or store.get_cursor(session, code, source.name)
     totals = {"received": 0, "new": 0, "new_versions": 0, "pages": 0}
+    listed: set[str] = set()
     for page in connector.iter_pages(cursor):
         with session_scope(campaign.database_url) as session:
             counts = store.land_raw_rows(session, code, source.name, page.records, run_id)
             if page.cursor is not None:
                 store.set_cursor(session, code, source.name, page.cursor)
+        listed.update(record.external_id for record in page.records)
         totals["pages"] += 1
         totals["received"] += counts.received
         totals["new"] += counts.new
         totals["new_versions"] += counts.new_versions
+    if full:
+        with session_scope(campaign.database_url) as session:
+            totals["removed"] = store.keep_listed(session, code, source.name, listed)
     return totals
 
 

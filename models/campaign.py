@@ -137,6 +137,11 @@ class SourceConfig(StrictModel):
     #: (an export replaced by a newer one is a full export); set false for a file that
     #: only ever holds the latest sign-ups, dropped in place of the previous one.
     snapshot: bool | None = None
+    #: Web forms: each sync reads the whole form, so a submission deleted at the provider,
+    #: or an edit or cancellation its date filter does not return, is seen (what it no longer
+    #: lists stops being current). False: only what changed since the last pull (fewer
+    #: requests on a very large form; deletions at the provider are then never seen).
+    full_read: bool = True
     organization: str | None = None  # HelloAsso organisation slug
     form_type: str = "Event"  # HelloAsso form type
     base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
