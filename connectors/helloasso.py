@@ -11,6 +11,10 @@ ascending, and for an incremental pull ``from=<cursor - overlap>``. Pages are ch
 ``pagination.continuationToken``; the end is an **empty** ``data`` page (the token is still
 there and ``totalCount``/``totalPages`` are -1).
 
+The pull itself reads only items (privilege ``AccessTransactions``). The mapping check reads
+the form description (``/public``) when the client may (``AccessPublicData``), else the custom
+fields the items carry.
+
 Cursor: an item has no update date of its own in the API's model, only its order's
 (``order.meta.updatedAt``), so the order of pages cannot be checked against what we see. The
 cursor (the newest ``order.meta.updatedAt``, else ``order.date``, in UTC) is therefore given only
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +37,7 @@ import requests
 from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
 from connectors.http import SourceAuthError, SourceResponseError, request_json
 from models.records import RawRow
-from transforms.answers.helloasso import available_keys
+from transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
 from transforms.raw import content_hash
 
 log = logging.getLogger(__name__)
@@ -63,8 +67,10 @@ class HelloAssoForm:
         page_size: int = 100,
         overlap: timedelta = timedelta(minutes=10),
         clock: Callable[[], float] = time.monotonic,
+        expected_keys: Iterable[str] = (),
     ) -> None:
         self.session = session
+        self.expected_keys = frozenset(expected_keys)
         self.source = source
         self.page_size = page_size
         self.overlap = overlap
@@ -82,8 +88,17 @@ class HelloAssoForm:
     def available_keys(self) -> set[str]:
         """The fixed keys and ``customFields.<label>`` for each custom field the form's tiers
         ask (``GET .../public``). Assumes a custom field's label there is the ``name`` its
-        answers carry in items, as the two models suggest."""
-        form = self._get(f"{self._base}{self._form_path}/public", {})
+        answers carry in items, as the two models suggest.
+
+        ``/public`` needs the ``AccessPublicData`` privilege, which reading items does not: on
+        its 403 the custom fields are those the first page of items carries, and a mapped
+        custom field none of them answers is accepted with a warning (it may be optional)."""
+        try:
+            form = self._get_with(self._tokens.access_token(), f"{self._base}{self._form_path}/public", {})
+        except SourceAuthError as exc:
+            if exc.status != 403:
+                raise
+            return self._keys_from_items()
         if not isinstance(form, dict):
             raise SourceResponseError(f"source {self.source}: {self.what}: the form description "
                                       "is not an object")
@@ -93,6 +108,20 @@ class HelloAssoForm:
             for field in (tier.get("customFields") or []) if isinstance(field, dict)
         ]
         return available_keys(label for label in labels if isinstance(label, str))
+
+    def _keys_from_items(self) -> set[str]:
+        """Keys seen in the first page of items, plus the mapped custom fields none answers."""
+        query = {"withDetails": "true", "pageSize": str(self.page_size),
+                 "sortField": "UpdateDate", "sortOrder": "Asc"}
+        items, _ = self._page(query, 1)
+        seen = available_keys(str(field.get("name")) for item in items
+                              for field in (item.get("customFields") or []) if isinstance(field, dict))
+        unseen = sorted(key for key in self.expected_keys
+                        if key.startswith(CUSTOM_FIELD_PREFIX) and key not in seen)
+        log.warning("source %s: %s: this client lacks HelloAsso's AccessPublicData privilege, so "
+                    "the form's custom fields were taken from %d item(s)%s", self.source, self.what,
+                    len(items), f"; {unseen} answered by none of them, assumed to exist" if unseen else "")
+        return seen | set(unseen)
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of items updated since ``cursor`` (all when None), oldest update first; the

@@ -30,6 +30,8 @@ class SourceError(Exception):
 class SourceAuthError(SourceError):
     """401/403: the token is wrong, expired or lacks a scope. Retrying will not help."""
 
+    status: int | None = None
+
 
 class SourceNotFound(SourceError):
     """404: the form (or account) id in the configuration does not exist for this token."""
@@ -119,8 +121,10 @@ def raise_for_status(response: requests.Response, *, source: str, what: str) -> 
     if status < 400:
         return
     if status in (401, 403):
-        raise SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
-                              "check the token and its scopes")
+        error = SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
+                                "check the token and its scopes")
+        error.status = status
+        raise error
     if status == 404:
         raise SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id "
                              "in the configuration")

@@ -33,7 +33,8 @@ def build_connector(source: SourceConfig) -> FormConnector:
         return HelloAssoForm(
             session, source=source.name, organization_slug=source.organization,
             form_type=source.form_type, form_slug=source.form_id,
-            client_id=secrets["client_id"], client_secret=secrets["client_secret"], **base,
+            client_id=secrets["client_id"], client_secret=secrets["client_secret"],
+            expected_keys=source.columns, **base,
         )
     if source.kind == "google_forms":
         from connectors.google_forms import GoogleFormsForm, access_token_from_service_account

@@ -305,6 +305,28 @@ def test_available_keys_are_fixed_keys_and_tier_custom_fields(
     assert set(flat) <= keys
 
 
+def test_client_without_access_public_data_still_checks_mapping_and_pulls(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake.privileges = frozenset({"AccessTransactions"})
+    mapped = {"user.firstName", "customFields.Email", "customFields.Allergies"}
+    connector = connect(fake, server, clock, expected_keys=mapped)
+    keys = connector.available_keys()
+    assert {"customFields.Email", "customFields.Site", "user.lastName"} <= keys
+    assert "customFields.Allergies" in keys and "Allergies" in caplog.text  # optional: warned, not failed
+    assert "user.prenom" not in keys  # a typo in a fixed key is still caught
+    assert server.count("GET", r"/public$") == 1 and server.count("POST", "/oauth2/token") == 1
+    assert len(ids(pull(connector))) == 250
+
+
+def test_pull_never_asks_the_public_form_description(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+) -> None:
+    fake.privileges = frozenset({"AccessTransactions"})
+    assert len(ids(pull(connect(fake, server, clock)))) == 250
+    assert server.count("GET", r"/public$") == 0
+
+
 # --- the fake itself -------------------------------------------------------------------------
 
 

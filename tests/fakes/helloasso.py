@@ -194,6 +194,9 @@ class HelloAssoFake:
     grants: list[str] = field(default_factory=list)  # grant_type of each token issued
     corrupt_pages: dict[int, Any] = field(default_factory=dict)  # items request number -> body
     items_requests: int = 0
+    #: The client's privileges: without AccessPublicData, ``/public`` answers 403 (items need
+    #: only AccessTransactions).
+    privileges: frozenset[str] = frozenset({"AccessTransactions", "AccessPublicData"})
     _order: dict[str, list[tuple[int, int]]] = field(default_factory=dict, init=False, repr=False)
     _edits: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False, repr=False)
 
@@ -307,6 +310,8 @@ class HelloAssoFake:
             return refused
         if request.query:
             return Response(400, {"errors": [{"code": "ArgumentInvalid", "message": "no query parameters"}]})
+        if "AccessPublicData" not in self.privileges:
+            return Response(403, {"message": "Authorization has been denied for this request."})
         return Response(200, self.form_public())
 
     def _items(self, request: Request) -> Response:
