@@ -47,6 +47,10 @@ class SourceResponseError(SourceError):
     """The provider answered something we cannot read; the cursor is not advanced."""
 
 
+class SourceConfigError(SourceError):
+    """A setting of the source is wrong (a host, a region); the message names the fix."""
+
+
 class SourceMappingError(SourceError):
     """The field mapping names a question the form does not have."""
 

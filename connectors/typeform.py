@@ -11,9 +11,12 @@ run, and what is read twice is dropped on landing. Newest first means a cursor i
 save only after the last page, so only the last page carries one.
 
 Answers carry ``field{id, type, ref}`` but no title, so every pull first reads the form
-definition (``GET /forms/{id}``) and each record stores the field context flatten needs.
-EU-data-center accounts must set ``base_url`` to https://api.eu.typeform.com: the wrong
-region answers with no responses rather than an error.
+definition (``GET /forms/{id}``), once per connector (the mapping check and the pull share it:
+a second read within the second trips Typeform's 2 requests/s), and each record stores the
+field context flatten needs. EU-data-center accounts must set ``base_url`` to
+https://api.eu.typeform.com: the wrong region answers with no responses rather than an error,
+so the host the definition's ``_links.responses`` names is compared with ``base_url`` and a
+mismatch stops the source with the right ``base_url`` in the message.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from connectors.forms import Page, parse_time, zulu_seconds
-from connectors.http import SourceResponseError, request_json
+from connectors.http import SourceConfigError, SourceResponseError, request_json
 from models.records import RawRow
 from transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
 from transforms.raw import content_hash
@@ -64,6 +67,7 @@ class TypeformForm:
         self.page_size = page_size
         self.overlap = overlap
         self._token = token
+        self._definition_read: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return (f"TypeformForm(source={self.source!r}, form_id={self.form_id!r}, "
@@ -126,14 +130,34 @@ class TypeformForm:
 
     def _definition(self) -> dict[str, Any]:
         """``{"questions": [{id, ref, title, type}], "hidden": [names]}`` from GET /forms/{id},
-        fields inside groups included."""
+        fields inside groups included; read once, after checking the form's region."""
+        if self._definition_read is not None:
+            return self._definition_read
         body = self._get(f"forms/{quote(self.form_id, safe='')}", None)
         fields = body.get("fields", []) if isinstance(body, dict) else None
         hidden = body.get("hidden", []) if isinstance(body, dict) else None
         if not isinstance(fields, list) or not isinstance(hidden, list):
             raise self._bad_answer("the form definition has no 'fields' list")
-        return {"questions": list(_walk_fields(fields)),
-                "hidden": [name for name in hidden if isinstance(name, str)]}
+        self._check_region(body.get("_links"))
+        self._definition_read = {"questions": list(_walk_fields(fields)),
+                                 "hidden": [name for name in hidden if isinstance(name, str)]}
+        return self._definition_read
+
+    def _check_region(self, links: Any) -> None:
+        """The definition's ``_links.responses`` names the API host that holds the form's
+        responses; read through another host (the wrong data center) they come back empty."""
+        href = links.get("responses") if isinstance(links, dict) else None
+        if not isinstance(href, str):
+            log.warning("source %s: form %s: the definition names no responses host; region not "
+                        "checked", self.source, self.form_id)
+            return
+        host = urlsplit(href)
+        right = f"{host.scheme}://{host.netloc}"
+        if host.netloc and host.netloc.lower() != urlsplit(self.base_url).netloc.lower():
+            raise SourceConfigError(
+                f"source {self.source}: form {self.form_id} is served by {right}, but the source "
+                f"reads {self.base_url}, where its responses would come back empty: set "
+                f"base_url = \"{right}\" on the source in the campaign file")
 
     def _get(self, path: str, params: Mapping[str, Any] | None) -> Any:
         return request_json(self.session, "GET", f"{self.base_url}/{path}", source=self.source,

@@ -10,11 +10,11 @@ import pytest
 import requests
 
 from connectors.forms import Page
-from connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, SourceUnavailable, make_session
+from connectors.http import SourceAuthError, SourceConfigError, SourceNotFound, SourceResponseError, SourceUnavailable, make_session
 from connectors.typeform import TypeformForm
 from fakes.http_server import FakeServer
 from fakes.typeform import (F_DETAILS, F_POSTCODE, FORM_ID, HIDDEN, NOT_SUBMITTED, TOKEN, TypeformFake,
-                            format_time, generate_responses, serve_typeform)
+                            form_definition, format_time, generate_responses, serve_typeform)
 from transforms.raw import content_hash
 
 RESPONSES = "/responses"
@@ -277,3 +277,24 @@ def test_cursor_is_utc(server: FakeServer, session: requests.Session) -> None:
     cursor = pull(typeform(server, session), "2024-09-02T09:00:00+02:00")[-1].cursor
     assert cursor.endswith("Z") and datetime.fromisoformat(cursor) >= datetime(2024, 9, 2, 7, tzinfo=UTC)
     assert responses_requests(server)[0].arg("since") == "2024-09-02T06:30:00"
+
+
+def test_mapping_check_and_pull_read_the_definition_once(server: FakeServer, session: requests.Session) -> None:
+    serve(server, count=6)
+    connector = typeform(server, session)
+    connector.available_keys()
+    assert len([r for p in pull(connector) for r in p.records]) == 6
+    assert server.count("GET", DEFINITION) == 1
+
+
+def test_eu_form_read_through_the_us_host_fails_naming_the_right_base_url(
+    server: FakeServer, session: requests.Session,
+) -> None:
+    eu = "https://api.eu.typeform.com"
+    fake = serve_typeform(server, generate_responses(5, seed=3), definition=form_definition(FORM_ID, eu))
+    connector = typeform(server, session)
+    with pytest.raises(SourceConfigError) as raised:
+        pull(connector)
+    message = str(raised.value)
+    assert "typeform-lyon" in message and f'base_url = "{eu}"' in message and server.url in message
+    assert server.count("GET", RESPONSES) == 0
