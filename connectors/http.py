@@ -2,7 +2,9 @@
 status code means, decided in one place.
 
 Transient trouble (429, 5xx, timeouts, dropped connections) is retried by urllib3's
-``Retry`` with exponential backoff and jitter, honouring ``Retry-After``. What is left after
+``Retry`` with exponential backoff and jitter, honouring ``Retry-After``. A body cut short
+or that is not JSON (a proxy's error page, a truncated page) is asked again here, up to
+``body_retries`` times with the same backoff, since urllib3 never sees it. What is left after
 the retries, and every other failure, becomes one of the exceptions below, whose messages
 name the source and say what to fix, and never contain a token.
 """
@@ -12,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import logging
+import time
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -19,6 +24,8 @@ from urllib3.util.retry import Retry
 #: (connect, read) seconds. A provider slower than this is down for our purposes.
 TIMEOUT = (10, 60)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -59,9 +66,11 @@ class CountingSession(requests.Session):
     """A session that counts the responses it received, for the run report's "requests used"
     (retries inside urllib3 are not counted: each logical request counts once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, body_retries: int = 3, body_backoff: float = 0.5) -> None:
         super().__init__()
         self.requests_made = 0
+        self.body_retries = body_retries
+        self.body_backoff = body_backoff
         self.hooks["response"].append(self._count)
 
     def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -81,7 +90,7 @@ def make_session(*, retries: int = 5, backoff_factor: float = 0.5, backoff_max: 
         backoff_factor=backoff_factor, backoff_max=backoff_max, backoff_jitter=backoff_jitter,
         respect_retry_after_header=True, raise_on_status=False,
     )
-    session = CountingSession()
+    session = CountingSession(body_retries=min(retries, 3), body_backoff=backoff_factor)
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -101,13 +110,46 @@ def request_json(
     data: Mapping[str, str] | None = None,
 ) -> Any:
     """Send one request (retried by the session) and return its JSON body, or raise a
-    SourceError that says what went wrong for ``what`` ("form abc123") of ``source``."""
+    SourceError that says what went wrong for ``what`` ("form abc123") of ``source``.
+
+    A body that is cut short or is not JSON is transient: the request is sent again (up to the
+    session's ``body_retries``, with backoff); after that the source fails, saving nothing."""
+    attempts = 1 + max(0, getattr(session, "body_retries", 0))
+    backoff = getattr(session, "body_backoff", 0.0)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _request_json_once(session, method, url, source=source, what=what,
+                                      params=params, headers=headers, data=data)
+        except _UnreadableBody as exc:
+            problem = exc.problem
+            log.warning("source %s: %s: %s (attempt %d of %d)", source, what, problem, attempt, attempts)
+            if attempt < attempts and backoff:
+                time.sleep(backoff * 2 ** (attempt - 1))
+    raise SourceResponseError(f"source {source}: {what}: {problem}, {attempts} times in a row; "
+                              "nothing from it was saved and the cursor was not advanced; "
+                              "the next sync asks again") from None
+
+
+class _UnreadableBody(Exception):
+    """A 2xx answer whose body could not be read whole as JSON (retried by request_json)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _request_json_once(
+    session: requests.Session, method: str, url: str, *, source: str, what: str,
+    params: Mapping[str, Any] | None, headers: Mapping[str, str] | None, data: Mapping[str, str] | None,
+) -> Any:
     try:
         response = session.request(method, url, params=params, headers=headers, data=data,
                                    timeout=TIMEOUT)
     except requests.exceptions.RetryError:
         raise SourceUnavailable(f"source {source}: {what} still failing after retries; "
                                 "the provider is limiting or failing requests, try later") from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        raise _UnreadableBody("the answer was cut off before its end") from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise SourceUnavailable(f"source {source}: cannot reach the provider for {what} "
                                 f"({type(exc).__name__}); try later") from None
@@ -115,8 +157,8 @@ def request_json(
     try:
         return response.json()
     except ValueError:
-        raise SourceResponseError(f"source {source}: {what}: the provider's answer is not "
-                                  "JSON; nothing was saved from it") from None
+        raise _UnreadableBody("the provider's answer is not complete JSON (truncated or "
+                              "malformed)") from None
 
 
 def raise_for_status(response: requests.Response, *, source: str, what: str) -> None:

@@ -110,8 +110,15 @@ def test_transient_fault_is_retried_then_pull_completes(
     assert server.count("GET", LIST) == 3 + 1
 
 
+def test_truncated_page_is_asked_again_and_the_pull_completes(
+    fake: GoogleFormsFake, server: FakeServer,
+) -> None:
+    fake.corrupt_page(2, b'{"responses": [ {"truncated')
+    pages = pull(connect(fake, server))
+    assert sorted(ids(pages)) == sorted(fake.responses) and pages[-1].cursor
+
+
 @pytest.mark.parametrize("body", [
-    pytest.param(None, id="not_json"),
     pytest.param({"responses": {"responseId": "x"}}, id="responses_not_a_list"),
     pytest.param({"responses": [{"answers": {}}]}, id="response_without_id"),
     pytest.param(["responses"], id="body_not_an_object"),
@@ -119,7 +126,7 @@ def test_transient_fault_is_retried_then_pull_completes(
 def test_malformed_second_page_stops_the_pull_without_cursor(
     fake: GoogleFormsFake, server: FakeServer, body: Any,
 ) -> None:
-    fake.corrupt_page(2, b'{"responses": [ {"truncated' if body is None else body)
+    fake.corrupt_page(2, body)
     seen: list[Page] = []
     with pytest.raises(SourceResponseError, match=SOURCE):
         for page in connect(fake, server).iter_pages(None):

@@ -129,6 +129,14 @@ def test_transient_fault_is_retried_then_pull_completes(
     assert server.count("GET", ITEMS) == 4 + 1
 
 
+def test_truncated_page_once_is_asked_again_and_the_pull_completes(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+) -> None:
+    fake.corrupt_page(2, b'{"data": [ {"truncated')
+    pages = pull(connect(fake, server, clock))
+    assert len(set(ids(pages))) == 250 and pages[-1].cursor
+
+
 @pytest.mark.parametrize("body", [
     pytest.param(None, id="not_json"),
     pytest.param({"pagination": {"continuationToken": "x"}}, id="data_missing"),
@@ -139,8 +147,9 @@ def test_transient_fault_is_retried_then_pull_completes(
 def test_malformed_second_page_stops_the_pull_without_cursor(
     fake: HelloAssoFake, server: FakeServer, clock: FakeClock, body: Any,
 ) -> None:
-    if body is None:
-        fake.corrupt_page(2, b'{"data": [ {"truncated')
+    if body is None:  # not JSON: asked again, so it must stay broken past the re-asks
+        for number in range(2, 6):
+            fake.corrupt_page(number, b'{"data": [ {"truncated')
     else:
         fake.corrupt_page(2, body)
     seen: list[Page] = []

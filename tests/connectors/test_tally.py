@@ -129,15 +129,24 @@ def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor
     assert all(r.payload["item"]["responses"] for r in first.records)
 
 
-def test_page_that_is_not_json_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
+@pytest.mark.parametrize("fault", [pytest.param("malformed", id="malformed_json"),
+                                   pytest.param("cut", id="truncated_in_transit")])
+def test_page_that_is_not_whole_json_is_asked_again(
+        server: FakeServer, session: requests.Session, fault: str) -> None:
+    serve(server, count=10)
+    server.inject(fault, path=SUBMISSIONS, times=2)
+    pages = pull(tally(server, session))
+    assert len({r.external_id for p in pages for r in p.records}) == 10 and pages[-1].cursor
+
+
+def test_page_that_stays_unreadable_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
     serve(server, count=10)
     pages = tally(server, session).iter_pages(None)
     first = next(pages)
-    server.inject("malformed", path=SUBMISSIONS)
-    with pytest.raises(SourceResponseError, match="tally-paris"):
+    server.inject("malformed", path=SUBMISSIONS, times=4)
+    with pytest.raises(SourceResponseError, match="tally-paris.*4 times in a row"):
         next(pages)
     assert first.cursor is None
-
 
 def test_wrong_token_is_an_auth_error_that_never_shows_the_token(
         server: FakeServer, session: requests.Session, caplog: pytest.LogCaptureFixture) -> None:

@@ -146,15 +146,24 @@ def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor
     assert all(r.payload["item"]["answers"] for r in first.records)
 
 
-def test_page_that_is_not_json_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
+@pytest.mark.parametrize("fault", [pytest.param("malformed", id="malformed_json"),
+                                   pytest.param("cut", id="truncated_in_transit")])
+def test_page_that_is_not_whole_json_is_asked_again(
+        server: FakeServer, session: requests.Session, fault: str) -> None:
+    serve(server, count=10)
+    server.inject(fault, path=RESPONSES, times=2)
+    pages = pull(typeform(server, session))
+    assert len({r.external_id for p in pages for r in p.records}) == 10 and pages[-1].cursor
+
+
+def test_page_that_stays_unreadable_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
     serve(server, count=10)
     pages = typeform(server, session).iter_pages(None)
     first = next(pages)
-    server.inject("malformed", path=RESPONSES)
-    with pytest.raises(SourceResponseError, match="typeform-lyon"):
+    server.inject("malformed", path=RESPONSES, times=4)
+    with pytest.raises(SourceResponseError, match="typeform-lyon.*4 times in a row"):
         next(pages)
     assert first.cursor is None
-
 
 def test_page_that_does_not_move_on_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
     fake = serve(server, count=10)

@@ -55,7 +55,7 @@ Handler = Callable[[Request], Response]
 
 @dataclass
 class Fault:
-    kind: str  # "429", "500", "503", "malformed", "drop"
+    kind: str  # "429", "500", "503", "malformed", "cut" (body ends before its Content-Length), "drop"
     path: str
     retry_after: int | None = None
 
@@ -112,8 +112,14 @@ class FakeServer:
         with self._lock:
             self.log.append(request)
         fault = self._take_fault(request.path)
-        if fault is not None:
+        if fault is not None and fault.kind != "cut":
             return _fault_response(fault)
+        response = self._route(request)
+        if fault is not None and response is not None:  # the real answer, cut in transit
+            response.headers["X-Fake-Cut"] = "1"
+        return response
+
+    def _route(self, request: Request) -> Response | None:
         for method, pattern, handler in self.routes:
             match = pattern.match(request.path)
             if method == request.method and match:
@@ -158,10 +164,15 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             else:
                 payload = body or b""
             self.send_response(response.status)
+            cut = response.headers.pop("X-Fake-Cut", None) is not None
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            if cut:  # half the body, then the connection closes: a page truncated in transit
+                self.wfile.write(payload[: len(payload) // 2])
+                self.close_connection = True
+                return
             self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle

@@ -76,7 +76,7 @@ def test_crash_mid_pull_then_rerun_adds_exactly_what_was_missing(tally, migrated
         if request.path.endswith("/submissions"):
             calls["n"] += 1
             if calls["n"] == 2:
-                server.inject("malformed", path="/submissions")
+                server.inject("malformed", path="/submissions", times=4)  # past the re-asks
         return original(request)
 
     server.dispatch = fail_second_page
