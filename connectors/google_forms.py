@@ -158,7 +158,7 @@ def submitted_at(response: dict[str, Any]) -> datetime | None:
 
 def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str] = SCOPES, *,
                                       session: requests.Session | None = None,
-                                      source: str = "google_forms") -> str:
+                                      source: str = "google_forms", origin: str = "") -> str:
     """An OAuth access token for a service account key (the parsed JSON key file), from the
     key's ``token_uri``. Raises SourceAuthError naming the source, never showing the key."""
     from google.auth.exceptions import GoogleAuthError, TransportError
@@ -171,8 +171,10 @@ def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str
     except TransportError:
         raise SourceUnavailable(f"source {source}: cannot reach Google's token endpoint; try later") from None
     except (GoogleAuthError, ValueError, KeyError):
-        raise SourceAuthError(f"source {source}: Google refused the service account key (or it "
-                              "is not a service account key): check the credential") from None
+        where = f" in {origin}" if origin else ""
+        raise SourceAuthError(f"source {source}: Google refused the service-account key{where} (or "
+                              "it is not a service-account key): check it is a current key of the "
+                              "service account the form is shared with") from None
     return credentials.token
 
 

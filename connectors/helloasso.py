@@ -224,12 +224,17 @@ class _TokenKeeper:
         try:
             body = request_json(self._session, "POST", self._url, source=self._source,
                                 what=self._what, data=data, headers=JSON)
-        except SourceAuthError:
-            if form["grant_type"] != "client_credentials":
+        except (SourceAuthError, SourceResponseError) as exc:
+            refused = isinstance(exc, SourceAuthError) or exc.status in (400, 401, 403)
+            if form["grant_type"] != "client_credentials" or not refused:
                 raise
+            origin = getattr(self._session, "credential_origin", "") or "client_id and client_secret"
+            code = f", {exc.detail}" if exc.detail else ""
             raise SourceAuthError(f"source {self._source}: HelloAsso refused the client credentials "
-                                  f"when asked {self._what}: check client_id and client_secret, "
-                                  "and that this client may read the organisation") from None
+                                  f"(HTTP {exc.status}{code}) when asked {self._what}: check {origin} "
+                                  "(the API client's id and secret, from the HelloAsso back office, "
+                                  "for the right environment: production or sandbox) and that this "
+                                  "client may read the organisation") from None
         access = body.get("access_token") if isinstance(body, dict) else None
         lifetime = body.get("expires_in") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access or not _is_number(lifetime):

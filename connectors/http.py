@@ -29,15 +29,17 @@ log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
-    """A source could not be pulled. The message names the source and says what to do."""
+    """A source could not be pulled. The message names the source and says what to do.
+    ``status`` is the HTTP status behind it, if any; ``detail`` the provider's short error
+    code (OAuth's ``error``, e.g. ``invalid_client``), if it gave one."""
 
     transient = False
+    status: int | None = None
+    detail: str | None = None
 
 
 class SourceAuthError(SourceError):
     """401/403: the token is wrong, expired or lacks a scope. Retrying will not help."""
-
-    status: int | None = None
 
 
 class SourceNotFound(SourceError):
@@ -69,6 +71,9 @@ class CountingSession(requests.Session):
     def __init__(self, *, body_retries: int = 3, body_backoff: float = 0.5) -> None:
         super().__init__()
         self.requests_made = 0
+        #: Where the credentials came from, in words ("token in environment variable X"),
+        #: for the messages of refusals; never a secret.
+        self.credential_origin = ""
         self.body_retries = body_retries
         self.body_backoff = body_backoff
         self.hooks["response"].append(self._count)
@@ -153,7 +158,8 @@ def _request_json_once(
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise SourceUnavailable(f"source {source}: cannot reach the provider for {what} "
                                 f"({type(exc).__name__}); try later") from None
-    raise_for_status(response, source=source, what=what)
+    raise_for_status(response, source=source, what=what,
+                     origin=getattr(session, "credential_origin", ""))
     try:
         return response.json()
     except ValueError:
@@ -161,21 +167,39 @@ def _request_json_once(
                               "malformed)") from None
 
 
-def raise_for_status(response: requests.Response, *, source: str, what: str) -> None:
-    """Map an HTTP status to the error a person can act on (the one place that does)."""
+def raise_for_status(response: requests.Response, *, source: str, what: str, origin: str = "") -> None:
+    """Map an HTTP status to the error a person can act on (the one place that does).
+    ``origin`` says where the credentials came from, for a refusal's message."""
     status = response.status_code
     if status < 400:
         return
+    error = _error_for(status, source, what, origin)
+    error.status, error.detail = status, _oauth_code(response)
+    raise error
+
+
+def _error_for(status: int, source: str, what: str, origin: str) -> SourceError:
     if status in (401, 403):
-        error = SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
-                                "check the token and its scopes")
-        error.status = status
-        raise error
+        check = f"check {origin}" if origin else "check the token"
+        return SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
+                               f"{check}: is it current, for the right account, with read access "
+                               "to this form?")
     if status == 404:
-        raise SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id "
-                             "in the configuration")
+        return SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id "
+                              "in the configuration")
     if status in RETRY_STATUSES:
-        raise SourceUnavailable(f"source {source}: {what} still failing after retries "
-                                f"(HTTP {status}); try later")
-    raise SourceResponseError(f"source {source}: {what} refused (HTTP {status}): "
-                              "check the source's settings")
+        return SourceUnavailable(f"source {source}: {what} still failing after retries "
+                                 f"(HTTP {status}); try later")
+    return SourceResponseError(f"source {source}: {what} refused (HTTP {status}): "
+                               "check the source's settings")
+
+
+def _oauth_code(response: requests.Response) -> str | None:
+    """OAuth's short ``error`` code (``invalid_client``...), if the body has one: never the
+    description, which may echo what was sent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and code.isidentifier() and len(code) < 40 else None

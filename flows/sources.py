@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from connectors.forms import FormConnector
 from connectors.google_sheets import SCOPES as SHEETS_SCOPES
 from connectors.google_sheets import RateLimiter, RosterSheets, connect
-from connectors.http import make_session
-from flows.secrets import resolve_secret
+from connectors.http import SourceAuthError, make_session
+from flows.secrets import BadSecret, describe, load_json_secret, resolve_secret
 from models.campaign import Campaign, SourceConfig
 
 def build_connector(source: SourceConfig) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
-    secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()}
+    secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()
+               if name != "service_account"}
     session = make_session()
+    session.credential_origin = " and ".join(
+        f"{name} in {describe(ref)}" for name, ref in sorted(source.credentials.items()))
     base: dict[str, Any] = {"base_url": source.base_url} if source.base_url else {}
     if source.page_size:
         base["page_size"] = source.page_size
@@ -39,9 +41,13 @@ def build_connector(source: SourceConfig) -> FormConnector:
     if source.kind == "google_forms":
         from connectors.google_forms import GoogleFormsForm, access_token_from_service_account
 
-        token = access_token_from_service_account(
-            json.loads(secrets["service_account"]), session=session, source=source.name
-        )
+        ref = source.credentials["service_account"]
+        try:
+            info = load_json_secret(ref, "the service-account key (credentials.service_account)")
+        except BadSecret as exc:
+            raise SourceAuthError(f"source {source.name}: {exc}") from None
+        token = access_token_from_service_account(info, session=session, source=source.name,
+                                                  origin=describe(ref))
         return GoogleFormsForm(session, source=source.name, form_id=source.form_id, access_token=token, **base)
     raise ValueError(f"source {source.name}: {source.kind} is not a web form")
 
@@ -54,7 +60,8 @@ def google_sheets(campaign: Campaign, layouts: dict[str, Any]) -> RosterSheets:
 
     refs = campaign.google.credentials
     if "service_account" in refs:
-        info = json.loads(resolve_secret(refs["service_account"]))
+        info = load_json_secret(refs["service_account"],
+                                "the Google service-account key (google.credentials.service_account)")
         credentials = ServiceAccountCredentials.from_service_account_info(info, scopes=SHEETS_SCOPES)
     else:
         credentials = TokenCredentials(token=resolve_secret(refs["access_token"]))

@@ -209,16 +209,19 @@ def test_token_request_is_form_encoded_client_credentials(
                                     "client_secret": fake.client_secret}
 
 
-def test_wrong_client_secret_401_names_source_and_hides_secret(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize("status", [400, 401])
+def test_wrong_client_secret_names_source_where_it_came_from_and_hides_secret(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture, status: int,
 ) -> None:
+    fake.bad_secret_status = status
     wrong_secret = "wrong-secret-that-must-not-leak"
     connector = connect(fake, server, clock, client_secret=wrong_secret)
+    connector.session.credential_origin = "client_secret in environment variable HELLOASSO_SECRET"
     caplog.set_level(logging.DEBUG)
     with pytest.raises(SourceAuthError) as raised:
         pull(connector)
     message = str(raised.value)
-    assert SOURCE in message and "client_secret" in message
+    assert SOURCE in message and "HELLOASSO_SECRET" in message and f"HTTP {status}, invalid_client" in message
     for text in (message, repr(raised.value), repr(connector), caplog.text):
         assert wrong_secret not in text
     assert server.count("GET", ITEMS) == 0 and server.count("POST", "/oauth2/token") == 1

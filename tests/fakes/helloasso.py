@@ -194,6 +194,7 @@ class HelloAssoFake:
     grants: list[str] = field(default_factory=list)  # grant_type of each token issued
     corrupt_pages: dict[int, Any] = field(default_factory=dict)  # items request number -> body
     items_requests: int = 0
+    bad_secret_status: int = 400
     #: The client's privileges: without AccessPublicData, ``/public`` answers 403 (items need
     #: only AccessTransactions).
     privileges: frozenset[str] = frozenset({"AccessTransactions", "AccessPublicData"})
@@ -269,8 +270,8 @@ class HelloAssoFake:
         if form.get("client_id") != self.client_id:
             return _oauth_error(401, "invalid_client", "unknown client")
         if grant_type == "client_credentials":
-            if form.get("client_secret") != self.client_secret:
-                return _oauth_error(401, "invalid_client", "bad client credentials")
+            if form.get("client_secret") != self.client_secret:  # RFC 6749 5.2; seen as 400 live
+                return _oauth_error(self.bad_secret_status, "invalid_client", "bad client credentials")
         elif grant_type == "refresh_token":
             grant = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
             if grant is None or grant.expires_at <= self.clock():
