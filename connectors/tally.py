@@ -9,6 +9,11 @@ cursor is safe only once the last page is in, so only the last page carries one.
 limit of offset paging: a submission deleted in Tally while a multi-page pull runs shifts the
 later pages up by one, so that pull can skip one submission for good (the cursor moves past it).
 
+Rate limit: 100 requests a minute. A 429 still there after the session's retries (Tally sends
+no ``Retry-After``, and those retries wait seconds, not the minute) is waited out here, a
+minute at a time up to ``rate_limit_pauses``, and the *same* page is asked again: the pull
+goes on from the refused page instead of failing and starting again at page 1.
+
 Each record holds the submission verbatim and the page's question context (titles, option
 labels) that ``transforms.answers.tally.flatten`` needs. Where Tally puts a choice
 question's options is not documented: they are read from ``options[{id, text}]`` on the
@@ -18,7 +23,8 @@ question or on its ``fields`` when present, as in Tally's webhook payloads.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +32,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.forms import Page, parse_time, zulu_seconds
-from connectors.http import SourceResponseError, request_json
+from connectors.http import SourceResponseError, SourceUnavailable, request_json
 from models.records import RawRow
 from transforms.answers.tally import FIXED_KEYS, question_title
 from transforms.raw import content_hash
@@ -51,7 +57,9 @@ class TallyForm:
     cursor_field = "submittedAt"
 
     def __init__(self, session: requests.Session, *, source: str, form_id: str, token: str,
-                 base_url: str = "https://api.tally.so", page_size: int = MAX_PAGE_SIZE) -> None:
+                 base_url: str = "https://api.tally.so", page_size: int = MAX_PAGE_SIZE,
+                 rate_limit_pauses: Sequence[float] = (60.0, 60.0, 60.0),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"source {source}: page_size must be 1 to {MAX_PAGE_SIZE}")
         self.session = session
@@ -59,6 +67,8 @@ class TallyForm:
         self.form_id = form_id
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
+        self.rate_limit_pauses = tuple(rate_limit_pauses)
+        self._sleep = sleep
         self._token = token
 
     def __repr__(self) -> str:
@@ -87,7 +97,7 @@ class TallyForm:
             params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         page = 1
         while True:
-            submissions, form, has_more = self._read_page({**params, "page": page})
+            submissions, form, has_more = self._read_page_patiently({**params, "page": page})
             records = [_record(submission, form) for submission, _ in submissions]
             newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
             if not has_more:
@@ -98,6 +108,21 @@ class TallyForm:
                 raise self._bad_answer(f"page {page} is empty but says more follow")
             yield Page(records)
             page += 1
+
+    def _read_page_patiently(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool]:
+        """``_read_page``, waiting out a rate limit that outlasted the session's retries and
+        asking the same page again."""
+        for pause in (*self.rate_limit_pauses, None):
+            try:
+                return self._read_page(params)
+            except SourceUnavailable as exc:
+                if exc.status != 429 or pause is None:
+                    raise
+                log.warning("source %s: form %s: page %s still rate limited (HTTP 429); waiting "
+                            "%.0f s, then asking that page again", self.source, self.form_id,
+                            params["page"], pause)
+                self._sleep(pause)
+        raise AssertionError("unreachable")
 
     def _read_page(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool]:
         """One page's submissions with their times, its question context and ``hasMore``,

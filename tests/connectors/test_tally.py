@@ -241,3 +241,28 @@ def test_repr_and_bad_settings(server: FakeServer, session: requests.Session) ->
         tally(server, session, page_size=501)
     with pytest.raises(ValueError, match="cursor"):
         pull(connector, "last tuesday")
+
+
+def test_rate_limit_outlasting_the_retries_resumes_at_the_refused_page(
+        server: FakeServer, session: requests.Session) -> None:
+    serve(server, count=10)
+    waits: list[float] = []
+    connector = tally(server, session, sleep=waits.append)
+    pages = connector.iter_pages(None)
+    first = next(pages)
+    server.inject("429", path=SUBMISSIONS, times=6 * 2)  # no Retry-After: two rounds of retries
+    rest = list(pages)
+    asked = [r.query["page"][0] for r in server.log if r.path.endswith(SUBMISSIONS)]
+    assert asked[0] == "1" and set(asked[1:-1]) == {"2"} and asked[-1] == "3"  # never page 1 again
+    assert waits == [60.0, 60.0]
+    every = [r.external_id for p in [first, *rest] for r in p.records]
+    assert len(every) == len(set(every)) == 10 and rest[-1].cursor
+
+
+def test_rate_limit_that_never_lifts_fails_the_source(server: FakeServer, session: requests.Session) -> None:
+    serve(server, count=10)
+    waits: list[float] = []
+    server.inject("429", path=SUBMISSIONS, times=6 * 3)
+    with pytest.raises(SourceUnavailable, match="tally-paris"):
+        pull(tally(server, session, sleep=waits.append, rate_limit_pauses=(1.0, 2.0)))
+    assert waits == [1.0, 2.0]
