@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from connectors.database import get_engine, upgrade
 from sites_fixtures import catalog  # noqa: F401 - the 12 campaign sites, for pure-logic tests
@@ -26,7 +27,7 @@ REQUIRE_POSTGRES = os.environ.get("ROLLCALL_REQUIRE_POSTGRES") == "1"
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"rollcall_test_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as connection:

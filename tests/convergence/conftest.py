@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from connectors.database import get_engine
 from faults.scenario import ENV
@@ -21,7 +22,9 @@ def postgres_replay_url(postgres_url: str) -> Iterator[str]:
     """A second PostgreSQL database beside the session's, dropped at the end."""
     url = make_url(postgres_url)
     name = f"{url.database}_replay"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    # No pool: a test that cuts PostgreSQL connections (a database lost mid-run) must not
+    # leave this fixture a dead connection for its teardown.
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     replay = url.set(database=name).render_as_string(hide_password=False)

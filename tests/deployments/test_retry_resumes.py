@@ -125,7 +125,9 @@ def test_retry_from_the_ui_reuses_the_pulls_and_pushes_once(worker, tmp_path: Pa
     assert wait_for(api, run.id, {"COMPLETED", "FAILED", "CRASHED"}) == "COMPLETED"
 
     states = task_states(run.id)
-    assert states["write_rosters"] == ["Failed", "Completed"]
+    # the push isolates sites: the task completes, naming the sites it could not push, and the
+    # run fails; the retry pushes again
+    assert states["write_rosters"] == ["Completed", "Completed"]
     assert_downstream_steps_reran(states)
     assert states["land_source"].count("Cached") == states["land_source"].count("Completed") > 0
 
