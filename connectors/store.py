@@ -186,12 +186,17 @@ def match_snapshot(session: Session, campaign: str, source: str, present: set[tu
     return removed
 
 
+def unlisted(session: Session, campaign: str, source: str, listed: set[str]) -> list[str]:
+    """Ids of current records that a full listing of a web form did not return."""
+    query = select(RawRecord.external_id).where(
+        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True))
+    return sorted({external_id for external_id in session.scalars(query) if external_id not in listed})
+
+
 def keep_listed(session: Session, campaign: str, source: str, listed: set[str]) -> int:
     """A web form read whole: a current record whose id the provider no longer lists (deleted
     there) stops being current, every version kept raw. Returns how many ids were removed."""
-    query = select(RawRecord.external_id).where(
-        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True))
-    gone = sorted({external_id for external_id in session.scalars(query) if external_id not in listed})
+    gone = unlisted(session, campaign, source, listed)
     for start in range(0, len(gone), 500):
         session.execute(update(RawRecord).where(
             RawRecord.campaign == campaign, RawRecord.source == source,

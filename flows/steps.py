@@ -213,7 +213,13 @@ def _land_form(
     With ``full_read`` (the default) every sync reads the whole form and, once every page is
     in, what the provider no longer lists stops being current: the database follows the form
     as it is now, deletions included, whatever its date filter returns. A backfill (``since``)
-    reads from that date and removes nothing."""
+    reads from that date and removes nothing.
+
+    A submission deleted while pages are read shifts the later pages (Tally pages newest
+    first), so one submission can be missing from a listing without being deleted. So when a
+    listing misses something, the form is listed once more and only what both listings miss
+    is removed (one deleted between the two reads goes at the next sync); that second read
+    costs requests only on a night something disappeared."""
     missing = sorted(source.columns - connector.available_keys())
     if missing:
         raise SourceMappingError(
@@ -225,6 +231,21 @@ def _land_form(
     with session_scope(campaign.database_url) as session:
         cursor = None if full else since or store.get_cursor(session, code, source.name)
     totals = {"received": 0, "new": 0, "new_versions": 0, "pages": 0}
+    listed = _land_pages(campaign, source, connector, run_id, cursor, totals)
+    if full:
+        with session_scope(campaign.database_url) as session:
+            unlisted = store.unlisted(session, code, source.name, listed)
+        if unlisted:
+            listed |= _land_pages(campaign, source, connector, run_id, None, totals)
+            with session_scope(campaign.database_url) as session:
+                totals["removed"] = store.keep_listed(session, code, source.name, listed)
+    return totals
+
+
+def _land_pages(campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
+                cursor: str | None, totals: dict[str, Any]) -> set[str]:
+    """Land every page from ``cursor``, adding to ``totals``; return the ids listed."""
+    code = campaign.campaign.code
     listed: set[str] = set()
     for page in connector.iter_pages(cursor):
         with session_scope(campaign.database_url) as session:
@@ -236,10 +257,7 @@ def _land_form(
         totals["received"] += counts.received
         totals["new"] += counts.new
         totals["new_versions"] += counts.new_versions
-    if full:
-        with session_scope(campaign.database_url) as session:
-            totals["removed"] = store.keep_listed(session, code, source.name, listed)
-    return totals
+    return listed
 
 
 @task(cache_policy=DERIVED)

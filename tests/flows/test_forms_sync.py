@@ -117,6 +117,40 @@ def test_edited_submission_is_a_new_version_not_a_new_person(tally, migrated_url
     assert current == [False, True]
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_deletion_during_a_pull_loses_no_other_submission(tally, migrated_url: str, seed: int) -> None:
+    """Tally pages newest first: deleting a submission already served shifts the later pages,
+    so one submission is missing from that listing. It must not be taken for deleted (nor
+    skipped). The deleted one, listed before it went, leaves at the next sync."""
+    import random
+
+    from flows.nightly import nightly_sync
+
+    server, fake, config = tally
+    nightly_sync(config=str(config))
+    rng = random.Random(seed)
+    served_page = rng.choice([1, 2])
+    deleted: list[str] = []
+
+    def delete_one_already_served(n: int, body: dict) -> dict:
+        if n == served_page and not deleted:  # the first read of the next sync
+            victim = rng.choice(body["submissions"])["id"]
+            fake.delete(victim)
+            deleted.append(victim)
+        return body
+
+    def current() -> set[str]:
+        with session_scope(migrated_url) as session:
+            return set(session.scalars(select(RawRecord.external_id).where(RawRecord.is_current.is_(True))))
+
+    fake.served, fake.tamper = 0, delete_one_already_served
+    nightly_sync(config=str(config))
+    assert deleted and current() - set(deleted) == {s["id"] for s in fake.submissions}
+    fake.tamper = None
+    nightly_sync(config=str(config))
+    assert current() == {s["id"] for s in fake.submissions}
+
+
 def test_form_without_credentials_is_skipped_and_said(tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from flows.nightly import nightly_sync
 
