@@ -69,6 +69,22 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
+@pytest.fixture
+def sqlite_with_google(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> str:
+    """A migrated SQLite database (its URL), the working directory in ``tmp_path`` and the
+    Sheets fake's token set: flow tests of Google rosters, whose path does not depend on the
+    database backend."""
+    from fakes.google_sheets import TOKEN
+    from models.campaign import DATABASE_URL_ENV
+
+    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
+    upgrade(url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    return url
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One throwaway Prefect server for the whole session. Heartbeats off: they add ~1 s

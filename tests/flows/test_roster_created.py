@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes.google_sheets import TOKEN, FakeGoogleSheets
+from fakes.google_sheets import FakeGoogleSheets
 
 from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
 from models.tables import RosterState
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
@@ -21,16 +20,11 @@ pytestmark = pytest.mark.flow
 
 
 def test_a_created_roster_is_in_french_and_the_campaigns_time_zone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+    tmp_path: Path, sqlite_with_google: str
 ) -> None:
-    from connectors.database import upgrade
     from flows.nightly import nightly_sync
 
-    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
-    upgrade(url)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    url = sqlite_with_google
     with FakeGoogleSheets() as fake:
         text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
         text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')

@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes.google_sheets import TOKEN, FakeGoogleSheets
+from fakes.google_sheets import FakeGoogleSheets
 from sqlalchemy import select
 
-from connectors.database import session_scope, upgrade
-from models.campaign import DATABASE_URL_ENV
+from connectors.database import session_scope
 from models.tables import Event, Person, Registration
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
@@ -33,16 +32,12 @@ def google_campaign(tmp_path: Path, base_url: str) -> Path:
 
 
 def test_erasure_removes_the_rows_from_the_google_sheet(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+    tmp_path: Path, sqlite_with_google: str
 ) -> None:
     from flows.nightly import nightly_sync
     from flows.privacy import erase
 
-    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
-    upgrade(url)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    url = sqlite_with_google
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
         summary = nightly_sync(config=str(config))
@@ -68,7 +63,7 @@ def test_erasure_removes_the_rows_from_the_google_sheet(
 
 
 def test_erasure_reads_only_the_rosters_that_hold_the_person(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+    tmp_path: Path, sqlite_with_google: str
 ) -> None:
     """Three sites in Google sheets: erasing someone registered at Grenoble reads and writes
     Grenoble's spreadsheet only (two reads, one write), its Résumé is counted again without
@@ -76,11 +71,7 @@ def test_erasure_reads_only_the_rosters_that_hold_the_person(
     from flows.nightly import nightly_sync
     from flows.privacy import erase
 
-    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
-    upgrade(url)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    url = sqlite_with_google
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
         text = config.read_text(encoding="utf-8")

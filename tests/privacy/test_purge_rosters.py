@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.google_sheets import TOKEN, FakeGoogleSheets
+from fakes.google_sheets import FakeGoogleSheets
 from sqlalchemy import select
 
 from connectors import roster_files
@@ -161,18 +161,13 @@ def test_purge_empties_the_purged_workbooks_and_the_next_sync_writes_nothing(
 
 
 def test_purge_reaches_every_tab_of_a_google_roster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+    tmp_path: Path, sqlite_with_google: str
 ) -> None:
     """On SQLite only: the roster path does not depend on the database backend."""
-    from connectors.database import upgrade
     from flows.nightly import nightly_sync
     from flows.privacy import purge
 
-    url = f"sqlite:///{tmp_path / 'rollcall.db'}"
-    upgrade(url)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv("ROLLCALL_TEST_GOOGLE_TOKEN", TOKEN)
+    url = sqlite_with_google
     with FakeGoogleSheets() as fake:
         config = campaign_file(tmp_path, fake.url)
         key = nightly_sync(config=str(config))["sites"]["PAR"]["roster"]
