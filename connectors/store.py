@@ -411,10 +411,6 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
     return len(changed)
 
 
-def get_person(session: Session, person_id: int) -> Person:
-    return session.get_one(Person, person_id)
-
-
 # --- registrations ----------------------------------------------------------------------
 
 

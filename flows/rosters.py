@@ -67,10 +67,6 @@ def _is_reference(text: str) -> bool:
     return parse_display_id(text) is not None
 
 
-class RostersNotPushed(Exception):
-    """Some sites' rosters could not be pushed; the others were."""
-
-
 @task(cache_policy=NO_CACHE)  # reads the database as it is now: see flows.steps.DERIVED
 def write_rosters(config_path: str) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants.
