@@ -68,6 +68,10 @@ def classify(exc: BaseException) -> CliError | None:
     if isinstance(exc, SyncAlreadyRunning):
         return CliError(f"Nothing done: {exc}.", ExitCode.ALREADY_RUNNING,
                         "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.")
+    if type(exc).__name__ == "CancelledRun":  # a flow refused by the lock (Prefect is slow to import)
+        first = str(exc).split(". Wait", 1)[0]
+        return CliError(f"{first}.", ExitCode.ALREADY_RUNNING,
+                        "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.")
     if isinstance(exc, DatabaseUnavailable):
         return CliError(str(exc), ExitCode.FAILED)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:

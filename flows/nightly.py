@@ -7,9 +7,11 @@ then ends Failed naming the source, so nobody mistakes a partial night for a ful
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec
 
 from prefect import flow
 from prefect.artifacts import (
@@ -18,6 +20,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.runtime import flow_run
+from prefect.states import Cancelled, State
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
@@ -28,7 +31,7 @@ from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
 from models.campaign import DEFAULT_CONFIG, load_campaign
 
-
+P = ParamSpec("P")
 
 class SyncFailed(Exception):
     """Some sources could not be synced or some sites' rosters not pushed; everything else was
@@ -38,31 +41,38 @@ class SyncFailed(Exception):
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="a source's name in the campaign file")]
 
 
-def notify_unless_refused(flow: Any, flow_run: Any, state: Any) -> None:
-    """The failure notice, except for a run refused because another sync of the campaign
-    holds its lock: that run did nothing and the other one is the night's sync."""
-    try:
-        refused = isinstance(state.result(raise_on_failure=False), SyncAlreadyRunning)
-    except Exception:  # noqa: BLE001 - an unreadable result is a failure like any other
-        refused = False
-    if not refused:
-        notify_failure(flow, flow_run, state)
+def cancelled_if_refused(run: Callable[P, dict[str, Any]]) -> Callable[P, dict[str, Any] | State]:
+    """A run refused because another sync of the campaign holds its lock ends *Cancelled*
+    with the reason, not Failed: it did nothing, the other run is the night's sync, and
+    nobody is paged (failure hooks do not fire). Calling the flow raises ``CancelledRun``."""
+
+    @wraps(run)
+    def refusing(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any] | State:
+        try:
+            return run(*args, **kwargs)
+        except SyncAlreadyRunning as exc:
+            return Cancelled(message=f"Nothing done: {exc}. Wait for it to finish, then run again if needed.")
+
+    return refusing
 
 
-@flow(name="nightly-sync", persist_result=True, on_failure=[notify_unless_refused], on_crashed=[notify_failure])
+@flow(name="nightly-sync", persist_result=True, on_failure=[notify_failure], on_crashed=[notify_failure])
+@cancelled_if_refused
 def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Sync every enabled source of the campaign in ``config`` into the rosters."""
     return run_sync(config)
 
 
-@flow(name="pull-source", persist_result=True, on_failure=[notify_unless_refused])
+@flow(name="pull-source", persist_result=True, on_failure=[notify_failure])
+@cancelled_if_refused
 def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Pull one source now (a web form from ``since`` when given: a backfill), then bring
     people and rosters up to date."""
     return run_sync(config, only=source, since=since)
 
 
-@flow(name="push-rosters", persist_result=True, on_failure=[notify_unless_refused])
+@flow(name="push-rosters", persist_result=True, on_failure=[notify_failure])
+@cancelled_if_refused
 def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Write every site's roster now from the database, without pulling anything."""
     campaign = load_campaign(config)
@@ -98,7 +108,8 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
             normalised = normalise_pending(config, run_id)
             resolved = resolve_people(config)
             rosters = write_rosters(config)
-            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters,
+                                attempt=flow_run.get_run_count() or 1)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(

@@ -29,8 +29,12 @@ def summarise(
     normalised: dict[str, Any],
     resolved: dict[str, Any],
     rosters: dict[str, Any],
+    attempt: int = 1,
 ) -> dict[str, Any]:
-    """Build the run's summary from the database, store it on the run and publish it."""
+    """Build the run's summary from the database, store it on the run and publish it.
+
+    ``attempt`` is the flow run's attempt (2 after a Retry from the UI): the artifacts say it,
+    so the Artifacts tab tells the current report from the failed attempt's."""
     campaign = load_campaign(config)
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
@@ -47,9 +51,10 @@ def summarise(
             "registered": sum(s["registered"] for s in sites.values()),
             "previous_completed_at": _iso(previous.finished_at) if previous else None,
             "missed_night": _missed_night(previous.finished_at if previous else None, run.started_at),
-            "sources": {
+            "attempt": attempt,
+            "sources": {  # only those this run pulled or tried: `pull-source` reports one
                 name: {**sources.get(name, {}), "this_run": pulled.get(name), "error": failures.get(name)}
-                for name in [s.name for s in campaign.sources] + sorted(set(sources) - {s.name for s in campaign.sources})
+                for name in [s.name for s in campaign.sources] if name in pulled or name in failures
             },
             "sites": {
                 site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
@@ -82,11 +87,18 @@ def _missed_night(previous: datetime | None, started: datetime) -> bool:
 
 
 def publish(summary: dict[str, Any]) -> None:
-    """Three artifacts: the run in markdown, sources and sites as tables."""
-    create_table_artifact(key="rollcall-sites", table=site_rows(summary), description="Per site")
-    create_table_artifact(key="rollcall-sources", table=source_rows(summary), description="Per source")
+    """Three artifacts: the run in markdown, sources and sites as tables, each saying which
+    attempt of the run it belongs to."""
+    which = _attempt_label(summary)
+    create_table_artifact(key="rollcall-sites", table=site_rows(summary), description=f"Per site{which}")
+    create_table_artifact(key="rollcall-sources", table=source_rows(summary), description=f"Per source{which}")
     create_markdown_artifact(key="rollcall-summary", markdown=markdown(summary),
-                             description="Sync run report")
+                             description=f"Sync run report{which}")
+
+
+def _attempt_label(summary: dict[str, Any]) -> str:
+    attempt = summary.get("attempt", 1)
+    return f" (attempt {attempt}: replaces the earlier attempts' reports)" if attempt > 1 else ""
 
 
 def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,7 +129,8 @@ def source_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def markdown(summary: dict[str, Any]) -> str:
     goal, registered = summary["goal"], summary["registered"]
-    lines = [f"## Sync run {summary['run_id']} — {summary['campaign']}", ""]
+    attempt = f", attempt {summary['attempt']}" if summary.get("attempt", 1) > 1 else ""
+    lines = [f"## Sync run {summary['run_id']}{attempt} — {summary['campaign']}", ""]
     if summary["missed_night"]:
         lines += [f"**Warning: the previous completed sync was at {summary['previous_completed_at']} "
                   "UTC: at least one night was missed.**", ""]

@@ -82,7 +82,8 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=30),
-      retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient)
+      retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient,
+      task_run_name="land_source[{source_name}]")  # the run graph names the source that failed
 def land_source(
     config_path: str, source_name: str, run_id: int, since: str | None = None
 ) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import FlowRunSort
 from sqlalchemy import func, select
 
 from connectors.database import session_scope
@@ -210,11 +213,29 @@ def test_logs_and_summary_hold_no_personal_data(
 
 
 def test_a_second_sync_while_one_runs_is_refused_and_changes_nothing(workdir: Path, migrated_url: str) -> None:
-    from connectors.database import SyncAlreadyRunning, campaign_lock
+    from prefect.exceptions import CancelledRun
+
+    from connectors.database import campaign_lock
     from flows.nightly import nightly_sync
 
     code = load_campaign(workdir / "campaign.toml").campaign.code
-    with campaign_lock(migrated_url, code):  # the nightly run, still going
-        with pytest.raises(SyncAlreadyRunning, match="already running"):
+    with campaign_lock(migrated_url, code):  # the nightly run, still going: this one ends Cancelled
+        with pytest.raises(CancelledRun, match="^Nothing done: a sync of .* is already running"):
             nightly_sync(config=str(workdir / "campaign.toml"))
     assert table_counts(migrated_url)["raw_records"] == 0
+    with get_client(sync_client=True) as client:  # the Prefect UI shows it Cancelled, not Failed
+        latest = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+    assert latest.state.type == StateType.CANCELLED
+    assert latest.state.message.startswith("Nothing done: a sync of ")
+
+
+def test_pull_source_reports_only_the_source_it_pulled(workdir: Path) -> None:
+    from flows.nightly import pull_source
+
+    summary = pull_source(source="sur-place", config=str(workdir / "campaign.toml"))
+    assert list(summary["sources"]) == ["sur-place"]
+    assert summary["sources"]["sur-place"]["this_run"]["received"] > 0
+    assert summary["attempt"] == 1
+    with get_client(sync_client=True) as client:  # the run graph names the source
+        names = {task_run.name for task_run in client.read_task_runs()}
+    assert "land_source[sur-place]" in names

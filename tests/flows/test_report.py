@@ -37,3 +37,8 @@ def test_markdown_warns_of_a_missed_night_and_shows_progress() -> None:
     assert "at least one night was missed" in text
     assert "**880** registered of the goal of **1200** (73%)" in text
     assert "| PAR | 300 | 4 | 1 | 2 | 0 | 0 | 320 | 94% | PAR Paris.xlsx |" in text
+
+
+def test_a_retried_runs_report_says_its_attempt() -> None:
+    assert "## Sync run 7 — je-2022" in markdown(SUMMARY)
+    assert markdown({**SUMMARY, "attempt": 2}).startswith("## Sync run 7, attempt 2 — je-2022")
