@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli import errors, people, privacy, review
@@ -43,8 +44,11 @@ app.command("match")(match)
 console = Console()
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on stdout (shape: README).")]
+
+
 @app.command()
-def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
+def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False) -> None:
     """Pull every source, deduplicate, and write each site's roster."""
     campaign = load(config)
     for name, value in PREFECT_DEFAULTS.items():
@@ -52,20 +56,54 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     from flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
 
     try:
-        with _prefect_console_quiet(not errors.verbose):
+        with _prefect_console_quiet(not errors.verbose), _progress_display(enabled=not as_json):
             summary = nightly_sync(config=str(config))
     except SyncFailed as exc:
-        _print_sources(campaign)
-        _print_progress(campaign)
+        if as_json:  # the failed run's summary on stdout; the error below on stderr
+            typer.echo(json.dumps(_last_summary(campaign), ensure_ascii=False))
+        else:
+            _print_sources(campaign)
+            _print_progress(campaign)
         if "No space left on device" in str(exc):
             raise CliError(f"Sync incomplete: no space left on the disk of {campaign.rosters.directory}; "
                            "rosters not written.", ExitCode.FAILED,
                            "Free some space there, then run `rollcall sync` again (no roster is left half-written).") from None
         raise CliError(f"Sync incomplete: {exc}", ExitCode.FAILED,
                        "Fix what the message names, then run `rollcall sync` again.") from None
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
     _print_sources(campaign)
     _print_progress(campaign)
     console.print(_rosters_line(campaign, summary))
+
+
+def _last_summary(campaign: Campaign) -> dict[str, Any] | None:
+    """The summary a failed sync stored on its run (counts only), for ``sync --json``."""
+    with session_scope(campaign.database_url) as session:
+        run = report_store.last_run(session, campaign.campaign.code)
+        return run.summary if run is not None else None
+
+
+@contextmanager
+def _progress_display(enabled: bool) -> Iterator[None]:
+    """A Rich progress line on a terminal while the sync runs ("Pulling tally-form 3/8"),
+    gone when it ends; nothing when the output is a file, a pipe or ``--json``."""
+    if not (enabled and console.is_terminal):
+        yield
+        return
+    from flows.progress import watching
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("Starting Prefect", total=None)
+
+        def show(step: str, done: int, total: int) -> None:
+            progress.update(bar, description=step, completed=done, total=total)
+
+        with watching(show):
+            yield
 
 
 def _rosters_line(campaign, summary: dict) -> str:
@@ -106,9 +144,6 @@ def db_upgrade(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
     campaign = load(config)
     upgrade(campaign.database_url)
     console.print(f"Database {safe_url(campaign.database_url)} is up to date.")
-
-
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on stdout (shape: README).")]
 
 
 def _print_version(asked: bool) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
 from flows.notify import notify_failure
+from flows.progress import announce
 from flows.report import summarise
 from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
@@ -105,8 +106,11 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
         with campaign_lock(campaign.database_url, campaign.campaign.code):
             run_id = prepare_run(config, flow_run.get_id())
             pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
+            announce("Normalising new sign-ups")
             normalised = normalise_pending(config, run_id)
+            announce("Matching people")
             resolved = resolve_people(config)
+            announce("Writing rosters")
             rosters = write_rosters(config)
             summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters,
                                 attempt=flow_run.get_run_count() or 1)
@@ -135,6 +139,7 @@ def _pull(
     progress = create_progress_artifact(progress=0.0, key="rollcall-pull-progress",
                                         description="Sources pulled")
     for done, name in enumerate(names, start=1):
+        announce(f"Pulling {name}", done - 1, len(names))
         since_iso = f"{since.isoformat()}T00:00:00Z" if since else None
         state = land_source(config, name, run_id, since_iso, return_state=True)
         if state.is_completed():

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from flows.progress import watching
 from connectors.database import upgrade
 from models.campaign import load_campaign
 
@@ -58,6 +59,14 @@ def test_a_sync_is_quiet_unless_verbose_and_times_are_local(campaign_file: Path,
     again = runner.invoke(app, ["sync", "--config", str(campaign_file)])
     assert again.exit_code == 0, again.output
     assert "Nothing changed: the 12 rosters are up to date; local rosters in " in " ".join(again.output.split())
+    steps: list[tuple[str, int, int]] = []
+    with watching(lambda *step: steps.append(step)):  # what the terminal's progress line shows
+        as_json = runner.invoke(app, ["sync", "--json", "--config", str(campaign_file)])
+    assert as_json.exit_code == 0, as_json.output
+    summary = json.loads(as_json.output)
+    assert len(summary["sites"]) == 12 and not any(s["roster_written"] for s in summary["sites"].values())
+    assert steps[0] == ("Pulling jeveuxaider", 0, len(summary["sources"]))
+    assert [step for step, _, _ in steps[-3:]] == ["Normalising new sign-ups", "Matching people", "Writing rosters"]
     status = runner.invoke(app, ["status", "--json", "--config", str(campaign_file)])
     started = json.loads(status.output)["last_sync"]["started_at"]
     assert started[-6:] in ("+01:00", "+02:00")  # Europe/Paris, the campaign's zone
