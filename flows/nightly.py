@@ -28,6 +28,7 @@ from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaig
 from flows.notify import notify_failure
 from flows.progress import announce
 from flows.report import summarise
+from flows.review import apply_review_workbook, write_review_workbook
 from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
 from models.campaign import DEFAULT_CONFIG, load_campaign
@@ -109,11 +110,13 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
             announce("Normalising new sign-ups")
             normalised = normalise_pending(config, run_id)
             announce("Matching people")
+            decided = apply_review_workbook(config)
             resolved = resolve_people(config)
             announce("Writing rosters")
             rosters = write_rosters(config)
+            review = {**write_review_workbook(config), "decisions_read": decided}
             summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters,
-                                attempt=flow_run.get_run_count() or 1)
+                                attempt=flow_run.get_run_count() or 1, review=review)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(

@@ -30,6 +30,7 @@ def summarise(
     resolved: dict[str, Any],
     rosters: dict[str, Any],
     attempt: int = 1,
+    review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the run's summary from the database, store it on the run and publish it.
 
@@ -68,6 +69,7 @@ def summarise(
                 for (source, reason), n in sorted(report_store.quarantine_by_reason(session, code).items())
             ],
             "review_pairs_open": matching_store.count_open_review_pairs(session),
+            "review_workbook": review,
             "this_run": {"normalised": normalised, "resolved": resolved},
         }
         failed = failures or any(r.get("error") for r in rosters.values())
@@ -136,9 +138,7 @@ def markdown(summary: dict[str, Any]) -> str:
                   "UTC: at least one night was missed.**", ""]
     lines += [f"**{registered}** registered of the goal of **{goal}** ({registered / goal:.0%}), "
               f"{summary['people']} people.", ""]
-    if summary.get("review_pairs_open"):
-        lines += [f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
-                  "decision: `rollcall review`.", ""]
+    lines += _review_lines(summary)
     lines += _table(source_rows(summary))
     lines += [""] + _table(site_rows(summary))
     unpushed = {code: s["roster_error"] for code, s in summary["sites"].items() if s.get("roster_error")}
@@ -149,6 +149,28 @@ def markdown(summary: dict[str, Any]) -> str:
         lines += ["", "Quarantine (kept raw; `rollcall status` and the database hold the reasons in French):", ""]
         lines += _table(summary["quarantine"])
     return "\n".join(lines)
+
+
+def _review_lines(summary: dict[str, Any]) -> list[str]:
+    """Pairs waiting for a decision, where to decide them, and what the workbook told us."""
+    workbook = summary.get("review_workbook") or {}
+    read = workbook.get("decisions_read") or {}
+    lines = []
+    if read.get("applied"):
+        lines.append(f"{read['applied']} decision(s) read from the workbook *{workbook.get('workbook')}* and applied.")
+    if read.get("not_understood"):
+        lines.append(f"{read['not_understood']} decision(s) in the workbook not understood: its *Remarque* column "
+                     "says why; nothing was applied for them.")
+    if read.get("already_decided"):
+        lines.append(f"{read['already_decided']} workbook decision(s) contradict one already stored and were not "
+                     "applied (`rollcall review decisions`; change one with `rollcall review decide`).")
+    for error in {workbook.get("error"), read.get("error")} - {None}:
+        lines.append(f"**Review workbook:** {error}.")
+    if summary.get("review_pairs_open"):
+        where = f" or the workbook *{workbook['workbook']}*" if workbook.get("workbook") else ""
+        lines.append(f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
+                     f"decision: `rollcall review`{where}.")
+    return [line for entry in lines for line in (entry, "")]
 
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:

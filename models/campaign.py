@@ -235,6 +235,12 @@ class RostersConfig(StrictModel):
     directory: Path = Path("var/rosters")
 
 
+class ReviewConfig(StrictModel):
+    #: The "Doublons à vérifier" workbook each sync writes and the next reads back; relative to
+    #: the campaign file. It holds every site's pairs: keep it where only ops can read it.
+    workbook: Path = Path("var/Doublons à vérifier.xlsx")
+
+
 class GoogleConfig(StrictModel):
     """The Google account that writes rosters (and reads staff sheets).
 
@@ -261,6 +267,7 @@ class Campaign(StrictModel):
     campaign: CampaignInfo
     database: DatabaseConfig = DatabaseConfig()
     rosters: RostersConfig = RostersConfig()
+    review: ReviewConfig = ReviewConfig()
     google: GoogleConfig = GoogleConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     sites: list[SiteConfig]
@@ -276,10 +283,13 @@ class Campaign(StrictModel):
             return data
         base = Path(data["base_dir"])
         database, rosters = dict(data.get("database") or {}), dict(data.get("rosters") or {})
+        review = dict(data.get("review") or {})
         database["url"] = sqlite_beside(database.get("url", DatabaseConfig().url), base)
         directory = Path(rosters.get("directory", RostersConfig().directory))
         rosters["directory"] = directory if directory.is_absolute() else base / directory
-        return {**data, "database": database, "rosters": rosters}
+        workbook = Path(review.get("workbook", ReviewConfig().workbook))
+        review["workbook"] = workbook if workbook.is_absolute() else base / workbook
+        return {**data, "database": database, "rosters": rosters, "review": review}
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Campaign:
