@@ -48,7 +48,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on std
 
 
 @app.command()
-def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False) -> None:
+def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False,
+         full_read: Annotated[bool, typer.Option(
+             "--full-read", help="Read every web form whole now (sources set to full_read = false "
+                                 "too): what the provider deleted leaves the rosters.")] = False) -> None:
     """Pull every source, deduplicate, and write each site's roster."""
     campaign = load(config)
     for name, value in PREFECT_DEFAULTS.items():
@@ -57,7 +60,7 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False
 
     try:
         with _prefect_console_quiet(not errors.verbose), _progress_display(enabled=not as_json):
-            summary = nightly_sync(config=str(config))
+            summary = nightly_sync(config=str(config), full_read=full_read)
     except SyncFailed as exc:
         if as_json:  # the failed run's summary on stdout; the error below on stderr
             typer.echo(json.dumps(_last_summary(campaign), ensure_ascii=False))

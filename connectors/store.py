@@ -83,6 +83,23 @@ def get_cursor(session: Session, campaign: str, source: str) -> str | None:
     )
 
 
+def reconciled_at(session: Session, campaign: str, source: str) -> datetime | None:
+    """When ``source`` was last read whole, or None if never."""
+    moment = session.scalar(select(SourceCursor.reconciled_at).where(
+        SourceCursor.campaign == campaign, SourceCursor.source == source))
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def mark_reconciled(session: Session, campaign: str, source: str, at: datetime) -> None:
+    """Record a complete full read of ``source`` (its cursor is left as it is)."""
+    row = session.scalar(
+        select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source))
+    if row is None:
+        session.add(SourceCursor(campaign=campaign, source=source, cursor="", reconciled_at=at))
+    else:
+        row.reconciled_at = at
+
+
 def set_cursor(session: Session, campaign: str, source: str, cursor: str) -> None:
     row = session.scalar(
         select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source)

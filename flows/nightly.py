@@ -60,17 +60,19 @@ def cancelled_if_refused(run: Callable[P, dict[str, Any]]) -> Callable[P, dict[s
 
 @flow(name="nightly-sync", persist_result=True, on_failure=[notify_failure], on_crashed=[notify_failure])
 @cancelled_if_refused
-def nightly_sync(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
-    """Sync every enabled source of the campaign in ``config`` into the rosters."""
-    return run_sync(config)
+def nightly_sync(config: str = DEFAULT_CONFIG, full_read: bool = False) -> dict[str, Any]:
+    """Sync every enabled source of the campaign in ``config`` into the rosters
+    (``full_read``: read every web form whole, even those set to read only what changed)."""
+    return run_sync(config, full_read=full_read)
 
 
 @flow(name="pull-source", persist_result=True, on_failure=[notify_failure])
 @cancelled_if_refused
-def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG) -> dict[str, Any]:
-    """Pull one source now (a web form from ``since`` when given: a backfill), then bring
-    people and rosters up to date."""
-    return run_sync(config, only=source, since=since)
+def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG,
+                full_read: bool = False) -> dict[str, Any]:
+    """Pull one source now (a web form from ``since`` when given: a backfill; whole with
+    ``full_read``: what the provider deleted leaves), then bring people and rosters up to date."""
+    return run_sync(config, only=source, since=since, full_read=full_read)
 
 
 @flow(name="push-rosters", persist_result=True, on_failure=[notify_failure])
@@ -92,7 +94,8 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     return rosters
 
 
-def run_sync(config: str, only: str | None = None, since: date | None = None) -> dict[str, Any]:
+def run_sync(config: str, only: str | None = None, since: date | None = None,
+             full_read: bool = False) -> dict[str, Any]:
     """The sync's steps, under the campaign's lock so two syncs never interleave.
 
     Results are persisted (counts and ids only), so "Retry" on a failed run reuses the
@@ -106,7 +109,7 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
     try:
         with campaign_lock(campaign.database_url, campaign.campaign.code):
             run_id = prepare_run(config, flow_run.get_id())
-            pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
+            pulled, failures = _pull(config, run_id, [s.name for s in sources], since, full_read)
             announce("Normalising new sign-ups")
             normalised = normalise_pending(config, run_id)
             announce("Matching people")
@@ -135,7 +138,7 @@ def _rosters_message(rosters: dict[str, Any]) -> str:
 
 
 def _pull(
-    config: str, run_id: int, names: list[str], since: date | None
+    config: str, run_id: int, names: list[str], since: date | None, full_read: bool = False
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Land each source in turn; a failing one is reported and the others go on."""
     pulled, failures = {}, {}
@@ -144,7 +147,7 @@ def _pull(
     for done, name in enumerate(names, start=1):
         announce(f"Pulling {name}", done - 1, len(names))
         since_iso = f"{since.isoformat()}T00:00:00Z" if since else None
-        state = land_source(config, name, run_id, since_iso, return_state=True)
+        state = land_source(config, name, run_id, since_iso, full_read, return_state=True)
         if state.is_completed():
             pulled[name] = state.result()
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,12 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
       retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient,
       task_run_name="land_source[{source_name}]")  # the run graph names the source that failed
 def land_source(
-    config_path: str, source_name: str, run_id: int, since: str | None = None
+    config_path: str, source_name: str, run_id: int, since: str | None = None, full_read: bool = False
 ) -> dict[str, Any]:
     """Pull one source and store what it holds raw; return counts (never records).
 
     ``since`` (ISO date) re-reads a web form from that date instead of its cursor: a backfill.
+    ``full_read`` reads a web form whole even when its ``full_read`` setting is off.
     """
     campaign = load_campaign(config_path)
     source = next(s for s in campaign.sources if s.name == source_name)
@@ -100,7 +101,7 @@ def land_source(
             if source.enabled == "if-credentials":
                 return {"skipped": str(exc)}
             raise SourceError(f"source {source.name}: {exc}") from None
-        counts = _land_form(campaign, source, connector, run_id, since)
+        counts = _land_form(campaign, source, connector, run_id, since, full_read=full_read)
         counts["requests"] = getattr(getattr(connector, "session", None), "requests_made", None)
     elif source.kind == "google_sheet":
         counts = _land_sheet(campaign, source, run_id)
@@ -206,7 +207,7 @@ def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict
 
 def _land_form(
     campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
-    since: str | None = None,
+    since: str | None = None, *, full_read: bool = False, now: datetime | None = None,
 ) -> dict[str, Any]:
     """A web form, page by page: each page's records and the cursor it allows are committed
     together, so a crash re-reads from the last committed cursor and loses nothing.
@@ -214,7 +215,8 @@ def _land_form(
     With ``full_read`` (the default) every sync reads the whole form and, once every page is
     in, what the provider no longer lists stops being current: the database follows the form
     as it is now, deletions included, whatever its date filter returns. A backfill (``since``)
-    reads from that date and removes nothing.
+    reads from that date and removes nothing. A source set to ``full_read = false`` is read
+    whole when asked (``full_read``) or when its last full read is ``reconcile_days`` old.
 
     A submission deleted while pages are read shifts the later pages (Tally pages newest
     first), so one submission can be missing from a listing without being deleted. So when a
@@ -228,18 +230,23 @@ def _land_form(
             f"{source.form_id} does not have: fix `fields` in the campaign file"
         )
     code = campaign.campaign.code
-    full = source.full_read and since is None
+    now = now or datetime.now(UTC)
     with session_scope(campaign.database_url) as session:
+        last_full = store.reconciled_at(session, code, source.name)
+        full = since is None and (source.full_read or full_read or last_full is None
+                                  or now - last_full >= timedelta(days=source.reconcile_days))
         cursor = None if full else since or store.get_cursor(session, code, source.name)
-    totals = {"received": 0, "new": 0, "new_versions": 0, "pages": 0}
+    totals: dict[str, Any] = {"received": 0, "new": 0, "new_versions": 0, "pages": 0, "full_read": full}
     listed = _land_pages(campaign, source, connector, run_id, cursor, totals)
     if full:
         with session_scope(campaign.database_url) as session:
             unlisted = store.unlisted(session, code, source.name, listed)
         if unlisted:
             listed |= _land_pages(campaign, source, connector, run_id, None, totals)
-            with session_scope(campaign.database_url) as session:
+        with session_scope(campaign.database_url) as session:
+            if unlisted:
                 totals["removed"] = store.keep_listed(session, code, source.name, listed)
+            store.mark_reconciled(session, code, source.name, now)
     return totals
 
 

@@ -142,6 +142,10 @@ class SourceConfig(StrictModel):
     #: lists stops being current). False: only what changed since the last pull (fewer
     #: requests on a very large form; deletions at the provider are then never seen).
     full_read: bool = True
+    #: With ``full_read = false``: read the whole form all the same when the last full read
+    #: is older than this many days (so a deletion at the provider leaves within a week), and
+    #: whenever asked (``rollcall sync --full-read``; the flows' ``full_read`` parameter).
+    reconcile_days: Annotated[int, Field(gt=0)] = 7
     organization: str | None = None  # HelloAsso organisation slug
     form_type: str = "Event"  # HelloAsso form type
     base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com

@@ -93,6 +93,8 @@ class SourceCursor(Base):
     source: Mapped[str] = mapped_column(String(64))
     cursor: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the source was last read whole (a form: what the provider no longer lists removed).
+    reconciled_at: Mapped[datetime | None]
 
 
 class RawRecord(Base):

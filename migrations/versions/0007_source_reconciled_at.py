@@ -1,0 +1,30 @@
+"""source_cursors.reconciled_at: when a form source was last read whole
+
+Revision ID: 0007
+Revises: 0004
+Create Date: 2026-12-03 19:20:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0004'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """A full read reconciles a form with the provider (deletions seen); sources read
+    incrementally are read whole again when the last one is older than ``reconcile_days``."""
+    with op.batch_alter_table('source_cursors') as batch:
+        batch.add_column(sa.Column('reconciled_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('source_cursors') as batch:
+        batch.drop_column('reconciled_at')
