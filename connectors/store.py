@@ -7,6 +7,7 @@ No decisions here: what to write comes from ``transforms``.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,12 @@ from models.campaign import Campaign
 from models.records import NormalisedSignup, PersonDisplay, RawRow, Rejection, RosterEntry, SignupState
 from models.tables import (
     Event,
+    MatchDecision,
     Person,
     QuarantineEntry,
     RawRecord,
     Registration,
+    ResolutionState,
     RosterState,
     RosterTarget,
     Signup,
@@ -85,9 +88,8 @@ def get_cursor(session: Session, campaign: str, source: str) -> str | None:
 
 def reconciled_at(session: Session, campaign: str, source: str) -> datetime | None:
     """When ``source`` was last read whole, or None if never."""
-    moment = session.scalar(select(SourceCursor.reconciled_at).where(
+    return session.scalar(select(SourceCursor.reconciled_at).where(
         SourceCursor.campaign == campaign, SourceCursor.source == source))
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def mark_reconciled(session: Session, campaign: str, source: str, at: datetime) -> None:
@@ -287,31 +289,30 @@ def pending_records(session: Session, campaign: str, after_id: int = 0, limit: i
     return [PendingRecord(*row) for row in session.execute(query)]
 
 
-def save_signup(
-    session: Session, record: PendingRecord, signup: NormalisedSignup, event_id: int
+def save_normalised(
+    session: Session,
+    signups: Sequence[tuple[PendingRecord, NormalisedSignup, int]],
+    quarantined: Sequence[tuple[PendingRecord, Rejection]],
+    run_id: int,
 ) -> None:
-    session.add(
-        Signup(
-            raw_record_id=record.id, source=record.source, event_id=event_id,
-            first_name=signup.first_name, last_name=signup.last_name,
-            first_key=signup.first_key, last_key=signup.last_key,
-            email=signup.email, email_key=signup.email_key, phone=signup.phone,
-            submitted_at=signup.submitted_at, consent=signup.consent,
-            cancelled=signup.cancelled, warnings=list(signup.warnings),
-        )
-    )
-
-
-def save_quarantine(
-    session: Session, record: PendingRecord, rejection: Rejection, run_id: int
-) -> None:
-    session.add(
-        QuarantineEntry(
-            raw_record_id=record.id, source=record.source, reason_code=rejection.code,
-            field=rejection.field, reason_fr=rejection.fr, reason_en=rejection.en,
-            sync_run_id=run_id,
-        )
-    )
+    """Store a page of outcomes in two bulk inserts: each sign-up with its event id, each
+    rejection as a quarantine entry of this run."""
+    now = utcnow()
+    if signups:
+        session.execute(insert(Signup), [
+            {"raw_record_id": record.id, "source": record.source, "event_id": event_id,
+             "first_name": signup.first_name, "last_name": signup.last_name,
+             "first_key": signup.first_key, "last_key": signup.last_key,
+             "email": signup.email, "email_key": signup.email_key, "phone": signup.phone,
+             "submitted_at": signup.submitted_at, "consent": signup.consent,
+             "cancelled": signup.cancelled, "warnings": list(signup.warnings), "created_at": now}
+            for record, signup, event_id in signups])
+    if quarantined:
+        session.execute(insert(QuarantineEntry), [
+            {"raw_record_id": record.id, "source": record.source, "reason_code": rejection.code,
+             "field": rejection.field, "reason_fr": rejection.fr, "reason_en": rejection.en,
+             "sync_run_id": run_id, "created_at": now}
+            for record, rejection in quarantined])
 
 
 # --- people -----------------------------------------------------------------------------
@@ -354,6 +355,42 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
     # Sorted here, not by the database: collations differ (PostgreSQL's locale, SQLite's
     # bytes), and the same data must give the same people on both.
     return sorted((CurrentSignup(*row) for row in session.execute(query)), key=lambda s: (s.record_key, s.id))
+
+
+def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
+    """A fingerprint of what resolving the campaign's people reads: each current sign-up
+    (id, creation time: an id SQLite reuses after a deletion is told apart) with its person
+    now, and every decision; ``extra`` adds the configuration and the code that resolve."""
+    digest = hashlib.sha256("\x1f".join(extra).encode())
+    signups = (
+        select(Signup.id, Signup.created_at, Signup.person_id)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .order_by(Signup.id)
+    )
+    for row in session.execute(signups):
+        digest.update(repr(tuple(row)).encode())
+    decisions = (
+        select(MatchDecision.signup_a, MatchDecision.signup_b, MatchDecision.same, MatchDecision.decided_at)
+        .join(Signup, Signup.id == MatchDecision.signup_a).join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign).order_by(MatchDecision.id)
+    )
+    digest.update(b"decisions")
+    for row in session.execute(decisions):
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def last_resolution_inputs(session: Session, campaign: str) -> str | None:
+    return session.scalar(select(ResolutionState.inputs).where(ResolutionState.campaign == campaign))
+
+
+def remember_resolution_inputs(session: Session, campaign: str, inputs: str) -> None:
+    state = session.get(ResolutionState, campaign)
+    if state is None:
+        session.add(ResolutionState(campaign=campaign, inputs=inputs))
+    else:
+        state.inputs, state.resolved_at = inputs, utcnow()
 
 
 def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], int]:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
 from flows.notify import notify_failure
-from flows.progress import announce
+from flows.progress import StepClock, announce
 from flows.report import summarise
 from flows.review import apply_review_workbook, write_review_workbook
 from flows.rosters import failed_rosters, write_rosters
@@ -108,18 +108,24 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
         raise ValueError(f"no enabled source named {only!r} in {config}")
     try:
         with campaign_lock(campaign.database_url, campaign.campaign.code):
-            run_id = prepare_run(config, flow_run.get_id())
-            pulled, failures = _pull(config, run_id, [s.name for s in sources], since, full_read)
+            clock = StepClock()
+            with clock("prepare"):
+                run_id = prepare_run(config, flow_run.get_id())
+            with clock("pull"):
+                pulled, failures = _pull(config, run_id, [s.name for s in sources], since, full_read)
             announce("Normalising new sign-ups")
-            normalised = normalise_pending(config, run_id)
+            with clock("normalise"):
+                normalised = normalise_pending(config, run_id)
             announce("Matching people")
-            decided = apply_review_workbook(config)
-            resolved = resolve_people(config)
+            with clock("resolve"):
+                decided = apply_review_workbook(config)
+                resolved = resolve_people(config)
             announce("Writing rosters")
-            rosters = write_rosters(config)
-            review = {**write_review_workbook(config), "decisions_read": decided}
+            with clock("rosters"):
+                rosters = write_rosters(config)
+                review = {**write_review_workbook(config), "decisions_read": decided}
             summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters,
-                                attempt=flow_run.get_run_count() or 1, review=review)
+                                attempt=flow_run.get_run_count() or 1, review=review, timings=clock.seconds)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(

@@ -31,6 +31,7 @@ def summarise(
     rosters: dict[str, Any],
     attempt: int = 1,
     review: dict[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Build the run's summary from the database, store it on the run and publish it.
 
@@ -70,7 +71,7 @@ def summarise(
             ],
             "review_pairs_open": matching_store.count_open_review_pairs(session),
             "review_workbook": review,
-            "this_run": {"normalised": normalised, "resolved": resolved},
+            "this_run": {"normalised": normalised, "resolved": resolved, "seconds": timings or {}},
         }
         failed = failures or any(r.get("error") for r in rosters.values())
         store.finish_run(session, run_id, "failed" if failed else "completed", summary)

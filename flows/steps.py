@@ -6,7 +6,10 @@ never in Prefect's task results, parameters or logs.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -282,6 +285,8 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
         with session_scope(campaign.database_url) as session:
             events = store.sync_events(session, campaign)
             page = store.pending_records(session, campaign.campaign.code, after_id, LANDING_CHUNK)
+            signups: list[tuple[Any, NormalisedSignup, int]] = []
+            quarantined: list[tuple[Any, Any]] = []
             for record in page:
                 source = sources.get(record.source)
                 if source is None:  # its source was removed from the configuration
@@ -294,11 +299,12 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
                     privacy.refuse_record(session, record.id)
                     counts["refused_erased"] += 1
                 elif isinstance(outcome, NormalisedSignup):
-                    store.save_signup(session, record, outcome, events[outcome.site_code])
-                    counts["signups"] += 1
+                    signups.append((record, outcome, events[outcome.site_code]))
                 else:
-                    store.save_quarantine(session, record, outcome, run_id)
-                    counts["quarantined"] += 1
+                    quarantined.append((record, outcome))
+            store.save_normalised(session, signups, quarantined, run_id)
+            counts["signups"] += len(signups)
+            counts["quarantined"] += len(quarantined)
         if len(page) < LANDING_CHUNK:
             return counts
         after_id = page[-1].id
@@ -327,6 +333,8 @@ def resolve_people(config_path: str) -> dict[str, Any]:
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         store.sync_events(session, campaign)
+        if store.last_resolution_inputs(session, code) == _resolution_inputs(session, campaign):
+            return {"unchanged": True, **dict.fromkeys(RESOLUTION_CHANGES, 0)}
         signups = store.current_signups(session, code)
         resolution = _match(session, campaign, signups)
         groups: dict[str, list[int]] = defaultdict(list)
@@ -343,6 +351,8 @@ def resolve_people(config_path: str) -> dict[str, Any]:
         session.flush()
         _keep_registration_rows(session, campaign, signups, person_of_signup, prior)
         changed = refresh_registrations(session, campaign)
+        session.flush()
+        store.remember_resolution_inputs(session, code, _resolution_inputs(session, campaign))
     return {
         "signups": len(signups),
         "people": len(groups),
@@ -352,6 +362,34 @@ def resolve_people(config_path: str) -> dict[str, Any]:
         "new_review_pairs": review,
         "registrations_changed": changed,
     }
+
+
+#: What a resolution changed, counted in its result (all 0 when its inputs had not changed).
+RESOLUTION_CHANGES = ("new_people", "signups_moved", "people_display_changed", "new_review_pairs",
+                      "registrations_changed")
+
+
+def _resolution_inputs(session: Session, campaign: Campaign) -> str:
+    """The fingerprint of everything ``resolve_people`` reads: current sign-ups and their
+    people, decisions, the sites, and the code that resolves. Equal to the last resolution's,
+    a night skips resolving: the result would be what is already stored."""
+    sites = json.dumps([site.model_dump(mode="json") for site in campaign.sites], sort_keys=True)
+    return store.resolution_inputs(session, campaign.campaign.code, sites, _resolving_code())
+
+
+@functools.cache
+def _resolving_code() -> str:
+    """A digest of the modules whose code decides people and registrations: an upgrade of
+    the matcher re-resolves the next night even when no data changed."""
+    import transforms.matching
+    import transforms.roster
+    import transforms.stable_ids
+    import transforms.survivorship
+
+    files = sorted(Path(transforms.matching.__file__).parent.glob("*.py")) + [
+        Path(module.__file__) for module in (transforms.roster, transforms.stable_ids, transforms.survivorship)
+    ] + [Path(__file__)]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
 
 
 def _record_id(signup_id: int) -> str:

@@ -97,6 +97,17 @@ class SourceCursor(Base):
     reconciled_at: Mapped[datetime | None]
 
 
+class ResolutionState(Base):
+    """What the last resolution of a campaign's people was computed from (a fingerprint of
+    its inputs): a night whose inputs are the same skips resolving again."""
+
+    __tablename__ = "resolution_states"
+
+    campaign: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inputs: Mapped[str] = mapped_column(String(64))
+    resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RawRecord(Base):
     """A record exactly as the source gave it. Never updated except ``is_current``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from unidecode import unidecode
@@ -19,8 +20,12 @@ def clean(raw: str | None) -> str:
     """
     if not raw:
         return ""
-    kept = "".join(char for char in raw if _visible(char))
-    return " ".join(unicodedata.normalize("NFC", kept).split())
+    # Fast path: printable text holds no control, format, surrogate or private-use character
+    # (str.isprintable is False for each of them), which is nearly every cell.
+    kept = raw if raw.isprintable() else "".join(char for char in raw if _visible(char))
+    if not kept.isascii():
+        kept = unicodedata.normalize("NFC", kept)
+    return " ".join(kept.split())
 
 
 def _visible(char: str) -> bool:
@@ -35,4 +40,8 @@ def fold(raw: str | None) -> str:
     removed; the result is never shown to anyone.
     """
     ascii_text = unidecode(clean(raw)).lower()
-    return " ".join("".join(c if c.isalnum() else " " for c in ascii_text).split())
+    return " ".join(_NOT_ALNUM.sub(" ", ascii_text).split())
+
+
+#: After unidecode and lower(): what is not a letter or a digit separates words.
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")

@@ -1,4 +1,5 @@
-"""source_cursors.reconciled_at: when a form source was last read whole
+"""source_cursors.reconciled_at: when a form source was last read whole; resolution_states:
+the fingerprint of the last resolution's inputs
 
 Revision ID: 0007
 Revises: 0004
@@ -23,8 +24,15 @@ def upgrade() -> None:
     incrementally are read whole again when the last one is older than ``reconcile_days``."""
     with op.batch_alter_table('source_cursors') as batch:
         batch.add_column(sa.Column('reconciled_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_table('resolution_states',
+    sa.Column('campaign', sa.String(length=64), nullable=False),
+    sa.Column('inputs', sa.String(length=64), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('campaign', name=op.f('pk_resolution_states'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('resolution_states')
     with op.batch_alter_table('source_cursors') as batch:
         batch.drop_column('reconciled_at')

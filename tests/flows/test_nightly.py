@@ -112,6 +112,7 @@ def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in roster_dir.glob("*.xlsx")} == before_files
     assert summary["this_run"]["normalised"]["signups"] == 0
     assert summary["this_run"]["resolved"]["registrations_changed"] == 0
+    assert summary["this_run"]["resolved"]["unchanged"]  # same inputs: not resolved again
 
 
 def load_truth() -> dict[tuple[str, str], dict[str, str]]:
