@@ -35,6 +35,7 @@ from models.campaign import DEFAULT_CONFIG, load_campaign
 
 P = ParamSpec("P")
 
+
 class SyncFailed(Exception):
     """Some sources could not be synced or some sites' rosters not pushed; everything else was
     done. The message names each, with what to do."""
