@@ -299,6 +299,7 @@ def _blank_signup(signup: Signup) -> bool:
         return False
     signup.first_name = signup.last_name = signup.first_key = signup.last_key = ""
     signup.email = signup.email_key = signup.phone = None
+    signup.time_slot = signup.remarks = signup.minor = None
     return True
 
 

@@ -17,7 +17,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign
-from models.records import NormalisedSignup, PersonDisplay, RawRow, Rejection, RosterEntry, SignupState
+from models.records import (
+    NormalisedSignup,
+    PersonDisplay,
+    RawRow,
+    Rejection,
+    RosterEntry,
+    SignupDetails,
+    SignupState,
+)
 from models.tables import (
     Event,
     Person,
@@ -281,6 +289,7 @@ def save_signup(
             email=signup.email, email_key=signup.email_key, phone=signup.phone,
             submitted_at=signup.submitted_at, consent=signup.consent,
             cancelled=signup.cancelled, warnings=list(signup.warnings),
+            time_slot=signup.time_slot, remarks=signup.remarks, minor=signup.minor,
         )
     )
 
@@ -295,6 +304,17 @@ def save_quarantine(
             sync_run_id=run_id,
         )
     )
+
+
+def quarantined_records(session: Session, campaign: str) -> list[tuple[str, dict[str, Any], str]]:
+    """(source, raw payload, French reason) of every current record in quarantine, by id."""
+    query = (
+        select(RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
+        .join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .order_by(RawRecord.id)
+    )
+    return [(source, payload, reason) for source, payload, reason in session.execute(query)]
 
 
 # --- people -----------------------------------------------------------------------------
@@ -504,6 +524,22 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
         ))
         for reg, person in session.execute(query)
     ]
+
+
+def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDetails]]:
+    """Registration id -> the time slot, remarks and minor flag of each of its current
+    sign-ups (its person's sign-ups for this event), in record order."""
+    query = (
+        select(Registration.id, RawRecord.source, RawRecord.external_id, Signup.cancelled, Signup.consent,
+               Signup.time_slot, Signup.remarks, Signup.minor)
+        .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
+    )
+    found: dict[int, list[SignupDetails]] = {}
+    for registration_id, source, external_id, *facts in session.execute(query):
+        found.setdefault(registration_id, []).append(SignupDetails((source, external_id), *facts))
+    return {rid: sorted(details, key=lambda d: d.record_key) for rid, details in found.items()}
 
 
 def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int, RosterState]:

@@ -168,6 +168,9 @@ class Signup(Base):
     consent: Mapped[bool | None] = mapped_column(Boolean)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    time_slot: Mapped[str | None] = mapped_column(Text)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    minor: Mapped[bool | None] = mapped_column(Boolean)  # the flag only, never a birth date
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     match_rule: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
