@@ -802,25 +802,13 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
            {"updateSheetProperties": {
                "properties": {"sheetId": sheet_id, "gridProperties": grid_properties},
                "fields": ",".join(f"gridProperties.{name}" for name in grid_properties)}}]
-    if DATE_HEADER in header and rows > 1:
-        out.append({"repeatCell": {"range": _column(sheet_id, header.index(DATE_HEADER), rows),
-                                   "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME",
-                                                                                   "pattern": DATE_PATTERN}}},
-                                   "fields": "userEnteredFormat.numberFormat"}})
     if PRESENT_HEADER in header and rows > 1:
         out.append({"setDataValidation": {"range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
                                           "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
-    for name in TEXT_HEADERS:
-        if name in header and rows > 1:
-            out.append({"repeatCell": {"range": _column(sheet_id, header.index(name), rows),
-                                       "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
-                                       "fields": "userEnteredFormat.numberFormat"}})
-    wrapped = [i for i, name in enumerate(header) if name.strip() in WRAPPED_HEADERS]
-    for i in wrapped:
+    for index, cell_format in _column_formats(header).items():
         if rows > 1:
-            out.append({"repeatCell": {"range": _column(sheet_id, i, rows),
-                                       "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
-                                       "fields": "userEnteredFormat.wrapStrategy"}})
+            out.append({"repeatCell": {"range": _column(sheet_id, index, rows),
+                                       "cell": {"userEnteredFormat": cell_format}, "fields": _FORMAT_FIELDS}})
     if created:
         for i, name in enumerate(header):
             if name in PROTECTED_HEADERS:
@@ -828,6 +816,27 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
                     "range": {"sheetId": sheet_id, "startColumnIndex": i, "endColumnIndex": i + 1},
                     "description": f"Colonne remplie par rollcall : {name}", "warningOnly": True}}})
     return out
+
+
+#: What ``_column_formats`` sets, and ``_clear_below`` clears below the data.
+_FORMAT_FIELDS = "userEnteredFormat.numberFormat,userEnteredFormat.wrapStrategy"
+
+
+def _column_formats(header: Sequence[str]) -> dict[int, dict[str, Any]]:
+    """Per column of the roster, its format: the date shown as a date; Appelé and Notes as
+    plain text (what is typed stays as typed); long texts wrapped rather than cut."""
+    formats: dict[int, dict[str, Any]] = {}
+    for i, name in enumerate(h.strip() for h in header):
+        cell_format: dict[str, Any] = {}
+        if name == DATE_HEADER:
+            cell_format["numberFormat"] = {"type": "DATE_TIME", "pattern": DATE_PATTERN}
+        if name in TEXT_HEADERS:
+            cell_format["numberFormat"] = {"type": "TEXT"}
+        if name in WRAPPED_HEADERS:
+            cell_format["wrapStrategy"] = "WRAP"
+        if cell_format and i == header.index(header[i]):
+            formats[i] = cell_format
+    return formats
 
 
 def _bold_header(sheet_id: int, width: int) -> dict[str, Any]:
@@ -860,10 +869,8 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
                 "startColumnIndex": index, "endColumnIndex": index + 1}
 
     out: list[dict[str, Any]] = []
-    for name in (DATE_HEADER, *TEXT_HEADERS):
-        if name in header:
-            out.append({"repeatCell": {"range": below(name), "cell": {},
-                                       "fields": "userEnteredFormat.numberFormat"}})
+    for index in _column_formats(header):
+        out.append({"repeatCell": {"range": below(header[index]), "cell": {}, "fields": _FORMAT_FIELDS}})
     if PRESENT_HEADER in header:
         out.append({"setDataValidation": {"range": below(PRESENT_HEADER)}})
     return out
