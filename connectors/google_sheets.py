@@ -809,12 +809,19 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
         if rows > 1:
             out.append({"repeatCell": {"range": _column(sheet_id, index, rows),
                                        "cell": {"userEnteredFormat": cell_format}, "fields": _FORMAT_FIELDS}})
-    if created:
+    if created:  # one warning-only range per run of adjacent pipeline columns
+        runs: list[list[int]] = []
         for i, name in enumerate(header):
             if name in PROTECTED_HEADERS:
-                out.append({"addProtectedRange": {"protectedRange": {
-                    "range": {"sheetId": sheet_id, "startColumnIndex": i, "endColumnIndex": i + 1},
-                    "description": f"Colonne remplie par rollcall : {name}", "warningOnly": True}}})
+                if runs and runs[-1][-1] == i - 1:
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        for run in runs:
+            names = ", ".join(header[i] for i in run)
+            out.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id, "startColumnIndex": run[0], "endColumnIndex": run[-1] + 1},
+                "description": f"Colonnes remplies par rollcall : {names}", "warningOnly": True}}})
     return out
 
 
