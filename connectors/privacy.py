@@ -313,8 +313,8 @@ def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
     return removed
 
 
-#: The pushed values of a roster row that name or reach the person (``roster_states.pushed``).
-PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone")
+#: The pushed values of a roster row that name, reach or describe the person (``roster_states.pushed``).
+PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone", "Créneau", "Mineur", "Remarques")
 
 
 def _clear_roster_states(session: Session, event_ids: set[int]) -> int:

@@ -306,6 +306,29 @@ def save_quarantine(
     )
 
 
+def signups_to_read_again(session: Session, campaign: str, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
+    """(sign-up id, source, raw payload) of current sign-ups stored before their details were
+    read (``Signup.details_read`` false), at most ``limit``."""
+    query = (
+        select(Signup.id, RawRecord.source, RawRecord.payload)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, Signup.details_read.is_(False))
+        .order_by(Signup.id)
+        .limit(limit)
+    )
+    return [(sid, source, payload) for sid, source, payload in session.execute(query)]
+
+
+def save_details(session: Session, signup_id: int, signup: NormalisedSignup | None) -> None:
+    """A sign-up's time slot, remarks and minor flag, read now (none when its record no longer
+    reads as a sign-up: redacted by a purge, say)."""
+    values: dict[str, Any] = {"details_read": True}
+    if signup is not None:
+        values |= {"time_slot": signup.time_slot, "remarks": signup.remarks, "minor": signup.minor,
+                   "warnings": list(signup.warnings)}
+    session.execute(update(Signup).where(Signup.id == signup_id).values(**values))
+
+
 def quarantined_records(session: Session, campaign: str) -> list[tuple[str, dict[str, Any], str]]:
     """(source, raw payload, French reason) of every current record in quarantine, by id."""
     query = (

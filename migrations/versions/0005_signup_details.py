@@ -19,17 +19,20 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    """Upgrade schema. Existing sign-ups get NULL (unknown): the next sync does not re-read
-    stored records, so their details appear once a source sends them again."""
+    """Upgrade schema. Existing sign-ups are marked ``details_read`` false: the next sync
+    reads their time slot, remarks and minor flag from their stored records
+    (``flows.steps.backfill_details``), as a clean sync would have."""
     with op.batch_alter_table('signups') as batch_op:
         batch_op.add_column(sa.Column('time_slot', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('remarks', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('minor', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('details_read', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('signups') as batch_op:
+        batch_op.drop_column('details_read')
         batch_op.drop_column('minor')
         batch_op.drop_column('remarks')
         batch_op.drop_column('time_slot')
