@@ -57,6 +57,10 @@ SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
 TABS = (ROSTER_TAB, SIGN_IN_TAB, TO_COMPLETE_TAB, CHANGES_TAB, SUMMARY_TAB)
 #: Tabs the pipeline rewrites whole, only when their content changed (``Layout.digests``).
 OWNED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB, SUMMARY_TAB)
+#: Tabs added after rosters were in use: a coordinator may have made a tab of that name
+#: themselves. One is taken for ours only when its header is ours (``RosterSheets._adopt``);
+#: otherwise ours is made beside it ("Émargement (2)"), theirs untouched.
+CHECKED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB)
 #: A character of a 10 pt Arial cell, in pixels, and a cell's margins: column widths.
 PIXELS_PER_CHAR, PIXEL_MARGIN = 7, 14
 SIGN_IN_ROW_PIXELS = 36
@@ -258,6 +262,8 @@ class Layout:
                 return title, tab
         owned = set(self.roles.values())
         tab = self.tabs.get(role)
+        if role in CHECKED_TABS:
+            return None
         return (role, tab) if tab is not None and tab.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
@@ -469,6 +475,10 @@ class RosterSheets:
         formats, checkboxes and anything a coordinator set on them move too.
         """
         owned = {SIGN_IN_TAB: sign_in, TO_COMPLETE_TAB: to_complete, SUMMARY_TAB: summary}
+        try:
+            self._adopt(key, owned)
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "reading a tab's header") from None
         for attempt in (0, 1):
             requests_, after = _plan(self._layout(key), grid, current, changes, owned, delete_rows or {},
                                      column_order)
@@ -488,6 +498,26 @@ class RosterSheets:
         raise AssertionError("unreachable")
 
     # ---- internals
+
+    def _adopt(self, key: str, owned: Mapping[str, Grid | None]) -> None:
+        """A tab named like one of ``CHECKED_TABS`` ("Émargement", "Émargement (2)"...) whose
+        role is not known yet (our layout was lost, or the coordinator made it) is ours when
+        its header row is ours: one read of their headers, only then."""
+        layout = self._layout(key)
+        taken = set(layout.roles.values())
+        wanted = {role: values[0] for role in CHECKED_TABS
+                  if role not in layout.roles and (values := owned.get(role))}
+        candidates = [(role, title) for role in wanted for title, tab in layout.tabs.items()
+                      if tab.sheet_id not in taken and (title == role or _numbered(title, role))]
+        if not candidates:
+            return
+        answer = self.http.values_batch_get(key, [f"{_a1(title)}!1:1" for _, title in candidates],
+                                            params=dict(READ_OPTIONS))
+        for (role, title), found in zip(candidates, answer.get("valueRanges", [])):
+            header = (found.get("values") or [[]])[0]
+            if role not in layout.roles and [_text(v).strip() for v in header] == [
+                    _text(v).strip() for v in wanted[role]]:
+                layout.roles[role] = layout.tabs[title].sheet_id
 
     def _roster_values(self, key: str, found: tuple[str, Tab] | None) -> list[list[Cell]]:
         if found is None:
@@ -754,6 +784,12 @@ def _role_tab(layout: Layout, role: str) -> Tab:
     found = layout.find(role)
     assert found is not None, role
     return found[1]
+
+
+def _numbered(title: str, base: str) -> bool:
+    """``title`` is ``base`` numbered by ``_free_title``: "Émargement (2)"."""
+    rest = title[len(base):]
+    return title.startswith(base) and rest.startswith(" (") and rest.endswith(")") and rest[2:-1].isdigit()
 
 
 def _free_title(title: str, tabs: Mapping[str, Tab]) -> str:

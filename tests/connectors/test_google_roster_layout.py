@@ -116,3 +116,22 @@ def test_an_old_layout_sheet_moves_its_columns_with_their_cells_and_checkboxes(
     assert "dataValidation" not in fake.cell(key, "Inscrits", 1, present)  # the checkbox moved away
     assert merged.conflicts == [] and result.written
     assert push(sheets, key, ENTRIES, merged.pushed)[1].requests == 0  # converged
+
+
+def test_a_coordinators_own_sign_in_tab_is_left_alone_and_ours_found_again(
+        fake: FakeGoogleSheets, sheets: RosterSheets, clock: FakeClock) -> None:
+    """They made an "Émargement" of their own before rollcall had one: ours is made beside it.
+    With the stored layout lost (a new database), ours is recognised by its header."""
+    key = fake.create_spreadsheet("Lyon", tabs=("Inscrits", "Émargement")).id
+    theirs = [["Bénévole", "Heure d'arrivée"], ["Awa", "9h10"]]
+    fake.set_grid(key, "Émargement", theirs)
+    merged, _ = push(sheets, key, ENTRIES, {})
+    assert fake.grid(key, "Émargement") == theirs
+    assert fake.grid(key, "Émargement (2)")[0] == ["Nom", "Prénom", "Créneau", "Signature"]
+
+    limiter = RateLimiter(clock=clock.time, sleep=clock.sleep)
+    fresh = RosterSheets(connect(Credentials(token=TOKEN), base_url=fake.url, limiter=limiter, sleep=clock.sleep))
+    push(fresh, key, ENTRIES, merged.pushed)
+    titles = {s.title for s in fake.spreadsheets[key].sheets}
+    assert titles == {"Inscrits", "Émargement", "Émargement (2)", "À compléter", "Nouveautés", "Résumé"}
+    assert fake.grid(key, "Émargement") == theirs
