@@ -663,8 +663,8 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
     out += _width_requests(roster.sheet_id, _pixels(grid), after.widths)
     after.widths = _pixels(grid)
-    if after.styled != roster.sheet_id:
-        out.append(_greyed_rule(roster.sheet_id))
+    if after.styled != roster.sheet_id and (rules := _greyed_rules(roster.sheet_id, [str(h) for h in grid[0]])):
+        out += rules
         after.styled = roster.sheet_id
     out += _clear_below(roster.sheet_id, grid, len(current))
     for tab in TABS[1:]:
@@ -737,17 +737,33 @@ def _width_requests(sheet_id: int, pixels: Sequence[int], before: Sequence[int])
     return out
 
 
-def _greyed_rule(sheet_id: int) -> dict[str, Any]:
-    """One conditional format for every row, now and to come: grey and struck when its Statut
-    is Annulé or Retiré. The formula finds Statut by its header, so the rule stays right when
-    columns move; added once per tab (``Layout.styled``)."""
-    status = f'INDEX(2:2, MATCH("{STATUS_NAME}", $1:$1, 0))'
-    formula = "=OR(" + ", ".join(f'{status}="{label}"' for label in sorted(GREYED_STATUSES)) + ")"
-    return {"addConditionalFormatRule": {"index": 0, "rule": {
+def _greyed_rules(sheet_id: int, header: Sequence[str]) -> list[dict[str, Any]]:
+    """Conditional formats for every row, now and to come: grey and struck when its Statut is
+    Annulé or Retiré. One rule per status, each formula without an argument separator
+    (``=$O2="Annulé"``): the API reads formulas in the spreadsheet's locale, and fr_FR
+    separates arguments with ";" where en_US uses ",". Sheets moves the reference with the
+    column when columns move. Added once per tab (``Layout.styled``)."""
+    names = [h.strip() for h in header]
+    if STATUS_NAME not in names:
+        return []
+    letter = _column_letters(names.index(STATUS_NAME))
+    return [{"addConditionalFormatRule": {"index": 0, "rule": {
         "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
-        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                      "values": [{"userEnteredValue": f'=${letter}2="{label}"'}]},
                         "format": {"textFormat": {"strikethrough": True, "foregroundColorStyle": {
                             "rgbColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}}}}}}}
+        for label in sorted(GREYED_STATUSES)]
+
+
+def _column_letters(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:

@@ -65,11 +65,12 @@ def test_a_new_roster_is_door_ready(fake: FakeGoogleSheets, sheets: RosterSheets
     assert header[3:6] == ["Présent", "Appelé", "Notes"]
     assert roster.column_widths[header.index("Email")] >= 7 * len(LONG_EMAIL)
     assert roster.column_widths[header.index("Inscrit le")] >= 7 * len("01/09/2022 10:05")
-    [rule] = roster.conditional_formats
-    formula = rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
-    assert 'MATCH("Statut"' in formula and '"Annulé"' in formula and rule["ranges"] == [{"sheetId": roster.sheet_id,
-                                                                                          "startRowIndex": 1}]
-    assert rule["booleanRule"]["format"]["textFormat"]["strikethrough"] is True
+    formulas = sorted(r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+                      for r in roster.conditional_formats)
+    status = "ABCDEFGHIJKLMNOP"[header.index("Statut")]
+    assert formulas == [f'=${status}2="Annulé"', f'=${status}2="Retiré"']  # no ";" or "," to misread
+    assert all(r["ranges"] == [{"sheetId": roster.sheet_id, "startRowIndex": 1}]
+               and r["booleanRule"]["format"]["textFormat"]["strikethrough"] for r in roster.conditional_formats)
     rate = next(r for r, row in enumerate(fake.grid(key, "Résumé")) if row[0] == "Taux de remplissage")
     assert fake.cell(key, "Résumé", rate, 1)["userEnteredFormat"]["numberFormat"] == {
         "type": "PERCENT", "pattern": "0 %"}
