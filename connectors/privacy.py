@@ -283,6 +283,12 @@ def purged_registrations(session: Session, campaign: str, before: date) -> dict[
     return found
 
 
+def redact_records(session: Session, raw_ids: set[int]) -> int:
+    """Redact these raw records' payloads (quarantined records of purged events, found by
+    the caller from their mapped site); how many changed."""
+    return _redact_payloads(session, raw_ids)
+
+
 def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
     """Payloads only: a purged record keeps its place (current or not) so counts hold."""
     redacted = 0

@@ -329,15 +329,16 @@ def save_details(session: Session, signup_id: int, signup: NormalisedSignup | No
     session.execute(update(Signup).where(Signup.id == signup_id).values(**values))
 
 
-def quarantined_records(session: Session, campaign: str) -> list[tuple[str, dict[str, Any], str]]:
-    """(source, raw payload, French reason) of every current record in quarantine, by id."""
+def quarantined_records(session: Session, campaign: str) -> list[tuple[int, str, dict[str, Any], str]]:
+    """(raw record id, source, raw payload, French reason) of every current record in
+    quarantine, by id."""
     query = (
-        select(RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
+        select(RawRecord.id, RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
         .join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .order_by(RawRecord.id)
     )
-    return [(source, payload, reason) for source, payload, reason in session.execute(query)]
+    return [(rid, source, payload, reason) for rid, source, payload, reason in session.execute(query)]
 
 
 # --- people -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from transforms.answers import flatten_payload
 from transforms.privacy import drop_registrations
 from transforms.roster import registration_details, roster_order
 from transforms.sites import SiteCatalog
-from transforms.to_complete import QuarantinedSignup, to_complete_grid
+from transforms.to_complete import QuarantinedSignup, site_of, to_complete_grid
 from transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
@@ -143,15 +143,26 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
 def waiting_signups(session: Session, campaign: Campaign) -> list[QuarantinedSignup]:
     """The campaign's quarantined records with their fields mapped, for the ``À compléter``
     tabs (each site's tab keeps its own: ``transforms.to_complete``)."""
+    return [signup for _, signup in _quarantined(session, campaign)]
+
+
+def quarantined_of_sites(session: Session, campaign: Campaign, site_codes: set[str]) -> set[int]:
+    """Raw record ids of the quarantined records naming one of these sites: what a retention
+    purge of their events redacts too (they would show in À compléter)."""
+    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
+    return {rid for rid, signup in _quarantined(session, campaign) if site_of(signup.fields, catalog) in site_codes}
+
+
+def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, QuarantinedSignup]]:
     sources = {s.name: s for s in campaign.sources}
-    waiting = []
-    for name, payload, reason in store.quarantined_records(session, campaign.campaign.code):
+    found = []
+    for rid, name, payload, reason in store.quarantined_records(session, campaign.campaign.code):
         source = sources.get(name)
         if source is not None:
             fields = source.extract(flatten_payload(source.kind, payload))
-            waiting.append(QuarantinedSignup(source.display_name, fields, reason,
-                                             source.timezone or campaign.campaign.timezone))
-    return waiting
+            found.append((rid, QuarantinedSignup(source.display_name, fields, reason,
+                                                 source.timezone or campaign.campaign.timezone)))
+    return found
 
 
 def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,

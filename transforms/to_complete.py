@@ -52,14 +52,19 @@ def to_complete_grid(records: Iterable[QuarantinedSignup], site_code: str, sites
     return [list(TO_COMPLETE_HEADERS), *rows]
 
 
+def site_of(fields: Mapping[str, str | None], sites: SiteCatalog) -> str | None:
+    """The code of the one site a quarantined record names, or None (unreadable, ambiguous)."""
+    site = resolve_site(fields, sites)
+    return site.code if isinstance(site, Site) else None
+
+
 def _shown(record: QuarantinedSignup, site_code: str, sites: SiteCatalog) -> bool:
     fields = record.fields
     if "consent" in fields and not gives_consent(fields.get("consent")):
         return False
     if says_cancelled(fields.get("status")):
         return False
-    site = resolve_site(fields, sites)
-    return isinstance(site, Site) and site.code == site_code
+    return site_of(fields, sites) == site_code
 
 
 def _row(record: QuarantinedSignup, tz: str) -> list[str | int | float | bool | None]:
