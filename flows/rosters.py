@@ -180,11 +180,7 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
-    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
-    owned = {roster_files.SUMMARY_TAB: summary_grid(site.name, entries.values(), site.capacity),
-             roster_files.SIGN_IN_TAB: sign_in_grid(entries.values()),
-             roster_files.TO_COMPLETE_TAB: to_complete_grid(waiting_signups(session, campaign), site.code, catalog,
-                                                            campaign.campaign.timezone)}
+    owned = _owned_tabs(session, campaign, site, list(entries.values()))
     if site.roster.kind == "google_sheet":
         location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
@@ -220,6 +216,14 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
         "foreign": len(merged.foreign_ids), "duplicates": len(merged.duplicate_ids),
         "erased_rows": removed + sum(map(len, tabs.elsewhere.values())),
     }
+
+
+def _owned_tabs(session: Session, campaign: Campaign, site: SiteConfig, entries: list[SheetEntry]) -> dict[str, list]:
+    """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
+    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
+    waiting = to_complete_grid(waiting_signups(session, campaign), site.code, catalog, campaign.campaign.timezone)
+    return {roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
+            roster_files.SIGN_IN_TAB: sign_in_grid(entries), roster_files.TO_COMPLETE_TAB: waiting}
 
 
 @dataclass(frozen=True)
