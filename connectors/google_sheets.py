@@ -24,6 +24,8 @@ subclass: it re-bases Google's URLs onto ``base_url`` (a local fake in tests), p
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import random
 import threading
@@ -40,10 +42,30 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
+from transforms.roster_layout import (
+    GREYED_STATUSES,
+    WRAPPED_HEADERS,
+    column_widths,
+    fill_rate_cell,
+    frozen_columns,
+)
+
 log = logging.getLogger(__name__)
 
 ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
-TABS = (ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB)
+SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
+TABS = (ROSTER_TAB, SIGN_IN_TAB, TO_COMPLETE_TAB, CHANGES_TAB, SUMMARY_TAB)
+#: Tabs the pipeline rewrites whole, only when their content changed (``Layout.digests``).
+OWNED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB, SUMMARY_TAB)
+#: Tabs added after rosters were in use: a coordinator may have made a tab of that name
+#: themselves. One is taken for ours only when its header is ours (``RosterSheets._adopt``);
+#: otherwise ours is made beside it ("Émargement (2)"), theirs untouched.
+CHECKED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB)
+#: A character of a 10 pt Arial cell, in pixels, and a cell's margins: column widths.
+PIXELS_PER_CHAR, PIXEL_MARGIN = 7, 14
+SIGN_IN_ROW_PIXELS = 36
+PERCENT_PATTERN = "0 %"
+STATUS_NAME = "Statut"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file")
 DATE_PATTERN = "dd/mm/yyyy hh:mm"
@@ -53,7 +75,7 @@ DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
 TEXT_HEADERS = ("Appelé", "Notes")
 #: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
 PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphone", "Source(s)",
-                     "Inscrit le", "Statut", "À vérifier")
+                     "Inscrit le", "Statut", "À vérifier", "Créneau", "Mineur", "Remarques")
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                 "majorDimension": "ROWS"}
 _DRIVE_V3 = DRIVE_FILES_API_V3_URL.rsplit("/", 1)[0]
@@ -225,6 +247,11 @@ class Layout:
     #: Locale and time zone of a spreadsheet we created, set by its first write (Drive creates
     #: it in the service account's en_US and GMT).
     settings: dict[str, str] | None = None
+    #: What was last written: a digest of each owned tab's values, the roster's column widths
+    #: (pixels), and the sheetId the greyed-rows rule was added to. Sent again only on change.
+    digests: dict[str, str] = field(default_factory=dict)
+    widths: list[int] = field(default_factory=list)
+    styled: int | None = None
 
     def find(self, role: str) -> tuple[str, Tab] | None:
         """(title, tab) of one of our tabs: by its sheetId, else (first sight, or deleted and
@@ -235,17 +262,32 @@ class Layout:
                 return title, tab
         owned = set(self.roles.values())
         tab = self.tabs.get(role)
+        if role in CHECKED_TABS:
+            return None
         return (role, tab) if tab is not None and tab.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
         found = {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
-                 "disposable": self.disposable, "roles": dict(self.roles)}
+                 "disposable": self.disposable, "roles": dict(self.roles),
+                 "digests": dict(self.digests), "widths": list(self.widths), "styled": self.styled}
         return found | ({"settings": dict(self.settings)} if self.settings else {})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Layout:
         return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"),
-                   dict(data.get("roles", {})), data.get("settings"))
+                   dict(data.get("roles", {})), data.get("settings"), dict(data.get("digests", {})),
+                   list(data.get("widths", [])), data.get("styled"))
+
+    def remembered(self, old: Layout | None) -> Layout:
+        """This layout with what ``old`` knew was written, for the tabs still there."""
+        if old is None:
+            return self
+        ids = {t.sheet_id for t in self.tabs.values()}
+        self.digests = {role: d for role, d in old.digests.items() if old.roles.get(role) in ids}
+        roster = old.roles.get(ROSTER_TAB)
+        self.widths = list(old.widths) if roster in ids else []
+        self.styled = old.styled if old.styled in ids else None
+        return self
 
 
 @dataclass(frozen=True)
@@ -416,8 +458,9 @@ class RosterSheets:
         return found[0] if found else None
 
     def write_roster(self, key: str, grid: Grid, current: Grid, *, changes: Grid | None = None,
-                     summary: Grid | None = None, delete_rows: Mapping[str, Sequence[int]] | None = None
-                     ) -> WriteResult:
+                     summary: Grid | None = None, delete_rows: Mapping[str, Sequence[int]] | None = None,
+                     sign_in: Grid | None = None, to_complete: Grid | None = None,
+                     column_order: Sequence[int | None] | None = None) -> WriteResult:
         """Write the merged roster (and the other tabs) in one atomic batchUpdate.
 
         Only the roster rows that differ from ``current`` (the grid just read) are sent, so a
@@ -425,10 +468,20 @@ class RosterSheets:
         ``current`` (rows removed) blanks the rows left below it, checkboxes included. Retried once on a 400 after
         refreshing a stale layout (a tab resized or removed by hand). ``delete_rows``: rows
         (0-based) of other tabs, by title, deleted in the same batchUpdate (an erasure reaching
-        a coordinator's copy of the roster).
+        a coordinator's copy of the roster). ``sign_in``, ``to_complete`` and ``summary`` are
+        sent only when they differ from what was last written. ``column_order``: for each
+        column of ``grid``, the column of ``current`` it holds (None: a new one), as the merge
+        laid it out; columns that moved are moved in the sheet (``moveDimension``), so their
+        formats, checkboxes and anything a coordinator set on them move too.
         """
+        owned = {SIGN_IN_TAB: sign_in, TO_COMPLETE_TAB: to_complete, SUMMARY_TAB: summary}
+        try:
+            self._adopt(key, owned)
+        except (APIError, requests.RequestException) as exc:
+            raise self.failure(exc, key, "reading a tab's header") from None
         for attempt in (0, 1):
-            requests_, after = _plan(self._layout(key), grid, current, changes, summary, delete_rows or {})
+            requests_, after = _plan(self._layout(key), grid, current, changes, owned, delete_rows or {},
+                                     column_order)
             if not requests_:
                 return WriteResult(False, 0, len(grid))
             try:
@@ -445,6 +498,26 @@ class RosterSheets:
         raise AssertionError("unreachable")
 
     # ---- internals
+
+    def _adopt(self, key: str, owned: Mapping[str, Grid | None]) -> None:
+        """A tab named like one of ``CHECKED_TABS`` ("Émargement", "Émargement (2)"...) whose
+        role is not known yet (our layout was lost, or the coordinator made it) is ours when
+        its header row is ours: one read of their headers, only then."""
+        layout = self._layout(key)
+        taken = set(layout.roles.values())
+        wanted = {role: values[0] for role in CHECKED_TABS
+                  if role not in layout.roles and (values := owned.get(role))}
+        candidates = [(role, title) for role in wanted for title, tab in layout.tabs.items()
+                      if tab.sheet_id not in taken and (title == role or _numbered(title, role))]
+        if not candidates:
+            return
+        answer = self.http.values_batch_get(key, [f"{_a1(title)}!1:1" for _, title in candidates],
+                                            params=dict(READ_OPTIONS))
+        for (role, title), found in zip(candidates, answer.get("valueRanges", [])):
+            header = (found.get("values") or [[]])[0]
+            if role not in layout.roles and [_text(v).strip() for v in header] == [
+                    _text(v).strip() for v in wanted[role]]:
+                layout.roles[role] = layout.tabs[title].sheet_id
 
     def _roster_values(self, key: str, found: tuple[str, Tab] | None) -> list[list[Cell]]:
         if found is None:
@@ -473,7 +546,7 @@ class RosterSheets:
         ids = {t.sheet_id for t in tabs.values()}
         disposable = old.disposable if old and old.disposable in ids else None
         roles = {role: i for role, i in (old.roles if old else {}).items() if i in ids}
-        self._layouts[key] = Layout(tabs, disposable, roles, old.settings if old else None)
+        self._layouts[key] = Layout(tabs, disposable, roles, old.settings if old else None).remembered(old)
         return self._layouts[key]
 
 
@@ -537,14 +610,22 @@ def _message(exc: APIError) -> str:
 
 
 def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
-          summary: Grid | None, delete_rows: Mapping[str, Sequence[int]]) -> tuple[list[dict[str, Any]], Layout]:
+          owned: Mapping[str, Grid | None], delete_rows: Mapping[str, Sequence[int]],
+          column_order: Sequence[int | None] | None = None) -> tuple[list[dict[str, Any]], Layout]:
     """Every request of one roster write, and the layout once it is applied.
 
-    No request at all when no roster row differs, no tab is missing, no row is to go and
-    ``Nouveautés`` is not given (an erasure or purge may change only that tab)."""
-    blocks = _changed_blocks(grid, current)
+    No request at all when no roster row differs, no column moves, no tab is missing, no row
+    is to go, no owned tab changed and ``Nouveautés`` is not given (an erasure or purge may
+    change only that tab)."""
+    order = _full_order(column_order, grid, current)
+    moved = order != list(range(len(order)))
+    before = [[row[i] if i < len(row) else "" for i in order] for row in current] if moved else current
+    blocks = _changed_blocks(grid, before)
     missing = [t for t in TABS if layout.find(t) is None]
-    if not blocks and not missing and not any(delete_rows.values()) and changes is None and not layout.settings:
+    digests = {role: _digest(values) for role, values in owned.items() if values is not None}
+    stale = [role for role, d in digests.items() if layout.digests.get(role) != d or role in missing]
+    if not (blocks or moved or missing or any(delete_rows.values()) or changes is not None or layout.settings
+            or stale):
         return [], layout
     after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
                     if v.sheet_id != layout.disposable})
@@ -552,11 +633,14 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         found = layout.find(role)
         if found is not None:
             after.roles[role] = found[1].sheet_id
+    after.digests = {r: d for r, d in layout.digests.items() if r not in missing}
+    after.widths = [] if ROSTER_TAB in missing else list(layout.widths)
+    after.styled = None if ROSTER_TAB in missing else layout.styled
     out: list[dict[str, Any]] = []
     if layout.settings:
         out.append({"updateSpreadsheetProperties": {"properties": dict(layout.settings),
                                                     "fields": ",".join(sorted(layout.settings))}})
-    width = max(map(len, [*grid, *current]), default=1)
+    width = max(map(len, [*grid, *current, order]), default=1)
     next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
     for offset, tab in enumerate(missing):
         size = (max(100, len(grid)), max(26, width)) if tab == ROSTER_TAB else (100, 26)
@@ -570,14 +654,28 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         out.append({"deleteSheet": {"sheetId": layout.disposable}})
     roster = _role_tab(after, ROSTER_TAB)
     out += _grow_requests(roster, len(grid), width)
+    if moved:
+        out += _move_requests(roster.sheet_id, order)
+        after.widths = []  # the columns moved: their widths are set again
     for start, rows in blocks:
         out.append({"updateCells": {"start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
                                     "rows": [_row_data(r, width) for r in rows], "fields": "userEnteredValue"}})
     out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
+    out += _width_requests(roster.sheet_id, _pixels(grid), after.widths)
+    after.widths = _pixels(grid)
+    if after.styled != roster.sheet_id and (rules := _greyed_rules(roster.sheet_id, [str(h) for h in grid[0]])):
+        out += rules
+        after.styled = roster.sheet_id
     out += _clear_below(roster.sheet_id, grid, len(current))
-    for tab, values in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
-        if values is not None or tab in missing:
-            out += _owned_tab(_role_tab(after, tab), values or [])
+    for tab in TABS[1:]:
+        values = changes if tab == CHANGES_TAB else owned.get(tab)
+        if (tab == CHANGES_TAB and (values is not None or tab in missing)) or tab in stale or (
+                tab in missing and tab != CHANGES_TAB):
+            target = _role_tab(after, tab)
+            out += _owned_tab(target, values or [])
+            out += _owned_format(target, tab, values or [])
+            if tab in digests:
+                after.digests[tab] = digests[tab]
     for title, rows in delete_rows.items():
         tab = after.tabs[title]
         for row in sorted(set(rows), reverse=True):  # bottom up: indexes above stay right
@@ -587,10 +685,127 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     return out, after
 
 
+def _digest(values: Grid) -> str:
+    """What an owned tab holds, in 16 hex digits: compared with the last write's."""
+    text = json.dumps([list(r) for r in values], ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _full_order(column_order: Sequence[int | None] | None, grid: Grid, current: Grid) -> list[int]:
+    """The merge's column order as a permutation: a new column takes the first blank column
+    right of the tab's content, as ``_layout`` padded it."""
+    if column_order is None:
+        return list(range(max(map(len, [*grid, *current]), default=1)))
+    taken = {i for i in column_order if i is not None}
+    blank = iter(i for i in range(len(column_order)) if i not in taken)
+    return [i if i is not None else next(blank) for i in column_order]
+
+
+def _move_requests(sheet_id: int, order: Sequence[int]) -> list[dict[str, Any]]:
+    """moveDimension requests that put column ``order[j]`` at ``j``, left to right: at most one
+    per column, only when a layout changes (an older roster put in the current one)."""
+    columns = list(range(len(order)))
+    out = []
+    for j, wanted in enumerate(order):
+        at = columns.index(wanted)
+        if at != j:  # j < at: columns left of j are placed already
+            out.append({"moveDimension": {"source": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                     "startIndex": at, "endIndex": at + 1},
+                                          "destinationIndex": j}})
+            columns.insert(j, columns.pop(at))
+    return out
+
+
+def _pixels(grid: Grid) -> list[int]:
+    return [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in column_widths(grid)]
+
+
+def _width_requests(sheet_id: int, pixels: Sequence[int], before: Sequence[int]) -> list[dict[str, Any]]:
+    """One updateDimensionProperties per run of adjacent columns of one new width; none for
+    a column whose width did not change since the last write."""
+    out: list[dict[str, Any]] = []
+    for c, size in enumerate(pixels):
+        if c < len(before) and before[c] == size:
+            continue
+        last = out[-1]["updateDimensionProperties"] if out else None
+        if last and last["range"]["endIndex"] == c and last["properties"]["pixelSize"] == size:
+            last["range"]["endIndex"] = c + 1
+            continue
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
+            "properties": {"pixelSize": size}, "fields": "pixelSize"}})
+    return out
+
+
+def _greyed_rules(sheet_id: int, header: Sequence[str]) -> list[dict[str, Any]]:
+    """Conditional formats for every row, now and to come: grey and struck when its Statut is
+    Annulé or Retiré. One rule per status, each formula without an argument separator
+    (``=$O2="Annulé"``): the API reads formulas in the spreadsheet's locale, and fr_FR
+    separates arguments with ";" where en_US uses ",". Sheets moves the reference with the
+    column when columns move. Added once per tab (``Layout.styled``)."""
+    names = [h.strip() for h in header]
+    if STATUS_NAME not in names:
+        return []
+    letter = _column_letters(names.index(STATUS_NAME))
+    return [{"addConditionalFormatRule": {"index": 0, "rule": {
+        "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                      "values": [{"userEnteredValue": f'=${letter}2="{label}"'}]},
+                        "format": {"textFormat": {"strikethrough": True, "foregroundColorStyle": {
+                            "rgbColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}}}}}}}
+        for label in sorted(GREYED_STATUSES)]
+
+
+def _column_letters(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:
+    """An owned tab's widths and frozen header; the Émargement's tall outlined rows; the
+    Résumé's fill rate as a percentage."""
+    if not values:
+        return []
+    out = _width_requests(tab.sheet_id, [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in column_widths(values, ())], [])
+    out.append({"updateSheetProperties": {
+        "properties": {"sheetId": tab.sheet_id, "gridProperties": {"frozenRowCount": 1}},
+        "fields": "gridProperties.frozenRowCount"}})
+    if role == SIGN_IN_TAB and len(values) > 1:
+        width = max(len(r) for r in values)
+        out.append({"updateDimensionProperties": {
+            "range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": len(values)},
+            "properties": {"pixelSize": SIGN_IN_ROW_PIXELS}, "fields": "pixelSize"}})
+        line = {"style": "SOLID"}
+        out.append({"updateBorders": {"range": {"sheetId": tab.sheet_id, "startRowIndex": 0,
+                                                "endRowIndex": len(values), "startColumnIndex": 0,
+                                                "endColumnIndex": width},
+                                      "top": line, "bottom": line, "left": line, "right": line,
+                                      "innerHorizontal": line, "innerVertical": line}})
+    if role == SUMMARY_TAB and (cell := fill_rate_cell(values)):
+        out.append({"repeatCell": {"range": {"sheetId": tab.sheet_id, "startRowIndex": cell[0],
+                                             "endRowIndex": cell[0] + 1, "startColumnIndex": cell[1],
+                                             "endColumnIndex": cell[1] + 1},
+                                   "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT",
+                                                                                   "pattern": PERCENT_PATTERN}}},
+                                   "fields": "userEnteredFormat.numberFormat"}})
+    return out
+
+
 def _role_tab(layout: Layout, role: str) -> Tab:
     found = layout.find(role)
     assert found is not None, role
     return found[1]
+
+
+def _numbered(title: str, base: str) -> bool:
+    """``title`` is ``base`` numbered by ``_free_title``: "Émargement (2)"."""
+    rest = title[len(base):]
+    return title.startswith(base) and rest.startswith(" (") and rest.endswith(")") and rest[2:-1].isdigit()
 
 
 def _free_title(title: str, tabs: Mapping[str, Tab]) -> str:
@@ -631,33 +846,56 @@ def _owned_tab(tab: Tab, values: Grid) -> list[dict[str, Any]]:
 def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str, Any]]:
     header = [str(v) for v in grid[0]] if grid else []
     width, rows = max(len(header), 1), len(grid)
+    frozen = frozen_columns(grid)
+    grid_properties: dict[str, int] = {"frozenRowCount": 1}
+    if frozen:
+        grid_properties["frozenColumnCount"] = frozen
     out = [_bold_header(sheet_id, width),
            {"updateSheetProperties": {
-               "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
-               "fields": "gridProperties.frozenRowCount"}}]
-    if DATE_HEADER in header and rows > 1:
-        out.append({"repeatCell": {"range": _column(sheet_id, header.index(DATE_HEADER), rows),
-                                   "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME",
-                                                                                   "pattern": DATE_PATTERN}}},
-                                   "fields": "userEnteredFormat.numberFormat"}})
+               "properties": {"sheetId": sheet_id, "gridProperties": grid_properties},
+               "fields": ",".join(f"gridProperties.{name}" for name in grid_properties)}}]
     if PRESENT_HEADER in header and rows > 1:
         out.append({"setDataValidation": {"range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
                                           "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
-    for name in TEXT_HEADERS:
-        if name in header and rows > 1:
-            out.append({"repeatCell": {"range": _column(sheet_id, header.index(name), rows),
-                                       "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
-                                       "fields": "userEnteredFormat.numberFormat"}})
-    if created:
-        out.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": width},
-            "properties": {"pixelSize": 140}, "fields": "pixelSize"}})
+    for index, cell_format in _column_formats(header).items():
+        if rows > 1:
+            out.append({"repeatCell": {"range": _column(sheet_id, index, rows),
+                                       "cell": {"userEnteredFormat": cell_format}, "fields": _FORMAT_FIELDS}})
+    if created:  # one warning-only range per run of adjacent pipeline columns
+        runs: list[list[int]] = []
         for i, name in enumerate(header):
             if name in PROTECTED_HEADERS:
-                out.append({"addProtectedRange": {"protectedRange": {
-                    "range": {"sheetId": sheet_id, "startColumnIndex": i, "endColumnIndex": i + 1},
-                    "description": f"Colonne remplie par rollcall : {name}", "warningOnly": True}}})
+                if runs and runs[-1][-1] == i - 1:
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        for run in runs:
+            names = ", ".join(header[i] for i in run)
+            out.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id, "startColumnIndex": run[0], "endColumnIndex": run[-1] + 1},
+                "description": f"Colonnes remplies par rollcall : {names}", "warningOnly": True}}})
     return out
+
+
+#: What ``_column_formats`` sets, and ``_clear_below`` clears below the data.
+_FORMAT_FIELDS = "userEnteredFormat.numberFormat,userEnteredFormat.wrapStrategy"
+
+
+def _column_formats(header: Sequence[str]) -> dict[int, dict[str, Any]]:
+    """Per column of the roster, its format: the date shown as a date; Appelé and Notes as
+    plain text (what is typed stays as typed); long texts wrapped rather than cut."""
+    formats: dict[int, dict[str, Any]] = {}
+    for i, name in enumerate(h.strip() for h in header):
+        cell_format: dict[str, Any] = {}
+        if name == DATE_HEADER:
+            cell_format["numberFormat"] = {"type": "DATE_TIME", "pattern": DATE_PATTERN}
+        if name in TEXT_HEADERS:
+            cell_format["numberFormat"] = {"type": "TEXT"}
+        if name in WRAPPED_HEADERS:
+            cell_format["wrapStrategy"] = "WRAP"
+        if cell_format and i == header.index(header[i]):
+            formats[i] = cell_format
+    return formats
 
 
 def _bold_header(sheet_id: int, width: int) -> dict[str, Any]:
@@ -690,10 +928,8 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
                 "startColumnIndex": index, "endColumnIndex": index + 1}
 
     out: list[dict[str, Any]] = []
-    for name in (DATE_HEADER, *TEXT_HEADERS):
-        if name in header:
-            out.append({"repeatCell": {"range": below(name), "cell": {},
-                                       "fields": "userEnteredFormat.numberFormat"}})
+    for index in _column_formats(header):
+        out.append({"repeatCell": {"range": below(header[index]), "cell": {}, "fields": _FORMAT_FIELDS}})
     if PRESENT_HEADER in header:
         out.append({"setDataValidation": {"range": below(PRESENT_HEADER)}})
     return out

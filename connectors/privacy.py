@@ -283,6 +283,12 @@ def purged_registrations(session: Session, campaign: str, before: date) -> dict[
     return found
 
 
+def redact_records(session: Session, raw_ids: set[int]) -> int:
+    """Redact these raw records' payloads (quarantined records of purged events, found by
+    the caller from their mapped site); how many changed."""
+    return _redact_payloads(session, raw_ids)
+
+
 def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
     """Payloads only: a purged record keeps its place (current or not) so counts hold."""
     redacted = 0
@@ -299,6 +305,7 @@ def _blank_signup(signup: Signup) -> bool:
         return False
     signup.first_name = signup.last_name = signup.first_key = signup.last_key = ""
     signup.email = signup.email_key = signup.phone = None
+    signup.time_slot = signup.remarks = signup.minor = None
     return True
 
 
@@ -312,8 +319,8 @@ def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
     return removed
 
 
-#: The pushed values of a roster row that name or reach the person (``roster_states.pushed``).
-PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone")
+#: The pushed values of a roster row that name, reach or describe the person (``roster_states.pushed``).
+PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone", "Créneau", "Mineur", "Remarques")
 
 
 def _clear_roster_states(session: Session, event_ids: set[int]) -> int:

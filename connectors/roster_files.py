@@ -14,14 +14,28 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from transforms.roster_layout import (
+    WRAPPED_HEADERS,
+    column_widths,
+    fill_rate_cell,
+    frozen_columns,
+    greyed_rows,
+)
 from transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
 
 ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
+SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
+#: Tabs the pipeline rewrites whole: a push that changes one of them writes the workbook.
+OWNED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB, SUMMARY_TAB)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
+PERCENT_FORMAT = "0 %"
+GREY = "808080"
+#: Height of an Émargement row, in points: room for a signature.
+SIGN_IN_ROW_HEIGHT = 28
 
 Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
@@ -46,9 +60,12 @@ def read_roster(path: Path) -> Grid:
     return read_tabs(path).get(ROSTER_TAB, [])
 
 
-def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid) -> None:
+def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid,
+                 sign_in: Grid | None = None, to_complete: Grid | None = None) -> None:
     """Replace the workbook with these tabs; the previous ``Nouveautés`` stays when this push
-    changed nothing there."""
+    changed nothing there. Every tab is laid out to be read and printed as it is
+    (``_lay_out``): columns sized to their content, header frozen and repeated on each page,
+    A4 landscape one page wide."""
     if changes is None:
         changes = read_tabs(path).get(CHANGES_TAB)
     workbook = Workbook()
@@ -56,10 +73,21 @@ def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid)
     roster.title = ROSTER_TAB
     _fill(roster, grid, date_column=_column(grid, DATE_HEADER))
     _checkbox(roster, grid)
-    for title, tab in ((CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
+    _lay_out(roster, grid, freeze_columns=frozen_columns(grid))
+    _grey(roster, grid, greyed_rows(grid))
+    for title, tab in ((SIGN_IN_TAB, sign_in), (TO_COMPLETE_TAB, to_complete),
+                       (CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
         if tab:
-            _fill(workbook.create_sheet(title), tab, date_column=None)
+            sheet = workbook.create_sheet(title)
+            _fill(sheet, tab, date_column=None)
+            _lay_out(sheet, tab, date_headers=())
+    if sign_in:
+        _sign_in_boxes(workbook[SIGN_IN_TAB], sign_in)
+    if summary and (cell := fill_rate_cell(summary)):
+        workbook[SUMMARY_TAB].cell(row=cell[0] + 1, column=cell[1] + 1).number_format = PERCENT_FORMAT
     _save_atomically(workbook, path)
+
+
 
 
 def _cell_in(value: object) -> Cell:
@@ -89,9 +117,46 @@ def _fill(sheet, grid: Grid, *, date_column: int | None) -> None:
     if grid:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for c, header in enumerate(grid[0], start=1):
-            sheet.column_dimensions[get_column_letter(c)].width = max(12, len(str(header or "")) + 4)
+
+
+def _lay_out(sheet, grid: Grid, *, freeze_columns: int = 0, date_headers: tuple[str, ...] = (DATE_HEADER,)) -> None:
+    """Widths from the content, long texts wrapped, header row frozen (and the name
+    columns), printed A4 landscape, fitted to one page wide, header repeated on each page."""
+    if not grid:
+        return
+    header = [str(h).strip() if h is not None else "" for h in grid[0]]
+    for c, width in enumerate(column_widths(grid, date_headers), start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width + 1
+        if c <= len(header) and header[c - 1] in WRAPPED_HEADERS:
+            for row in sheet.iter_rows(min_row=2, min_col=c, max_col=c):
+                row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = f"{get_column_letter(freeze_columns + 1)}2"
+    sheet.print_title_rows = "1:1"
+    setup = sheet.page_setup
+    setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = True
+
+
+def _grey(sheet, grid: Grid, rows: list[int]) -> None:
+    """Cancelled and withdrawn rows in grey, struck through: nobody is expected from them."""
+    width = max(len(r) for r in grid)
+    for r in rows:
+        for c in range(1, width + 1):
+            sheet.cell(row=r + 1, column=c).font = Font(color=GREY, strike=True)
+
+
+def _sign_in_boxes(sheet, grid: Grid) -> None:
+    """Rows tall enough to sign in, each box outlined."""
+    side = Side(style="thin")
+    width = max(len(r) for r in grid)
+    for r in range(2, len(grid) + 1):
+        sheet.row_dimensions[r].height = SIGN_IN_ROW_HEIGHT
+        for c in range(1, width + 1):
+            cell = sheet.cell(row=r, column=c)
+            cell.border = Border(left=side, right=side, top=side, bottom=side)
+            cell.alignment = Alignment(vertical="center")
 
 
 def _checkbox(sheet, grid: Grid) -> None:

@@ -18,7 +18,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign
-from models.records import NormalisedSignup, PersonDisplay, RawRow, Rejection, RosterEntry, SignupState
+from models.records import (
+    NormalisedSignup,
+    PersonDisplay,
+    RawRow,
+    Rejection,
+    RosterEntry,
+    SignupDetails,
+    SignupState,
+)
 from models.tables import (
     Event,
     MatchDecision,
@@ -305,7 +313,9 @@ def save_normalised(
              "first_key": signup.first_key, "last_key": signup.last_key,
              "email": signup.email, "email_key": signup.email_key, "phone": signup.phone,
              "submitted_at": signup.submitted_at, "consent": signup.consent,
-             "cancelled": signup.cancelled, "warnings": list(signup.warnings), "created_at": now}
+             "cancelled": signup.cancelled, "warnings": list(signup.warnings), "created_at": now,
+             "time_slot": signup.time_slot, "remarks": signup.remarks, "minor": signup.minor,
+             "details_read": True}
             for record, signup, event_id in signups])
     if quarantined:
         session.execute(insert(QuarantineEntry), [
@@ -313,6 +323,41 @@ def save_normalised(
              "field": rejection.field, "reason_fr": rejection.fr, "reason_en": rejection.en,
              "sync_run_id": run_id, "created_at": now}
             for record, rejection in quarantined])
+
+
+def signups_to_read_again(session: Session, campaign: str, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
+    """(sign-up id, source, raw payload) of current sign-ups stored before their details were
+    read (``Signup.details_read`` false), at most ``limit``."""
+    query = (
+        select(Signup.id, RawRecord.source, RawRecord.payload)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, Signup.details_read.is_(False))
+        .order_by(Signup.id)
+        .limit(limit)
+    )
+    return [(sid, source, payload) for sid, source, payload in session.execute(query)]
+
+
+def save_details(session: Session, signup_id: int, signup: NormalisedSignup | None) -> None:
+    """A sign-up's time slot, remarks and minor flag, read now (none when its record no longer
+    reads as a sign-up: redacted by a purge, say)."""
+    values: dict[str, Any] = {"details_read": True}
+    if signup is not None:
+        values |= {"time_slot": signup.time_slot, "remarks": signup.remarks, "minor": signup.minor,
+                   "warnings": list(signup.warnings)}
+    session.execute(update(Signup).where(Signup.id == signup_id).values(**values))
+
+
+def quarantined_records(session: Session, campaign: str) -> list[tuple[int, str, dict[str, Any], str]]:
+    """(raw record id, source, raw payload, French reason) of every current record in
+    quarantine, by id."""
+    query = (
+        select(RawRecord.id, RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
+        .join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .order_by(RawRecord.id)
+    )
+    return [(rid, source, payload, reason) for rid, source, payload, reason in session.execute(query)]
 
 
 # --- people -----------------------------------------------------------------------------
@@ -558,6 +603,22 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
         ))
         for reg, person in session.execute(query)
     ]
+
+
+def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDetails]]:
+    """Registration id -> the time slot, remarks and minor flag of each of its current
+    sign-ups (its person's sign-ups for this event), in record order."""
+    query = (
+        select(Registration.id, RawRecord.source, RawRecord.external_id, Signup.cancelled, Signup.consent,
+               Signup.time_slot, Signup.remarks, Signup.minor)
+        .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
+    )
+    found: dict[int, list[SignupDetails]] = {}
+    for registration_id, source, external_id, *facts in session.execute(query):
+        found.setdefault(registration_id, []).append(SignupDetails((source, external_id), *facts))
+    return {rid: sorted(details, key=lambda d: d.record_key) for rid, details in found.items()}
 
 
 def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int, RosterState]:

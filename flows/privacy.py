@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from connectors import privacy, store
 from connectors.database import campaign_lock, session_scope, upgrade
-from flows.rosters import display_id, failed_rosters, push_site, roster_sheets, write_rosters
+from flows.rosters import (
+    display_id,
+    failed_rosters,
+    push_site,
+    quarantined_of_sites,
+    roster_sheets,
+    write_rosters,
+)
 from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 
 #: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
@@ -126,6 +133,9 @@ def purge(config: str, before: date | None = None, actor: str | None = None) -> 
     with campaign_lock(campaign.database_url, campaign.campaign.code):
         with session_scope(campaign.database_url) as session:
             counts = privacy.purge_before(session, campaign.campaign.code, cutoff, actor=actor or getpass.getuser())
+            old_sites = {site.code for site in campaign.sites if site.date < cutoff}
+            counts["quarantined_redacted"] = privacy.redact_records(
+                session, quarantined_of_sites(session, campaign, old_sites)) if old_sites else 0
             session.flush()
             changed = any(n for name, n in counts.items() if name != "events")
             rewritten = rewrite_purged_rosters(session, campaign, cutoff) if changed else 0

@@ -25,13 +25,16 @@ from sqlalchemy.orm import Session
 
 from connectors import roster_files, store
 from connectors.database import session_scope
-from connectors.google_sheets import CHANGES_TAB, ROSTER_TAB, SUMMARY_TAB, RosterSheets, SheetsError
+from connectors.google_sheets import CHANGES_TAB, OWNED_TABS, ROSTER_TAB, SUMMARY_TAB, RosterSheets, SheetsError
 from flows.secrets import MissingSecret
 from flows.sources import google_sheets
 from models.campaign import Campaign, SiteConfig, load_campaign
 from models.records import CANCELLED, REGISTERED
+from transforms.answers import flatten_payload
 from transforms.privacy import drop_registrations
-from transforms.roster import roster_order
+from transforms.roster import registration_details, roster_order
+from transforms.sites import SiteCatalog
+from transforms.to_complete import QuarantinedSignup, site_of, to_complete_grid
 from transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
@@ -43,6 +46,7 @@ from transforms.sheet_roster import (
     rows_holding,
     same_grid,
     sheet_entry,
+    sign_in_grid,
     summary_grid,
 )
 
@@ -124,16 +128,41 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
     Also every reference of the site's registrations, whatever their status (rule 9)."""
     labels = {s.name: s.display_name for s in campaign.sources}
     every = store.roster_entries(session, event_id)
+    details = store.signup_details(session, event_id)
     shown = [(rid, e) for rid, e in every if e.status in (REGISTERED, CANCELLED)]
     shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
-    return {
-        registration_id: sheet_entry(
-            display_id(registration_id),
-            replace(entry, sources=tuple(labels.get(name, name) for name in entry.sources)),
-            campaign.campaign.timezone,
-        )
-        for registration_id, entry in shown
-    }, {display_id(rid) for rid, _ in every}
+    entries = {}
+    for registration_id, entry in shown:
+        time_slot, remarks, minor = registration_details(details.get(registration_id, []))
+        entry = replace(entry, sources=tuple(labels.get(name, name) for name in entry.sources),
+                        time_slot=time_slot, remarks=remarks, minor=minor)
+        entries[registration_id] = sheet_entry(display_id(registration_id), entry, campaign.campaign.timezone)
+    return entries, {display_id(rid) for rid, _ in every}
+
+
+def waiting_signups(session: Session, campaign: Campaign) -> list[QuarantinedSignup]:
+    """The campaign's quarantined records with their fields mapped, for the ``À compléter``
+    tabs (each site's tab keeps its own: ``transforms.to_complete``)."""
+    return [signup for _, signup in _quarantined(session, campaign)]
+
+
+def quarantined_of_sites(session: Session, campaign: Campaign, site_codes: set[str]) -> set[int]:
+    """Raw record ids of the quarantined records naming one of these sites: what a retention
+    purge of their events redacts too (they would show in À compléter)."""
+    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
+    return {rid for rid, signup in _quarantined(session, campaign) if site_of(signup.fields, catalog) in site_codes}
+
+
+def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, QuarantinedSignup]]:
+    sources = {s.name: s for s in campaign.sources}
+    found = []
+    for rid, name, payload, reason in store.quarantined_records(session, campaign.campaign.code):
+        source = sources.get(name)
+        if source is not None:
+            fields = source.extract(flatten_payload(source.kind, payload))
+            found.append((rid, QuarantinedSignup(source.display_name, fields, reason,
+                                                 source.timezone or campaign.campaign.timezone)))
+    return found
 
 
 def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
@@ -151,23 +180,30 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
-    summary = summary_grid(site.name, entries.values(), site.capacity)
+    owned = _owned_tabs(session, campaign, site, list(entries.values()))
     if site.roster.kind == "google_sheet":
         location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
         location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
-        tabs = _RosterTabs(*_workbook_tabs(Path(location)))
+        tabs = _workbook_tabs(Path(location))
     base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
     news, dropped = drop_registrations(tabs.news, set(purged | erased))
     merged = merge(entries.values(), base, last_pushed)
     written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
-    if written:
-        changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
-        if site.roster.kind == "google_sheet":
-            sheets.write_roster(location, merged.grid, tabs.roster, changes=changes, summary=summary,
-                                delete_rows=tabs.elsewhere)
-        else:
-            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=summary)
+    changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
+    if site.roster.kind == "google_sheet":
+        # always asked: it sends nothing when no tab changed (owned tabs by their digest)
+        written = sheets.write_roster(
+            location, merged.grid, tabs.roster, changes=changes if written else None,
+            summary=owned[SUMMARY_TAB], sign_in=owned[roster_files.SIGN_IN_TAB],
+            to_complete=owned[roster_files.TO_COMPLETE_TAB], delete_rows=tabs.elsewhere,
+            column_order=merged.column_order).written
+    else:
+        written = written or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
+        if written:
+            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=owned[SUMMARY_TAB],
+                                      sign_in=owned[roster_files.SIGN_IN_TAB],
+                                      to_complete=owned[roster_files.TO_COMPLETE_TAB])
     _remember(session, merged, states)
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
                              sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
@@ -182,6 +218,14 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     }
 
 
+def _owned_tabs(session: Session, campaign: Campaign, site: SiteConfig, entries: list[SheetEntry]) -> dict[str, list]:
+    """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
+    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
+    waiting = to_complete_grid(waiting_signups(session, campaign), site.code, catalog, campaign.campaign.timezone)
+    return {roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
+            roster_files.SIGN_IN_TAB: sign_in_grid(entries), roster_files.TO_COMPLETE_TAB: waiting}
+
+
 @dataclass(frozen=True)
 class _RosterTabs:
     """What a push reads: the roster tab, ``Nouveautés``, and rows of other tabs to delete."""
@@ -189,11 +233,13 @@ class _RosterTabs:
     roster: list
     news: list = field(default_factory=list)
     elsewhere: dict[str, list[int]] = field(default_factory=dict)
+    owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
 
 
-def _workbook_tabs(path: Path) -> tuple[list, list]:
+def _workbook_tabs(path: Path) -> _RosterTabs:
     tabs = roster_files.read_tabs(path)
-    return tabs.get(roster_files.ROSTER_TAB, []), tabs.get(roster_files.CHANGES_TAB, [])
+    owned = {title: tabs.get(title, []) for title in roster_files.OWNED_TABS}
+    return _RosterTabs(tabs.get(roster_files.ROSTER_TAB, []), tabs.get(roster_files.CHANGES_TAB, []), owned=owned)
 
 
 def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, _RosterTabs]:
@@ -211,7 +257,7 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
         return key, _RosterTabs(sheets.read_roster(key))
     tabs = sheets.read_tabs(key)
     roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
-    ours = {roster, news, sheets.tab_title(key, SUMMARY_TAB)}
+    ours = {roster, news, *(sheets.tab_title(key, tab) for tab in OWNED_TABS)}
     elsewhere = {title: rows for title, values in tabs.items() if title not in ours
                  if (rows := rows_holding(values, set(leaving)))}
     return key, _RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)

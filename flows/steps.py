@@ -306,8 +306,27 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
             counts["signups"] += len(signups)
             counts["quarantined"] += len(quarantined)
         if len(page) < LANDING_CHUNK:
+            counts["details_read_again"] = backfill_details(campaign, sources, catalog)
             return counts
         after_id = page[-1].id
+
+
+def backfill_details(campaign: Campaign, sources: dict[str, SourceConfig], catalog: SiteCatalog) -> int:
+    """Time slot, remarks and minor flag of sign-ups stored before they were read (migration
+    0005), read from their stored records as a clean sync would: once, a page per transaction."""
+    done = 0
+    while True:
+        with session_scope(campaign.database_url) as session:
+            page = store.signups_to_read_again(session, campaign.campaign.code, LANDING_CHUNK)
+            for signup_id, name, payload in page:
+                source = sources.get(name)
+                outcome = None if source is None else normalise_signup(
+                    source.extract(flatten_payload(source.kind, payload)), catalog,
+                    tz=source.timezone or campaign.campaign.timezone)
+                store.save_details(session, signup_id, outcome if isinstance(outcome, NormalisedSignup) else None)
+            done += len(page)
+        if len(page) < LANDING_CHUNK:
+            return done
 
 
 def _of_erased_person(erased: privacy.ErasedCheck, outcome: Any, payload: dict[str, Any]) -> bool:

@@ -51,8 +51,15 @@ PRESETS: dict[str, dict[str, str]] = {
         "site": "mission_nom",
         "submitted_at": "date_creation",
         "status": "statut",
+        "time_slot": "créneaux_bénévole",
+        # read for the minor flag only: the birth date itself is not stored
+        "age": "benevole_date_anniversaire",
     },
 }
+
+#: Preset fields read when the export has their column, not required: older JeVeuxAider
+#: exports have no time slots. A field set in ``fields`` is required as usual.
+PRESET_OPTIONAL: dict[str, frozenset[str]] = {"jeveuxaider": frozenset({"time_slot", "age"})}
 
 
 class ConfigError(Exception):
@@ -205,8 +212,10 @@ class SourceConfig(StrictModel):
 
     @property
     def columns(self) -> set[str]:
-        """Every column the mapping reads: each must exist in the source."""
-        return {column for columns in self.mapping.values() for column in columns}
+        """Every column the mapping reads: each must exist in the source (but a preset's
+        optional ones, ``PRESET_OPTIONAL``)."""
+        optional = PRESET_OPTIONAL.get(self.preset or "", frozenset()) - set(self.fields)
+        return {column for field, columns in self.mapping.items() if field not in optional for column in columns}
 
     def extract(self, payload: dict[str, str]) -> dict[str, str | None]:
         """Our fields from a raw payload: the first non-blank mapped column of each."""

@@ -34,6 +34,10 @@ SIGNUP_FIELDS: tuple[str, ...] = (
     "submitted_at",
     "consent",  # "oui", "yes", "true", "1", "x"...
     "status",  # provider status; a cancelled one cancels the registration
+    "time_slot",  # the slot(s) chosen: "Samedi 15 octobre 2022 (10h00 - 13h00)"
+    "remarks",  # free text for the coordinator: "vient le matin seulement"
+    "age",  # an age ("16") or a birth date ("2008-03-12"): only whether they are a minor is kept
+    "minor",  # a yes/no answer to "Êtes-vous mineur ?"
 )
 
 
@@ -94,6 +98,9 @@ class NormalisedSignup:
     consent: bool | None = None  # None: the source does not ask
     cancelled: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    time_slot: str | None = None
+    remarks: str | None = None
+    minor: bool | None = None  # None: the source does not say
 
 
 @dataclass(frozen=True)
@@ -148,3 +155,18 @@ class RosterEntry:
     sources: tuple[str, ...]
     registered_at: datetime | None
     status: str
+    time_slot: str = ""
+    remarks: str = ""
+    minor: bool | None = None
+
+
+@dataclass(frozen=True)
+class SignupDetails:
+    """What one current sign-up adds to a roster row beyond names and contacts."""
+
+    record_key: tuple[str, str]
+    cancelled: bool
+    consent: bool | None
+    time_slot: str | None
+    remarks: str | None
+    minor: bool | None

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -181,6 +182,12 @@ class Signup(Base):
     consent: Mapped[bool | None] = mapped_column(Boolean)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    time_slot: Mapped[str | None] = mapped_column(Text)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    minor: Mapped[bool | None] = mapped_column(Boolean)  # the flag only, never a birth date
+    #: False for sign-ups stored before their time slot, remarks and minor flag were read
+    #: (migration 0005): the next sync reads them from the stored record (``backfill_details``).
+    details_read: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     match_rule: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

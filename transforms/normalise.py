@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from models.records import NormalisedSignup, Rejection, Site
 from transforms.dates import parse_submitted_at
@@ -16,6 +18,10 @@ from transforms.values import InvalidValue
 
 #: Longer is not a name (a pasted paragraph, an attack): the database and rosters expect less.
 MAX_NAME_LENGTH = 255
+#: A time slot or a remark longer than this is cut (with "…"): a roster cell, not a letter.
+MAX_NOTE_LENGTH = 500
+ADULT_AGE = 18
+_NO_WORDS = frozenset({"non", "n", "no", "false", "faux", "0"})
 
 _CONSENT_WORDS = frozenset(
     {"oui", "o", "yes", "y", "true", "vrai", "1", "1 0", "x", "ok", "on", "checked",
@@ -54,6 +60,11 @@ def normalise_signup(
        ("oui", "x", "✓", "J'accepte...").
     7. cancelled: status is annulé(e), cancelled, refunded, remboursé(e) or supprimé(e), or
        HelloAsso's Deleted, Refused or Abandoned.
+    8. time_slot and remarks: kept as typed, on one line, cut at 500 characters.
+    9. minor: from ``age`` (a number of years, or a birth date read like submitted_at, the
+       age taken on the site's day) when readable, else from a yes/no ``minor`` answer; None
+       when neither says. Only the flag is kept, never the birth date. Unreadable -> warning
+       unparsed_age.
     """
     values = {key: clean(None if value is None else str(value)) for key, value in fields.items()}
     if not any(fold(value) for value in values.values()):
@@ -73,6 +84,9 @@ def normalise_signup(
     submitted_at = parse_submitted_at(values.get("submitted_at"), tz)
     if isinstance(submitted_at, InvalidValue):
         warnings, submitted_at = (*warnings, "unparsed_date"), None
+    minor = _minor(values.get("age"), values.get("minor"), site.date, tz)
+    if isinstance(minor, InvalidValue):
+        warnings, minor = (*warnings, "unparsed_age"), None
     return NormalisedSignup(
         first_name=first_name,
         last_name=last_name,
@@ -86,6 +100,9 @@ def normalise_signup(
         consent=_consent(values["consent"]) if "consent" in values else None,
         cancelled=fold(values.get("status")) in _CANCELLED_STATUSES,
         warnings=warnings,
+        time_slot=_note(values.get("time_slot")),
+        remarks=_note(values.get("remarks")),
+        minor=minor,
     )
 
 
@@ -128,6 +145,11 @@ def _contact(
     return valid_email, valid_phone, tuple(warnings)
 
 
+def resolve_site(fields: Mapping[str, str | None], sites: SiteCatalog) -> Site | Rejection:
+    """The site a record's fields name (rule 4), as ``normalise_signup`` reads it."""
+    return _site({key: clean(value) for key, value in fields.items()}, sites)
+
+
 def _site(values: Mapping[str, str], sites: SiteCatalog) -> Site | Rejection:
     """Resolve the site column, else city and postcode together (rule 4)."""
     site = sites.resolve(values.get("site"))
@@ -148,3 +170,44 @@ def _consent(raw: str) -> bool:
         return True
     answer = fold(raw)
     return answer in _CONSENT_WORDS or answer.startswith(_CONSENT_PREFIXES)
+
+
+def _note(raw: str | None) -> str | None:
+    """A time slot or remark for the roster (rule 8); None when there is nothing to read."""
+    if not raw or not fold(raw):
+        return None
+    return raw if len(raw) <= MAX_NOTE_LENGTH else raw[: MAX_NOTE_LENGTH - 1] + "…"
+
+
+def _minor(age: str | None, answer: str | None, day: date, tz: str) -> bool | InvalidValue | None:
+    """Rule 9: "16" -> True; "2008-03-12" for a day on 2022-10-08 -> True (14); "oui" -> True."""
+    if age:
+        text = age.strip()
+        if text.isdigit() and len(text) <= 3:
+            return int(text) < ADULT_AGE
+        born = parse_submitted_at(text, tz)
+        if isinstance(born, InvalidValue) or born is None:
+            return InvalidValue("unparsed age") if answer is None else _yes_no(answer)
+        birth = born.astimezone(ZoneInfo(tz)).date()
+        years = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+        return years < ADULT_AGE
+    return _yes_no(answer) if answer else None
+
+
+def _yes_no(answer: str) -> bool | InvalidValue | None:
+    folded = fold(answer)
+    if not folded:
+        return None
+    if folded in _NO_WORDS:
+        return False
+    return True if _consent(answer) else InvalidValue("unparsed minor answer")
+
+
+def gives_consent(raw: str | None) -> bool:
+    """Rule 6 on a raw answer: a clear yes only."""
+    return _consent(clean(raw))
+
+
+def says_cancelled(raw: str | None) -> bool:
+    """Rule 7 on a raw provider status."""
+    return fold(clean(raw)) in _CANCELLED_STATUSES

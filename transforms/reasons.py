@@ -82,6 +82,10 @@ WARNING_TEXTS: dict[str, ReasonText] = {
         "Date d'inscription illisible : elle est laissée vide.",
         "The sign-up date could not be read: it is left empty.",
     ),
+    "unparsed_age": ReasonText(
+        "Âge ou date de naissance illisible : on ne sait pas si la personne est mineure.",
+        "The age or birth date could not be read: whether the person is a minor is unknown.",
+    ),
     "suspicious_email_domain": ReasonText(
         "Le domaine de l'adresse e-mail ressemble à une faute de frappe (par exemple "
         "« gmial.com ») : vérifiez-la avec la personne. L'adresse n'a pas été modifiée.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED, SignupState
+from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED, SignupDetails, SignupState
 from transforms.names import name_key
 
 
@@ -46,3 +46,22 @@ def roster_order(first_name: str, last_name: str, email: str | None) -> tuple[st
     """New rows go in by last then first name, accents and case ignored ("Élie" after
     "Dupont"); rows already on a roster keep the order the coordinator gave them."""
     return name_key(last_name), name_key(first_name), email or ""
+
+
+def registration_details(details: Sequence[SignupDetails]) -> tuple[str, str, bool | None]:
+    """Time slot(s), remarks and minor flag of one registration, from its current sign-ups.
+
+    Like the other facts, a sign-up whose consent was refused gives nothing; of the others,
+    the live ones speak when there are some (a cancelled sign-up's slot is no longer chosen).
+    Distinct texts are joined in record order with " ; " ("10h-13h ; vient avec sa fille").
+    Minor if any sign-up says so (the safe side for the coordinator), adult if one says so
+    and none says minor, unknown otherwise."""
+    shown = [d for d in details if d.consent is not False]
+    shown = [d for d in shown if not d.cancelled] or shown
+    flags = {d.minor for d in shown} - {None}
+    return (_joined(d.time_slot for d in shown), _joined(d.remarks for d in shown),
+            True if True in flags else (False if flags else None))
+
+
+def _joined(texts: Iterable[str | None]) -> str:
+    return " ; ".join(dict.fromkeys(t.strip() for t in texts if t and t.strip()))

@@ -45,6 +45,11 @@ The rules, in the order they apply:
    Statut, Appelé, Présent); its names, contacts, Notes, added columns and note are blanked
    before the merge (``purged_rows``), so the old values are never taken for a
    coordinator's edit: R00042 "Jean", "Rappeler jeudi", ticked -> R00042, no name, ticked.
+11. Columns keep their place, and the pipeline's layout keeps its own. A tab written by an
+   earlier version (``PAST_LAYOUTS``: Appelé, Présent, Notes after Statut) is put in the
+   current one (``ROSTER_COLUMNS``: names, then Présent, Appelé, Notes), every cell moving
+   with its row and column; a column the coordinator added moves with the roster column on
+   its left. A tab whose roster columns the coordinator rearranged is left in their order.
 
 Values keep their type: text stays text ("06 12 34 56 78", "01000", "=IMPORTXML(...)"),
 dates are spreadsheet serial numbers (days since 1899-12-30), Présent is a boolean.
@@ -59,6 +64,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.records import CANCELLED, REGISTERED, RosterEntry
+from transforms.names import name_key
 from transforms.phones import format_national
 
 Cell = str | int | float | bool | None
@@ -67,13 +73,28 @@ Grid = list[list[Cell]]
 ID_HEADER = "Réf. inscription"
 DATE_HEADER = "Inscrit le"
 STATUS_HEADER = "Statut"
-PIPELINE_HEADERS: tuple[str, ...] = (
-    ID_HEADER, "Prénom", "Nom", "Email", "Téléphone", "Source(s)", DATE_HEADER, STATUS_HEADER,
+SLOT_HEADER, REMARKS_HEADER, MINOR_HEADER = "Créneau", "Remarques", "Mineur"
+#: The columns that say who a row is: frozen on screen, left of the coordinator's columns.
+NAME_HEADERS: tuple[str, ...] = (ID_HEADER, "Nom", "Prénom")
+#: What the pipeline shows after the coordinator's columns. A new pipeline column goes here
+#: (and in ``pipeline_values``): an existing roster in a known layout takes it in place.
+DETAIL_HEADERS: tuple[str, ...] = (
+    SLOT_HEADER, MINOR_HEADER, REMARKS_HEADER, "Téléphone", "Email", "Source(s)", DATE_HEADER, STATUS_HEADER,
 )
+PIPELINE_HEADERS: tuple[str, ...] = (*NAME_HEADERS, *DETAIL_HEADERS)
 CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER = "Appelé", "Présent", "Notes"
 COORDINATOR_HEADERS: tuple[str, ...] = (CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER)
 CONFLICT_HEADER = "À vérifier"
-ROSTER_COLUMNS: tuple[str, ...] = (*PIPELINE_HEADERS, *COORDINATOR_HEADERS, CONFLICT_HEADER)
+#: The layout of a roster: names, then what the coordinator fills at the door, then the rest.
+ROSTER_COLUMNS: tuple[str, ...] = (
+    *NAME_HEADERS, PRESENT_HEADER, CALLED_HEADER, NOTES_HEADER, *DETAIL_HEADERS, CONFLICT_HEADER,
+)
+#: Layouts earlier versions wrote. A tab whose roster columns are in the order of one of
+#: these (or of ``ROSTER_COLUMNS``) is put in ``ROSTER_COLUMNS`` order (``_header``).
+PAST_LAYOUTS: tuple[tuple[str, ...], ...] = (
+    (ID_HEADER, "Prénom", "Nom", "Email", "Téléphone", "Source(s)", DATE_HEADER, STATUS_HEADER,
+     CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER, CONFLICT_HEADER),
+)
 #: Columns the pipeline writes; every other column belongs to the coordinator.
 PIPELINE_OWNED = frozenset((*PIPELINE_HEADERS, CONFLICT_HEADER))
 
@@ -117,6 +138,9 @@ class SheetEntry:
     sources: tuple[str, ...]
     registered_at: datetime | None
     status: str  # REGISTERED or CANCELLED
+    time_slot: str = ""  # "Samedi 15 octobre 2022 (10h00 - 13h00)", as the source gave it
+    remarks: str = ""  # what the person or the staff wrote ("vient le matin seulement")
+    minor: bool | None = None  # None: no source said
 
 
 @dataclass(frozen=True)
@@ -167,6 +191,9 @@ class RosterMerge:
     withdrawn_ids: list[str] = field(default_factory=list)  # rows now shown "Retiré" (rule 6)
     foreign_ids: list[str] = field(default_factory=list)  # references not of this site (rule 9)
     duplicate_ids: list[str] = field(default_factory=list)  # references on several rows (rule 9)
+    #: For each column of ``grid``, the index of the column of ``current`` it holds, or None
+    #: for a column added by this merge: what a Google write moves (rule 11).
+    column_order: list[int | None] = field(default_factory=list)
 
 
 def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europe/Paris") -> SheetEntry:
@@ -188,6 +215,9 @@ def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europ
         sources=tuple(entry.sources),
         registered_at=moment.replace(second=0, microsecond=0) if moment else None,
         status=entry.status,
+        time_slot=entry.time_slot,
+        remarks=entry.remarks,
+        minor=entry.minor,
     )
 
 
@@ -205,10 +235,13 @@ def pipeline_values(entry: SheetEntry) -> dict[str, Cell]:
     """The pipeline-owned cells of one registration, typed as they are written."""
     return {
         ID_HEADER: entry.registration_id,
-        "Prénom": entry.first_name,
         "Nom": entry.last_name,
-        "Email": entry.email,
+        "Prénom": entry.first_name,
+        SLOT_HEADER: entry.time_slot,
+        MINOR_HEADER: "Oui" if entry.minor else "",
+        REMARKS_HEADER: entry.remarks,
         "Téléphone": entry.phone,
+        "Email": entry.email,
         "Source(s)": ", ".join(entry.sources),
         DATE_HEADER: to_serial(entry.registered_at) if entry.registered_at else "",
         STATUS_HEADER: STATUS_LABELS.get(entry.status, entry.status),
@@ -235,12 +268,13 @@ def merge_roster(
     """
     wanted = {e.registration_id: e for e in entries}
     stored = stored or {}
-    header, names, col, rows = _layout(current)
+    header, names, col, rows, order = _layout(current)
     on_tab = {_id_key(row[col[ID_HEADER]]) for row in rows}
     returning = [stored[rid] for rid in wanted if rid not in on_tab and rid in stored]
     header, names, col, rows = _with_columns(header, names, rows, returning)
     merge = RosterMerge(grid=[], pushed={}, coordinator={}, conflicts=[], changes=[], unknown_ids=[],
                         content_unchanged=False)  # filled row by row, then completed
+    order = order + [None] * (len(header) - len(order))  # columns ``_with_columns`` added
     seen: set[str] = set()
     kept: list[list[Cell]] = []
     copies = Counter(_id_key(row[col[ID_HEADER]]) for row in rows)
@@ -278,23 +312,60 @@ def merge_roster(
             merge.changes.append(Change(RESTORED, rid, entry.first_name, entry.last_name, detail=RESTORED_DETAIL)
                                  if restored else Change(NEW, rid, entry.first_name, entry.last_name))
     grid = [header, *kept]
-    return replace(merge, grid=grid, content_unchanged=same_grid(grid, current))
+    return replace(merge, grid=grid, content_unchanged=same_grid(grid, current), column_order=order)
 
 
-def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], dict[str, int], Grid]:
-    """The header (roster columns added), its stripped names, their first index, and the rows,
-    all padded to one width."""
+def _layout(current: Sequence[Sequence[Cell]]
+            ) -> tuple[list[Cell], list[str], dict[str, int], Grid, list[int | None]]:
+    """The header in roster order (rule 11), its stripped names, their first index, the rows
+    moved the same way, all padded to one width, and where each column came from."""
     if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
         raise RosterLayoutError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
                          "rows cannot be matched, so nothing is written; restore the column header")
     header = _header(current)
-    names = [_text(h).strip() for h in header]
-    col = {name: i for i, name in reversed(list(enumerate(names)))}
     rows = [_padded(row, len(header)) for row in current[1:]]
     width = max([len(header), *(len(r) for r in rows)])
     header += [""] * (width - len(header))
-    names += [""] * (width - len(names))
-    return header, names, col, [r + [""] * (width - len(r)) for r in rows]
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    order = column_order([_text(h).strip() for h in header])
+    header = [header[i] if isinstance(i, int) else i for i in order]
+    rows = [[row[i] if isinstance(i, int) else "" for i in order] for row in rows]
+    names = [_text(h).strip() for h in header]
+    col = {name: i for i, name in reversed(list(enumerate(names)))}
+    return header, names, col, rows, [i if isinstance(i, int) else None for i in order]
+
+
+def column_order(names: Sequence[str]) -> list[int | str]:
+    """Rule 11: where each column of the tab goes. An index keeps a column of the tab; a name
+    is a roster column the tab lacks.
+
+    A tab whose roster columns are in the order of a layout rollcall wrote (``ROSTER_COLUMNS``
+    or one of ``PAST_LAYOUTS``, some columns possibly deleted) is put in the current layout,
+    missing columns made in place; a column of the coordinator's moves with the roster column
+    on its left, so what they placed beside Notes stays beside Notes. A tab whose roster
+    columns the coordinator rearranged keeps their order, missing columns appended."""
+    first = {name: i for i, name in reversed(list(enumerate(names))) if name in ROSTER_COLUMNS}
+    ours = sorted(first, key=first.__getitem__)
+    if not any(_in_order(ours, layout) for layout in (ROSTER_COLUMNS, *PAST_LAYOUTS)):
+        return [*range(len(names)), *(name for name in ROSTER_COLUMNS if name not in first)]
+    beside: dict[str | None, list[int]] = {None: []}
+    anchor: str | None = None
+    for i, name in enumerate(names):
+        if first.get(name) == i:
+            anchor = name
+            beside[name] = []
+        else:
+            beside[anchor].append(i)
+    order: list[int | str] = list(beside[None])
+    for name in ROSTER_COLUMNS:
+        order += [first[name], *beside[name]] if name in first else [name]
+    return order
+
+
+def _in_order(names: Sequence[str], layout: Sequence[str]) -> bool:
+    """Whether ``names`` appear in ``layout`` in this order (others of ``layout`` between)."""
+    rest = iter(layout)
+    return all(name in rest for name in names)
 
 
 def _mark(row: list[Cell], col: Mapping[str, int], status: str, note: str) -> None:
@@ -382,14 +453,12 @@ def _add_once(ids: list[str], rid: str) -> bool:
 
 
 def _header(current: Sequence[Sequence[Cell]]) -> list[Cell]:
-    """The tab's header cells as they are, with every missing roster column appended.
-
-    Names are compared stripped ("Notes " is Notes); the cells are not rewritten."""
+    """The tab's header cells as they are, trailing blanks dropped. Names are compared
+    stripped ("Notes " is Notes); the cells are not rewritten."""
     header: list[Cell] = ["" if v is None else v for v in current[0]] if current else []
     while header and _blank(header[-1]):
         header.pop()
-    present = {_text(v).strip() for v in header}
-    return header + [name for name in ROSTER_COLUMNS if name not in present]
+    return header
 
 
 def _merge_row(row: list[Cell], col: Mapping[str, int], entry: SheetEntry,
@@ -584,3 +653,14 @@ def rows_holding(grid: Sequence[Sequence[Cell]], registration_ids: set[str]) -> 
     deletes them whole."""
     return [i for i, row in enumerate(grid)
             if any(not _blank(v) and _text(v).strip() in registration_ids for v in row)]
+
+
+SIGN_IN_HEADERS: tuple[str, ...] = ("Nom", "Prénom", SLOT_HEADER, "Signature")
+
+
+def sign_in_grid(entries: Iterable[SheetEntry]) -> Grid:
+    """The ``Émargement`` tab: who is expected (registered, not cancelled), by last then first
+    name, accents and case ignored, with their time slot and an empty box to sign in."""
+    expected = sorted((e for e in entries if e.status == REGISTERED),
+                      key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.registration_id))
+    return [list(SIGN_IN_HEADERS), *([e.last_name, e.first_name, e.time_slot, ""] for e in expected)]

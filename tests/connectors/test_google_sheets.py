@@ -18,6 +18,7 @@ from fakes.google_sheets import SERVICE_ACCOUNT, TOKEN, FakeClock, FakeGoogleShe
 from models.records import CANCELLED, REGISTERED
 from transforms.sheet_roster import (
     ID_HEADER,
+    ROSTER_COLUMNS,
     RosterMerge,
     SheetEntry,
     changes_grid,
@@ -37,6 +38,7 @@ def entry(rid: str, first: str, last: str, **kw: Any) -> SheetEntry:
     return SheetEntry(**values)
 
 
+PRENOM = ROSTER_COLUMNS.index("Prénom")
 ENTRIES = [entry("1", "Awa", "Diallo"), entry("2", "Bruno", "Martin", phone="01000"),
            entry("3", "Chloé", "Petit"), entry("4", "Driss", "Benali"), entry("5", FORMULA_NAME, "Zed")]
 
@@ -111,7 +113,8 @@ def coordinator_edits(grid: list[list[Any]]) -> list[list[Any]]:
         if r[0] == "1":
             r[col(grid, "Email")] = "awa.perso@exemple.fr"
         r.append("oui" if r[0] == "4" else "")
-    rows.insert(2, ["", "Sami", "Invité", "", "", "", "", "", "", True, "venu sans inscription"])
+    typed = {"Prénom": "Sami", "Nom": "Invité", "Présent": True, "Notes": "venu sans inscription"}
+    rows.insert(2, [typed.get(str(name), "") for name in header])
     rows.insert(1, [])
     return [header, *rows]
 
@@ -124,7 +127,7 @@ def test_scenario_coordinator_edits_survive_a_second_push(fake: FakeGoogleSheets
     site = Site(key)
     push(sheets, site, ENTRIES)
     assert [s.title for s in sorted(fake.spreadsheets[key].sheets, key=lambda s: s.index)] == [
-        "Inscrits", "Nouveautés", "Résumé"]
+        "Inscrits", "Émargement", "À compléter", "Nouveautés", "Résumé"]
 
     fake.set_grid(key, "Inscrits", coordinator_edits(fake.grid(key, "Inscrits")))
     second = [*ENTRIES[:4], replace(ENTRIES[4], status=CANCELLED), entry("6", "Fanny", "Roux"),
@@ -134,7 +137,7 @@ def test_scenario_coordinator_edits_survive_a_second_push(fake: FakeGoogleSheets
     grid = fake.grid(key, "Inscrits")
     ids = [r[0] for r in grid[1:] if r and r[0]]
     assert ids == ["5", "3", "2", "1", "4", "6", "7"]  # coordinator's order, new ones appended
-    assert grid[2] == [] and any(r and r[1] == "Sami" for r in grid)
+    assert grid[2] == [] and any(r and r[PRENOM] == "Sami" for r in grid)
     assert row_of(grid, "2")[col(grid, "Présent")] is True
     assert row_of(grid, "3")[col(grid, "Notes")] == "Rappeler jeudi"
     assert row_of(grid, "4")[col(grid, "Covoiturage")] == "oui"
@@ -206,7 +209,7 @@ def test_a_tab_resized_by_hand_is_recovered_with_one_metadata_read(fake: FakeGoo
     stale = RosterSheets(sheets.client, layouts=site.layouts)  # still says 1000 rows
     before = fake.count("read")
     push(stale, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
-    assert row_of(fake.grid(key, "Inscrits"), "6")[1] == "Fanny"
+    assert row_of(fake.grid(key, "Inscrits"), "6")[PRENOM] == "Fanny"
     assert fake.count("read") - before == 2  # the values, then the metadata after the 400
 
 
@@ -215,7 +218,7 @@ def test_429_then_success(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
     fake.server.inject("429", path=r"/v4/spreadsheets/[^/:]+$")  # the metadata read
     push(sheets, Site(key), ENTRIES)
     assert sheets.http.retried == [429]
-    assert row_of(fake.grid(key, "Inscrits"), "1")[1] == "Awa"
+    assert row_of(fake.grid(key, "Inscrits"), "1")[PRENOM] == "Awa"
 
 
 def test_5xx_then_success(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
@@ -413,7 +416,7 @@ def test_drive_403_rate_limit_is_retried_with_backoff(fake: FakeGoogleSheets, sh
     key = sheets.create_spreadsheet("Paris", ["coord@exemple.fr"])
     push(sheets, Site(key), ENTRIES)
     assert sheets.http.retried == [403, 403] and clock.time() - start >= 1 + 2
-    assert row_of(fake.grid(key, "Inscrits"), "1")[1] == "Awa" and len(fake.spreadsheets) == 1
+    assert row_of(fake.grid(key, "Inscrits"), "1")[PRENOM] == "Awa" and len(fake.spreadsheets) == 1
 
 
 def test_a_rate_limit_that_lasts_says_the_next_run_retries(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:

@@ -54,13 +54,15 @@ PersonKey = frozenset[RecordKey]
 REMOVED = "removed"  # models.records.REMOVED: a registration none of whose sign-ups is current
 RETIRED = "Retiré"  # Statut of a row kept only for a coordinator's input
 ROSTER_TAB, SUMMARY_TAB = "Inscrits", "Résumé"
+#: Tabs rollcall rewrites whole from the database, compared as they are (no reference in them).
+WHOLE_TABS = {"roster_summaries": SUMMARY_TAB, "roster_sign_in": "Émargement", "roster_to_complete": "À compléter"}
 #: What a roster row is compared on: the pipeline's columns but the (autoincrement) reference.
 ROW_COLUMNS: tuple[str, ...] = tuple(h for h in PIPELINE_HEADERS if h != ID_HEADER)
 SIGNUP_FIELDS = ("site", "first_name", "last_name", "first_key", "last_key", "email", "email_key", "phone",
                  "submitted_at", "consent", "cancelled", "warnings")
 #: Sections in the order a diff lists them: causes (records, people) before consequences.
 SECTIONS = ("raw_records", "signups", "quarantine", "people", "registrations", "review_pairs",
-            "roster_rows", "roster_summaries")
+            "roster_rows", "roster_summaries", "roster_sign_in", "roster_to_complete")
 
 
 @dataclass
@@ -80,10 +82,13 @@ def snapshot(url: str, roster_dir: Path | None = None, sheets: Any = None) -> Sn
         db = _database(session)
         grids = _roster_grids(session, roster_dir, sheets)
     snap = Snapshot(sections=db.sections)
-    snap.sections["roster_rows"], snap.sections["roster_summaries"] = {}, {}
-    for site, (roster, summary) in sorted(grids.items()):
-        _add_roster(snap, site, roster, db.registration_of)
-        snap.sections["roster_summaries"][site] = tuple(tuple(_cell(v) for v in row) for row in summary if row)
+    snap.sections["roster_rows"] = {}
+    for section in WHOLE_TABS:
+        snap.sections[section] = {}
+    for site, tabs in sorted(grids.items()):
+        _add_roster(snap, site, tabs[ROSTER_TAB], db.registration_of)
+        for section, title in WHOLE_TABS.items():
+            snap.sections[section][site] = tuple(tuple(_cell(v) for v in row) for row in tabs[title] if row)
     return snap
 
 
@@ -119,6 +124,7 @@ def _database(session: Any) -> _Database:
                 "first_key": s.first_key, "last_key": s.last_key, "email": s.email, "email_key": s.email_key,
                 "phone": s.phone, "submitted_at": _moment(s.submitted_at), "consent": s.consent,
                 "cancelled": s.cancelled, "warnings": tuple(sorted(s.warnings or ())),
+                "time_slot": s.time_slot, "remarks": s.remarks, "minor": s.minor,
             })
     for q in session.scalars(select(QuarantineEntry)):
         if q.raw_record_id in current:
@@ -156,16 +162,21 @@ def _moment(value: Any) -> str | None:
 # ---------------------------------------------------------------- rosters
 
 
-def _roster_grids(session: Any, roster_dir: Path | None, sheets: Any) -> dict[str, tuple[list[list[Any]], list[list[Any]]]]:
-    """site -> (Inscrits grid, Résumé grid), from each local workbook and Google sheet."""
-    grids: dict[str, tuple[list[list[Any]], list[list[Any]]]] = {}
+def _roster_grids(session: Any, roster_dir: Path | None, sheets: Any) -> dict[str, dict[str, list[list[Any]]]]:
+    """site -> tab title -> grid (Inscrits and the ``WHOLE_TABS``), from each local workbook
+    and Google sheet."""
+    titles = (ROSTER_TAB, *WHOLE_TABS.values())
+    grids: dict[str, dict[str, list[list[Any]]]] = {}
     if roster_dir is not None and roster_dir.exists():
         for path in sorted(roster_dir.glob("[!.]*.xlsx")):
             tabs = read_tabs(path)  # a half-written file raises here: that is a finding too
-            grids[path.name.split(" ")[0]] = (tabs.get(ROSTER_TAB, []), tabs.get(SUMMARY_TAB, []))
+            grids[path.name.split(" ")[0]] = {title: tabs.get(title, []) for title in titles}
     if sheets is not None:
         for target in session.scalars(select(RosterTarget).where(RosterTarget.kind == "google_sheet")):
-            grids[target.site_code] = (sheets.grid(target.location, ROSTER_TAB), sheets.grid(target.location, SUMMARY_TAB))
+            book = sheets.spreadsheets[target.location]
+            present = {s.title for s in book.sheets}
+            grids[target.site_code] = {title: sheets.grid(target.location, title) if title in present else []
+                                       for title in titles}
     return grids
 
 

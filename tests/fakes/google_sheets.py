@@ -216,11 +216,17 @@ class FakeSheet:
     frozen_rows: int = 0
     cells: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     column_widths: dict[int, int] = field(default_factory=dict)
+    frozen_cols: int = 0
+    row_heights: dict[int, int] = field(default_factory=dict)
+    conditional_formats: list[dict[str, Any]] = field(default_factory=list)
+    borders: list[dict[str, Any]] = field(default_factory=list)  # updateBorders requests, as sent
 
     def properties(self) -> dict[str, Any]:
         grid = {"rowCount": self.rows, "columnCount": self.cols}
         if self.frozen_rows:
             grid["frozenRowCount"] = self.frozen_rows
+        if self.frozen_cols:
+            grid["frozenColumnCount"] = self.frozen_cols
         return {"sheetId": self.sheet_id, "title": self.title, "index": self.index,
                 "sheetType": "GRID", "gridProperties": grid}
 
@@ -640,6 +646,8 @@ class FakeGoogleSheets:
                 sheet.title = props["title"]
             elif path == "gridProperties.frozenRowCount":
                 sheet.frozen_rows = props.get("gridProperties", {}).get("frozenRowCount", 0)
+            elif path == "gridProperties.frozenColumnCount":
+                sheet.frozen_cols = props.get("gridProperties", {}).get("frozenColumnCount", 0)
             elif path == "index":
                 sheet.index = props["index"]
             else:
@@ -735,6 +743,50 @@ class FakeGoogleSheets:
         if dim.get("dimension") == "COLUMNS" and "pixelSize" in payload.get("properties", {}):
             for c in range(dim.get("startIndex", 0), dim.get("endIndex", sheet.cols)):
                 sheet.column_widths[c] = payload["properties"]["pixelSize"]
+        if dim.get("dimension") == "ROWS" and "pixelSize" in payload.get("properties", {}):
+            for r in range(dim.get("startIndex", 0), dim.get("endIndex", sheet.rows)):
+                sheet.row_heights[r] = payload["properties"]["pixelSize"]
+
+    def _req_moveDimension(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> None:
+        """Cells (values, formats, validation) and widths move with their columns or rows, as
+        Google moves them; ``destinationIndex`` counts before the source is taken out."""
+        dim = payload.get("source", {})
+        sheet = book.by_id(dim.get("sheetId"))
+        axis = 0 if dim.get("dimension") == "ROWS" else 1
+        size = sheet.rows if axis == 0 else sheet.cols
+        start, end, to = dim.get("startIndex", 0), dim.get("endIndex", size), payload.get("destinationIndex", 0)
+        if not 0 <= start < end <= size or not 0 <= to <= size or start < to < end:
+            raise ApiError(400, f"Invalid moveDimension {start}:{end} -> {to} (size {size})")
+        order = list(range(size))
+        moving = order[start:end]
+        rest = order[:start] + order[end:]
+        at = to if to <= start else to - (end - start)
+        order = rest[:at] + moving + rest[at:]
+        new_index = {old: new for new, old in enumerate(order)}
+
+        def moved(p: tuple[int, int]) -> tuple[int, int]:
+            return (new_index[p[0]], p[1]) if axis == 0 else (p[0], new_index[p[1]])
+
+        sheet.cells = {moved(p): c for p, c in sheet.cells.items()}
+        if axis == 1:
+            sheet.column_widths = {new_index[c]: w for c, w in sheet.column_widths.items()}
+        else:
+            sheet.row_heights = {new_index[r]: h for r, h in sheet.row_heights.items()}
+
+    def _req_addConditionalFormatRule(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> None:
+        rule = payload.get("rule", {})
+        if not rule.get("ranges"):
+            raise ApiError(400, "A conditional format rule needs at least one range")
+        sheets = {book.by_id(r.get("sheetId")).sheet_id for r in rule["ranges"]}
+        if len(sheets) != 1:
+            raise ApiError(400, "All ranges of a conditional format rule must be on one sheet")
+        sheet = book.by_id(sheets.pop())
+        sheet.conditional_formats.insert(payload.get("index", len(sheet.conditional_formats)), copy.deepcopy(rule))
+
+    def _req_updateBorders(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> None:
+        sheet = book.by_id(payload.get("range", {}).get("sheetId"))
+        _grid_bounds(sheet, payload.get("range", {}))
+        sheet.borders.append(copy.deepcopy(payload))
 
     def _req_addProtectedRange(self, book: FakeSpreadsheet, payload: dict[str, Any]) -> dict[str, Any]:
         protected = dict(payload.get("protectedRange", {}))

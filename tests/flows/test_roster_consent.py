@@ -98,7 +98,8 @@ def rows(path: Path) -> dict[str, dict[str, Any]]:
     """The roster's rows by first name: {column: value}."""
     grid = roster_files.read_tabs(path)["Inscrits"]
     header = [str(h) for h in grid[0]]
-    return {str(r[1]): {h: ("" if v is None else v) for h, v in zip(header, r)} for r in grid[1:]}
+    first = header.index("Prénom")
+    return {str(r[first]): {h: ("" if v is None else v) for h, v in zip(header, r)} for r in grid[1:]}
 
 
 def every_cell(directory: Path) -> set[str]:

@@ -48,7 +48,7 @@ def test_coordinator_edits_survive_the_next_sync(campaign: Path, tmp_path: Path,
     rows[2][col["Téléphone"]] = "06 00 00 00 00"  # a pipeline cell corrected by hand
     header.append("Covoiturage")
     rows[3].append("oui")
-    rows.insert(5, [None] * 3 + ["Appeler l'accueil avant 9h"])  # the coordinator's own line
+    rows.insert(5, [None] * col["Notes"] + ["Appeler l'accueil avant 9h"])  # the coordinator's own line
     sheet.delete_rows(1, sheet.max_row)
     for row in [header, *rows]:
         sheet.append(row)
@@ -72,10 +72,10 @@ def test_coordinator_edits_survive_the_next_sync(campaign: Path, tmp_path: Path,
     assert by_id[noted][col["Notes"]] == "Vient avec sa sœur"
     assert by_id[edited][col["Téléphone"]] == "06 00 00 00 00" and by_id[edited][col["À vérifier"]]
     assert "Covoiturage" in header and by_id[rows[3][0]][col["Covoiturage"]] == "oui"
-    assert after[5][3] == "Appeler l'accueil avant 9h"
+    assert after[5][col["Notes"]] == "Appeler l'accueil avant 9h"
     assert after[-1][col["Prénom"]] == "Nouvelle"
     assert summary["sites"]["GNB"]["conflicts"] == 1
-    assert [r.title for r in workbook.worksheets] == ["Inscrits", "Nouveautés", "Résumé"]
+    assert [r.title for r in workbook.worksheets] == ["Inscrits", "Émargement", "À compléter", "Nouveautés", "Résumé"]
 
     with session_scope(migrated_url) as session:
         states = {f"R{s.registration_id:05d}": s for s in session.scalars(select(RosterState))}

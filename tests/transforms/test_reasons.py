@@ -6,7 +6,7 @@ REJECTION_CODES = (
     "missing_name", "no_contact", "invalid_email_no_phone", "unknown_site",
     "ambiguous_site", "missing_site", "bad_row", "name_too_long",
 )  # fmt: skip
-WARNING_CODES = ("invalid_email", "invalid_phone", "unparsed_date", "suspicious_email_domain")
+WARNING_CODES = ("invalid_email", "invalid_phone", "unparsed_date", "unparsed_age", "suspicious_email_domain")
 
 
 @pytest.mark.parametrize("code", REJECTION_CODES)

@@ -60,6 +60,11 @@ def row_of(grid: list[list[object]], rid: str) -> list[object]:
     return matches[0]
 
 
+def typed_row(header: list[object], cells: dict[str, object]) -> list[object]:
+    """A row a coordinator typed, cell by column name, blank elsewhere."""
+    return [cells.get(str(name), "") for name in header]
+
+
 def as_read(grid: list[list[object]]) -> list[list[object]]:
     """What values.get would return for this grid."""
     return trimmed(grid)
@@ -107,7 +112,8 @@ def coordinator_edits(grid: list[list[object]]) -> list[list[object]]:
         if rid == "1":
             r[column(grid, "Email")] = "awa.diallo@perso.fr"
         r.append("oui" if rid == "4" else "")
-    rows.insert(2, ["", "Sami", "Invité", "", "", "", "", "", "", True, "venu sans inscription"])
+    rows.insert(2, typed_row(grid[0], {"Prénom": "Sami", "Nom": "Invité", "Présent": True,
+                                       "Notes": "venu sans inscription"}))
     rows.insert(1, [])
     return as_read([header, *rows])
 
@@ -126,7 +132,7 @@ def test_second_push_keeps_every_coordinator_value_where_it_belongs(first_push) 
     assert [r[0] for r in grid[1:] if r[0]][: len(old_order)] == old_order  # coordinator's order
     assert [r[0] for r in grid[-2:]] == ["6", "7"]  # new ones appended
     assert grid[2] == [""] * len(grid[0])  # the blank middle row stays
-    inserted = [r for r in grid[1:] if r[1] == "Sami"]
+    inserted = [r for r in grid[1:] if r[column(grid, "Prénom")] == "Sami"]
     assert len(inserted) == 1 and inserted[0][column(grid, "Notes")] == "venu sans inscription"
     assert row_of(grid, "2")[column(grid, "Présent")] is True
     assert row_of(grid, "2")[column(grid, "Téléphone")] == "07 00 00 00 01"  # pipeline update
@@ -341,7 +347,8 @@ def test_a_withdrawn_row_is_filled_again_when_its_registration_comes_back(first_
 
 def test_a_coordinators_own_rows_stay_untouched(first_push) -> None:
     current = as_read(first_push.grid)
-    own = ["", "Sami", "Invité", "sami@exemple.fr", "", "", "", "", "", True, "venu sans inscription"]
+    own = trimmed([typed_row(current[0], {"Prénom": "Sami", "Nom": "Invité", "Email": "sami@exemple.fr",
+                                          "Présent": True, "Notes": "venu sans inscription"})])[0]
     walk_in = ["sur place", "Léa", "Sans-Réf", "lea@exemple.fr"]
     current += [own, [], walk_in]
     merged = merge_roster(ENTRIES[1:], current, first_push.pushed,

@@ -13,7 +13,7 @@ ENTRY = SheetEntry("R00001", "Jean", "Dupont", "jean@example.org", "06 12 34 56 
 def test_a_date_conflict_shows_the_date_not_a_serial() -> None:
     """The coordinator corrected "Inscrit le"; the note gives ours as 02/10/2022 08:07."""
     pushed = pipeline_values(ENTRY)
-    row = [*pushed.values(), "", False, "", ""]
+    row = [{**pushed, "Présent": False}.get(name, "") for name in ROSTER_COLUMNS]
     row[ROSTER_COLUMNS.index("Inscrit le")] = to_serial(datetime(2022, 10, 1, 9, 0))
     merged = merge_roster([ENTRY], [list(ROSTER_COLUMNS), row], {"R00001": pushed})
     note = merged.grid[1][ROSTER_COLUMNS.index("À vérifier")]

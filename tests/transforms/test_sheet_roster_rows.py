@@ -51,17 +51,26 @@ def first_push():
     return merged([], {})
 
 
+def typed(grid: Grid, ref: str, first: str, last: str, email: str, phone: str = "", **cells: Any) -> list[Any]:
+    """A row as a coordinator pasted it, by column name."""
+    values = {"Réf. inscription": ref, "Prénom": first, "Nom": last, "Email": email, "Téléphone": phone,
+              "Source(s)": "Tally", "Inscrit le": 44835.4, "Statut": "Inscrit", **cells}
+    return [values.get(str(name), "") for name in grid[0]]
+
+
 def test_rows_pasted_from_another_site_are_flagged_not_read_not_removed() -> None:
     push = first_push()
-    lille = ["R00077", "Chloé", "Petit", "chloe@exemple.fr", "06 00 00 00 01", "Tally", 44835.4, "Inscrit",
-             "", True, "venue"]  # another site's registration, ticked here
-    untouched = ["R00078", "Driss", "Benali", "driss@exemple.fr", "", "Tally", 44835.4, "Inscrit"]
+    lille = typed(push.grid, "R00077", "Chloé", "Petit", "chloe@exemple.fr", "06 00 00 00 01",
+                  Présent=True, Notes="venue")  # another site's registration, ticked here
+    untouched = typed(push.grid, "R00078", "Driss", "Benali", "driss@exemple.fr")
     again = merged(trimmed([*push.grid, lille, untouched]), push.pushed)
     grid = again.grid
     for ref in ("R00077", "R00078"):
         row = next(r for r in grid if r[0] == ref)  # kept, never removed as "leaving"
         assert (cell(grid, row, "Statut"), cell(grid, row, CONFLICT_HEADER)) == (FOREIGN_LABEL, FOREIGN_NOTE)
-    assert next(r for r in grid if r[0] == "R00077")[:7] == lille[:7]  # their cells as typed
+    status = grid[0].index("Statut")
+    kept = next(r for r in grid if r[0] == "R00077")
+    assert kept[:status] == lille[:status]  # their cells as typed
     assert again.foreign_ids == ["R00077", "R00078"] and again.removed_ids == [] and again.withdrawn_ids == []
     assert set(again.coordinator) == set(again.pushed) == {"R00001", "R00002"}  # never read as attendance
     assert [c.kind for c in again.changes] == []
@@ -70,7 +79,7 @@ def test_rows_pasted_from_another_site_are_flagged_not_read_not_removed() -> Non
 
 def test_a_leaving_reference_of_this_site_still_leaves() -> None:
     push = first_push()
-    left = ["R00009", "Eve", "Roux", "eve@exemple.fr", "", "Tally", 44835.4, "Inscrit"]
+    left = typed(push.grid, "R00009", "Eve", "Roux", "eve@exemple.fr")
     again = merged(trimmed([*push.grid, left]), push.pushed)
     assert again.removed_ids == ["R00009"] and again.foreign_ids == []
 
