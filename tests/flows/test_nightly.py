@@ -47,11 +47,13 @@ def table_counts(url: str) -> dict[str, int]:
         }
 
 
-def roster_rows(directory: Path) -> dict[str, list[tuple]]:
+def roster_rows(directory: Path) -> dict[str, list[dict]]:
+    """Each workbook's roster rows, by header."""
     rosters = {}
     for path in sorted(directory.glob("*.xlsx")):
         workbook = load_workbook(path, read_only=True)
-        rosters[path.name] = [tuple(r) for r in workbook["Inscrits"].iter_rows(values_only=True)][1:]
+        header, *rows = workbook["Inscrits"].iter_rows(values_only=True)
+        rosters[path.name] = [dict(zip(header, row)) for row in rows]
         workbook.close()
     return rosters
 
@@ -63,7 +65,7 @@ def test_sync_writes_twelve_rosters_and_a_summary_matching_the_database(workdir:
     rosters = roster_rows(workdir / "var/rosters")
     assert len(rosters) == 12
     for name, rows in rosters.items():
-        people = [tuple(r[1:5]) for r in rows]
+        people = [(r["Nom"], r["Prénom"], r["Email"], r["Téléphone"]) for r in rows]
         assert len(people) == len(set(people)), f"{name} lists someone twice"
     with session_scope(migrated_url) as session:
         registered = session.scalar(select(func.count()).where(Registration.status == "registered"))
