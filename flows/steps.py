@@ -32,7 +32,8 @@ from models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.privacy import payload_contacts
-from transforms.raw import identify_rows, iter_identified
+from transforms.raw import identify_rows, iter_identified, unreadable_reason
+from transforms.reasons import rejection
 from transforms.matching import Decision, MatchRecord, Resolution, resolve
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
@@ -115,7 +116,10 @@ def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[st
     path = campaign.source_path(source)
     if not path.exists():
         raise SourceError(f"source {source.name}: file not found: {path}")
-    cursor = f"sha256:{file_fingerprint(path)}"
+    try:  # refuses at once a folder, /dev/zero or a pipe, before the sync reads on for ever
+        cursor = f"sha256:{file_fingerprint(path)}"
+    except FileFormatError as exc:
+        raise SourceError(f"source {source.name}: {exc}") from None
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if store.get_cursor(session, code, source.name) == cursor:
@@ -198,7 +202,7 @@ def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str
 def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         for row in table.rows():
-            yield f"row {row.number}", row.values
+            yield row.locator, row.values
     except FileFormatError as exc:  # a byte that does not decode, deep in the file
         raise SourceError(f"source {source.name}: {exc}") from None
 
@@ -279,9 +283,10 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
                 if source is None:  # its source was removed from the configuration
                     counts["waiting_for_source"] += 1
                     continue
-                flat = flatten_payload(source.kind, record.payload)
-                outcome = normalise_signup(source.extract(flat), catalog,
-                                           tz=source.timezone or campaign.campaign.timezone)
+                unreadable = unreadable_reason(record.payload)  # a row the file reader could not trust
+                outcome = rejection(unreadable) if unreadable else normalise_signup(
+                    source.extract(flatten_payload(source.kind, record.payload)), catalog,
+                    tz=source.timezone or campaign.campaign.timezone)
                 if erased and _of_erased_person(erased, outcome, record.payload):
                     privacy.refuse_record(session, record.id)
                     counts["refused_erased"] += 1
