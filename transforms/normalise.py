@@ -16,6 +16,9 @@ from transforms.values import InvalidValue
 
 #: Longer is not a name (a pasted paragraph, an attack): the database and rosters expect less.
 MAX_NAME_LENGTH = 255
+#: Longer is no field's value (the longest, an email, is 320): checked on the raw text *before*
+#: cleaning and folding, whose cost grows with the length (10 MB took 10-50 s of CPU).
+MAX_INPUT_LENGTH = 4096
 
 _CONSENT_WORDS = frozenset(
     {"oui", "o", "yes", "y", "true", "vrai", "1", "1 0", "x", "ok", "on", "checked",
@@ -55,6 +58,9 @@ def normalise_signup(
     7. cancelled: status is annulé(e), cancelled, refunded, remboursé(e) or supprimé(e), or
        HelloAsso's Deleted, Refused or Abandoned.
     """
+    too_long = _too_long(fields)
+    if too_long is not None:
+        return too_long
     values = {key: clean(None if value is None else str(value)) for key, value in fields.items()}
     if not any(fold(value) for value in values.values()):
         return rejection("bad_row")
@@ -87,6 +93,16 @@ def normalise_signup(
         cancelled=fold(values.get("status")) in _CANCELLED_STATUSES,
         warnings=warnings,
     )
+
+
+def _too_long(fields: Mapping[str, str | None]) -> Rejection | None:
+    """The input-length check, before any expensive work: an over-long name is
+    name_too_long (as after cleaning), any other over-long value value_too_long."""
+    for key, value in fields.items():
+        if value is not None and len(str(value)) > MAX_INPUT_LENGTH:
+            names = ("first_name", "last_name", "full_name")
+            return rejection("name_too_long" if key in names else "value_too_long", key)
+    return None
 
 
 def _names(values: Mapping[str, str]) -> tuple[str, str]:
