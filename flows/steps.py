@@ -156,7 +156,10 @@ def _land_rows(
     totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
     present: set[tuple[str, str]] = set()
     with session_scope(campaign.database_url) as session:
+        salt = erasure_salt(session) if privacy.anyone_erased(session) else None
         for chunk in _chunks(rows, LANDING_CHUNK):
+            if salt is not None:  # an erased person's rows, read again, stay erased
+                chunk = privacy.without_erased(session, code, source.name, chunk, salt)
             counts = store.land_raw_rows(session, code, source.name, chunk, run_id)
             totals["received"] += counts.received
             totals["new"] += counts.new
@@ -253,7 +256,10 @@ def _land_pages(campaign: Campaign, source: SourceConfig, connector: FormConnect
     listed: set[str] = set()
     for page in connector.iter_pages(cursor):
         with session_scope(campaign.database_url) as session:
-            counts = store.land_raw_rows(session, code, source.name, page.records, run_id)
+            records = page.records
+            if privacy.anyone_erased(session):  # an erased person's submission stays erased
+                records = privacy.without_erased(session, code, source.name, records, erasure_salt(session))
+            counts = store.land_raw_rows(session, code, source.name, records, run_id)
             if page.cursor is not None:
                 store.set_cursor(session, code, source.name, page.cursor)
         listed.update(record.external_id for record in page.records)
