@@ -23,7 +23,7 @@ Encoding is decided per file and checked per line. When the config does not set 
   cp1250, cp775 or iso8859_13. Known blind spot: Polish (cp1250) or Turkish (cp1254) text
   can pass as cp1252.
 
-A bad row is one that holds a NUL byte, a cell longer than ``MAX_CELL_CHARS``, a quote left
+A bad row is one that holds a NUL byte, a line break csv cannot place (a bare carriage return), a cell longer than ``MAX_CELL_CHARS``, a quote left
 open (the record would run on past ``MAX_RECORD_CHARS`` or to the end of the file: only its
 first line is bad, and reading resumes on the next line), text that does not decode, or
 mojibake. A file over ``MAX_ROWS`` rows or a workbook that unpacks to more than
@@ -115,7 +115,7 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS + 1))
 
 #: Why a row is bad (reason codes in ``transforms.reasons``).
 NUL_BYTE, CELL_TOO_LONG, OPEN_QUOTE = "nul_byte", "cell_too_long", "unclosed_quote"
-UNDECODABLE, GARBLED = "undecodable_text", "garbled_text"
+UNDECODABLE, GARBLED, BROKEN = "undecodable_text", "garbled_text", "broken_row"
 
 
 class FileFormatError(Exception):
@@ -268,6 +268,10 @@ def _headers(path: Path, records: Iterator[_Record], where: str = "") -> list[st
                                           f"({_PROBLEM_TEXT[record.problem]}); fix the first line of the file")
                 while not cells[-1].strip():
                     cells = cells[:-1]
+                if any(MOJIBAKE.search(cell) for cell in cells):
+                    raise FileFormatError(f"{path}{where}: its header is garbled ({', '.join(cells)[:120]}): the "
+                                          "file is read in the wrong encoding; remove `encoding` from the source "
+                                          'config, or save the file again as "CSV UTF-8"')
                 return _name_columns(cells)
     raise FileFormatError(f"{path}{where} is empty (no header row)")
 
@@ -277,17 +281,20 @@ _PROBLEM_TEXT = {
     CELL_TOO_LONG: f"a cell is longer than {MAX_CELL_CHARS:,} characters",
     OPEN_QUOTE: "a quote is left open",
     UNDECODABLE: "its text does not decode",
+    BROKEN: "it cannot be split into cells",
     GARBLED: "its text is garbled (mojibake such as \"Ã©\")",
 }
 
 
 def _row_problem(cells: list[str]) -> str | None:
-    """Why a row read without error still cannot be trusted."""
-    if any("\x00" in cell for cell in cells):
+    """Why a row read without error still cannot be trusted (one pass over the joined cells:
+    the separator is in no pattern, so nothing matches across two cells)."""
+    joined = "\x1f".join(cells)
+    if "\x00" in joined:
         return NUL_BYTE
-    if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+    if len(joined) > MAX_CELL_CHARS and any(len(cell) > MAX_CELL_CHARS for cell in cells):
         return CELL_TOO_LONG
-    if any(MOJIBAKE.search(cell) for cell in cells):
+    if MOJIBAKE.search(joined):
         return GARBLED
     return None
 
@@ -392,9 +399,9 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
         except _RunOn:
             bad = OPEN_QUOTE if len(lines.taken) > 1 else CELL_TOO_LONG
         except csv.Error:  # a bare carriage return in an unquoted cell, ...
-            bad = OPEN_QUOTE if len(lines.taken) > 1 else UNDECODABLE
+            bad = OPEN_QUOTE if len(lines.taken) > 1 else BROKEN
         taken = lines.taken
-        if bad is None and len(taken) > 1 and _runs_on(taken, cells, width, lines.exhausted):
+        if bad is None and _runs_on(taken, cells, width, lines.exhausted):
             bad = OPEN_QUOTE
         if bad is not None and len(taken) > 1:  # only the first line is lost; read the rest again
             lines.give_back(taken[1:])
@@ -409,19 +416,19 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
 
 def _runs_on(taken: list[tuple[str, str | None, bool]], cells: list[str], width: int | None,
              at_end: bool) -> bool:
-    """A record over several lines that is really a quote left open: it swallowed the end of
-    the file with an odd number of quotes, or more cells than the header has (rows merged)."""
+    """A record that is really a quote left open: it swallowed the end of the file with an
+    odd number of quotes, or took several lines and more cells than the header has (rows merged)."""
     if at_end and sum(text.count('"') for text, _, _ in taken) % 2:
         return True
-    return width is not None and len(cells) > width
+    return len(taken) > 1 and width is not None and len(cells) > width
 
 
 def _cells_of_line(text: str, delimiter: str) -> list[str]:
     """What can be read of one line on its own (a bad record's raw cells)."""
     try:
         return next(csv.reader([text[:MAX_RECORD_CHARS]], delimiter=delimiter), [])
-    except csv.Error:
-        return [text[:MAX_RECORD_CHARS]]
+    except csv.Error:  # a stray line break: split on the delimiter, keeping the cells raw
+        return text[:MAX_RECORD_CHARS].rstrip("\r\n").split(delimiter)
 
 
 def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[str, str | None, bool]]:

@@ -81,6 +81,11 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
         "A quote (\") opened in the row is never closed: the row cannot be split into columns. "
         "Close or remove the quote in the file.",
     ),
+    "broken_row": ReasonText(
+        "La ligne ne peut pas être découpée en colonnes (un retour à la ligne isolé au milieu "
+        "d'une cellule ?). Corrigez la ligne dans le fichier.",
+        "The row cannot be split into cells (a stray line break inside a cell?). Fix the row in the file.",
+    ),
     "undecodable_text": ReasonText(
         "Le texte de la ligne n'est pas lisible dans l'encodage du fichier (une ligne collée "
         "depuis un autre fichier ?). Retapez la ligne, ou enregistrez le fichier en « CSV UTF-8 ».",
