@@ -401,7 +401,7 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
         except csv.Error:  # a bare carriage return in an unquoted cell, ...
             bad = OPEN_QUOTE if len(lines.taken) > 1 else BROKEN
         taken = lines.taken
-        if bad is None and _runs_on(taken, cells, width, lines.exhausted):
+        if bad is None and _runs_on(taken, cells, width, lines.exhausted, delimiter):
             bad = OPEN_QUOTE
         if bad is not None and len(taken) > 1:  # only the first line is lost; read the rest again
             lines.give_back(taken[1:])
@@ -415,12 +415,21 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
 
 
 def _runs_on(taken: list[tuple[str, str | None, bool]], cells: list[str], width: int | None,
-             at_end: bool) -> bool:
+             at_end: bool, delimiter: str) -> bool:
     """A record that is really a quote left open: it swallowed the end of the file with an
-    odd number of quotes, or took several lines and more cells than the header has (rows merged)."""
+    odd number of quotes, or took several lines and holds more cells than the header (rows
+    merged) or quoting a spreadsheet never writes (strict csv refuses it)."""
     if at_end and sum(text.count('"') for text, _, _ in taken) % 2:
         return True
-    return len(taken) > 1 and width is not None and len(cells) > width
+    if len(taken) == 1:
+        return False
+    if width is not None and len(cells) > width:
+        return True
+    try:  # the quote that ended it opened a cell: text follows it ("Max;"a ""b""")
+        next(csv.reader(["".join(text for text, _, _ in taken)], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return True
+    return False
 
 
 def _cells_of_line(text: str, delimiter: str) -> list[str]:
@@ -503,14 +512,27 @@ def _byte_lines(path: Path) -> Iterator[tuple[bytes, bool]]:
             if skipping:
                 skipping = False
                 continue
-            line = part + newline
-            yield (line[:limit], True) if len(line) > limit else (line, False)
+            for line in _lone_cr_split(part + newline):
+                yield (line[:limit], True) if len(line) > limit else (line, False)
         if len(pending) > limit:
             if not skipping:
                 yield pending[:limit], True
             skipping, pending = True, b""
     if pending and not skipping:
-        yield (pending[:limit], True) if len(pending) > limit else (pending, False)
+        for line in _lone_cr_split(pending):
+            yield (line[:limit], True) if len(line) > limit else (line, False)
+
+
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)(?=.)", re.DOTALL)
+
+
+def _lone_cr_split(line: bytes) -> list[bytes]:
+    """A CR not followed by LF ends a line too, as in Python's universal newlines (and Excel):
+    the same records as csv reading the file opened with ``newline=""``."""
+    cr = line.find(b"\r")
+    if cr == -1 or cr == len(line) - 1 or (cr == len(line) - 2 and line.endswith(b"\r\n")):
+        return [line]
+    return _LONE_CR.split(line)
 
 
 def _wrong_encoding(path: Path, encoding: str, where: str, error: UnicodeDecodeError) -> FileFormatError:
