@@ -95,6 +95,12 @@ def checked_timezone(name: str) -> str:
     zones = _time_zones()
     if name in zones:
         return name
+    if not zones:  # no time zone list on this system: ask zoneinfo itself
+        try:
+            zoneinfo.ZoneInfo(name)
+            return name
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
     same = [zone for zone in zones if zone.lower() == name.strip().lower()]
     near = same or difflib.get_close_matches(name, sorted(zones), n=1)
     hint = f'; did you mean "{near[0]}"?' if near else ' such as "Europe/Paris"'

@@ -41,6 +41,8 @@ def normalise_signup(
     """Normalise one record keyed by SIGNUP_FIELDS; any key may be missing. Never raises on values.
 
     Rules, in order:
+    0. A value over MAX_INPUT_LENGTH characters -> name_too_long (a name field) or
+       value_too_long, before any cleaning (whose cost grows with the length).
     1. No field holds a letter or digit -> bad_row.
     2. Names from first_name/last_name; if both are empty, split full_name ("Marie DUPONT").
        Both still empty -> missing_name; over 255 characters -> name_too_long. Names are
