@@ -162,6 +162,12 @@ class TableFile:
 
     def rows(self) -> Iterator[TableRow]:
         """Stream the data rows; blank rows are skipped, ``number`` still counts them."""
+        try:
+            yield from self._rows()
+        except OSError as error:  # the file went away or the disk failed while it was read
+            raise _os_error(self.path, error) from None
+
+    def _rows(self) -> Iterator[TableRow]:
         if self.path.suffix.lower() in XLSX_SUFFIXES:
             with _open_sheet(self.path, self.sheet) as worksheet:
                 yield from _table_rows(self.path, _sheet_records(self.path, worksheet), self.headers)
