@@ -37,10 +37,17 @@ from models.tables import (
     Signup,
     utcnow,
 )
+from models.records import RawRow
 from transforms.emails import EmailResult, normalise_email
 from transforms.phones import normalise_phone
-from models.records import RawRow
-from transforms.privacy import ERASED_KEY_PREFIX, email_hash, erased_content_hash, erased_key, payload_contacts, phone_hash
+from transforms.privacy import (
+    ERASED_KEY_PREFIX,
+    email_hash,
+    erased_content_hash,
+    erased_key,
+    payload_contacts,
+    phone_hash,
+)
 
 REDACTED: dict[str, Any] = {"redacted": True}
 SALT_SETTING = "erasure_salt"

@@ -32,7 +32,7 @@ from models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.privacy import payload_contacts
-from transforms.raw import identify_rows, iter_identified, unreadable_reason
+from transforms.raw import RecordKeys, identify_rows, iter_identified, unreadable_reason
 from transforms.reasons import rejection
 from transforms.matching import Decision, MatchRecord, Resolution, resolve
 from transforms.roster import registration_facts
@@ -154,7 +154,7 @@ def _land_rows(
     being current."""
     code = campaign.campaign.code
     totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
-    present: set[tuple[str, str]] = set()
+    present = RecordKeys()  # compact: a 200 MB export's keys stay well under its size
     with session_scope(campaign.database_url) as session:
         salt = erasure_salt(session) if privacy.anyone_erased(session) else None
         for chunk in _chunks(rows, LANDING_CHUNK):
@@ -165,7 +165,8 @@ def _land_rows(
             totals["new"] += counts.new
             totals["new_versions"] += counts.new_versions
             if source.is_snapshot:
-                present.update((r.external_id, r.content_hash) for r in chunk)
+                for r in chunk:
+                    present.add(r.external_id, r.content_hash)
         if source.is_snapshot:
             if not totals["received"] and store.has_current_records(session, code, source.name):
                 raise SourceError(
