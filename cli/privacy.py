@@ -8,6 +8,7 @@ the operator's terminal, not a log.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -42,7 +43,7 @@ def erase_command(campaign: Campaign, config: Path, email: str | None, phone: st
     from flows.privacy import erase  # Prefect is slow to import
 
     if not email and not phone:
-        raise typer.BadParameter("give --email or --phone")
+        raise typer.BadParameter("give --from FILE (or - for standard input), --email or --phone")
     who = " / ".join(m for m in (email and mask_email(email), phone and mask_phone(phone)) if m)
     if not yes:
         typer.confirm(f"Erase {who} from the database and every roster? This cannot be undone.", abort=True)
@@ -57,6 +58,27 @@ def erase_command(campaign: Campaign, config: Path, email: str | None, phone: st
     console.print(_counts_table(f"Erased {who}", counts))
     if not counts["people"]:
         console.print("Nobody had this identifier; it is kept hashed so no later sync brings it in.")
+
+
+def identifier_from(source: str) -> tuple[str | None, str | None]:
+    """(email, phone) read from a file, or from standard input with ``-`` (a hidden prompt at
+    a terminal): an identifier on the command line is in ``ps`` and the shell history."""
+    if source == "-":
+        if sys.stdin.isatty():
+            text = typer.prompt("Email or phone to erase", hide_input=True)
+        else:
+            text = sys.stdin.readline()
+    else:
+        try:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.readline(1024)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"--from {source}: cannot read it ({exc}); give a text file holding "
+                                     "the email or phone on its first line, or - for standard input") from None
+    identifier = text.strip()
+    if not identifier:
+        raise typer.BadParameter(f"--from {source}: no email or phone on its first line")
+    return (identifier, None) if "@" in identifier else (None, identifier)
 
 
 def purge_command(campaign: Campaign, config: Path, before: str | None, yes: bool) -> None:
@@ -114,11 +136,19 @@ def register(app: typer.Typer) -> None:
     def erase(
         email: Annotated[str | None, typer.Option("--email", help="An email address the person used.")] = None,
         phone: Annotated[str | None, typer.Option("--phone", help="A phone number the person used.")] = None,
+        from_: Annotated[str | None, typer.Option(
+            "--from", help="Read the email or phone from this file's first line, or from standard input with "
+                           "- (a hidden prompt at a terminal): unlike --email/--phone, it stays out of ps and "
+                           "the shell history.")] = None,
         reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit; no personal data).")] = None,
         yes: YesOption = False,
         config: ConfigOption = DEFAULT_CONFIG,
     ) -> None:
         """Erase a person (RGPD): database, raw records, every roster; a later sync will not bring them back."""
+        if from_ is not None:
+            if email or phone:
+                raise typer.BadParameter("give --from, or --email/--phone, not both")
+            email, phone = identifier_from(from_)
         erase_command(load(config), config, email, phone, yes, reason)
 
     @app.command("purge")

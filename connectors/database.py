@@ -10,6 +10,8 @@ import fcntl
 import functools
 import hashlib
 import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,13 +55,32 @@ def get_engine(url: str) -> Engine:
     """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
-        database = sa_url.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        owner_only_sqlite_file(sa_url.database)
         engine = create_engine(sa_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(sa_url, pool_pre_ping=True, hide_parameters=True)
+
+
+def owner_only_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite opens it, and
+    take group and other rights off one created earlier: it holds every volunteer's
+    contacts. SQLite gives its -wal and -shm files the database file's permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+    except OSError:  # not ours to create (read-only place): SQLite reports it when opening
+        return
+    for part in (path, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            info = part.stat()
+            if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                part.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+        except OSError:
+            continue
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -126,6 +147,7 @@ def _migration_engine(url: str) -> Engine:
     sa_url = make_url(url)
     if sa_url.get_backend_name() != "sqlite" or sa_url.database in (None, "", ":memory:"):
         return get_engine(url)  # PostgreSQL's DDL is transactional already
+    owner_only_sqlite_file(sa_url.database)
     engine = create_engine(sa_url, connect_args={"timeout": 30}, hide_parameters=True, poolclass=NullPool)
     event.listen(engine, "connect", _sqlite_pragmas)
     sqlite_transactional_ddl(engine, begin="BEGIN IMMEDIATE")
@@ -211,7 +233,7 @@ def _advisory_lock(url: str, campaign: str) -> Iterator[None]:
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
+    with open(os.open(path, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600), "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

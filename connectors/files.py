@@ -1,21 +1,34 @@
 """Read spreadsheet exports (CSV, TSV, Excel "Unicode text", XLSX) as rows of text.
 
 I/O only: every cell comes back as the text a person would see, keyed by its header; what a
-cell means is for ``transforms``. A file we cannot read with confidence raises
-``FileFormatError`` naming the file and the setting to add to the source config: a wrong guess
-would turn "Hélène" into "HÃ©lÃ¨ne" or merge two columns without anyone noticing.
+cell means is for ``transforms``. A file we cannot read at all raises ``FileFormatError``
+naming the file and saying what to do; a *row* we cannot read with confidence comes back as
+a bad row (``TableRow.problem``, see ``transforms.raw.UNREADABLE``): it is landed raw and
+quarantined with its reason, and the rest of the export lands. One cell never blocks a source.
 
-Encoding, when the config does not set one:
-  1. a byte-order mark decides (UTF-8, UTF-16, UTF-32) and the whole file must then decode;
-  2. else the whole file, streamed, must be strict UTF-8;
-  3. else it is read as cp1252 (what Windows Excel writes in France) only if charset_normalizer
-     finds a Western encoding (cp1252, latin_1, iso8859_15) plausible for the megabyte around
-     the first non-UTF-8 byte, that text shows no run of three non-ASCII letters (Cyrillic or
-     Greek read as cp1252), the whole file decodes in cp1252 and it holds no UTF-8 sequences
-     (two exports pasted together).
-  Anything else raises. charset_normalizer's ranking is not used: on real French exports its
-  first guess is often cp1250, cp775 or iso8859_13, whose letters differ from cp1252's. Known
-  blind spot: Polish (cp1250) or Turkish (cp1254) text can pass as cp1252.
+Encoding is decided per file and checked per line. When the config does not set one:
+  1. a byte-order mark decides (UTF-8, UTF-16, UTF-32);
+  2. else a file holding UTF-8 sequences ("é" as C3 A9) is UTF-8: a line that is not UTF-8
+     is read as cp1252 (a row pasted from a Windows file) only when it holds no UTF-8
+     sequence and reads as Western European text (no run of three non-ASCII letters, which
+     is Cyrillic or Greek read as cp1252); otherwise that row is quarantined;
+  3. else a file that is not UTF-8 is cp1252 (what Windows Excel writes in France) only if
+     charset_normalizer finds a Western encoding (cp1252, latin_1, iso8859_15) plausible
+     for the megabyte around the first non-UTF-8 byte and that text shows no such run.
+  Anything else raises, and never suggests a codec: only UTF and Western European encodings
+  are accepted (``models.campaign.TEXT_ENCODINGS``), as a wrong 8-bit codec turns "Hélène"
+  into "HÃĐlÃĻne" without an error. Every row is also checked for such mojibake
+  ("Ã©", "Ã¨", "ÃĐ", "â€™"): a row that holds it is quarantined, never landed garbled.
+  charset_normalizer's ranking is not used: on real French exports its first guess is often
+  cp1250, cp775 or iso8859_13. Known blind spot: Polish (cp1250) or Turkish (cp1254) text
+  can pass as cp1252.
+
+A bad row is one that holds a NUL byte, a line break csv cannot place (a bare carriage return), a cell longer than ``MAX_CELL_CHARS``, a quote left
+open (the record would run on past ``MAX_RECORD_CHARS`` or to the end of the file: only its
+first line is bad, and reading resumes on the next line), text that does not decode, or
+mojibake. A file over ``MAX_ROWS`` rows or a workbook that unpacks to more than
+``MAX_XLSX_UNPACKED_BYTES`` is refused before it is read (split it, or export it as CSV).
+Paths that are not regular files (a folder, ``/dev/zero``, a pipe) are refused at once.
 
 Delimiter, when the config does not set one: the candidates ``; , TAB |`` are counted outside
 quotes in the header line. The most frequent one wins if it is the only one or ``csv.Sniffer``
@@ -25,7 +38,7 @@ means a single column.
 
 Row numbers: XLSX rows carry the worksheet row number. CSV rows carry the csv record number
 (header record = 1), which is the row Excel shows when it opens the file, even when a quoted
-cell spans several lines.
+cell spans several lines; a bad row also carries its physical line number.
 """
 
 from __future__ import annotations
@@ -35,7 +48,11 @@ import csv
 import hashlib
 import io
 import logging
+import os
 import re
+import stat
+import zipfile
+from collections import deque
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -46,7 +63,9 @@ from zipfile import BadZipFile
 
 import openpyxl
 from charset_normalizer import from_bytes
-from openpyxl.utils.exceptions import InvalidFileException
+
+from models.campaign import TEXT_ENCODINGS, plausible_encoding
+from transforms.raw import UNREADABLE
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -56,6 +75,17 @@ log = logging.getLogger(__name__)
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 DELIMITERS = (";", ",", "\t", "|")
+
+#: A cell longer than this makes its row bad (Python's csv default; Excel holds 32,767).
+MAX_CELL_CHARS = 131_072
+#: A record (a row with the line breaks of its quoted cells) longer than this is a quote left
+#: open: its first line is a bad row and reading resumes on the next line.
+MAX_RECORD_CHARS = 1 << 20
+#: More data rows than this fail the source (a 200 MB export holds about 1.7 million).
+MAX_ROWS = 5_000_000
+#: A workbook whose parts unpack to more than this is refused before openpyxl opens it (a
+#: 600 KB "zip bomb" unpacks to gigabytes; openpyxl keeps shared strings in memory).
+MAX_XLSX_UNPACKED_BYTES = 256 << 20
 
 _CHUNK_BYTES = 1 << 20
 _DETECT_BYTES = 1 << 20
@@ -70,24 +100,54 @@ _BOMS = (
 _WESTERN = frozenset({"cp1252", "latin_1", "iso8859_15"})
 #: Three letters in a row outside ASCII: Cyrillic, Greek or Asian text decoded as cp1252.
 _FOREIGN_LETTERS = re.compile(r"[^\W\d_A-Za-z]{3}")
-#: UTF-8 encodings of "é", "«", "’"...: a file that mixes UTF-8 with cp1252.
-_UTF8_SEQUENCE = re.compile(rb"\xc3[\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
+#: UTF-8 encodings of "é", "«", "’"...: a file (or line) that holds UTF-8.
+_UTF8_SEQUENCE = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
+#: UTF-8 read as an 8-bit codec: "é" as "Ã©" (cp1252, latin-1), "ÃĐ" (iso8859_10), "Ă©"
+#: (cp1250); "É" as "Ã‰"; "’" as "â€™"; "œ" as "Å“". "Ã" before a letter ("JOÃO") is not.
+MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf\u0100-\u017f\u2013-\u203a\u20ac\u2122\u02c6\u02dc\u0192]"
+                      "|[ĂÅ][\u0080-\u00bf\u2018-\u201e]|â€")
 #: Where the header line starts: the first character that is not blank, a quote or a delimiter.
 _CONTENT = re.compile(r"[^\s\"\ufeff;,\t|]")
 
-Record = tuple[int, list[str]]
+# csv cells up to a whole record: a longer cell is found by ``_row_problem``, row by row,
+# instead of csv.Error stopping the file (the limit is process-wide; raising it harms nobody).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS + 1))
+
+#: Why a row is bad (reason codes in ``transforms.reasons``).
+NUL_BYTE, CELL_TOO_LONG, OPEN_QUOTE = "nul_byte", "cell_too_long", "unclosed_quote"
+UNDECODABLE, GARBLED, BROKEN = "undecodable_text", "garbled_text", "broken_row"
 
 
 class FileFormatError(Exception):
-    """A file we cannot read with confidence; the message names the file and says what to set in config."""
+    """A file we cannot read at all; the message names the file and says what to do."""
 
 
 @dataclass(frozen=True)
 class TableRow:
-    """One non-blank data row: ``number`` as a person finds it in the file, cells verbatim."""
+    """One non-blank data row: ``number`` as a person finds it in the file, cells verbatim.
+
+    A bad row has a ``problem`` (a reason code) and, for CSV, its physical ``line``; its
+    ``values`` are the cells as far as they could be read, with ``UNREADABLE`` set to the
+    problem, so it lands raw and is quarantined with that reason."""
 
     number: int
     values: dict[str, str]
+    problem: str | None = None
+    line: int | None = None
+
+    @property
+    def locator(self) -> str:
+        return f"row {self.number}" + (f" (line {self.line})" if self.line else "")
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A csv record or worksheet row: its cells, and why it cannot be trusted, if so."""
+
+    number: int
+    cells: list[str]
+    problem: str | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -102,12 +162,19 @@ class TableFile:
 
     def rows(self) -> Iterator[TableRow]:
         """Stream the data rows; blank rows are skipped, ``number`` still counts them."""
+        try:
+            yield from self._rows()
+        except OSError as error:  # the file went away or the disk failed while it was read
+            raise _os_error(self.path, error) from None
+
+    def _rows(self) -> Iterator[TableRow]:
         if self.path.suffix.lower() in XLSX_SUFFIXES:
             with _open_sheet(self.path, self.sheet) as worksheet:
-                yield from _table_rows(_sheet_records(worksheet), self.headers)
+                yield from _table_rows(self.path, _sheet_records(self.path, worksheet), self.headers)
         else:
             assert self.encoding is not None and self.delimiter is not None
-            yield from _table_rows(_csv_records(self.path, self.encoding, self.delimiter), self.headers)
+            records = _csv_records(self.path, self.encoding, self.delimiter, width=len(self.headers))
+            yield from _table_rows(self.path, records, self.headers)
 
 
 def open_table(
@@ -124,20 +191,55 @@ def open_table(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in XLSX_SUFFIXES:
-        return _open_xlsx(path, sheet)
-    if suffix in CSV_SUFFIXES:
+    if suffix not in XLSX_SUFFIXES | CSV_SUFFIXES:
+        known = ", ".join(sorted(CSV_SUFFIXES | XLSX_SUFFIXES))
+        what = f"{suffix!r} files" if suffix else "files without a suffix"
+        raise FileFormatError(f"{path}: cannot read {what}; export it as one of {known}")
+    check_regular_file(path)
+    try:
+        if suffix in XLSX_SUFFIXES:
+            return _open_xlsx(path, sheet)
         return _open_csv(path, encoding, delimiter)
-    known = ", ".join(sorted(CSV_SUFFIXES | XLSX_SUFFIXES))
-    what = f"{suffix!r} files" if suffix else "files without a suffix"
-    raise FileFormatError(f"{path}: cannot read {what}; export it as one of {known}")
+    except OSError as error:
+        raise _os_error(path, error) from None
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse at once what is not a regular file: reading ``/dev/zero`` or a pipe never ends,
+    and would hold the campaign's sync lock meanwhile."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise _os_error(path, error) from None
+    if stat.S_ISDIR(mode):
+        raise FileFormatError(f"{path} is a folder, not a file; set `path` in the source config to the "
+                              "export file itself")
+    if not stat.S_ISREG(mode):
+        raise FileFormatError(f"{path} is not a regular file (a device, a pipe or a socket); set `path` "
+                              "in the source config to a saved export file")
+
+
+def _os_error(path: Path, error: OSError) -> FileFormatError:
+    """An OS error as a sentence that names the file and what to do."""
+    if isinstance(error, FileNotFoundError):
+        return FileFormatError(f"{path}: file not found; put the export there or fix `path` in the source config")
+    if isinstance(error, PermissionError):
+        return FileFormatError(f"{path}: permission denied; let the user running rollcall read it")
+    if isinstance(error, IsADirectoryError):
+        return FileFormatError(f"{path} is a folder, not a file; set `path` to the export file itself")
+    return FileFormatError(f"{path}: cannot be read ({error.strerror or error}); check the file and the disk")
 
 
 def file_fingerprint(path: Path) -> str:
     """SHA-256 of the file's bytes, read in chunks: the same export imported twice is seen as such."""
+    path = Path(path)
+    check_regular_file(path)
     digest = hashlib.sha256()
-    for _, chunk in _chunks(Path(path)):
-        digest.update(chunk)
+    try:
+        for _, chunk in _chunks(path):
+            digest.update(chunk)
+    except OSError as error:
+        raise _os_error(path, error) from None
     return digest.hexdigest()
 
 
@@ -161,34 +263,77 @@ def _name_columns(raw: list[str]) -> list[str]:
     return names
 
 
-def _headers(path: Path, records: Iterator[Record], where: str = "") -> list[str]:
+def _headers(path: Path, records: Iterator[_Record], where: str = "") -> list[str]:
     """The header is the first non-blank row; blank cells at its end are dropped."""
     with closing(records):
-        for _, cells in records:
-            if not _is_blank(cells):
+        for record in records:
+            cells = record.cells
+            if not _is_blank(cells) or record.problem:
+                if record.problem:
+                    raise FileFormatError(f"{path}{where}: its header row cannot be read "
+                                          f"({_PROBLEM_TEXT[record.problem]}); fix the first line of the file")
                 while not cells[-1].strip():
                     cells = cells[:-1]
+                if any(MOJIBAKE.search(cell) for cell in cells):
+                    raise FileFormatError(f"{path}{where}: its header is garbled ({', '.join(cells)[:120]}): the "
+                                          "file is read in the wrong encoding; remove `encoding` from the source "
+                                          'config, or save the file again as "CSV UTF-8"')
                 return _name_columns(cells)
     raise FileFormatError(f"{path}{where} is empty (no header row)")
 
 
-def _table_rows(records: Iterator[Record], headers: list[str]) -> Iterator[TableRow]:
+_PROBLEM_TEXT = {
+    NUL_BYTE: "it holds a NUL byte",
+    CELL_TOO_LONG: f"a cell is longer than {MAX_CELL_CHARS:,} characters",
+    OPEN_QUOTE: "a quote is left open",
+    UNDECODABLE: "its text does not decode",
+    BROKEN: "it cannot be split into cells",
+    GARBLED: "its text is garbled (mojibake such as \"Ã©\")",
+}
+
+
+def _row_problem(cells: list[str]) -> str | None:
+    """Why a row read without error still cannot be trusted (one pass over the joined cells:
+    the separator is in no pattern, so nothing matches across two cells)."""
+    joined = "\x1f".join(cells)
+    if "\x00" in joined:
+        return NUL_BYTE
+    if len(joined) > MAX_CELL_CHARS and any(len(cell) > MAX_CELL_CHARS for cell in cells):
+        return CELL_TOO_LONG
+    if MOJIBAKE.search(joined):
+        return GARBLED
+    return None
+
+
+def _table_rows(path: Path, records: Iterator[_Record], headers: list[str]) -> Iterator[TableRow]:
     """Pair the cells of each non-blank row after the header with the header names.
 
     Missing cells are ""; cells beyond the header go to ``column_<n>`` unless blank (trailing
-    separators and formatted empty cells are common and carry nothing).
+    separators and formatted empty cells are common and carry nothing). A bad row keeps what
+    could be read of it (NUL bytes, which no database stores, as U+FFFD) and says why.
     """
     width = len(headers)
     extra_names: list[str] = []
+    rows = 0
     with closing(records):
-        data = (record for record in records if not _is_blank(record[1]))
+        data = (record for record in records if record.problem or not _is_blank(record.cells))
         next(data, None)  # the header
-        for number, cells in data:
+        for record in data:
+            rows += 1
+            if rows > MAX_ROWS:
+                raise FileFormatError(f"{path}: more than {MAX_ROWS:,} rows, over rollcall's limit; "
+                                      "split the export into smaller files (one source each)")
+            cells = record.cells
+            problem = record.problem or _row_problem(cells)
+            if problem:
+                cells = [cell.replace("\x00", "\ufffd") for cell in cells]
             values = dict(zip(headers, cells + [""] * (width - len(cells))))
             if len(cells) > width + len(extra_names):
                 extra_names = _name_columns(headers + [""] * (len(cells) - width))[width:]
             values.update((name, cell) for name, cell in zip(extra_names, cells[width:]) if cell.strip())
-            yield TableRow(number, values)
+            if problem:
+                values[UNREADABLE] = problem
+            yield TableRow(record.number, values, problem, record.line if problem else None)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -199,36 +344,215 @@ def _open_csv(path: Path, encoding: str | None, delimiter: str | None) -> TableF
         raise FileFormatError(f"{path} is empty")
     encoding = _checked_encoding(path, encoding) if encoding else _detect_encoding(path)
     delimiter = _checked_delimiter(path, delimiter) if delimiter else _detect_delimiter(path, encoding)
-    headers = _headers(path, _csv_records(path, encoding, delimiter))
+    headers = _headers(path, _csv_records(path, encoding, delimiter, width=None))
     log.debug("%s: encoding %s, delimiter %r, %d columns", path, encoding, delimiter, len(headers))
     return TableFile(path, headers, encoding, delimiter, None)
 
 
-def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[Record]:
-    """Stream csv records numbered from 1; decoding or quoting failures name the record."""
-    number = 0
-    with path.open(encoding=encoding, newline="") as handle:
+class _RunOn(Exception):
+    """A record runs past ``MAX_RECORD_CHARS``: a quote left open (or a line without end)."""
+
+
+class _Lines:
+    """Decoded physical lines for csv.reader, one record at a time, with the lines a bad
+    record took handed back to be read again."""
+
+    def __init__(self, lines: Iterator[tuple[str, str | None, bool]]) -> None:
+        self._source = lines
+        self._pending: deque[tuple[str, str | None, bool]] = deque()
+        self.taken: list[tuple[str, str | None, bool]] = []
+        self.exhausted = False
+        self._size = 0
+
+    def start(self) -> None:
+        self.taken, self._size = [], 0
+
+    def give_back(self, lines: list[tuple[str, str | None, bool]]) -> None:
+        self._pending.extendleft(reversed(lines))
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            item = self._pending.popleft()
+        else:
+            try:
+                item = next(self._source)
+            except StopIteration:
+                self.exhausted = True
+                raise
+        self.taken.append(item)
+        text, _, cut = item
+        self._size += len(text)
+        if cut or self._size > MAX_RECORD_CHARS:
+            raise _RunOn
+        return text
+
+
+def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -> Iterator[_Record]:
+    """Stream csv records numbered from 1. A record that cannot be read is a bad record, and
+    reading goes on: one line whose quote is never closed costs that line only."""
+    lines = _Lines(_decoded_lines(path, encoding))
+    number = line = 0
+    while True:
+        lines.start()
+        bad: str | None = None
         try:
-            for number, cells in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
-                yield number, cells
+            cells = next(csv.reader(lines, delimiter=delimiter))
+        except StopIteration:
+            return
+        except _RunOn:
+            bad = OPEN_QUOTE if len(lines.taken) > 1 else CELL_TOO_LONG
+        except csv.Error:  # a bare carriage return in an unquoted cell, ...
+            bad = OPEN_QUOTE if len(lines.taken) > 1 else BROKEN
+        taken = lines.taken
+        if bad is None and _runs_on(taken, cells, width, lines.exhausted, delimiter):
+            bad = OPEN_QUOTE
+        if bad is not None and len(taken) > 1:  # only the first line is lost; read the rest again
+            lines.give_back(taken[1:])
+            taken = taken[:1]
+        if bad is not None:
+            cells = _cells_of_line(taken[0][0], delimiter)
+        number += 1
+        problem = bad or next((p for _, p, _ in taken if p), None)
+        yield _Record(number, cells, problem, line + 1)
+        line += len(taken)
+
+
+def _runs_on(taken: list[tuple[str, str | None, bool]], cells: list[str], width: int | None,
+             at_end: bool, delimiter: str) -> bool:
+    """A record that is really a quote left open: it swallowed the end of the file with an
+    odd number of quotes, or took several lines and holds more cells than the header (rows
+    merged) or quoting a spreadsheet never writes (strict csv refuses it)."""
+    if at_end and sum(text.count('"') for text, _, _ in taken) % 2:
+        return True
+    if len(taken) == 1:
+        return False
+    if width is not None and len(cells) > width:
+        return True
+    try:  # the quote that ended it opened a cell: text follows it ("Max;"a ""b""")
+        next(csv.reader(["".join(text for text, _, _ in taken)], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return True
+    return False
+
+
+def _cells_of_line(text: str, delimiter: str) -> list[str]:
+    """What can be read of one line on its own (a bad record's raw cells)."""
+    try:
+        return next(csv.reader([text[:MAX_RECORD_CHARS]], delimiter=delimiter), [])
+    except csv.Error:  # a stray line break: split on the delimiter, keeping the cells raw
+        return text[:MAX_RECORD_CHARS].rstrip("\r\n").split(delimiter)
+
+
+def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[str, str | None, bool]]:
+    """``(text, problem, cut)`` per physical line. UTF-16/32 files decode as a whole (a byte
+    that does not decode fails the file); 8-bit and UTF-8 files line by line, so a line that
+    does not decode is one bad row (UTF-8 lines may be cp1252, see the module docstring)."""
+    if _ascii_compatible(encoding):
+        yield from _byte_lines_decoded(path, encoding)
+        return
+    with path.open(encoding=encoding, newline="") as handle:
+        number = 0
+        try:
+            while text := handle.readline(MAX_RECORD_CHARS + 1):
+                number += 1
+                cut = len(text) > MAX_RECORD_CHARS
+                if cut:
+                    while (more := handle.readline(_CHUNK_BYTES)) and not more.endswith(("\n", "\r")):
+                        pass
+                yield text[:MAX_RECORD_CHARS], NUL_BYTE if "\x00" in text else None, cut
         except UnicodeDecodeError as error:
-            raise _wrong_encoding(path, encoding, f"after record {number}", error) from error
-        except csv.Error as error:
-            raise FileFormatError(f"{path}: cannot parse record {number + 1} ({error}); "
-                                  "look for an unclosed quote or a very long cell") from error
+            raise _wrong_encoding(path, encoding, f"after line {number}", error) from error
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    return not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _byte_lines_decoded(path: Path, encoding: str) -> Iterator[tuple[str, str | None, bool]]:
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    first = True
+    for raw, cut in _byte_lines(path):
+        if first and encoding == "utf-8-sig":
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        first = False
+        text, problem = _decode_line(raw, encoding, utf8)
+        yield text, problem, cut
+
+
+def _decode_line(raw: bytes, encoding: str, utf8: bool) -> tuple[str, str | None]:
+    """One line's text and its problem. A UTF-8 line that does not decode is read as cp1252
+    when it plausibly is (no UTF-8 sequence in it, no run of foreign letters)."""
+    try:
+        text = raw.decode("utf-8" if utf8 else encoding)
+    except UnicodeDecodeError:
+        text = ""
+        if utf8 and not _UTF8_SEQUENCE.search(raw):
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                text = ""
+            if text and _FOREIGN_LETTERS.search(text):
+                text = ""
+        if not text:
+            return raw.decode(encoding if not utf8 else "utf-8", errors="replace"), UNDECODABLE
+    return text, NUL_BYTE if "\x00" in text else None
+
+
+def _byte_lines(path: Path) -> Iterator[tuple[bytes, bool]]:
+    """Physical lines as bytes with their line break, at most ``MAX_RECORD_CHARS`` bytes each
+    (``cut``: the rest of a longer line is skipped). Lines end at LF, or at CR in a file
+    without any LF (old Mac Excel)."""
+    with path.open("rb") as handle:
+        head = handle.read(_DETECT_BYTES)
+    newline = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
+    limit = MAX_RECORD_CHARS
+    pending = b""
+    skipping = False
+    for _, chunk in _chunks(path):
+        parts = (pending + chunk).split(newline)
+        pending = parts.pop()
+        for part in parts:
+            if skipping:
+                skipping = False
+                continue
+            for line in _lone_cr_split(part + newline):
+                yield (line[:limit], True) if len(line) > limit else (line, False)
+        if len(pending) > limit:
+            if not skipping:
+                yield pending[:limit], True
+            skipping, pending = True, b""
+    if pending and not skipping:
+        for line in _lone_cr_split(pending):
+            yield (line[:limit], True) if len(line) > limit else (line, False)
+
+
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)(?=.)", re.DOTALL)
+
+
+def _lone_cr_split(line: bytes) -> list[bytes]:
+    """A CR not followed by LF ends a line too, as in Python's universal newlines (and Excel):
+    the same records as csv reading the file opened with ``newline=""``."""
+    cr = line.find(b"\r")
+    if cr == -1 or cr == len(line) - 1 or (cr == len(line) - 2 and line.endswith(b"\r\n")):
+        return [line]
+    return _LONE_CR.split(line)
 
 
 def _wrong_encoding(path: Path, encoding: str, where: str, error: UnicodeDecodeError) -> FileFormatError:
     return FileFormatError(f"{path}: not valid {encoding} {where} ({error.reason}); "
-                           'set `encoding = "..."` in the source config to the right one')
+                           "remove `encoding` from the source config to let rollcall detect it, "
+                           'or save the file again as "CSV UTF-8"')
 
 
 def _checked_encoding(path: Path, encoding: str) -> str:
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise FileFormatError(f'{path}: unknown encoding {encoding!r}; set `encoding = "..."` in the '
-                              'source config to a Python codec name such as "cp1252" or "utf-8"') from None
+    codec = plausible_encoding(encoding)
+    if codec is None:
+        raise FileFormatError(f"{path}: encoding {encoding!r} is not one rollcall reads; set `encoding` "
+                              f"in the source config to one of {', '.join(TEXT_ENCODINGS)}, or remove it "
+                              "to let rollcall detect it")
     return "utf-8-sig" if codec == "utf-8" else encoding
 
 
@@ -252,38 +576,32 @@ def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
 
 def _detect_encoding(path: Path) -> str:
     with path.open("rb") as handle:
-        head = handle.read(4)
+        head = handle.read(_DETECT_BYTES)
     marked = next((name for mark, name in _BOMS if head.startswith(mark)), None)
     if marked:
-        bad = _first_undecodable(path, marked, text_bytes=False)
-        if bad is not None:
-            raise _encoding_error(path, f"starts with a {marked} byte-order mark but byte {bad} is not {marked}")
+        if marked != "utf-8-sig":
+            bad = _first_undecodable(path, marked)
+            if bad is not None:
+                raise _encoding_error(path, f"starts with a {marked} byte-order mark but byte {bad} is not {marked}")
         return marked
-    bad = _first_undecodable(path, "utf-8", text_bytes=True)
-    if bad is None:
+    if head.count(0) > len(head) // 8:
+        order = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        raise _encoding_error(path, "it is full of NUL bytes: UTF-16 without a byte-order mark, or not a "
+                                    "text file", order)
+    bad = _first_undecodable(path, "utf-8")
+    if bad is None or _holds_utf8(path):
         return "utf-8"
-    western, guess = _western_guess(path, bad)
-    if not western:
-        raise _encoding_error(path, f"not UTF-8 (byte {bad}) and not Western European text "
-                                    f"(best guess: {guess or 'none'})", guess)
-    if _first_undecodable(path, "cp1252", text_bytes=True) is not None or _mixes_utf8(path):
-        raise _encoding_error(path, f"not UTF-8 (byte {bad}) and not cp1252 throughout "
-                                    "(possibly two exports pasted together)")
+    if not _western(path, bad):
+        raise _encoding_error(path, f"not UTF-8 (byte {bad}) and not Western European text")
     return "cp1252"
 
 
-def _first_undecodable(path: Path, encoding: str, *, text_bytes: bool) -> int | None:
-    """Byte offset of the first byte ``encoding`` rejects, or None when the whole file decodes.
-
-    ``text_bytes``: NUL bytes are an error (UTF-16 without byte-order mark, or not text at all).
-    """
+def _first_undecodable(path: Path, encoding: str) -> int | None:
+    """Byte offset of the first byte ``encoding`` rejects, or None when the whole file decodes."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
     try:
         for offset, chunk in _chunks(path):
-            if text_bytes and b"\x00" in chunk:
-                raise _encoding_error(path, "contains NUL bytes: UTF-16 without a byte-order mark, "
-                                            "or not a text file", "utf-16-le")
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
@@ -291,29 +609,30 @@ def _first_undecodable(path: Path, encoding: str, *, text_bytes: bool) -> int | 
     return None
 
 
-def _western_guess(path: Path, bad: int) -> tuple[bool, str | None]:
-    """Whether the megabyte around the first non-UTF-8 byte can be Western European text,
-    and charset_normalizer's best guess for it (None if it has none)."""
+def _western(path: Path, bad: int) -> bool:
+    """Whether the megabyte around the first non-UTF-8 byte can be Western European text."""
     with path.open("rb") as handle:
         handle.seek(max(0, bad - _DETECT_BYTES // 2))
         sample = handle.read(_DETECT_BYTES)
     matches = from_bytes(sample)
-    best = matches.best()
-    if best is None:
-        return False, None
+    if matches.best() is None:
+        return False
     western = any(_WESTERN & {match.encoding, *match.could_be_from_charset} for match in matches)
-    readable = not _FOREIGN_LETTERS.search(sample.decode("cp1252", errors="replace"))
-    return western and readable, best.encoding
+    return western and not _FOREIGN_LETTERS.search(sample.decode("cp1252", errors="replace"))
 
 
-def _mixes_utf8(path: Path) -> bool:
+def _holds_utf8(path: Path) -> bool:
     return any(_UTF8_SEQUENCE.search(chunk) for _, chunk in _chunks(path))
 
 
 def _encoding_error(path: Path, problem: str, suggestion: str | None = None) -> FileFormatError:
-    example = f'`encoding = "{suggestion}"`' if suggestion else '`encoding = "..."` (e.g. "cp1252")'
-    return FileFormatError(f"{path}: cannot tell its text encoding: {problem}. "
-                           f"Set {example} in the source config once you know the right one.")
+    """Never a guessed 8-bit codec as advice: following a wrong one garbles every name."""
+    if suggestion:
+        advice = f'Set `encoding = "{suggestion}"` in the source config if it is UTF-16, or save it again as "CSV UTF-8"'
+    else:
+        advice = ('Save it again from Excel as "CSV UTF-8" (rollcall reads UTF-8, UTF-16 and Western '
+                  "European text only)")
+    return FileFormatError(f"{path}: cannot tell its text encoding: {problem}. {advice}.")
 
 
 # --- delimiter detection ----------------------------------------------------------------------
@@ -346,12 +665,9 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
 
 def _text_sample(path: Path, encoding: str) -> tuple[str, bool]:
     """The first characters of the file, and whether there are more."""
-    with path.open(encoding=encoding, newline="") as handle:
-        try:
-            text = handle.read(_SAMPLE_CHARS)
-            return text, bool(handle.read(1))
-        except UnicodeDecodeError as error:
-            raise _wrong_encoding(path, encoding, "near the start", error) from error
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:  # lines are checked later
+        text = handle.read(_SAMPLE_CHARS)
+        return text, bool(handle.read(1))
 
 
 def _count_outside_quotes(text: str, *, first_record_only: bool) -> dict[str, int]:
@@ -402,19 +718,43 @@ def _splits_evenly(text: str, delimiter: str, truncated: bool) -> bool:
 def _open_xlsx(path: Path, sheet: str | None) -> TableFile:
     with _open_sheet(path, sheet) as worksheet:
         title = worksheet.title
-        headers = _headers(path, _sheet_records(worksheet), f" (sheet {title!r})")
+        headers = _headers(path, _sheet_records(path, worksheet), f" (sheet {title!r})")
     log.debug("%s: sheet %r, %d columns", path, title, len(headers))
     return TableFile(path, headers, None, None, title)
 
 
+def _unreadable_workbook(path: Path, error: BaseException) -> FileFormatError:
+    kind = type(error).__name__
+    return FileFormatError(f"{path}: not a readable .xlsx workbook ({kind}: {str(error)[:200]}); "
+                           "password-protected, damaged, or an .xls renamed? Open it in Excel and save it "
+                           "again as .xlsx or as CSV UTF-8")
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook that unpacks to more than ``MAX_XLSX_UNPACKED_BYTES`` before openpyxl
+    reads it: zipfile stops at each part's declared size, so the declared sizes are the cost."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (BadZipFile, ValueError, EOFError) as error:
+        raise _unreadable_workbook(path, error) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise FileFormatError(f"{path}: unpacks to {unpacked / 2**20:,.0f} MB, over rollcall's "
+                              f"{MAX_XLSX_UNPACKED_BYTES >> 20} MB limit for a workbook (damaged or hostile?); "
+                              "export it as CSV UTF-8 instead")
+
+
 @contextmanager
 def _open_sheet(path: Path, sheet: str | None) -> Iterator[ReadOnlyWorksheet]:
-    """Open the workbook read-only with cached formula values; always close it."""
+    """Open the workbook read-only with cached formula values; always close it. Whatever
+    goes wrong inside openpyxl (XML with a DTD, a missing part, a bad number) names the file."""
+    _check_unpacked_size(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise FileFormatError(f"{path}: not a readable .xlsx workbook ({error}); password-protected, "
-                              "or an .xls renamed? Save it again from Excel as .xlsx or CSV") from error
+    except OSError as error:
+        raise _os_error(path, error) from None
+    except Exception as error:  # openpyxl raises whatever its XML and zip readers raise
+        raise _unreadable_workbook(path, error) from None
     try:
         worksheets = {worksheet.title: worksheet for worksheet in workbook.worksheets}
         if not worksheets:
@@ -428,12 +768,23 @@ def _open_sheet(path: Path, sheet: str | None) -> Iterator[ReadOnlyWorksheet]:
         workbook.close()
 
 
-def _sheet_records(worksheet: ReadOnlyWorksheet) -> Iterator[Record]:
+def _sheet_records(path: Path, worksheet: ReadOnlyWorksheet) -> Iterator[_Record]:
     """Rows as text, numbered as Excel numbers them. The stored sheet size is ignored because
     some exporters write a wrong one, which would cut columns off."""
     worksheet.reset_dimensions()
-    for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        yield number, [_cell_text(value) for value in cells]
+    rows = worksheet.iter_rows(values_only=True)
+    number = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except FileFormatError:
+            raise
+        except Exception as error:  # the sheet's XML, read as it streams
+            raise _unreadable_workbook(path, error) from None
+        number += 1
+        yield _Record(number, [_cell_text(value) for value in cells])
 
 
 def _cell_text(value: object) -> str:

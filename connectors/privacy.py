@@ -1,15 +1,18 @@
 """Erasure, retention and quarantine in the central database (RGPD).
 
 Every function takes an open Session and leaves committing to the caller, so an erasure
-lands whole or not at all. Raw records are redacted, never deleted: their key and content
-hash stay, so the same row read again is recognised as already received, and counts hold.
-What is kept of an erased person is a salted hash of each email and phone they used.
+lands whole or not at all. Raw records are redacted, never deleted: a salted hash of their
+key and of their content hash stays (``erased_key``, ``erased_content_hash``), so the same row
+read again is recognised as already received (``without_erased``) and counts hold, while
+nobody holding the original export can confirm the person was there. What is kept of an
+erased person is a salted hash of each email and phone they used.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,12 +37,24 @@ from models.tables import (
     Signup,
     utcnow,
 )
+from models.records import RawRow
 from transforms.emails import EmailResult, normalise_email
 from transforms.phones import normalise_phone
-from transforms.privacy import email_hash, payload_contacts, phone_hash
+from transforms.privacy import (
+    ERASED_KEY_PREFIX,
+    email_hash,
+    erased_content_hash,
+    erased_key,
+    payload_contacts,
+    phone_hash,
+)
 
 REDACTED: dict[str, Any] = {"redacted": True}
 SALT_SETTING = "erasure_salt"
+#: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
+#: (or a copy of an export) against the hashes. Without it, a random salt is generated once
+#: and kept in the database.
+SALT_ENV = "ROLLCALL_ERASURE_SALT"
 
 
 class NothingToErase(ValueError):
@@ -88,6 +103,12 @@ def stored_salt(session: Session) -> bytes:
     return bytes.fromhex(found.value)
 
 
+def erasure_salt(session: Session) -> bytes:
+    """The salt of every erasure hash: ``ROLLCALL_ERASURE_SALT``, else the stored one."""
+    configured = os.environ.get(SALT_ENV)
+    return configured.encode("utf-8") if configured else stored_salt(session)
+
+
 # --- erasure ----------------------------------------------------------------------------
 
 
@@ -115,7 +136,7 @@ def erase_person(
     registration_ids = _delete_people(session, person_ids, set(signups))
     counts = {
         "people": len(person_ids), "registrations": len(registration_ids), "signups": len(signups),
-        "raw_records_redacted": _redact(session, raw_ids | quarantined),
+        "raw_records_redacted": _redact(session, raw_ids | quarantined, salt),
         "quarantine_removed": _delete_quarantine(session, raw_ids | quarantined),
         "identifiers_kept_hashed": _remember_hashes(session, emails, phones, salt),
     }
@@ -186,15 +207,53 @@ def _delete_people(session: Session, person_ids: set[int], signup_ids: set[int])
     return registration_ids
 
 
-def _redact(session: Session, raw_ids: Iterable[int]) -> int:
-    """Replace payloads by ``{"redacted": true}`` and take the records out of processing;
-    keys and content hashes stay, so the same rows read again are not stored again."""
+def _redact(session: Session, raw_ids: Iterable[int], salt: bytes) -> int:
+    """Replace payloads by ``{"redacted": true}``, take the records out of processing and
+    salt their key and content hash: the same rows read again are recognised
+    (``without_erased``) and not stored again, and the hashes identify no one. A record
+    whose salted twin is already stored (the same row, landed again by a path that does
+    not filter) is deleted instead: it adds nothing."""
     redacted = 0
-    for record in session.scalars(select(RawRecord).where(RawRecord.id.in_(list(raw_ids)))):
+    records = list(session.scalars(select(RawRecord).where(RawRecord.id.in_(list(raw_ids)))))
+    for record in records:
         if record.payload != REDACTED or record.is_current:
             record.payload, record.is_current = dict(REDACTED), False
             redacted += 1
+            if not record.external_id.startswith(ERASED_KEY_PREFIX):
+                _salt_identity(session, record, salt)
+    session.flush()
     return redacted
+
+
+def _salt_identity(session: Session, record: RawRecord, salt: bytes) -> None:
+    key, digest = erased_key(record.external_id, salt), erased_content_hash(record.content_hash, salt)
+    twin = session.scalar(select(RawRecord.id).where(
+        RawRecord.campaign == record.campaign, RawRecord.source == record.source,
+        RawRecord.external_id == key, RawRecord.content_hash == digest, RawRecord.id != record.id))
+    if twin is not None:
+        session.execute(delete(QuarantineEntry).where(QuarantineEntry.raw_record_id == record.id))
+        session.delete(record)
+        return
+    record.external_id, record.content_hash = key, digest
+
+
+def anyone_erased(session: Session) -> bool:
+    return session.scalar(select(ErasedIdentifier.identifier_hash).limit(1)) is not None
+
+
+def without_erased(session: Session, campaign: str, source: str, rows: Sequence[RawRow],
+                   salt: bytes) -> list[RawRow]:
+    """``rows`` less those already received and erased (stored under their salted key and
+    hash): an erased person's row, read again from the same export, is not landed again."""
+    pairs = [(erased_key(r.external_id, salt), erased_content_hash(r.content_hash, salt)) for r in rows]
+    unique = sorted(set(pairs))
+    erased: set[tuple[str, str]] = set()
+    for start in range(0, len(unique), 300):
+        query = select(RawRecord.external_id, RawRecord.content_hash).where(
+            RawRecord.campaign == campaign, RawRecord.source == source,
+            tuple_(RawRecord.external_id, RawRecord.content_hash).in_(unique[start : start + 300]))
+        erased.update((key, digest) for key, digest in session.execute(query))
+    return [row for pair, row in zip(pairs, rows) if pair not in erased] if erased else list(rows)
 
 
 def _delete_quarantine(session: Session, raw_ids: set[int]) -> int:
@@ -230,9 +289,10 @@ def is_erased(session: Session, salt: bytes) -> ErasedCheck:
     return ErasedCheck(set(session.scalars(select(ErasedIdentifier.identifier_hash))), salt)
 
 
-def refuse_record(session: Session, raw_record_id: int) -> None:
-    """A new raw record of an erased person: redacted at once and never processed."""
-    _redact(session, [raw_record_id])
+def refuse_record(session: Session, raw_record_id: int, salt: bytes | None = None) -> None:
+    """A new raw record of an erased person: redacted (key and hash salted) at once and
+    never processed."""
+    _redact(session, [raw_record_id], salt if salt is not None else erasure_salt(session))
 
 
 # --- retention --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -191,7 +191,7 @@ def land_raw_rows(
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
-def match_snapshot(session: Session, campaign: str, source: str, present: set[tuple[str, str]]) -> int:
+def match_snapshot(session: Session, campaign: str, source: str, present: Container[tuple[str, str]]) -> int:
     """A snapshot source holds exactly the records that are current: one it no longer holds
     stops being current (kept raw, never deleted), one that came back is current again.
     ``present`` holds (external id, content hash) pairs. Returns how many were removed.
@@ -201,7 +201,7 @@ def match_snapshot(session: Session, campaign: str, source: str, present: set[tu
         RawRecord.campaign == campaign, RawRecord.source == source)
     flips: dict[bool, list[int]] = {True: [], False: []}
     removed = 0
-    for record_id, external_id, digest, current in session.execute(query):
+    for record_id, external_id, digest, current in session.execute(query.execution_options(yield_per=20_000)):
         wanted = (external_id, digest) in present
         if bool(current) != wanted:
             flips[wanted].append(record_id)

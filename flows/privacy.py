@@ -8,7 +8,6 @@ never logged, never in a run name, artifact or result: results are counts only.
 from __future__ import annotations
 
 import getpass
-import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,14 +28,8 @@ from flows.rosters import (
 )
 from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 
-#: A salt kept outside the database: a stolen dump alone then cannot test phone numbers
-#: against the hashes. Without it, a random salt is generated once and kept in the database.
-SALT_ENV = "ROLLCALL_ERASURE_SALT"
-
-
-def erasure_salt(session: Session) -> bytes:
-    configured = os.environ.get(SALT_ENV)
-    return configured.encode("utf-8") if configured else privacy.stored_salt(session)
+SALT_ENV = privacy.SALT_ENV
+erasure_salt = privacy.erasure_salt
 
 
 # --- erasure ----------------------------------------------------------------------------

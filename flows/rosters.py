@@ -184,7 +184,7 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     if site.roster.kind == "google_sheet":
         location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
-        location = str(campaign.rosters.directory / f"{site.code} {site.name}.xlsx")
+        location = str(campaign.roster_path(site))  # a site name never becomes a path
         tabs = _workbook_tabs(Path(location))
     base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
     news, dropped = drop_registrations(tabs.news, set(purged | erased))
@@ -250,7 +250,7 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
     target = store.roster_target(session, campaign.campaign.code, site.code)
     key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
     if key is None:
-        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.name}", site.coordinators,
+        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.roster_title}", site.coordinators,
                                         folder_id=campaign.google.folder_id, locale=ROSTER_LOCALE,
                                         time_zone=campaign.campaign.timezone)
     if not leaving:

@@ -35,7 +35,8 @@ from models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
 from transforms.answers import flatten_payload
 from transforms.normalise import normalise_signup
 from transforms.privacy import payload_contacts
-from transforms.raw import identify_rows, iter_identified
+from transforms.raw import RecordKeys, identify_rows, iter_identified, unreadable_reason
+from transforms.reasons import rejection
 from transforms.matching import Decision, MatchRecord, Resolution, resolve
 from transforms.roster import registration_facts
 from transforms.sites import SiteCatalog
@@ -120,7 +121,10 @@ def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[st
     path = campaign.source_path(source)
     if not path.exists():
         raise SourceError(f"source {source.name}: file not found: {path}")
-    cursor = f"sha256:{file_fingerprint(path)}"
+    try:  # refuses at once a folder, /dev/zero or a pipe, before the sync reads on for ever
+        cursor = f"sha256:{file_fingerprint(path)}"
+    except FileFormatError as exc:
+        raise SourceError(f"source {source.name}: {exc}") from None
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if store.get_cursor(session, code, source.name) == cursor:
@@ -155,15 +159,19 @@ def _land_rows(
     being current."""
     code = campaign.campaign.code
     totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
-    present: set[tuple[str, str]] = set()
+    present = RecordKeys()  # compact: a 200 MB export's keys stay well under its size
     with session_scope(campaign.database_url) as session:
+        salt = erasure_salt(session) if privacy.anyone_erased(session) else None
         for chunk in _chunks(rows, LANDING_CHUNK):
+            if salt is not None:  # an erased person's rows, read again, stay erased
+                chunk = privacy.without_erased(session, code, source.name, chunk, salt)
             counts = store.land_raw_rows(session, code, source.name, chunk, run_id)
             totals["received"] += counts.received
             totals["new"] += counts.new
             totals["new_versions"] += counts.new_versions
             if source.is_snapshot:
-                present.update((r.external_id, r.content_hash) for r in chunk)
+                for r in chunk:
+                    present.add(r.external_id, r.content_hash)
         if source.is_snapshot:
             if not totals["received"] and store.has_current_records(session, code, source.name):
                 raise SourceError(
@@ -203,7 +211,7 @@ def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str
 def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         for row in table.rows():
-            yield f"row {row.number}", row.values
+            yield row.locator, row.values
     except FileFormatError as exc:  # a byte that does not decode, deep in the file
         raise SourceError(f"source {source.name}: {exc}") from None
 
@@ -260,7 +268,10 @@ def _land_pages(campaign: Campaign, source: SourceConfig, connector: FormConnect
     listed: set[str] = set()
     for page in connector.iter_pages(cursor):
         with session_scope(campaign.database_url) as session:
-            counts = store.land_raw_rows(session, code, source.name, page.records, run_id)
+            records = page.records
+            if privacy.anyone_erased(session):  # an erased person's submission stays erased
+                records = privacy.without_erased(session, code, source.name, records, erasure_salt(session))
+            counts = store.land_raw_rows(session, code, source.name, records, run_id)
             if page.cursor is not None:
                 store.set_cursor(session, code, source.name, page.cursor)
         listed.update(record.external_id for record in page.records)
@@ -292,9 +303,10 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
                 if source is None:  # its source was removed from the configuration
                     counts["waiting_for_source"] += 1
                     continue
-                flat = flatten_payload(source.kind, record.payload)
-                outcome = normalise_signup(source.extract(flat), catalog,
-                                           tz=source.timezone or campaign.campaign.timezone)
+                unreadable = unreadable_reason(record.payload)  # a row the file reader could not trust
+                outcome = rejection(unreadable) if unreadable else normalise_signup(
+                    source.extract(flatten_payload(source.kind, record.payload)), catalog,
+                    tz=source.timezone or campaign.campaign.timezone)
                 if erased and _of_erased_person(erased, outcome, record.payload):
                     privacy.refuse_record(session, record.id)
                     counts["refused_erased"] += 1

@@ -7,8 +7,15 @@ standard library) and keeps dates as dates. Errors name the bad key with its pat
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import functools
 import os
+import re
+import stat
 import tomllib
+import unicodedata
+import zoneinfo
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -62,6 +69,70 @@ PRESETS: dict[str, dict[str, str]] = {
 PRESET_OPTIONAL: dict[str, frozenset[str]] = {"jeveuxaider": frozenset({"time_slot", "age"})}
 
 
+#: The encodings a text export may be read in: UTF, and the Western European 8-bit ones a
+#: French export really uses. Any other 8-bit codec (iso8859_10, cp874, cp932...) decodes
+#: "Hélène" written in UTF-8 without an error, as "HÃĐlÃĻne": it is refused, not tried.
+TEXT_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
+                  "utf-32-be", "cp1252", "latin-1", "iso8859-15", "cp850", "mac-roman")
+_TEXT_CODECS = frozenset(codecs.lookup(name).name for name in TEXT_ENCODINGS)
+
+#: What a file name must not hold (separators, Windows' reserved characters, controls).
+_UNSAFE_IN_FILE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+MAX_FILE_NAME_CHARS = 100
+
+
+def plausible_encoding(name: str) -> str | None:
+    """The codec's canonical name ("utf-8", "cp1252"...) when ``name`` is one of
+    ``TEXT_ENCODINGS`` (any spelling Python accepts), else None (unknown, or not text)."""
+    try:
+        codec = codecs.lookup(name)
+    except (LookupError, TypeError, ValueError):
+        return None
+    return codec.name if codec.name in _TEXT_CODECS else None
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def checked_timezone(name: str) -> str:
+    """``name`` if it is an IANA time zone, exactly spelt ("Europe/Paris"); a typo fails at
+    load with the nearest zone, not every night in normalisation."""
+    zones = _time_zones()
+    if name in zones:
+        return name
+    if not zones:  # no time zone list on this system: ask zoneinfo itself
+        try:
+            zoneinfo.ZoneInfo(name)
+            return name
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    same = [zone for zone in zones if zone.lower() == name.strip().lower()]
+    near = same or difflib.get_close_matches(name, sorted(zones), n=1)
+    hint = f'; did you mean "{near[0]}"?' if near else ' such as "Europe/Paris"'
+    raise ValueError(f"unknown time zone {name!r}: give an IANA time zone name{hint}")
+
+
+def safe_file_stem(text: str) -> str:
+    """``text`` as a file name part that stays in its folder: separators and characters
+    Windows refuses become "-", blanks are collapsed, dots and dashes trimmed at the ends,
+    at most ``MAX_FILE_NAME_CHARS`` characters ("Saint-Denis / Pleyel" -> "Saint-Denis - Pleyel",
+    "../../x/Paris" -> "x-Paris")."""
+    text = unicodedata.normalize("NFC", text)
+    text = _UNSAFE_IN_FILE_NAME.sub("-", text)
+    text = re.sub(r"\.{2,}", "", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"-+( ?-+)*", lambda m: " - " if " " in m.group(0) else "-", text)
+    return text.strip(" .-")[:MAX_FILE_NAME_CHARS].strip(" .-")
+
+
+def safe_title(text: str, limit: int = 100) -> str:
+    """A spreadsheet title: one line, no control character, at most ``limit`` characters."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", unicodedata.normalize("NFC", text))
+    return re.sub(r"\s+", " ", text).strip()[:limit].strip()
+
+
 class ConfigError(Exception):
     """The campaign file is missing or invalid; the message names the file and the keys."""
 
@@ -92,6 +163,18 @@ class SiteConfig(StrictModel):
     capacity: Annotated[int, Field(gt=0)]
     coordinators: list[str] = []
     roster: RosterTarget = RosterTarget()
+
+    @property
+    def roster_file_name(self) -> str:
+        """The local roster workbook's file name, "STD Saint-Denis - Pleyel.xlsx": the code
+        first (unique, so the names are), then the name made safe (``safe_file_stem``)."""
+        stem = safe_file_stem(self.name)
+        return f"{self.code} {stem}.xlsx" if stem else f"{self.code}.xlsx"
+
+    @property
+    def roster_title(self) -> str:
+        """The site's name as a spreadsheet title (one line, bounded)."""
+        return safe_title(self.name) or self.code
 
     def to_site(self) -> Site:
         return Site(
@@ -176,6 +259,26 @@ class SourceConfig(StrictModel):
             raise ValueError(f"unknown field(s) {unknown}; known: {list(SIGNUP_FIELDS)}")
         return fields
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str | None) -> str | None:
+        return None if timezone is None else checked_timezone(timezone)
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, encoding: str | None) -> str | None:
+        if encoding is not None and plausible_encoding(encoding) is None:
+            raise ValueError(f"encoding {encoding!r} is not one rollcall reads; use one of "
+                             f"{', '.join(TEXT_ENCODINGS)}, or remove it to let rollcall detect it")
+        return encoding
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, delimiter: str | None) -> str | None:
+        if delimiter is not None and len(delimiter) != 1:
+            raise ValueError(f'delimiter must be one character, not {delimiter!r} (";" "," "\\t" "|")')
+        return delimiter
+
     @model_validator(mode="after")
     def _complete_for_its_kind(self) -> SourceConfig:
         if not self.preset and not self.fields:
@@ -234,6 +337,11 @@ class CampaignInfo(StrictModel):
     name: str
     goal: Annotated[int, Field(gt=0)]
     timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str) -> str:
+        return checked_timezone(timezone)
     #: Personal data of an event is redacted this many days after its date (`rollcall purge`).
     retention_days: Annotated[int, Field(gt=0)] = 365
 
@@ -316,6 +424,40 @@ class Campaign(StrictModel):
         return self
 
     @model_validator(mode="after")
+    def _roster_files_unique(self) -> Campaign:
+        names = [s.roster_file_name.casefold() for s in self.sites]
+        dupes = sorted({s.roster_file_name for s in self.sites if names.count(s.roster_file_name.casefold()) > 1})
+        if dupes:
+            raise ValueError(f"sites share a roster file name: {dupes}; give them different names")
+        return self
+
+    @model_validator(mode="after")
+    def _source_files_are_files(self) -> Campaign:
+        """A source path that exists must be a regular file: a folder, /dev/zero or a pipe is
+        refused at load, not found out when a sync holding the lock tries to read it. A path
+        not there yet is the sync's business (that source fails; the others sync)."""
+        for source in self.sources:
+            if source.kind not in FILE_KINDS or source.path is None:
+                continue
+            path = self.source_path(source)
+            suffixes = (".csv", ".txt", ".tsv") if source.kind == "csv" else (".xlsx", ".xlsm")
+            if path.suffix.lower() not in suffixes:
+                raise ValueError(f"source {source.name}: path {str(path)!r} should end with "
+                                 f"{' or '.join(suffixes)} for a {source.kind} source")
+            try:
+                mode = os.stat(path).st_mode
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise ValueError(f"source {source.name}: path {str(path)!r} cannot be read "
+                                 f"({error.strerror})") from None
+            if not stat.S_ISREG(mode):
+                what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device or a pipe)"
+                raise ValueError(f"source {source.name}: path {str(path)!r} is {what}; "
+                                 "set it to the export file itself")
+        return self
+
+    @model_validator(mode="after")
     def _google_credentials_for_sheets(self) -> Campaign:
         uses_google = any(s.roster.kind == "google_sheet" for s in self.sites) or any(
             s.kind in SHEET_KINDS for s in self.sources)
@@ -329,6 +471,12 @@ class Campaign(StrictModel):
 
     def site(self, code: str) -> SiteConfig:
         return next(s for s in self.sites if s.code == code)
+
+    def roster_path(self, site: SiteConfig) -> Path:
+        """The site's local roster workbook, always directly in the roster folder."""
+        path = self.rosters.directory / site.roster_file_name
+        assert path.parent == self.rosters.directory and os.sep not in site.roster_file_name
+        return path
 
     def source_path(self, source: SourceConfig) -> Path:
         """Source files are relative to the configuration file, so an example folder moves whole."""

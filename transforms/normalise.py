@@ -22,6 +22,11 @@ MAX_NAME_LENGTH = 255
 MAX_NOTE_LENGTH = 500
 ADULT_AGE = 18
 _NO_WORDS = frozenset({"non", "n", "no", "false", "faux", "0"})
+#: Longer is no field's value (the longest, an email, is 320): checked on the raw text *before*
+#: cleaning and folding, whose cost grows with the length (10 MB took 10-50 s of CPU).
+MAX_INPUT_LENGTH = 4096
+#: Free text a coordinator reads: cut (never refused) when over-long, before it is cleaned.
+NOTE_FIELDS = frozenset({"time_slot", "remarks"})
 
 _CONSENT_WORDS = frozenset(
     {"oui", "o", "yes", "y", "true", "vrai", "1", "1 0", "x", "ok", "on", "checked",
@@ -44,6 +49,8 @@ def normalise_signup(
     """Normalise one record keyed by SIGNUP_FIELDS; any key may be missing. Never raises on values.
 
     Rules, in order:
+    0. A value over MAX_INPUT_LENGTH characters -> name_too_long (a name field) or
+       value_too_long, before any cleaning (whose cost grows with the length).
     1. No field holds a letter or digit -> bad_row.
     2. Names from first_name/last_name; if both are empty, split full_name ("Marie DUPONT").
        Both still empty -> missing_name; over 255 characters -> name_too_long. Names are
@@ -66,7 +73,10 @@ def normalise_signup(
        when neither says. Only the flag is kept, never the birth date. Unreadable -> warning
        unparsed_age.
     """
-    values = {key: clean(None if value is None else str(value)) for key, value in fields.items()}
+    too_long = _too_long(fields)
+    if too_long is not None:
+        return too_long
+    values = {key: clean(None if value is None else str(value)[:MAX_INPUT_LENGTH]) for key, value in fields.items()}
     if not any(fold(value) for value in values.values()):
         return rejection("bad_row")
     first_name, last_name = _names(values)
@@ -104,6 +114,16 @@ def normalise_signup(
         remarks=_note(values.get("remarks")),
         minor=minor,
     )
+
+
+def _too_long(fields: Mapping[str, str | None]) -> Rejection | None:
+    """The input-length check, before any expensive work: an over-long name is
+    name_too_long (as after cleaning), any other over-long value value_too_long."""
+    for key, value in fields.items():
+        if key not in NOTE_FIELDS and value is not None and len(str(value)) > MAX_INPUT_LENGTH:
+            names = ("first_name", "last_name", "full_name")
+            return rejection("name_too_long" if key in names else "value_too_long", key)
+    return None
 
 
 def _names(values: Mapping[str, str]) -> tuple[str, str]:

@@ -62,6 +62,23 @@ def identifier_hashes(email: str | None, phone: str | None, salt: bytes) -> set[
     return hashes
 
 
+#: The prefix of a raw record's key once its person is erased.
+ERASED_KEY_PREFIX = "erased:"
+
+
+def erased_key(external_id: str, salt: bytes) -> str:
+    """An erased raw record's key: a salted hash of the one it had. Its old key (a provider's
+    submission id, or ``sha256:`` of the row's content) is in the original export: kept as is,
+    anyone holding that export could confirm the person was there."""
+    return ERASED_KEY_PREFIX + _digest("record", external_id, salt)[:56]
+
+
+def erased_content_hash(content_hash: str, salt: bytes) -> str:
+    """An erased raw record's content hash, salted for the same reason (64 hex characters,
+    like the unsalted SHA-256 it replaces)."""
+    return _digest("content", content_hash, salt)
+
+
 def _digest(kind: str, value: str, salt: bytes) -> str:
     """HMAC-SHA-256 keyed by the salt: a salted hash that cannot be extended or precomputed."""
     return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -12,6 +12,18 @@ from models.records import RawRow
 
 MAX_KEY_LENGTH = 200
 
+#: Set in the payload of a row a file reader could not read with confidence (a NUL byte, an
+#: over-long cell, a quote left open, text that does not decode or is garbled): the row is
+#: landed raw with what could be read of it, and quarantined with this reason code instead
+#: of being normalised (see ``connectors.files``).
+UNREADABLE = "_rollcall_unreadable"
+
+
+def unreadable_reason(payload: Mapping[str, object]) -> str | None:
+    """The reason code of a row landed unreadable, or None for a row to normalise."""
+    reason = payload.get(UNREADABLE) if isinstance(payload, Mapping) else None
+    return reason if isinstance(reason, str) and reason else None
+
 
 def content_hash(payload: Mapping[str, str]) -> str:
     """sha256 of the payload as canonical JSON: the same content always hashes the same."""
@@ -45,3 +57,27 @@ def iter_identified(
             seen[digest] += 1
             external_id = f"sha256:{digest[:32]}#{seen[digest]}"
         yield RawRow(external_id, digest, dict(payload), locator)
+
+
+class RecordKeys:
+    """The (external id, content hash) pairs an export holds, kept as 16-byte digests: a
+    200 MB export's 1.5 million pairs as tuples of strings cost 400 MB; as digests, a third.
+    ``pair in keys`` as with a set (a collision needs 2**64 pairs)."""
+
+    def __init__(self) -> None:
+        self._digests: set[bytes] = set()
+
+    @staticmethod
+    def _digest(external_id: str, content_hash: str) -> bytes:
+        return hashlib.blake2b(f"{external_id}\x00{content_hash}".encode(), digest_size=16).digest()
+
+    def add(self, external_id: str, content_hash: str) -> None:
+        self._digests.add(self._digest(external_id, content_hash))
+
+    def __contains__(self, pair: object) -> bool:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return False
+        return self._digest(*pair) in self._digests
+
+    def __len__(self) -> int:
+        return len(self._digests)

@@ -63,6 +63,48 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
         "No place given: we cannot tell which day this person signed up for. Add the site "
         "in the sheet, or map a place column in the source's configuration.",
     ),
+    # Rows a file reader could not read with confidence (connectors.files): kept raw, the
+    # rest of the file lands. The row and line are in the record's locator.
+    "nul_byte": ReasonText(
+        "La ligne contient un caractère nul (octet 0), qui n'est pas du texte. Corrigez la "
+        "ligne dans le fichier, ou exportez-le à nouveau.",
+        "The row holds a NUL byte, which is not text. Fix the row in the file, or export it again.",
+    ),
+    "cell_too_long": ReasonText(
+        "Une cellule de la ligne dépasse 131 072 caractères : ce n'est pas une réponse. "
+        "Raccourcissez-la dans le fichier.",
+        "A cell of the row is over 131,072 characters: not an answer. Shorten it in the file.",
+    ),
+    "unclosed_quote": ReasonText(
+        "Un guillemet (\") ouvert dans la ligne n'est jamais fermé : la ligne ne peut pas être "
+        "découpée en colonnes. Fermez ou retirez le guillemet dans le fichier.",
+        "A quote (\") opened in the row is never closed: the row cannot be split into columns. "
+        "Close or remove the quote in the file.",
+    ),
+    "broken_row": ReasonText(
+        "La ligne ne peut pas être découpée en colonnes (un retour à la ligne isolé au milieu "
+        "d'une cellule ?). Corrigez la ligne dans le fichier.",
+        "The row cannot be split into cells (a stray line break inside a cell?). Fix the row in the file.",
+    ),
+    "undecodable_text": ReasonText(
+        "Le texte de la ligne n'est pas lisible dans l'encodage du fichier (une ligne collée "
+        "depuis un autre fichier ?). Retapez la ligne, ou enregistrez le fichier en « CSV UTF-8 ».",
+        "The row's text does not decode in the file's encoding (a row pasted from another file?). "
+        "Retype the row, or save the file as \"CSV UTF-8\".",
+    ),
+    "garbled_text": ReasonText(
+        "Le texte de la ligne est déformé (par exemple « Ã© » au lieu de « é ») : le fichier a été "
+        "lu ou enregistré avec un mauvais encodage. Corrigez la ligne, ou retirez `encoding` de "
+        "la configuration de la source.",
+        "The row's text is garbled (e.g. \"Ã©\" for \"é\"): the file was read or saved with the "
+        "wrong encoding. Fix the row, or remove `encoding` from the source's configuration.",
+    ),
+    "value_too_long": ReasonText(
+        "Une valeur (e-mail, téléphone, lieu, date...) est anormalement longue (plus de 4 096 "
+        "caractères) : corrigez la ligne dans la source.",
+        "A value (email, phone, place, date...) is abnormally long (over 4,096 characters): "
+        "fix the row in the source.",
+    ),
     "bad_row": ReasonText(
         "Ligne vide ou inutilisable : elle ne contient aucune valeur exploitable.",
         "Empty or unusable row: it holds no usable value.",

@@ -1,5 +1,9 @@
 """Land a large CSV export through the real file path and print the peak memory, as JSON.
 
+The export is poisoned half-way: a row with a NUL byte, one with a 200 KB cell, one with a
+quote never closed and one pasted from a cp1252 file. Each costs its row only (landed raw,
+marked unreadable) and every other row lands; ``poisoned`` counts the rows landed unreadable.
+
 Run as a script (``python tests/badinput/big_export.py DIR MEGABYTES``) so the figure is this
 process's own peak resident size, not pytest's. It writes the export, a campaign naming it,
 migrates a SQLite database, then calls the step that lands a file source.
@@ -22,13 +26,27 @@ HEADER = "Submission ID;Prénom;Nom;Email;Téléphone;Lieu;Commentaire\n"
 SITES = ("Paris", "St Denis", "93200", "Lyon", "Brunoy 91", "Reims (51)", "nulle part")
 
 
+POISON = [
+    "P000000001;Zo\x00é;Martin;p1@example.org;06 39 98 00 01;Paris;nul\n".encode(),
+    ("P000000002;Zoé;Martin;p2@example.org;06 39 98 00 02;Paris;" + "x" * 200_000 + "\n").encode(),
+    'P000000003;"Zoé;Martin;p3@example.org;06 39 98 00 03;Paris;open quote\n'.encode(),
+    "P000000004;Hélène;Lefèvre;p4@example.org;06 39 98 00 04;Paris;cp1252\n".encode("cp1252"),
+]
+
+
 def write_export(path: Path, megabytes: int) -> int:
-    """A ~``megabytes`` MB export in 8 MB writes; returns its row count."""
+    """A ~``megabytes`` MB export in 8 MB writes, poisoned half-way; returns its row count."""
     rng, rows, target = random.Random(5), 0, megabytes << 20
+    poisoned = False
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)
         written = len(HEADER)
         while written < target:
+            if not poisoned and written >= target // 2:
+                out.flush()
+                out.buffer.write(b"".join(POISON))
+                rows += len(POISON)
+                poisoned = True
             chunk = []
             for _ in range(20_000):
                 rows += 1
@@ -73,8 +91,17 @@ site = "Lieu"
     started = time.monotonic()
     counts = _land_file(campaign, campaign_source, run_id=None)  # type: ignore[arg-type]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds = round(time.monotonic() - started, 1)
+    from sqlalchemy import select
+
+    from connectors.database import session_scope
+    from models.tables import RawRecord
+    from transforms.raw import unreadable_reason
+    with session_scope(url) as session:
+        query = select(RawRecord.external_id, RawRecord.payload).where(RawRecord.external_id.like("P0%"))
+        poisoned = {key: unreadable_reason(payload) for key, payload in session.execute(query)}
     print(json.dumps({"megabytes": export.stat().st_size / 2**20, "rows": rows, "landed": counts,
-                      "seconds": round(time.monotonic() - started, 1),
+                      "seconds": seconds, "poisoned": poisoned,
                       "peak_mb": round(peak / 1024), "before_mb": round(before / 1024)}))
 
 

@@ -77,6 +77,7 @@ class Outcome:
     reason_code: str | None
     reason_fr: str | None
     reason_en: str | None
+    locator: str | None = None
 
 
 def outcomes(url: str) -> dict[str, Outcome]:
@@ -89,7 +90,7 @@ def outcomes(url: str) -> dict[str, Outcome]:
             q = held.get(record.id)
             result[record.external_id] = Outcome(record.external_id, record.payload, record.id in signed,
                                                  q.reason_code if q else None, q.reason_fr if q else None,
-                                                 q.reason_en if q else None)
+                                                 q.reason_en if q else None, record.locator)
     return result
 
 

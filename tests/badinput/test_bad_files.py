@@ -123,12 +123,13 @@ def test_ragged_rows_land(tmp_path: Path, database: str) -> None:
     assert error is None and len(found) == len(ROWS)
 
 
-def test_nul_byte_in_a_cell_fails_the_source_with_a_reason(tmp_path: Path, database: str) -> None:
-    """Documented behaviour (connectors/files.py): NUL bytes read as UTF-16 without a BOM, so the
-    file is refused as a whole, with the setting to add; nothing is guessed."""
+def test_nul_byte_in_a_cell_costs_its_row_only(tmp_path: Path, database: str) -> None:
+    """A NUL byte is a bad row (no database stores it): kept raw (as U+FFFD), quarantined with
+    its reason; the rest of the export lands (see test_hostile_files.py)."""
     rows = [ROWS[0], ["A2", "Zo\x00é", "Martin", "z@example.org", "", "Paris", "", ""]]
     error, found = landed(tmp_path, database, "nul.csv", csv_bytes(HEADER, rows, "utf-8"))
-    assert error is not None and "encoding" in error and found == {}
+    assert error is None and found["A1"].signup
+    assert (found["A2"].reason_code, found["A2"].payload["Prénom"]) == ("nul_byte", "Zo\ufffdé")
 
 
 def test_wrong_types_in_xlsx_are_read_as_text(tmp_path: Path, database: str) -> None:
@@ -163,6 +164,8 @@ def test_big_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     growth = figures["peak_mb"] - figures["before_mb"]
     report(SECTION, f"big export: {figures['megabytes']:.0f} MB, {figures['rows']} rows landed "
            f"({figures['landed']['new']} new) in {figures['seconds']} s; peak RSS {figures['peak_mb']} MB "
-           f"(+{growth} MB while landing)")
+           f"(+{growth} MB while landing); poisoned rows: {figures['poisoned']}")
     assert figures["landed"]["new"] == figures["rows"]
+    assert figures["poisoned"] == {"P000000001": "nul_byte", "P000000002": "cell_too_long",
+                                   "P000000003": "unclosed_quote", "P000000004": None}
     assert growth < 200, "landing the export grew memory with its size: not streamed"

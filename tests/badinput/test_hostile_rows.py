@@ -42,8 +42,8 @@ GOOD = {"Prénom": ["Zoé", "Jean-Pierre", "N'Diaye"], "Nom": ["Martin", "Le Gof
         "Date": ["2022-09-30 10:00", "30/09/2022", "44835.5", "hier"], "Consentement": ["Oui", "", "x", "non"]}
 HOSTILE = FORMULAS + SQL + CONTROL + BIDI + EMOJI
 
-#: NUL is left out of cells: one NUL byte makes a CSV unreadable as a whole (see
-#: test_files.py::test_nul_byte_in_a_cell_fails_the_source_with_a_reason); the catalogue puts it in XLSX.
+#: NUL is left out of cells: a NUL byte makes its row a bad row, landed with U+FFFD in its
+#: place (see test_hostile_files.py), which the raw-equality check here would not recognise.
 no_surrogates = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 
 

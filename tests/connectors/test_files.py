@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.files import FileFormatError, TableRow, file_fingerprint, open_table
+from connectors.files import MOJIBAKE, FileFormatError, TableRow, file_fingerprint, open_table
 
 RUSSIAN = "Имя;Фамилия;Город\r\nИван;Петров;Москва\r\nОльга;Смирнова;Санкт-Петербург\r\n"
 
@@ -79,38 +79,54 @@ def test_cp1252_byte_far_down(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "advice"),
     [
-        pytest.param(RUSSIAN.encode("koi8_r"), id="koi8_r_decodes_in_cp1252_but_is_cyrillic"),
-        pytest.param(RUSSIAN.encode("cp1251"), id="cp1251_cyrillic"),
-        pytest.param("名前;都市\r\n太郎;東京\r\n花子;大阪\r\n".encode("shift_jis"), id="shift_jis"),
+        pytest.param(RUSSIAN.encode("koi8_r"), "CSV UTF-8", id="koi8_r_decodes_in_cp1252_but_is_cyrillic"),
+        pytest.param(RUSSIAN.encode("cp1251"), "CSV UTF-8", id="cp1251_cyrillic"),
+        pytest.param("名前;都市\r\n太郎;東京\r\n花子;大阪\r\n".encode("shift_jis"), "CSV UTF-8", id="shift_jis"),
         pytest.param(
             "id;nom\r\n".encode() + "".join(f"{n};Dupont\r\n" for n in range(2000)).encode() + "Ольга;Смирнова\r\n".encode("cp1251"),
-            id="one_cyrillic_name_far_down",
+            "CSV UTF-8", id="one_cyrillic_name_far_down",
         ),
-        pytest.param("Nom;Ville\r\nHélène;Orléans\r\n".encode("utf-8") + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_then_cp1252_pasted"),
-        pytest.param("Nom;Ville\r\nLéa;Évry\r\n".encode("utf-16-le"), id="utf16_without_bom"),
-        pytest.param(codecs.BOM_UTF8 + "Nom;Ville\r\n".encode() + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_bom_then_cp1252"),
+        pytest.param("Nom;Ville\r\nLéa;Évry\r\n".encode("utf-16-le"), '`encoding = "utf-16-le"`', id="utf16_without_bom"),
     ],
 )
-def test_undecidable_encoding(tmp_path: Path, data: bytes) -> None:
+def test_undecidable_encoding(tmp_path: Path, data: bytes, advice: str) -> None:
+    """Refused whole, and the advice is never a guessed 8-bit codec (following one garbles names)."""
     path = write(tmp_path, "export.csv", data)
-    with pytest.raises(FileFormatError, match=r"export\.csv.*`encoding = "):
+    with pytest.raises(FileFormatError, match=r"export\.csv: cannot tell its text encoding") as raised:
         open_table(path)
+    assert advice in str(raised.value)
+    assert not any(codec in str(raised.value).split(": ", 1)[1] for codec in ("iso8859", "cp874", "cp932", "koi8", "cp125"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("Nom;Ville\r\nHélène;Orléans\r\n".encode("utf-8") + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_then_cp1252_pasted"),
+        pytest.param(codecs.BOM_UTF8 + "Nom;Ville\r\nHélène;Orléans\r\n".encode() + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_bom_then_cp1252"),
+    ],
+)
+def test_cp1252_row_in_a_utf8_file_is_read_as_cp1252(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, "export.csv", data)
+    assert read(path) == [TableRow(2, {"Nom": "Hélène", "Ville": "Orléans"}), TableRow(3, {"Nom": "Zoé", "Ville": "Nîmes"})]
 
 
 def test_explicit_encoding_and_delimiter(tmp_path: Path) -> None:
-    """What detection refuses, the source config can state."""
-    path = write(tmp_path, "export.csv", RUSSIAN.replace(";", "|").encode("koi8_r"))
-    table = open_table(path, encoding="koi8_r", delimiter="|")
-    assert (table.encoding, table.delimiter) == ("koi8_r", "|")
-    assert next(table.rows()).values == {"Имя": "Иван", "Фамилия": "Петров", "Город": "Москва"}
+    """What detection refuses, the source config can state, among UTF and Western encodings."""
+    path = write(tmp_path, "export.csv", "Nom|Ville\r\nJosé|Nîmes\r\n".encode("latin-1"))
+    table = open_table(path, encoding="latin-1", delimiter="|")
+    assert (table.encoding, table.delimiter) == ("latin-1", "|")
+    assert next(table.rows()).values == {"Nom": "José", "Ville": "Nîmes"}
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        pytest.param({"encoding": "klingon"}, "unknown encoding", id="unknown_encoding_name"),
+        pytest.param({"encoding": "klingon"}, "not one rollcall reads", id="unknown_encoding_name"),
+        pytest.param({"encoding": "rot13"}, "not one rollcall reads", id="not_a_text_encoding"),
+        pytest.param({"encoding": "iso8859_10"}, "not one rollcall reads", id="implausible_8_bit_codec"),
+        pytest.param({"encoding": "koi8_r"}, "not one rollcall reads", id="cyrillic_codec"),
         pytest.param({"delimiter": ";;"}, "one character", id="two_character_delimiter"),
     ],
 )
@@ -120,15 +136,12 @@ def test_bad_explicit_options(tmp_path: Path, options: dict[str, str], message: 
         open_table(path, **options)
 
 
-def test_explicit_wrong_encoding_fails_loudly(tmp_path: Path) -> None:
-    """A stated encoding is trusted: a byte it cannot decode stops the read, naming the record."""
-    near = write(tmp_path, "near.csv", "Nom\r\nZoé\r\n".encode("cp1252"))
-    with pytest.raises(FileFormatError, match=r"near\.csv: not valid utf-8-sig near the start"):
-        open_table(near, encoding="utf-8")
-    far = write(tmp_path, "far.csv", b"Nom\r\n" + b"A\r\n" * 20_000 + "Zoé\r\n".encode("cp1252"))
-    table = open_table(far, encoding="utf-8", delimiter=";")
-    with pytest.raises(FileFormatError, match=r"far\.csv: not valid utf-8-sig after record \d+"):
-        list(table.rows())
+def test_explicit_encoding_row_that_does_not_decode_is_one_bad_row(tmp_path: Path) -> None:
+    """A byte the stated encoding cannot decode costs its row (quarantined), not the file."""
+    far = write(tmp_path, "far.csv", b"Nom\r\n" + b"A\r\n" * 20_000 + b"Z\x81o\r\nB\r\n")
+    rows = list(open_table(far, encoding="cp1252", delimiter=";").rows())
+    assert len(rows) == 20_002 and rows[-1] == TableRow(20_003, {"Nom": "B"})
+    assert (rows[-2].problem, rows[-2].line, rows[-2].values["Nom"]) == ("undecodable_text", 20_002, "Z\ufffdo")
 
 
 # --- delimiters and quoting ----------------------------------------------------------------------
@@ -337,9 +350,11 @@ def test_file_fingerprint_changes_with_content(tmp_path: Path) -> None:
 header_names = (
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff,\t|"), min_size=1)
     .map(str.strip)
-    .filter(lambda name: name.strip('"'))
+    .filter(lambda name: name.strip('"') and not MOJIBAKE.search(name))
 )
-cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+#: Mojibake ("Ã©") is read as a garbled row on purpose (test_hostile_files), so not generated here.
+cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")).filter(
+    lambda text: not MOJIBAKE.search(text))
 
 
 @st.composite
@@ -362,3 +377,34 @@ def test_csv_writer_output_reads_back_identically(tmp_path_factory: pytest.TempP
     assert opened.headers == headers
     expected = [TableRow(n, dict(zip(headers, row))) for n, row in enumerate(body, start=2) if any(c.strip() for c in row)]
     assert list(opened.rows()) == expected
+
+
+# --- bad rows ------------------------------------------------------------------------------------
+
+
+def test_lone_carriage_returns_end_records_as_universal_newlines_do(tmp_path: Path) -> None:
+    """Old Mac line breaks, alone or mixed with CRLF: the records csv reads from the file
+    opened with newline="" (so an unchanged export reads the same as before)."""
+    for data in (b"Nom;Ville\rZoe;Lyon\rAnna;Reims\r", b"Nom;Ville\r\nZoe;Lyon\rAnna;Reims\r\n"):
+        path = write(tmp_path, "export.csv", data)
+        assert read(path) == [TableRow(2, {"Nom": "Zoe", "Ville": "Lyon"}), TableRow(3, {"Nom": "Anna", "Ville": "Reims"})]
+
+
+def test_quoted_line_breaks_stay_in_their_cell_and_an_open_quote_costs_one_line(tmp_path: Path) -> None:
+    data = ('Nom;Note\r\nZoé;"deux\r\nlignes"\r\nAnna;"jamais fermé\r\nLéa;ok\r\nMax;"a ""b"""\r\n').encode()
+    rows = read(write(tmp_path, "export.csv", data))
+    assert [(r.number, r.values.get("Nom"), r.values.get("Note"), r.problem, r.line) for r in rows] == [
+        (2, "Zoé", "deux\r\nlignes", None, None),
+        (3, "Anna", "jamais fermé\r\n", "unclosed_quote", 4),
+        (4, "Léa", "ok", None, None),
+        (5, "Max", 'a "b"', None, None),
+    ]
+
+
+def test_too_many_rows_fail_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import connectors.files
+
+    monkeypatch.setattr(connectors.files, "MAX_ROWS", 3)
+    path = write(tmp_path, "export.csv", b"Nom\r\n" + b"A\r\n" * 4)
+    with pytest.raises(FileFormatError, match=r"export\.csv: more than 3 rows.*split the export"):
+        read(path)

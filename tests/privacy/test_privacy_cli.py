@@ -88,3 +88,27 @@ def test_quarantine_lists_reasons_and_raw_values_then_requeues(
     with session_scope(campaign_db) as session:
         assert session.scalar(select(func.count()).select_from(QuarantineEntry)) == 0
     assert "No record in quarantine" in runner.invoke(rollcall, ["quarantine", "--config", str(config)]).output
+
+
+@pytest.mark.parametrize("where", ["stdin", "file"])
+def test_erase_reads_the_identifier_from_stdin_or_a_file(
+    rollcall: typer.Typer, config: Path, campaign_db: str, tmp_path: Path, where: str
+) -> None:
+    """Out of ``ps`` and the shell history: the identifier is not an argument."""
+    if where == "stdin":
+        args, given = ["--from", "-"], f"{JEAN_EMAIL}\n"
+    else:
+        request = tmp_path / "request.txt"
+        request.write_text(f"{JEAN_EMAIL}\n", encoding="utf-8")
+        args, given = ["--from", str(request)], None
+    result = runner.invoke(rollcall, ["erase", *args, "--yes", "--config", str(config)], input=given)
+    assert result.exit_code == 0, result.output
+    assert "j***@gmail.com" in result.output and JEAN_EMAIL not in result.output
+    assert people(campaign_db) == ["Marie"]
+
+
+def test_erase_from_an_empty_file_is_refused(rollcall: typer.Typer, config: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    result = runner.invoke(rollcall, ["erase", "--from", str(empty), "--yes", "--config", str(config)])
+    assert result.exit_code == 2

@@ -4,7 +4,8 @@ from transforms.reasons import REJECTION_TEXTS, WARNING_TEXTS, rejection
 
 REJECTION_CODES = (
     "missing_name", "no_contact", "invalid_email_no_phone", "unknown_site",
-    "ambiguous_site", "missing_site", "bad_row", "name_too_long",
+    "ambiguous_site", "missing_site", "bad_row", "name_too_long", "value_too_long",
+    "nul_byte", "cell_too_long", "unclosed_quote", "undecodable_text", "garbled_text", "broken_row",
 )  # fmt: skip
 WARNING_CODES = ("invalid_email", "invalid_phone", "unparsed_date", "unparsed_age", "suspicious_email_domain")
 
