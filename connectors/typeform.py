@@ -91,10 +91,22 @@ class TypeformForm:
         if newest is not None:
             params["since"] = (newest - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
         before: str | None = None
+        fallbacks: list[str] = []  # the previous page's other tokens, newest first
         pages = 0
         while True:
             pages += 1
-            items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+            try:
+                items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+            except SourceResponseError as exc:
+                if exc.status != 400 or not fallbacks:
+                    raise
+                # ``before`` names a response deleted since its page was read (Typeform then
+                # refuses the token): page from the one before it instead; what is read twice
+                # is dropped on landing.
+                log.info("source %s: form %s: page %d's cursor was refused (deleted meanwhile?); "
+                         "asking from the response before it", self.source, self.form_id, pages)
+                before, pages = fallbacks.pop(), pages - 1
+                continue
             records = [_record(item, form) for item, _ in items]
             newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
             if len(items) < self.page_size:
@@ -105,6 +117,7 @@ class TypeformForm:
                 raise self._bad_answer(f"page {pages} does not move past the previous one")
             yield Page(records)
             before = items[-1][0]["token"]
+            fallbacks = [item["token"] for item, _ in items[:-1]]
 
     def _read_page(self, params: Mapping[str, Any], page: int) -> list[tuple[dict[str, Any], datetime]]:
         """One page's items with their submission times, checked whole before any is used."""
