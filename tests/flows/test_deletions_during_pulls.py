@@ -39,7 +39,7 @@ from transforms.raw import content_hash
 pytestmark = pytest.mark.faults
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
-SEEDS = (11, 13)
+SEEDS = (13, 110)
 START_ITEMS = 30
 PAGE_SIZE = 5
 
@@ -241,9 +241,54 @@ class Meddler:
             self.ever |= self.form.held()
 
 
-@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+class SkippedByAShift(AssertionError):
+    """A submission that stayed at the provider through the whole pull is not current after
+    it: a page shifted by a deletion skipped it."""
+
+
+#: Offset paging: a deletion between two page requests shifts the later pages, so a listing
+#: misses a submission. Tally's pages say how many submissions match, so its connector reads
+#: the shifted pages again when that count drops. Google Forms' pages say nothing of the
+#: kind, and its page token is (as the fake serves it) an offset; ``_land_form`` lists the
+#: form again only when a listing misses a *stored* record, and removes what both listings
+#: miss. So a response not stored yet that a shift skips lands only at the next full read
+#: (seed 13), and a stored one that deletions during *both* listings skip is taken for
+#: deleted until the next sync (seed 110). Known limit, reported; strict, so a fix shows.
+SHIFTED = pytest.mark.xfail(raises=SkippedByAShift, strict=True,
+                            reason="Google Forms page tokens as offsets: a response skipped by a deletion "
+                                   "mid-pull is current again only after the next full read")
+BY_PROVIDER = [pytest.param(p, marks=SHIFTED) if p == "google_forms" else p for p in sorted(PROVIDERS)]
+
+
+def meddled_pull(campaign: Campaign, form: Form, rng: random.Random, night: str) -> list[str]:
+    """One pull with submissions deleted and added between its page requests; returns what
+    went wrong for the submissions untouched through it (none, for a sound pull)."""
+    stored = {i for i, _ in current(campaign)}
+    meddler = Meddler(form, rng, budget=8)
+    form.hook(meddler)
+    try:
+        pull(campaign, form)
+    finally:
+        form.hook(None)
+    now = current(campaign)
+    assert now <= meddler.ever, f"{night}: a record is current that the provider never held"
+    missing = {i for i, _ in meddler.untouched} - {i for i, _ in now}
+    stale = {i for i, _ in meddler.untouched - now} - missing
+    assert not stale, f"{night}: {sorted(stale)} current in an older version"
+    taken = sorted(missing & stored)
+    late = sorted(missing - stored)
+    return [f"{night}: " + "; ".join(
+        ([f"taken for deleted {taken}"] if taken else []) + ([f"not landed {late}"] if late else []) +
+        [f"(deleted meanwhile: {meddler.deleted})"])] if missing else []
+
+
+@pytest.mark.parametrize("provider", BY_PROVIDER)
 def test_changes_between_page_requests_lose_no_other_submission(provider: str, place: tuple[Path, str]) -> None:
-    directory, url = place
+    """Two nights, each with deletions and additions between page requests: every submission
+    untouched through a pull is current after it, as served; one more clean pull leaves
+    exactly what the provider holds."""
+    directory, _ = place
+    wrong: list[str] = []
     for seed in SEEDS:
         rng = random.Random(seed)
         with FakeServer() as server:
@@ -251,51 +296,31 @@ def test_changes_between_page_requests_lose_no_other_submission(provider: str, p
             campaign = write_campaign(directory, form, f"{provider.replace('_', '-')}-{seed}")
             pull(campaign, form)
             assert current(campaign) == form.held(), f"seed {seed}: a clean first pull"
-            for round_number in range(2):  # two nights, each meddled with
-                meddler = Meddler(form, rng, budget=8)
-                form.hook(meddler)
-                pull(campaign, form)
-                form.hook(None)
-                now = current(campaign)
-                lost = {i for i, _ in meddler.untouched} - {i for i, _ in now}
-                assert not lost, f"seed {seed}, night {round_number}: lost {sorted(lost)} " \
-                                 f"(deleted meanwhile: {meddler.deleted})"
-                assert meddler.untouched <= now, f"seed {seed}: an untouched submission is not current as served"
-                assert now <= meddler.ever, f"seed {seed}: a record current that the provider never held"
+            for night in range(2):
+                wrong += meddled_pull(campaign, form, rng, f"seed {seed}, night {night}")
             pull(campaign, form)
             assert current(campaign) == form.held(), f"seed {seed}: one clean pull after"
+    if wrong:
+        raise SkippedByAShift("\n".join(wrong))
 
 
-#: Offset paging (Tally's ``page``; Google Forms' page token, as the fake serves it): a
-#: deletion between two page requests shifts the later pages, so the listing misses one
-#: submission. The double listing of ``_land_form`` re-reads only when a listing misses a
-#: *stored* record, so a submission not stored yet that is skipped this way lands only at the
-#: next full read (the next sync, by default). Known limit, reported; strict so a fix shows.
-SHIFTED = pytest.mark.xfail(strict=True, reason="offset paging: a not-yet-stored submission skipped by a "
-                                                "deletion mid-pull lands only at the next full read")
-
-
-@pytest.mark.parametrize("provider", [pytest.param(p, marks=SHIFTED) if p in ("tally", "google_forms") else p
-                                      for p in sorted(PROVIDERS)])
+@pytest.mark.parametrize("provider", BY_PROVIDER)
 def test_first_pull_with_changes_between_page_requests(provider: str, place: tuple[Path, str]) -> None:
     """The same on an empty database (a new source's first sync, or more new submissions than
-    a page since the last sync): a submission skipped by a shifted page is not stored yet, so
-    the double listing cannot notice it."""
-    directory, url = place
+    a page since the last sync): a submission a shifted page skips is not stored yet, so
+    ``_land_form``'s second listing is not triggered by it."""
+    directory, _ = place
+    wrong: list[str] = []
     for seed in SEEDS:
         rng = random.Random(seed)
         with FakeServer() as server:
             form = PROVIDERS[provider](server, seed)
             campaign = write_campaign(directory, form, f"first-{provider.replace('_', '-')}-{seed}")
-            meddler = Meddler(form, rng, budget=8)
-            form.hook(meddler)
-            pull(campaign, form)
-            form.hook(None)
-            late = {i for i, _ in meddler.untouched} - {i for i, _ in current(campaign)}
+            wrong += meddled_pull(campaign, form, rng, f"seed {seed}")
             pull(campaign, form)
             assert current(campaign) == form.held(), f"seed {seed}: one clean pull after"
-            assert not late, f"seed {seed}: {sorted(late)} landed only by the next pull " \
-                             f"(deleted meanwhile: {meddler.deleted})"
+    if wrong:
+        raise SkippedByAShift("\n".join(wrong))
 
 
 # --- what an incremental pull cannot see, and the full read does -------------------------------
@@ -357,6 +382,27 @@ def test_deleting_the_response_a_typeform_page_ends_with_does_not_fail_the_pull(
         pull(campaign, form)
         assert current(campaign) - form.held() == {(last_of_page_one, content_hash(newest_first[PAGE_SIZE - 1]))}
         assert server.count("GET", r"/responses$") == -(-START_ITEMS // PAGE_SIZE) + 2  # + the refused one
+        form.hook(None)
+        pull(campaign, form)
+        assert current(campaign) == form.held()
+
+
+def test_a_tally_page_shifted_by_a_deletion_is_read_again(place: tuple[Path, str]) -> None:
+    """Tally's ``page`` is an offset, newest first: a submission deleted from page 1 once it
+    was served moves page 2's first submission onto page 1. The count of matching submissions
+    that each page carries drops by one, so the connector reads pages 1 and 2 again (two
+    requests more) and the moved submission is not skipped, on an empty database too."""
+    directory, _ = place
+    with FakeServer() as server:
+        form = tally_form(server, 3)
+        campaign = write_campaign(directory, form, "tally-shift")
+        newest_first = sorted(form.fake.submissions, key=lambda s: s["submittedAt"], reverse=True)
+        victim, moved = newest_first[0]["id"], newest_first[PAGE_SIZE]["id"]
+        form.hook(lambda n: form.delete(victim) if n == 2 else None)
+        pull(campaign, form)
+        assert moved in {i for i, _ in current(campaign)}
+        assert current(campaign) - form.held() == {(victim, content_hash(newest_first[0]))}
+        assert server.count("GET", r"/submissions$") == -(-(START_ITEMS - 1) // PAGE_SIZE) + 2  # pages 1, 2 again
         form.hook(None)
         pull(campaign, form)
         assert current(campaign) == form.held()
