@@ -19,19 +19,23 @@ labels) that ``transforms.answers.tally.flatten`` needs.
 Verified in Tally's documentation (developers.tally.so: introduction, "List submissions"
 reference, "Fetching form submissions" guide; see shared/notes/external-apis.md §4): the
 route, Bearer key, ``page``/``limit``/``filter``/``startDate`` (inclusive), ``hasMore``,
-100 requests a minute, 429 when over it.
+``totalNumberOfSubmissionsPerFilter``, 100 requests a minute, 429 when over it.
 
 Assumptions (not documented), and what covers them:
 
-- *Sort order, newest first* (as the guide's example happens to show). Only the cursor
-  depends on it, and the full read (every sync by default) sends no cursor.
+- *Sort order, newest first* (as the guide's example happens to show). The cursor depends on
+  it, and the full read (every sync by default) sends none; so does the shift check below
+  (oldest first, a submission added at the end while one above is deleted would leave the
+  count unchanged: the second listing of ``_land_form`` and the next full read still
+  catch what that skipped).
 - *``page`` is an offset into the listing as it is at each request.* A submission deleted
-  while pages are read shifts the later pages up, so one submission is missing from that
-  listing. ``flows.steps._land_form`` lists the form again whenever a listing misses a
-  stored record, and removes only what both listings miss (deletions during both listings
-  that skip the same one would drop it until the next sync lists it). A submission not stored yet that
-  is skipped this way lands at the next full read (the next sync by default; with
-  ``full_read = false`` the cursor has moved past it, so only a full read brings it).
+  while pages are read shifts the later pages up, so one submission would be missing from
+  that listing. Each page says how many submissions the filter matches now
+  (``totalNumberOfSubmissionsPerFilter``, documented); when that count drops between two
+  pages, the pages the shift may have moved a submission onto are read again (landing drops
+  what is read twice). New submissions arrive newest, above every page, so the count drops
+  by at least the shift. ``flows.steps._land_form`` also lists the form again whenever a
+  listing misses a stored record, and removes only what both listings miss.
 - *A deleted submission simply disappears from listings* (the API has no deletion feed): the
   full read notices it missing and the record stops being current.
 - ``limit`` up to 500 (third-party clients; ``MAX_PAGE_SIZE``), and where a choice

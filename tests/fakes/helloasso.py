@@ -20,8 +20,9 @@ Assumption (the spec does not say): ``from``/``to`` filter on the date the items
 ``CreationDate`` = ``order.meta.createdAt``). ``from_field="Date"`` serves the other reading
 (``from``/``to`` always on the order date), under which an incremental pull never sees the
 cancellation of an older order. Also assumed: the continuation token is a key-set position
-(the last item served), so a deletion or insertion between two page requests shifts nothing. Every item served is checked against
-``SCHEMAS``, an extract of the spec that the tests compare with the spec file.
+(the last item served), so a deletion or insertion between two page requests shifts nothing.
+Every item served is checked against ``SCHEMAS``, an extract of the spec that the tests
+compare with the spec file.
 
 ``fictional_items(n, seed=...)`` makes a reproducible event's worth of fictional registrations
 (group orders, cancellations), for tests and for the benchmark (50,000 serve fine).
@@ -355,12 +356,11 @@ class HelloAssoFake:
         a pull move an item to the end instead of shifting pages)."""
         sort_field = query.get("sortField", "Date")
         keys = self._ordered(sort_field)
+        bounds_on = self.from_field or sort_field
         lo, hi = 0, len(keys)
-        if self.from_field in (None, sort_field):
+        if bounds_on == sort_field:  # the bounds cut the sorted keys
             lo = bisect.bisect_left(keys, (_micros(query["from"]), -1)) if "from" in query else 0
             hi = bisect.bisect_left(keys, (_micros(query["to"]), -1)) if "to" in query else len(keys)
-        else:  # the bounds apply to another date than the order: filtered one by one
-            query = {**query, "_bounds_on": self.from_field}
         ascending = query.get("sortOrder", "Desc") == "Asc"
         after = _untoken(query.get("continuationToken"))
         if ascending:
@@ -371,7 +371,8 @@ class HelloAssoFake:
             positions = range(end - 1, lo - 1, -1)
         size = query.get("pageSize", 20)
         skip = 0 if after else (query.get("pageIndex", 1) - 1) * size
-        wanted = (self.items[keys[i][1]] for i in positions if _matches(self.items[keys[i][1]], query))
+        wanted = (self.items[keys[i][1]] for i in positions if _matches(self.items[keys[i][1]], query)
+                  and (bounds_on == sort_field or _within(self.items[keys[i][1]], bounds_on, query)))
         page = list(itertools.islice(wanted, skip, skip + size))
         if not page:  # the end: no data, yet a token, as the real API does
             return page, query.get("continuationToken") or _token_of((_micros(datetime.now(timezone.utc)), 0))
@@ -404,11 +405,14 @@ def _untoken(token: str | None) -> tuple[int, int] | None:
     return _micros(moment), int(item_id)
 
 
+def _within(item: dict[str, Any], date_field: str, query: dict[str, Any]) -> bool:
+    """``from`` (inclusive) and ``to`` (exclusive) applied to the item's ``date_field`` date."""
+    moment = _item_key(item, date_field)
+    return not ("from" in query and moment < _micros(query["from"])) \
+        and not ("to" in query and moment >= _micros(query["to"]))
+
+
 def _matches(item: dict[str, Any], query: dict[str, Any]) -> bool:
-    if "_bounds_on" in query:
-        moment = _item_key(item, query["_bounds_on"])
-        if ("from" in query and moment < _micros(query["from"])) or ("to" in query and moment >= _micros(query["to"])):
-            return False
     if "itemStates" in query and item["state"] not in query["itemStates"]:
         return False
     if "tierTypes" in query and item["type"] not in query["tierTypes"]:
