@@ -151,7 +151,9 @@ class TallyForm:
                  "reading the previous page(s) again", self.source, self.form_id, before - now)
         return -(-(before - now) // self.page_size)
 
-    def _read_page_patiently(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
+    def _read_page_patiently(
+        self, params: Mapping[str, Any]
+    ) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
         """``_read_page``, waiting out a rate limit that outlasted the session's retries and
         asking the same page again."""
         for pause in (*self.rate_limit_pauses, None):

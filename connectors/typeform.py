@@ -60,6 +60,10 @@ log = logging.getLogger(__name__)
 
 #: Typeform's largest page.
 MAX_PAGE_SIZE = 1000
+#: A page's cursor refused (its response deleted meanwhile): how many of the responses before
+#: it to try instead, nearest first, before the pull fails (a 400 for another reason would
+#: otherwise be asked again once per response of the page).
+FALLBACK_CURSORS = 5
 #: Typeform: "very recent responses (say within the last 30 minutes) may not be returned".
 DEFAULT_OVERLAP = timedelta(minutes=30)
 
@@ -112,7 +116,7 @@ class TypeformForm:
         if newest is not None:
             params["since"] = (newest - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
         before: str | None = None
-        fallbacks: list[str] = []  # the previous page's other tokens, newest first
+        fallbacks: list[str] = []  # tokens just before ``before`` on its page, nearest last
         pages = 0
         while True:
             pages += 1
@@ -138,7 +142,7 @@ class TypeformForm:
                 raise self._bad_answer(f"page {pages} does not move past the previous one")
             yield Page(records)
             before = items[-1][0]["token"]
-            fallbacks = [item["token"] for item, _ in items[:-1]]
+            fallbacks = [item["token"] for item, _ in items[:-1]][-FALLBACK_CURSORS:]
 
     def _read_page(self, params: Mapping[str, Any], page: int) -> list[tuple[dict[str, Any], datetime]]:
         """One page's items with their submission times, checked whole before any is used."""
