@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,8 @@ from transforms.raw import content_hash
 pytestmark = pytest.mark.faults
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
-SEEDS = (13, 110)
-START_ITEMS = 30
+SEEDS = (2, 6)
+START_ITEMS = 20
 PAGE_SIZE = 5
 
 #: (id, content hash): a record as the provider serves it, or as it is current in the database.
@@ -63,8 +63,8 @@ class Form:
     ids: Callable[[], list[str]]
     delete: Callable[[str], None]
     insert: Callable[[random.Random], str]
+    edit: Callable[[str], None]
     hook: Callable[[Callable[[int], None] | None], None]
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _session() -> Any:
@@ -90,7 +90,14 @@ def tally_form(server: FakeServer, seed: int) -> Form:
         held=lambda: {(s["id"], content_hash(s)) for s in fake.submissions},
         ids=lambda: [s["id"] for s in fake.submissions],
         delete=fake.delete, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
+        edit=lambda sid: fake.upsert(_edited(next(s for s in fake.submissions if s["id"] == sid))),
     )
+
+
+def _edited(submission: dict[str, Any]) -> dict[str, Any]:
+    """The respondent's first answer changed (Tally lets a form's owner edit a submission)."""
+    first, *rest = submission["responses"]
+    return {**submission, "responses": [{**first, "answer": f"{first['answer']} (modifié)"}, *rest]}
 
 
 def typeform_form(server: FakeServer, seed: int) -> Form:
@@ -110,6 +117,8 @@ def typeform_form(server: FakeServer, seed: int) -> Form:
         held=lambda: {(r["response_id"], content_hash(r)) for r in fake.responses},
         ids=lambda: [r["response_id"] for r in fake.responses],
         delete=fake.delete, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
+        edit=lambda token: fake.upsert({**next(r for r in fake.responses if r["token"] == token),
+                                        "hidden": {"utm_source": "modifié", "site_code": ""}}),
     )
 
 
@@ -137,6 +146,7 @@ def helloasso_form(server: FakeServer, seed: int, **options: Any) -> Form:
         ids=lambda: [str(i) for i in fake.items],
         delete=lambda item_id: fake.delete_item(int(item_id)), insert=insert,
         hook=lambda fn: setattr(fake, "before_page", fn),
+        edit=lambda item_id: fake.edit_item(int(item_id), state="Canceled"),
     )
 
 
@@ -159,6 +169,9 @@ def google_form(server: FakeServer, seed: int, **options: Any) -> Form:
         held=lambda: {(rid, content_hash(r)) for rid, r in fake.responses.items()},
         ids=lambda: list(fake.responses),
         delete=fake.delete_response, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
+        edit=lambda rid: fake.edit_response(  # the respondent takes their phone number back
+            rid, {q: a for q, a in fake.responses[rid]["answers"].items() if q != "4d5e6f70"},
+            at=datetime.now(timezone.utc)),
     )
 
 
@@ -219,8 +232,8 @@ def place(tmp_path: Path, migrated_url: str, monkeypatch: pytest.MonkeyPatch) ->
 
 
 class Meddler:
-    """Deletes and adds submissions at random page requests, and remembers which submissions
-    stayed untouched through the whole pull."""
+    """Deletes, edits and adds submissions at random page requests, and remembers which
+    submissions stayed untouched through the whole pull."""
 
     def __init__(self, form: Form, rng: random.Random, budget: int) -> None:
         self.form, self.rng, self.budget = form, rng, budget
@@ -231,10 +244,14 @@ class Meddler:
     def __call__(self, request_number: int) -> None:
         while self.budget and self.rng.random() < 0.45:
             self.budget -= 1
-            if self.rng.random() < 0.6 and self.form.ids():
+            choice = self.rng.random()
+            if choice < 0.75 and self.form.ids():
                 victim = self.rng.choice(sorted(self.form.ids()))
-                self.form.delete(victim)
-                self.deleted.append(victim)
+                if choice < 0.55:
+                    self.form.delete(victim)
+                    self.deleted.append(victim)
+                else:
+                    self.form.edit(victim)
                 self.untouched = {(i, h) for i, h in self.untouched if i != victim}
             else:
                 self.form.insert(self.rng)
@@ -251,13 +268,12 @@ class SkippedByAShift(AssertionError):
 #: the shifted pages again when that count drops. Google Forms' pages say nothing of the
 #: kind, and its page token is (as the fake serves it) an offset; ``_land_form`` lists the
 #: form again only when a listing misses a *stored* record, and removes what both listings
-#: miss. So a response not stored yet that a shift skips lands only at the next full read
-#: (seed 13), and a stored one that deletions during *both* listings skip is taken for
-#: deleted until the next sync (seed 110). Known limit, reported; strict, so a fix shows.
+#: miss. So there, a response skipped by a shift can be late by one sync (the two strict
+#: xfails below show how); the random tests check the rest for it (versions, convergence).
+KNOWN_TO_SHIFT = {"google_forms"}
 SHIFTED = pytest.mark.xfail(raises=SkippedByAShift, strict=True,
                             reason="Google Forms page tokens as offsets: a response skipped by a deletion "
                                    "mid-pull is current again only after the next full read")
-BY_PROVIDER = [pytest.param(p, marks=SHIFTED) if p == "google_forms" else p for p in sorted(PROVIDERS)]
 
 
 def meddled_pull(campaign: Campaign, form: Form, rng: random.Random, night: str) -> list[str]:
@@ -282,7 +298,7 @@ def meddled_pull(campaign: Campaign, form: Form, rng: random.Random, night: str)
         [f"(deleted meanwhile: {meddler.deleted})"])] if missing else []
 
 
-@pytest.mark.parametrize("provider", BY_PROVIDER)
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_changes_between_page_requests_lose_no_other_submission(provider: str, place: tuple[Path, str]) -> None:
     """Two nights, each with deletions and additions between page requests: every submission
     untouched through a pull is current after it, as served; one more clean pull leaves
@@ -300,11 +316,11 @@ def test_changes_between_page_requests_lose_no_other_submission(provider: str, p
                 wrong += meddled_pull(campaign, form, rng, f"seed {seed}, night {night}")
             pull(campaign, form)
             assert current(campaign) == form.held(), f"seed {seed}: one clean pull after"
-    if wrong:
+    if wrong and provider not in KNOWN_TO_SHIFT:
         raise SkippedByAShift("\n".join(wrong))
 
 
-@pytest.mark.parametrize("provider", BY_PROVIDER)
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_first_pull_with_changes_between_page_requests(provider: str, place: tuple[Path, str]) -> None:
     """The same on an empty database (a new source's first sync, or more new submissions than
     a page since the last sync): a submission a shifted page skips is not stored yet, so
@@ -319,8 +335,67 @@ def test_first_pull_with_changes_between_page_requests(provider: str, place: tup
             wrong += meddled_pull(campaign, form, rng, f"seed {seed}")
             pull(campaign, form)
             assert current(campaign) == form.held(), f"seed {seed}: one clean pull after"
-    if wrong:
+    if wrong and provider not in KNOWN_TO_SHIFT:
         raise SkippedByAShift("\n".join(wrong))
+
+
+def _sorted_responses(form: Form) -> list[str]:
+    """Response ids in the order the Google Forms fake lists them (responseId order)."""
+    return sorted(form.fake.responses)
+
+
+@SHIFTED
+def test_google_forms_a_new_response_skipped_by_a_shift_is_late_by_one_sync(place: tuple[Path, str]) -> None:
+    """Empty database: the first response is deleted once page 1 is served, so the 6th moves
+    onto page 1 and page 2 starts after it. Nothing stored is missing, so no second listing:
+    the 6th response lands only at the next sync."""
+    directory, _ = place
+    with FakeServer() as server:
+        form = google_form(server, 3)
+        campaign = write_campaign(directory, form, "gf-first")
+        order = _sorted_responses(form)
+        form.hook(lambda n: form.delete(order[0]) if n == 2 else None)
+        pull(campaign, form)
+        form.hook(None)
+        late = order[PAGE_SIZE] not in {i for i, _ in current(campaign)}
+        pull(campaign, form)
+        assert current(campaign) == form.held()
+        if late:
+            raise SkippedByAShift(f"{order[PAGE_SIZE]} landed only at the second sync")
+
+
+@SHIFTED
+def test_google_forms_a_stored_response_skipped_by_both_listings_is_taken_for_deleted(
+        place: tuple[Path, str]) -> None:
+    """Stored responses: a deletion during the first listing skips the 6th response, so the
+    form is listed again; a response added and another deleted during that second listing
+    skip it again. Missed by both, it stops being current until the next sync lists it."""
+    directory, _ = place
+    with FakeServer() as server:
+        form = google_form(server, 3)
+        campaign = write_campaign(directory, form, "gf-twice")
+        pull(campaign, form)
+        form.fake.list_requests = 0  # count this sync's list requests from 1
+        order = _sorted_responses(form)
+        first_listing = -(-(START_ITEMS - 1) // PAGE_SIZE)
+        newcomer = {**form.fake.responses[order[1]], "responseId": "ACYDBN-first-in-id-order"}
+
+        def meddle(n: int) -> None:
+            if n == 2:  # first listing, before page 2: the 6th moves onto the page served
+                form.delete(order[0])
+            elif n == first_listing + 1:  # second listing, before page 1: the 6th back on page 2
+                form.fake.add_responses([newcomer])
+            elif n == first_listing + 2:  # before page 2: on page 1 again, skipped again
+                form.delete(order[1])
+
+        form.hook(meddle)
+        pull(campaign, form)
+        form.hook(None)
+        taken = order[PAGE_SIZE] not in {i for i, _ in current(campaign)}
+        pull(campaign, form)
+        assert current(campaign) == form.held()
+        if taken:
+            raise SkippedByAShift(f"{order[PAGE_SIZE]} was taken for deleted until the next sync")
 
 
 # --- what an incremental pull cannot see, and the full read does -------------------------------
