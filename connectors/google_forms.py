@@ -31,7 +31,10 @@ Assumptions (not documented), and what covers them:
   deleted between two page requests shifts the later pages and one response is missing from
   that listing. ``flows.steps._land_form`` lists the form again whenever a listing misses a
   stored record, and removes only what both miss; a response not stored yet that is skipped
-  this way lands at the next full read (the next sync by default).
+  this way lands at the next full read (the next sync by default), and a stored one that
+  deletions during *both* listings skip is taken for deleted until then. No page says how
+  many responses match, so unlike Tally the connector cannot notice a shift itself. Only
+  forms needing more than one page (5000 responses by default) are exposed.
 - *A deleted response simply disappears from listings* (the API has no deletion feed): the
   full read notices it missing and the record stops being current.
 """
