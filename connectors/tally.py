@@ -65,6 +65,10 @@ log = logging.getLogger(__name__)
 #: A submission and its ``submittedAt``, parsed.
 Timed = tuple[dict[str, Any], datetime]
 
+#: Times one pull reads shifted pages again at most: a count that kept going down and up
+#: (not seen, but not excluded either) must not keep a pull going for ever; past it, the
+#: second listing of ``flows.steps._land_form`` and the next full read still catch a skip.
+MAX_STEPS_BACK = 20
 #: Tally's largest page (its OpenAPI caps ``limit`` at 500 on list endpoints).
 MAX_PAGE_SIZE = 500
 
@@ -118,12 +122,13 @@ class TallyForm:
         params: dict[str, Any] = {"limit": self.page_size, "filter": "completed"}
         if newest is not None:
             params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        page, total = 1, None
+        page, total, steps_back = 1, None, 0
         while True:
             submissions, form, has_more, now = self._read_page_patiently({**params, "page": page})
             records = [_record(submission, form) for submission, _ in submissions]
             newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
-            back = self._pages_shifted(total, now)
+            back = self._pages_shifted(total, now) if steps_back < MAX_STEPS_BACK else 0
+            steps_back += bool(back)
             total = now
             if back:  # read again the pages the deletions may have pulled a submission into
                 yield Page(records)
