@@ -1,9 +1,10 @@
-"""Google Forms API v1: one form's responses, pulled incrementally.
+"""Google Forms API v1: one form's responses.
 
 ``forms.get`` (``GET /v1/forms/{formId}``) gives the questions, so each stored response carries
 its questions' titles and options; ``responses.list`` (``GET /v1/forms/{formId}/responses``)
-is paged with ``pageToken`` until ``nextPageToken`` is absent, every page asked with the same
-``filter=timestamp >= <RFC 3339 Zulu>`` (the API refuses a token with another filter).
+is paged with ``pageToken`` until ``nextPageToken`` is absent. By default (``full_read``)
+every sync lists every response, with no filter; an incremental pull asks every page with the
+same ``filter=timestamp >= <RFC 3339 Zulu>`` (the API refuses a token with another filter).
 
 The API does not document the order of responses, so the cursor (the newest
 ``lastSubmittedTime``, in UTC) comes with the last page only. ``overlap`` re-reads a margin
@@ -12,6 +13,30 @@ at landing, on responseId + content hash).
 
 Auth: a bearer access token, obtained by the flow (``access_token_from_service_account``); it
 lasts an hour and is not renewed here.
+
+Verified in the discovery document (shared/specs/forms.v1.json) and the responses.list
+reference (see shared/notes/external-apis.md §2): the routes, scopes, ``filter`` accepting
+only ``timestamp > N`` / ``timestamp >= N`` in Zulu, ``pageSize`` (5000 when unset, the server
+may return fewer), ``pageToken`` valid only with the same filter, ``nextPageToken`` absent on
+the last page, and ``lastSubmittedTime`` ("the most recent time the response was submitted")
+moving on an edit while ``responseId`` and ``createTime`` stay.
+
+Assumptions (not documented), and what covers them:
+
+- *``timestamp`` compares with ``lastSubmittedTime``*: the spec says "submitted after", which
+  could as well be ``createTime``; then an incremental pull would never see an edit of an
+  older response. The full read (every sync by default) sends no filter, so it reads every
+  response as it is now, edits included.
+- *The order of responses and what a page token holds*: if a token is an offset, a response
+  deleted between two page requests shifts the later pages and one response is missing from
+  that listing. ``flows.steps._land_form`` lists the form again whenever a listing misses a
+  stored record, and removes only what both miss; a response not stored yet that is skipped
+  this way lands at the next full read (the next sync by default), and a stored one that
+  deletions during *both* listings skip is taken for deleted until then. No page says how
+  many responses match, so unlike Tally the connector cannot notice a shift itself. Only
+  forms needing more than one page (5000 responses by default) are exposed.
+- *A deleted response simply disappears from listings* (the API has no deletion feed): the
+  full read notices it missing and the record stops being current.
 """
 
 from __future__ import annotations

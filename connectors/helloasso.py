@@ -1,4 +1,4 @@
-"""HelloAsso API v5: the items (one per registered person) of one form, pulled incrementally.
+"""HelloAsso API v5: the items (one per registered person) of one form.
 
 Auth is OAuth2 client credentials (``POST /oauth2/token``, form-encoded). The access token
 lives ``expires_in`` seconds (30 min): it is reused, renewed a minute before it expires with the
@@ -7,7 +7,8 @@ more if the API still answers 401/403 to a page, which is then asked again once.
 
 Items come from ``GET /v5/organizations/{org}/forms/{formType}/{formSlug}/items`` with
 ``withDetails=true`` (without it there are no ``customFields``), sorted on ``UpdateDate``
-ascending, and for an incremental pull ``from=<cursor - overlap>``. Pages are chained with
+ascending. By default (``full_read``) every sync reads every item, with no ``from``; an
+incremental pull asks ``from=<cursor - overlap>``. Pages are chained with
 ``pagination.continuationToken``; the end is an **empty** ``data`` page (the token is still
 there and ``totalCount``/``totalPages`` are -1).
 
@@ -21,6 +22,27 @@ cursor (the newest ``order.meta.updatedAt``, else ``order.date``, in UTC) is the
 on the final empty page, once every page has been read; a pull that fails midway is read again
 from the previous cursor (re-reads are dropped at landing). ``overlap`` re-reads a margin
 before the cursor, for items updated while a pull was running.
+
+Verified in the OpenAPI spec (shared/specs/helloasso.v5.openapi.json) and dev.helloasso.com
+(getting started, pagination; see shared/notes/external-apis.md §5): the token grants, the
+items route and its parameters (``withDetails``, ``sortField`` Date|UpdateDate|CreationDate,
+``sortOrder``, ``to`` exclusive, ``continuationToken``), the Item/OrderLight model
+(``order.meta.updatedAt``, ``state`` Canceled...), the privileges (items: AccessTransactions;
+``/public``: AccessPublicData), the empty-``data`` end signal and -1 totals.
+
+Assumptions (not documented), and what covers them:
+
+- *``from`` filters on the ``sortField`` date (``UpdateDate``)*; the spec says only "First
+  Date Filter". If it filtered on the order date, an incremental pull would never see an
+  older order cancelled later. The full read (every sync by default) sends no ``from``, so
+  it reads that item as it is now, ``Canceled`` included.
+- *A cancellation or edit moves the order's ``meta.updatedAt``*: the same full read covers an
+  edit that would not.
+- *``continuationToken`` is a position (the last item served)*, so an item added, edited or
+  deleted between two page requests shifts nothing; were it an offset, the double listing of
+  ``flows.steps._land_form`` and the next full read catch what one listing skipped.
+- *An item deleted in the back office simply disappears from listings* (the API has no
+  deletion feed): the full read notices it missing and the record stops being current.
 """
 
 from __future__ import annotations

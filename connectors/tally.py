@@ -1,13 +1,12 @@
-"""Pull a Tally form's completed submissions, incrementally, through the shared HTTP layer.
+"""Pull a Tally form's completed submissions through the shared HTTP layer.
 
 API (public beta): ``GET /forms/{id}/submissions?page=&limit=&filter=completed&startDate=``
-answers ``{page, limit, hasMore, questions[], submissions[]}``, newest first as in Tally's own
-example; pages are walked with ``page=1, 2, ...`` while ``hasMore``. With a cursor, only
-submissions on or after it are asked for (``startDate`` is inclusive), so the newest one of
-the last run is read again: landing drops it. Because the order is newest first, saving a
-cursor is safe only once the last page is in, so only the last page carries one. Known
-limit of offset paging: a submission deleted in Tally while a multi-page pull runs shifts the
-later pages up by one, so that pull can skip one submission for good (the cursor moves past it).
+answers ``{page, limit, hasMore, questions[], submissions[]}``; pages are walked with
+``page=1, 2, ...`` while ``hasMore``. By default (``full_read``) every sync reads the whole
+form with no ``startDate``; an incremental pull asks only submissions on or after the cursor
+(``startDate`` is inclusive, so the newest one of the last run is read again: landing drops
+it). The order is taken to be newest first, so a cursor is safe to save only once the last
+page is in: only the last page carries one.
 
 Rate limit: 100 requests a minute. A 429 still there after the session's retries (Tally sends
 no ``Retry-After``, and those retries wait seconds, not the minute) is waited out here, a
@@ -15,9 +14,33 @@ minute at a time up to ``rate_limit_pauses``, and the *same* page is asked again
 goes on from the refused page instead of failing and starting again at page 1.
 
 Each record holds the submission verbatim and the page's question context (titles, option
-labels) that ``transforms.answers.tally.flatten`` needs. Where Tally puts a choice
-question's options is not documented: they are read from ``options[{id, text}]`` on the
-question or on its ``fields`` when present, as in Tally's webhook payloads.
+labels) that ``transforms.answers.tally.flatten`` needs.
+
+Verified in Tally's documentation (developers.tally.so: introduction, "List submissions"
+reference, "Fetching form submissions" guide; see shared/notes/external-apis.md §4): the
+route, Bearer key, ``page``/``limit``/``filter``/``startDate`` (inclusive), ``hasMore``,
+``totalNumberOfSubmissionsPerFilter``, 100 requests a minute, 429 when over it.
+
+Assumptions (not documented), and what covers them:
+
+- *Sort order, newest first* (as the guide's example happens to show). The cursor depends on
+  it, and the full read (every sync by default) sends none; so does the shift check below
+  (oldest first, a submission added at the end while one above is deleted would leave the
+  count unchanged: the second listing of ``_land_form`` and the next full read still
+  catch what that skipped).
+- *``page`` is an offset into the listing as it is at each request.* A submission deleted
+  while pages are read shifts the later pages up, so one submission would be missing from
+  that listing. Each page says how many submissions the filter matches now
+  (``totalNumberOfSubmissionsPerFilter``, documented); when that count drops between two
+  pages, the pages the shift may have moved a submission onto are read again (landing drops
+  what is read twice). New submissions arrive newest, above every page, so the count drops
+  by at least the shift. ``flows.steps._land_form`` also lists the form again whenever a
+  listing misses a stored record, and removes only what both listings miss.
+- *A deleted submission simply disappears from listings* (the API has no deletion feed): the
+  full read notices it missing and the record stops being current.
+- ``limit`` up to 500 (third-party clients; ``MAX_PAGE_SIZE``), and where a choice
+  question's options are: read from ``options[{id, text}]`` on the question or its
+  ``fields``, as in Tally's webhook payloads.
 """
 
 from __future__ import annotations
@@ -42,6 +65,10 @@ log = logging.getLogger(__name__)
 #: A submission and its ``submittedAt``, parsed.
 Timed = tuple[dict[str, Any], datetime]
 
+#: Times one pull reads shifted pages again at most: a count that kept going down and up
+#: (not seen, but not excluded either) must not keep a pull going for ever; past it, the
+#: second listing of ``flows.steps._land_form`` and the next full read still catch a skip.
+MAX_STEPS_BACK = 20
 #: Tally's largest page (its OpenAPI caps ``limit`` at 500 on list endpoints).
 MAX_PAGE_SIZE = 500
 
@@ -95,11 +122,18 @@ class TallyForm:
         params: dict[str, Any] = {"limit": self.page_size, "filter": "completed"}
         if newest is not None:
             params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        page = 1
+        page, total, steps_back = 1, None, 0
         while True:
-            submissions, form, has_more = self._read_page_patiently({**params, "page": page})
+            submissions, form, has_more, now = self._read_page_patiently({**params, "page": page})
             records = [_record(submission, form) for submission, _ in submissions]
             newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
+            back = self._pages_shifted(total, now) if steps_back < MAX_STEPS_BACK else 0
+            steps_back += bool(back)
+            total = now
+            if back:  # read again the pages the deletions may have pulled a submission into
+                yield Page(records)
+                page = max(1, page - back)
+                continue
             if not has_more:
                 log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, page)
                 yield Page(records, zulu_seconds(newest) if newest else None)
@@ -109,7 +143,22 @@ class TallyForm:
             yield Page(records)
             page += 1
 
-    def _read_page_patiently(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool]:
+    def _pages_shifted(self, before: int | None, now: int | None) -> int:
+        """How many pages to step back after a page whose count of submissions is lower than
+        the previous page's: ``page`` is an offset, so submissions deleted meanwhile above
+        the next page shift it up, and the submissions that moved onto pages already read
+        would be skipped. New submissions arrive newest, above every page, so the count drops
+        by at least the shift; stepping back that many submissions reads them again (landing
+        drops what was read twice). Unknown counts: no step back."""
+        if before is None or now is None or now >= before:
+            return 0
+        log.info("source %s: form %s: %d submission(s) deleted while its pages were read; "
+                 "reading the previous page(s) again", self.source, self.form_id, before - now)
+        return -(-(before - now) // self.page_size)
+
+    def _read_page_patiently(
+        self, params: Mapping[str, Any]
+    ) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
         """``_read_page``, waiting out a rate limit that outlasted the session's retries and
         asking the same page again."""
         for pause in (*self.rate_limit_pauses, None):
@@ -124,9 +173,10 @@ class TallyForm:
                 self._sleep(pause)
         raise AssertionError("unreachable")
 
-    def _read_page(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool]:
-        """One page's submissions with their times, its question context and ``hasMore``,
-        checked whole before any of it is used."""
+    def _read_page(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
+        """One page's submissions with their times, its question context, ``hasMore`` and the
+        count of submissions the filter matches now (None if not given), checked whole before
+        any of it is used."""
         page = params["page"]
         body = self._get("submissions", params=params)
         if not isinstance(body, dict):
@@ -139,7 +189,10 @@ class TallyForm:
         if not all(isinstance(question, dict) for question in questions):
             raise self._bad_answer(f"page {page} has a question that is not an object")
         checked = [(submission, self._submitted_at(submission, page)) for submission in submissions]
-        return checked, {"questions": [_question_context(q) for q in questions]}, has_more
+        counts = body.get("totalNumberOfSubmissionsPerFilter")
+        total = counts.get(params.get("filter", "all")) if isinstance(counts, dict) else None
+        total = total if isinstance(total, int) and not isinstance(total, bool) else None
+        return checked, {"questions": [_question_context(q) for q in questions]}, has_more, total
 
     def _submitted_at(self, submission: Any, page: int) -> datetime:
         """The submission's time, once its id and responses are known to be there."""

@@ -1,14 +1,15 @@
-"""Pull a Typeform form's completed responses, incrementally, through the shared HTTP layer.
+"""Pull a Typeform form's completed responses through the shared HTTP layer.
 
 API: ``GET /forms/{id}/responses?page_size=&response_type=completed&since=&before=`` answers
 ``{total_items, page_count, items[]}``, newest first. Pages are walked with
 ``before=<token of the last item>`` until a page holds fewer than ``page_size`` items (so a
-form whose count is an exact multiple of the page size costs one empty page more).
+form whose count is an exact multiple of the page size costs one empty page more). By
+default (``full_read``) every sync reads the whole form with no ``since``.
 
 Typeform warns that very recent responses (within about 30 minutes) may not be returned yet,
-so ``since`` is the cursor minus an ``overlap`` window: what arrived late is read on a later
-run, and what is read twice is dropped on landing. Newest first means a cursor is safe to
-save only after the last page, so only the last page carries one.
+so an incremental ``since`` is the cursor minus an ``overlap`` window: what arrived late is
+read on a later run, and what is read twice is dropped on landing. Newest first means a cursor
+is safe to save only after the last page, so only the last page carries one.
 
 Answers carry ``field{id, type, ref}`` but no title, so every pull first reads the form
 definition (``GET /forms/{id}``), once per connector (the mapping check and the pull share it:
@@ -17,6 +18,26 @@ field context flatten needs. EU-data-center accounts must set ``base_url`` to
 https://api.eu.typeform.com: the wrong region answers with no responses rather than an error,
 so the host the definition's ``_links.responses`` names is compared with ``base_url`` and a
 mismatch stops the source with the right ``base_url`` in the message.
+
+Verified in Typeform's documentation ("Retrieve responses" reference, "Responses data center"
+page; see shared/notes/external-apis.md §3): the route and Bearer token, ``page_size`` up to
+1000, ``since``/``until`` inclusive and to the second, ``before``/``after`` exclusive response
+tokens, newest first by default (``sort=submitted_at,desc``), ``response_type=completed``
+filtering on ``submitted_at``, the 30-minute delay, the EU host and its empty answers through
+the wrong host. 2 requests a second is quoted from Typeform's "get started" page by
+third-party integrations.
+
+Assumptions (not documented), and what covers them:
+
+- *``before`` is a position, not an offset*: a response added or deleted between two page
+  requests shifts nothing. If it were an offset, the double listing of
+  ``flows.steps._land_form`` and the next full read (every sync by default) would catch what
+  one listing skipped, as for Tally.
+- *A ``before`` token naming a response deleted since its page was read is refused* (the
+  local fake answers HTTP 400): the pull then asks from the response before it on that page,
+  so the deletion costs one request and fails nothing.
+- *A deleted response simply disappears from listings*: the full read notices it missing and
+  the record stops being current.
 """
 
 from __future__ import annotations
@@ -39,6 +60,10 @@ log = logging.getLogger(__name__)
 
 #: Typeform's largest page.
 MAX_PAGE_SIZE = 1000
+#: A page's cursor refused (its response deleted meanwhile): how many of the responses before
+#: it to try instead, nearest first, before the pull fails (a 400 for another reason would
+#: otherwise be asked again once per response of the page).
+FALLBACK_CURSORS = 5
 #: Typeform: "very recent responses (say within the last 30 minutes) may not be returned".
 DEFAULT_OVERLAP = timedelta(minutes=30)
 
@@ -91,10 +116,22 @@ class TypeformForm:
         if newest is not None:
             params["since"] = (newest - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
         before: str | None = None
+        fallbacks: list[str] = []  # tokens just before ``before`` on its page, nearest last
         pages = 0
         while True:
             pages += 1
-            items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+            try:
+                items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+            except SourceResponseError as exc:
+                if exc.status != 400 or not fallbacks:
+                    raise
+                # ``before`` names a response deleted since its page was read (Typeform then
+                # refuses the token): page from the one before it instead; what is read twice
+                # is dropped on landing.
+                log.info("source %s: form %s: page %d's cursor was refused (deleted meanwhile?); "
+                         "asking from the response before it", self.source, self.form_id, pages)
+                before, pages = fallbacks.pop(), pages - 1
+                continue
             records = [_record(item, form) for item, _ in items]
             newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
             if len(items) < self.page_size:
@@ -105,6 +142,7 @@ class TypeformForm:
                 raise self._bad_answer(f"page {pages} does not move past the previous one")
             yield Page(records)
             before = items[-1][0]["token"]
+            fallbacks = [item["token"] for item, _ in items[:-1]][-FALLBACK_CURSORS:]
 
     def _read_page(self, params: Mapping[str, Any], page: int) -> list[tuple[dict[str, Any], datetime]]:
         """One page's items with their submission times, checked whole before any is used."""

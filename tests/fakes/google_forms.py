@@ -10,6 +10,11 @@ responses.list reference page):
   came from). ``formId`` is left out of listed responses; ``nextPageToken`` is absent on the
   last page and ``responses`` is absent when there are none. Responses come in responseId
   order, which is not the submission order: the API documents none.
+  Assumptions, since the API documents neither: ``timestamp`` compares with
+  ``lastSubmittedTime`` (``timestamp_field="createTime"`` serves the other reading, under
+  which an incremental pull never sees an edit), and a page token is an offset into the
+  listing, so a response deleted between two page requests shifts the later pages (one
+  response may be missing from that listing).
 - ``GET /v1/forms/{formId}/responses/{responseId}`` (responses.get).
 - Auth: ``Authorization: Bearer <access_token>`` (or the ``access_token`` query parameter),
   else 401 UNAUTHENTICATED. An unknown form: 404 NOT_FOUND. Unknown query parameters and bad
@@ -160,6 +165,12 @@ class GoogleFormsFake:
     assertions: list[dict[str, Any]] = field(default_factory=list)  # claims of each JWT accepted
     corrupt_pages: dict[int, Any] = field(default_factory=dict)  # list request number -> body
     list_requests: int = 0
+    #: What ``filter=timestamp ...`` compares with: ``lastSubmittedTime`` or ``createTime``.
+    timestamp_field: str = "lastSubmittedTime"
+    #: Called as ``before_page(n)`` when the n-th responses.list request arrives, before its
+    #: page is cut: what it changes (``delete_response``, ``add_responses``,
+    #: ``edit_response``) happens between two page requests of a pull.
+    before_page: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_schema(self.form, "Form", "form")
@@ -191,6 +202,11 @@ class GoogleFormsFake:
         response = {**self.responses[response_id], "answers": answers, "lastSubmittedTime": zulu_micros(at)}
         self.add_responses([response])
         return response
+
+    def delete_response(self, response_id: str) -> None:
+        """The form's owner deletes a response (in the Responses tab): later listings no
+        longer hold it (the API has no delete route)."""
+        del self.responses[response_id]
 
     # --- routes --------------------------------------------------------------------------------
 
@@ -225,7 +241,7 @@ class GoogleFormsFake:
         if refused:
             return refused
         filter_text = request.arg("filter") or ""
-        keep = _filter(filter_text)
+        keep = _filter(filter_text, self.timestamp_field)
         if keep is None:
             return google_error(400, f"Invalid filter: {filter_text!r}")
         try:
@@ -236,6 +252,8 @@ class GoogleFormsFake:
         if size < 0:
             return google_error(400, "pageSize must not be negative")
         self.list_requests += 1
+        if self.before_page:
+            self.before_page(self.list_requests)
         if self.list_requests in self.corrupt_pages:
             return Response(200, self.corrupt_pages.pop(self.list_requests))
         matching = [self.responses[rid] for rid in sorted(self.responses) if keep(self.responses[rid])]
@@ -259,8 +277,9 @@ class GoogleFormsFake:
         return Response(200, {"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"})
 
 
-def _filter(text: str) -> Any:
-    """A predicate on responses for a responses.list filter; None if the API would refuse it."""
+def _filter(text: str, stamp: str = "lastSubmittedTime") -> Any:
+    """A predicate on responses for a responses.list filter (comparing ``stamp``); None if the
+    API would refuse it."""
     if not text:
         return lambda response: True
     match = _FILTER.match(text)
@@ -268,8 +287,8 @@ def _filter(text: str) -> Any:
     if since is None:
         return None
     if match[1] == ">":
-        return lambda response: parse_zulu(response["lastSubmittedTime"]) > since
-    return lambda response: parse_zulu(response["lastSubmittedTime"]) >= since
+        return lambda response: parse_zulu(response[stamp]) > since
+    return lambda response: parse_zulu(response[stamp]) >= since
 
 
 def _page_token(offset: int, filter_text: str) -> str:

@@ -17,8 +17,12 @@ What it serves, as documented (``shared/specs/helloasso.v5.openapi.json``, dev.h
 
 Assumption (the spec does not say): ``from``/``to`` filter on the date the items are sorted on
 (``sortField``: ``Date`` = order date, ``UpdateDate`` = ``order.meta.updatedAt``,
-``CreationDate`` = ``order.meta.createdAt``). Every item served is checked against
-``SCHEMAS``, an extract of the spec that the tests compare with the spec file.
+``CreationDate`` = ``order.meta.createdAt``). ``from_field="Date"`` serves the other reading
+(``from``/``to`` always on the order date), under which an incremental pull never sees the
+cancellation of an older order. Also assumed: the continuation token is a key-set position
+(the last item served), so a deletion or insertion between two page requests shifts nothing.
+Every item served is checked against ``SCHEMAS``, an extract of the spec that the tests
+compare with the spec file.
 
 ``fictional_items(n, seed=...)`` makes a reproducible event's worth of fictional registrations
 (group orders, cancellations), for tests and for the benchmark (50,000 serve fine).
@@ -198,6 +202,12 @@ class HelloAssoFake:
     #: The client's privileges: without AccessPublicData, ``/public`` answers 403 (items need
     #: only AccessTransactions).
     privileges: frozenset[str] = frozenset({"AccessTransactions", "AccessPublicData"})
+    #: None: ``from``/``to`` filter on the ``sortField`` date; a SortField name: on that one.
+    from_field: str | None = None
+    #: Called as ``before_page(n)`` when the n-th items request arrives, before its page is
+    #: cut: what it changes (``delete_item``, ``edit_item``, ``add_items``) happens between two
+    #: page requests of a pull.
+    before_page: Callable[[int], None] | None = field(default=None, repr=False)
     _order: dict[str, list[tuple[int, int]]] = field(default_factory=dict, init=False, repr=False)
     _edits: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False, repr=False)
 
@@ -323,6 +333,8 @@ class HelloAssoFake:
         if problem:
             return Response(400, {"errors": [{"code": "ArgumentInvalid", "message": problem}]})
         self.items_requests += 1
+        if self.before_page:
+            self.before_page(self.items_requests)
         if self.items_requests in self.corrupt_pages:
             return Response(200, self.corrupt_pages.pop(self.items_requests))
         page, token = self._select(query)
@@ -342,9 +354,13 @@ class HelloAssoFake:
     def _select(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         """One page in the asked order, after the continuation token (keyset, so edits during
         a pull move an item to the end instead of shifting pages)."""
-        keys = self._ordered(query.get("sortField", "Date"))
-        lo = bisect.bisect_left(keys, (_micros(query["from"]), -1)) if "from" in query else 0
-        hi = bisect.bisect_left(keys, (_micros(query["to"]), -1)) if "to" in query else len(keys)
+        sort_field = query.get("sortField", "Date")
+        keys = self._ordered(sort_field)
+        bounds_on = self.from_field or sort_field
+        lo, hi = 0, len(keys)
+        if bounds_on == sort_field:  # the bounds cut the sorted keys
+            lo = bisect.bisect_left(keys, (_micros(query["from"]), -1)) if "from" in query else 0
+            hi = bisect.bisect_left(keys, (_micros(query["to"]), -1)) if "to" in query else len(keys)
         ascending = query.get("sortOrder", "Desc") == "Asc"
         after = _untoken(query.get("continuationToken"))
         if ascending:
@@ -355,7 +371,8 @@ class HelloAssoFake:
             positions = range(end - 1, lo - 1, -1)
         size = query.get("pageSize", 20)
         skip = 0 if after else (query.get("pageIndex", 1) - 1) * size
-        wanted = (self.items[keys[i][1]] for i in positions if _matches(self.items[keys[i][1]], query))
+        wanted = (self.items[keys[i][1]] for i in positions if _matches(self.items[keys[i][1]], query)
+                  and (bounds_on == sort_field or _within(self.items[keys[i][1]], bounds_on, query)))
         page = list(itertools.islice(wanted, skip, skip + size))
         if not page:  # the end: no data, yet a token, as the real API does
             return page, query.get("continuationToken") or _token_of((_micros(datetime.now(timezone.utc)), 0))
@@ -386,6 +403,13 @@ def _untoken(token: str | None) -> tuple[int, int] | None:
     stamp, _, item_id = token.partition("_")
     moment = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc)
     return _micros(moment), int(item_id)
+
+
+def _within(item: dict[str, Any], date_field: str, query: dict[str, Any]) -> bool:
+    """``from`` (inclusive) and ``to`` (exclusive) applied to the item's ``date_field`` date."""
+    moment = _item_key(item, date_field)
+    return not ("from" in query and moment < _micros(query["from"])) \
+        and not ("to" in query and moment >= _micros(query["to"]))
 
 
 def _matches(item: dict[str, Any], query: dict[str, Any]) -> bool:

@@ -163,6 +163,9 @@ class TallyFake:
 
     ``tamper``, when set, is called as ``tamper(n, body)`` for the n-th submissions request
     served (1-based) and returns the body to send instead, to serve a malformed page.
+    ``before_page``, when set, is called as ``before_page(n)`` when the n-th submissions
+    request arrives, before its page is cut: what it changes (``delete``, ``upsert``) happens
+    between two page requests of a pull, as a respondent or the form's owner would.
     """
 
     def __init__(self, submissions: Iterable[dict[str, Any]], *, form_id: str, token: str,
@@ -172,7 +175,9 @@ class TallyFake:
         self.questions = questions
         self.submissions = list(submissions)
         self.tamper: Callable[[int, dict[str, Any]], Any] | None = None
+        self.before_page: Callable[[int], None] | None = None
         self.served = 0
+        self.requested = 0
         self._index: dict[str, tuple[list[dict[str, Any]], list[float]]] | None = None
 
     def upsert(self, submission: dict[str, Any]) -> None:
@@ -213,6 +218,9 @@ class TallyFake:
         kind = request.arg("filter", "all")
         if page < 1 or not 1 <= limit <= MAX_LIMIT or kind not in ("all", "completed", "partial"):
             return Response(400, {"message": "Invalid query parameters"})
+        self.requested += 1
+        if self.before_page:
+            self.before_page(self.requested)
         counts = {name: len(self._window(name, start, end)) for name in ("all", "completed", "partial")}
         matching = self._window(kind, start, end)
         body = {

@@ -173,6 +173,9 @@ class TypeformFake:
 
     ``tamper``, when set, is called as ``tamper(n, body)`` for the n-th responses request
     served (1-based) and returns the body to send instead, to serve a malformed page.
+    ``before_page``, when set, is called as ``before_page(n)`` when the n-th responses
+    request arrives, before its page is cut: what it changes (``delete``, ``upsert``) happens
+    between two page requests of a pull.
     """
 
     def __init__(self, responses: Iterable[dict[str, Any]], *, form_id: str, token: str,
@@ -182,12 +185,25 @@ class TypeformFake:
         self.definition = definition
         self.responses = list(responses)
         self.tamper: Callable[[int, dict[str, Any]], Any] | None = None
+        self.before_page: Callable[[int], None] | None = None
         self.served = 0
+        self.requested = 0
         self._index: dict[str, tuple[list[dict[str, Any]], list[float]]] = {}
 
     def upsert(self, response: dict[str, Any]) -> None:
         """Add a response, or replace the one with the same token."""
         self.responses = [r for r in self.responses if r["token"] != response["token"]] + [response]
+        self._index = {}
+
+    def delete(self, token: str) -> None:
+        """Delete a response, as the form's owner can in Typeform's results panel (or through
+        ``DELETE /forms/{id}/responses?included_response_ids=``): later listings no longer
+        hold it. A ``before``/``after`` cursor naming it is then refused like any unknown
+        token (what Typeform does then is not documented)."""
+        kept = [r for r in self.responses if r["token"] != token]
+        if len(kept) == len(self.responses):
+            raise KeyError(token)
+        self.responses = kept
         self._index = {}
 
     def handle_form(self, request: Request) -> Response:
@@ -207,6 +223,9 @@ class TypeformFake:
             return _error(400, "VALIDATION_ERROR", "The request is invalid.")
         if (before or after) and request.arg("sort"):
             return _error(400, "VALIDATION_ERROR", "before/after cannot be combined with sort.")
+        self.requested += 1
+        if self.before_page:
+            self.before_page(self.requested)
         matching = self._window(kinds[0], since, until)
         if len(kinds) > 1:  # newest first by each type's own timestamp, ties by token
             merged = {r["token"]: r for kind in kinds for r in self._window(kind, since, until)}
