@@ -49,7 +49,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
-from connectors.http import (SourceAuthError, SourceResponseError, SourceUnavailable,
+from connectors.http import (SourceAuthError, SourceNotFound, SourceResponseError, SourceUnavailable,
                              request_json)
 from models.records import RawRow
 from transforms.answers.google_forms import available_keys
@@ -122,6 +122,22 @@ class GoogleFormsForm:
                 yield Page(records, zulu(newest) if newest else None)
                 return
             yield Page(records)
+
+    def still_held(self, response_ids: Iterable[str]) -> set[str]:
+        """Which of ``response_ids`` the form still holds, asked one by one
+        (``forms.responses.get``: 404 once a response is deleted).
+
+        Page tokens are opaque: if one is an offset, a deletion during a listing shifts the
+        pages and skips a response that is still there, and two listings can both skip it.
+        The flow asks this before taking what both missed for deleted."""
+        held = set()
+        for response_id in response_ids:
+            try:
+                self._get(f"{self._form_url}/responses/{quote(response_id, safe='')}", {})
+            except SourceNotFound:
+                continue
+            held.add(response_id)
+        return held
 
     def _page(self, query: dict[str, str], number: int) -> tuple[list[dict[str, Any]], str | None]:
         body = self._get(f"{self._form_url}/responses", query)

@@ -254,11 +254,28 @@ def _land_form(
             unlisted = store.unlisted(session, code, source.name, listed)
         if unlisted:
             listed |= _land_pages(campaign, source, connector, run_id, None, totals)
+            listed |= _still_held(campaign, source, connector, listed)
         with session_scope(campaign.database_url) as session:
             if unlisted:
                 totals["removed"] = store.keep_listed(session, code, source.name, listed)
             store.mark_reconciled(session, code, source.name, now)
     return totals
+
+
+#: At most this many records missed by both listings are asked about one by one.
+MAX_ASKED_ONE_BY_ONE = 200
+
+
+def _still_held(campaign: Campaign, source: SourceConfig, connector: FormConnector, listed: set[str]) -> set[str]:
+    """Of the records both listings missed, those the provider says it still holds, for a
+    connector that can ask one by one (``still_held``): a deletion during each listing could
+    have skipped them twice. Beyond ``MAX_ASKED_ONE_BY_ONE`` (a mass deletion), none is asked."""
+    ask = getattr(connector, "still_held", None)
+    if ask is None:
+        return set()
+    with session_scope(campaign.database_url) as session:
+        missed = store.unlisted(session, campaign.campaign.code, source.name, listed)
+    return ask(missed) if 0 < len(missed) <= MAX_ASKED_ONE_BY_ONE else set()
 
 
 def _land_pages(campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
