@@ -18,11 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.readonly import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG
-from cli.readonly import ConfigOption, load, readable
+from cli.errors import CliError, ExitCode
+from cli.readonly import ConfigOption, load, readable, require_database
 from connectors import privacy
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
 from connectors.google_sheets import SheetsError
 from models.campaign import Campaign
+from models.ids import registration_ref
+from models.records import CANCELLED, REGISTERED
 from transforms.privacy import mask_email, mask_phone
 
 console = Console()
@@ -39,14 +42,24 @@ def _counts_table(title: str, counts: dict[str, object]) -> Table:
 
 
 def erase_command(campaign: Campaign, config: Path, email: str | None, phone: str | None, yes: bool,
-                  reason: str | None) -> None:
-    from flows.privacy import erase  # Prefect is slow to import
-
+                  reason: str | None, dry_run: bool = False) -> None:
     if not email and not phone:
         raise typer.BadParameter("give --from FILE (or - for standard input), --email or --phone")
     who = " / ".join(m for m in (email and mask_email(email), phone and mask_phone(phone)) if m)
+    try:
+        found = _preview(campaign, config, email, phone)
+    except privacy.NothingToErase as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    _show_preview(who, found)
+    if dry_run:
+        console.print("Dry run: nothing was erased.")
+        return
     if not yes:
-        typer.confirm(f"Erase {who} from the database and every roster? This cannot be undone.", abort=True)
+        people = f"these {len(found)} people" if len(found) > 1 else ("this person" if found else who)
+        typer.confirm(f"Erase {people} from the database and every roster? This cannot be undone.", abort=True)
+    from flows.privacy import erase  # Prefect is slow to import
+
     try:
         counts = erase(str(config), email=email, phone=phone, reason=reason)
     except privacy.NothingToErase as exc:
@@ -58,6 +71,42 @@ def erase_command(campaign: Campaign, config: Path, email: str | None, phone: st
     console.print(_counts_table(f"Erased {who}", counts))
     if not counts["people"]:
         console.print("Nobody had this identifier; it is kept hashed so no later sync brings it in.")
+
+
+def _preview(campaign: Campaign, config: Path, email: str | None,
+             phone: str | None) -> list[privacy.PersonToErase]:
+    """Who would be erased, read without writing anything (no database yet: nobody)."""
+    try:
+        require_database(campaign, config)
+    except CliError as exc:
+        if exc.code == ExitCode.NO_DATABASE and "No database at" in exc.message:
+            return []
+        raise
+    with session_scope(campaign.database_url) as session:
+        return privacy.erasure_preview(session, email=email, phone=phone)
+
+
+def _show_preview(who: str, found: list[privacy.PersonToErase]) -> None:
+    """Each person found, with their registrations (roster references) and sign-ups: the
+    operator checks it is the right person, and only them, before confirming."""
+    if not found:
+        console.print(f"Nobody has {who} now; erasing keeps it hashed so no later sync brings it in.")
+        return
+    table = Table(title=f"Would be erased ({who})", title_justify="left")
+    for header in ("person", "registrations (site, status)", "sign-ups"):
+        table.add_column(header, overflow="fold")
+    for person in found:
+        table.add_row(f"{person.first_name} {person.last_name}",
+                      ", ".join(f"{registration_ref(rid)} {site} ({status})" for rid, site, status in person.registrations)
+                      or "—", str(person.signups))
+    console.print(table)
+    registrations = [r for p in found for r in p.registrations]
+    on_rosters = sum(1 for _, _, status in registrations if status in (REGISTERED, CANCELLED))
+    console.print(f"{len(found)} {'people' if len(found) > 1 else 'person'}, {len(registrations)} registration(s) "
+                  f"({on_rosters} roster row(s)), {sum(p.signups for p in found)} sign-up(s).")
+    if len(found) > 1:
+        console.print(f"[yellow]{len(found)} people share this identifier (a household?): all of them would be "
+                      "erased.[/yellow]")
 
 
 def identifier_from(source: str) -> tuple[str | None, str | None]:
@@ -141,15 +190,17 @@ def register(app: typer.Typer) -> None:
                            "- (a hidden prompt at a terminal): unlike --email/--phone, it stays out of ps and "
                            "the shell history.")] = None,
         reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit; no personal data).")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show who would be erased, erase nothing.")] = False,
         yes: YesOption = False,
         config: ConfigOption = DEFAULT_CONFIG,
     ) -> None:
-        """Erase a person (RGPD): database, raw records, every roster; a later sync will not bring them back."""
+        """Erase a person (RGPD): database, raw records, every roster; a later sync will not bring them back.
+        Shows who (people, registrations, roster rows) before asking."""
         if from_ is not None:
             if email or phone:
                 raise typer.BadParameter("give --from, or --email/--phone, not both")
             email, phone = identifier_from(from_)
-        erase_command(load(config), config, email, phone, yes, reason)
+        erase_command(load(config), config, email, phone, yes, reason, dry_run)
 
     @app.command("purge")
     def purge(

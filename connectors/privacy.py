@@ -112,6 +112,34 @@ def erasure_salt(session: Session) -> bytes:
 # --- erasure ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PersonToErase:
+    """Who an erasure would remove, as the operator checks it before confirming."""
+
+    person_id: int
+    first_name: str
+    last_name: str
+    registrations: list[tuple[int, str, str]]  # (registration id, site code, status)
+    signups: int
+
+
+def erasure_preview(session: Session, *, email: str | None = None, phone: str | None = None) -> list[PersonToErase]:
+    """The people ``erase_person`` would remove for this identifier, read only: a shared
+    household address finds several, and the operator must see it before confirming."""
+    email_key, e164 = _identifiers(email, phone)
+    person_ids = {s.person_id for s in _seed_signups(session, email_key, e164) if s.person_id is not None}
+    found = []
+    for person in session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)):
+        registrations = session.execute(
+            select(Registration.id, Event.site_code, Registration.status)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.person_id == person.id).order_by(Registration.id)).all()
+        signups = len(session.scalars(select(Signup.id).where(Signup.person_id == person.id)).all())
+        found.append(PersonToErase(person.id, person.first_name, person.last_name,
+                                   [tuple(r) for r in registrations], signups))
+    return found
+
+
 def erase_person(
     session: Session, *, email: str | None = None, phone: str | None = None, salt: bytes,
     actor: str = "rollcall", reason: str | None = None,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cli.privacy import register
 from connectors.database import session_scope
 from models.campaign import DATABASE_URL_ENV
-from models.tables import AuditEntry, Person, QuarantineEntry
+from models.tables import AuditEntry, Person, QuarantineEntry, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 runner = CliRunner()
@@ -112,3 +112,31 @@ def test_erase_from_an_empty_file_is_refused(rollcall: typer.Typer, config: Path
     empty.write_text("\n", encoding="utf-8")
     result = runner.invoke(rollcall, ["erase", "--from", str(empty), "--yes", "--config", str(config)])
     assert result.exit_code == 2
+
+
+def test_erase_dry_run_shows_who_and_how_many_and_erases_nothing(
+    rollcall: typer.Typer, config: Path, campaign_db: str
+) -> None:
+    result = runner.invoke(rollcall, ["erase", "--email", JEAN_EMAIL, "--dry-run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Jean Dupont" in text and "PAR (registered)" in text and "LYS (registered)" in text
+    assert "1 person, 2 registration(s) (2 roster row(s)), 2 sign-up(s)." in text
+    assert text.endswith("Dry run: nothing was erased.")
+    assert people(campaign_db) == ["Jean", "Marie"]
+
+
+def test_erase_says_when_an_identifier_is_shared_by_several_people(
+    rollcall: typer.Typer, config: Path, campaign_db: str
+) -> None:
+    """A household's shared phone finds two people: the operator sees both before confirming."""
+    with session_scope(campaign_db) as session:
+        marie = session.scalar(select(Signup).where(Signup.first_name == "Marie"))
+        marie.phone = JEAN_PHONE
+    result = runner.invoke(rollcall, ["erase", "--phone", JEAN_PHONE, "--config", str(config)], input="n\n")
+    assert result.exit_code == 1  # declined
+    text = " ".join(result.output.split())
+    assert "Jean Dupont" in text and "Marie Curie" in text
+    assert "2 people share this identifier (a household?): all of them would be erased." in text
+    assert "Erase these 2 people from the database and every roster?" in text
+    assert people(campaign_db) == ["Jean", "Marie"]
