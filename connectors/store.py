@@ -654,7 +654,8 @@ def roster_target(session: Session, campaign: str, site_code: str) -> RosterTarg
 
 def save_roster_target(
     session: Session, campaign: str, site_code: str, kind: str, location: str,
-    layout: dict[str, Any] | None, pushed: bool,
+    layout: dict[str, Any] | None, pushed: bool, fingerprint: str | None = None,
+    shown: dict[str, int] | None = None,
 ) -> None:
     target = roster_target(session, campaign, site_code)
     if target is None:
@@ -665,3 +666,4 @@ def save_roster_target(
         target.layout = layout
     if pushed:
         target.pushed_at = utcnow()
+    target.fingerprint, target.shown = fingerprint, shown

@@ -10,6 +10,8 @@ longer among them is removed, or blanked and marked "Retiré" when the coordinat
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -176,11 +178,18 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     (a coordinator's copy) holding one of them is deleted. Still one write at most."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
+    owned = _owned_tabs(session, campaign, site, list(entries.values()))
+    local = site.roster.kind != "google_sheet"
+    if local and not (purged or erased):
+        target = store.roster_target(session, campaign.campaign.code, site.code)
+        path = campaign.roster_path(site)
+        if target is not None and target.fingerprint is not None and target.fingerprint == _workbook_fingerprint(
+                site, path, entries, references, states, owned):
+            return _unchanged(str(path), entries, target.shown or {})
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
-    owned = _owned_tabs(session, campaign, site, list(entries.values()))
     if site.roster.kind == "google_sheet":
         location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
@@ -205,17 +214,65 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
                                       sign_in=owned[roster_files.SIGN_IN_TAB],
                                       to_complete=owned[roster_files.TO_COMPLETE_TAB])
     _remember(session, merged, states)
+    fingerprint = None
+    if local:
+        session.flush()
+        states = store.roster_states(session, entries)
+        fingerprint = _workbook_fingerprint(site, Path(location), entries, references, states, owned)
+    shown = {"conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
+             "withdrawn": len(merged.withdrawn_ids), "foreign": len(merged.foreign_ids),
+             "duplicates": len(merged.duplicate_ids)}
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
                              sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
-                             pushed=written)
+                             pushed=written, fingerprint=fingerprint, shown=shown)
     return {
-        "rows": len(entries), "written": written, "location": location,
-        "conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
-        "new": sum(1 for c in merged.changes if c.kind == NEW),
-        "removed": len(merged.removed_ids), "withdrawn": len(merged.withdrawn_ids),
-        "foreign": len(merged.foreign_ids), "duplicates": len(merged.duplicate_ids),
+        "rows": len(entries), "written": written, "location": location, **shown,
+        "new": sum(1 for c in merged.changes if c.kind == NEW), "removed": len(merged.removed_ids),
         "erased_rows": removed + sum(map(len, tabs.elsewhere.values())),
     }
+
+
+def _workbook_fingerprint(site: SiteConfig, path: Path, entries: dict[int, SheetEntry], references: set[str],
+                          states: dict[int, Any], owned: dict[str, list]) -> str | None:
+    """Everything a local roster push reads (the site's entries and references, the stored
+    row states, the tabs rewritten whole, the workbook's bytes) and the code that writes it.
+
+    Stored after a push; equal the next night, the push would read the workbook, merge and
+    write nothing (a second push changes nothing), so it is skipped: an unchanged night
+    opens no workbook. A coordinator's edit changes the bytes; a new sign-up the entries."""
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    for part in (_roster_code(), site.model_dump_json(), content, repr(sorted(references)),
+                 repr(sorted(entries.items())), repr(sorted(owned.items()))):
+        digest.update(part.encode())
+        digest.update(b"\x1f")
+    for registration_id, state in sorted(states.items()):
+        digest.update(json.dumps([registration_id, state.pushed, state.called, state.present, state.notes,
+                                  state.extras, state.conflicts], sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _roster_code() -> str:
+    """A digest of the modules that lay out and merge a roster: an upgrade rewrites rosters."""
+    import connectors.roster_files
+    import transforms.roster_layout
+    import transforms.sheet_roster
+
+    modules = (connectors.roster_files, transforms.roster_layout, transforms.sheet_roster)
+    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (*modules,)) +
+                          Path(__file__).read_bytes()).hexdigest()
+
+
+def _unchanged(location: str, entries: dict[int, SheetEntry], shown: dict[str, int]) -> dict[str, Any]:
+    """The result of a push skipped because nothing it reads changed since the last one: what
+    the roster shows (conflicts, rows flagged) as that push left it, nothing done now."""
+    return {"rows": len(entries), "written": False, "unchanged": True, "location": location,
+            "conflicts": 0, "unknown_ids": 0, "withdrawn": 0, "foreign": 0, "duplicates": 0, **shown,
+            "new": 0, "removed": 0, "erased_rows": 0}
 
 
 def _owned_tabs(session: Session, campaign: Campaign, site: SiteConfig, entries: list[SheetEntry]) -> dict[str, list]:

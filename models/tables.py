@@ -262,6 +262,11 @@ class RosterTarget(Base):
     location: Mapped[str] = mapped_column(Text)  # workbook path or spreadsheet key
     layout: Mapped[dict[str, Any] | None]
     pushed_at: Mapped[datetime | None]
+    #: What the last push of a local workbook read (``flows.rosters._workbook_fingerprint``):
+    #: the same the next night, the push is skipped.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: What that push found shown (conflicts, rows flagged withdrawn...), reported again then.
+    shown: Mapped[dict[str, Any] | None]
 
 
 class _ComparedPair:

@@ -1,5 +1,6 @@
 """source_cursors.reconciled_at: when a form source was last read whole; resolution_states:
-the fingerprint of the last resolution's inputs
+the fingerprint of the last resolution's inputs; roster_targets.fingerprint: what the last
+local roster push read
 
 Revision ID: 0007
 Revises: 0005
@@ -24,6 +25,9 @@ def upgrade() -> None:
     incrementally are read whole again when the last one is older than ``reconcile_days``."""
     with op.batch_alter_table('source_cursors') as batch:
         batch.add_column(sa.Column('reconciled_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('roster_targets') as batch:
+        batch.add_column(sa.Column('fingerprint', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('shown', sa.JSON(), nullable=True))
     op.create_table('resolution_states',
     sa.Column('campaign', sa.String(length=64), nullable=False),
     sa.Column('inputs', sa.String(length=64), nullable=False),
@@ -34,5 +38,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('resolution_states')
+    with op.batch_alter_table('roster_targets') as batch:
+        batch.drop_column('shown')
+        batch.drop_column('fingerprint')
     with op.batch_alter_table('source_cursors') as batch:
         batch.drop_column('reconciled_at')
