@@ -22,10 +22,12 @@ from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
+from flows.dashboard import publish_dashboard
 from flows.notify import notify_failure
 from flows.report import summarise
 from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
+from flows.volunteer_base import mark_returning
 from models.campaign import DEFAULT_CONFIG, load_campaign
 
 
@@ -88,7 +90,8 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
     """
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
-    sources = [s for s in campaign.sources if s.enabled and (only is None or s.name == only)]
+    sources = [s for s in campaign.sources
+               if s.enabled and not s.is_volunteer_base and (only is None or s.name == only)]
     if only is not None and not sources:
         raise ValueError(f"no enabled source named {only!r} in {config}")
     try:
@@ -97,8 +100,10 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
             pulled, failures = _pull(config, run_id, [s.name for s in sources], since)
             normalised = normalise_pending(config, run_id)
             resolved = resolve_people(config)
+            returning = mark_returning(config)  # before the rosters: they show "Nouveau" / "Déjà bénévole"
             rosters = write_rosters(config)
-            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters)
+            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters, returning)
+            dashboard = publish_dashboard(config)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(
@@ -107,6 +112,9 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
     problems = ["sources not synced: " + "; ".join(failures.values())] if failures else []
     if failed_rosters(rosters):
         problems.append(_rosters_message(rosters))
+    problems += [f"volunteer base not read (registrants keep last night's Nouveau/Déjà bénévole): {returning['error']}"
+                 ] if returning.get("error") else []
+    problems += [dashboard["error"]] if dashboard.get("error") else []
     if problems:
         raise SyncFailed(" | ".join(problems))
     return summary

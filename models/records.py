@@ -148,3 +148,6 @@ class RosterEntry:
     sources: tuple[str, ...]
     registered_at: datetime | None
     status: str
+    #: The person is in the campaign's volunteer base: the roster shows "Déjà bénévole",
+    #: otherwise "Nouveau" (``transforms.returning``).
+    already_volunteer: bool = False
