@@ -76,6 +76,8 @@ def _rosters_line(campaign, summary: dict) -> str:
         f"Nothing changed: the {len(sites)} rosters are up to date"
     if any(site.roster.kind != "google_sheet" for site in campaign.sites):
         what += f"; local rosters in [bold]{campaign.rosters.directory.resolve()}[/bold]"
+    if summary.get("dashboard"):
+        what += f".\nCampaign dashboard: [bold]{Path(summary['dashboard']).resolve()}[/bold]"
     return what + "."
 
 

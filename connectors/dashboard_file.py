@@ -15,6 +15,7 @@ def write_dashboard(path: Path, page: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(page)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from whoever reads the rosters
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -59,19 +59,14 @@ class SiteWarning:
 
 @dataclass(frozen=True)
 class Attendance:
-    """Présent ticks of one site whose day has come, per channel: (present, registered)."""
+    """Présent ticks of one site whose day has come: in all, and per channel (a registration
+    through two channels counts in each channel, once in all), as (present, registered)."""
 
     site: str
     name: str
+    present: int
+    registered: int
     by_channel: dict[str, tuple[int, int]]
-
-    @property
-    def present(self) -> int:
-        return sum(p for p, _ in self.by_channel.values())
-
-    @property
-    def registered(self) -> int:
-        return sum(r for _, r in self.by_channel.values())
 
 
 @dataclass(frozen=True)
@@ -129,13 +124,13 @@ def site_warnings(sites: Iterable[SiteFacts], today: date) -> tuple[SiteWarning,
         fill = site.registered / site.capacity
         if site.registered > site.capacity:
             warnings.append(SiteWarning(site.code, OVER, (
-                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({fill:.0%}). "
+                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}). "
                 "Prévenir la coordination du site ou relever la capacité.")))
         elif fill < LOW_FILL and today >= site.date - LOW_FILL_LEAD:
             days = (site.date - today).days
             when = "aujourd'hui" if days == 0 else f"dans {days} jour{'s' if days > 1 else ''}"
             warnings.append(SiteWarning(site.code, LOW, (
-                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({fill:.0%}), "
+                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}), "
                 f"journée {when}. Relancer la communication locale.")))
     return tuple(warnings)
 
@@ -147,15 +142,18 @@ def attendance_by_site(rows: Iterable[tuple[str, Sequence[str], bool]], sites: I
     labels = labels or {}
     held = {s.code: s for s in sites if s.date <= today}
     counts: dict[str, dict[str, list[int]]] = {code: defaultdict(lambda: [0, 0]) for code in held}
+    totals = {code: [0, 0] for code in held}
     for code, sources, present in rows:
         if code not in held:
             continue
+        totals[code][0] += bool(present)
+        totals[code][1] += 1
         for source in sources or (UNKNOWN_CHANNEL,):
             cell = counts[code][labels.get(source, source)]
             cell[0] += bool(present)
             cell[1] += 1
     return tuple(
-        Attendance(code, held[code].name, {ch: (p, r) for ch, (p, r) in sorted(counts[code].items())})
+        Attendance(code, held[code].name, *totals[code], {ch: (p, r) for ch, (p, r) in sorted(counts[code].items())})
         for code in held
     )
 
@@ -184,12 +182,12 @@ def signups_figure(data: DashboardData) -> go.Figure:
 
 def goal_figure(data: DashboardData) -> go.Figure:
     fig = go.Figure(go.Indicator(
-        mode="number+gauge", value=data.new, number={"suffix": f" / {data.goal}"},
+        mode="number+gauge", value=data.new, number={"suffix": f" / {_fr(data.goal)}", "valueformat": ",d"},
         gauge={"shape": "bullet", "axis": {"range": [0, max(data.goal, data.new)]},
                "bar": {"color": COLOURS[NEW_LABEL]}, "threshold": {"value": data.goal, "line": {"color": "black"}}},
         domain={"x": [0.05, 1], "y": [0.2, 0.8]},
     ))
-    return _layout(fig, f"Nouveaux bénévoles inscrits : objectif {data.goal}", height=200)
+    return _layout(fig, f"Nouveaux bénévoles inscrits : objectif {_fr(data.goal)}", height=200)
 
 
 def progress_figure(data: DashboardData) -> go.Figure:
@@ -197,7 +195,7 @@ def progress_figure(data: DashboardData) -> go.Figure:
     days = [d.isoformat() for d, _ in data.new_over_time]
     fig.add_scatter(name="Nouveaux bénévoles (cumul)", x=days, y=[n for _, n in data.new_over_time],
                     mode="lines+markers", line={"color": COLOURS[NEW_LABEL]})
-    fig.add_hline(y=data.goal, line_dash="dash", annotation_text=f"objectif : {data.goal}")
+    fig.add_hline(y=data.goal, line_dash="dash", annotation_text=f"objectif : {_fr(data.goal)}")
     return _layout(fig, "Progression vers l'objectif de nouveaux bénévoles", xaxis={"type": "date", "tickformat": "%d/%m"},
                    yaxis={"title": "nouveaux bénévoles", "rangemode": "tozero"})
 
@@ -208,7 +206,8 @@ def fill_figure(data: DashboardData) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(name="Inscrits", x=names, y=[s.registered for s in data.sites],
                 marker_color=[COLOURS[warned.get(s.code, "ok")] for s in data.sites],
-                text=[f"{s.registered / s.capacity:.0%}" for s in data.sites], textposition="outside")
+                text=[_pct(s.registered / s.capacity) for s in data.sites], textposition="inside",
+                insidetextanchor="end", textfont_color="white")
     fig.add_scatter(name="Capacité", x=names, y=[s.capacity for s in data.sites], mode="markers",
                     marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]})
     return _layout(fig, "Remplissage par site (rouge : au-delà de la capacité ; orange : moins de 50 % à J-10)",
@@ -221,8 +220,8 @@ def new_returning_figure(data: DashboardData) -> go.Figure:
     fig.add_bar(name=NEW_LABEL, x=names, y=[s.new for s in data.sites], marker_color=COLOURS[NEW_LABEL])
     fig.add_bar(name=RETURNING_LABEL, x=names, y=[s.returning for s in data.sites],
                 marker_color=COLOURS[RETURNING_LABEL])
-    return _layout(fig, f"Nouveaux et déjà bénévoles par site (total : {data.new} nouveaux, "
-                        f"{data.returning} déjà bénévoles)", barmode="stack", yaxis={"title": "inscrits"})
+    return _layout(fig, f"Nouveaux et déjà bénévoles par site (total : {_fr(data.new)} nouveaux, "
+                        f"{_fr(data.returning)} déjà bénévoles)", barmode="stack", yaxis={"title": "inscrits"})
 
 
 def attendance_figure(data: DashboardData) -> go.Figure:
@@ -233,7 +232,8 @@ def attendance_figure(data: DashboardData) -> go.Figure:
         fig.add_bar(name=channel, x=names, y=[a.by_channel.get(channel, (0, 0))[0] for a in data.attendance])
     fig.add_scatter(name="Inscrits", x=names, y=[a.registered for a in data.attendance], mode="markers",
                     marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]},
-                    text=[f"{a.present / a.registered:.0%} présents" if a.registered else "" for a in data.attendance])
+                    text=[f"{a.present} présents sur {a.registered} ({_pct(a.present / a.registered)})"
+                          if a.registered else "" for a in data.attendance])
     return _layout(fig, "Présences (cases « Présent » cochées) par site et par canal", barmode="stack",
                    yaxis={"title": "présents"})
 
@@ -276,7 +276,7 @@ li.{OVER} {{ color: #c53030; }} li.{LOW} {{ color: #c05621; }}
 <h1>{title}</h1>
 <p>Mis à jour le {data.generated_at:%d/%m/%Y à %H:%M} (chiffres seulement, aucune donnée personnelle).</p>
 <p class="headline"><strong>{_fr(data.new)}</strong> nouveaux bénévoles inscrits sur l'objectif de
-<strong>{_fr(data.goal)}</strong> ({share:.0%}) ; {_fr(data.returning)} inscrits sont déjà bénévoles
+<strong>{_fr(data.goal)}</strong> ({_pct(share)}) ; {_fr(data.returning)} inscrits sont déjà bénévoles
 (non comptés dans l'objectif).</p>
 <h2>Alertes</h2>
 {f"<ul>{warnings}</ul>" if warnings else "<p>Aucune alerte de remplissage.</p>"}
@@ -285,6 +285,11 @@ li.{OVER} {{ color: #c53030; }} li.{LOW} {{ color: #c05621; }}
 </body>
 </html>
 """
+
+
+def _pct(share: float) -> str:
+    """42 %, as French writes it."""
+    return f"{share * 100:.0f}\u202f%"
 
 
 def _fr(n: int) -> str:

@@ -32,7 +32,7 @@ def test_progress_is_cumulative_and_counts_undated_people_from_the_start() -> No
 def test_warnings_over_capacity_and_under_half_ten_days_before() -> None:
     warnings = {w.site: w for w in site_warnings(SITES, TODAY)}
     assert {code: w.kind for code, w in warnings.items()} == {"LIL": OVER, "GNB": LOW}
-    assert warnings["LIL"].message.startswith("Lille : 150 inscrits pour 130 places (115%)")
+    assert warnings["LIL"].message.startswith("Lille : 150 inscrits pour 130 places (115\u202f%)")
     assert "dans 5 jours" in warnings["GNB"].message and "Relancer" in warnings["GNB"].message
     # eleven days before, a low fill is not yet a warning; once the day is past, nothing is
     assert {w.site for w in site_warnings(SITES, date(2022, 10, 4))} == {"LIL"}
@@ -41,7 +41,7 @@ def test_warnings_over_capacity_and_under_half_ten_days_before() -> None:
 
 def test_attendance_only_for_sites_whose_day_has_come_per_channel() -> None:
     (paris,) = attendance_by_site(ATTENDANCE, SITES, TODAY, LABELS)
-    assert paris.site == "PAR"
+    assert (paris.site, paris.present, paris.registered) == ("PAR", 2, 3)  # one registration, two channels
     assert paris.by_channel == {"(inconnu)": (1, 1), "HelloAsso": (0, 1), "Tally": (1, 2)}
     assert attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 7), LABELS) == ()
     assert [a.site for a in attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 15), LABELS)] == [
@@ -54,7 +54,7 @@ def test_the_page_is_self_contained_french_and_holds_every_chart() -> None:
     assert len(page) > 3_000_000  # the whole of plotly.js
     for div_id in CHART_IDS:
         assert f'id="{div_id}"' in page
-    assert "500</strong> nouveaux bénévoles inscrits sur l'objectif de\n<strong>1\u202f200</strong> (42%)" in page
+    assert "500</strong> nouveaux bénévoles inscrits sur l'objectif de\n<strong>1\u202f200</strong> (42\u202f%)" in page
     assert "Lille : 150 inscrits pour 130 places" in page and 'lang="fr"' in page
 
 
