@@ -65,6 +65,8 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
                        "Fix what the message names, then run `rollcall sync` again.") from None
     _print_sources(campaign)
     _print_progress(campaign)
+    if summary.get("dashboard"):
+        console.print(f"Campaign dashboard (open it in a browser): [bold]{Path(summary['dashboard']).resolve()}[/bold]")
     console.print(_rosters_line(campaign, summary))
 
 
@@ -76,8 +78,6 @@ def _rosters_line(campaign, summary: dict) -> str:
         f"Nothing changed: the {len(sites)} rosters are up to date"
     if any(site.roster.kind != "google_sheet" for site in campaign.sites):
         what += f"; local rosters in [bold]{campaign.rosters.directory.resolve()}[/bold]"
-    if summary.get("dashboard"):
-        what += f".\nCampaign dashboard: [bold]{Path(summary['dashboard']).resolve()}[/bold]"
     return what + "."
 
 

@@ -117,7 +117,7 @@ def run_sync(config: str, only: str | None = None, since: date | None = None) ->
     problems += [dashboard["error"]] if dashboard.get("error") else []
     if problems:
         raise SyncFailed(" | ".join(problems))
-    return {**summary, "dashboard": dashboard.get("path")}
+    return summary
 
 
 def _rosters_message(rosters: dict[str, Any]) -> str:

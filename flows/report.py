@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from connectors import matching_store, report_store, store
 from connectors.database import session_scope
+from flows.dashboard import dashboard_path
 from models.campaign import load_campaign
 
 #: A nightly schedule: more than this since the last completed sync means a night was missed.
@@ -56,6 +57,7 @@ def summarise(
             "new_volunteers": volunteers["new"],
             "returning_volunteers": volunteers["returning"],
             "volunteer_base": returning,
+            "dashboard": str(dashboard_path(campaign)),  # written next (flows.dashboard)
             "previous_completed_at": _iso(previous.finished_at) if previous else None,
             "missed_night": _missed_night(previous.finished_at if previous else None, run.started_at),
             "sources": {
