@@ -145,6 +145,8 @@ def markdown(summary: dict[str, Any]) -> str:
                   "Nouveau / Déjà bénévole.", ""]
     elif base.get("bases"):
         lines += [f"Volunteer base: {base['base_rows']} rows, {base['returning_people']} registrants found in it.", ""]
+    if summary.get("dashboard"):
+        lines += [f"Campaign dashboard (charts, opens offline): `{summary['dashboard']}`", ""]
     if summary.get("review_pairs_open"):
         lines += [f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
                   "decision: `rollcall review`.", ""]
