@@ -147,6 +147,14 @@ def test_registrants_in_the_base_are_returning_and_not_counted_toward_the_goal(
     assert flags(migrated_url) == flags(replay) == {
         "jeanne.martin@example.org": True, "marc.petit@example.org": False, "alice.durand@example.org": False}
 
+    # a base that cannot be read fails the run naming it; nobody is turned "Nouveau" by it
+    (tmp_path / "benevoles.csv").unlink()
+    from flows.nightly import SyncFailed
+
+    with pytest.raises(SyncFailed, match="volunteer base not read.*benevoles.*file not found"):
+        sync(tmp_path, migrated_url, monkeypatch)
+    assert flags(migrated_url) == flags(replay)
+
 
 def _artifact(key: str) -> str:
     import asyncio
