@@ -5,10 +5,12 @@ Blocks, each a coded field; records sharing a code are candidates:
 - ``email`` (Gmail dots and +tags dropped), ``phone`` (E.164): the usual duplicates, and the
   households the rules must then tell apart. Sorted neighbourhood: within a block each record
   meets the next ``WINDOW`` records, so a generic address shared by hundreds stays cheap.
-- ``name_block`` (name words sorted, so swapped names meet): duplicates whose contacts all
-  changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
+- ``name_block`` (name words sorted, so swapped names meet, and a full name typed in one
+  field meets it split in two): duplicates whose contacts all changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
   is no evidence on its own (rules 5-8 need a rare name or the same site anyway).
 - ``email_local`` (the part before @): a mistyped domain, "dupont.j@gmial.com".
+- ``email_letters`` (the letters before @): the local part written otherwise,
+  "jean.dupont2@orange.fr" / "jean_dupont@orange.fr".
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 WINDOW = 10
 MAX_NAME_BLOCK = 30
 CONTACT_FIELDS = ("email", "phone")
-CAPPED_FIELDS = ("name_block", "email_local")
+CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
 
 

@@ -28,7 +28,9 @@ from transforms.matching.rules import (
     MATCH,
     OUTCOMES,
     RARE_EXPECTED,
+    RARE_SITE_EXPECTED,
     REVIEW,
+    SITE_REVIEW_EXPECTED,
     RULE_INDEX,
     RULES,
     Columns,
@@ -38,7 +40,8 @@ from transforms.matching.rules import (
 )  # fmt: skip
 from transforms.sites import SiteCatalog
 
-_CODED = ("first", "last", "email", "email_local", "domain", "phone", "site", "name_block")
+_CODED = ("first", "last", "email", "email_local", "email_letters", "domain", "phone", "site",
+          "name_block")
 _COMMON_FIRST_P, _COMMON_LAST_P, _MIN_POPULATION = 0.005, 0.003, 10_000
 
 
@@ -104,8 +107,9 @@ class Resolution:
 
 
 def _evidence(f: PairFeatures, k: int) -> tuple[str, ...]:
+    one_field = f.one_field is not None and bool(f.one_field[k])
     return evidence_codes(int(f.email[k]), int(f.phone[k]), int(f.first[k]), int(f.last[k]),
-                          int(f.site[k]), bool(f.swapped[k]), bool(f.rare[k]))
+                          int(f.site[k]), bool(f.swapped[k]), bool(f.rare[k]), one_field)
 
 
 class PeopleIndex:
@@ -249,15 +253,25 @@ class PeopleIndex:
 
     def _columns_view(self) -> Columns:
         c = self.codes
+        rare, rare_site, review_site = self._rare()
+        size = len(self.keys.names)
+        name_count = np.bincount(c["first"], minlength=size) + np.bincount(c["last"], minlength=size)
+        name_count[0] = 0
+        common_first, common_last = self._common_flags(size)
         return Columns(c["first"], c["last"], c["email"], c["email_local"], c["domain"],
-                       c["phone"], c["site"], self._rare())
+                       c["phone"], c["site"], rare, rare_site, review_site, name_count,
+                       common_first | common_last)
 
-    def _rare(self) -> np.ndarray:
-        """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance)?
+    def _rare(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance), rare
+        at its own site, and fairly rare at its site (fewer than SITE_REVIEW_EXPECTED)?
 
         Expected namesakes = records x P(first name) x P(last name), where each count leaves
         out the records carrying this very full name (a person's own duplicates are not
-        evidence that the name is common), with a floor for very common French names.
+        evidence that the name is common), with a floor for very common French names. At the
+        site, the site's sign-ups replace all records (the name shares stay campaign-wide: a
+        site has too few sign-ups to estimate them). A record without a site is never rare
+        at its site.
         """
         first, last, block = self.codes["first"], self.codes["last"], self.codes["name_block"]
         size = len(self.keys.names)
@@ -269,7 +283,16 @@ class PeopleIndex:
         p_first = np.maximum(count_first / population, common_first[first] * _COMMON_FIRST_P)
         p_last = np.maximum(count_last / population, common_last[last] * _COMMON_LAST_P)
         expected = population * p_first * p_last
-        return (expected < RARE_EXPECTED) & (first > 0) & (last > 0)
+        named = (first > 0) & (last > 0)
+        site = self.codes["site"]
+        at_site = np.bincount(site, minlength=len(self.keys.sites))[site] - same_name
+        expected_site = np.maximum(at_site, 1) * p_first * p_last
+        sited = named & (site > 0)
+        return (
+            (expected < RARE_EXPECTED) & named,
+            (expected_site < RARE_SITE_EXPECTED) & sited,
+            (expected_site < SITE_REVIEW_EXPECTED) & sited,
+        )
 
     def _common_flags(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Which name codes are in the built-in lists of very common names (grown as needed)."""
@@ -433,7 +456,8 @@ class PeopleIndex:
                 fb, lb = lb, fb
             text = explain_fr(email=int(f.email[k]), phone=int(f.phone[k]), first=int(f.first[k]),
                               last=int(f.last[k]), site=int(f.site[k]), swapped=bool(f.swapped[k]),
-                              rare=bool(f.rare[k]), names=(fa, fb, la, lb))
+                              rare=bool(f.rare[k]), names=(fa, fb, la, lb),
+                              one_field=f.one_field is not None and bool(f.one_field[k]))
             rule = RULES[f.rule[k]].code
             if refused[k]:
                 rule, text = "refused_link", "lien refusé (un autre membre du groupe diffère) : " + text

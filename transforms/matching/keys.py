@@ -117,9 +117,18 @@ class EmailKeys:
     local: str
     domain: str
     suspicious: bool
+    letters: str = ""  # the local part's letters only: "jean.dupont2" -> "jeandupont"
 
 
 NO_EMAIL = EmailKeys("", "", "", False)
+
+#: Local parts that say "no email" in a valid-looking address ("nc@nc.fr",
+#: "pasdemail@gmail.com"): shared by many people, they are no contact at all, never equal.
+PLACEHOLDER_LOCALS = frozenset({
+    "nc", "na", "nd", "non", "none", "no", "aucun", "aucune", "neant", "pasdemail", "pasdemel",
+    "pasdadresse", "pasdemails", "nomail", "noemail", "sansmail", "sansemail", "inconnu",
+    "test", "xxx", "xx", "x", "vide", "nope", "rien", "personne", "noreply", "nepasrepondre",
+})  # fmt: skip
 
 
 def email_keys(raw: str) -> EmailKeys:
@@ -139,11 +148,19 @@ def email_keys(raw: str) -> EmailKeys:
     local = local.split("+", 1)[0] or local
     if domain in GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
-    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS)
+    letters = "".join(c for c in local if c.isalpha())
+    if letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}:
+        return NO_EMAIL
+    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS,
+                     letters if len(letters) >= 5 else "")
 
 
 def phone_key(raw: str) -> str:
     """E.164 phone ("06 12 34 56 78", "+33 (0)6 12 34 56 78", "0033612345678" -> "+33612345678").
+
+    Placeholders are no phone: "0000000000", "NC", "0600000000", "0123456789" (a staff sheet
+    filling a required cell), so two of them are never "the same phone". ("06 11 11 11 11"
+    may be someone's: kept.)
 
     Fast path for French numbers written with digits, spaces, dots, dashes or brackets:
     libphonenumber costs ~20 µs a number. Anything else (letters, other countries, floats
@@ -153,9 +170,19 @@ def phone_key(raw: str) -> str:
         digits = "".join(c for c in raw if c.isdigit())
         national = _french_national(digits, plus=raw.lstrip().startswith("+"))
         if national:
-            return "+33" + national
+            return "" if _placeholder_phone(national) else "+33" + national
+        if not digits.strip("0"):
+            return ""
     result = normalise_phone(raw)
-    return result if isinstance(result, str) else ""
+    if not isinstance(result, str):
+        return ""
+    return "" if result.startswith("+33") and _placeholder_phone(result[3:]) else result
+
+
+def _placeholder_phone(national: str) -> bool:
+    """9 national digits that no one owns: zeros after the first (6 00 00 00 00), or a run
+    (1 23 45 67 89)."""
+    return national[1:] == "00000000" or national in ("123456789", "987654321")
 
 
 def _french_national(digits: str, *, plus: bool) -> str:
@@ -194,6 +221,7 @@ class PreparedKeys:
     last: np.ndarray
     email: np.ndarray
     email_local: np.ndarray
+    email_letters: np.ndarray
     domain: np.ndarray
     phone: np.ndarray
     site: np.ndarray
@@ -213,6 +241,7 @@ class KeyMaker:
         self.catalog = catalog
         self.names, self.emails, self.locals, self.domains = (Vocabulary() for _ in range(4))
         self.phones, self.sites, self.blocks = Vocabulary(), Vocabulary(), Vocabulary()
+        self.letters = Vocabulary()
         self._cache: dict[str, dict[str, object]] = {k: {} for k in ("name", "email", "phone", "site")}
 
     def prepare(self, columns: Mapping[str, Sequence[object]]) -> PreparedKeys:
@@ -233,6 +262,7 @@ class KeyMaker:
             last=last,
             email=self.emails.encode([e.key for e in emails])[email_codes],
             email_local=self.locals.encode([e.local for e in emails])[email_codes],
+            email_letters=self.letters.encode([e.letters for e in emails])[email_codes],
             domain=self.domains.encode([e.domain for e in emails])[email_codes],
             phone=self._encode(column("phone"), "phone", phone_key, self.phones),
             site=self._encode(site_raw, "site", self._site, self.sites),
@@ -277,6 +307,7 @@ def _texts(values: list[object]) -> list[str]:
 
 
 def _block_key(first: str, last: str) -> str:
-    """Name words sorted, so swapped names block together ("martin marie" == "marie martin")."""
+    """Name words sorted, so swapped names block together ("martin marie" == "marie martin"),
+    and a full name typed in one field meets it typed in two ("margot louis" / "")."""
     words = (first + " " + last).split()
-    return " ".join(sorted(words)) if first and last else ""
+    return " ".join(sorted(words)) if len(words) >= 2 else ""
