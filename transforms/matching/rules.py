@@ -21,7 +21,10 @@ decides. Rules, in order:
    as "Lucas" / "Lucie"), never a merely dissimilar string.
 1c. ``same_contact_mistyped_name`` -> MATCH. One contact equal, the other not different, one
    name equal (up to spelling) and the other a heavy typo: "Caheerine Fontaine" / "Catherine
-   Fontaine", "Michel Rocgaugat" / "Michel Rcogaugta".
+   Fontaine", "Michel Rocgaugat" / "Michel Rcogaugta". A mistyped first name with the same
+   last name also merges beside a second address ("LAAAURA Bernard" / "Laura Bernard", one
+   phone, two emails): two spellings this close are never both frequent names (those count as
+   different, a household).
 2. ``same_contact_married_name`` -> MATCH. Same email or phone, the other contact not
    different, same first name, last name different (a married or birth name), names not
    swapped: "Claire Dupont" / "Claire Lefort", one email. Otherwise it falls to rule 3.
@@ -44,7 +47,10 @@ decides. Rules, in order:
    "0000000000" count as no contact), a name equal up to spelling that is rare, either in the
    whole campaign and not at two different sites, or at the very site both sign-ups name:
    "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT Ségolène, Reims, NC".
-   "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy.
+   "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy. A name rare at
+   the campaign also merges at one site with one contact different and the other given on one
+   side only (a
+   second address: "marie.lenro801@orange.fr" / "marie.lenro149@orange.fr" and a phone).
 8. ``rare_name_other_contacts`` -> REVIEW. Same site, a rare name with one contact different
    and the other not given (a second address, or a namesake); or a name fairly rare at the
    site with no contact to compare (``SITE_REVIEW_EXPECTED``). Both email and phone
@@ -90,10 +96,10 @@ ABSENT, CONFLICT, NEAR, EQUAL = 0, 1, 2, 3  # how a contact or the site compares
 CONTACT_NAMES = ("absent", "different", "near", "equal")
 RARE_EXPECTED = 0.05
 #: Expected namesakes at the site below which a same-site name is rare enough to merge on.
-RARE_SITE_EXPECTED = 0.4
+RARE_SITE_EXPECTED = 0.7
 #: Expected namesakes at the site below which a same-site name with no contact to compare is
 #: sent to review rather than dropped.
-SITE_REVIEW_EXPECTED = 0.5
+SITE_REVIEW_EXPECTED = 1.5
 #: A spelling seen at least this often, and at least ``ESTABLISHED_SHARE`` as often as the
 #: other, is a name of its own, not a typo of the other.
 ESTABLISHED_COUNT, ESTABLISHED_SHARE = 3, 0.01
@@ -365,6 +371,8 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
         (first == CLOSE) & (last <= MISSING)
     ) | (first == FAR) | (last == FAR)
     sites_ok = site != CONFLICT
+    # one contact different, the other given on one side only: a second address or number
+    second_address = (((email == CONFLICT) & (phone == ABSENT)) | ((phone == CONFLICT) & (email == ABSENT)))
     # a digit off in the phone, or a mistyped domain: one contact, typed wrong (another email
     # beside a near phone is a second address); a local part written otherwise is weaker
     near_strong = near & ((phone == NEAR) | ((email == NEAR) & ~loose))
@@ -374,14 +382,14 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
         shared & close,
         shared & short & ~conflict,
         both & typo_first & typo_last,
-        shared & one_typo_name & ~conflict,
+        shared & one_typo_name & (~conflict | ((first == FAR) & (last >= SAME) & sites_ok)),
         shared & married,
         shared & similar,
         shared,
         (near_strong & named & (rare | rare_site | (site == EQUAL)))
         | (near_loose & named & ~conflict & (rare | rare_site)),
         (near_strong & (close | short | one_typo_name)) | (near_loose & strong & ~conflict & (site == EQUAL)),
-        strong & ((rare & sites_ok) | rare_site) & ~conflict,
+        strong & ((((rare & sites_ok) | rare_site) & ~conflict) | (rare & (site == EQUAL) & second_address)),
         strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT)))
                                     | (review_site & ~conflict)),
     ]
