@@ -67,6 +67,8 @@ KEYBOARD = dict(zip("azertyuiopqsdfghjklmwxcvbn", ["qze", "zsq", "rde", "tfr", "
 STAFF_REENTRY, HEAVY_TYPO, WRONG_FIELD, CONTACT_TYPO = 0.11, 0.04, 0.02, 0.03
 FORM_WITHOUT_PHONE = 0.15
 START = datetime(2022, 9, 1)
+#: Bumped whenever the output for a given seed changes (cached benchmark files carry it).
+GENERATOR_VERSION = 2
 
 
 @dataclass

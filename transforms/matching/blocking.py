@@ -9,6 +9,8 @@ Blocks, each a coded field; records sharing a code are candidates:
   field meets it split in two): duplicates whose contacts all changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
   is no evidence on its own (rules 5-8 need a rare name or the same site anyway).
 - ``email_local`` (the part before @): a mistyped domain, "dupont.j@gmial.com".
+- phones one digit apart (``phone_neighbours``): sorted by their digits and by their digits
+  read backwards, a mistyped digit leaves the two numbers next to each other in one order.
 - ``email_letters`` (the letters before @): the local part written otherwise,
   "jean.dupont2@orange.fr" / "jean_dupont@orange.fr".
 """
@@ -19,6 +21,8 @@ import numpy as np
 
 WINDOW = 10
 MAX_NAME_BLOCK = 30
+PHONE_WINDOW = 4
+PHONE_RECORDS = 5  # records of one phone paired with a neighbour's (its person's others follow)
 CONTACT_FIELDS = ("email", "phone")
 CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
@@ -65,3 +69,40 @@ class SortedField:
         probe = np.repeat(valid, lengths)
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return probe, self.order[np.repeat(starts, lengths) + offsets]
+
+
+def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
+    """Pairs of records (a, b) whose French phones differ by one digit, at least one of them
+    at or after ``start`` (the new batch): "+33612345678" / "+33612345679"."""
+    used = np.unique(codes[codes > 0])
+    texts = [phones[c] for c in used.tolist()]
+    french = np.fromiter((len(t) == 12 and t.startswith("+33") for t in texts), bool, len(texts))
+    used = used[french]
+    if len(used) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    digits = np.frombuffer("".join(phones[c][3:] for c in used.tolist()).encode(), np.uint8).reshape(-1, 9)
+    found = []
+    for columns in (digits, digits[:, ::-1]):
+        order = np.lexsort(columns.T[::-1])
+        for step in range(1, min(PHONE_WINDOW, len(order) - 1) + 1):
+            x, y = order[:-step], order[step:]
+            one_off = (digits[x] != digits[y]).sum(axis=1) == 1
+            found.append(np.stack([used[x[one_off]], used[y[one_off]]], axis=1))
+    both = np.concatenate(found)
+    lo, hi = np.minimum(both[:, 0], both[:, 1]), np.maximum(both[:, 0], both[:, 1])
+    keys = np.unique(lo * (1 << 32) + hi)
+    pairs = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
+    if not len(pairs):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    records = np.argsort(codes, kind="stable")
+    ranked = codes[records]
+    firsts, seconds = [], []
+    for p, q in pairs.tolist():
+        rp = records[np.searchsorted(ranked, p): np.searchsorted(ranked, p, side="right")][-PHONE_RECORDS:]
+        rq = records[np.searchsorted(ranked, q): np.searchsorted(ranked, q, side="right")][-PHONE_RECORDS:]
+        for i in rp.tolist():
+            for j in rq.tolist():
+                if i >= start or j >= start:
+                    firsts.append(i)
+                    seconds.append(j)
+    return np.array(firsts, np.int64), np.array(seconds, np.int64)

@@ -246,6 +246,9 @@ class PeopleIndex:
                 )
                 firsts.append(known)
                 seconds.append(probe + start)
+        a, b = blocking.phone_neighbours(self.codes["phone"], self.keys.phones.values, start)
+        firsts.append(a)
+        seconds.append(b)
         a, b = np.concatenate(firsts), np.concatenate(seconds)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keys = np.unique(lo * (1 << 31) + hi)
@@ -286,8 +289,12 @@ class PeopleIndex:
         named = (first > 0) & (last > 0)
         site = self.codes["site"]
         at_site = np.bincount(site, minlength=len(self.keys.sites))[site] - same_name
-        expected_site = np.maximum(at_site, 1) * p_first * p_last
+        # a small batch stands for a campaign of _MIN_POPULATION: its sites scale up alike
+        expected_site = np.maximum(at_site, 1) * (population / max(len(self), 1)) * p_first * p_last
         sited = named & (site > 0)
+        if len(self) < _MIN_POPULATION:
+            # too few sign-ups to count a site's names: "Marie Martin" is never rare there
+            sited &= ~(common_first[first] & common_last[last])
         return (
             (expected < RARE_EXPECTED) & named,
             (expected_site < RARE_SITE_EXPECTED) & sited,
@@ -422,8 +429,10 @@ class PeopleIndex:
         record id of its earliest sign-up (submitted_at, then input order)."""
         roots = np.arange(start, start + n_new)
         if root:
-            lookup = np.array([root.get(i, i) for i in range(start, start + n_new)], dtype=np.int64)
-            roots = lookup
+            nodes = np.fromiter(root.keys(), np.int64, len(root))
+            tops = np.fromiter(root.values(), np.int64, len(root))
+            new = nodes >= start
+            roots[nodes[new] - start] = tops[new]
         known_root = roots < start
         person = np.empty(n_new, dtype=np.int64)
         person[known_root] = self.person[roots[known_root]]

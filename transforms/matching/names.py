@@ -12,6 +12,9 @@ counts only when both email and phone are the same.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from rapidfuzz.distance import OSA, Indel
 
 from transforms.names import PARTICLES
@@ -73,13 +76,13 @@ def _one_typo(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
+@lru_cache(maxsize=1 << 18)
 def squash(name: str) -> str:
     """Letters with runs collapsed and spaces dropped: "mmousssa" -> "mousa" = "moussa"."""
-    out = []
-    for c in name:
-        if c != " " and (not out or out[-1] != c):
-            out.append(c)
-    return "".join(out)
+    return _RUNS.sub(r"\1", name.replace(" ", ""))
+
+
+_RUNS = re.compile(r"(.)\1+")
 
 
 def _compound_short(a: str, b: str) -> bool:
@@ -100,8 +103,7 @@ def heavy_typo(a: str, b: str) -> bool:
     "stephznee" / "stephane", "caheerine" / "catherine". The first letter or the last two must
     survive; frequent names this close ("lucas" / "lucie") are told apart by their counts
     (``rules``), not here."""
-    ca, cb = a.replace(" ", ""), b.replace(" ", "")
-    sa, sb = squash(ca), squash(cb)
+    sa, sb = squash(a), squash(b)
     if sa == sb:
         return len(sa) >= 3
     shortest = min(len(sa), len(sb))
@@ -116,7 +118,8 @@ def dissimilar(a: str, b: str) -> bool:
     ``TYPO_SIMILARITY``): "arogt" / "margot" .73, "larq" / "laura" .67, "tih" / "thi" .67,
     but also "yann" / "anne" .75; "jean" / "marie" .22."""
     sa, sb = squash(a), squash(b)
-    return min(len(sa), len(sb)) >= 3 and Indel.normalized_similarity(sa, sb) >= TYPO_SIMILARITY
+    return (min(len(sa), len(sb)) >= 3
+            and Indel.normalized_similarity(sa, sb, score_cutoff=TYPO_SIMILARITY) >= TYPO_SIMILARITY)
 
 
 TYPO_SIMILARITY = 0.6

@@ -308,7 +308,7 @@ def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
 
     - the part before @ equal (5+ characters, dots aside) and the domains one typo apart:
       "jean.dupont@gmial.com" / "jeandupont@gmail.com", "ffrancois@live.fr" / "...@live.frm";
-    - ``loose``: the same domain (or one typo apart) and the parts before @ equal up to dots
+    - ``loose``: the same domain and the parts before @ equal up to dots
       (outside Gmail, another account), "_" and "-", or one typo apart (6+ characters, same numbers): "jean.dupont@orange.fr" /
       "jean_dupont@orange.fr" / "jean.dupnot@orange.fr". Namesakes get such addresses too
       ("julie.leroy@" / "julie_leroy@"), so a loose NEAR needs a rare name (``rules``); an
@@ -317,17 +317,20 @@ def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
     state = _states(cols.email, a, b)
     loose = np.zeros(len(a), dtype=bool)
     la, lb = cols.email_local[a], cols.email_local[b]
-    maybe = np.nonzero((state == CONFLICT) & named)[0]
-    for k in maybe.tolist():
-        x, y = locals_[la[k]], locals_[lb[k]]
-        if len(x) < 5 or len(y) < 5:
+    da, db = cols.domain[a], cols.domain[b]
+    # a typo is in the domain (same local part) or in the local part (same domain), not both
+    maybe = np.nonzero((state == CONFLICT) & named & ((la == lb) | (da == db)))[0]
+    for k, x, y, dx, dy in zip(maybe.tolist(), la[maybe].tolist(), lb[maybe].tolist(),
+                               da[maybe].tolist(), db[maybe].tolist()):
+        lx, ly = locals_[x], locals_[y]
+        if len(lx) < 5 or len(ly) < 5:
             continue
-        da, db = domains[int(cols.domain[a[k]])], domains[int(cols.domain[b[k]])]
-        if da != db and OSA.distance(da, db, score_cutoff=1) > 1:
-            continue
-        if x == y and da != db:
-            state[k] = NEAR
-        elif x == y or _local_near(x, y):
+        if x == y:
+            if dx != dy and OSA.distance(domains[dx], domains[dy], score_cutoff=1) <= 1:
+                state[k] = NEAR
+            elif dx == dy:
+                state[k], loose[k] = NEAR, True
+        elif _local_near(lx, ly):
             state[k], loose[k] = NEAR, True
     return state, loose
 
@@ -346,9 +349,15 @@ def _local_near(x: str, y: str) -> bool:
 def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray:
     """NEAR for numbers one mistyped or swapped digit apart, else CONFLICT."""
     out = np.full(len(pa), CONFLICT, dtype=np.int8)
-    for k, (x, y) in enumerate(zip(pa.tolist(), pb.tolist())):
-        s, t = phones[x], phones[y]
-        if len(s) == len(t) and OSA.distance(s, t, score_cutoff=1) <= 1:
+    if not len(pa):
+        return out
+    sa = np.array([phones[x] for x in pa.tolist()], dtype="S16")
+    sb = np.array([phones[x] for x in pb.tolist()], dtype="S16")
+    same_length = np.char.str_len(sa) == np.char.str_len(sb)
+    differ = (sa.view(np.uint8).reshape(-1, 16) != sb.view(np.uint8).reshape(-1, 16)).sum(axis=1)
+    out[same_length & (differ == 1)] = NEAR
+    for k in np.nonzero(same_length & (differ == 2))[0].tolist():  # a swap of two digits?
+        if OSA.distance(phones[pa[k]], phones[pb[k]], score_cutoff=1) <= 1:
             out[k] = NEAR
     return out
 
@@ -411,12 +420,15 @@ def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
     if fp == fq or not fp or not fq:
         return False
     options = [(fp, fq)] + [(lp, fq)] * bool(lp) + [(fp, lq)] * bool(lq)
-    counts = cols.name_count
+    counts, common = cols.name_count, cols.common
 
     def differ(x: int, y: int) -> bool:
         level = rel(x, y, first=True)
         if level in (FAR, DISSIMILAR) and counts is not None:
-            return bool(established(counts, np.array([x]), np.array([y]), cols.common)[0])
+            cx, cy = int(counts[x]), int(counts[y])
+            low = min(cx, cy)
+            return (low >= ESTABLISHED_COUNT and low >= ESTABLISHED_SHARE * max(cx, cy)) or (
+                common is not None and bool(common[x]) and bool(common[y]))
         return level == DIFFERENT
 
     return all(differ(x, y) for x, y in options)
