@@ -31,7 +31,7 @@ from bench.generate import GENERATOR_VERSION
 from bench.score import pairwise
 from transforms.matching import PeopleIndex, resolve
 from transforms.matching.clustering import components
-from transforms.matching.keys import factorize, phone_key
+from transforms.matching.keys import email_keys, factorize, phone_key
 from transforms.sites import SiteCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,8 +76,11 @@ def read(path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def baseline(frame: pd.DataFrame) -> list[int]:
-    """Exact email (lower-cased, spaces removed) or exact E.164 phone, transitively."""
-    emails = ["".join(e.split()).lower() for e in frame["email"]]
+    """Exact email (lower-cased, spaces removed) or exact E.164 phone, transitively.
+    Placeholders ("pas de mail", "NC", "0000000000") are no contact, not one shared by all."""
+    cache_e: dict[str, str] = {}
+    emails = [cache_e.setdefault(e, "".join(e.split()).lower() if email_keys(e).key else "")
+              for e in frame["email"]]
     cache: dict[str, str] = {}
     phones = [cache.setdefault(p, phone_key(p)) if p else "" for p in frame["phone"]]
     firsts, seconds = [], []

@@ -24,6 +24,8 @@ MISSING = 0  # code of the empty value in every vocabulary
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _PHONE_CHARS = frozenset("0123456789 +.-()/\u00a0")
+_NOT_LETTERS = re.compile(r"[^a-z]")
+_NOT_DIGITS = re.compile(r"[^0-9]")
 _MOJIBAKE_MARKS = ("Ã", "Â", "Å")
 
 
@@ -148,7 +150,7 @@ def email_keys(raw: str) -> EmailKeys:
     local = local.split("+", 1)[0] or local
     if domain in GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
-    letters = "".join(c for c in local if c.isalpha())
+    letters = _NOT_LETTERS.sub("", local)
     if letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}:
         return NO_EMAIL
     return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS,
@@ -167,7 +169,7 @@ def phone_key(raw: str) -> str:
     from spreadsheets) goes through normalise_phone; an invalid number is "".
     """
     if raw and set(raw) <= _PHONE_CHARS:
-        digits = "".join(c for c in raw if c.isdigit())
+        digits = _NOT_DIGITS.sub("", raw)
         national = _french_national(digits, plus=raw.lstrip().startswith("+"))
         if national:
             return "" if _placeholder_phone(national) else "+33" + national
@@ -249,7 +251,11 @@ class KeyMaker:
         n = len(columns["record_id"])
 
         def column(name: str) -> list[object]:
-            return list(columns[name]) if name in columns else [""] * n
+            if name not in columns:
+                return [""] * n
+            values = columns[name]
+            # a pandas column lists itself in C; iterating it boxes every value (seconds at 1M)
+            return values.tolist() if hasattr(values, "tolist") else list(values)
 
         first = self._encode(column("first_name"), "name", match_name, self.names)
         last = self._encode(column("last_name"), "name", match_name, self.names)
