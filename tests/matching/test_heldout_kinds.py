@@ -67,6 +67,17 @@ CASES = [
     ),
     pytest.param(
         [
+            row("l1", "Enzo", "Durand", "durand.enzo@wanadoo.fr", "0647475056"),
+            row("l2", "EbOZ", "DURAND", "durand.enzo@wanadoo.fr", "06 47 47 50 56"),  # Enzo mistyped: l1
+            row("l3", "Laurent", "Lecvil", "laurent67@free.fr", "0622017089"),
+            row("l4", "LAURENTTT", "LECVIL", "laurent67@free.fr", "06 22 01 70 89"),  # letters doubled: l3
+            *filler("la", "Enzo"),
+        ],
+        [{"l1", "l2"}, {"l3", "l4"}] + [{f"la{i}"} for i in range(4)],
+        id="both_contacts_a_rare_spelling_of_a_frequent_name",
+    ),
+    pytest.param(
+        [
             row("e1", "Marie", "Dupont", "famille.dupont@free.fr", "0611223344"),
             row("e2", "Jean", "Dupont", "famille.dupont@free.fr", "0611223344"),  # household: apart
         ],
@@ -114,8 +125,11 @@ CASES = [
             row("i2", "Gwendal", "Le Quéau", "gwendal.lequeau@gmail.con", ""),  # .con: i1
             row("i3", "Gwendla", "Le Queau", "", "0644556678"),  # a digit off, a name typo: i1
             row("i4", "Gwendal", "Le Quéau", "gwendal_lequeau@gmail.com", ""),  # local part variant, rare: i1
+            row("i5", "Théo", "Barbier", "theo_barbier6830@hotmail.fr", "", "Lyon"),
+            # the same address, domain mistyped, the same name, another site: i5
+            row("i6", "Théo", "Barbier", "theo_barbier6830@hotmial.fr", "", "Créteil"),
         ],
-        [{"i1", "i2", "i3", "i4"}],
+        [{"i1", "i2", "i3", "i4"}, {"i5", "i6"}],
         id="contact_typos",
     ),
     pytest.param(

@@ -22,7 +22,6 @@ import numpy as np
 WINDOW = 10
 MAX_NAME_BLOCK = 30
 PHONE_WINDOW = 4
-PHONE_RECORDS = 5  # records of one phone paired with a neighbour's (its person's others follow)
 CONTACT_FIELDS = ("email", "phone")
 CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
@@ -96,13 +95,10 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     records = np.argsort(codes, kind="stable")
     ranked = codes[records]
-    firsts, seconds = [], []
-    for p, q in pairs.tolist():
-        rp = records[np.searchsorted(ranked, p): np.searchsorted(ranked, p, side="right")][-PHONE_RECORDS:]
-        rq = records[np.searchsorted(ranked, q): np.searchsorted(ranked, q, side="right")][-PHONE_RECORDS:]
-        for i in rp.tolist():
-            for j in rq.tolist():
-                if i >= start or j >= start:
-                    firsts.append(i)
-                    seconds.append(j)
-    return np.array(firsts, np.int64), np.array(seconds, np.int64)
+    # the first and the last record of each phone stand for it (its other records share it)
+    ends = [np.searchsorted(ranked, pairs[:, side], side=where) - (where == "right")
+            for side in (0, 1) for where in ("left", "right")]
+    firsts = np.concatenate([records[ends[i]] for i in (0, 0, 1, 1)])
+    seconds = np.concatenate([records[ends[j]] for j in (2, 3, 2, 3)])
+    keep = (firsts >= start) | (seconds >= start)
+    return firsts[keep], seconds[keep]

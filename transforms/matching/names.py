@@ -131,7 +131,8 @@ def relate_first(a: str, b: str) -> int:
     - EXACT: "marie" / "marie"
     - SAME: written differently: "jean pierre" / "jeanpierre"
     - CLOSE: one typo away (4+ letters), not a variant ending: "nicolas" / "nicloas", "helene" /
-      "hlene"; or a known nickname: "fred" / "frederic"
+      "hlene"; letters doubled: "laurenttt" / "laurent", "emmaaa" / "emma"; or a known
+      nickname: "fred" / "frederic"
     - SHORT: a compound first name and its first part: "marie laure" / "marie" / "marielaure",
       "paul henri" / "paul" (one person, or a father and son: rules need contacts too)
     - PARTIAL: one is a prefix of the other, or a variant ending: "alex" / "alexis",
@@ -148,7 +149,7 @@ def relate_first(a: str, b: str) -> int:
     ca, cb = a.replace(" ", ""), b.replace(" ", "")
     if ca == cb:
         return SAME
-    if NICKNAMES.get(ca, ca) == NICKNAMES.get(cb, cb):
+    if NICKNAMES.get(ca, ca) == NICKNAMES.get(cb, cb) or (squash(ca) == squash(cb) and len(squash(ca)) >= 3):
         return CLOSE
     if _ending_variant(ca, cb):
         return PARTIAL

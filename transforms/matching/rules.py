@@ -39,7 +39,9 @@ decides. Rules, in order:
    written otherwise, "jean.dupont" / "jeandupont" / "jean.dupont2" / "jean.dupnot"), the
    other contact not different, names equal up to spelling or one typo each, and either a rare
    name or the same site: "Ségolène Vasseur 06 12 34 56 78" / "... 06 12 34 56 79";
-   "Sophie Lentin, sophie_lentin@sfr.fr" / "Sopie Lentin, sophie_lentin@sfr.frm", Lyon.
+   "Sophie Lentin, sophie_lentin@sfr.fr" / "Sopie Lentin, sophie_lentin@sfr.frm", Lyon. The
+   very same address with a mistyped domain and the very same name need neither:
+   "Théo Barbier, theo_barbier6830@hotmial.fr" / "... @hotmail.fr", another site.
 6. ``near_contact_close_name`` -> REVIEW. Near contact, names close or a heavy typo, the rest
    not enough: "Nicolas Petit 06 12 34 56 78" / "Nicloas Petit 06 12 34 56 79" at two sites.
 7. ``rare_name_no_conflict`` -> MATCH. No shared contact but none contradicts (each sign-up
@@ -73,7 +75,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from transforms.matching.keys import KeyMaker
 from transforms.matching.names import (
@@ -89,6 +91,7 @@ from transforms.matching.names import (
     RelationMemo,
     relate_first,
     relate_last,
+    squash,
 )
 
 NO, REVIEW, MATCH = 0, 1, 2
@@ -202,6 +205,8 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
     maybe_near = (phone == CONFLICT) & (first >= FAR) & (first != MISSING) & (last >= FAR)
     phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]],
                                     keys.phones.values)
+    if cols.name_count is not None:
+        _typo_of_a_name(cols, a, b, first, swapped, memo, (email == EQUAL) & (phone == EQUAL))
     site = _states(cols.site, a, b)
     rare = cols.rare[a] & cols.rare[b]
     rare |= one_field & (cols.rare[a] | cols.rare[b])
@@ -232,19 +237,45 @@ def _names(cols: Columns, a, b, memo: RelationMemo):
     swapped = np.zeros(len(a), dtype=bool)
     weak = np.nonzero(((first < SAME) | (last < SAME)) & (fa > 0) & (la > 0) & (fb > 0) & (lb > 0))[0]
     if len(weak):
-        fs = relate_pairs(memo, la[weak], fb[weak], first=True)
-        ls = relate_pairs(memo, fa[weak], lb[weak], first=False)
-        better = np.minimum(fs, ls) > np.minimum(first[weak], last[weak])
+        # b typed swapped: its last-name field holds the first name, and the other way round
+        fs = relate_pairs(memo, fa[weak], lb[weak], first=True)
+        ls = relate_pairs(memo, la[weak], fb[weak], first=False)
+        now_min, swap_min = np.minimum(first[weak], last[weak]), np.minimum(fs, ls)
+        better = (swap_min > now_min) | ((swap_min == now_min) & (fs.astype(int) + ls > first[weak].astype(int) + last[weak]))
         pick = weak[better]
         first[pick], last[pick], swapped[pick] = fs[better], ls[better], True
     if cols.name_count is not None:
-        xf, xl = np.where(swapped, la, fa), np.where(swapped, fa, la)
-        for level, x, y in ((first, xf, fb), (last, xl, lb)):
+        yf, yl = np.where(swapped, lb, fb), np.where(swapped, fb, lb)
+        for level, x, y in ((first, fa, yf), (last, la, yl)):
             far = np.nonzero((level == FAR) | (level == DISSIMILAR))[0]
             if len(far):
                 level[far[established(cols.name_count, x[far], y[far], cols.common)]] = DIFFERENT
     one_field = _one_field(memo, fa, fb, la, lb, first, last)
     return first, last, swapped, one_field
+
+
+def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, both: np.ndarray) -> None:
+    """With the same email and the same phone, a first name seen once or twice against a
+    frequent one it shares letters with is that name mistyped ("EbOZ" / "Enzo", "Jzen" /
+    "Jean"), not a household member: a household's names are both established names."""
+    todo = np.nonzero(both & (first == DIFFERENT))[0]
+    if not len(todo):
+        return
+    counts, names = cols.name_count, memo.names
+    x = cols.first[a[todo]]
+    y = np.where(swapped[todo], cols.last[b[todo]], cols.first[b[todo]])
+    for k, p, q in zip(todo.tolist(), x.tolist(), y.tolist()):
+        if not p or not q:
+            continue
+        low, high = sorted((int(counts[p]), int(counts[q])))
+        if low < ESTABLISHED_COUNT <= high:
+            if Indel.normalized_similarity(squash(names[p]), squash(names[q])) >= TYPO_OF_A_NAME:
+                first[k] = DISSIMILAR
+
+
+#: Letters in common from which a rare spelling beside a frequent name, on one email and one
+#: phone, is that name mistyped: "eboz" / "enzo" .5, "jzen" / "jean" .5; "jean" / "marie" .22.
+TYPO_OF_A_NAME = 0.45
 
 
 def established(counts: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -375,7 +406,7 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
     typo_first = (first >= CLOSE) | (first == FAR) | (first == DISSIMILAR) | (first == SHORT)
     typo_last = (last >= CLOSE) | (last == FAR) | (last == DISSIMILAR) | (last == MISSING)
     one_typo_name = ((first == FAR) & (last >= SAME)) | ((first >= CLOSE) & (last == FAR))
-    married = (first >= SAME) & (last == DIFFERENT) & ~swapped & (email != CONFLICT) & (phone != CONFLICT)
+    married = (first >= SAME) & (last == DIFFERENT) & (~swapped | both) & (email != CONFLICT) & (phone != CONFLICT)
     similar = ((first >= SAME) & (last == DIFFERENT)) | (((first == PARTIAL) | (first == SHORT)) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
         (first == CLOSE) & (last <= MISSING)
     ) | (first == FAR) | (last == FAR)
@@ -396,6 +427,7 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
         shared & similar,
         shared,
         (near_strong & named & (rare | rare_site | (site == EQUAL)))
+        | (near & (email == NEAR) & ~loose & strong & ~conflict)
         | (near_loose & named & ~conflict & (rare | rare_site)),
         (near_strong & (close | short | one_typo_name)) | (near_loose & strong & ~conflict & (site == EQUAL)),
         strong & ((((rare & sites_ok) | rare_site) & ~conflict) | (rare & (site == EQUAL) & second_address)),
