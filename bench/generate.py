@@ -66,9 +66,10 @@ KEYBOARD = dict(zip("azertyuiopqsdfghjklmwxcvbn", ["qze", "zsq", "rde", "tfr", "
 #: Shares of later copies carrying each held-out kind of mess (see the module docstring).
 STAFF_REENTRY, HEAVY_TYPO, WRONG_FIELD, CONTACT_TYPO = 0.11, 0.04, 0.02, 0.03
 FORM_WITHOUT_PHONE = 0.15
+SAME_DAY_REENTRY = 0.6
 START = datetime(2022, 9, 1)
 #: Bumped whenever the output for a given seed changes (cached benchmark files carry it).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Person:
     phone: str  # 9 national digits, or "+32..." for a foreign number
     site: str
     form_phone: bool = True  # False: the forms this person used did not ask for a phone
+    first_at: datetime | None = None  # when their first sign-up came
 
 
 class Generator:
@@ -197,8 +199,19 @@ class Generator:
             "last_name": last, "email": email, "phone": phone,
             "city": r.choice(variants) if r.random() < 0.5 else "",
             "site": r.choice(variants) if r.random() < 0.97 else "",
-            "submitted_at": (START + timedelta(minutes=r.randint(0, 60 * 24 * 40))).isoformat(),
+            "submitted_at": self.when(p, copy, staff).isoformat(),
         }  # fmt: skip
+
+    def when(self, p: Person, copy: int, staff: bool) -> datetime:
+        """A time in the campaign's 40 days; a staff re-entry is mostly typed the day of the
+        person's first sign-up (the walk-in sheet of that day)."""
+        r = self.r
+        at = START + timedelta(minutes=r.randint(0, 60 * 24 * 40))
+        if not copy:
+            p.first_at = at
+        elif staff and p.first_at is not None and r.random() < SAME_DAY_REENTRY:
+            at = p.first_at.replace(hour=r.randint(8, 19), minute=r.randint(0, 59))
+        return at
 
     # --- held-out kinds of mess -----------------------------------------------------------
     def staff_contacts(self, p: Person) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from transforms.matching.clustering import (
 from transforms.matching.explain import evidence_codes, explain_fr
 from transforms.matching.keys import (
     KeyMaker,
+    factorize,
     MatchRecord,
     PreparedKeys,
     records_to_columns,
@@ -256,18 +257,19 @@ class PeopleIndex:
 
     def _columns_view(self) -> Columns:
         c = self.codes
-        rare, rare_site, review_site = self._rare()
+        rare, rare_site, review_site, day, rare_day = self._rare()
         size = len(self.keys.names)
         name_count = np.bincount(c["first"], minlength=size) + np.bincount(c["last"], minlength=size)
         name_count[0] = 0
         common_first, common_last = self._common_flags(size)
         return Columns(c["first"], c["last"], c["email"], c["email_local"], c["domain"],
                        c["phone"], c["site"], rare, rare_site, review_site, name_count,
-                       common_first | common_last)
+                       common_first | common_last, day, rare_day)
 
-    def _rare(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rare(self) -> tuple[np.ndarray, ...]:
         """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance), rare
-        at its own site, and fairly rare at its site (fewer than SITE_REVIEW_EXPECTED)?
+        at its own site, and fairly rare at its site (fewer than SITE_REVIEW_EXPECTED)? Also
+        its day code (submission date) and whether its name is rare at its site on that day.
 
         Expected namesakes = records x P(first name) x P(last name), where each count leaves
         out the records carrying this very full name (a person's own duplicates are not
@@ -295,10 +297,18 @@ class PeopleIndex:
         if len(self) < _MIN_POPULATION:
             # too few sign-ups to count a site's names: "Marie Martin" is never rare there
             sited &= ~(common_first[first] & common_last[last])
+        # the same at the site on the day: "a rare name at the same site and day"
+        day = factorize([t[:10] for t in self.submitted_at])[0] + 1
+        day[np.asarray([not t[:10] for t in self.submitted_at], dtype=bool)] = 0
+        site_day = np.unique(site * (int(day.max(initial=0)) + 1) + day, return_inverse=True)[1].reshape(-1)
+        at_day = np.bincount(site_day)[site_day] - same_name
+        expected_day = np.maximum(at_day, 1) * (population / max(len(self), 1)) * p_first * p_last
         return (
             (expected < RARE_EXPECTED) & named,
             (expected_site < RARE_SITE_EXPECTED) & sited,
             (expected_site < SITE_REVIEW_EXPECTED) & sited,
+            day,
+            (expected_day < RARE_SITE_EXPECTED) & sited & (day > 0),
         )
 
     def _common_flags(self, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -49,7 +49,9 @@ decides. Rules, in order:
    "0000000000" count as no contact), a name equal up to spelling that is rare, either in the
    whole campaign and not at two different sites, or at the very site both sign-ups name:
    "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT Ségolène, Reims, NC".
-   "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy. A name rare at
+   "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy; and a name
+   may be rare among the sign-ups of one site on one day (a walk-in sheet typed the day of
+   the form sign-up): the expected namesakes count that day's sign-ups at the site only. A name rare at
    the campaign also merges at one site with one contact different and the other given on one
    side only (a
    second address: "marie.lenro801@orange.fr" / "marie.lenro149@orange.fr" and a phone).
@@ -152,6 +154,8 @@ class Columns:
     review_site: np.ndarray | None = None  # fairly rare at its site (< SITE_REVIEW_EXPECTED)
     name_count: np.ndarray | None = None  # per name code: sign-ups carrying it (first or last)
     common: np.ndarray | None = None  # per name code: in COMMON_FIRST or COMMON_LAST
+    day: np.ndarray | None = None  # submission date code, 0 when unknown
+    rare_day: np.ndarray | None = None  # rare at its site on its day (< RARE_SITE_EXPECTED)
 
 
 @dataclass
@@ -218,6 +222,10 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
                                  | (one_field & (cols.rare_site[a] | cols.rare_site[b])))
         review_site = same_site & ((cols.review_site[a] & cols.review_site[b])
                                    | (one_field & (cols.review_site[a] | cols.review_site[b])))
+    if cols.rare_day is not None:
+        same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
+        rare_site |= same_day & ((cols.rare_day[a] & cols.rare_day[b])
+                                 | (one_field & (cols.rare_day[a] | cols.rare_day[b])))
     rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
