@@ -8,8 +8,9 @@ import pytest
 from transforms.matching import MatchRecord, resolve
 
 
-def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Reims") -> MatchRecord:
-    return MatchRecord(rid, first, last, email, phone, site, submitted_at=f"2022-09-0{rid[-1]}")
+def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Reims",
+        day: str = "") -> MatchRecord:
+    return MatchRecord(rid, first, last, email, phone, site, submitted_at=day or f"2022-09-0{rid[-1]}")
 
 
 def groups(rows: list[MatchRecord], catalog) -> set[frozenset[str]]:
@@ -161,3 +162,27 @@ def test_review_explains_a_mistyped_first_name_in_french(catalog) -> None:
     ]
     (pair,) = resolve(rows, catalog=catalog).review
     assert pair.explanation.startswith("emails différents, téléphone à un chiffre près, prénom proche")
+
+
+def crowd(site: str, day: str, n: int) -> list[MatchRecord]:
+    """Other people signing up at ``site``: a busy site makes a fairly common name less rare."""
+    return [row(f"z{i:04d}", f"Prenom{i % 50}", f"Nom{i}", f"z{i}@example.org", site=site,
+                day=f"{day}T{8 + i % 10:02d}:00") for i in range(n)]
+
+
+def test_a_name_rare_at_the_site_that_day_merges_a_staff_reentry(catalog) -> None:
+    """Sophie Bertin, common enough in busy Paris to stay apart on the name alone, signed up
+    and was typed again by staff on the same day: one person. The same pair on two days is
+    not merged (too many Sophie Bertin in Paris over the campaign)."""
+    people = []
+    for day_b in ("2022-09-05", "2022-09-06"):
+        rows = [
+            row("m1", "Sophie", "Bertin", "sophie.b@free.fr", "", "Paris", "2022-09-05T09:12"),
+            row("m2", "SOPHIE", "BERTIN", "pas de mail", "NC", "Paris", f"{day_b}T17:40"),
+            *[row(f"s{i}", "Sophie", f"Autre{i}", f"s{i}@example.org", site="Lyon") for i in range(400)],
+            *[row(f"t{i}", f"Autre{i}", "Bertin", f"t{i}@example.org", site="Lyon") for i in range(60)],
+            *crowd("Paris", "2022-09-10", 7000),
+        ]
+        person_of = resolve(rows, catalog=catalog).person_of
+        people.append(person_of["m1"] == person_of["m2"])
+    assert people == [True, False]
