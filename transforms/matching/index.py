@@ -29,6 +29,7 @@ from transforms.matching.rules import (
     MATCH,
     OUTCOMES,
     RARE_EXPECTED,
+    RARE_DAY_EXPECTED,
     RARE_SITE_EXPECTED,
     REVIEW,
     SITE_REVIEW_EXPECTED,
@@ -130,6 +131,8 @@ class PeopleIndex:
         self.first_display: list[str] = []
         self.last_display: list[str] = []
         self.submitted_at: list[str] = []
+        self._day_codes: np.ndarray | None = None
+        self._rare_cache: tuple[np.ndarray, ...] | None = None
         self.person = np.empty(0, np.int64)
         self.person_keys: list[str] = []
         self._sorted: dict[str, blocking.SortedField] = {}
@@ -250,10 +253,39 @@ class PeopleIndex:
         a, b = blocking.phone_neighbours(self.codes["phone"], self.keys.phones.values, start)
         firsts.append(a)
         seconds.append(b)
+        a, b = self._same_name_site_day(start)
+        firsts.append(a)
+        seconds.append(b)
         a, b = np.concatenate(firsts), np.concatenate(seconds)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keys = np.unique(lo * (1 << 31) + hi)
         return keys >> 31, keys & ((1 << 31) - 1)
+
+    def _same_name_site_day(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs with the same name words at the same site on the same day, at least one new:
+        a name too common campaign-wide for its name block (over MAX_NAME_BLOCK sign-ups) may
+        still be rare that day at that site (a staff re-entry of a form sign-up)."""
+        block, site = self.codes["name_block"], self.codes["site"]
+        day = self._days()
+        wanted = (block > 0) & (site > 0) & (day > 0)
+        codes = np.zeros(len(self), np.int64)
+        if wanted.any():
+            triples = np.stack([block[wanted], site[wanted], day[wanted]], axis=1)
+            codes[wanted] = np.unique(triples, axis=0, return_inverse=True)[1].reshape(-1) + 1
+        a, b = blocking.within(codes, max_block=blocking.MAX_NAME_BLOCK)
+        # only the pairs this block is for: both rare that day there (the name block has the rest)
+        rare_day = self._rare()[4]
+        keep = ((a >= start) | (b >= start)) & rare_day[a] & rare_day[b]
+        return a[keep], b[keep]
+
+    def _days(self) -> np.ndarray:
+        """Submission date codes (0 when unknown), cached per index size."""
+        if self._day_codes is None or len(self._day_codes) != len(self):
+            dates = [t[:10] for t in self.submitted_at]
+            day = factorize(dates)[0] + 1
+            day[np.fromiter((not d for d in dates), bool, len(dates))] = 0
+            self._day_codes = day
+        return self._day_codes
 
     def _columns_view(self) -> Columns:
         c = self.codes
@@ -267,6 +299,11 @@ class PeopleIndex:
                        common_first | common_last, day, rare_day)
 
     def _rare(self) -> tuple[np.ndarray, ...]:
+        if self._rare_cache is None or len(self._rare_cache[0]) != len(self):
+            self._rare_cache = self._compute_rare()
+        return self._rare_cache
+
+    def _compute_rare(self) -> tuple[np.ndarray, ...]:
         """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance), rare
         at its own site, and fairly rare at its site (fewer than SITE_REVIEW_EXPECTED)? Also
         its day code (submission date) and whether its name is rare at its site on that day.
@@ -298,8 +335,7 @@ class PeopleIndex:
             # too few sign-ups to count a site's names: "Marie Martin" is never rare there
             sited &= ~(common_first[first] & common_last[last])
         # the same at the site on the day: "a rare name at the same site and day"
-        day = factorize([t[:10] for t in self.submitted_at])[0] + 1
-        day[np.asarray([not t[:10] for t in self.submitted_at], dtype=bool)] = 0
+        day = self._days()
         site_day = np.unique(site * (int(day.max(initial=0)) + 1) + day, return_inverse=True)[1].reshape(-1)
         at_day = np.bincount(site_day)[site_day] - same_name
         expected_day = np.maximum(at_day, 1) * (population / max(len(self), 1)) * p_first * p_last
@@ -308,7 +344,7 @@ class PeopleIndex:
             (expected_site < RARE_SITE_EXPECTED) & sited,
             (expected_site < SITE_REVIEW_EXPECTED) & sited,
             day,
-            (expected_day < RARE_SITE_EXPECTED) & sited & (day > 0),
+            (expected_day < RARE_DAY_EXPECTED) & sited & (day > 0),
         )
 
     def _common_flags(self, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -100,6 +100,9 @@ NO, REVIEW, MATCH = 0, 1, 2
 ABSENT, CONFLICT, NEAR, EQUAL = 0, 1, 2, 3  # how a contact or the site compares
 CONTACT_NAMES = ("absent", "different", "near", "equal")
 RARE_EXPECTED = 0.05
+#: Expected namesakes at the site on the day below which a same-site, same-day name is rare
+#: enough to merge on (stricter: many more pairs are weighed at this grain).
+RARE_DAY_EXPECTED = 0.15
 #: Expected namesakes at the site below which a same-site name is rare enough to merge on.
 RARE_SITE_EXPECTED = 0.7
 #: Expected namesakes at the site below which a same-site name with no contact to compare is
@@ -155,7 +158,7 @@ class Columns:
     name_count: np.ndarray | None = None  # per name code: sign-ups carrying it (first or last)
     common: np.ndarray | None = None  # per name code: in COMMON_FIRST or COMMON_LAST
     day: np.ndarray | None = None  # submission date code, 0 when unknown
-    rare_day: np.ndarray | None = None  # rare at its site on its day (< RARE_SITE_EXPECTED)
+    rare_day: np.ndarray | None = None  # rare at its site on its day (< RARE_DAY_EXPECTED)
 
 
 @dataclass
