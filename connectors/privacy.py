@@ -408,7 +408,7 @@ def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
 
 
 #: The pushed values of a roster row that name, reach or describe the person (``roster_states.pushed``).
-PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone", "Créneau", "Mineur", "Remarques")
+PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone", "Créneau", "Mineur", "Bénévole", "Remarques")
 
 
 def _clear_roster_states(session: Session, event_ids: set[int]) -> int:

@@ -348,13 +348,15 @@ def save_details(session: Session, signup_id: int, signup: NormalisedSignup | No
     session.execute(update(Signup).where(Signup.id == signup_id).values(**values))
 
 
-def quarantined_records(session: Session, campaign: str) -> list[tuple[int, str, dict[str, Any], str]]:
+def quarantined_records(session: Session, campaign: str,
+                        except_reasons: Iterable[str] = ()) -> list[tuple[int, str, dict[str, Any], str]]:
     """(raw record id, source, raw payload, French reason) of every current record in
-    quarantine, by id."""
+    quarantine, by id, but those quarantined for one of ``except_reasons``."""
     query = (
         select(RawRecord.id, RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
         .join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True),
+               QuarantineEntry.reason_code.not_in(list(except_reasons)))
         .order_by(RawRecord.id)
     )
     return [(rid, source, payload, reason) for rid, source, payload, reason in session.execute(query)]

@@ -129,10 +129,9 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
             with clock("rosters"):
                 rosters = write_rosters(config)
                 review = {**write_review_workbook(config), "decisions_read": decided}
-            with clock("dashboard"):
-                summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters, returning,
-                                    attempt=flow_run.get_run_count() or 1, review=review, timings=clock.seconds)
-                dashboard = publish_dashboard(config)
+            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters, returning,
+                                attempt=flow_run.get_run_count() or 1, review=review, timings=dict(clock.seconds))
+            dashboard = publish_dashboard(config)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(

@@ -155,10 +155,17 @@ def quarantined_of_sites(session: Session, campaign: Campaign, site_codes: set[s
     return {rid for rid, signup in _quarantined(session, campaign) if site_of(signup.fields, catalog) in site_codes}
 
 
+#: Rows a file could not give as text (mojibake, bytes that do not decode, a broken line):
+#: what they hold would show garbled on a roster, and only ops can fix the file.
+UNREADABLE_ROWS = ("garbled_text", "undecodable_text", "nul_byte", "cell_too_long", "unclosed_quote",
+                   "broken_row")
+
+
 def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, QuarantinedSignup]]:
     sources = {s.name: s for s in campaign.sources}
     found = []
-    for rid, name, payload, reason in store.quarantined_records(session, campaign.campaign.code):
+    for rid, name, payload, reason in store.quarantined_records(session, campaign.campaign.code,
+                                                                except_reasons=UNREADABLE_ROWS):
         source = sources.get(name)
         if source is not None:
             fields = source.extract(flatten_payload(source.kind, payload))

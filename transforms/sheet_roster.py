@@ -244,7 +244,8 @@ def pipeline_values(entry: SheetEntry) -> dict[str, Cell]:
         "Prénom": entry.first_name,
         SLOT_HEADER: entry.time_slot,
         MINOR_HEADER: "Oui" if entry.minor else "",
-        VOLUNTEER_HEADER: volunteer_label(entry.already_volunteer),
+        # a row emptied by a retention purge (no name left) says nothing of the person either
+        VOLUNTEER_HEADER: volunteer_label(entry.already_volunteer) if entry.first_name or entry.last_name else "",
         REMARKS_HEADER: entry.remarks,
         "Téléphone": entry.phone,
         "Email": entry.email,
