@@ -14,6 +14,9 @@ I/O only; what to write is decided by ``transforms.sheet_roster``. What this mod
   site costs one read and at most one write; a shared ``RateLimiter`` paces every request, and
   429, 5xx, Drive's 403 ``userRateLimitExceeded``/``rateLimitExceeded`` and dropped connections
   are retried with truncated exponential backoff, as Google documents.
+- **An unchanged spreadsheet is not read**: ``RosterSheets.modified_times`` lists every
+  spreadsheet's Drive ``modifiedTime`` in one ``files.list`` (a page per 1,000 files), so the
+  flow reads only the ones that moved since its last push.
 - **Failures by cause** (``SheetsError.cause``): access removed, spreadsheet deleted, request
   refused, credentials refused, Google unavailable; each message says what to do, in one line.
 
