@@ -478,3 +478,15 @@ def test_the_fake_drive_listing_speaks_q_and_fields_as_drive_does(fake: FakeGoog
     assert bad.status_code == 400 and bad.json()["error"]["errors"][0]["reason"] == "invalid"
     unknown = requests.get(url, headers=headers, params={"q": "trashed = false", "orderByX": "name"})
     assert unknown.status_code == 400  # not a parameter of files.list in drive.v3.json
+
+
+def test_a_change_made_by_hand_in_the_fake_moves_modified_time(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    """A test that renames a tab or empties cells on the fake's model directly is a
+    coordinator's edit too: Drive's modifiedTime moves, and it names someone else."""
+    key = sheets.create_spreadsheet("Lyon")
+    push(sheets, Site(key), ENTRIES)
+    before = sheets.modified_times()[key]
+    assert sheets.modified_times()[key] == before  # listing changes nothing
+    fake.spreadsheets[key].sheet("Inscrits").title = "Équipe"
+    after = sheets.modified_times()[key]
+    assert after.time > before.time and after.by_other and not before.by_other

@@ -38,6 +38,7 @@ recorded RESOURCE_EXHAUSTED body. 5xx faults come from ``FakeServer.inject``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import json
 import os
@@ -246,9 +247,19 @@ class FakeSpreadsheet:
     permissions: list[dict[str, Any]] = field(default_factory=list)
     protected: list[dict[str, Any]] = field(default_factory=list)
     #: Drive's ``modifiedTime`` (RFC 3339, UTC, milliseconds) and who made that modification:
-    #: moved by every write through the API and by a coordinator's hands (``set_grid``, ``type_in``).
+    #: moved by every write through the API and by a coordinator's hands (``set_grid``,
+    #: ``type_in``, or any change a test makes to the model directly, seen by ``content``).
     modified_time: str = ""
     modified_by: str = ""
+    content: str = ""  # what it held at ``modified_time``: a test's direct change is seen by its digest
+
+    def digest(self) -> str:
+        """Everything a person sees of it (not its sharing): what moves Drive's modifiedTime."""
+        state = [(self.title, self.locale, self.time_zone, self.protected)] + [
+            (s.sheet_id, s.title, s.index, s.rows, s.cols, s.frozen_rows, s.frozen_cols, sorted(s.cells.items()),
+             sorted(s.column_widths.items()), sorted(s.row_heights.items()), s.conditional_formats, s.borders)
+            for s in sorted(self.sheets, key=lambda s: s.sheet_id)]
+        return hashlib.sha256(repr(state).encode()).hexdigest()
 
     def role_of(self, email: str) -> str | None:
         roles = [p["role"] for p in self.permissions if p.get("emailAddress", "").lower() == email.lower()]
@@ -395,7 +406,14 @@ class FakeGoogleSheets:
         self._last_modified = max(now, self._last_modified + timedelta(milliseconds=1))
         book.modified_time = self._last_modified.strftime("%Y-%m-%dT%H:%M:%S.") + \
             f"{self._last_modified.microsecond // 1000:03d}Z"
-        book.modified_by = by
+        book.modified_by, book.content = by, book.digest()
+
+    def _settle(self) -> None:
+        """A spreadsheet a test changed by hand (its cells, tabs, sizes) without a helper was
+        modified by a coordinator: its modifiedTime moves, as Drive's would have."""
+        for book in self.spreadsheets.values():
+            if book.digest() != book.content:
+                self._touch(book, COORDINATOR)
 
     def revoke(self, key: str, email: str = SERVICE_ACCOUNT) -> None:
         """A coordinator removes someone's access (by default, the service account's)."""
@@ -433,7 +451,6 @@ class FakeGoogleSheets:
     def set_grid(self, key: str, tab: str, grid: list[list[Any]], by: str = COORDINATOR) -> None:
         """Replace a tab's values as a person would type them (RAW typing, "" = empty)."""
         with self._lock:
-            self._touch(self.spreadsheets[key], by)
             sheet = self.spreadsheets[key].sheet(tab)
             sheet.cells = {k: {n: v for n, v in c.items() if n != "userEnteredValue"}
                            for k, c in sheet.cells.items()}
@@ -442,15 +459,16 @@ class FakeGoogleSheets:
                     if value is not None and value != "":
                         sheet.cells.setdefault((r, c), {})["userEnteredValue"] = typed(value)
             sheet.rows, sheet.cols = max(sheet.rows, len(grid)), max(sheet.cols, max(map(len, grid), default=0))
+            self._touch(self.spreadsheets[key], by)
 
     def type_in(self, key: str, tab: str, row: int, col: int, text: str, by: str = COORDINATOR) -> None:
         """A coordinator types ``text`` in one cell (0-based): as Sheets takes typing, in fr_FR,
         the cell's number format honoured ("08/10" is a date, unless the cell is plain text)."""
         with self._lock:
-            self._touch(self.spreadsheets[key], by)
             sheet = self.spreadsheets[key].sheet(tab)
             cell = sheet.cells.setdefault((row, col), {})
             cell["userEnteredValue"] = user_entered(text, cell.get("userEnteredFormat", {}).get("numberFormat"))
+            self._touch(self.spreadsheets[key], by)
 
     def grid(self, key: str, tab: str, render: str = "UNFORMATTED_VALUE") -> list[list[Any]]:
         """A tab's values as values.get would return them."""
@@ -829,12 +847,14 @@ class FakeGoogleSheets:
             raise ApiError(400, "The fake creates Google Sheets only.", reason="badRequest")
         book = self.create_spreadsheet(body.get("name", "Sans titre"), owner=SERVICE_ACCOUNT)
         book.locale, book.time_zone = "en_US", "Etc/GMT"  # a service account's defaults
+        self._touch(book, SERVICE_ACCOUNT)
         return {"kind": "drive#file", "id": book.id, "name": book.title, "mimeType": SPREADSHEET_MIME}
 
     def _drive_files_list(self, request: Request, params: dict[str, str], body: Any) -> Any:
         """The spreadsheets the account can see that match ``q``, a page of ``pageSize``
         (default 100) at a time, projected on ``fields`` as Drive's partial responses are."""
         matches = _drive_query(request.arg("q") or "")
+        self._settle()
         size = int(request.arg("pageSize") or 100)
         start = int(request.arg("pageToken") or "0") if (request.arg("pageToken") or "0").isdigit() else -1
         if start < 0:
