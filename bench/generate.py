@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-FIRST_F = ["Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Sophie", "Camille", "Léa", "Manon", "Emma", "Chloé", "Sarah", "Laura", "Julie", "Sandrine", "Valérie", "Anne", "Martine", "Monique", "Claire", "Nadia", "Fatima", "Inès", "Yasmine", "Hélène", "Céline", "Aurélie", "Émilie", "Stéphanie", "Élodie", "Caroline", "Virginie", "Véronique", "Agnès", "Ségolène", "Bérénice", "Maëlle", "Noémie", "Océane", "Zoé", "Louise", "Jeanne", "Alice", "Lucie", "Amandine", "Mélanie", "Aïcha", "Khadija", "Mariam", "Awa", "Aminata", "Thi", "Linh", "Marie-Claire", "Anne-Sophie", "Marie-Hélène", "Marie-Laure", "Anne-Marie", "Rose", "Gisèle", "Odile", "Brigitte", "Dominique", "Florence", "Danielle", "Michèle", "Pascale", "Denise", "Josiane", "Ginette", "Élisabeth"]
-FIRST_M = ["Jean", "Pierre", "Michel", "Philippe", "Alain", "Nicolas", "Christophe", "Patrick", "Julien", "Thomas", "Lucas", "Hugo", "Louis", "Nathan", "Mohamed", "Stéphane", "David", "Éric", "Laurent", "Frédéric", "Sébastien", "Daniel", "Jacques", "André", "Bernard", "Paul", "Karim", "Ahmed", "Mamadou", "Moussa", "Youssef", "Rachid", "Olivier", "Vincent", "François", "Antoine", "Guillaume", "Maxime", "Alexandre", "Emmanuel", "Benjamin", "Grégory", "Matthieu", "Jérôme", "Cédric", "Yann", "Loïc", "Gaël", "Joël", "Noël", "Raphaël", "Théo", "Arthur", "Gabriel", "Léo", "Adam", "Enzo", "Quentin", "Romain", "Florian", "Kevin", "Jean-Pierre", "Jean-Luc", "Jean-Marc", "Jean-François", "Pierre-Yves", "Jean-Baptiste", "Marc-Antoine", "Robert", "Joseph", "Dominique", "Pascal", "Denis", "Michaël", "Aurélien", "Édouard", "Théodore"]
+FIRST_F = ["Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Sophie", "Camille", "Léa", "Manon", "Emma", "Chloé", "Sarah", "Laura", "Julie", "Sandrine", "Valérie", "Anne", "Martine", "Monique", "Claire", "Nadia", "Fatima", "Inès", "Yasmine", "Hélène", "Céline", "Aurélie", "Émilie", "Stéphanie", "Élodie", "Caroline", "Virginie", "Véronique", "Agnès", "Ségolène", "Bérénice", "Maëlle", "Noémie", "Océane", "Zoé", "Louise", "Jeanne", "Alice", "Lucie", "Amandine", "Mélanie", "Aïcha", "Khadija", "Mariam", "Awa", "Aminata", "Thi", "Linh", "Marie-Claire", "Anne-Sophie", "Marie-Hélène", "Marie-Laure", "Anne-Marie", "Anne-Laure", "Marie-Christine", "Marie-Pierre", "Margot", "Erwana", "Rose", "Gisèle", "Odile", "Brigitte", "Dominique", "Florence", "Danielle", "Michèle", "Pascale", "Denise", "Josiane", "Ginette", "Élisabeth"]
+FIRST_M = ["Jean", "Pierre", "Michel", "Philippe", "Alain", "Nicolas", "Christophe", "Patrick", "Julien", "Thomas", "Lucas", "Hugo", "Louis", "Nathan", "Mohamed", "Stéphane", "David", "Éric", "Laurent", "Frédéric", "Sébastien", "Daniel", "Jacques", "André", "Bernard", "Paul", "Karim", "Ahmed", "Mamadou", "Moussa", "Youssef", "Rachid", "Olivier", "Vincent", "François", "Antoine", "Guillaume", "Maxime", "Alexandre", "Emmanuel", "Benjamin", "Grégory", "Matthieu", "Jérôme", "Cédric", "Yann", "Loïc", "Gaël", "Joël", "Noël", "Raphaël", "Théo", "Arthur", "Gabriel", "Léo", "Adam", "Enzo", "Quentin", "Romain", "Florian", "Kevin", "Jean-Pierre", "Jean-Luc", "Jean-Marc", "Jean-François", "Pierre-Yves", "Jean-Baptiste", "Marc-Antoine", "Paul-Henri", "Jean-Michel", "Louis-Marie", "Erwan", "Moussa-Ali", "Yanis", "Robert", "Joseph", "Dominique", "Pascal", "Denis", "Michaël", "Aurélien", "Édouard", "Théodore"]
 COMMON_LAST = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèbvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Müller", "Lefèvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Nguyen", "Martinez", "Lopez", "Rodriguez", "Benali", "Dumont", "Traoré", "Diallo", "Haddad", "Kergoat", "Le", "Gall", "Le", "Goff", "Le", "Roux", "Dupuis", "Lemaire", "Brun", "Caron", "Meunier", "Renaud", "Barbier", "Arnaud"]
 PARTICLE_LAST = ("de la Fontaine", "d'Artagnan", "de Villiers", "Le Bihan", "du Pont", "de Saint-Exupéry")
 SYLLABLES = ["ber", "ker", "gal", "mor", "van", "dou", "lan", "vil", "mar", "tin", "ro", "che", "bon", "net", "fau", "du", "cha", "pel", "lec", "ri", "gau", "tier", "lou", "vet", "mas", "son", "bre", "ton", "gui", "mard", "roc", "que", "fer", "ra", "nol", "len", "bas", "tide", "rey", "nau", "quin", "gat"]
@@ -59,7 +59,17 @@ SITES = {
 SITE_WEIGHTS = {"PAR": 22, "MRS": 10, "LYS": 10, "RMS": 5, "CRT": 6, "RBX": 5, "LIL": 8,
                 "SXB": 7, "BOD": 8, "STD": 8, "GNB": 6, "BRY": 5}
 SOURCES = ("tally", "typeform", "helloasso", "google_forms", "sheet_walk_ins", "partner_csv")
+STAFF_SOURCES = ("sheet_walk_ins", "staff_export")
+EMAIL_PLACEHOLDERS = ("pas de mail", "NC", "n/a", "N/A", "nc", "-", "aucun", "pas d'email", "X")
+PHONE_PLACEHOLDERS = ("0000000000", "NC", "n/a", "00 00 00 00 00", "-", "pas de tel", "0")
+KEYBOARD = dict(zip("azertyuiopqsdfghjklmwxcvbn", ["qze", "zsq", "rde", "tfr", "ygt", "uhy", "ijy", "oki", "plo", "mp", "asw", "qzd", "sef", "drg", "fth", "gyj", "huk", "jil", "kom", "lp", "xsq", "wcd", "xvf", "cbg", "vnh", "bj"]))
+#: Shares of later copies carrying each held-out kind of mess (see the module docstring).
+STAFF_REENTRY, HEAVY_TYPO, WRONG_FIELD, CONTACT_TYPO = 0.11, 0.04, 0.02, 0.03
+FORM_WITHOUT_PHONE = 0.15
+SAME_DAY_REENTRY = 0.6
 START = datetime(2022, 9, 1)
+#: Bumped whenever the output for a given seed changes (cached benchmark files carry it).
+GENERATOR_VERSION = 3
 
 
 @dataclass
@@ -71,6 +81,8 @@ class Person:
     email: str
     phone: str  # 9 national digits, or "+32..." for a foreign number
     site: str
+    form_phone: bool = True  # False: the forms this person used did not ask for a phone
+    first_at: datetime | None = None  # when their first sign-up came
 
 
 class Generator:
@@ -125,45 +137,150 @@ class Generator:
         female = self.r.random() < 0.55
         first, last = self.first_name(female), self.last_name()
         site = self.r.choices(self.site_codes, self.site_w)[0]
-        return Person(pid, female, first, last, self.email(first, last), self.phone(), site)
+        return Person(pid, female, first, last, self.email(first, last), self.phone(), site,
+                      self.r.random() >= FORM_WITHOUT_PHONE)
 
     def relative(self, pid: int, of: Person) -> Person:
         """A household member: same last name (mostly), another first name, a shared contact."""
         female = self.r.random() < 0.5
         first = self.first_name(female)
         taken = self.household.setdefault(of.pid, {_ascii(of.first).lower()[:3]})
-        while _ascii(first).lower()[:3] in taken:
-            first = self.first_name(female)
+        if self.r.random() < 0.1:  # now and then a close name: Louis / Louise, Jean / Jeanne
+            while first == of.first:
+                first = self.first_name(female)
+        else:
+            while _ascii(first).lower()[:3] in taken:
+                first = self.first_name(female)
         taken.add(_ascii(first).lower()[:3])
         last = of.last if self.r.random() < 0.85 else self.last_name()
         shared = self.r.random()
         email = of.email if shared < 0.5 or shared > 0.85 else self.email(first, last)
         phone = of.phone if shared >= 0.5 else self.phone()
         site = of.site if self.r.random() < 0.9 else self.r.choices(self.site_codes, self.site_w)[0]
-        return Person(pid, female, first, last, email, phone, site)
+        return Person(pid, female, first, last, email, phone, site, self.r.random() >= FORM_WITHOUT_PHONE)
 
     def namesake(self, pid: int, of: Person) -> Person:
         """Same name, same site, other contacts: another person."""
-        return Person(pid, of.female, of.first, of.last, self.email(of.first, of.last), self.phone(), of.site)
+        return Person(pid, of.female, of.first, of.last, self.email(of.first, of.last), self.phone(), of.site,
+                      self.r.random() >= FORM_WITHOUT_PHONE)
 
     # --- records --------------------------------------------------------------------------
     def record(self, p: Person, copy: int) -> dict[str, str]:
         r = self.r
         first, last = p.first, p.last
+        kind = r.random() if copy else 1.0
+        staff = kind < STAFF_REENTRY
         if copy:
             first, last = self.mess_names(p, first, last)
-        email = self.mess_email(p.email, copy)
-        phone = self.mess_phone(p.phone, copy)
-        if not email and not phone:
-            phone = self.format_phone(p.phone)
-        site = p.site if not copy or r.random() < 0.88 else r.choices(self.site_codes, self.site_w)[0]
+            if "-" in p.first and r.random() < 0.5:
+                first = self.shorten_compound(first)
+            if STAFF_REENTRY <= kind < STAFF_REENTRY + HEAVY_TYPO:
+                first, last = self.heavy_typo(first, last)
+            elif STAFF_REENTRY + HEAVY_TYPO <= kind < STAFF_REENTRY + HEAVY_TYPO + WRONG_FIELD:
+                first, last = self.wrong_field(first, last)
+        if staff:
+            email, phone = self.staff_contacts(p)
+        else:
+            email = self.mess_email(p.email, copy)
+            phone = self.mess_phone(p.phone, copy) if p.form_phone or copy else ""
+            if not email and not phone:
+                phone = self.format_phone(p.phone)
+            if copy and kind >= 1 - CONTACT_TYPO:
+                email, phone = self.contact_typo(email, phone)
+                if r.random() < 0.5:
+                    first = _typo(r, first)
+        site = p.site if not copy or staff or r.random() < 0.88 else r.choices(self.site_codes, self.site_w)[0]
         variants = SITES[site][1]
+        mess = ("" if not copy else "staff" if staff else "heavy_typo" if kind < STAFF_REENTRY + HEAVY_TYPO
+                else "wrong_field" if kind < STAFF_REENTRY + HEAVY_TYPO + WRONG_FIELD
+                else "contact_typo" if kind >= 1 - CONTACT_TYPO else "copy")
         return {
-            "source": r.choice(SOURCES), "first_name": first, "last_name": last, "email": email,
-            "phone": phone, "city": r.choice(variants) if r.random() < 0.5 else "",
+            "mess": mess, "source": r.choice(STAFF_SOURCES if staff else SOURCES), "first_name": first,
+            "last_name": last, "email": email, "phone": phone,
+            "city": r.choice(variants) if r.random() < 0.5 else "",
             "site": r.choice(variants) if r.random() < 0.97 else "",
-            "submitted_at": (START + timedelta(minutes=r.randint(0, 60 * 24 * 40))).isoformat(),
+            "submitted_at": self.when(p, copy, staff).isoformat(),
         }  # fmt: skip
+
+    def when(self, p: Person, copy: int, staff: bool) -> datetime:
+        """A time in the campaign's 40 days; a staff re-entry is mostly typed the day of the
+        person's first sign-up (the walk-in sheet of that day)."""
+        r = self.r
+        at = START + timedelta(minutes=r.randint(0, 60 * 24 * 40))
+        if not copy:
+            p.first_at = at
+        elif staff and p.first_at is not None and r.random() < SAME_DAY_REENTRY:
+            at = p.first_at.replace(hour=r.randint(8, 19), minute=r.randint(0, 59))
+        return at
+
+    # --- held-out kinds of mess -----------------------------------------------------------
+    def staff_contacts(self, p: Person) -> tuple[str, str]:
+        """A staff re-entry: a phone only, an email only, or placeholders."""
+        r = self.r
+        x = r.random()
+        if x < 0.4:
+            return r.choice(EMAIL_PLACEHOLDERS + ("",)), self.format_phone(p.phone)
+        if x < 0.6:
+            return p.email, r.choice(PHONE_PLACEHOLDERS + ("",))
+        return r.choice(EMAIL_PLACEHOLDERS), r.choice(PHONE_PLACEHOLDERS)
+
+    def shorten_compound(self, first: str) -> str:
+        """"Marie-Laure" -> "Marie", "Marielaure", "Marie Laure", "MARIE-LAURE"."""
+        parts = first.replace(" ", "-").split("-")
+        x = self.r.random()
+        if x < 0.5 or len(parts) < 2:
+            return parts[0]
+        if x < 0.75:
+            return "".join(parts[:1] + [q.lower() for q in parts[1:]])
+        return " ".join(parts)
+
+    def heavy_typo(self, first: str, last: str) -> tuple[str, str]:
+        """Two slips at once on one name: "MMOUSSSA", "Erwzn", "Nicloas" with a letter doubled."""
+        r = self.r
+        if r.random() < 0.7:
+            first = _heavy(r, first)
+        else:
+            last = _heavy(r, last)
+        if r.random() < 0.3:
+            first, last = first.upper(), last.upper()
+        return first, last
+
+    def wrong_field(self, first: str, last: str) -> tuple[str, str]:
+        """The full name in one field, or "NOM Prénom"."""
+        x = self.r.random()
+        if x < 0.4:
+            return f"{first} {last}", ""
+        if x < 0.6:
+            return "", f"{first} {last}"
+        if x < 0.85:
+            return f"{last.upper()} {first}", ""
+        return last.upper(), first
+
+    def contact_typo(self, email: str, phone: str) -> tuple[str, str]:
+        """A digit off, ".con", "gmial", a local part written otherwise."""
+        r = self.r
+        x = r.random()
+        if phone and (x < 0.4 or not email):
+            digits = [i for i, c in enumerate(phone) if c.isdigit()]
+            if len(digits) > 3:
+                i = r.choice(digits[2:])
+                phone = phone[:i] + str((int(phone[i]) + r.randint(1, 9)) % 10) + phone[i + 1 :]
+            return email, phone
+        if not email or "@" not in email:
+            return email, phone
+        local, domain = email.strip().split("@", 1)
+        y = r.random()
+        if y < 0.25:
+            domain = domain.rsplit(".", 1)[0] + ".con" if domain.endswith(".com") else domain + "m"
+        elif y < 0.45:
+            domain = DOMAIN_TYPOS.get(domain, domain[:1] + domain[2] + domain[1] + domain[3:])
+        elif y < 0.7:
+            local = local.replace(".", "") if "." in local else local[:1] + "." + local[1:]
+        elif y < 0.85:
+            local += str(r.randint(1, 99))
+        else:
+            local = _typo(r, local) if len(local) >= 5 else local + local[-1]
+        return f"{local}@{domain}", phone
 
     def mess_names(self, p: Person, first: str, last: str) -> tuple[str, str]:
         r = self.r
@@ -272,6 +389,25 @@ def _typo(r: random.Random, text: str) -> str:
     return text[:i] + r.choice("aeiourstnl") + text[i + 1 :]
 
 
+def _heavy(r: random.Random, text: str) -> str:
+    """Two slips: a doubled letter, a neighbouring key, a dropped or swapped letter."""
+    if len(text) < 3:
+        return text + text[-1:]
+    for _ in range(2):
+        i = r.randrange(0, len(text))
+        c = text[i]
+        kind = r.random()
+        if kind < 0.35:
+            text = text[:i] + c + text[i:]
+        elif kind < 0.6 and c.lower() in KEYBOARD:
+            text = text[:i] + r.choice(KEYBOARD[c.lower()]) + text[i + 1 :]
+        elif kind < 0.8 and i < len(text) - 1:
+            text = text[:i] + text[i + 1] + c + text[i + 2 :]
+        elif len(text) > 4:
+            text = text[:i] + text[i + 1 :]
+    return text
+
+
 def _mojibake(text: str) -> str:
     try:
         return text.encode("utf-8").decode("cp1252")
@@ -298,7 +434,10 @@ def generate(records: int, seed: int, households: float = 0.10,
         if heads and x < households:
             p = g.relative(pid, g.r.choice(heads[-200:]))
         elif heads and x < households + namesakes:
-            p = g.namesake(pid, g.r.choice(heads[-200:]))
+            # a namesake mostly carries a common last name: a rare name twice at one site is
+            # one person far more often than two
+            common = [h for h in heads[-200:] if h.last in COMMON_LAST]
+            p = g.namesake(pid, g.r.choice(common if common and g.r.random() < 0.9 else heads[-200:]))
         else:
             p = g.person(pid)
             heads.append(p)
@@ -321,11 +460,11 @@ def write(records: int, seed: int, out: Path, **shares: float) -> tuple[Path, Pa
     with out.open("w", newline="", encoding="utf-8") as f, truth_path.open("w", newline="") as t:
         w, tw = csv.writer(f), csv.writer(t)
         w.writerow(fields)
-        tw.writerow(["record_id", "person_id"])
+        tw.writerow(["record_id", "person_id", "mess"])
         for i, (row, pid) in enumerate(zip(rows, truth)):
             rid = f"r{i:07d}"
             w.writerow([rid, *(row[k] for k in fields[1:])])
-            tw.writerow([rid, f"p{pid}"])
+            tw.writerow([rid, f"p{pid}", row["mess"]])
     return out, truth_path
 
 

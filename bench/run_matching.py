@@ -2,10 +2,15 @@
 
     python -m bench.run_matching            # 10k and 100k, plus incremental 1k vs 100k
     python -m bench.run_matching --full     # adds 1M, and incremental 1k vs 1M
+    python -m bench.run_matching --seed 7   # the tuning seed (the default is held out)
+
+The default seed (``HELD_OUT_SEED``) is never used to tune the matcher: rules and thresholds
+were set on ``TUNING_SEED`` only, so the default figures are the ones to report.
 
 Each size runs in its own subprocess, so peak memory (ru_maxrss) is that size's alone;
 generation runs in yet another process and is not timed. Wall time covers reading the CSV
-and resolving. Each size is also scored for the baseline "exact email or phone" (the first
+and resolving; CPU time (``cpu_s``) is given too, as wall time grows when other work shares
+the machine. Each size is also scored for the baseline "exact email or phone" (the first
 version's idea, without its name guard). The last line printed is one JSON object.
 """
 
@@ -22,22 +27,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.generate import GENERATOR_VERSION
 from bench.score import pairwise
 from transforms.matching import PeopleIndex, resolve
 from transforms.matching.clustering import components
-from transforms.matching.keys import factorize, phone_key
+from transforms.matching.keys import email_keys, factorize, phone_key
 from transforms.sites import SiteCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples/journees-engagees-2022/campaign.toml"
 NEW_RECORDS = 1_000
-TARGETS = {"precision_100k": 0.995, "recall_100k": 0.97, "wall_1m_s": 60.0, "peak_1m_mb": 4096.0,
-           "incremental_s": 3.0}  # fmt: skip
+TUNING_SEED, HELD_OUT_SEED = 7, 20261203
+TARGETS = {"precision": 0.995, "recall": 0.95, "f1": 0.97, "review_share": 0.015,
+           "wall_1m_s": 30.0, "peak_1m_mb": 2048.0, "incremental_s": 3.0}  # fmt: skip
 
 
 def dataset(records: int, seed: int, data_dir: Path) -> Path:
     """The generated CSV for ``records``, generating it (in a subprocess) the first time."""
-    path = data_dir / f"signups-{records}-{seed}.csv"
+    path = data_dir / f"signups-{records}-{seed}-g{GENERATOR_VERSION}.csv"
     if not path.exists():
         subprocess.run([sys.executable, "-m", "bench.generate", "--records", str(records),
                         "--seed", str(seed), "--out", str(path)], check=True, cwd=ROOT,
@@ -55,6 +62,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process (user + system): unlike wall time, hardly changed when other
+    work shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def read(path: Path) -> tuple[pd.DataFrame, list[str]]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     truth = pd.read_csv(path.with_suffix(".truth.csv"), dtype=str)["person_id"].tolist()
@@ -62,8 +76,11 @@ def read(path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def baseline(frame: pd.DataFrame) -> list[int]:
-    """Exact email (lower-cased, spaces removed) or exact E.164 phone, transitively."""
-    emails = ["".join(e.split()).lower() for e in frame["email"]]
+    """Exact email (lower-cased, spaces removed) or exact E.164 phone, transitively.
+    Placeholders ("pas de mail", "NC", "0000000000") are no contact, not one shared by all."""
+    cache_e: dict[str, str] = {}
+    emails = [cache_e.setdefault(e, "".join(e.split()).lower() if email_keys(e).key else "")
+              for e in frame["email"]]
     cache: dict[str, str] = {}
     phones = [cache.setdefault(p, phone_key(p)) if p else "" for p in frame["phone"]]
     firsts, seconds = [], []
@@ -80,7 +97,7 @@ def baseline(frame: pd.DataFrame) -> list[int]:
 
 def run_size(path: Path) -> dict[str, object]:
     """One size, in this process: read, resolve, score; baseline scored after timing."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_s()
     frame, truth = read(path)
     read_s = time.perf_counter() - started
     sites = catalog()
@@ -88,13 +105,15 @@ def run_size(path: Path) -> dict[str, object]:
     resolution = resolve(frame, catalog=sites)
     resolve_s = time.perf_counter() - resolved_at
     wall_s = time.perf_counter() - started
+    cpu = cpu_s() - cpu_started
     peak = peak_mb()
     people = [resolution.person_of[rid] for rid in frame["record_id"]]
     score = pairwise(people, truth)
     return {
         "records": len(frame), "people": len(set(people)), "review_pairs": len(resolution.review),
         "pairs_compared": resolution.pairs_compared, "read_s": round(read_s, 2),
-        "resolve_s": round(resolve_s, 2), "wall_s": round(wall_s, 2), "peak_mb": round(peak),
+        "resolve_s": round(resolve_s, 2), "wall_s": round(wall_s, 2), "cpu_s": round(cpu, 2),
+        "peak_mb": round(peak), "review_share": round(len(resolution.review) / max(len(frame), 1), 5),
         **score.as_dict(), "baseline": pairwise(baseline(frame), truth).as_dict(),
     }  # fmt: skip
 
@@ -127,8 +146,10 @@ def child(args: list[str]) -> dict[str, object]:
 
 def show(label: str, r: dict) -> None:
     base = r.get("baseline", {})
+    review = (f" review={r['review_pairs']} ({r['review_share']:.2%})" if "review_pairs" in r else "")
+    cpu = f" cpu={r['cpu_s']}s" if "cpu_s" in r else ""
     print(f"{label:>12}: P={r['precision']:.4f} R={r['recall']:.4f} F1={r['f1']:.4f} "
-          f"wall={r.get('wall_s', r.get('add_s'))}s peak={r['peak_mb']}MB"
+          f"wall={r.get('wall_s', r.get('add_s'))}s{cpu} peak={r['peak_mb']}MB{review}"
           + (f" | exact email-or-phone: P={base['precision']:.4f} R={base['recall']:.4f} "
              f"F1={base['f1']:.4f}" if base else ""), flush=True)  # fmt: skip
 
@@ -136,7 +157,8 @@ def show(label: str, r: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Matching benchmark.")
     parser.add_argument("--full", action="store_true", help="also 1M records and 1k vs 1M")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=HELD_OUT_SEED,
+                        help=f"generator seed (default: held out; tuning used {TUNING_SEED})")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/rollcall-bench"))
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--incremental", type=Path, help=argparse.SUPPRESS)
@@ -146,7 +168,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     sizes = [10_000, 100_000] + ([1_000_000] if args.full else [])
-    results: dict[str, object] = {}
+    results: dict[str, object] = {"seed": args.seed, "held_out": args.seed == HELD_OUT_SEED}
     for size in sizes:
         results[str(size)] = r = child(["--one", str(dataset(size, args.seed, args.data_dir))])
         show(f"{size:,}", r)
@@ -160,14 +182,17 @@ def main() -> None:
 
 
 def targets_met(results: dict, *, full: bool) -> dict[str, bool | None]:
-    r100, r1m, inc = results["100000"], results.get("1000000"), results["incremental"]
-    return {
-        "precision_100k": r100["precision"] >= TARGETS["precision_100k"],
-        "recall_100k": r100["recall"] >= TARGETS["recall_100k"],
-        "wall_1m": r1m["wall_s"] <= TARGETS["wall_1m_s"] if r1m else None,
-        "peak_1m": r1m["peak_mb"] <= TARGETS["peak_1m_mb"] if r1m else None,
-        "incremental_1k_vs_1m": inc["add_s"] <= TARGETS["incremental_s"] if full else None,
-    }
+    checked: dict[str, bool | None] = {}
+    for size in ("100000", "1000000"):
+        r = results.get(size)
+        for name in ("precision", "recall", "f1"):
+            checked[f"{name}_{size}"] = r[name] >= TARGETS[name] if r else None
+        checked[f"review_{size}"] = r["review_share"] <= TARGETS["review_share"] if r else None
+    r1m, inc = results.get("1000000"), results["incremental"]
+    checked["wall_1m"] = r1m["wall_s"] <= TARGETS["wall_1m_s"] if r1m else None
+    checked["peak_1m"] = r1m["peak_mb"] <= TARGETS["peak_1m_mb"] if r1m else None
+    checked["incremental_1k_vs_1m"] = inc["add_s"] <= TARGETS["incremental_s"] if full else None
+    return checked
 
 
 if __name__ == "__main__":

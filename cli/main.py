@@ -78,6 +78,8 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False
         return
     _print_sources(campaign)
     _print_progress(campaign)
+    if summary.get("dashboard"):
+        console.print(f"Campaign dashboard (open it in a browser): [bold]{Path(summary['dashboard']).resolve()}[/bold]")
     console.print(_rosters_line(campaign, summary))
 
 
@@ -207,16 +209,22 @@ def _progress(campaign: Campaign) -> dict[str, Any]:
         channels = report_store.registrations_by_channel(session, code)
         quarantine = report_store.quarantine_by_reason(session, code)
         people = report_store.count_people(session, code)
+        volunteers = report_store.volunteers(session, code)
+        split = report_store.volunteers_by_site(session, code)
         review = len(matching_store.review_pairs(session, code))
         run = report_store.last_run(session, code)
     return {
         "campaign": code,
         "goal": campaign.campaign.goal,
         "registered": sum(s["registered"] for s in sites.values()),
+        "new_volunteers": volunteers["new"],
+        "returning_volunteers": volunteers["returning"],
         "people": people,
         "sites": [{"code": site.code, "name": site.name, "date": site.date.isoformat(), "capacity": site.capacity,
                    "registered": sites.get(site.code, {}).get("registered", 0),
                    "cancelled": sites.get(site.code, {}).get("cancelled", 0),
+                   "new_volunteers": split.get(site.code, {}).get("new", 0),
+                   "returning_volunteers": split.get(site.code, {}).get("returning", 0),
                    "channels": channels.get(site.code, {})} for site in campaign.sites],
         "quarantine": [{"source": source, "reason": reason, "records": n}
                        for (source, reason), n in sorted(quarantine.items())],
@@ -232,9 +240,10 @@ def _print_progress(campaign: Campaign) -> None:
     sites = {s["code"]: s for s in progress["sites"]}
     console.print(_sites_table(campaign, sites))
     console.print(_channels_table(campaign, {code: s["channels"] for code, s in sites.items()}))
-    registered, goal = progress["registered"], progress["goal"]
+    new, goal = progress["new_volunteers"], progress["goal"]
     console.print(
-        f"Total: [bold]{registered}[/bold] registered of the goal of {goal} ({registered / goal:.0%}); "
+        f"Total: [bold]{new}[/bold] new volunteers of the goal of {goal} ({new / goal:.0%}); "
+        f"{progress['returning_volunteers']} registrants already volunteer (not counted toward the goal); "
         f"{progress['people']} people have a registration (registered, cancelled or without consent)."
     )
     if progress["quarantine"]:
@@ -252,12 +261,13 @@ def _print_progress(campaign: Campaign) -> None:
 
 def _sites_table(campaign: Campaign, sites: dict[str, dict[str, int]]) -> Table:
     table = Table(title=f"{campaign.campaign.name}: registrations per site")
-    for header in ("site", "date", "registered", "capacity", "fill", "cancelled"):
+    for header in ("site", "date", "registered", "new", "already volunteer", "capacity", "fill", "cancelled"):
         table.add_column(header, justify="left" if header in ("site", "date") else "right")
     for site in campaign.sites:
         counts = sites.get(site.code, {"registered": 0, "cancelled": 0})
         table.add_row(
             f"{site.code} {site.name}", site.date.strftime("%d/%m/%Y"), str(counts["registered"]),
+            str(counts.get("new_volunteers", 0)), str(counts.get("returning_volunteers", 0)),
             str(site.capacity), f"{counts['registered'] / site.capacity:.0%}",
             str(counts["cancelled"]),
         )

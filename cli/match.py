@@ -22,8 +22,12 @@ from transforms.matching import Resolution, resolve
 from transforms.matching.keys import COLUMNS
 from transforms.sites import SiteCatalog
 
-DEFAULT_CONFIG = Path(DEFAULT_CAMPAIGN_FILE)
+#: The repository (or installed tree) this command belongs to: the default campaign file is
+#: looked up here, never in the working directory, so ``match`` gives the same people
+#: wherever it is run from.
+REPOSITORY = Path(__file__).resolve().parents[1]
 console = Console()
+warnings = Console(stderr=True)
 
 
 def match(
@@ -48,7 +52,7 @@ def match(
     started = time.perf_counter()
     frame = _read(input_csv, _mapping(columns), encoding, delimiter)
     read_s = time.perf_counter() - started
-    resolution = resolve(frame, catalog=_catalog(config))
+    resolution = resolve(frame, catalog=_catalog(config or default_campaign_file()))
     resolve_s = time.perf_counter() - started - read_s
     people = [resolution.person_of[rid] for rid in frame["record_id"]]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -96,12 +100,23 @@ def _read(path: Path, mapping: dict[str, str], encoding: str | None, delimiter: 
     return frame
 
 
+def default_campaign_file() -> Path | None:
+    """The campaign file used without --config or ROLLCALL_CONFIG: the example campaign of
+    this repository (found next to the package, whatever the working directory), or None."""
+    path = REPOSITORY / DEFAULT_CAMPAIGN_FILE
+    return path if path.is_file() else None
+
+
 def _catalog(config: Path | None) -> SiteCatalog | None:
-    """The campaign's sites, so "St Denis" and "93200" are one site; None compares folded text."""
-    path = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
-    if path is None:
+    """The campaign's sites, so "St Denis" and "93200" are one site; None compares folded text
+    (and says so: without the sites, fewer duplicates are found)."""
+    if config is None:
+        warnings.print("[yellow]No campaign file: sites are compared as typed (\"St Denis\" and "
+                       "\"93200\" differ), so fewer duplicates are found. Give --config or set "
+                       "ROLLCALL_CONFIG.[/yellow]")
         return None
-    campaign = load_campaign(path)  # a ConfigError is said by the command (exit 2)
+    campaign = load_campaign(config)  # a ConfigError is said by the command (exit 2)
+    console.print(f"Sites: {len(campaign.sites)} from {config}")
     return SiteCatalog(site.to_site() for site in campaign.sites)
 
 

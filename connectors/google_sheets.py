@@ -78,7 +78,7 @@ DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
 TEXT_HEADERS = ("Appelé", "Notes")
 #: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
 PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphone", "Source(s)",
-                     "Inscrit le", "Statut", "À vérifier", "Créneau", "Mineur", "Remarques")
+                     "Inscrit le", "Statut", "À vérifier", "Créneau", "Mineur", "Bénévole", "Remarques")
 READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                 "majorDimension": "ROWS"}
 _DRIVE_V3 = DRIVE_FILES_API_V3_URL.rsplit("/", 1)[0]

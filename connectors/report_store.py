@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.records import REMOVED
-from models.tables import Event, QuarantineEntry, RawRecord, Registration, Signup, SyncRun
+from models.records import REGISTERED, REMOVED
+from models.tables import (
+    Event, Person, QuarantineEntry, RawRecord, Registration, RosterState, Signup, SyncRun,
+)
 
 
 def counts_by_source(session: Session, campaign: str) -> dict[str, dict[str, int]]:
@@ -115,3 +117,77 @@ def last_run(session: Session, campaign: str) -> SyncRun | None:
     return session.scalar(
         select(SyncRun).where(SyncRun.campaign == campaign).order_by(SyncRun.id.desc()).limit(1)
     )
+
+
+
+# ---------------------------------------------------------------- new volunteers (the goal)
+
+
+def volunteers(session: Session, campaign: str) -> dict[str, int]:
+    """People with a live registration ("registered" at one site at least): ``new`` (what
+    the campaign's goal counts) and ``returning`` (found in the volunteer base)."""
+    query = (
+        select(Person.already_volunteer, func.count(func.distinct(Person.id)))
+        .select_from(Registration)
+        .join(Event, Registration.event_id == Event.id)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Event.campaign == campaign, Registration.status == REGISTERED)
+        .group_by(Person.already_volunteer)
+    )
+    counts = {"new": 0, "returning": 0}
+    for returning, n in session.execute(query):
+        counts["returning" if returning else "new"] += n
+    return counts
+
+
+def volunteers_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]:
+    """Per site code, live registrations of new and returning volunteers."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "returning": 0})
+    query = (
+        select(Event.site_code, Person.already_volunteer, func.count())
+        .select_from(Registration)
+        .join(Event, Registration.event_id == Event.id)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Event.campaign == campaign, Registration.status == REGISTERED)
+        .group_by(Event.site_code, Person.already_volunteer)
+    )
+    for code, returning, n in session.execute(query):
+        counts[code]["returning" if returning else "new"] += n
+    return dict(counts)
+
+
+def new_volunteer_first_registrations(session: Session, campaign: str) -> list[datetime | None]:
+    """For each new volunteer (live registration, not in the volunteer base), when they first
+    registered: the campaign's progress over time."""
+    query = (
+        select(func.min(Registration.registered_at))
+        .join(Event, Registration.event_id == Event.id)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Event.campaign == campaign, Registration.status == REGISTERED,
+               Person.already_volunteer.is_(False))
+        .group_by(Person.id)
+    )
+    return list(session.scalars(query))
+
+
+def signups_received(session: Session, campaign: str) -> list[tuple[datetime | None, str]]:
+    """(submitted at, source) of every current sign-up: the dashboard counts them per day."""
+    query = (
+        select(Signup.submitted_at, RawRecord.source)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+    )
+    return [(moment, source) for moment, source in session.execute(query)]
+
+
+def attendance(session: Session, campaign: str) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(site code, sources, ticked "Présent") of every live registration. The ticks are what
+    coordinators typed on their rosters, read back and kept in ``roster_states``."""
+    query = (
+        select(Event.site_code, Registration.sources, RosterState.present)
+        .select_from(Registration)
+        .join(Event, Registration.event_id == Event.id)
+        .outerjoin(RosterState, RosterState.registration_id == Registration.id)
+        .where(Event.campaign == campaign, Registration.status == REGISTERED)
+    )
+    return [(code, tuple(sources or ()), present is True) for code, sources, present in session.execute(query)]

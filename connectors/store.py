@@ -599,7 +599,7 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
         (reg.id, RosterEntry(
             first_name=person.first_name, last_name=person.last_name, email=person.email,
             phone=person.phone, sources=tuple(reg.sources), registered_at=reg.registered_at,
-            status=reg.status,
+            status=reg.status, already_volunteer=person.already_volunteer,
         ))
         for reg, person in session.execute(query)
     ]

@@ -25,12 +25,14 @@ from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
 from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
+from flows.dashboard import publish_dashboard
 from flows.notify import notify_failure
 from flows.progress import StepClock, announce
 from flows.report import summarise
 from flows.review import apply_review_workbook, write_review_workbook
 from flows.rosters import failed_rosters, write_rosters
 from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
+from flows.volunteer_base import mark_returning
 from models.campaign import DEFAULT_CONFIG, load_campaign
 
 P = ParamSpec("P")
@@ -104,7 +106,8 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
     """
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
-    sources = [s for s in campaign.sources if s.enabled and (only is None or s.name == only)]
+    sources = [s for s in campaign.sources
+               if s.enabled and not s.is_volunteer_base and (only is None or s.name == only)]
     if only is not None and not sources:
         raise ValueError(f"no enabled source named {only!r} in {config}")
     try:
@@ -121,12 +124,15 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
             with clock("resolve"):
                 decided = apply_review_workbook(config)
                 resolved = resolve_people(config)
+                returning = mark_returning(config)  # before the rosters: they show "Nouveau" / "Déjà bénévole"
             announce("Writing rosters")
             with clock("rosters"):
                 rosters = write_rosters(config)
                 review = {**write_review_workbook(config), "decisions_read": decided}
-            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters,
-                                attempt=flow_run.get_run_count() or 1, review=review, timings=clock.seconds)
+            with clock("dashboard"):
+                summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters, returning,
+                                    attempt=flow_run.get_run_count() or 1, review=review, timings=clock.seconds)
+                dashboard = publish_dashboard(config)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(
@@ -135,6 +141,9 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
     problems = ["sources not synced: " + "; ".join(failures.values())] if failures else []
     if failed_rosters(rosters):
         problems.append(_rosters_message(rosters))
+    problems += [f"volunteer base not read (registrants keep last night's Nouveau/Déjà bénévole): {returning['error']}"
+                 ] if returning.get("error") else []
+    problems += [dashboard["error"]] if dashboard.get("error") else []
     if problems:
         raise SyncFailed(" | ".join(problems))
     return summary

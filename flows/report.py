@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from connectors import matching_store, report_store, store
 from connectors.database import session_scope
+from flows.dashboard import dashboard_path
 from models.campaign import load_campaign
 
 #: A nightly schedule: more than this since the last completed sync means a night was missed.
@@ -29,14 +30,18 @@ def summarise(
     normalised: dict[str, Any],
     resolved: dict[str, Any],
     rosters: dict[str, Any],
+    returning: dict[str, Any] | None = None,
     attempt: int = 1,
     review: dict[str, Any] | None = None,
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Build the run's summary from the database, store it on the run and publish it.
 
+    The goal counts **new** volunteers: people with a live registration who are not in the
+    campaign's volunteer base (``flows.volunteer_base``); without a base, every one is new.
     ``attempt`` is the flow run's attempt (2 after a Retry from the UI): the artifacts say it,
     so the Artifacts tab tells the current report from the failed attempt's."""
+    returning = returning or {}
     campaign = load_campaign(config)
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
@@ -45,21 +50,28 @@ def summarise(
         sources = report_store.counts_by_source(session, code)
         sites = report_store.counts_by_site(session, code)
         new = report_store.new_registrations_by_site(session, code, run.started_at)
+        volunteers = report_store.volunteers(session, code)
+        split = report_store.volunteers_by_site(session, code)
+        pulled_sources = [s.name for s in campaign.sources if not s.is_volunteer_base]
         summary = {
             "run_id": run_id,
             "campaign": code,
             "goal": campaign.campaign.goal,
             "people": report_store.count_people(session, code),
             "registered": sum(s["registered"] for s in sites.values()),
+            "new_volunteers": volunteers["new"],
+            "returning_volunteers": volunteers["returning"],
+            "volunteer_base": returning,
+            "dashboard": str(dashboard_path(campaign)),  # written next (flows.dashboard)
             "previous_completed_at": _iso(previous.finished_at) if previous else None,
             "missed_night": _missed_night(previous.finished_at if previous else None, run.started_at),
             "attempt": attempt,
             "sources": {  # only those this run pulled or tried: `pull-source` reports one
                 name: {**sources.get(name, {}), "this_run": pulled.get(name), "error": failures.get(name)}
-                for name in [s.name for s in campaign.sources] if name in pulled or name in failures
+                for name in pulled_sources if name in pulled or name in failures
             },
             "sites": {
-                site: {**counts, "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
+                site: {**counts, **split.get(site, {"new": 0, "returning": 0}), "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
                        "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
                        "roster": rosters[site]["location"], "roster_written": bool(rosters[site].get("written")),
                        "roster_error": rosters[site].get("error")}
@@ -73,11 +85,12 @@ def summarise(
             "review_workbook": review,
             "this_run": {"normalised": normalised, "resolved": resolved, "seconds": timings or {}},
         }
-        failed = failures or any(r.get("error") for r in rosters.values())
+        failed = failures or any(r.get("error") for r in rosters.values()) or returning.get("error")
         store.finish_run(session, run_id, "failed" if failed else "completed", summary)
     publish(summary)
-    get_run_logger().info("sync run %d: %d registered of goal %d, %d sources failed",
-                          run_id, summary["registered"], summary["goal"], len(failures))
+    get_run_logger().info("sync run %d: %d new volunteers of goal %d (%d already volunteer), %d sources failed",
+                          run_id, summary["new_volunteers"], summary["goal"], summary["returning_volunteers"],
+                          len(failures))
     return summary
 
 
@@ -106,7 +119,8 @@ def _attempt_label(summary: dict[str, Any]) -> str:
 
 def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"site": code, "registered": s["registered"], "new this run": s["new_this_run"],
+        {"site": code, "registered": s["registered"], "new volunteers": s.get("new", 0),
+         "already volunteer": s.get("returning", 0), "new this run": s["new_this_run"],
          "cancelled": s["cancelled"], "without consent": s["no_consent"],
          "conflicts": s.get("conflicts", 0), "left roster this run": s.get("left_roster", 0),
          "capacity": s["capacity"],
@@ -131,14 +145,23 @@ def source_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def markdown(summary: dict[str, Any]) -> str:
-    goal, registered = summary["goal"], summary["registered"]
+    goal, new = summary["goal"], summary.get("new_volunteers", summary["registered"])
     attempt = f", attempt {summary['attempt']}" if summary.get("attempt", 1) > 1 else ""
     lines = [f"## Sync run {summary['run_id']}{attempt} — {summary['campaign']}", ""]
     if summary["missed_night"]:
         lines += [f"**Warning: the previous completed sync was at {summary['previous_completed_at']} "
                   "UTC: at least one night was missed.**", ""]
-    lines += [f"**{registered}** registered of the goal of **{goal}** ({registered / goal:.0%}), "
-              f"{summary['people']} people.", ""]
+    lines += [f"**{new}** new volunteers of the goal of **{goal}** ({new / goal:.0%}); "
+              f"{summary.get('returning_volunteers', 0)} registrants already volunteer (not counted); "
+              f"{summary['registered']} registrations, {summary['people']} people.", ""]
+    base = summary.get("volunteer_base") or {}
+    if base.get("error"):
+        lines += [f"**Volunteer base not read**: {base['error']}. Registrants keep the previous "
+                  "Nouveau / Déjà bénévole.", ""]
+    elif base.get("bases"):
+        lines += [f"Volunteer base: {base['base_rows']} rows, {base['returning_people']} registrants found in it.", ""]
+    if summary.get("dashboard"):
+        lines += [f"Campaign dashboard (charts, opens offline): `{summary['dashboard']}`", ""]
     lines += _review_lines(summary)
     lines += _table(source_rows(summary))
     lines += [""] + _table(site_rows(summary))

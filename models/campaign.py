@@ -191,6 +191,10 @@ class SiteConfig(StrictModel):
 FILE_KINDS = ("csv", "xlsx")
 SHEET_KINDS = ("google_sheet",)
 FORM_KINDS = ("tally", "typeform", "helloasso", "google_forms")
+#: An export of the people who already volunteer at the association (CSV or XLSX): not
+#: sign-ups, never landed nor put on a roster; each sync matches registrants against it to
+#: tell new volunteers from returning ones (``flows.volunteer_base``).
+BASE_KINDS = ("volunteer_base",)
 
 #: The credentials each web form needs, by name. Each is given in the campaign file as a
 #: reference, ``"env:VARIABLE"`` or ``"block:prefect-secret-block-name"``, never as a value.
@@ -216,7 +220,7 @@ class SourceConfig(StrictModel):
     """
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    kind: Literal["csv", "xlsx", "google_sheet", "tally", "typeform", "helloasso", "google_forms"]
+    kind: Literal["csv", "xlsx", "google_sheet", "tally", "typeform", "helloasso", "google_forms", "volunteer_base"]
     label: str | None = None
     path: Path | None = None
     form_id: str | None = None  # Tally/Typeform/Google form id; HelloAsso form slug
@@ -283,7 +287,7 @@ class SourceConfig(StrictModel):
     def _complete_for_its_kind(self) -> SourceConfig:
         if not self.preset and not self.fields:
             raise ValueError("a source needs `fields` (our field = their column) or a `preset`")
-        if self.kind in FILE_KINDS and self.path is None:
+        if self.kind in FILE_KINDS + BASE_KINDS and self.path is None:
             raise ValueError(f"a {self.kind} source needs `path`")
         if self.kind in SHEET_KINDS and not (self.spreadsheet and self.sheet):
             raise ValueError("a google_sheet source needs `spreadsheet` (its key) and `sheet` (the tab)")
@@ -297,6 +301,10 @@ class SourceConfig(StrictModel):
                 raise ValueError(f"a {self.kind} source needs credentials {missing}, "
                                  'each as "env:VARIABLE" or "block:secret-block-name"')
         return self
+
+    @property
+    def is_volunteer_base(self) -> bool:
+        return self.kind in BASE_KINDS
 
     @property
     def is_form(self) -> bool:

@@ -158,6 +158,9 @@ class RosterEntry:
     time_slot: str = ""
     remarks: str = ""
     minor: bool | None = None
+    #: The person is in the campaign's volunteer base: the roster shows "Déjà bénévole",
+    #: otherwise "Nouveau" (``transforms.returning``).
+    already_volunteer: bool = False
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,10 @@ class Person(Base):
     last_key: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
+    #: Found in the campaign's volunteer base (``kind = "volunteer_base"``) by the matcher:
+    #: "Déjà bénévole", not counted toward the goal of new volunteers. Recomputed by every
+    #: sync from the current base and sign-ups (false when the campaign has no base).
+    already_volunteer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -66,6 +66,7 @@ from zoneinfo import ZoneInfo
 from models.records import CANCELLED, REGISTERED, RosterEntry
 from transforms.names import name_key
 from transforms.phones import format_national
+from transforms.returning import volunteer_label
 
 Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
@@ -74,12 +75,14 @@ ID_HEADER = "Réf. inscription"
 DATE_HEADER = "Inscrit le"
 STATUS_HEADER = "Statut"
 SLOT_HEADER, REMARKS_HEADER, MINOR_HEADER = "Créneau", "Remarques", "Mineur"
+#: "Nouveau" or "Déjà bénévole" (``transforms.returning``): the campaign counts new volunteers.
+VOLUNTEER_HEADER = "Bénévole"
 #: The columns that say who a row is: frozen on screen, left of the coordinator's columns.
 NAME_HEADERS: tuple[str, ...] = (ID_HEADER, "Nom", "Prénom")
 #: What the pipeline shows after the coordinator's columns. A new pipeline column goes here
 #: (and in ``pipeline_values``): an existing roster in a known layout takes it in place.
 DETAIL_HEADERS: tuple[str, ...] = (
-    SLOT_HEADER, MINOR_HEADER, REMARKS_HEADER, "Téléphone", "Email", "Source(s)", DATE_HEADER, STATUS_HEADER,
+    SLOT_HEADER, MINOR_HEADER, VOLUNTEER_HEADER, REMARKS_HEADER, "Téléphone", "Email", "Source(s)", DATE_HEADER, STATUS_HEADER,
 )
 PIPELINE_HEADERS: tuple[str, ...] = (*NAME_HEADERS, *DETAIL_HEADERS)
 CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER = "Appelé", "Présent", "Notes"
@@ -141,6 +144,7 @@ class SheetEntry:
     time_slot: str = ""  # "Samedi 15 octobre 2022 (10h00 - 13h00)", as the source gave it
     remarks: str = ""  # what the person or the staff wrote ("vient le matin seulement")
     minor: bool | None = None  # None: no source said
+    already_volunteer: bool = False  # in the campaign's volunteer base
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,7 @@ def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europ
         time_slot=entry.time_slot,
         remarks=entry.remarks,
         minor=entry.minor,
+        already_volunteer=entry.already_volunteer,
     )
 
 
@@ -239,6 +244,7 @@ def pipeline_values(entry: SheetEntry) -> dict[str, Cell]:
         "Prénom": entry.first_name,
         SLOT_HEADER: entry.time_slot,
         MINOR_HEADER: "Oui" if entry.minor else "",
+        VOLUNTEER_HEADER: volunteer_label(entry.already_volunteer),
         REMARKS_HEADER: entry.remarks,
         "Téléphone": entry.phone,
         "Email": entry.email,

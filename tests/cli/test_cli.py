@@ -34,7 +34,7 @@ def test_db_upgrade_then_status_on_an_empty_database(tmp_path: Path, monkeypatch
     monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{tmp_path / 'r.db'}")
     assert runner.invoke(app, ["db", "upgrade", "--config", str(EXAMPLE)]).exit_code == 0
     result = runner.invoke(app, ["status", "--config", str(EXAMPLE)])
-    assert result.exit_code == 0 and "0 registered of the goal of 1200" in result.output
+    assert result.exit_code == 0 and "0 new volunteers of the goal of 1200" in result.output
 
 
 @pytest.mark.flow
@@ -43,7 +43,7 @@ def test_sync_then_status_from_any_directory_show_the_same_numbers(
 ) -> None:
     result = runner.invoke(app, ["sync", "--config", str(campaign_file)])
     assert result.exit_code == 0, result.output
-    assert "registered of the goal of 1200" in result.output
+    assert "new volunteers of the goal of 1200" in result.output
     rosters = campaign_file.parent.resolve() / "var/rosters"
     assert str(rosters) in result.output.replace("\n", "")
     assert len(list(rosters.glob("*.xlsx"))) == 12
@@ -55,7 +55,7 @@ def test_sync_then_status_from_any_directory_show_the_same_numbers(
         assert status.exit_code == 0, status.output
         seen.append(status.output)
     assert seen[0] == seen[1] == seen[2]
-    assert " 0 registered of the goal" not in seen[0]
+    assert " 0 new volunteers of the goal" not in seen[0]
 
 
 def test_match_resolves_a_csv_into_people(tmp_path: Path) -> None:

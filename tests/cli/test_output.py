@@ -33,12 +33,13 @@ def test_json_shapes_on_an_empty_campaign(campaign_file: Path) -> None:
     status = runner.invoke(app, ["status", "--json", "--config", str(campaign_file)])
     assert status.exit_code == 0, status.output
     body = json.loads(status.output)
-    assert sorted(body) == ["campaign", "goal", "last_sync", "people", "quarantine", "registered", "review_pairs",
-                            "sites"]
+    assert sorted(body) == ["campaign", "goal", "last_sync", "new_volunteers", "people", "quarantine", "registered",
+                            "returning_volunteers", "review_pairs", "sites"]
     assert (body["campaign"], body["goal"], body["registered"], body["last_sync"]) == (
         "journees-engagees-2022", 1200, 0, None)
     assert body["sites"][0] == {"code": "PAR", "name": "Paris", "date": "2022-10-08", "capacity": 320,
-                                "registered": 0, "cancelled": 0, "channels": {}}
+                                "registered": 0, "cancelled": 0, "new_volunteers": 0, "returning_volunteers": 0,
+                                "channels": {}}
     review = runner.invoke(app, ["review", "--json", "--config", str(campaign_file)])
     assert review.exit_code == 0 and json.loads(review.output) == {"pairs": []}
     quarantine = runner.invoke(app, ["quarantine", "--json", "--config", str(campaign_file)])

@@ -106,7 +106,7 @@ def test_db_upgrade_creates_the_database_beside_the_campaign_file(campaign_file:
     assert (campaign_file.parent / "var/rollcall.db").is_file()
     assert not (Path.cwd() / "var").exists()
     status = invoke(campaign_file, "status")
-    assert status.exit_code == 0 and "0 registered of the goal of 1200" in status.output
+    assert status.exit_code == 0 and "0 new volunteers of the goal of 1200" in status.output
 
 
 def test_a_missing_campaign_file_says_how_to_give_one(tmp_path: Path) -> None:

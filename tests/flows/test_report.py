@@ -35,8 +35,8 @@ def test_sources_say_ok_skipped_or_failed_with_what_to_do() -> None:
 def test_markdown_warns_of_a_missed_night_and_shows_progress() -> None:
     text = markdown(SUMMARY)
     assert "at least one night was missed" in text
-    assert "**880** registered of the goal of **1200** (73%)" in text
-    assert "| PAR | 300 | 4 | 1 | 2 | 0 | 0 | 320 | 94% | PAR Paris.xlsx |" in text
+    assert "**880** new volunteers of the goal of **1200** (73%)" in text
+    assert "| PAR | 300 | 0 | 0 | 4 | 1 | 2 | 0 | 0 | 320 | 94% | PAR Paris.xlsx |" in text
 
 
 def test_a_retried_runs_report_says_its_attempt() -> None:

@@ -38,14 +38,16 @@ def test_chain_through_a_mistaken_record_is_refused_and_sent_to_review(catalog) 
 
 def test_review_explains_in_french(catalog) -> None:
     rows = [
-        row("t1", "Jean-Pierre", "Morel", "", "06 12 34 56 78"),
-        row("t2", "Jean", "Morel", "", "0612345678"),  # father and son? review, not merged
+        row("t1", "Jean-Pierre", "Morel", "jpmorel@free.fr", "06 12 34 56 78"),
+        # one phone, two emails: father and son? review, not merged
+        row("t2", "Jean", "Morel", "jean.morel@orange.fr", "0612345678"),
     ]
     resolution = resolve(rows, catalog=catalog)
     (pair,) = resolution.review
     assert resolution.person_of["t1"] != resolution.person_of["t2"]
     assert pair.rule == "same_contact_similar_name"
-    assert pair.explanation.startswith("même téléphone, prénom proche : Jean-Pierre / Jean, même nom")
+    assert pair.explanation.startswith(
+        "emails différents, même téléphone, prénom composé abrégé : Jean-Pierre / Jean, même nom")
 
 
 def test_every_link_carries_its_evidence(catalog) -> None:

@@ -68,3 +68,38 @@ def test_match_name(raw: str, key: str) -> None:
 )
 def test_site_key(catalog, raw: str, code: str) -> None:
     assert site_key(raw, catalog) == code
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("0000000000", id="zeros"),
+        pytest.param("00 00 00 00 00", id="spaced_zeros"),
+        pytest.param("0600000000", id="mobile_prefix_then_zeros"),
+        pytest.param("0123456789", id="a_run"),
+        pytest.param("NC", id="nc"),
+        pytest.param("n/a", id="n_a"),
+        pytest.param("0", id="a_zero"),
+    ],
+)
+def test_phone_placeholders_are_no_phone(raw: str) -> None:
+    assert phone_key(raw) == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("pas de mail", id="pas_de_mail"),
+        pytest.param("NC", id="nc"),
+        pytest.param("n/a", id="n_a"),
+        pytest.param("nc@nc.fr", id="valid_looking_nc"),
+        pytest.param("pasdemail@gmail.com", id="valid_looking_pas_de_mail"),
+        pytest.param("aucun@aucun.fr", id="valid_looking_aucun"),
+    ],
+)
+def test_email_placeholders_are_no_email(raw: str) -> None:
+    assert email_keys(raw).key == ""
+
+
+def test_a_real_phone_with_repeated_digits_is_kept() -> None:
+    assert phone_key("06 11 11 11 11") == "+33611111111"

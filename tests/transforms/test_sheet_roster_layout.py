@@ -61,7 +61,7 @@ def test_an_old_layout_converges_to_the_new_one_with_every_coordinator_cell() ->
     merged = merge_roster(ENTRIES, trimmed(current), pushed)
     header = merged.grid[0]
     assert header[: len(ROSTER_COLUMNS) + 2] == [
-        "Réf. inscription", "Nom", "Prénom", "Présent", "Appelé", "Notes", "Créneau", "Mineur", "Remarques",
+        "Réf. inscription", "Nom", "Prénom", "Présent", "Appelé", "Notes", "Créneau", "Mineur", "Bénévole", "Remarques",
         "Téléphone", "Tél. parent", "Email", "Source(s)", "Inscrit le", "Statut", "À vérifier", "Covoiturage"]
     typed = ["Appelé", "Présent", "Notes", "Tél. parent", "Covoiturage"]
     before, after = cells_by_reference(current, typed), cells_by_reference(merged.grid, typed)
@@ -85,7 +85,7 @@ def test_the_merge_says_where_each_column_came_from() -> None:
         if i is not None:
             assert merged.grid[0][j] == current[0][i]
         else:
-            assert merged.grid[0][j] in ("Créneau", "Mineur", "Remarques")
+            assert merged.grid[0][j] in ("Créneau", "Mineur", "Bénévole", "Remarques")
 
 
 def test_a_layout_the_coordinator_rearranged_is_kept() -> None:

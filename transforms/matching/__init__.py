@@ -23,10 +23,14 @@ How it works
 ------------
 1. ``keys``: names folded (accents, case, hyphens; mojibake repaired), emails keyed with
    Gmail dots and +tags dropped (domain typos kept, compared as "near"), phones in E.164,
+   placeholders ("pas de mail", "NC", "0000000000") as no contact,
    free-text sites resolved by ``SiteCatalog``. Each distinct raw value is derived once.
-2. ``blocking``: candidate pairs share an email, phone, sorted name words or email local part.
+2. ``blocking``: candidate pairs share an email, phone, sorted name words, email local part
+   or its letters; or have phones one digit apart; or the same name, site and day.
 3. ``rules``: each pair is compared and the first applicable rule of an ordered, documented
-   list decides MATCH, REVIEW or NO, with name frequency as evidence strength.
+   list decides MATCH, REVIEW or NO, with name frequency as evidence strength (in the
+   campaign, at the site, at the site that day) and name counts telling a typo ("Erwzn")
+   from another name ("Lucie" beside "Lucas").
 4. ``clustering``: matches are applied strongest first; a merge that would put two clearly
    different first names (a household) or a "different" decision in one person is refused.
 

@@ -5,10 +5,14 @@ Blocks, each a coded field; records sharing a code are candidates:
 - ``email`` (Gmail dots and +tags dropped), ``phone`` (E.164): the usual duplicates, and the
   households the rules must then tell apart. Sorted neighbourhood: within a block each record
   meets the next ``WINDOW`` records, so a generic address shared by hundreds stays cheap.
-- ``name_block`` (name words sorted, so swapped names meet): duplicates whose contacts all
-  changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
+- ``name_block`` (name words sorted, so swapped names meet, and a full name typed in one
+  field meets it split in two): duplicates whose contacts all changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
   is no evidence on its own (rules 5-8 need a rare name or the same site anyway).
 - ``email_local`` (the part before @): a mistyped domain, "dupont.j@gmial.com".
+- phones one digit apart (``phone_neighbours``): sorted by their digits and by their digits
+  read backwards, a mistyped digit leaves the two numbers next to each other in one order.
+- ``email_letters`` (the letters before @): the local part written otherwise,
+  "jean.dupont2@orange.fr" / "jean_dupont@orange.fr".
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import numpy as np
 
 WINDOW = 10
 MAX_NAME_BLOCK = 30
+PHONE_WINDOW = 4
 CONTACT_FIELDS = ("email", "phone")
-CAPPED_FIELDS = ("name_block", "email_local")
+CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
 
 
@@ -63,3 +68,37 @@ class SortedField:
         probe = np.repeat(valid, lengths)
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return probe, self.order[np.repeat(starts, lengths) + offsets]
+
+
+def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
+    """Pairs of records (a, b) whose French phones differ by one digit, at least one of them
+    at or after ``start`` (the new batch): "+33612345678" / "+33612345679"."""
+    used = np.unique(codes[codes > 0])
+    texts = [phones[c] for c in used.tolist()]
+    french = np.fromiter((len(t) == 12 and t.startswith("+33") for t in texts), bool, len(texts))
+    used = used[french]
+    if len(used) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    digits = np.frombuffer("".join(phones[c][3:] for c in used.tolist()).encode(), np.uint8).reshape(-1, 9)
+    found = []
+    for columns in (digits, digits[:, ::-1]):
+        order = np.lexsort(columns.T[::-1])
+        for step in range(1, min(PHONE_WINDOW, len(order) - 1) + 1):
+            x, y = order[:-step], order[step:]
+            one_off = (digits[x] != digits[y]).sum(axis=1) == 1
+            found.append(np.stack([used[x[one_off]], used[y[one_off]]], axis=1))
+    both = np.concatenate(found)
+    lo, hi = np.minimum(both[:, 0], both[:, 1]), np.maximum(both[:, 0], both[:, 1])
+    keys = np.unique(lo * (1 << 32) + hi)
+    pairs = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
+    if not len(pairs):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    records = np.argsort(codes, kind="stable")
+    ranked = codes[records]
+    # the first and the last record of each phone stand for it (its other records share it)
+    ends = [np.searchsorted(ranked, pairs[:, side], side=where) - (where == "right")
+            for side in (0, 1) for where in ("left", "right")]
+    firsts = np.concatenate([records[ends[i]] for i in (0, 0, 1, 1)])
+    seconds = np.concatenate([records[ends[j]] for j in (2, 3, 2, 3)])
+    keep = (firsts >= start) | (seconds >= start)
+    return firsts[keep], seconds[keep]

@@ -7,11 +7,14 @@ from functools import lru_cache
 from transforms.matching.names import (
     CLOSE,
     DIFFERENT,
+    DISSIMILAR,
     EXACT,
+    FAR,
     LEVEL_NAMES,
     MISSING,
     PARTIAL,
     SAME,
+    SHORT,
 )
 from transforms.matching.rules import ABSENT, CONFLICT, CONTACT_NAMES, EQUAL, NEAR
 
@@ -29,17 +32,18 @@ _NAME_FR = {
 
 @lru_cache(maxsize=4096)
 def evidence_codes(email: int, phone: int, first: int, last: int, site: int, swapped: bool,
-                   rare: bool) -> tuple[str, ...]:
+                   rare: bool, one_field: bool = False) -> tuple[str, ...]:
     """("email:equal", "phone:absent", "first:close", "last:exact", "site:equal", "rare_name")."""
     codes = (
         f"email:{CONTACT_NAMES[email]}", f"phone:{CONTACT_NAMES[phone]}",
         f"first:{LEVEL_NAMES[first]}", f"last:{LEVEL_NAMES[last]}", f"site:{CONTACT_NAMES[site]}",
     )  # fmt: skip
-    return codes + (("swapped",) if swapped else ()) + (("rare_name",) if rare else ())
+    return (codes + (("swapped",) if swapped else ()) + (("one_field",) if one_field else ())
+            + (("rare_name",) if rare else ()))
 
 
 def explain_fr(*, email: int, phone: int, first: int, last: int, site: int, swapped: bool,
-               rare: bool, names: tuple[str, str, str, str]) -> str:
+               rare: bool, names: tuple[str, str, str, str], one_field: bool = False) -> str:
     """"même téléphone, prénom proche : Jean-Pierre / Jean Pierre, même nom, même site".
 
     ``names`` is (first a, first b, last a, last b) as typed, already put in the compared order.
@@ -48,6 +52,8 @@ def explain_fr(*, email: int, phone: int, first: int, last: int, site: int, swap
              if state != ABSENT]
     if swapped:
         parts.append("prénom et nom inversés")
+    if one_field:
+        parts.append("nom complet dans un seul champ")
     parts.append(_name_fr("first", first, names[0], names[1]))
     parts.append(_name_fr("last", last, names[2], names[3]))
     if site == EQUAL:
@@ -64,6 +70,10 @@ def _name_fr(field: str, level: int, a: str, b: str) -> str:
         return f"même {one}"
     if level in (SAME, CLOSE, PARTIAL):
         return f"{one} proche : {a} / {b}"
+    if level == SHORT:
+        return f"{one} composé abrégé : {a} / {b}"
+    if level in (FAR, DISSIMILAR):
+        return f"{one} mal tapé ? {a} / {b}"
     if level == MISSING:
         return f"{one} manquant"
     assert level == DIFFERENT

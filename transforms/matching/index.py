@@ -19,6 +19,7 @@ from transforms.matching.clustering import (
 from transforms.matching.explain import evidence_codes, explain_fr
 from transforms.matching.keys import (
     KeyMaker,
+    factorize,
     MatchRecord,
     PreparedKeys,
     records_to_columns,
@@ -28,7 +29,10 @@ from transforms.matching.rules import (
     MATCH,
     OUTCOMES,
     RARE_EXPECTED,
+    RARE_DAY_EXPECTED,
+    RARE_SITE_EXPECTED,
     REVIEW,
+    SITE_REVIEW_EXPECTED,
     RULE_INDEX,
     RULES,
     Columns,
@@ -38,7 +42,8 @@ from transforms.matching.rules import (
 )  # fmt: skip
 from transforms.sites import SiteCatalog
 
-_CODED = ("first", "last", "email", "email_local", "domain", "phone", "site", "name_block")
+_CODED = ("first", "last", "email", "email_local", "email_letters", "domain", "phone", "site",
+          "name_block")
 _COMMON_FIRST_P, _COMMON_LAST_P, _MIN_POPULATION = 0.005, 0.003, 10_000
 
 
@@ -104,8 +109,9 @@ class Resolution:
 
 
 def _evidence(f: PairFeatures, k: int) -> tuple[str, ...]:
+    one_field = f.one_field is not None and bool(f.one_field[k])
     return evidence_codes(int(f.email[k]), int(f.phone[k]), int(f.first[k]), int(f.last[k]),
-                          int(f.site[k]), bool(f.swapped[k]), bool(f.rare[k]))
+                          int(f.site[k]), bool(f.swapped[k]), bool(f.rare[k]), one_field)
 
 
 class PeopleIndex:
@@ -125,6 +131,8 @@ class PeopleIndex:
         self.first_display: list[str] = []
         self.last_display: list[str] = []
         self.submitted_at: list[str] = []
+        self._day_codes: np.ndarray | None = None
+        self._rare_cache: tuple[np.ndarray, ...] | None = None
         self.person = np.empty(0, np.int64)
         self.person_keys: list[str] = []
         self._sorted: dict[str, blocking.SortedField] = {}
@@ -242,22 +250,70 @@ class PeopleIndex:
                 )
                 firsts.append(known)
                 seconds.append(probe + start)
+        a, b = blocking.phone_neighbours(self.codes["phone"], self.keys.phones.values, start)
+        firsts.append(a)
+        seconds.append(b)
+        a, b = self._same_name_site_day(start)
+        firsts.append(a)
+        seconds.append(b)
         a, b = np.concatenate(firsts), np.concatenate(seconds)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keys = np.unique(lo * (1 << 31) + hi)
         return keys >> 31, keys & ((1 << 31) - 1)
 
+    def _same_name_site_day(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs with the same name words at the same site on the same day, at least one new:
+        a name too common campaign-wide for its name block (over MAX_NAME_BLOCK sign-ups) may
+        still be rare that day at that site (a staff re-entry of a form sign-up)."""
+        block, site = self.codes["name_block"], self.codes["site"]
+        day = self._days()
+        wanted = (block > 0) & (site > 0) & (day > 0)
+        codes = np.zeros(len(self), np.int64)
+        if wanted.any():
+            triples = np.stack([block[wanted], site[wanted], day[wanted]], axis=1)
+            codes[wanted] = np.unique(triples, axis=0, return_inverse=True)[1].reshape(-1) + 1
+        a, b = blocking.within(codes, max_block=blocking.MAX_NAME_BLOCK)
+        # only the pairs this block is for: both rare that day there (the name block has the rest)
+        rare_day = self._rare()[4]
+        keep = ((a >= start) | (b >= start)) & rare_day[a] & rare_day[b]
+        return a[keep], b[keep]
+
+    def _days(self) -> np.ndarray:
+        """Submission date codes (0 when unknown), cached per index size."""
+        if self._day_codes is None or len(self._day_codes) != len(self):
+            dates = [t[:10] for t in self.submitted_at]
+            day = factorize(dates)[0] + 1
+            day[np.fromiter((not d for d in dates), bool, len(dates))] = 0
+            self._day_codes = day
+        return self._day_codes
+
     def _columns_view(self) -> Columns:
         c = self.codes
+        rare, rare_site, review_site, day, rare_day = self._rare()
+        size = len(self.keys.names)
+        name_count = np.bincount(c["first"], minlength=size) + np.bincount(c["last"], minlength=size)
+        name_count[0] = 0
+        common_first, common_last = self._common_flags(size)
         return Columns(c["first"], c["last"], c["email"], c["email_local"], c["domain"],
-                       c["phone"], c["site"], self._rare())
+                       c["phone"], c["site"], rare, rare_site, review_site, name_count,
+                       common_first | common_last, day, rare_day)
 
-    def _rare(self) -> np.ndarray:
-        """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance)?
+    def _rare(self) -> tuple[np.ndarray, ...]:
+        if self._rare_cache is None or len(self._rare_cache[0]) != len(self):
+            self._rare_cache = self._compute_rare()
+        return self._rare_cache
+
+    def _compute_rare(self) -> tuple[np.ndarray, ...]:
+        """Per record: is its name rare (fewer than RARE_EXPECTED namesakes by chance), rare
+        at its own site, and fairly rare at its site (fewer than SITE_REVIEW_EXPECTED)? Also
+        its day code (submission date) and whether its name is rare at its site on that day.
 
         Expected namesakes = records x P(first name) x P(last name), where each count leaves
         out the records carrying this very full name (a person's own duplicates are not
-        evidence that the name is common), with a floor for very common French names.
+        evidence that the name is common), with a floor for very common French names. At the
+        site, the site's sign-ups replace all records (the name shares stay campaign-wide: a
+        site has too few sign-ups to estimate them). A record without a site is never rare
+        at its site.
         """
         first, last, block = self.codes["first"], self.codes["last"], self.codes["name_block"]
         size = len(self.keys.names)
@@ -269,7 +325,27 @@ class PeopleIndex:
         p_first = np.maximum(count_first / population, common_first[first] * _COMMON_FIRST_P)
         p_last = np.maximum(count_last / population, common_last[last] * _COMMON_LAST_P)
         expected = population * p_first * p_last
-        return (expected < RARE_EXPECTED) & (first > 0) & (last > 0)
+        named = (first > 0) & (last > 0)
+        site = self.codes["site"]
+        at_site = np.bincount(site, minlength=len(self.keys.sites))[site] - same_name
+        # a small batch stands for a campaign of _MIN_POPULATION: its sites scale up alike
+        expected_site = np.maximum(at_site, 1) * (population / max(len(self), 1)) * p_first * p_last
+        sited = named & (site > 0)
+        if len(self) < _MIN_POPULATION:
+            # too few sign-ups to count a site's names: "Marie Martin" is never rare there
+            sited &= ~(common_first[first] & common_last[last])
+        # the same at the site on the day: "a rare name at the same site and day"
+        day = self._days()
+        site_day = np.unique(site * (int(day.max(initial=0)) + 1) + day, return_inverse=True)[1].reshape(-1)
+        at_day = np.bincount(site_day)[site_day] - same_name
+        expected_day = np.maximum(at_day, 1) * (population / max(len(self), 1)) * p_first * p_last
+        return (
+            (expected < RARE_EXPECTED) & named,
+            (expected_site < RARE_SITE_EXPECTED) & sited,
+            (expected_site < SITE_REVIEW_EXPECTED) & sited,
+            day,
+            (expected_day < RARE_DAY_EXPECTED) & sited & (day > 0),
+        )
 
     def _common_flags(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Which name codes are in the built-in lists of very common names (grown as needed)."""
@@ -399,8 +475,10 @@ class PeopleIndex:
         record id of its earliest sign-up (submitted_at, then input order)."""
         roots = np.arange(start, start + n_new)
         if root:
-            lookup = np.array([root.get(i, i) for i in range(start, start + n_new)], dtype=np.int64)
-            roots = lookup
+            nodes = np.fromiter(root.keys(), np.int64, len(root))
+            tops = np.fromiter(root.values(), np.int64, len(root))
+            new = nodes >= start
+            roots[nodes[new] - start] = tops[new]
         known_root = roots < start
         person = np.empty(n_new, dtype=np.int64)
         person[known_root] = self.person[roots[known_root]]
@@ -433,7 +511,8 @@ class PeopleIndex:
                 fb, lb = lb, fb
             text = explain_fr(email=int(f.email[k]), phone=int(f.phone[k]), first=int(f.first[k]),
                               last=int(f.last[k]), site=int(f.site[k]), swapped=bool(f.swapped[k]),
-                              rare=bool(f.rare[k]), names=(fa, fb, la, lb))
+                              rare=bool(f.rare[k]), names=(fa, fb, la, lb),
+                              one_field=f.one_field is not None and bool(f.one_field[k]))
             rule = RULES[f.rule[k]].code
             if refused[k]:
                 rule, text = "refused_link", "lien refusé (un autre membre du groupe diffère) : " + text

@@ -24,6 +24,8 @@ MISSING = 0  # code of the empty value in every vocabulary
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _PHONE_CHARS = frozenset("0123456789 +.-()/\u00a0")
+_NOT_LETTERS = re.compile(r"[^a-z]")
+_NOT_DIGITS = re.compile(r"[^0-9]")
 _MOJIBAKE_MARKS = ("Ã", "Â", "Å")
 
 
@@ -73,14 +75,22 @@ class Vocabulary:
 
 
 def factorize(values: Sequence[object]) -> tuple[np.ndarray, list[str]]:
-    """Codes of ``values`` into their distinct values; anything not a string counts as ""."""
-    table: dict[str, int] = {}
-    codes = np.fromiter(
-        (table.setdefault(v if isinstance(v, str) else "", len(table)) for v in values),
-        dtype=np.int64,
-        count=len(values),
-    )
-    return codes, list(table)
+    """Codes of ``values`` into their distinct values; anything not a string counts as "".
+
+    One dict lookup a value, the type looked at once per distinct value (not per row).
+    """
+    table: dict[object, int] = {}
+    setdefault = table.setdefault
+    codes = np.fromiter((setdefault(v, len(table)) for v in values), dtype=np.int64, count=len(values))
+    uniques = list(table)
+    if all(isinstance(u, str) for u in uniques):
+        return codes, uniques  # type: ignore[return-value]
+    strings = [u if isinstance(u, str) else None for u in uniques]
+    if "" not in strings:
+        strings.append("")
+    empty = strings.index("")
+    remap = np.array([empty if u is None else i for i, u in enumerate(strings)], np.int64)
+    return remap[codes], [u if u is not None else "\x00unused" for u in strings]
 
 
 def repair_mojibake(text: str) -> str:
@@ -117,9 +127,18 @@ class EmailKeys:
     local: str
     domain: str
     suspicious: bool
+    letters: str = ""  # the local part's letters only: "jean.dupont2" -> "jeandupont"
 
 
 NO_EMAIL = EmailKeys("", "", "", False)
+
+#: Local parts that say "no email" in a valid-looking address ("nc@nc.fr",
+#: "pasdemail@gmail.com"): shared by many people, they are no contact at all, never equal.
+PLACEHOLDER_LOCALS = frozenset({
+    "nc", "na", "nd", "non", "none", "no", "aucun", "aucune", "neant", "pasdemail", "pasdemel",
+    "pasdadresse", "pasdemails", "nomail", "noemail", "sansmail", "sansemail", "inconnu",
+    "test", "xxx", "xx", "x", "vide", "nope", "rien", "personne", "noreply", "nepasrepondre",
+})  # fmt: skip
 
 
 def email_keys(raw: str) -> EmailKeys:
@@ -139,23 +158,44 @@ def email_keys(raw: str) -> EmailKeys:
     local = local.split("+", 1)[0] or local
     if domain in GMAIL_DOMAINS:
         local, domain = local.replace(".", ""), "gmail.com"
-    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS)
+    letters = _NOT_LETTERS.sub("", local)
+    if letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}:
+        return NO_EMAIL
+    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS,
+                     letters if len(letters) >= 5 else "")
 
 
 def phone_key(raw: str) -> str:
     """E.164 phone ("06 12 34 56 78", "+33 (0)6 12 34 56 78", "0033612345678" -> "+33612345678").
+
+    Placeholders are no phone: "0000000000", "NC", "0600000000", "0123456789" (a staff sheet
+    filling a required cell), so two of them are never "the same phone". ("06 11 11 11 11"
+    may be someone's: kept.)
 
     Fast path for French numbers written with digits, spaces, dots, dashes or brackets:
     libphonenumber costs ~20 µs a number. Anything else (letters, other countries, floats
     from spreadsheets) goes through normalise_phone; an invalid number is "".
     """
     if raw and set(raw) <= _PHONE_CHARS:
-        digits = "".join(c for c in raw if c.isdigit())
-        national = _french_national(digits, plus=raw.lstrip().startswith("+"))
+        digits = _NOT_DIGITS.sub("", raw)
+        plus = raw.lstrip().startswith("+")
+        national = _french_national(digits, plus=plus)
         if national:
-            return "+33" + national
+            return "" if _placeholder_phone(national) else "+33" + national
+        if not digits.strip("0"):
+            return ""
+        if plus and not digits.startswith("33") and 8 <= len(digits) <= 15 and "(" not in raw:
+            return "+" + digits  # another country, written plainly: "+32 470 12 34 56"
     result = normalise_phone(raw)
-    return result if isinstance(result, str) else ""
+    if not isinstance(result, str):
+        return ""
+    return "" if result.startswith("+33") and _placeholder_phone(result[3:]) else result
+
+
+def _placeholder_phone(national: str) -> bool:
+    """9 national digits that no one owns: zeros after the first (6 00 00 00 00), or a run
+    (1 23 45 67 89)."""
+    return national[1:] == "00000000" or national in ("123456789", "987654321")
 
 
 def _french_national(digits: str, *, plus: bool) -> str:
@@ -194,6 +234,7 @@ class PreparedKeys:
     last: np.ndarray
     email: np.ndarray
     email_local: np.ndarray
+    email_letters: np.ndarray
     domain: np.ndarray
     phone: np.ndarray
     site: np.ndarray
@@ -213,6 +254,7 @@ class KeyMaker:
         self.catalog = catalog
         self.names, self.emails, self.locals, self.domains = (Vocabulary() for _ in range(4))
         self.phones, self.sites, self.blocks = Vocabulary(), Vocabulary(), Vocabulary()
+        self.letters = Vocabulary()
         self._cache: dict[str, dict[str, object]] = {k: {} for k in ("name", "email", "phone", "site")}
 
     def prepare(self, columns: Mapping[str, Sequence[object]]) -> PreparedKeys:
@@ -220,7 +262,11 @@ class KeyMaker:
         n = len(columns["record_id"])
 
         def column(name: str) -> list[object]:
-            return list(columns[name]) if name in columns else [""] * n
+            if name not in columns:
+                return [""] * n
+            values = columns[name]
+            # a pandas column lists itself in C; iterating it boxes every value (seconds at 1M)
+            return values.tolist() if hasattr(values, "tolist") else list(values)
 
         first = self._encode(column("first_name"), "name", match_name, self.names)
         last = self._encode(column("last_name"), "name", match_name, self.names)
@@ -233,6 +279,7 @@ class KeyMaker:
             last=last,
             email=self.emails.encode([e.key for e in emails])[email_codes],
             email_local=self.locals.encode([e.local for e in emails])[email_codes],
+            email_letters=self.letters.encode([e.letters for e in emails])[email_codes],
             domain=self.domains.encode([e.domain for e in emails])[email_codes],
             phone=self._encode(column("phone"), "phone", phone_key, self.phones),
             site=self._encode(site_raw, "site", self._site, self.sites),
@@ -277,6 +324,7 @@ def _texts(values: list[object]) -> list[str]:
 
 
 def _block_key(first: str, last: str) -> str:
-    """Name words sorted, so swapped names block together ("martin marie" == "marie martin")."""
+    """Name words sorted, so swapped names block together ("martin marie" == "marie martin"),
+    and a full name typed in one field meets it typed in two ("margot louis" / "")."""
     words = (first + " " + last).split()
-    return " ".join(sorted(words)) if first and last else ""
+    return " ".join(sorted(words)) if len(words) >= 2 else ""

@@ -1,16 +1,27 @@
-"""How two folded names relate: exact, written differently, close, partial, missing, different.
+"""How two folded names relate: exact, written differently, close, shortened, partial,
+missing, far (a heavy typo), different.
 
-Levels are ordered integers so pair rules can compare them (``first >= CLOSE``).
+Levels are ordered integers so pair rules can compare them (``first >= CLOSE``). ``FAR`` is
+below ``MISSING`` on purpose: a heavily mistyped name is weaker evidence than no name, and
+only counts where contacts vouch for the pair (see ``rules``); it is never a household's
+"clearly different first name" either, unless both spellings are frequent names of their own
+(``FAR`` is demoted to ``DIFFERENT`` by the name counts, in ``rules.compare``). ``DISSIMILAR``
+is weaker still: most letters in common, in order ("arogt" / "margot", "yann" / "anne"); it
+counts only when both email and phone are the same.
 """
 
 from __future__ import annotations
 
-from rapidfuzz.distance import OSA
+import re
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA, Indel
 
 from transforms.names import PARTICLES
 
-DIFFERENT, MISSING, PARTIAL, CLOSE, SAME, EXACT = range(6)
-LEVEL_NAMES = ("different", "missing", "partial", "close", "same", "exact")
+DIFFERENT, DISSIMILAR, FAR, MISSING, PARTIAL, SHORT, CLOSE, SAME, EXACT = range(9)
+LEVEL_NAMES = ("different", "dissimilar", "far", "missing", "partial", "short", "close", "same",
+               "exact")
 
 #: French diminutives written as first names. Jean-Pierre/JP (initials) is out of scope.
 NICKNAMES: dict[str, str] = {
@@ -65,16 +76,71 @@ def _one_typo(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
+@lru_cache(maxsize=1 << 18)
+def squash(name: str) -> str:
+    """Letters with runs collapsed and spaces dropped: "mmousssa" -> "mousa" = "moussa"."""
+    return _RUNS.sub(r"\1", name.replace(" ", ""))
+
+
+_RUNS = re.compile(r"(.)\1+")
+
+
+def _compound_short(a: str, b: str) -> bool:
+    """One first name is the first part of the other, a compound: "marie" / "marie laure",
+    "marie" / "marielaure", "paul" / "paul henri". The rest must be a name (3+ letters)."""
+    short, long = sorted((a, b), key=len)
+    if " " in short:
+        return long.startswith(short + " ")
+    words = long.split()
+    if len(words) > 1:
+        return words[0] == short and len("".join(words[1:])) >= 3
+    return long.startswith(short) and len(long) - len(short) >= 4 and len(short) >= 4
+
+
+def heavy_typo(a: str, b: str) -> bool:
+    """Two spellings one person could type for one name, slips beyond one edit:
+    "mmousssa" / "moussa" (runs of letters), "erwzn" / "erwqan" (two edits in 5+ letters),
+    "stephznee" / "stephane", "caheerine" / "catherine". The first letter or the last two must
+    survive; frequent names this close ("lucas" / "lucie") are told apart by their counts
+    (``rules``), not here."""
+    sa, sb = squash(a), squash(b)
+    if sa == sb:
+        return len(sa) >= 3
+    shortest = min(len(sa), len(sb))
+    if shortest < 5:
+        return False
+    allowed = 2 if shortest < 9 else 3
+    return OSA.distance(sa, sb, score_cutoff=allowed) <= allowed and (sa[0] == sb[0] or sa[-2:] == sb[-2:])
+
+
+def dissimilar(a: str, b: str) -> bool:
+    """Most letters in common, in order (2 x longest common subsequence / both lengths, from
+    ``TYPO_SIMILARITY``): "arogt" / "margot" .73, "larq" / "laura" .67, "tih" / "thi" .67,
+    but also "yann" / "anne" .75; "jean" / "marie" .22."""
+    sa, sb = squash(a), squash(b)
+    return (min(len(sa), len(sb)) >= 3
+            and Indel.normalized_similarity(sa, sb, score_cutoff=TYPO_SIMILARITY) >= TYPO_SIMILARITY)
+
+
+TYPO_SIMILARITY = 0.6
+
+
 def relate_first(a: str, b: str) -> int:
     """Level of two folded first names.
 
     - EXACT: "marie" / "marie"
     - SAME: written differently: "jean pierre" / "jeanpierre"
     - CLOSE: one typo away (4+ letters), not a variant ending: "nicolas" / "nicloas", "helene" /
-      "hlene"; or a known nickname: "fred" / "frederic"
-    - PARTIAL: one is a word or prefix of the other, or a variant ending: "jean" /
-      "jean pierre", "alex" / "alexis", "louis" / "louise", "marie" / "maria"
-    - MISSING: one is empty; DIFFERENT otherwise: "marie" / "jean".
+      "hlene"; letters doubled: "laurenttt" / "laurent", "emmaaa" / "emma"; or a known
+      nickname: "fred" / "frederic"
+    - SHORT: a compound first name and its first part: "marie laure" / "marie" / "marielaure",
+      "paul henri" / "paul" (one person, or a father and son: rules need contacts too)
+    - PARTIAL: one is a prefix of the other, or a variant ending: "alex" / "alexis",
+      "louis" / "louise", "marie" / "maria"
+    - MISSING: one is empty
+    - FAR: a heavy typo: "mmousssa" / "moussa", "erwzn" / "erwqan"
+    - DISSIMILAR: most letters in common: "arogt" / "margot" (or "yann" / "anne")
+    - DIFFERENT otherwise: "marie" / "jean".
     """
     if a == b:
         return EXACT
@@ -83,15 +149,21 @@ def relate_first(a: str, b: str) -> int:
     ca, cb = a.replace(" ", ""), b.replace(" ", "")
     if ca == cb:
         return SAME
-    if NICKNAMES.get(ca, ca) == NICKNAMES.get(cb, cb):
+    if NICKNAMES.get(ca, ca) == NICKNAMES.get(cb, cb) or (squash(ca) == squash(cb) and len(squash(ca)) >= 3):
         return CLOSE
     if _ending_variant(ca, cb):
         return PARTIAL
     if _one_typo(ca, cb):
         return CLOSE
+    if _compound_short(a, b):
+        return SHORT
     wa, wb = set(a.split()), set(b.split())
     if wa <= wb or wb <= wa or ca.startswith(cb) or cb.startswith(ca):
         return PARTIAL if min(len(ca), len(cb)) >= 3 else DIFFERENT
+    if heavy_typo(a, b):
+        return FAR
+    if dissimilar(ca, cb):
+        return DISSIMILAR
     return DIFFERENT
 
 
@@ -102,7 +174,9 @@ def relate_last(a: str, b: str) -> int:
     - SAME: spaces or particles aside: "de la fontaine" / "delafontaine", "le gall" / "legall"
     - CLOSE: typos (1 edit from 4 letters, 2 from 8): "dupont" / "dupond", "vasseur kergoat" /
       "vaseur kergoat"; or one double name contains the other: "martin" / "martin dubois"
-    - MISSING: one is empty; DIFFERENT otherwise (a married name: "dupont" / "durand").
+    - MISSING: one is empty
+    - FAR: a heavy typo: "naulec" / "nauulecc"; DISSIMILAR: most letters in common
+    - DIFFERENT otherwise (a married name: "dupont" / "durand").
     """
     if a == b:
         return EXACT
@@ -118,6 +192,10 @@ def relate_last(a: str, b: str) -> int:
     wa, wb = set(a.split()) - PARTICLES, set(b.split()) - PARTICLES
     if wa and wb and (wa <= wb or wb <= wa):
         return CLOSE
+    if heavy_typo(ca, cb):
+        return FAR
+    if dissimilar(ca, cb):
+        return DISSIMILAR
     return DIFFERENT
 
 

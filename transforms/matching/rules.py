@@ -7,8 +7,24 @@ decides. Rules, in order:
    the caller and passed back on every run, wins over everything below.
 
 1. ``same_contact_same_name`` -> MATCH. Same email or phone, and names equal up to spelling,
-   typos, nicknames or a swap: "Hélène Müller, h.muller@gmail.com" / "MULLER Helene,
-   hmuller+asso@gmail.com"; "Frédéric Roux, 06 12 34 56 78" / "Fred Roux, +33612345678".
+   typos, nicknames, a swap or the full name typed in one field: "Hélène Müller,
+   h.muller@gmail.com" / "MULLER Helene, hmuller+asso@gmail.com"; "Frédéric Roux, 06 12 34 56
+   78" / "Fred Roux, +33612345678"; "Margot Louis" / "" and "Margot" / "Louis", one phone.
+1a. ``same_contact_short_first_name`` -> MATCH. Same email or phone, the other contact not
+   different, same last name, a compound first name and its first part: "Marie-Laure Petit" /
+   "Marie Petit" / "Marielaure Petit". (A father Jean and his son Jean-Pierre on one phone
+   with two emails is not merged: the other contact differs, rule 3 sends it to review.)
+1b. ``same_contacts_mistyped_name`` -> MATCH. Same email and same phone, names a heavy typo
+   apart or merely dissimilar: "MMOUSSSA Diallo" / "Moussa Diallo", "Erwzn" / "Erwqan",
+   "arogt" / "Margot". A household sharing both
+   contacts has clearly different first names ("Marie" / "Jean", or two frequent names such
+   as "Lucas" / "Lucie"), never a merely dissimilar string.
+1c. ``same_contact_mistyped_name`` -> MATCH. One contact equal, the other not different, one
+   name equal (up to spelling) and the other a heavy typo: "Caheerine Fontaine" / "Catherine
+   Fontaine", "Michel Rocgaugat" / "Michel Rcogaugta". A mistyped first name with the same
+   last name also merges beside a second address ("LAAAURA Bernard" / "Laura Bernard", one
+   phone, two emails): two spellings this close are never both frequent names (those count as
+   different, a household).
 2. ``same_contact_married_name`` -> MATCH. Same email or phone, the other contact not
    different, same first name, last name different (a married or birth name), names not
    swapped: "Claire Dupont" / "Claire Lefort", one email. Otherwise it falls to rule 3.
@@ -18,25 +34,40 @@ decides. Rules, in order:
    missing on one side.
 4. ``household`` -> NO, and never chained. Same contact, first names differ: "Marie Dupont" /
    "Jean Dupont" on one family phone.
-5. ``near_contact_same_name`` -> MATCH. One digit off in the phone, or the same address with
-   a mistyped domain (gmial.com, flagged, not rewritten), and names equal up to spelling, and
-   either a rare name or the same site: "Ségolène Vasseur 06 12 34 56 78" / "... 06 12 34 56 79".
-6. ``near_contact_close_name`` -> REVIEW. Near contact, names close (a typo): "Nicolas Petit
-   06 12 34 56 78" / "Nicloas Petit 06 12 34 56 79".
+5. ``near_contact_same_name`` -> MATCH. A near contact (one digit off in the phone; the same
+   address with a mistyped domain, "gmial.com", ".con", flagged, not rewritten; a local part
+   written otherwise, "jean.dupont" / "jeandupont" / "jean.dupont2" / "jean.dupnot"), the
+   other contact not different, names equal up to spelling or one typo each, and either a rare
+   name or the same site: "Ségolène Vasseur 06 12 34 56 78" / "... 06 12 34 56 79";
+   "Sophie Lentin, sophie_lentin@sfr.fr" / "Sopie Lentin, sophie_lentin@sfr.frm", Lyon. The
+   very same address with a mistyped domain and the very same name need neither:
+   "Théo Barbier, theo_barbier6830@hotmial.fr" / "... @hotmail.fr", another site.
+6. ``near_contact_close_name`` -> REVIEW. Near contact, names close or a heavy typo, the rest
+   not enough: "Nicolas Petit 06 12 34 56 78" / "Nicloas Petit 06 12 34 56 79" at two sites.
 7. ``rare_name_no_conflict`` -> MATCH. No shared contact but none contradicts (each sign-up
-   gave a different kind: one an email, the other a phone), a rare name equal up to spelling,
-   not at two different sites: "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT
-   Ségolène, Reims, phone".
-8. ``rare_name_other_contacts`` -> REVIEW. Rare name, same site, one contact different and
-   the other not given: a second address, or a namesake. Both email and phone different is
-   a namesake (rule 9).
+   gave a different kind, or a staff re-entry left placeholders: "pas de mail", "NC",
+   "0000000000" count as no contact), a name equal up to spelling that is rare, either in the
+   whole campaign and not at two different sites, or at the very site both sign-ups name:
+   "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT Ségolène, Reims, NC".
+   "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy; and a name
+   may be rare among the sign-ups of one site on one day (a walk-in sheet typed the day of
+   the form sign-up): the expected namesakes count that day's sign-ups at the site only. A name rare at
+   the campaign also merges at one site with one contact different and the other given on one
+   side only (a
+   second address: "marie.lenro801@orange.fr" / "marie.lenro149@orange.fr" and a phone).
+8. ``rare_name_other_contacts`` -> REVIEW. Same site, a rare name with one contact different
+   and the other not given (a second address, or a namesake); or a name fairly rare at the
+   site with no contact to compare (``SITE_REVIEW_EXPECTED``). Both email and phone
+   different is a namesake (rule 9).
 9. Otherwise NO: namesakes with different contacts ("Marie Martin" twice in Paris), the same
    name at two sites with no shared contact.
 
 Frequency: a name is rare when fewer than 0.05 other sign-ups are expected to carry it by
 chance: records x P(first name) x P(last name), counts leaving out the sign-ups with this
 very full name (a person's own duplicates), with a floor for very common French names
-(``COMMON_FIRST``, ``COMMON_LAST``). Common names are never matched on the name alone,
+(``COMMON_FIRST``, ``COMMON_LAST``). "Rare at the site" puts the site's sign-ups in place of
+all records. Name counts also tell a typo from a name: two spellings both frequent in the
+campaign ("lucas" / "lucie") are two names, so ``FAR`` between them is ``DIFFERENT``. Common names are never matched on the name alone,
 however equal; and a rule-7 link never joins two groups whose emails or phones contradict
 (see ``clustering``).
 """
@@ -46,23 +77,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from transforms.matching.keys import KeyMaker
 from transforms.matching.names import (
     CLOSE,
     DIFFERENT,
+    DISSIMILAR,
     EXACT,
+    FAR,
     MISSING,
     PARTIAL,
     SAME,
+    SHORT,
     RelationMemo,
+    relate_first,
+    relate_last,
+    squash,
 )
 
 NO, REVIEW, MATCH = 0, 1, 2
 ABSENT, CONFLICT, NEAR, EQUAL = 0, 1, 2, 3  # how a contact or the site compares
 CONTACT_NAMES = ("absent", "different", "near", "equal")
 RARE_EXPECTED = 0.05
+#: Expected namesakes at the site on the day below which a same-site, same-day name is rare
+#: enough to merge on (stricter: many more pairs are weighed at this grain).
+RARE_DAY_EXPECTED = 0.15
+#: Expected namesakes at the site below which a same-site name is rare enough to merge on.
+RARE_SITE_EXPECTED = 0.7
+#: Expected namesakes at the site below which a same-site name with no contact to compare is
+#: sent to review rather than dropped.
+SITE_REVIEW_EXPECTED = 1.5
+#: A spelling seen at least this often, and at least ``ESTABLISHED_SHARE`` as often as the
+#: other, is a name of its own, not a typo of the other.
+ESTABLISHED_COUNT, ESTABLISHED_SHARE = 3, 0.01
 
 
 @dataclass(frozen=True)
@@ -77,6 +125,9 @@ RULES: tuple[Rule, ...] = (
     Rule("decision_same", MATCH),
     Rule("decision_different", NO),
     Rule("same_contact_same_name", MATCH),
+    Rule("same_contact_short_first_name", MATCH),
+    Rule("same_contacts_mistyped_name", MATCH),
+    Rule("same_contact_mistyped_name", MATCH),
     Rule("same_contact_married_name", MATCH),
     Rule("same_contact_similar_name", REVIEW),
     Rule("household", NO),
@@ -102,6 +153,12 @@ class Columns:
     phone: np.ndarray
     site: np.ndarray
     rare: np.ndarray
+    rare_site: np.ndarray | None = None  # rare at its own site (expected < RARE_EXPECTED)
+    review_site: np.ndarray | None = None  # fairly rare at its site (< SITE_REVIEW_EXPECTED)
+    name_count: np.ndarray | None = None  # per name code: sign-ups carrying it (first or last)
+    common: np.ndarray | None = None  # per name code: in COMMON_FIRST or COMMON_LAST
+    day: np.ndarray | None = None  # submission date code, 0 when unknown
+    rare_day: np.ndarray | None = None  # rare at its site on its day (< RARE_DAY_EXPECTED)
 
 
 @dataclass
@@ -119,6 +176,7 @@ class PairFeatures:
     rare: np.ndarray
     rule: np.ndarray
     score: np.ndarray
+    one_field: np.ndarray | None = None  # a full name typed in one field, split to compare
 
     @property
     def outcome(self) -> np.ndarray:
@@ -147,37 +205,133 @@ def relate_pairs(memo: RelationMemo, ca: np.ndarray, cb: np.ndarray, *, first: b
 def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
             keys: KeyMaker) -> PairFeatures:
     """Compare pairs on names (either order), email, phone and site, then apply the rules."""
-    first, last, swapped = _names(cols, a, b, memo)
-    email = _email(cols, a, b, keys.locals.values, keys.domains.values)
+    first, last, swapped, one_field = _names(cols, a, b, memo)
+    named = (first >= FAR) & (last >= FAR)
+    email, loose = _email(cols, a, b, keys.locals.values, keys.domains.values, named)
     phone = _states(cols.phone, a, b)
-    maybe_near = (phone == CONFLICT) & (first >= SAME) & (last >= SAME)
+    maybe_near = (phone == CONFLICT) & (first >= FAR) & (first != MISSING) & (last >= FAR)
     phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]],
                                     keys.phones.values)
+    if cols.name_count is not None:
+        _typo_of_a_name(cols, a, b, first, swapped, memo, (email == EQUAL) & (phone == EQUAL))
     site = _states(cols.site, a, b)
     rare = cols.rare[a] & cols.rare[b]
-    rule = _rules(first, last, swapped, email, phone, site, rare)
+    rare |= one_field & (cols.rare[a] | cols.rare[b])
+    same_site = site == EQUAL
+    rare_site = np.zeros(len(a), dtype=bool)
+    review_site = np.zeros(len(a), dtype=bool)
+    if cols.rare_site is not None:
+        rare_site = same_site & ((cols.rare_site[a] & cols.rare_site[b])
+                                 | (one_field & (cols.rare_site[a] | cols.rare_site[b])))
+        review_site = same_site & ((cols.review_site[a] & cols.review_site[b])
+                                   | (one_field & (cols.review_site[a] | cols.review_site[b])))
+    if cols.rare_day is not None:
+        same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
+        rare_site |= same_day & ((cols.rare_day[a] & cols.rare_day[b])
+                                 | (one_field & (cols.rare_day[a] | cols.rare_day[b])))
+    rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
         + np.where(phone == EQUAL, 4, np.where(phone == NEAR, 2, 0))
-        + first + last + (site == EQUAL) - (site == CONFLICT) + rare
+        + first + last + (site == EQUAL) - (site == CONFLICT) + (rare | rare_site)
     ).astype(np.float32)
-    return PairFeatures(a, b, first, last, swapped, email, phone, site, rare, rule, score)
+    return PairFeatures(a, b, first, last, swapped, email, phone, site, rare | rare_site, rule, score,
+                        one_field)
 
 
 def _names(cols: Columns, a, b, memo: RelationMemo):
-    """First and last name levels, in the order (as typed or swapped) that agrees best."""
+    """First and last name levels, in the order (as typed, swapped, or split out of one field)
+    that agrees best; heavy typos between two established names count as different."""
     fa, fb, la, lb = cols.first[a], cols.first[b], cols.last[a], cols.last[b]
     first = relate_pairs(memo, fa, fb, first=True)
     last = relate_pairs(memo, la, lb, first=False)
     swapped = np.zeros(len(a), dtype=bool)
     weak = np.nonzero(((first < SAME) | (last < SAME)) & (fa > 0) & (la > 0) & (fb > 0) & (lb > 0))[0]
     if len(weak):
-        fs = relate_pairs(memo, la[weak], fb[weak], first=True)
-        ls = relate_pairs(memo, fa[weak], lb[weak], first=False)
-        better = np.minimum(fs, ls) > np.minimum(first[weak], last[weak])
+        # b typed swapped: its last-name field holds the first name, and the other way round
+        fs = relate_pairs(memo, fa[weak], lb[weak], first=True)
+        ls = relate_pairs(memo, la[weak], fb[weak], first=False)
+        now_min, swap_min = np.minimum(first[weak], last[weak]), np.minimum(fs, ls)
+        better = (swap_min > now_min) | ((swap_min == now_min) & (fs.astype(int) + ls > first[weak].astype(int) + last[weak]))
         pick = weak[better]
         first[pick], last[pick], swapped[pick] = fs[better], ls[better], True
-    return first, last, swapped
+    if cols.name_count is not None:
+        yf, yl = np.where(swapped, lb, fb), np.where(swapped, fb, lb)
+        for level, x, y in ((first, fa, yf), (last, la, yl)):
+            far = np.nonzero((level == FAR) | (level == DISSIMILAR))[0]
+            if len(far):
+                level[far[established(cols.name_count, x[far], y[far], cols.common)]] = DIFFERENT
+    one_field = _one_field(memo, fa, fb, la, lb, first, last)
+    return first, last, swapped, one_field
+
+
+def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, both: np.ndarray) -> None:
+    """With the same email and the same phone, a first name seen once or twice against a
+    frequent one it shares letters with is that name mistyped ("EbOZ" / "Enzo", "Jzen" /
+    "Jean"), not a household member: a household's names are both established names."""
+    todo = np.nonzero(both & (first == DIFFERENT))[0]
+    if not len(todo):
+        return
+    counts, names = cols.name_count, memo.names
+    x = cols.first[a[todo]]
+    y = np.where(swapped[todo], cols.last[b[todo]], cols.first[b[todo]])
+    for k, p, q in zip(todo.tolist(), x.tolist(), y.tolist()):
+        if not p or not q:
+            continue
+        low, high = sorted((int(counts[p]), int(counts[q])))
+        if low < ESTABLISHED_COUNT <= high:
+            if Indel.normalized_similarity(squash(names[p]), squash(names[q])) >= TYPO_OF_A_NAME:
+                first[k] = DISSIMILAR
+
+
+#: Letters in common from which a rare spelling beside a frequent name, on one email and one
+#: phone, is that name mistyped: "eboz" / "enzo" .5, "jzen" / "jean" .5; "jean" / "marie" .22.
+TYPO_OF_A_NAME = 0.45
+
+
+def established(counts: np.ndarray, x: np.ndarray, y: np.ndarray,
+                common: np.ndarray | None = None) -> np.ndarray:
+    """Both spellings are names of their own (frequent, and comparably so; or both in the
+    built-in list of very common names, for small batches), not a typo of each other."""
+    cx, cy = counts[x], counts[y]
+    low, high = np.minimum(cx, cy), np.maximum(cx, cy)
+    out = (low >= ESTABLISHED_COUNT) & (low >= ESTABLISHED_SHARE * high)
+    if common is not None:
+        out |= common[x] & common[y]
+    return out
+
+
+def _one_field(memo: RelationMemo, fa, fb, la, lb, first, last) -> np.ndarray:
+    """Full names typed in one field: "Margot Louis" / "" or "" / "HARES Vincent" against
+    "Margot" / "Louis". The field's words are split every way (first words as first name or
+    as last name) and the split that agrees best replaces the levels when it is better.
+    Updates ``first`` and ``last`` in place; returns which pairs were split."""
+    names = memo.names
+    lone_a, lone_b = (fa == 0) != (la == 0), (fb == 0) != (lb == 0)
+    todo = np.nonzero((lone_a | lone_b) & (np.minimum(first, last) < SAME))[0]
+    out = np.zeros(len(fa), dtype=bool)
+    for k in todo.tolist():
+        whole_a = (names[fa[k]] + " " + names[la[k]]).split()
+        whole_b = (names[fb[k]] + " " + names[lb[k]]).split()
+        if len(whole_a) < 2 or len(whole_b) < 2:
+            continue
+        if sorted(whole_a) == sorted(whole_b):
+            best = (SAME, SAME)
+        else:
+            lone, other = (whole_a, (names[fb[k]], names[lb[k]])) if lone_a[k] else (
+                whole_b, (names[fa[k]], names[la[k]]))
+            if not other[0] or not other[1]:
+                continue
+            best = (DIFFERENT, DIFFERENT)
+            for cut in range(1, len(lone)):
+                head, tail = " ".join(lone[:cut]), " ".join(lone[cut:])
+                for f, l in ((head, tail), (tail, head)):
+                    levels = (relate_first(f, other[0]), relate_last(l, other[1]))
+                    if min(levels) > min(best) or (min(levels) == min(best) and sum(levels) > sum(best)):
+                        best = levels
+        if min(best) > min(first[k], last[k]):
+            first[k], last[k], out[k] = best[0], best[1], True
+    return out
 
 
 def _states(codes: np.ndarray, a, b) -> np.ndarray:
@@ -187,53 +341,109 @@ def _states(codes: np.ndarray, a, b) -> np.ndarray:
     return state.astype(np.int8)
 
 
-def _email(cols: Columns, a, b, locals_: list[str], domains: list[str]) -> np.ndarray:
-    """Email state; NEAR when the part before @ is equal (5+ characters) and the domains are one
-    typo apart: "jean.dupont@gmial.com" / "jeandupont@gmail.com". The same domain with other
-    dots is another account ("lucas.martin@yahoo.fr" / "lucasmartin@yahoo.fr")."""
+def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
+           named: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Email state, and which NEAR addresses differ before the @ (``loose``). NEAR is only
+    looked for where ``named`` (names not different: no rule uses a near email otherwise).
+
+    NEAR is one address typed two ways:
+
+    - the part before @ equal (5+ characters, dots aside) and the domains one typo apart:
+      "jean.dupont@gmial.com" / "jeandupont@gmail.com", "ffrancois@live.fr" / "...@live.frm";
+    - ``loose``: the same domain and the parts before @ equal up to dots
+      (outside Gmail, another account), "_" and "-", or one typo apart (6+ characters, same numbers): "jean.dupont@orange.fr" /
+      "jean_dupont@orange.fr" / "jean.dupnot@orange.fr". Namesakes get such addresses too
+      ("julie.leroy@" / "julie_leroy@"), so a loose NEAR needs a rare name (``rules``); an
+      added number is another address: "sophie63@gmail.com" / "sophie@gmail.com".
+    """
     state = _states(cols.email, a, b)
+    loose = np.zeros(len(a), dtype=bool)
     la, lb = cols.email_local[a], cols.email_local[b]
-    maybe = np.nonzero((state == CONFLICT) & (la == lb))[0]
-    for k in maybe:
-        if len(locals_[la[k]]) < 5:
+    da, db = cols.domain[a], cols.domain[b]
+    # a typo is in the domain (same local part) or in the local part (same domain), not both
+    maybe = np.nonzero((state == CONFLICT) & named & ((la == lb) | (da == db)))[0]
+    for k, x, y, dx, dy in zip(maybe.tolist(), la[maybe].tolist(), lb[maybe].tolist(),
+                               da[maybe].tolist(), db[maybe].tolist()):
+        lx, ly = locals_[x], locals_[y]
+        if len(lx) < 5 or len(ly) < 5:
             continue
-        da, db = int(cols.domain[a[k]]), int(cols.domain[b[k]])
-        if da != db and OSA.distance(domains[da], domains[db], score_cutoff=1) <= 1:
-            state[k] = NEAR
-    return state
+        if x == y:
+            if dx != dy and OSA.distance(domains[dx], domains[dy], score_cutoff=1) <= 1:
+                state[k] = NEAR
+            elif dx == dy:
+                state[k], loose[k] = NEAR, True
+        elif _local_near(lx, ly):
+            state[k], loose[k] = NEAR, True
+    return state, loose
+
+
+def _local_near(x: str, y: str) -> bool:
+    """Two local parts (dots already dropped) of one address: equal but for "_" and "-", or
+    one typo apart (6+ characters) with the same numbers."""
+    sx, sy = x.replace("_", "").replace("-", ""), y.replace("_", "").replace("-", "")
+    if sx == sy:
+        return True
+    if [c for c in sx if c.isdigit()] != [c for c in sy if c.isdigit()]:
+        return False
+    return min(len(sx), len(sy)) >= 6 and OSA.distance(sx, sy, score_cutoff=1) <= 1
 
 
 def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray:
     """NEAR for numbers one mistyped or swapped digit apart, else CONFLICT."""
     out = np.full(len(pa), CONFLICT, dtype=np.int8)
-    for k, (x, y) in enumerate(zip(pa.tolist(), pb.tolist())):
-        s, t = phones[x], phones[y]
-        if len(s) == len(t) and OSA.distance(s, t, score_cutoff=1) <= 1:
+    if not len(pa):
+        return out
+    sa = np.array([phones[x] for x in pa.tolist()], dtype="S16")
+    sb = np.array([phones[x] for x in pb.tolist()], dtype="S16")
+    same_length = np.char.str_len(sa) == np.char.str_len(sb)
+    differ = (sa.view(np.uint8).reshape(-1, 16) != sb.view(np.uint8).reshape(-1, 16)).sum(axis=1)
+    out[same_length & (differ == 1)] = NEAR
+    for k in np.nonzero(same_length & (differ == 2))[0].tolist():  # a swap of two digits?
+        if OSA.distance(phones[pa[k]], phones[pb[k]], score_cutoff=1) <= 1:
             out[k] = NEAR
     return out
 
 
-def _rules(first, last, swapped, email, phone, site, rare) -> np.ndarray:
+def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site,
+           loose) -> np.ndarray:
     """Index into RULES of the first rule that applies to each pair."""
     shared = (email == EQUAL) | (phone == EQUAL)
+    both = (email == EQUAL) & (phone == EQUAL)
+    conflict = (email == CONFLICT) | (phone == CONFLICT)
     near = ~shared & ((email == NEAR) | (phone == NEAR))
     strong = (first >= SAME) & (last >= SAME)
     close = ((first >= CLOSE) & (last >= CLOSE)) | ((first >= SAME) & (last == MISSING))
-    married = (first >= SAME) & (last == DIFFERENT) & ~swapped & (email != CONFLICT) & (phone != CONFLICT)
-    similar = ((first >= SAME) & (last == DIFFERENT)) | ((first == PARTIAL) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
+    short = (first == SHORT) & (last >= SAME)
+    typo_first = (first >= CLOSE) | (first == FAR) | (first == DISSIMILAR) | (first == SHORT)
+    typo_last = (last >= CLOSE) | (last == FAR) | (last == DISSIMILAR) | (last == MISSING)
+    one_typo_name = ((first == FAR) & (last >= SAME)) | ((first >= CLOSE) & (last == FAR))
+    married = (first >= SAME) & (last == DIFFERENT) & (~swapped | both) & (email != CONFLICT) & (phone != CONFLICT)
+    similar = ((first >= SAME) & (last == DIFFERENT)) | (((first == PARTIAL) | (first == SHORT)) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
         (first == CLOSE) & (last <= MISSING)
-    )
-    conflict = (email == CONFLICT) | (phone == CONFLICT)
+    ) | (first == FAR) | (last == FAR)
     sites_ok = site != CONFLICT
+    # one contact different, the other given on one side only: a second address or number
+    second_address = (((email == CONFLICT) & (phone == ABSENT)) | ((phone == CONFLICT) & (email == ABSENT)))
+    # a digit off in the phone, or a mistyped domain: one contact, typed wrong (another email
+    # beside a near phone is a second address); a local part written otherwise is weaker
+    near_strong = near & ((phone == NEAR) | ((email == NEAR) & ~loose))
+    near_loose = near & ~near_strong
+    named = strong | close
     conditions = [
         shared & close,
+        shared & short & ~conflict,
+        both & typo_first & typo_last,
+        shared & one_typo_name & (~conflict | ((first == FAR) & (last >= SAME) & sites_ok)),
         shared & married,
         shared & similar,
         shared,
-        near & strong & (rare | (site == EQUAL)),
-        near & close,
-        strong & rare & sites_ok & ~conflict,
-        strong & rare & (site == EQUAL) & ~((email == CONFLICT) & (phone == CONFLICT)),
+        (near_strong & named & (rare | rare_site | (site == EQUAL)))
+        | (near & (email == NEAR) & ~loose & strong & ~conflict)
+        | (near_loose & named & ~conflict & (rare | rare_site)),
+        (near_strong & (close | short | one_typo_name)) | (near_loose & strong & ~conflict & (site == EQUAL)),
+        strong & ((((rare & sites_ok) | rare_site) & ~conflict) | (rare & (site == EQUAL) & second_address)),
+        strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT)))
+                                    | (review_site & ~conflict)),
     ]
     first_rule = RULE_INDEX["same_contact_same_name"]
     choice = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
@@ -242,7 +452,8 @@ def _rules(first, last, swapped, email, phone, site, rare) -> np.ndarray:
 
 def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
     """Two sign-ups cannot be one person: their first names differ, whichever of them typed
-    first and last name swapped. Missing first names never differ.
+    first and last name swapped. Missing first names never differ; a heavy typo ("Erwzn" /
+    "Erwqan") does not differ unless both spellings are established names ("Lucas" / "Lucie").
 
     Used to keep clusters from chaining a household: "Marie Dupont" and "Jean Dupont" never
     end up together even if each shares a contact with some third sign-up.
@@ -252,4 +463,15 @@ def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
     if fp == fq or not fp or not fq:
         return False
     options = [(fp, fq)] + [(lp, fq)] * bool(lp) + [(fp, lq)] * bool(lq)
-    return all(rel(x, y, first=True) == DIFFERENT for x, y in options)
+    counts, common = cols.name_count, cols.common
+
+    def differ(x: int, y: int) -> bool:
+        level = rel(x, y, first=True)
+        if level in (FAR, DISSIMILAR) and counts is not None:
+            cx, cy = int(counts[x]), int(counts[y])
+            low = min(cx, cy)
+            return (low >= ESTABLISHED_COUNT and low >= ESTABLISHED_SHARE * max(cx, cy)) or (
+                common is not None and bool(common[x]) and bool(common[y]))
+        return level == DIFFERENT
+
+    return all(differ(x, y) for x, y in options)

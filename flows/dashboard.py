@@ -1,0 +1,81 @@
+"""Write the campaign dashboard after each sync and link it from the run's artifacts.
+
+The page sits next to the rosters (``<rosters directory>/../dashboard.html``; with the
+example campaign ``var/dashboard.html``) and holds counts only (``transforms.dashboard``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import task
+from prefect.artifacts import create_link_artifact
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.orm import Session
+
+from connectors import report_store
+from connectors.dashboard_file import write_dashboard
+from connectors.database import session_scope
+from models.campaign import Campaign, load_campaign
+from transforms.dashboard import (
+    DashboardData,
+    SiteFacts,
+    attendance_by_site,
+    cumulative_by_day,
+    dashboard_html,
+    signups_per_day,
+    site_warnings,
+)
+
+DASHBOARD_NAME = "dashboard.html"
+
+
+def dashboard_path(campaign: Campaign) -> Path:
+    return campaign.rosters.directory.parent / DASHBOARD_NAME
+
+
+def dashboard_data(session: Session, campaign: Campaign, today: date, now: datetime) -> DashboardData:
+    """Every count the page shows, from the database as it is now. ``today`` (the campaign's
+    local date) decides warnings and which sites' attendance is shown: tests set it."""
+    code, tz = campaign.campaign.code, campaign.campaign.timezone
+    labels = {s.name: s.display_name for s in campaign.sources}
+    counts = report_store.counts_by_site(session, code)
+    split = report_store.volunteers_by_site(session, code)
+    sites = tuple(
+        SiteFacts(code=s.code, name=s.name, date=s.date, capacity=s.capacity,
+                  registered=counts.get(s.code, {}).get("registered", 0),
+                  new=split.get(s.code, {}).get("new", 0), returning=split.get(s.code, {}).get("returning", 0))
+        for s in campaign.sites
+    )
+    totals = report_store.volunteers(session, code)
+    return DashboardData(
+        campaign=campaign.campaign.name, goal=campaign.campaign.goal, today=today, generated_at=now,
+        new=totals["new"], returning=totals["returning"], sites=sites,
+        signups_per_day=signups_per_day(report_store.signups_received(session, code), tz, labels),
+        new_over_time=cumulative_by_day(report_store.new_volunteer_first_registrations(session, code), tz),
+        warnings=site_warnings(sites, today),
+        attendance=attendance_by_site(report_store.attendance(session, code), sites, today, labels),
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def publish_dashboard(config_path: str, today: date | None = None) -> dict[str, Any]:
+    """Write the dashboard and link it from the run; returns its path, or ``error`` when the
+    file cannot be written (the rosters are written all the same)."""
+    campaign = load_campaign(config_path)
+    now = datetime.now(ZoneInfo(campaign.campaign.timezone))
+    with session_scope(campaign.database_url) as session:
+        data = dashboard_data(session, campaign, today or now.date(), now.replace(tzinfo=None))
+    path = dashboard_path(campaign)
+    try:
+        write_dashboard(path, dashboard_html(data))
+    except OSError as exc:
+        return {"path": str(path), "error": f"dashboard not written to {path}: {exc.strerror or exc}"}
+    create_link_artifact(key="rollcall-dashboard", link=path.resolve().as_uri(),
+                         link_text=f"Tableau de bord : {path.resolve()}",
+                         description="Campaign dashboard (one HTML file, opens offline; counts only)")
+    return {"path": str(path), "new": data.new, "returning": data.returning,
+            "warnings": len(data.warnings)}
