@@ -854,7 +854,9 @@ class FakeGoogleSheets:
         """The spreadsheets the account can see that match ``q``, a page of ``pageSize``
         (default 100) at a time, projected on ``fields`` as Drive's partial responses are."""
         matches = _drive_query(request.arg("q") or "")
-        self._settle()
+        fields = request.arg("fields")
+        if "modifiedTime" in (request.arg("q") or "") or not fields or "modif" in fields.lower():
+            self._settle()  # digests every spreadsheet: only when the answer depends on it
         size = int(request.arg("pageSize") or 100)
         start = int(request.arg("pageToken") or "0") if (request.arg("pageToken") or "0").isdigit() else -1
         if start < 0:
