@@ -14,10 +14,10 @@ import hashlib
 import json
 import logging
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
