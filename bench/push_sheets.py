@@ -3,7 +3,11 @@
 Two campaigns: 12 sites x 1,000 registrations and 300 sites x 50. Each runs three nights:
 ``first`` (spreadsheets created through Drive, shared, tabs added, every row written),
 ``unchanged`` (same registrations: one read, no write per site) and ``changed`` (2 % of the
-registrations changed or new, one read and one write per site). Every request is paced by one
+registrations changed or new, one read and one write per site). Then two nights with the
+nightly's Drive check (``RosterSheets.modified_times``, the rule of ``flows.rosters.push_site``:
+a site is read only when its spreadsheet's modifiedTime moved since our last push or its
+registrations changed): ``unchanged+drive`` (nothing to read) and ``10 changed+drive`` (5 sites
+with a new registration, 5 where a coordinator typed a note). Every request is paced by one
 shared rate limiter against the fake's quota of 60 reads and 60 writes per minute, on a simulated
 clock, so the figures include the minutes the night would really take.
 
@@ -19,7 +23,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +84,52 @@ def night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, An
     return figures
 
 
+def record_written(sheets: RosterSheets, sites: list[dict[str, Any]], started: datetime) -> int:
+    """As the flow after its writes: one Drive listing, each written spreadsheet keeps the
+    modifiedTime of our write (none when someone else modified it since)."""
+    after = sheets.modified_times(since=(started - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    for site in sites:
+        seen = after.get(site["key"])
+        site["modified"] = seen.time if seen is not None and not seen.by_other else None
+    return len(after)
+
+
+def checked_night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str,
+                  clock: FakeClock) -> dict[str, Any]:
+    """A night with the Drive check: one listing, then only the sites whose spreadsheet moved
+    or whose registrations changed are read (and written when their roster changed)."""
+    before, throttled = len(fake.calls), len(fake.throttled)
+    started, wall, now = clock.time(), time.perf_counter(), datetime.now(timezone.utc)
+    recorded = [site["modified"] for site in sites]
+    listed = sheets.modified_times(since=min(recorded) if all(recorded) else None)
+    written = []
+    for site in sites:
+        seen = listed.get(site["key"])
+        if not site["dirty"] and seen is not None and seen.time == site["modified"]:
+            continue
+        current = sheets.read_roster(site["key"])
+        merged = merge_roster(site["entries"], current, site["pushed"])
+        site["modified"] = seen.time if seen is not None else None
+        if not merged.content_unchanged:
+            changes = changes_grid(merged.changes, START) if merged.changes else None
+            if sheets.write_roster(site["key"], merged.grid, current, changes=changes,
+                                   summary=summary_grid(site["name"], site["entries"], 1200)).written:
+                written.append(site)
+        site["pushed"], site["dirty"] = merged.pushed, False
+    if written:
+        record_written(sheets, written, now)
+    kinds = Counter(kind for kind, _, _ in fake.calls[before:])
+    figures = {"night": label, "sites": len(sites), "reads": kinds["read"], "writes": kinds["write"],
+               "drive": kinds["drive"], "sheets_requests": kinds["read"] + kinds["write"],
+               "http_429": len(fake.throttled) - throttled, "retries": len(sheets.http.retried),
+               "simulated_minutes": round((clock.time() - started) / 60, 2),
+               "wall_seconds": round(time.perf_counter() - wall, 2)}
+    print(f"  {label:16} reads {figures['reads']:3}  writes {figures['writes']:3}  drive {figures['drive']}  "
+          f"429s {figures['http_429']}  {figures['simulated_minutes']} min simulated, "
+          f"{figures['wall_seconds']} s wall")
+    return figures
+
+
 def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
     clock = FakeClock()
     with FakeGoogleSheets(clock=clock.time) as fake:
@@ -87,6 +137,7 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
         sheets = RosterSheets(connect(Credentials(token=TOKEN), base_url=fake.url, limiter=limiter,
                                       sleep=clock.sleep))
         sites = [{"name": f"Site {i:03d}", "key": None, "pushed": {}, "entries": registrations(i, per_site),
+                  "modified": None, "dirty": False,
                   "coordinators": [f"coord{i}@exemple.fr", f"adjoint{i}@exemple.fr"]} for i in range(site_count)]
         print(f"{label}: {site_count} sites x {per_site} registrations")
         nights = [night(fake, sheets, sites, "first", clock)]
@@ -95,7 +146,18 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
         nights.append(night(fake, sheets, sites, "unchanged", clock))
         for i, site in enumerate(sites):
             site["entries"] = changed(site["entries"], i)
+        now = datetime.now(timezone.utc)
         nights.append(night(fake, sheets, sites, "changed", clock))
+        record_written(sheets, sites, now)  # every site was written: the times of our writes
+        nights.append(checked_night(fake, sheets, sites, "unchanged+drive", clock))
+        for i, site in enumerate(sites[:10]):
+            if i % 2:
+                notes = fake.grid(site["key"], "Inscrits")[0].index("Notes")
+                fake.type_in(site["key"], "Inscrits", 1, notes, "à rappeler")  # a coordinator's note
+            else:
+                site["entries"] = site["entries"] + registrations(i + 20_000, 1)
+                site["dirty"] = True  # what the flow's fingerprint sees: new registrations
+        nights.append(checked_night(fake, sheets, sites, "10 changed+drive", clock))
         largest = max((len(r.body) for r in fake.server.log if r.path.endswith(":batchUpdate")), default=0)
         print(f"  largest batchUpdate body: {largest / 1024:.0f} KiB; formulas stored: {len(fake.formula_cells())}")
         return {"campaign": label, "nights": nights, "largest_batch_update_bytes": largest,

@@ -14,6 +14,9 @@ I/O only; what to write is decided by ``transforms.sheet_roster``. What this mod
   site costs one read and at most one write; a shared ``RateLimiter`` paces every request, and
   429, 5xx, Drive's 403 ``userRateLimitExceeded``/``rateLimitExceeded`` and dropped connections
   are retried with truncated exponential backoff, as Google documents.
+- **An unchanged spreadsheet is not read**: ``RosterSheets.modified_times`` lists every
+  spreadsheet's Drive ``modifiedTime`` in one ``files.list`` (a page per 1,000 files), so the
+  flow reads only the ones that moved since its last push.
 - **Failures by cause** (``SheetsError.cause``): access removed, spreadsheet deleted, request
   refused, credentials refused, Google unavailable; each message says what to do, in one line.
 
@@ -291,6 +294,15 @@ class Layout:
 
 
 @dataclass(frozen=True)
+class Modified:
+    """A spreadsheet's last modification as Drive lists it: ``time`` (RFC 3339, as Drive
+    writes it: compared as text) and whether someone other than this account made it."""
+
+    time: str
+    by_other: bool = False
+
+
+@dataclass(frozen=True)
 class WriteResult:
     """What one ``write_roster`` did: whether a batchUpdate was sent, and how big it was."""
 
@@ -402,6 +414,35 @@ class RosterSheets:
         })
         files = response.json().get("files", [])
         return files[0]["id"] if files else None
+
+    def modified_times(self, since: str | None = None) -> dict[str, Modified]:
+        """Drive's ``modifiedTime`` of every spreadsheet the account sees, modified at or after
+        ``since`` (RFC 3339) when given: one ``files.list`` (a page per 1,000 files), paced as
+        a Drive call, whatever the number of sites. What tells an unchanged spreadsheet from
+        one a coordinator edited without reading either (``flows.rosters``).
+
+        ``Modified.by_other``: Drive names the last modifier and it is not this account (a
+        coordinator edited after our write). Raises ``SheetsError`` when Drive cannot answer."""
+        terms = [f"mimeType = '{SPREADSHEET_MIME}'", "trashed = false"]
+        if since:
+            terms.append(f"modifiedTime >= '{since}'")
+        params = {"q": " and ".join(terms), "pageSize": "1000", "supportsAllDrives": "true",
+                  "includeItemsFromAllDrives": "true",
+                  "fields": "nextPageToken,files(id,modifiedTime,lastModifyingUser(me))"}
+        found: dict[str, Modified] = {}
+        try:
+            while True:
+                answer = self.http.request("get", DRIVE_FILES_API_V3_URL, params=params).json()
+                for file in answer.get("files", []):
+                    user = file.get("lastModifyingUser")
+                    if file.get("id") and file.get("modifiedTime"):
+                        found[file["id"]] = Modified(file["modifiedTime"],
+                                                     user is not None and not user.get("me", False))
+                if not answer.get("nextPageToken"):
+                    return found
+                params["pageToken"] = answer["nextPageToken"]
+        except (APIError, requests.RequestException, ValueError) as exc:
+            raise self.failure(exc, None, "listing the spreadsheets' modification times") from None
 
     def share(self, key: str, emails: Sequence[str], role: str = "writer") -> list[str]:
         """Give each e-mail ``role`` on the spreadsheet, without notification e-mails; skip those

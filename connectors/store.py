@@ -657,7 +657,7 @@ def roster_target(session: Session, campaign: str, site_code: str) -> RosterTarg
 def save_roster_target(
     session: Session, campaign: str, site_code: str, kind: str, location: str,
     layout: dict[str, Any] | None, pushed: bool, fingerprint: str | None = None,
-    shown: dict[str, int] | None = None,
+    shown: dict[str, int] | None = None, modified_time: str | None = None,
 ) -> None:
     target = roster_target(session, campaign, site_code)
     if target is None:
@@ -668,4 +668,10 @@ def save_roster_target(
         target.layout = layout
     if pushed:
         target.pushed_at = utcnow()
-    target.fingerprint, target.shown = fingerprint, shown
+    target.fingerprint, target.shown, target.modified_time = fingerprint, shown, modified_time
+
+
+def google_roster_targets(session: Session, campaign: str) -> list[RosterTarget]:
+    """The campaign's Google roster targets, whatever their site (for the night's Drive check)."""
+    return list(session.scalars(select(RosterTarget).where(RosterTarget.campaign == campaign,
+                                                           RosterTarget.kind == "google_sheet")))

@@ -14,8 +14,9 @@ import hashlib
 import json
 import logging
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,15 @@ from sqlalchemy.orm import Session
 
 from connectors import roster_files, store
 from connectors.database import session_scope
-from connectors.google_sheets import CHANGES_TAB, OWNED_TABS, ROSTER_TAB, SUMMARY_TAB, RosterSheets, SheetsError
+from connectors.google_sheets import (
+    CHANGES_TAB,
+    OWNED_TABS,
+    ROSTER_TAB,
+    SUMMARY_TAB,
+    Modified,
+    RosterSheets,
+    SheetsError,
+)
 from flows.secrets import MissingSecret
 from flows.sources import google_sheets
 from models.campaign import Campaign, SiteConfig, load_campaign
@@ -80,20 +89,70 @@ def write_rosters(config_path: str) -> dict[str, Any]:
     Each site succeeds or fails on its own: a site whose roster cannot be pushed (access
     removed, spreadsheet deleted, a request Google refuses, a workbook that cannot be written)
     keeps its database state as it was (a savepoint), gets ``error`` (one line: the cause and
-    what to do) in its result, and the next sites go on. ``failed_rosters`` lists them."""
+    what to do) in its result, and the next sites go on. ``failed_rosters`` lists them.
+
+    Google sheets: one Drive listing first says which spreadsheets moved since our last push
+    (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
+    (``_record_written``). An unchanged night costs those two Drive calls, no Sheets request."""
     campaign = load_campaign(config_path)
     results: dict[str, Any] = {}
     with session_scope(campaign.database_url) as session:
         events = store.sync_events(session, campaign)
         sheets = roster_sheets(session, campaign)
+        started = datetime.now(timezone.utc)
+        modified = _drive_check(session, campaign, sheets)
         for site in campaign.sites:
             try:
                 with session.begin_nested():
-                    results[site.code] = push_site(session, campaign, site, events[site.code], sheets)
+                    results[site.code] = push_site(session, campaign, site, events[site.code], sheets,
+                                                   modified=modified)
             except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
                 log.warning("site %s: roster not pushed: %s", site.code, exc)
                 results[site.code] = _failed(session, campaign, site, exc)
+        _record_written(session, campaign, sheets, results, started)
     return results
+
+
+def _drive_check(session: Session, campaign: Campaign, sheets) -> dict[str, Modified] | None:
+    """Drive's ``modifiedTime`` of the roster spreadsheets now, by key: one ``files.list``
+    (``modifiedTime >=`` the oldest recorded, so an unchanged one is always listed). None when
+    there is nothing to compare with yet or Drive cannot answer: every sheet is then read."""
+    if not isinstance(sheets, RosterSheets):
+        return None
+    targets = [t for t in store.google_roster_targets(session, campaign.campaign.code)
+               if t.site_code in {s.code for s in campaign.sites if s.roster.kind == "google_sheet"}]
+    if not targets:
+        return None
+    recorded = [t.modified_time for t in targets]
+    since = min(recorded) if all(recorded) else None  # type: ignore[type-var]
+    try:
+        return sheets.modified_times(since=since)
+    except SheetsError as exc:
+        log.warning("Drive check failed, every roster spreadsheet is read this night: %s", exc)
+        return None
+
+
+def _record_written(session: Session, campaign: Campaign, sheets, results: dict[str, Any],
+                    started: datetime) -> None:
+    """After the writes, one Drive listing: each spreadsheet written this night records the
+    ``modifiedTime`` of our write, unless Drive names someone else as its last modifier (a
+    coordinator typed after it: read again next night). Since an hour before the run started:
+    clocks may differ; a time missed only costs a read next night."""
+    written = {s.code for s in campaign.sites
+               if s.roster.kind == "google_sheet" and results.get(s.code, {}).get("written")}
+    if not written or not isinstance(sheets, RosterSheets):
+        return
+    since = (started - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        after = sheets.modified_times(since=since)
+    except SheetsError as exc:
+        log.warning("Drive check after the writes failed, those sheets are read next night: %s", exc)
+        return
+    for code in sorted(written):
+        target = store.roster_target(session, campaign.campaign.code, code)
+        seen = after.get(target.location) if target is not None else None
+        if target is not None and seen is not None and not seen.by_other:
+            target.modified_time = seen.time
 
 
 def failed_rosters(results: dict[str, Any]) -> dict[str, str]:
@@ -175,24 +234,30 @@ def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, Quaran
 
 
 def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
-              purged: frozenset[str] = frozenset(), erased: frozenset[str] = frozenset()) -> dict[str, Any]:
+              purged: frozenset[str] = frozenset(), erased: frozenset[str] = frozenset(),
+              modified: Mapping[str, Modified] | None = None) -> dict[str, Any]:
     """Merge and write one site's roster, and store what it holds now.
 
     ``purged``: references ("R00042") whose rows a retention purge empties first
     (``transforms.sheet_roster`` rule 10). ``erased``: references whose rows go whole, whatever
     a coordinator typed in them (an erasure leaves nothing; ``erased_rows`` counts them). The
     lines of both leave ``Nouveautés``, and in a Google spreadsheet every row of another tab
-    (a coordinator's copy) holding one of them is deleted. Still one write at most."""
+    (a coordinator's copy) holding one of them is deleted. Still one write at most.
+
+    Skipped (nothing read, nothing written) when nothing it reads changed since the last push
+    (``_push_fingerprint``): for a Google sheet, ``modified`` (Drive's listing of the night)
+    must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     owned = _owned_tabs(session, campaign, site, list(entries.values()))
     local = site.roster.kind != "google_sheet"
-    if local and not (purged or erased):
+    if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
-        path = campaign.roster_path(site)
-        if target is not None and target.fingerprint is not None and target.fingerprint == _workbook_fingerprint(
-                site, path, entries, references, states, owned):
-            return _unchanged(str(path), entries, target.shown or {})
+        content = _roster_content(campaign, site, target, modified)
+        if target is not None and target.fingerprint is not None and content is not None and \
+                target.fingerprint == _push_fingerprint(site, content, entries, references, states, owned):
+            return _unchanged(target.location if not local else str(campaign.roster_path(site)), entries,
+                              target.shown or {})
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
@@ -221,17 +286,20 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
                                       sign_in=owned[roster_files.SIGN_IN_TAB],
                                       to_complete=owned[roster_files.TO_COMPLETE_TAB])
     _remember(session, merged, states)
-    fingerprint = None
-    if local:
-        session.flush()
-        states = store.roster_states(session, entries)
-        fingerprint = _workbook_fingerprint(site, Path(location), entries, references, states, owned)
+    session.flush()
+    states = store.roster_states(session, entries)
+    content = _workbook_content(Path(location)) if local else _sheet_content(location)
+    fingerprint = _push_fingerprint(site, content, entries, references, states, owned) if content else None
+    # not written: the listing's time (taken before our read) vouches for what was read;
+    # written: ``_record_written`` sets the time of our write once every site is pushed
+    seen = (modified or {}).get(location) if not local and not written else None
     shown = {"conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
              "withdrawn": len(merged.withdrawn_ids), "foreign": len(merged.foreign_ids),
              "duplicates": len(merged.duplicate_ids)}
     store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
                              sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
-                             pushed=written, fingerprint=fingerprint, shown=shown)
+                             pushed=written, fingerprint=fingerprint, shown=shown,
+                             modified_time=seen.time if seen else None)
     return {
         "rows": len(entries), "written": written, "location": location, **shown,
         "new": sum(1 for c in merged.changes if c.kind == NEW), "removed": len(merged.removed_ids),
@@ -239,18 +307,41 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     }
 
 
-def _workbook_fingerprint(site: SiteConfig, path: Path, entries: dict[int, SheetEntry], references: set[str],
-                          states: dict[int, Any], owned: dict[str, list]) -> str | None:
-    """Everything a local roster push reads (the site's entries and references, the stored
-    row states, the tabs rewritten whole, the workbook's bytes) and the code that writes it.
+def _roster_content(campaign: Campaign, site: SiteConfig, target, modified: Mapping[str, Modified] | None
+                    ) -> str | None:
+    """What ``_push_fingerprint`` takes of the roster itself as it is now, or None when it
+    cannot vouch for it (the push is then made): a workbook's bytes; a Google sheet's key,
+    when Drive's ``modifiedTime`` of it is the one recorded after the last push."""
+    if site.roster.kind != "google_sheet":
+        return _workbook_content(campaign.roster_path(site))
+    if target is None or target.kind != "google_sheet" or not target.modified_time:
+        return None
+    seen = (modified or {}).get(target.location)
+    return _sheet_content(target.location) if seen is not None and seen.time == target.modified_time else None
 
-    Stored after a push; equal the next night, the push would read the workbook, merge and
-    write nothing (a second push changes nothing), so it is skipped: an unchanged night
-    opens no workbook. A coordinator's edit changes the bytes; a new sign-up the entries."""
+
+def _workbook_content(path: Path) -> str | None:
     try:
-        content = hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def _sheet_content(key: str) -> str:
+    """A spreadsheet stands for its content by key: its ``modifiedTime`` is compared apart."""
+    return f"google_sheet:{key}"
+
+
+def _push_fingerprint(site: SiteConfig, content: str, entries: dict[int, SheetEntry], references: set[str],
+                      states: dict[int, Any], owned: dict[str, list]) -> str:
+    """Everything a roster push reads (the site's entries and references, the stored row
+    states, the tabs rewritten whole, the roster's ``content``: ``_roster_content``) and the
+    code that writes it.
+
+    Stored after a push; equal the next night, the push would read the roster, merge and
+    write nothing (a second push changes nothing), so it is skipped: an unchanged night
+    opens no workbook and sends no Sheets request. A coordinator's edit changes the
+    workbook's bytes or the sheet's ``modifiedTime``; a new sign-up the entries."""
     digest = hashlib.sha256()
     for part in (_roster_code(), site.model_dump_json(), content, repr(sorted(references)),
                  repr(sorted(entries.items())), repr(sorted(owned.items()))):
@@ -265,11 +356,12 @@ def _workbook_fingerprint(site: SiteConfig, path: Path, entries: dict[int, Sheet
 @functools.cache
 def _roster_code() -> str:
     """A digest of the modules that lay out and merge a roster: an upgrade rewrites rosters."""
+    import connectors.google_sheets
     import connectors.roster_files
     import transforms.roster_layout
     import transforms.sheet_roster
 
-    modules = (connectors.roster_files, transforms.roster_layout, transforms.sheet_roster)
+    modules = (connectors.roster_files, connectors.google_sheets, transforms.roster_layout, transforms.sheet_roster)
     return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (*modules,)) +
                           Path(__file__).read_bytes()).hexdigest()
 

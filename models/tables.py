@@ -266,11 +266,15 @@ class RosterTarget(Base):
     location: Mapped[str] = mapped_column(Text)  # workbook path or spreadsheet key
     layout: Mapped[dict[str, Any] | None]
     pushed_at: Mapped[datetime | None]
-    #: What the last push of a local workbook read (``flows.rosters._workbook_fingerprint``):
+    #: What the last roster push read (``flows.rosters._push_fingerprint``):
     #: the same the next night, the push is skipped.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     #: What that push found shown (conflicts, rows flagged withdrawn...), reported again then.
     shown: Mapped[dict[str, Any] | None]
+    #: A Google spreadsheet's Drive ``modifiedTime`` right after the last push (our own write,
+    #: or what that push read): the same the next night, and the fingerprint too, the push is
+    #: skipped (``flows.rosters``); a coordinator's edit moves it.
+    modified_time: Mapped[str | None] = mapped_column(String(40))
 
 
 class _ComparedPair:

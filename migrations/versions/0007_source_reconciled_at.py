@@ -1,6 +1,6 @@
 """source_cursors.reconciled_at: when a form source was last read whole; resolution_states:
 the fingerprint of the last resolution's inputs; roster_targets.fingerprint: what the last
-local roster push read
+roster push read; roster_targets.modified_time: a Google roster's Drive modifiedTime after it
 
 Revision ID: 0007
 Revises: 0006
@@ -28,6 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table('roster_targets') as batch:
         batch.add_column(sa.Column('fingerprint', sa.String(length=64), nullable=True))
         batch.add_column(sa.Column('shown', sa.JSON(), nullable=True))
+        batch.add_column(sa.Column('modified_time', sa.String(length=40), nullable=True))
     op.create_table('resolution_states',
     sa.Column('campaign', sa.String(length=64), nullable=False),
     sa.Column('inputs', sa.String(length=64), nullable=False),
@@ -39,6 +40,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('resolution_states')
     with op.batch_alter_table('roster_targets') as batch:
+        batch.drop_column('modified_time')
         batch.drop_column('shown')
         batch.drop_column('fingerprint')
     with op.batch_alter_table('source_cursors') as batch:

@@ -433,3 +433,60 @@ def test_a_drive_403_that_is_not_a_rate_limit_is_not_retried(fake: FakeGoogleShe
     with pytest.raises(SheetsError, match=r"credentials") as error:
         sheets.create_spreadsheet("Paris")
     assert error.value.cause == "credentials" and sheets.http.retried == []
+
+
+def test_modified_times_in_one_listing_show_who_moved_what(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    """One Drive call lists every spreadsheet's modifiedTime; ``since`` keeps the ones modified
+    at or after it; our write is ours, a coordinator's typing is someone else's."""
+    theirs = fake.create_spreadsheet("Paris").id
+    ours = sheets.create_spreadsheet("Lyon")
+    push(sheets, Site(ours), ENTRIES)
+    before = len(fake.calls)
+    listed = sheets.modified_times()
+    assert fake.calls[before:] == [("drive", "drive.files.list", "")]
+    assert set(listed) == {theirs, ours} and listed[theirs].by_other and not listed[ours].by_other
+    assert listed[ours].time == fake.spreadsheets[ours].modified_time > listed[theirs].time
+
+    assert set(sheets.modified_times(since=listed[ours].time)) == {ours}  # >=: the one at `since` is listed
+    fake.type_in(ours, "Inscrits", 1, 0, "à rappeler")
+    moved = sheets.modified_times(since=listed[ours].time)[ours]
+    assert moved.time > listed[ours].time and moved.by_other
+
+
+def test_modified_times_follow_pages_and_ride_out_drive_rate_limits(fake: FakeGoogleSheets, sheets: RosterSheets,
+                                                                   clock: FakeClock) -> None:
+    for n in range(1001):
+        fake.create_spreadsheet(f"Site {n}")
+    fake.fail_next(r"^/drive/v3/files$", 403, "userRateLimitExceeded")
+    start, before = clock.time(), len(fake.calls)
+    listed = sheets.modified_times()
+    assert len(listed) == 1001 and sheets.http.retried == [403] and clock.time() > start
+    assert [m for _, m, _ in fake.calls[before:]] == ["drive.files.list"] * 2  # two pages of 1,000
+
+
+def test_the_fake_drive_listing_speaks_q_and_fields_as_drive_does(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    book = fake.create_spreadsheet("L'Haÿ and co")
+    url = f"{fake.url}/drive/v3/files"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    answer = requests.get(url, headers=headers, params={
+        "q": "name = 'L\\'Haÿ and co' and trashed = false and modifiedTime > '2026-01-01T00:00:00Z'",
+        "fields": "nextPageToken,files(id,modifiedTime)"}).json()
+    assert answer == {"files": [{"id": book.id, "modifiedTime": book.modified_time}]}
+    later = requests.get(url, headers=headers, params={"q": f"modifiedTime > '{book.modified_time}'"}).json()
+    assert later["files"] == []
+    bad = requests.get(url, headers=headers, params={"q": "modifiedTime > 'yesterday'"})
+    assert bad.status_code == 400 and bad.json()["error"]["errors"][0]["reason"] == "invalid"
+    unknown = requests.get(url, headers=headers, params={"q": "trashed = false", "orderByX": "name"})
+    assert unknown.status_code == 400  # not a parameter of files.list in drive.v3.json
+
+
+def test_a_change_made_by_hand_in_the_fake_moves_modified_time(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    """A test that renames a tab or empties cells on the fake's model directly is a
+    coordinator's edit too: Drive's modifiedTime moves, and it names someone else."""
+    key = sheets.create_spreadsheet("Lyon")
+    push(sheets, Site(key), ENTRIES)
+    before = sheets.modified_times()[key]
+    assert sheets.modified_times()[key] == before  # listing changes nothing
+    fake.spreadsheets[key].sheet("Inscrits").title = "Équipe"
+    after = sheets.modified_times()[key]
+    assert after.time > before.time and after.by_other and not before.by_other

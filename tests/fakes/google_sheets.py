@@ -18,7 +18,9 @@ What it serves:
   blanks omitted, ``[]`` for a blank middle row, no ``values`` key when empty) and
   ``values.update`` (RAW and USER_ENTERED), enough to seed a staff sheet the way a person would.
 - Drive ``files.create`` (spreadsheet mime type only; the caller owns it; in en_US and GMT,
-  a service account's defaults), ``files.list``,
+  a service account's defaults), ``files.list`` (``q`` terms ``name``, ``mimeType``, ``trashed``
+  and ``modifiedTime`` with its comparison operators, joined by ``and``; ``pageSize``/``pageToken``;
+  the ``fields`` selector applied to the answer, as Drive's partial responses),
   ``permissions.create`` / ``list``, ``about.get`` (who the token is).
 
 Access is checked as Google does: the token is the service account ``SERVICE_ACCOUNT``; a
@@ -36,6 +38,7 @@ recorded RESOURCE_EXHAUSTED body. 5xx faults come from ``FakeServer.inject``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import json
 import os
@@ -46,6 +49,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -65,6 +69,8 @@ DRIVE_RATE_LIMITS = {
     "rateLimitExceeded": "Rate Limit Exceeded",
 }
 QUOTA_PER_MINUTE = 60
+#: Who owns a spreadsheet a person made, and whose hands ``set_grid`` and ``type_in`` are.
+COORDINATOR = "coordination@example.org"
 
 
 class ApiError(Exception):
@@ -240,6 +246,20 @@ class FakeSpreadsheet:
     time_zone: str = "Europe/Paris"
     permissions: list[dict[str, Any]] = field(default_factory=list)
     protected: list[dict[str, Any]] = field(default_factory=list)
+    #: Drive's ``modifiedTime`` (RFC 3339, UTC, milliseconds) and who made that modification:
+    #: moved by every write through the API and by a coordinator's hands (``set_grid``,
+    #: ``type_in``, or any change a test makes to the model directly, seen by ``content``).
+    modified_time: str = ""
+    modified_by: str = ""
+    content: str = ""  # what it held at ``modified_time``: a test's direct change is seen by its digest
+
+    def digest(self) -> str:
+        """Everything a person sees of it (not its sharing): what moves Drive's modifiedTime."""
+        state = [(self.title, self.locale, self.time_zone, self.protected)] + [
+            (s.sheet_id, s.title, s.index, s.rows, s.cols, s.frozen_rows, s.frozen_cols, sorted(s.cells.items()),
+             sorted(s.column_widths.items()), sorted(s.row_heights.items()), s.conditional_formats, s.borders)
+            for s in sorted(self.sheets, key=lambda s: s.sheet_id)]
+        return hashlib.sha256(repr(state).encode()).hexdigest()
 
     def role_of(self, email: str) -> str | None:
         roles = [p["role"] for p in self.permissions if p.get("emailAddress", "").lower() == email.lower()]
@@ -341,6 +361,7 @@ class FakeGoogleSheets:
         self.queued: list[QueuedError] = []
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._ids = itertools.count(1)
+        self._last_modified = datetime(2000, 1, 1, tzinfo=timezone.utc)
         self._lock = threading.RLock()
         for verb in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             self.server.route(verb, r"/.*", self._handle)
@@ -364,7 +385,7 @@ class FakeGoogleSheets:
     # ---- test helpers: the coordinator's hands and the test's eyes
 
     def create_spreadsheet(self, title: str, tabs: tuple[str, ...] = ("Feuille 1",),
-                           owner: str = "coordination@example.org") -> FakeSpreadsheet:
+                           owner: str = COORDINATOR) -> FakeSpreadsheet:
         """A spreadsheet a person made (``owner``) and shared with the service account as
         Editor; ``owner=SERVICE_ACCOUNT``: one the account created itself."""
         with self._lock:
@@ -374,7 +395,25 @@ class FakeGoogleSheets:
             if owner != SERVICE_ACCOUNT:
                 book.permissions.append(self._permission(book, "writer", SERVICE_ACCOUNT))
             self.spreadsheets[key] = book
+            self._touch(book, owner)
             return book
+
+    def _touch(self, book: FakeSpreadsheet, by: str) -> None:
+        """Drive's ``modifiedTime`` moves on: now (UTC, to the millisecond, as Drive writes it),
+        always later than the fake's last one, so two edits in one millisecond still differ."""
+        now = datetime.now(timezone.utc)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        self._last_modified = max(now, self._last_modified + timedelta(milliseconds=1))
+        book.modified_time = self._last_modified.strftime("%Y-%m-%dT%H:%M:%S.") + \
+            f"{self._last_modified.microsecond // 1000:03d}Z"
+        book.modified_by, book.content = by, book.digest()
+
+    def _settle(self) -> None:
+        """A spreadsheet a test changed by hand (its cells, tabs, sizes) without a helper was
+        modified by a coordinator: its modifiedTime moves, as Drive's would have."""
+        for book in self.spreadsheets.values():
+            if book.digest() != book.content:
+                self._touch(book, COORDINATOR)
 
     def revoke(self, key: str, email: str = SERVICE_ACCOUNT) -> None:
         """A coordinator removes someone's access (by default, the service account's)."""
@@ -409,7 +448,7 @@ class FakeGoogleSheets:
         return {"kind": "drive#permission", "id": f"perm{len(book.permissions) + 1}", "type": "user",
                 "role": role, "emailAddress": email}
 
-    def set_grid(self, key: str, tab: str, grid: list[list[Any]]) -> None:
+    def set_grid(self, key: str, tab: str, grid: list[list[Any]], by: str = COORDINATOR) -> None:
         """Replace a tab's values as a person would type them (RAW typing, "" = empty)."""
         with self._lock:
             sheet = self.spreadsheets[key].sheet(tab)
@@ -420,14 +459,16 @@ class FakeGoogleSheets:
                     if value is not None and value != "":
                         sheet.cells.setdefault((r, c), {})["userEnteredValue"] = typed(value)
             sheet.rows, sheet.cols = max(sheet.rows, len(grid)), max(sheet.cols, max(map(len, grid), default=0))
+            self._touch(self.spreadsheets[key], by)
 
-    def type_in(self, key: str, tab: str, row: int, col: int, text: str) -> None:
+    def type_in(self, key: str, tab: str, row: int, col: int, text: str, by: str = COORDINATOR) -> None:
         """A coordinator types ``text`` in one cell (0-based): as Sheets takes typing, in fr_FR,
         the cell's number format honoured ("08/10" is a date, unless the cell is plain text)."""
         with self._lock:
             sheet = self.spreadsheets[key].sheet(tab)
             cell = sheet.cells.setdefault((row, col), {})
             cell["userEnteredValue"] = user_entered(text, cell.get("userEnteredFormat", {}).get("numberFormat"))
+            self._touch(self.spreadsheets[key], by)
 
     def grid(self, key: str, tab: str, render: str = "UNFORMATTED_VALUE") -> list[list[Any]]:
         """A tab's values as values.get would return them."""
@@ -591,6 +632,7 @@ class FakeGoogleSheets:
                     number_format = cell.get("userEnteredFormat", {}).get("numberFormat")
                     cell["userEnteredValue"] = user_entered(value, number_format)
         width = max(map(len, rows), default=0)
+        self._touch(book, SERVICE_ACCOUNT)
         return {"spreadsheetId": book.id, "updatedRange": params["range"], "updatedRows": len(rows),
                 "updatedColumns": width, "updatedCells": sum(map(len, rows))}
 
@@ -609,6 +651,8 @@ class FakeGoogleSheets:
                 replies.append(apply(book, payload) or {})
             except ApiError as exc:
                 raise ApiError(exc.code, f"Invalid requests[{i}].{kind}: {exc.message}", exc.status) from None
+        if replies:
+            self._touch(book, SERVICE_ACCOUNT)
         self.spreadsheets[key] = book
         return {"spreadsheetId": key, "replies": replies}
 
@@ -803,16 +847,31 @@ class FakeGoogleSheets:
             raise ApiError(400, "The fake creates Google Sheets only.", reason="badRequest")
         book = self.create_spreadsheet(body.get("name", "Sans titre"), owner=SERVICE_ACCOUNT)
         book.locale, book.time_zone = "en_US", "Etc/GMT"  # a service account's defaults
+        self._touch(book, SERVICE_ACCOUNT)
         return {"kind": "drive#file", "id": book.id, "name": book.title, "mimeType": SPREADSHEET_MIME}
 
     def _drive_files_list(self, request: Request, params: dict[str, str], body: Any) -> Any:
-        """Only what rollcall asks: ``name = '...' and mimeType = '...' and trashed = false``."""
-        match = re.search(r"name = '((?:[^'\\]|\\.)*)'", request.arg("q") or "")
-        name = re.sub(r"\\(.)", r"\1", match.group(1)) if match else None
-        files = [{"kind": "drive#file", "id": b.id, "name": b.title, "mimeType": SPREADSHEET_MIME}
-                 for b in self.spreadsheets.values()
-                 if (name is None or b.title == name) and b.role_of(SERVICE_ACCOUNT) is not None]
-        return {"kind": "drive#fileList", "files": files}
+        """The spreadsheets the account can see that match ``q``, a page of ``pageSize``
+        (default 100) at a time, projected on ``fields`` as Drive's partial responses are."""
+        matches = _drive_query(request.arg("q") or "")
+        fields = request.arg("fields")
+        if "modifiedTime" in (request.arg("q") or "") or not fields or "modif" in fields.lower():
+            self._settle()  # digests every spreadsheet: only when the answer depends on it
+        size = int(request.arg("pageSize") or 100)
+        start = int(request.arg("pageToken") or "0") if (request.arg("pageToken") or "0").isdigit() else -1
+        if start < 0:
+            raise ApiError(400, "Invalid Value", reason="invalid")
+        files = [{"kind": "drive#file", "id": b.id, "name": b.title, "mimeType": SPREADSHEET_MIME,
+                  "modifiedTime": b.modified_time,
+                  "lastModifyingUser": {"kind": "drive#user", "emailAddress": b.modified_by,
+                                        "me": b.modified_by == SERVICE_ACCOUNT}}
+                 for b in sorted(self.spreadsheets.values(), key=lambda b: b.id)
+                 if b.role_of(SERVICE_ACCOUNT) is not None and matches(b)]
+        answer: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
+                                  "files": files[start:start + size]}
+        if start + size < len(files):
+            answer["nextPageToken"] = str(start + size)
+        return _partial(answer, request.arg("fields"))
 
     def _drive_permissions_create(self, request: Request, params: dict[str, str], body: Any) -> Any:
         book = self._drive_file(params["fileId"])
@@ -890,6 +949,103 @@ class FakeGoogleSheets:
         if r >= sheet.rows or c >= sheet.cols:
             raise ApiError(400, f"Range ({_quoted(sheet.title)}!{_column_letters(c)}{r + 1}) exceeds grid "
                                 f"limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+
+
+_DRIVE_TERM = re.compile(r"\s*(name|mimeType|modifiedTime|trashed)\s*(<=|>=|!=|=|<|>)\s*"
+                         r"('(?:[^'\\]|\\.)*'|true|false)\s*")
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _drive_query(q: str) -> Callable[[FakeSpreadsheet], bool]:
+    """Drive's search terms rollcall uses, joined by ``and``: ``name`` and ``mimeType`` with
+    ``=``/``!=``, ``trashed = false`` (nothing is in the fake's trash) and ``modifiedTime`` with
+    any comparison against an RFC 3339 date-time (UTC when no offset is given). Anything else
+    is Drive's 400 "Invalid Value" on ``q``."""
+    tests: list[Callable[[FakeSpreadsheet], bool]] = []
+    terms, at = [], 0
+    while q.strip() and at < len(q):
+        match = _DRIVE_TERM.match(q, at)
+        if match is None:
+            raise ApiError(400, "Invalid Value", reason="invalid")
+        terms.append(match.groups())
+        at = match.end()
+        if at < len(q):
+            joined = re.compile(r"and\s+").match(q, at)
+            if joined is None:
+                raise ApiError(400, "Invalid Value", reason="invalid")
+            at = joined.end()
+    for name, op, literal in terms:
+        compare = _OPERATORS[op]
+        if name == "trashed":
+            if literal not in ("true", "false") or op not in ("=", "!="):
+                raise ApiError(400, "Invalid Value", reason="invalid")
+            trashed = literal == "true"
+            tests.append(lambda b, c=compare, t=trashed: c(False, t))
+            continue
+        if not literal.startswith("'"):
+            raise ApiError(400, "Invalid Value", reason="invalid")
+        text = re.sub(r"\\(.)", r"\1", literal[1:-1])
+        if name == "modifiedTime":
+            moment = _rfc3339(text)
+            tests.append(lambda b, c=compare, m=moment: bool(b.modified_time) and c(_rfc3339(b.modified_time), m))
+        elif op not in ("=", "!="):
+            raise ApiError(400, "Invalid Value", reason="invalid")
+        elif name == "name":
+            tests.append(lambda b, c=compare, t=text: c(b.title, t))
+        else:
+            tests.append(lambda b, c=compare, t=text: c(SPREADSHEET_MIME, t))
+    return lambda book: all(test(book) for test in tests)
+
+
+def _rfc3339(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "Invalid Value", reason="invalid") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _partial(answer: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    """Drive's partial response: only what the ``fields`` selector names (``a,b(c,d(e))``)."""
+    if not fields:
+        return answer
+    return _select(answer, _selector(fields))
+
+
+def _selector(text: str) -> dict[str, Any]:
+    """``"nextPageToken,files(id,lastModifyingUser(me))"`` as a tree of names."""
+    tree: dict[str, Any] = {}
+    stack, name = [tree], ""
+    for ch in text + ",":
+        if ch in ",()":
+            if name.strip():
+                stack[-1][name.strip()] = {}
+            if ch == "(":
+                if not name.strip():
+                    raise ApiError(400, "Invalid field selection", reason="invalidParameter")
+                stack.append(stack[-1][name.strip()])
+            elif ch == ")":
+                if len(stack) == 1:
+                    raise ApiError(400, "Invalid field selection", reason="invalidParameter")
+                stack.pop()
+            name = ""
+        else:
+            name += ch
+    if len(stack) != 1:
+        raise ApiError(400, "Invalid field selection", reason="invalidParameter")
+    return tree
+
+
+def _select(value: Any, tree: dict[str, Any]) -> Any:
+    if not tree:
+        return value
+    if isinstance(value, list):
+        return [_select(v, tree) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: _select(value[k], sub) for k, sub in tree.items() if k in value}
 
 
 def _quota_error(kind: str, limit: int) -> ApiError:

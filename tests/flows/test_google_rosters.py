@@ -145,3 +145,120 @@ def test_access_given_back_the_next_night_pushes_that_site(env: Path) -> None:
         grid = fake.grid(paris, "Inscrits")
         assert len(grid) - 1 == summary["sites"]["PAR"]["registered"] + summary["sites"]["PAR"]["cancelled"]
         assert summary["sites"]["PAR"]["roster_error"] is None
+
+
+def full_push(config: Path) -> dict[str, dict[str, object]]:
+    """Every Google site pushed without the Drive check, reading its sheet as every night did
+    before: what a night that skips nothing gives (the convergence rule's reference)."""
+    from connectors import store
+    from connectors.database import session_scope
+    from flows.rosters import push_site, roster_sheets
+    from models.campaign import load_campaign
+
+    campaign = load_campaign(str(config))
+    with session_scope(campaign.database_url) as session:
+        events, sheets = store.sync_events(session, campaign), roster_sheets(session, campaign)
+        return {site.code: push_site(session, campaign, site, events[site.code], sheets)
+                for site in campaign.sites if site.roster.kind == "google_sheet"}
+
+
+def sheets_state(fake: FakeGoogleSheets, url: str) -> tuple[dict, list]:
+    """Every spreadsheet's tabs and the stored roster states (what the coordinators typed)."""
+    from sqlalchemy import create_engine, text
+
+    with create_engine(url).connect() as connection:
+        states = connection.execute(text("SELECT registration_id, called, present, notes FROM roster_states "
+                                         "ORDER BY registration_id")).all()
+    return {key: tabs(fake, key) for key in fake.spreadsheets}, [tuple(r) for r in states]
+
+
+def night_calls(fake: FakeGoogleSheets, before: int) -> list[tuple[str, str, str]]:
+    return fake.calls[before:]
+
+
+def test_unchanged_night_sends_one_drive_call_and_no_sheets_request(tmp_path: Path, sqlite_with_google: str) -> None:
+    """After a push, nothing changed: one Drive listing, no Sheets read or write, and the
+    sheets and database are what a full push (reading every sheet) leaves."""
+    from flows.nightly import nightly_sync
+    from flows.rosters import write_rosters
+
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        nightly_sync(config=str(config))
+        before, state = len(fake.calls), sheets_state(fake, sqlite_with_google)
+
+        results = write_rosters.fn(str(config))
+
+        assert night_calls(fake, before) == [("drive", "drive.files.list", "")]
+        assert all(results[code]["unchanged"] and not results[code]["written"] for code in ("GNB", "BRY"))
+        assert sheets_state(fake, sqlite_with_google) == state
+        assert not any(r["written"] for r in full_push(config).values())
+        assert sheets_state(fake, sqlite_with_google) == state
+
+
+def test_a_coordinator_edit_is_read_at_that_site_only_and_kept(tmp_path: Path, sqlite_with_google: str) -> None:
+    """Grenoble's coordinator types a note: that night Grenoble's sheet alone is read, the
+    note is kept in the sheet and stored; Brunoy's sheet is not opened. The night after is
+    unchanged again, and a full push finds nothing left to do."""
+    from flows.nightly import nightly_sync
+    from flows.rosters import write_rosters
+
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        summary = nightly_sync(config=str(config))
+        keys = {code: summary["sites"][code]["roster"] for code in ("GNB", "BRY")}
+        header = fake.grid(keys["GNB"], "Inscrits")[0]
+        fake.type_in(keys["GNB"], "Inscrits", 1, header.index("Notes"), "Vient avec sa sœur")
+        fake.type_in(keys["GNB"], "Inscrits", 2, header.index("Appelé"), "oui")
+        before = len(fake.calls)
+
+        results = write_rosters.fn(str(config))
+
+        calls = night_calls(fake, before)
+        assert {key for kind, _, key in calls if kind != "drive"} == {keys["GNB"]}
+        assert [kind for kind, _, _ in calls].count("read") == 1  # the roster tab, nothing else
+        assert results["BRY"]["unchanged"] and not results["GNB"].get("unchanged")
+        grid = fake.grid(keys["GNB"], "Inscrits")
+        assert grid[1][header.index("Notes")] == "Vient avec sa sœur" and grid[2][header.index("Appelé")] == "oui"
+        state = sheets_state(fake, sqlite_with_google)
+        assert "Vient avec sa sœur" in {notes for _, _, _, notes in state[1]}
+        assert "oui" in {called for _, called, _, _ in state[1]}
+
+        before = len(fake.calls)
+        write_rosters.fn(str(config))
+        assert [kind for kind, _, _ in night_calls(fake, before)] == ["drive"]
+        assert not any(r["written"] for r in full_push(config).values())
+        assert sheets_state(fake, sqlite_with_google) == state
+
+
+def test_a_new_registration_reads_and_writes_that_site_only(tmp_path: Path, sqlite_with_google: str) -> None:
+    """A new Tally sign-up for Grenoble: Grenoble's sheet is read and written (the new row in
+    it), Brunoy's is not opened; the result is what a full push gives."""
+    import shutil
+
+    from flows.nightly import nightly_sync
+
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        tally = tmp_path / "tally-inscriptions.csv"
+        shutil.copy(EXAMPLE.parent / "data/tally-inscriptions.csv", tally)
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            f"{EXAMPLE.parent}/data/tally-inscriptions.csv", str(tally)), encoding="utf-8")
+        summary = nightly_sync(config=str(config))
+        keys = {code: summary["sites"][code]["roster"] for code in ("GNB", "BRY")}
+        with tally.open("a", encoding="utf-8") as handle:
+            handle.write("Zq9Xk2,Rq9Xk2,2022-10-01 09:00:00,Inès,Nouvelle,ines.nouvelle@exemple.fr,"
+                         "06 11 22 33 44,Grenoble,Affiche,Oui\n")
+        before = len(fake.calls)
+
+        nightly_sync(config=str(config))
+
+        calls = night_calls(fake, before)
+        assert {key for kind, _, key in calls if kind != "drive"} == {keys["GNB"]}
+        assert [kind for kind, _, _ in calls].count("read") == 1
+        assert [kind for kind, _, _ in calls].count("write") == 1
+        assert [kind for kind, _, _ in calls].count("drive") == 2  # the check, the time of our write
+        assert any("ines.nouvelle@exemple.fr" in row for row in fake.grid(keys["GNB"], "Inscrits"))
+        state = sheets_state(fake, sqlite_with_google)
+        assert not any(r["written"] for r in full_push(config).values())
+        assert sheets_state(fake, sqlite_with_google) == state
