@@ -23,11 +23,12 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/rollcall sync --config examples/journees-engagees-2022/campaign.toml
 
+# One test process per core (pytest-xdist): flow tests wait on Prefect and the databases.
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not flow and not faults and not badinput and not postgres and not convergence"
+	$(BIN)/pytest -q -n auto -m "not flow and not faults and not badinput and not postgres and not convergence"
 
 clean:
 	rm -rf var examples/*/var $(VENV)
