@@ -40,6 +40,7 @@ from connectors.google_sheets import (
 from flows.secrets import MissingSecret
 from flows.sources import google_sheets
 from models.campaign import Campaign, SiteConfig, load_campaign
+from models.ids import registration_ref
 from models.records import CANCELLED, REGISTERED
 from transforms.answers import flatten_payload
 from transforms.privacy import drop_registrations
@@ -69,8 +70,8 @@ ROSTER_LOCALE = "fr_FR"
 
 
 def display_id(registration_id: int) -> str:
-    """The stable reference a coordinator sees: "R00042"."""
-    return f"R{registration_id:05d}"
+    """The stable reference a coordinator sees: "R00042" (``models.ids``)."""
+    return registration_ref(registration_id)
 
 
 def parse_display_id(text: str) -> int | None:
