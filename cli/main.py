@@ -251,7 +251,8 @@ def _print_progress(campaign: Campaign) -> None:
     review = progress["review_pairs"]
     if review:
         pairs = "1 pair of sign-ups" if review == 1 else f"{review} pairs of sign-ups"
-        console.print(f"{pairs} may be one person: see `rollcall review`.")
+        console.print(f"{pairs} may be one person: decide with `rollcall review`, or in the workbook "
+                      f"{campaign.review.workbook.name} ({campaign.review.workbook.parent}).")
     if progress["last_sync"] is not None:
         run = progress["last_sync"]
         started = datetime.fromisoformat(run["started_at"])
