@@ -102,11 +102,12 @@ def write_rosters(config_path: str) -> dict[str, Any]:
         sheets = roster_sheets(session, campaign)
         started = datetime.now(timezone.utc)
         modified = _drive_check(session, campaign, sheets)
+        waiting = waiting_signups(session, campaign)  # read once: each site's tab keeps its own
         for site in campaign.sites:
             try:
                 with session.begin_nested():
                     results[site.code] = push_site(session, campaign, site, events[site.code], sheets,
-                                                   modified=modified)
+                                                   modified=modified, waiting=waiting)
             except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
                 log.warning("site %s: roster not pushed: %s", site.code, exc)
                 results[site.code] = _failed(session, campaign, site, exc)
@@ -236,7 +237,8 @@ def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, Quaran
 
 def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
               purged: frozenset[str] = frozenset(), erased: frozenset[str] = frozenset(),
-              modified: Mapping[str, Modified] | None = None) -> dict[str, Any]:
+              modified: Mapping[str, Modified] | None = None,
+              waiting: list[QuarantinedSignup] | None = None) -> dict[str, Any]:
     """Merge and write one site's roster, and store what it holds now.
 
     ``purged``: references ("R00042") whose rows a retention purge empties first
@@ -247,10 +249,13 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
 
     Skipped (nothing read, nothing written) when nothing it reads changed since the last push
     (``_push_fingerprint``): for a Google sheet, ``modified`` (Drive's listing of the night)
-    must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip."""
+    must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip.
+    ``waiting``: the campaign's quarantined sign-ups (``waiting_signups``), read here if not given."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
-    owned = _owned_tabs(session, campaign, site, list(entries.values()))
+    if waiting is None:
+        waiting = waiting_signups(session, campaign)
+    owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
     local = site.roster.kind != "google_sheet"
     if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
@@ -375,12 +380,13 @@ def _unchanged(location: str, entries: dict[int, SheetEntry], shown: dict[str, i
             "new": 0, "removed": 0, "erased_rows": 0}
 
 
-def _owned_tabs(session: Session, campaign: Campaign, site: SiteConfig, entries: list[SheetEntry]) -> dict[str, list]:
+def _owned_tabs(campaign: Campaign, site: SiteConfig, entries: list[SheetEntry],
+                waiting: list[QuarantinedSignup]) -> dict[str, list]:
     """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
     catalog = SiteCatalog(s.to_site() for s in campaign.sites)
-    waiting = to_complete_grid(waiting_signups(session, campaign), site.code, catalog, campaign.campaign.timezone)
+    to_complete = to_complete_grid(waiting, site.code, catalog, campaign.campaign.timezone)
     return {roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
-            roster_files.SIGN_IN_TAB: sign_in_grid(entries), roster_files.TO_COMPLETE_TAB: waiting}
+            roster_files.SIGN_IN_TAB: sign_in_grid(entries), roster_files.TO_COMPLETE_TAB: to_complete}
 
 
 @dataclass(frozen=True)
