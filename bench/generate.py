@@ -24,11 +24,292 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-FIRST_F = ["Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Sophie", "Camille", "Léa", "Manon", "Emma", "Chloé", "Sarah", "Laura", "Julie", "Sandrine", "Valérie", "Anne", "Martine", "Monique", "Claire", "Nadia", "Fatima", "Inès", "Yasmine", "Hélène", "Céline", "Aurélie", "Émilie", "Stéphanie", "Élodie", "Caroline", "Virginie", "Véronique", "Agnès", "Ségolène", "Bérénice", "Maëlle", "Noémie", "Océane", "Zoé", "Louise", "Jeanne", "Alice", "Lucie", "Amandine", "Mélanie", "Aïcha", "Khadija", "Mariam", "Awa", "Aminata", "Thi", "Linh", "Marie-Claire", "Anne-Sophie", "Marie-Hélène", "Marie-Laure", "Anne-Marie", "Anne-Laure", "Marie-Christine", "Marie-Pierre", "Margot", "Erwana", "Rose", "Gisèle", "Odile", "Brigitte", "Dominique", "Florence", "Danielle", "Michèle", "Pascale", "Denise", "Josiane", "Ginette", "Élisabeth"]
-FIRST_M = ["Jean", "Pierre", "Michel", "Philippe", "Alain", "Nicolas", "Christophe", "Patrick", "Julien", "Thomas", "Lucas", "Hugo", "Louis", "Nathan", "Mohamed", "Stéphane", "David", "Éric", "Laurent", "Frédéric", "Sébastien", "Daniel", "Jacques", "André", "Bernard", "Paul", "Karim", "Ahmed", "Mamadou", "Moussa", "Youssef", "Rachid", "Olivier", "Vincent", "François", "Antoine", "Guillaume", "Maxime", "Alexandre", "Emmanuel", "Benjamin", "Grégory", "Matthieu", "Jérôme", "Cédric", "Yann", "Loïc", "Gaël", "Joël", "Noël", "Raphaël", "Théo", "Arthur", "Gabriel", "Léo", "Adam", "Enzo", "Quentin", "Romain", "Florian", "Kevin", "Jean-Pierre", "Jean-Luc", "Jean-Marc", "Jean-François", "Pierre-Yves", "Jean-Baptiste", "Marc-Antoine", "Paul-Henri", "Jean-Michel", "Louis-Marie", "Erwan", "Moussa-Ali", "Yanis", "Robert", "Joseph", "Dominique", "Pascal", "Denis", "Michaël", "Aurélien", "Édouard", "Théodore"]
-COMMON_LAST = ["Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Lefèbvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Müller", "Lefèvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Nguyen", "Martinez", "Lopez", "Rodriguez", "Benali", "Dumont", "Traoré", "Diallo", "Haddad", "Kergoat", "Le", "Gall", "Le", "Goff", "Le", "Roux", "Dupuis", "Lemaire", "Brun", "Caron", "Meunier", "Renaud", "Barbier", "Arnaud"]
+FIRST_F = [
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Françoise",
+    "Christine",
+    "Sophie",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Emma",
+    "Chloé",
+    "Sarah",
+    "Laura",
+    "Julie",
+    "Sandrine",
+    "Valérie",
+    "Anne",
+    "Martine",
+    "Monique",
+    "Claire",
+    "Nadia",
+    "Fatima",
+    "Inès",
+    "Yasmine",
+    "Hélène",
+    "Céline",
+    "Aurélie",
+    "Émilie",
+    "Stéphanie",
+    "Élodie",
+    "Caroline",
+    "Virginie",
+    "Véronique",
+    "Agnès",
+    "Ségolène",
+    "Bérénice",
+    "Maëlle",
+    "Noémie",
+    "Océane",
+    "Zoé",
+    "Louise",
+    "Jeanne",
+    "Alice",
+    "Lucie",
+    "Amandine",
+    "Mélanie",
+    "Aïcha",
+    "Khadija",
+    "Mariam",
+    "Awa",
+    "Aminata",
+    "Thi",
+    "Linh",
+    "Marie-Claire",
+    "Anne-Sophie",
+    "Marie-Hélène",
+    "Marie-Laure",
+    "Anne-Marie",
+    "Anne-Laure",
+    "Marie-Christine",
+    "Marie-Pierre",
+    "Margot",
+    "Erwana",
+    "Rose",
+    "Gisèle",
+    "Odile",
+    "Brigitte",
+    "Dominique",
+    "Florence",
+    "Danielle",
+    "Michèle",
+    "Pascale",
+    "Denise",
+    "Josiane",
+    "Ginette",
+    "Élisabeth",
+]
+FIRST_M = [
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Philippe",
+    "Alain",
+    "Nicolas",
+    "Christophe",
+    "Patrick",
+    "Julien",
+    "Thomas",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Nathan",
+    "Mohamed",
+    "Stéphane",
+    "David",
+    "Éric",
+    "Laurent",
+    "Frédéric",
+    "Sébastien",
+    "Daniel",
+    "Jacques",
+    "André",
+    "Bernard",
+    "Paul",
+    "Karim",
+    "Ahmed",
+    "Mamadou",
+    "Moussa",
+    "Youssef",
+    "Rachid",
+    "Olivier",
+    "Vincent",
+    "François",
+    "Antoine",
+    "Guillaume",
+    "Maxime",
+    "Alexandre",
+    "Emmanuel",
+    "Benjamin",
+    "Grégory",
+    "Matthieu",
+    "Jérôme",
+    "Cédric",
+    "Yann",
+    "Loïc",
+    "Gaël",
+    "Joël",
+    "Noël",
+    "Raphaël",
+    "Théo",
+    "Arthur",
+    "Gabriel",
+    "Léo",
+    "Adam",
+    "Enzo",
+    "Quentin",
+    "Romain",
+    "Florian",
+    "Kevin",
+    "Jean-Pierre",
+    "Jean-Luc",
+    "Jean-Marc",
+    "Jean-François",
+    "Pierre-Yves",
+    "Jean-Baptiste",
+    "Marc-Antoine",
+    "Paul-Henri",
+    "Jean-Michel",
+    "Louis-Marie",
+    "Erwan",
+    "Moussa-Ali",
+    "Yanis",
+    "Robert",
+    "Joseph",
+    "Dominique",
+    "Pascal",
+    "Denis",
+    "Michaël",
+    "Aurélien",
+    "Édouard",
+    "Théodore",
+]
+COMMON_LAST = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèbvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Müller",
+    "Lefèvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+    "Masson",
+    "Nguyen",
+    "Martinez",
+    "Lopez",
+    "Rodriguez",
+    "Benali",
+    "Dumont",
+    "Traoré",
+    "Diallo",
+    "Haddad",
+    "Kergoat",
+    "Le",
+    "Gall",
+    "Le",
+    "Goff",
+    "Le",
+    "Roux",
+    "Dupuis",
+    "Lemaire",
+    "Brun",
+    "Caron",
+    "Meunier",
+    "Renaud",
+    "Barbier",
+    "Arnaud",
+]
 PARTICLE_LAST = ("de la Fontaine", "d'Artagnan", "de Villiers", "Le Bihan", "du Pont", "de Saint-Exupéry")
-SYLLABLES = ["ber", "ker", "gal", "mor", "van", "dou", "lan", "vil", "mar", "tin", "ro", "che", "bon", "net", "fau", "du", "cha", "pel", "lec", "ri", "gau", "tier", "lou", "vet", "mas", "son", "bre", "ton", "gui", "mard", "roc", "que", "fer", "ra", "nol", "len", "bas", "tide", "rey", "nau", "quin", "gat"]
+SYLLABLES = [
+    "ber",
+    "ker",
+    "gal",
+    "mor",
+    "van",
+    "dou",
+    "lan",
+    "vil",
+    "mar",
+    "tin",
+    "ro",
+    "che",
+    "bon",
+    "net",
+    "fau",
+    "du",
+    "cha",
+    "pel",
+    "lec",
+    "ri",
+    "gau",
+    "tier",
+    "lou",
+    "vet",
+    "mas",
+    "son",
+    "bre",
+    "ton",
+    "gui",
+    "mard",
+    "roc",
+    "que",
+    "fer",
+    "ra",
+    "nol",
+    "len",
+    "bas",
+    "tide",
+    "rey",
+    "nau",
+    "quin",
+    "gat",
+]
 ACCENTED = dict(zip("éèêëàâäîïôöûüùçÉÈÊÀÂÎÔÛÇœ", "eeeeaaaiioouuucEEEAAIOUCo"))
 NICKNAMES = {
     "Frédéric": "Fred", "Nicolas": "Nico", "Sébastien": "Seb", "Stéphane": "Steph",
@@ -37,11 +318,29 @@ NICKNAMES = {
     "Grégory": "Greg", "Thomas": "Tom", "Benjamin": "Ben", "Véronique": "Véro",
     "Caroline": "Caro", "Nathalie": "Nath", "Élisabeth": "Babeth", "Julien": "Juju",
 }  # fmt: skip
-DOMAINS = (("gmail.com", 40), ("hotmail.fr", 14), ("yahoo.fr", 8), ("orange.fr", 8),
-           ("free.fr", 6), ("outlook.fr", 5), ("laposte.net", 4), ("wanadoo.fr", 3),
-           ("sfr.fr", 3), ("icloud.com", 3), ("hotmail.com", 3), ("live.fr", 2), ("protonmail.com", 1))
-DOMAIN_TYPOS = {"gmail.com": "gmial.com", "hotmail.fr": "hotmial.fr", "yahoo.fr": "yahou.fr",
-                "outlook.fr": "outlok.fr", "laposte.net": "laposte.nte", "orange.fr": "orange.ff"}
+DOMAINS = (
+    ("gmail.com", 40),
+    ("hotmail.fr", 14),
+    ("yahoo.fr", 8),
+    ("orange.fr", 8),
+    ("free.fr", 6),
+    ("outlook.fr", 5),
+    ("laposte.net", 4),
+    ("wanadoo.fr", 3),
+    ("sfr.fr", 3),
+    ("icloud.com", 3),
+    ("hotmail.com", 3),
+    ("live.fr", 2),
+    ("protonmail.com", 1),
+)
+DOMAIN_TYPOS = {
+    "gmail.com": "gmial.com",
+    "hotmail.fr": "hotmial.fr",
+    "yahoo.fr": "yahou.fr",
+    "outlook.fr": "outlok.fr",
+    "laposte.net": "laposte.nte",
+    "orange.fr": "orange.ff",
+}
 SITES = {
     "PAR": ("Paris", ["Paris", "paris", "PARIS", "Paris 11e", "paris 18e", "75011", "Paris (75)", "75"]),
     "MRS": ("Marseille", ["Marseille", "marseille", "13001", "Marseille 13"]),
@@ -56,13 +355,57 @@ SITES = {
     "GNB": ("Grenoble", ["Grenoble", "grenoble", "38000"]),
     "BRY": ("Brunoy", ["Brunoy", "Brunoy 91", "brunoy", "91800"]),
 }
-SITE_WEIGHTS = {"PAR": 22, "MRS": 10, "LYS": 10, "RMS": 5, "CRT": 6, "RBX": 5, "LIL": 8,
-                "SXB": 7, "BOD": 8, "STD": 8, "GNB": 6, "BRY": 5}
+SITE_WEIGHTS = {
+    "PAR": 22,
+    "MRS": 10,
+    "LYS": 10,
+    "RMS": 5,
+    "CRT": 6,
+    "RBX": 5,
+    "LIL": 8,
+    "SXB": 7,
+    "BOD": 8,
+    "STD": 8,
+    "GNB": 6,
+    "BRY": 5,
+}
 SOURCES = ("tally", "typeform", "helloasso", "google_forms", "sheet_walk_ins", "partner_csv")
 STAFF_SOURCES = ("sheet_walk_ins", "staff_export")
 EMAIL_PLACEHOLDERS = ("pas de mail", "NC", "n/a", "N/A", "nc", "-", "aucun", "pas d'email", "X")
 PHONE_PLACEHOLDERS = ("0000000000", "NC", "n/a", "00 00 00 00 00", "-", "pas de tel", "0")
-KEYBOARD = dict(zip("azertyuiopqsdfghjklmwxcvbn", ["qze", "zsq", "rde", "tfr", "ygt", "uhy", "ijy", "oki", "plo", "mp", "asw", "qzd", "sef", "drg", "fth", "gyj", "huk", "jil", "kom", "lp", "xsq", "wcd", "xvf", "cbg", "vnh", "bj"]))
+KEYBOARD = dict(
+    zip(
+        "azertyuiopqsdfghjklmwxcvbn",
+        [
+            "qze",
+            "zsq",
+            "rde",
+            "tfr",
+            "ygt",
+            "uhy",
+            "ijy",
+            "oki",
+            "plo",
+            "mp",
+            "asw",
+            "qzd",
+            "sef",
+            "drg",
+            "fth",
+            "gyj",
+            "huk",
+            "jil",
+            "kom",
+            "lp",
+            "xsq",
+            "wcd",
+            "xvf",
+            "cbg",
+            "vnh",
+            "bj",
+        ],
+    )
+)
 #: Shares of later copies carrying each held-out kind of mess (see the module docstring).
 STAFF_REENTRY, HEAVY_TYPO, WRONG_FIELD, CONTACT_TYPO = 0.11, 0.04, 0.02, 0.03
 FORM_WITHOUT_PHONE = 0.15
@@ -113,9 +456,9 @@ class Generator:
         return name
 
     def email(self, first: str, last: str) -> str:
-        f, l = _ascii(first).lower().replace(" ", ""), _ascii(last).lower().replace(" ", "").replace("'", "")
+        f, s = _ascii(first).lower().replace(" ", ""), _ascii(last).lower().replace(" ", "").replace("'", "")
         domain = self.r.choices([d for d, _ in DOMAINS], [w for _, w in DOMAINS])[0]
-        patterns = (f"{f}.{l}", f"{f}{l}", f"{f[0]}{l}", f"{l}.{f}", f"{f}_{l}", f"{f}{self.r.randint(1, 99)}")
+        patterns = (f"{f}.{s}", f"{f}{s}", f"{f[0]}{s}", f"{s}.{f}", f"{f}_{s}", f"{f}{self.r.randint(1, 99)}")
         local = self.r.choice(patterns)
         address = f"{local}@{domain}"
         while _account(address) in self.used_emails:
@@ -137,8 +480,9 @@ class Generator:
         female = self.r.random() < 0.55
         first, last = self.first_name(female), self.last_name()
         site = self.r.choices(self.site_codes, self.site_w)[0]
-        return Person(pid, female, first, last, self.email(first, last), self.phone(), site,
-                      self.r.random() >= FORM_WITHOUT_PHONE)
+        return Person(
+            pid, female, first, last, self.email(first, last), self.phone(), site, self.r.random() >= FORM_WITHOUT_PHONE
+        )
 
     def relative(self, pid: int, of: Person) -> Person:
         """A household member: same last name (mostly), another first name, a shared contact."""
@@ -161,8 +505,16 @@ class Generator:
 
     def namesake(self, pid: int, of: Person) -> Person:
         """Same name, same site, other contacts: another person."""
-        return Person(pid, of.female, of.first, of.last, self.email(of.first, of.last), self.phone(), of.site,
-                      self.r.random() >= FORM_WITHOUT_PHONE)
+        return Person(
+            pid,
+            of.female,
+            of.first,
+            of.last,
+            self.email(of.first, of.last),
+            self.phone(),
+            of.site,
+            self.r.random() >= FORM_WITHOUT_PHONE,
+        )
 
     # --- records --------------------------------------------------------------------------
     def record(self, p: Person, copy: int) -> dict[str, str]:
@@ -191,9 +543,19 @@ class Generator:
                     first = _typo(r, first)
         site = p.site if not copy or staff or r.random() < 0.88 else r.choices(self.site_codes, self.site_w)[0]
         variants = SITES[site][1]
-        mess = ("" if not copy else "staff" if staff else "heavy_typo" if kind < STAFF_REENTRY + HEAVY_TYPO
-                else "wrong_field" if kind < STAFF_REENTRY + HEAVY_TYPO + WRONG_FIELD
-                else "contact_typo" if kind >= 1 - CONTACT_TYPO else "copy")
+        mess = (
+            ""
+            if not copy
+            else "staff"
+            if staff
+            else "heavy_typo"
+            if kind < STAFF_REENTRY + HEAVY_TYPO
+            else "wrong_field"
+            if kind < STAFF_REENTRY + HEAVY_TYPO + WRONG_FIELD
+            else "contact_typo"
+            if kind >= 1 - CONTACT_TYPO
+            else "copy"
+        )
         return {
             "mess": mess, "source": r.choice(STAFF_SOURCES if staff else SOURCES), "first_name": first,
             "last_name": last, "email": email, "phone": phone,
@@ -225,7 +587,7 @@ class Generator:
         return r.choice(EMAIL_PLACEHOLDERS), r.choice(PHONE_PLACEHOLDERS)
 
     def shorten_compound(self, first: str) -> str:
-        """"Marie-Laure" -> "Marie", "Marielaure", "Marie Laure", "MARIE-LAURE"."""
+        """ "Marie-Laure" -> "Marie", "Marielaure", "Marie Laure", "MARIE-LAURE"."""
         parts = first.replace(" ", "-").split("-")
         x = self.r.random()
         if x < 0.5 or len(parts) < 2:
@@ -419,8 +781,9 @@ COPIES = (1, 2, 3, 4, 5)
 COPY_WEIGHTS = (62, 26, 8, 3, 1)
 
 
-def generate(records: int, seed: int, households: float = 0.10,
-             namesakes: float = 0.02) -> tuple[list[dict[str, str]], list[int]]:
+def generate(
+    records: int, seed: int, households: float = 0.10, namesakes: float = 0.02
+) -> tuple[list[dict[str, str]], list[int]]:
     """Rows and, for each row, its true person id. ``households`` and ``namesakes`` are the
     shares of people who are a relative sharing a contact, or a namesake, of someone."""
     g = Generator(seed)

@@ -19,33 +19,41 @@ The last line is one JSON object with the figures.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from google.oauth2.credentials import Credentials  # noqa: E402
 
-from connectors.google_sheets import RateLimiter, RosterSheets, connect  # noqa: E402
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect  # noqa: E402
+from rollcall.models.records import CANCELLED, REGISTERED  # noqa: E402
+from rollcall.transforms.sheet_roster import SheetEntry, changes_grid, merge_roster, summary_grid  # noqa: E402
+
 from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets  # noqa: E402
-from models.records import CANCELLED, REGISTERED  # noqa: E402
-from transforms.sheet_roster import SheetEntry, changes_grid, merge_roster, summary_grid  # noqa: E402
 
 CAMPAIGNS = (("12x1000", 12, 1000), ("300x50", 300, 50))
 START = datetime(2026, 9, 1, 8, 0)
 
 
 def registrations(site: int, count: int) -> list[SheetEntry]:
-    return [SheetEntry(f"{site}-{n}", f"Prénom{n}", f"Nom{n}", f"p{site}.{n}@exemple.fr",
-                       f"06 {n // 100 % 100:02d} {n % 100:02d} 00 00", ("Tally", "HelloAsso")[n % 2:n % 2 + 1],
-                       START + timedelta(minutes=37 * n), REGISTERED)
-            for n in range(count)]
+    return [
+        SheetEntry(
+            f"{site}-{n}",
+            f"Prénom{n}",
+            f"Nom{n}",
+            f"p{site}.{n}@exemple.fr",
+            f"06 {n // 100 % 100:02d} {n % 100:02d} 00 00",
+            ("Tally", "HelloAsso")[n % 2 : n % 2 + 1],
+            START + timedelta(minutes=37 * n),
+            REGISTERED,
+        )
+        for n in range(count)
+    ]
 
 
 def changed(entries: list[SheetEntry], site: int) -> list[SheetEntry]:
@@ -55,8 +63,9 @@ def changed(entries: list[SheetEntry], site: int) -> list[SheetEntry]:
     return out + registrations(site + 10_000, max(1, len(entries) // 100))
 
 
-def night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str,
-          clock: FakeClock) -> dict[str, Any]:
+def night(
+    fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str, clock: FakeClock
+) -> dict[str, Any]:
     before, throttled = len(fake.calls), len(fake.throttled)
     started, wall = clock.time(), time.perf_counter()
     for site in sites:
@@ -66,21 +75,31 @@ def night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, An
         merged = merge_roster(site["entries"], current, site["pushed"])
         if not merged.content_unchanged:
             changes = changes_grid(merged.changes, START) if merged.changes else None
-            sheets.write_roster(site["key"], merged.grid, current, changes=changes,
-                                summary=summary_grid(site["name"], site["entries"], 1200))
+            sheets.write_roster(
+                site["key"],
+                merged.grid,
+                current,
+                changes=changes,
+                summary=summary_grid(site["name"], site["entries"], 1200),
+            )
         site["pushed"] = merged.pushed
     kinds = Counter(kind for kind, _, _ in fake.calls[before:])
-    figures = {"night": label, "sites": len(sites),
-               "reads_per_site": round(kinds["read"] / len(sites), 2),
-               "writes_per_site": round(kinds["write"] / len(sites), 2),
-               "drive_per_site": round(kinds["drive"] / len(sites), 2),
-               "http_429": len(fake.throttled) - throttled,
-               "retries": len(sheets.http.retried),
-               "simulated_minutes": round((clock.time() - started) / 60, 1),
-               "wall_seconds": round(time.perf_counter() - wall, 2)}
-    print(f"  {label:9} reads/site {figures['reads_per_site']:5}  writes/site {figures['writes_per_site']:5}  "
-          f"drive/site {figures['drive_per_site']:4}  429s {figures['http_429']}  "
-          f"{figures['simulated_minutes']} min simulated, {figures['wall_seconds']} s wall")
+    figures = {
+        "night": label,
+        "sites": len(sites),
+        "reads_per_site": round(kinds["read"] / len(sites), 2),
+        "writes_per_site": round(kinds["write"] / len(sites), 2),
+        "drive_per_site": round(kinds["drive"] / len(sites), 2),
+        "http_429": len(fake.throttled) - throttled,
+        "retries": len(sheets.http.retried),
+        "simulated_minutes": round((clock.time() - started) / 60, 1),
+        "wall_seconds": round(time.perf_counter() - wall, 2),
+    }
+    print(
+        f"  {label:9} reads/site {figures['reads_per_site']:5}  writes/site {figures['writes_per_site']:5}  "
+        f"drive/site {figures['drive_per_site']:4}  429s {figures['http_429']}  "
+        f"{figures['simulated_minutes']} min simulated, {figures['wall_seconds']} s wall"
+    )
     return figures
 
 
@@ -94,12 +113,13 @@ def record_written(sheets: RosterSheets, sites: list[dict[str, Any]], started: d
     return len(after)
 
 
-def checked_night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str,
-                  clock: FakeClock) -> dict[str, Any]:
+def checked_night(
+    fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str, clock: FakeClock
+) -> dict[str, Any]:
     """A night with the Drive check: one listing, then only the sites whose spreadsheet moved
     or whose registrations changed are read (and written when their roster changed)."""
     before, throttled = len(fake.calls), len(fake.throttled)
-    started, wall, now = clock.time(), time.perf_counter(), datetime.now(timezone.utc)
+    started, wall, now = clock.time(), time.perf_counter(), datetime.now(UTC)
     recorded = [site["modified"] for site in sites]
     listed = sheets.modified_times(since=min(recorded) if all(recorded) else None)
     written = []
@@ -112,21 +132,35 @@ def checked_night(fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict
         site["modified"] = seen.time if seen is not None else None
         if not merged.content_unchanged:
             changes = changes_grid(merged.changes, START) if merged.changes else None
-            if sheets.write_roster(site["key"], merged.grid, current, changes=changes,
-                                   summary=summary_grid(site["name"], site["entries"], 1200)).written:
+            if sheets.write_roster(
+                site["key"],
+                merged.grid,
+                current,
+                changes=changes,
+                summary=summary_grid(site["name"], site["entries"], 1200),
+            ).written:
                 written.append(site)
         site["pushed"], site["dirty"] = merged.pushed, False
     if written:
         record_written(sheets, written, now)
     kinds = Counter(kind for kind, _, _ in fake.calls[before:])
-    figures = {"night": label, "sites": len(sites), "reads": kinds["read"], "writes": kinds["write"],
-               "drive": kinds["drive"], "sheets_requests": kinds["read"] + kinds["write"],
-               "http_429": len(fake.throttled) - throttled, "retries": len(sheets.http.retried),
-               "simulated_minutes": round((clock.time() - started) / 60, 2),
-               "wall_seconds": round(time.perf_counter() - wall, 2)}
-    print(f"  {label:16} reads {figures['reads']:3}  writes {figures['writes']:3}  drive {figures['drive']}  "
-          f"429s {figures['http_429']}  {figures['simulated_minutes']} min simulated, "
-          f"{figures['wall_seconds']} s wall")
+    figures = {
+        "night": label,
+        "sites": len(sites),
+        "reads": kinds["read"],
+        "writes": kinds["write"],
+        "drive": kinds["drive"],
+        "sheets_requests": kinds["read"] + kinds["write"],
+        "http_429": len(fake.throttled) - throttled,
+        "retries": len(sheets.http.retried),
+        "simulated_minutes": round((clock.time() - started) / 60, 2),
+        "wall_seconds": round(time.perf_counter() - wall, 2),
+    }
+    print(
+        f"  {label:16} reads {figures['reads']:3}  writes {figures['writes']:3}  drive {figures['drive']}  "
+        f"429s {figures['http_429']}  {figures['simulated_minutes']} min simulated, "
+        f"{figures['wall_seconds']} s wall"
+    )
     return figures
 
 
@@ -134,11 +168,19 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
     clock = FakeClock()
     with FakeGoogleSheets(clock=clock.time) as fake:
         limiter = RateLimiter(clock=clock.time, sleep=clock.sleep)
-        sheets = RosterSheets(connect(Credentials(token=TOKEN), base_url=fake.url, limiter=limiter,
-                                      sleep=clock.sleep))
-        sites = [{"name": f"Site {i:03d}", "key": None, "pushed": {}, "entries": registrations(i, per_site),
-                  "modified": None, "dirty": False,
-                  "coordinators": [f"coord{i}@exemple.fr", f"adjoint{i}@exemple.fr"]} for i in range(site_count)]
+        sheets = RosterSheets(connect(Credentials(token=TOKEN), base_url=fake.url, limiter=limiter, sleep=clock.sleep))
+        sites = [
+            {
+                "name": f"Site {i:03d}",
+                "key": None,
+                "pushed": {},
+                "entries": registrations(i, per_site),
+                "modified": None,
+                "dirty": False,
+                "coordinators": [f"coord{i}@exemple.fr", f"adjoint{i}@exemple.fr"],
+            }
+            for i in range(site_count)
+        ]
         print(f"{label}: {site_count} sites x {per_site} registrations")
         nights = [night(fake, sheets, sites, "first", clock)]
         # next run: a new process, layouts passed back from storage
@@ -146,7 +188,7 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
         nights.append(night(fake, sheets, sites, "unchanged", clock))
         for i, site in enumerate(sites):
             site["entries"] = changed(site["entries"], i)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         nights.append(night(fake, sheets, sites, "changed", clock))
         record_written(sheets, sites, now)  # every site was written: the times of our writes
         nights.append(checked_night(fake, sheets, sites, "unchanged+drive", clock))
@@ -160,8 +202,12 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
         nights.append(checked_night(fake, sheets, sites, "10 changed+drive", clock))
         largest = max((len(r.body) for r in fake.server.log if r.path.endswith(":batchUpdate")), default=0)
         print(f"  largest batchUpdate body: {largest / 1024:.0f} KiB; formulas stored: {len(fake.formula_cells())}")
-        return {"campaign": label, "nights": nights, "largest_batch_update_bytes": largest,
-                "formula_cells": len(fake.formula_cells())}
+        return {
+            "campaign": label,
+            "nights": nights,
+            "largest_batch_update_bytes": largest,
+            "formula_cells": len(fake.formula_cells()),
+        }
 
 
 def main() -> None:

@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rollcall.transforms.matching import PeopleIndex, resolve
+from rollcall.transforms.matching.clustering import components
+from rollcall.transforms.matching.keys import email_keys, factorize, phone_key
+from rollcall.transforms.sites import SiteCatalog
+
 from bench.generate import GENERATOR_VERSION
 from bench.score import pairwise
-from transforms.matching import PeopleIndex, resolve
-from transforms.matching.clustering import components
-from transforms.matching.keys import email_keys, factorize, phone_key
-from transforms.sites import SiteCatalog
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples/journees-engagees-2022/campaign.toml"
@@ -53,7 +54,7 @@ def dataset(records: int, seed: int, data_dir: Path) -> Path:
 
 
 def catalog() -> SiteCatalog:
-    from models.campaign import load_campaign
+    from rollcall.models.campaign import load_campaign
 
     return SiteCatalog(site.to_site() for site in load_campaign(CONFIG).sites)
 
@@ -79,8 +80,7 @@ def baseline(frame: pd.DataFrame) -> list[int]:
     """Exact email (lower-cased, spaces removed) or exact E.164 phone, transitively.
     Placeholders ("pas de mail", "NC", "0000000000") are no contact, not one shared by all."""
     cache_e: dict[str, str] = {}
-    emails = [cache_e.setdefault(e, "".join(e.split()).lower() if email_keys(e).key else "")
-              for e in frame["email"]]
+    emails = [cache_e.setdefault(e, "".join(e.split()).lower() if email_keys(e).key else "") for e in frame["email"]]
     cache: dict[str, str] = {}
     phones = [cache.setdefault(p, phone_key(p)) if p else "" for p in frame["phone"]]
     firsts, seconds = [], []
@@ -146,7 +146,7 @@ def child(args: list[str]) -> dict[str, object]:
 
 def show(label: str, r: dict) -> None:
     base = r.get("baseline", {})
-    review = (f" review={r['review_pairs']} ({r['review_share']:.2%})" if "review_pairs" in r else "")
+    review = f" review={r['review_pairs']} ({r['review_share']:.2%})" if "review_pairs" in r else ""
     cpu = f" cpu={r['cpu_s']}s" if "cpu_s" in r else ""
     print(f"{label:>12}: P={r['precision']:.4f} R={r['recall']:.4f} F1={r['f1']:.4f} "
           f"wall={r.get('wall_s', r.get('add_s'))}s{cpu} peak={r['peak_mb']}MB{review}"
@@ -157,8 +157,9 @@ def show(label: str, r: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Matching benchmark.")
     parser.add_argument("--full", action="store_true", help="also 1M records and 1k vs 1M")
-    parser.add_argument("--seed", type=int, default=HELD_OUT_SEED,
-                        help=f"generator seed (default: held out; tuning used {TUNING_SEED})")
+    parser.add_argument(
+        "--seed", type=int, default=HELD_OUT_SEED, help=f"generator seed (default: held out; tuning used {TUNING_SEED})"
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/rollcall-bench"))
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--incremental", type=Path, help=argparse.SUPPRESS)

@@ -54,8 +54,22 @@ submitted_at = "submitted_at"
 def generated(records: int, seed: int, folder: Path) -> Path:
     path = folder / f"signups-{records}-{seed}.csv"
     if not path.exists():
-        subprocess.run([sys.executable, "-m", "bench.generate", "--records", str(records), "--seed", str(seed),
-                        "--out", str(path)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.generate",
+                "--records",
+                str(records),
+                "--seed",
+                str(seed),
+                "--out",
+                str(path),
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
     return path
 
 
@@ -80,8 +94,13 @@ def with_new_rows(export: Path, extra: Path, out: Path) -> Path:
 
 def sync(config: Path) -> dict[str, object]:
     """One sync in a fresh process: wall, per-step seconds, peak memory."""
-    done = subprocess.run([sys.executable, "-m", "bench.run_nightly", "--child", str(config)], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run_nightly", "--child", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"sync of {config} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.splitlines()[-1])
@@ -92,13 +111,21 @@ def child(config: str) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     started = time.perf_counter()
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     summary = nightly_sync(config=config)
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"wall_s": round(wall, 2), "peak_mb": round(peak), "steps_s": summary["this_run"]["seconds"],
-                      "registered": summary["registered"]}))
+    print(
+        json.dumps(
+            {
+                "wall_s": round(wall, 2),
+                "peak_mb": round(peak),
+                "steps_s": summary["this_run"]["seconds"],
+                "registered": summary["registered"],
+            }
+        )
+    )
 
 
 def match_seconds(export: Path, folder: Path) -> float:
@@ -141,13 +168,19 @@ def main() -> None:
         engine = match_seconds(export, folder)
         above = lambda r: max(r["wall_s"] - fixed["wall_s"], 0.0)  # noqa: E731
         results[str(size)] = {
-            "match_s": engine, "first": first, "unchanged": unchanged, "plus_1k": plus,
-            "first_x_match": round(above(first) / engine, 1), "unchanged_x_match": round(above(unchanged) / engine, 1),
+            "match_s": engine,
+            "first": first,
+            "unchanged": unchanged,
+            "plus_1k": plus,
+            "first_x_match": round(above(first) / engine, 1),
+            "unchanged_x_match": round(above(unchanged) / engine, 1),
             "plus_1k_x_match": round(above(plus) / engine, 1),
         }
         for label, run in (("first", first), ("unchanged", unchanged), ("+1k", plus)):
-            print(f"{size:>9,} {label:<10} {run['wall_s']:>7} s  peak {run['peak_mb']:>5} MB  steps {run['steps_s']}",
-                  flush=True)
+            print(
+                f"{size:>9,} {label:<10} {run['wall_s']:>7} s  peak {run['peak_mb']:>5} MB  steps {run['steps_s']}",
+                flush=True,
+            )
         print(f"{size:>9,} match      {engine:>7} s", flush=True)
     if "100000" in results:
         r = results["100000"]

@@ -18,8 +18,8 @@ from rich.console import Console
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from connectors.database import DatabaseUnavailable, SyncAlreadyRunning
-from models.campaign import ConfigError
+from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning
+from rollcall.models.campaign import ConfigError
 
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -66,18 +66,27 @@ def classify(exc: BaseException) -> CliError | None:
     if isinstance(exc, ConfigError):
         return CliError(str(exc), ExitCode.USAGE)
     if isinstance(exc, SyncAlreadyRunning):
-        return CliError(f"Nothing done: {exc}.", ExitCode.ALREADY_RUNNING,
-                        "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.")
+        return CliError(
+            f"Nothing done: {exc}.",
+            ExitCode.ALREADY_RUNNING,
+            "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.",
+        )
     if type(exc).__name__ == "CancelledRun":  # a flow refused by the lock (Prefect is slow to import)
         first = str(exc).split(". Wait", 1)[0]
-        return CliError(f"{first}.", ExitCode.ALREADY_RUNNING,
-                        "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.")
+        return CliError(
+            f"{first}.",
+            ExitCode.ALREADY_RUNNING,
+            "Wait for it to finish (`rollcall status` shows the last run), then run again if needed.",
+        )
     if isinstance(exc, DatabaseUnavailable):
         return CliError(str(exc), ExitCode.FAILED)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         where = f" writing {exc.filename}" if exc.filename else ""
-        return CliError(f"No space left on the disk{where}.", ExitCode.FAILED,
-                        "Free some space, then run the same command again: nothing half-written is kept.")
+        return CliError(
+            f"No space left on the disk{where}.",
+            ExitCode.FAILED,
+            "Free some space, then run the same command again: nothing half-written is kept.",
+        )
     return None
 
 

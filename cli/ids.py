@@ -4,8 +4,8 @@ could be any of them.
 
 from __future__ import annotations
 
-from cli.errors import CliError, ExitCode
-from models.ids import pair_ref, registration_ref, signup_ref, split_ref
+from rollcall.cli.errors import CliError, ExitCode
+from rollcall.models.ids import pair_ref, registration_ref, signup_ref, split_ref
 
 __all__ = ["pair_ref", "parse", "registration_ref", "signup_ref"]
 
@@ -21,10 +21,13 @@ def parse(text: str, letter: str) -> int:
         raise CliError(f"{text!r} is not a {kind} id.", ExitCode.USAGE, f"A {kind} id looks like {example}.")
     given, number = found
     if not given:
-        raise CliError(f"{text} is a bare number: say what it names, e.g. {letter}{text.strip()}.",
-                       ExitCode.USAGE, "Ids carry their letter: R00042 a registration (Réf. inscription), "
-                                       "S381 a sign-up, D12 a pair to review.")
+        raise CliError(
+            f"{text} is a bare number: say what it names, e.g. {letter}{text.strip()}.",
+            ExitCode.USAGE,
+            "Ids carry their letter: R00042 a registration (Réf. inscription), S381 a sign-up, D12 a pair to review.",
+        )
     if given != letter:
-        raise CliError(f"{text} is a {KINDS.get(given, 'unknown')} id; this needs a {kind} id, like {example}.",
-                       ExitCode.USAGE)
+        raise CliError(
+            f"{text} is a {KINDS.get(given, 'unknown')} id; this needs a {kind} id, like {example}.", ExitCode.USAGE
+        )
     return number

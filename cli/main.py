@@ -14,18 +14,19 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli import errors, people, privacy, review
-from cli.errors import CliError, ExitCode, RollcallGroup
-from cli.match import match
-from cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, local_time, readable
-from connectors import matching_store, report_store
-from connectors.database import safe_url, session_scope, upgrade
-from models.campaign import Campaign
+from rollcall.cli import errors, people, privacy, review
+from rollcall.cli.errors import CliError, ExitCode, RollcallGroup
+from rollcall.cli.match import match
+from rollcall.cli.readonly import DEFAULT_CONFIG_PATH, ConfigOption, load, local_time, readable
+from rollcall.connectors import matching_store, report_store
+from rollcall.connectors.database import safe_url, session_scope, upgrade
+from rollcall.models.campaign import Campaign
 
 #: Prefect's logging setting for its console handler (read when Prefect sets up logging).
 CONSOLE_LEVEL_ENV = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
@@ -35,9 +36,12 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
-app = typer.Typer(cls=RollcallGroup, help="Volunteer registrations, in sync. "
-                  "Add --verbose anywhere for Prefect's logs and tracebacks.",
-                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    cls=RollcallGroup,
+    help="Volunteer registrations, in sync. Add --verbose anywhere for Prefect's logs and tracebacks.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="The central database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("match")(match)
@@ -48,15 +52,23 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on std
 
 
 @app.command()
-def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False,
-         full_read: Annotated[bool, typer.Option(
-             "--full-read", help="Read every web form whole now (sources set to full_read = false "
-                                 "too): what the provider deleted leaves the rosters.")] = False) -> None:
+def sync(
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    as_json: JsonOption = False,
+    full_read: Annotated[
+        bool,
+        typer.Option(
+            "--full-read",
+            help="Read every web form whole now (sources set to full_read = false "
+            "too): what the provider deleted leaves the rosters.",
+        ),
+    ] = False,
+) -> None:
     """Pull every source, deduplicate, and write each site's roster."""
     campaign = load(config)
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    from flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
+    from rollcall.flows.nightly import SyncFailed, nightly_sync  # Prefect is slow to import
 
     try:
         with _prefect_console_quiet(not errors.verbose), _progress_display(enabled=not as_json):
@@ -68,11 +80,14 @@ def sync(config: ConfigOption = DEFAULT_CONFIG_PATH, as_json: JsonOption = False
             _print_sources(campaign)
             _print_progress(campaign)
         if "No space left on device" in str(exc):
-            raise CliError(f"Sync incomplete: no space left on the disk of {campaign.rosters.directory}; "
-                           "rosters not written.", ExitCode.FAILED,
-                           "Free some space there, then run `rollcall sync` again (no roster is left half-written).") from None
-        raise CliError(f"Sync incomplete: {exc}", ExitCode.FAILED,
-                       "Fix what the message names, then run `rollcall sync` again.") from None
+            raise CliError(
+                f"Sync incomplete: no space left on the disk of {campaign.rosters.directory}; rosters not written.",
+                ExitCode.FAILED,
+                "Free some space there, then run `rollcall sync` again (no roster is left half-written).",
+            ) from None
+        raise CliError(
+            f"Sync incomplete: {exc}", ExitCode.FAILED, "Fix what the message names, then run `rollcall sync` again."
+        ) from None
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
         return
@@ -97,10 +112,15 @@ def _progress_display(enabled: bool) -> Iterator[None]:
     if not (enabled and console.is_terminal):
         yield
         return
-    from flows.progress import watching
+    from rollcall.flows.progress import watching
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("Starting Prefect", total=None)
 
@@ -115,8 +135,11 @@ def _rosters_line(campaign, summary: dict) -> str:
     """What the push changed, in one line: "3 rosters changed of 12" or "nothing changed"."""
     sites = summary.get("sites", {})
     written = sum(1 for s in sites.values() if s.get("roster_written"))
-    what = f"{written} roster{'s' if written != 1 else ''} changed of {len(sites)}" if written else \
-        f"Nothing changed: the {len(sites)} rosters are up to date"
+    what = (
+        f"{written} roster{'s' if written != 1 else ''} changed of {len(sites)}"
+        if written
+        else f"Nothing changed: the {len(sites)} rosters are up to date"
+    )
     if any(site.roster.kind != "google_sheet" for site in campaign.sites):
         what += f"; local rosters in [bold]{campaign.rosters.directory.resolve()}[/bold]"
     return what + "."
@@ -159,9 +182,12 @@ def _print_version(asked: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
-                                          help="Print the version and exit.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Prefect's logs and tracebacks (anywhere on the line).")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Prefect's logs and tracebacks (anywhere on the line).")
+    ] = False,
 ) -> None:
     """Volunteer registrations, in sync."""
 
@@ -196,8 +222,7 @@ def _print_sources(campaign: Campaign) -> None:
             note = "file unchanged"
         else:
             note = f"{this_run.get('new', 0)} new"
-        table.add_row(name, str(s.get("current", 0)), str(s.get("signups", 0)),
-                      str(s.get("quarantined", 0)), note)
+        table.add_row(name, str(s.get("current", 0)), str(s.get("signups", 0)), str(s.get("quarantined", 0)), note)
     console.print(table)
 
 
@@ -220,17 +245,27 @@ def _progress(campaign: Campaign) -> dict[str, Any]:
         "new_volunteers": volunteers["new"],
         "returning_volunteers": volunteers["returning"],
         "people": people,
-        "sites": [{"code": site.code, "name": site.name, "date": site.date.isoformat(), "capacity": site.capacity,
-                   "registered": sites.get(site.code, {}).get("registered", 0),
-                   "cancelled": sites.get(site.code, {}).get("cancelled", 0),
-                   "new_volunteers": split.get(site.code, {}).get("new", 0),
-                   "returning_volunteers": split.get(site.code, {}).get("returning", 0),
-                   "channels": channels.get(site.code, {})} for site in campaign.sites],
-        "quarantine": [{"source": source, "reason": reason, "records": n}
-                       for (source, reason), n in sorted(quarantine.items())],
+        "sites": [
+            {
+                "code": site.code,
+                "name": site.name,
+                "date": site.date.isoformat(),
+                "capacity": site.capacity,
+                "registered": sites.get(site.code, {}).get("registered", 0),
+                "cancelled": sites.get(site.code, {}).get("cancelled", 0),
+                "new_volunteers": split.get(site.code, {}).get("new", 0),
+                "returning_volunteers": split.get(site.code, {}).get("returning", 0),
+                "channels": channels.get(site.code, {}),
+            }
+            for site in campaign.sites
+        ],
+        "quarantine": [
+            {"source": source, "reason": reason, "records": n} for (source, reason), n in sorted(quarantine.items())
+        ],
         "review_pairs": review,
-        "last_sync": None if run is None else {
-            "run": run.id, "status": run.status, "started_at": local_time(run.started_at, campaign).isoformat()},
+        "last_sync": None
+        if run is None
+        else {"run": run.id, "status": run.status, "started_at": local_time(run.started_at, campaign).isoformat()},
     }
 
 
@@ -251,13 +286,17 @@ def _print_progress(campaign: Campaign) -> None:
     review = progress["review_pairs"]
     if review:
         pairs = "1 pair of sign-ups" if review == 1 else f"{review} pairs of sign-ups"
-        console.print(f"{pairs} may be one person: decide with `rollcall review`, or in the workbook "
-                      f"{campaign.review.workbook.name} ({campaign.review.workbook.parent}).")
+        console.print(
+            f"{pairs} may be one person: decide with `rollcall review`, or in the workbook "
+            f"{campaign.review.workbook.name} ({campaign.review.workbook.parent})."
+        )
     if progress["last_sync"] is not None:
         run = progress["last_sync"]
         started = datetime.fromisoformat(run["started_at"])
-        console.print(f"Last sync: run {run['run']}, {run['status']}, started {started:%d/%m/%Y %H:%M} "
-                      f"({campaign.campaign.timezone}).")
+        console.print(
+            f"Last sync: run {run['run']}, {run['status']}, started {started:%d/%m/%Y %H:%M} "
+            f"({campaign.campaign.timezone})."
+        )
 
 
 def _sites_table(campaign: Campaign, sites: dict[str, dict[str, int]]) -> Table:
@@ -267,9 +306,13 @@ def _sites_table(campaign: Campaign, sites: dict[str, dict[str, int]]) -> Table:
     for site in campaign.sites:
         counts = sites.get(site.code, {"registered": 0, "cancelled": 0})
         table.add_row(
-            f"{site.code} {site.name}", site.date.strftime("%d/%m/%Y"), str(counts["registered"]),
-            str(counts.get("new_volunteers", 0)), str(counts.get("returning_volunteers", 0)),
-            str(site.capacity), f"{counts['registered'] / site.capacity:.0%}",
+            f"{site.code} {site.name}",
+            site.date.strftime("%d/%m/%Y"),
+            str(counts["registered"]),
+            str(counts.get("new_volunteers", 0)),
+            str(counts.get("returning_volunteers", 0)),
+            str(site.capacity),
+            f"{counts['registered'] / site.capacity:.0%}",
             str(counts["cancelled"]),
         )
     return table

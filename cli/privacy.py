@@ -17,16 +17,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.readonly import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG
-from cli.errors import CliError, ExitCode
-from cli.readonly import ConfigOption, load, readable, require_database
-from connectors import privacy
-from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
-from connectors.google_sheets import SheetsError
-from models.campaign import Campaign
-from models.ids import registration_ref
-from models.records import CANCELLED, REGISTERED
-from transforms.privacy import mask_email, mask_phone
+from rollcall.cli.errors import CliError, ExitCode
+from rollcall.cli.readonly import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG
+from rollcall.cli.readonly import ConfigOption, load, readable, require_database
+from rollcall.connectors import privacy
+from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
+from rollcall.connectors.google_sheets import SheetsError
+from rollcall.models.campaign import Campaign
+from rollcall.models.ids import registration_ref
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.privacy import mask_email, mask_phone
 
 console = Console()
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -41,8 +41,15 @@ def _counts_table(title: str, counts: dict[str, object]) -> Table:
     return table
 
 
-def erase_command(campaign: Campaign, config: Path, email: str | None, phone: str | None, yes: bool,
-                  reason: str | None, dry_run: bool = False) -> None:
+def erase_command(
+    campaign: Campaign,
+    config: Path,
+    email: str | None,
+    phone: str | None,
+    yes: bool,
+    reason: str | None,
+    dry_run: bool = False,
+) -> None:
     if not email and not phone:
         raise typer.BadParameter("give --from FILE (or - for standard input), --email or --phone")
     who = " / ".join(m for m in (email and mask_email(email), phone and mask_phone(phone)) if m)
@@ -58,7 +65,7 @@ def erase_command(campaign: Campaign, config: Path, email: str | None, phone: st
     if not yes:
         people = f"these {len(found)} people" if len(found) > 1 else ("this person" if found else who)
         typer.confirm(f"Erase {people} from the database and every roster? This cannot be undone.", abort=True)
-    from flows.privacy import erase  # Prefect is slow to import
+    from rollcall.flows.privacy import erase  # Prefect is slow to import
 
     try:
         counts = erase(str(config), email=email, phone=phone, reason=reason)
@@ -73,8 +80,7 @@ def erase_command(campaign: Campaign, config: Path, email: str | None, phone: st
         console.print("Nobody had this identifier; it is kept hashed so no later sync brings it in.")
 
 
-def _preview(campaign: Campaign, config: Path, email: str | None,
-             phone: str | None) -> list[privacy.PersonToErase]:
+def _preview(campaign: Campaign, config: Path, email: str | None, phone: str | None) -> list[privacy.PersonToErase]:
     """Who would be erased, read without writing anything (no database yet: nobody)."""
     try:
         require_database(campaign, config)
@@ -96,17 +102,23 @@ def _show_preview(who: str, found: list[privacy.PersonToErase]) -> None:
     for header in ("person", "registrations (site, status)", "sign-ups"):
         table.add_column(header, overflow="fold")
     for person in found:
-        table.add_row(f"{person.first_name} {person.last_name}",
-                      ", ".join(f"{registration_ref(rid)} {site} ({status})" for rid, site, status in person.registrations)
-                      or "—", str(person.signups))
+        table.add_row(
+            f"{person.first_name} {person.last_name}",
+            ", ".join(f"{registration_ref(rid)} {site} ({status})" for rid, site, status in person.registrations)
+            or "—",
+            str(person.signups),
+        )
     console.print(table)
     registrations = [r for p in found for r in p.registrations]
     on_rosters = sum(1 for _, _, status in registrations if status in (REGISTERED, CANCELLED))
-    console.print(f"{len(found)} {'people' if len(found) > 1 else 'person'}, {len(registrations)} registration(s) "
-                  f"({on_rosters} roster row(s)), {sum(p.signups for p in found)} sign-up(s).")
+    console.print(
+        f"{len(found)} {'people' if len(found) > 1 else 'person'}, {len(registrations)} registration(s) "
+        f"({on_rosters} roster row(s)), {sum(p.signups for p in found)} sign-up(s)."
+    )
     if len(found) > 1:
-        console.print(f"[yellow]{len(found)} people share this identifier (a household?): all of them would be "
-                      "erased.[/yellow]")
+        console.print(
+            f"[yellow]{len(found)} people share this identifier (a household?): all of them would be erased.[/yellow]"
+        )
 
 
 def identifier_from(source: str) -> tuple[str | None, str | None]:
@@ -122,8 +134,10 @@ def identifier_from(source: str) -> tuple[str | None, str | None]:
             with open(source, encoding="utf-8") as handle:
                 text = handle.readline(1024)
         except (OSError, UnicodeDecodeError) as exc:
-            raise typer.BadParameter(f"--from {source}: cannot read it ({exc}); give a text file holding "
-                                     "the email or phone on its first line, or - for standard input") from None
+            raise typer.BadParameter(
+                f"--from {source}: cannot read it ({exc}); give a text file holding "
+                "the email or phone on its first line, or - for standard input"
+            ) from None
     identifier = text.strip()
     if not identifier:
         raise typer.BadParameter(f"--from {source}: no email or phone on its first line")
@@ -131,22 +145,26 @@ def identifier_from(source: str) -> tuple[str | None, str | None]:
 
 
 def purge_command(campaign: Campaign, config: Path, before: str | None, yes: bool) -> None:
-    from flows.privacy import purge, retention_cutoff
+    from rollcall.flows.privacy import purge, retention_cutoff
 
     try:
         cutoff = date.fromisoformat(before) if before else retention_cutoff(campaign)
     except ValueError:
         raise typer.BadParameter(f"--before {before!r}: expected a date, YYYY-MM-DD") from None
     if not yes:
-        typer.confirm(f"Redact the personal data of {campaign.campaign.code} events before {cutoff}? "
-                      "This cannot be undone.", abort=True)
+        typer.confirm(
+            f"Redact the personal data of {campaign.campaign.code} events before {cutoff}? This cannot be undone.",
+            abort=True,
+        )
     try:
         counts = purge(str(config), cutoff)
     except (SyncAlreadyRunning, DatabaseUnavailable, SheetsError, OSError) as exc:
         console.print(f"[red]{exc}[/red]")
         if isinstance(exc, (SheetsError, OSError)):
-            console.print("A roster of a purged event could not be rewritten: nothing was purged; "
-                          "fix it, then run the purge again.")
+            console.print(
+                "A roster of a purged event could not be rewritten: nothing was purged; "
+                "fix it, then run the purge again."
+            )
         raise typer.Exit(1) from None
     console.print(_counts_table(f"Purged {campaign.campaign.code}: events before {cutoff}", counts))
 
@@ -156,15 +174,31 @@ def quarantine_command(campaign: Campaign, source: str | None, requeue: bool, as
     with session_scope(campaign.database_url) as session:
         if requeue:
             n = privacy.requeue_quarantine(session, code, source)
-            console.print(f"{n} records taken out of quarantine: `rollcall sync` normalises them again "
-                          "(those still wrong come back here).")
+            console.print(
+                f"{n} records taken out of quarantine: `rollcall sync` normalises them again "
+                "(those still wrong come back here)."
+            )
             return
         entries = privacy.quarantine_entries(session, code, source)
     if as_json:
-        typer.echo(json.dumps({"entries": [
-            {"source": e.source, "where": e.locator or e.external_id, "reason_fr": e.reason_fr,
-             "reason_en": e.reason_en, "values": {k: v for k, v in e.payload.items() if v not in (None, "")}}
-            for e in entries]}, ensure_ascii=False, default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "entries": [
+                        {
+                            "source": e.source,
+                            "where": e.locator or e.external_id,
+                            "reason_fr": e.reason_fr,
+                            "reason_en": e.reason_en,
+                            "values": {k: v for k, v in e.payload.items() if v not in (None, "")},
+                        }
+                        for e in entries
+                    ]
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
         return
     if not entries:
         console.print("No record in quarantine.")
@@ -185,11 +219,18 @@ def register(app: typer.Typer) -> None:
     def erase(
         email: Annotated[str | None, typer.Option("--email", help="An email address the person used.")] = None,
         phone: Annotated[str | None, typer.Option("--phone", help="A phone number the person used.")] = None,
-        from_: Annotated[str | None, typer.Option(
-            "--from", help="Read the email or phone from this file's first line, or from standard input with "
-                           "- (a hidden prompt at a terminal): unlike --email/--phone, it stays out of ps and "
-                           "the shell history.")] = None,
-        reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit; no personal data).")] = None,
+        from_: Annotated[
+            str | None,
+            typer.Option(
+                "--from",
+                help="Read the email or phone from this file's first line, or from standard input with "
+                "- (a hidden prompt at a terminal): unlike --email/--phone, it stays out of ps and "
+                "the shell history.",
+            ),
+        ] = None,
+        reason: Annotated[
+            str | None, typer.Option("--reason", help="Why (kept in the audit; no personal data).")
+        ] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Show who would be erased, erase nothing.")] = False,
         yes: YesOption = False,
         config: ConfigOption = DEFAULT_CONFIG,
@@ -204,7 +245,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("purge")
     def purge(
-        before: Annotated[str | None, typer.Option("--before", help="YYYY-MM-DD; default: today minus the retention.")] = None,
+        before: Annotated[
+            str | None, typer.Option("--before", help="YYYY-MM-DD; default: today minus the retention.")
+        ] = None,
         yes: YesOption = False,
         config: ConfigOption = DEFAULT_CONFIG,
     ) -> None:

@@ -15,14 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from cli.errors import CliError, ExitCode
-from connectors.database import DatabaseUnavailable, alembic_config, get_engine, safe_url
-from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
+from rollcall.cli.errors import CliError, ExitCode
+from rollcall.connectors.database import DatabaseUnavailable, alembic_config, get_engine, safe_url
+from rollcall.models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 
 CONFIG_ENV = "ROLLCALL_CONFIG"
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", envvar=CONFIG_ENV, help="The campaign file (TOML).")
-]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar=CONFIG_ENV, help="The campaign file (TOML).")]
 DEFAULT_CONFIG_PATH = Path(DEFAULT_CONFIG)
 
 
@@ -35,8 +33,9 @@ def local_time(moment: datetime, campaign: Campaign) -> datetime:
 def load(config: Path) -> Campaign:
     """The campaign file, validated; a missing one says how to name it."""
     if not Path(config).is_file():
-        raise CliError(f"Campaign file not found: {config}", ExitCode.USAGE,
-                       f"Give it with --config FILE (or set {CONFIG_ENV}).")
+        raise CliError(
+            f"Campaign file not found: {config}", ExitCode.USAGE, f"Give it with --config FILE (or set {CONFIG_ENV})."
+        )
     return load_campaign(config)
 
 
@@ -54,8 +53,11 @@ def require_database(campaign: Campaign, config: Path) -> None:
     create = f"Run `rollcall sync --config {config}` to create it from the sources."
     if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
         if not Path(sa_url.database).is_file():
-            raise CliError(f"No database at {sa_url.database}: no sync has run for this campaign yet.",
-                           ExitCode.NO_DATABASE, create)
+            raise CliError(
+                f"No database at {sa_url.database}: no sync has run for this campaign yet.",
+                ExitCode.NO_DATABASE,
+                create,
+            )
     try:
         with get_engine(url).connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
@@ -70,8 +72,13 @@ def require_database(campaign: Campaign, config: Path) -> None:
         raise CliError(f"Database {safe_url(url)} holds no rollcall schema.", ExitCode.NO_DATABASE, create)
     known = {rev.revision for rev in script.walk_revisions()}
     if current - known:
-        raise CliError(f"Database {safe_url(url)} was migrated by a newer rollcall "
-                       f"(schema {', '.join(sorted(current))}).", ExitCode.NO_DATABASE,
-                       "Update rollcall to the version that runs the nightly sync.")
-    raise CliError(f"Database {safe_url(url)} is at an older schema ({', '.join(sorted(current))}).",
-                   ExitCode.NO_DATABASE, f"Run `rollcall db upgrade --config {config}`, then this command again.")
+        raise CliError(
+            f"Database {safe_url(url)} was migrated by a newer rollcall (schema {', '.join(sorted(current))}).",
+            ExitCode.NO_DATABASE,
+            "Update rollcall to the version that runs the nightly sync.",
+        )
+    raise CliError(
+        f"Database {safe_url(url)} is at an older schema ({', '.join(sorted(current))}).",
+        ExitCode.NO_DATABASE,
+        f"Run `rollcall db upgrade --config {config}`, then this command again.",
+    )

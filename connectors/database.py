@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from models.tables import Base
+from rollcall.models.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -189,8 +189,12 @@ def _clear_interrupted_first_migration(connection: Connection, url: str) -> None
             f"restore a backup, or move it aside and run `rollcall sync` to rebuild it from the sources"
         )
     Base.metadata.drop_all(connection, tables=leftovers)
-    logger.warning("database %s: dropped %d empty tables left by an interrupted first migration "
-                   "(no schema version); migrating from scratch", safe_url(url), len(leftovers))
+    logger.warning(
+        "database %s: dropped %d empty tables left by an interrupted first migration "
+        "(no schema version); migrating from scratch",
+        safe_url(url),
+        len(leftovers),
+    )
 
 
 class SyncAlreadyRunning(Exception):

@@ -23,7 +23,8 @@ Encoding is decided per file and checked per line. When the config does not set 
   cp1250, cp775 or iso8859_13. Known blind spot: Polish (cp1250) or Turkish (cp1254) text
   can pass as cp1252.
 
-A bad row is one that holds a NUL byte, a line break csv cannot place (a bare carriage return), a cell longer than ``MAX_CELL_CHARS``, a quote left
+A bad row is one that holds a NUL byte, a line break csv cannot place (a bare carriage return),
+a cell longer than ``MAX_CELL_CHARS``, a quote left
 open (the record would run on past ``MAX_RECORD_CHARS`` or to the end of the file: only its
 first line is bad, and reading resumes on the next line), text that does not decode, or
 mojibake. A file over ``MAX_ROWS`` rows or a workbook that unpacks to more than
@@ -64,8 +65,8 @@ from zipfile import BadZipFile
 import openpyxl
 from charset_normalizer import from_bytes
 
-from models.campaign import TEXT_ENCODINGS, plausible_encoding
-from transforms.raw import UNREADABLE
+from rollcall.models.campaign import TEXT_ENCODINGS, plausible_encoding
+from rollcall.transforms.raw import UNREADABLE
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -104,8 +105,9 @@ _FOREIGN_LETTERS = re.compile(r"[^\W\d_A-Za-z]{3}")
 _UTF8_SEQUENCE = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
 #: UTF-8 read as an 8-bit codec: "é" as "Ã©" (cp1252, latin-1), "ÃĐ" (iso8859_10), "Ă©"
 #: (cp1250); "É" as "Ã‰"; "’" as "â€™"; "œ" as "Å“". "Ã" before a letter ("JOÃO") is not.
-MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf\u0100-\u017f\u2013-\u203a\u20ac\u2122\u02c6\u02dc\u0192]"
-                      "|[ĂÅ][\u0080-\u00bf\u2018-\u201e]|â€")
+MOJIBAKE = re.compile(
+    "[ÂÃ][\u0080-\u00bf\u0100-\u017f\u2013-\u203a\u20ac\u2122\u02c6\u02dc\u0192]|[ĂÅ][\u0080-\u00bf\u2018-\u201e]|â€"
+)
 #: Where the header line starts: the first character that is not blank, a quote or a delimiter.
 _CONTENT = re.compile(r"[^\s\"\ufeff;,\t|]")
 
@@ -212,11 +214,14 @@ def check_regular_file(path: Path) -> None:
     except OSError as error:
         raise _os_error(path, error) from None
     if stat.S_ISDIR(mode):
-        raise FileFormatError(f"{path} is a folder, not a file; set `path` in the source config to the "
-                              "export file itself")
+        raise FileFormatError(
+            f"{path} is a folder, not a file; set `path` in the source config to the export file itself"
+        )
     if not stat.S_ISREG(mode):
-        raise FileFormatError(f"{path} is not a regular file (a device, a pipe or a socket); set `path` "
-                              "in the source config to a saved export file")
+        raise FileFormatError(
+            f"{path} is not a regular file (a device, a pipe or a socket); set `path` "
+            "in the source config to a saved export file"
+        )
 
 
 def _os_error(path: Path, error: OSError) -> FileFormatError:
@@ -270,14 +275,18 @@ def _headers(path: Path, records: Iterator[_Record], where: str = "") -> list[st
             cells = record.cells
             if not _is_blank(cells) or record.problem:
                 if record.problem:
-                    raise FileFormatError(f"{path}{where}: its header row cannot be read "
-                                          f"({_PROBLEM_TEXT[record.problem]}); fix the first line of the file")
+                    raise FileFormatError(
+                        f"{path}{where}: its header row cannot be read "
+                        f"({_PROBLEM_TEXT[record.problem]}); fix the first line of the file"
+                    )
                 while not cells[-1].strip():
                     cells = cells[:-1]
                 if any(MOJIBAKE.search(cell) for cell in cells):
-                    raise FileFormatError(f"{path}{where}: its header is garbled ({', '.join(cells)[:120]}): the "
-                                          "file is read in the wrong encoding; remove `encoding` from the source "
-                                          'config, or save the file again as "CSV UTF-8"')
+                    raise FileFormatError(
+                        f"{path}{where}: its header is garbled ({', '.join(cells)[:120]}): the "
+                        "file is read in the wrong encoding; remove `encoding` from the source "
+                        'config, or save the file again as "CSV UTF-8"'
+                    )
                 return _name_columns(cells)
     raise FileFormatError(f"{path}{where} is empty (no header row)")
 
@@ -288,7 +297,7 @@ _PROBLEM_TEXT = {
     OPEN_QUOTE: "a quote is left open",
     UNDECODABLE: "its text does not decode",
     BROKEN: "it cannot be split into cells",
-    GARBLED: "its text is garbled (mojibake such as \"Ã©\")",
+    GARBLED: 'its text is garbled (mojibake such as "Ã©")',
 }
 
 
@@ -321,8 +330,10 @@ def _table_rows(path: Path, records: Iterator[_Record], headers: list[str]) -> I
         for record in data:
             rows += 1
             if rows > MAX_ROWS:
-                raise FileFormatError(f"{path}: more than {MAX_ROWS:,} rows, over rollcall's limit; "
-                                      "split the export into smaller files (one source each)")
+                raise FileFormatError(
+                    f"{path}: more than {MAX_ROWS:,} rows, over rollcall's limit; "
+                    "split the export into smaller files (one source each)"
+                )
             cells = record.cells
             problem = record.problem or _row_problem(cells)
             if problem:
@@ -420,8 +431,9 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
         line += len(taken)
 
 
-def _runs_on(taken: list[tuple[str, str | None, bool]], cells: list[str], width: int | None,
-             at_end: bool, delimiter: str) -> bool:
+def _runs_on(
+    taken: list[tuple[str, str | None, bool]], cells: list[str], width: int | None, at_end: bool, delimiter: str
+) -> bool:
     """A record that is really a quote left open: it swallowed the end of the file with an
     odd number of quotes, or took several lines and holds more cells than the header (rows
     merged) or quoting a spreadsheet never writes (strict csv refuses it)."""
@@ -542,24 +554,30 @@ def _lone_cr_split(line: bytes) -> list[bytes]:
 
 
 def _wrong_encoding(path: Path, encoding: str, where: str, error: UnicodeDecodeError) -> FileFormatError:
-    return FileFormatError(f"{path}: not valid {encoding} {where} ({error.reason}); "
-                           "remove `encoding` from the source config to let rollcall detect it, "
-                           'or save the file again as "CSV UTF-8"')
+    return FileFormatError(
+        f"{path}: not valid {encoding} {where} ({error.reason}); "
+        "remove `encoding` from the source config to let rollcall detect it, "
+        'or save the file again as "CSV UTF-8"'
+    )
 
 
 def _checked_encoding(path: Path, encoding: str) -> str:
     codec = plausible_encoding(encoding)
     if codec is None:
-        raise FileFormatError(f"{path}: encoding {encoding!r} is not one rollcall reads; set `encoding` "
-                              f"in the source config to one of {', '.join(TEXT_ENCODINGS)}, or remove it "
-                              "to let rollcall detect it")
+        raise FileFormatError(
+            f"{path}: encoding {encoding!r} is not one rollcall reads; set `encoding` "
+            f"in the source config to one of {', '.join(TEXT_ENCODINGS)}, or remove it "
+            "to let rollcall detect it"
+        )
     return "utf-8-sig" if codec == "utf-8" else encoding
 
 
 def _checked_delimiter(path: Path, delimiter: str) -> str:
     if len(delimiter) != 1:
-        raise FileFormatError(f'{path}: delimiter must be one character, not {delimiter!r}; '
-                              'set `delimiter = ";"` (or "," "\\t" "|") in the source config')
+        raise FileFormatError(
+            f"{path}: delimiter must be one character, not {delimiter!r}; "
+            'set `delimiter = ";"` (or "," "\\t" "|") in the source config'
+        )
     return delimiter
 
 
@@ -586,8 +604,9 @@ def _detect_encoding(path: Path) -> str:
         return marked
     if head.count(0) > len(head) // 8:
         order = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
-        raise _encoding_error(path, "it is full of NUL bytes: UTF-16 without a byte-order mark, or not a "
-                                    "text file", order)
+        raise _encoding_error(
+            path, "it is full of NUL bytes: UTF-16 without a byte-order mark, or not a text file", order
+        )
     bad = _first_undecodable(path, "utf-8")
     if bad is None or _holds_utf8(path):
         return "utf-8"
@@ -601,7 +620,7 @@ def _first_undecodable(path: Path, encoding: str) -> int | None:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
     try:
-        for offset, chunk in _chunks(path):
+        for _offset, chunk in _chunks(path):
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
@@ -628,10 +647,11 @@ def _holds_utf8(path: Path) -> bool:
 def _encoding_error(path: Path, problem: str, suggestion: str | None = None) -> FileFormatError:
     """Never a guessed 8-bit codec as advice: following a wrong one garbles every name."""
     if suggestion:
-        advice = f'Set `encoding = "{suggestion}"` in the source config if it is UTF-16, or save it again as "CSV UTF-8"'
+        advice = (
+            f'Set `encoding = "{suggestion}"` in the source config if it is UTF-16, or save it again as "CSV UTF-8"'
+        )
     else:
-        advice = ('Save it again from Excel as "CSV UTF-8" (rollcall reads UTF-8, UTF-16 and Western '
-                  "European text only)")
+        advice = 'Save it again from Excel as "CSV UTF-8" (rollcall reads UTF-8, UTF-16 and Western European text only)'
     return FileFormatError(f"{path}: cannot tell its text encoding: {problem}. {advice}.")
 
 
@@ -643,7 +663,7 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
     found = _CONTENT.search(text)
     if found is None:
         raise FileFormatError(f"{path} is empty")
-    text = text[max(text.rfind("\n", 0, found.start()), text.rfind("\r", 0, found.start())) + 1:]
+    text = text[max(text.rfind("\n", 0, found.start()), text.rfind("\r", 0, found.start())) + 1 :]
     in_header = {d: n for d, n in _count_outside_quotes(text, first_record_only=True).items() if n}
     if not in_header:
         return _single_column_delimiter(path, text)
@@ -658,9 +678,11 @@ def _detect_delimiter(path: Path, encoding: str) -> str:
     if len(agreeing) == 1:
         return agreeing[0]
     counts = ", ".join(f"{d!r} x{n}" for d, n in in_header.items())
-    raise FileFormatError(f"{path}: cannot tell the delimiter (header has {counts}; "
-                          f"csv.Sniffer says {sniffed!r}); set `delimiter = \";\"` (or the right one) "
-                          "in the source config")
+    raise FileFormatError(
+        f"{path}: cannot tell the delimiter (header has {counts}; "
+        f'csv.Sniffer says {sniffed!r}); set `delimiter = ";"` (or the right one) '
+        "in the source config"
+    )
 
 
 def _text_sample(path: Path, encoding: str) -> tuple[str, bool]:
@@ -690,8 +712,10 @@ def _single_column_delimiter(path: Path, text: str) -> str:
     counts = _count_outside_quotes(text, first_record_only=False)
     unused = next((d for d in DELIMITERS if not counts[d]), None)
     if unused is None:
-        raise FileFormatError(f"{path}: the header is a single column but the rows use every usual "
-                              'delimiter; set `delimiter = ";"` (or the right one) in the source config')
+        raise FileFormatError(
+            f"{path}: the header is a single column but the rows use every usual "
+            'delimiter; set `delimiter = ";"` (or the right one) in the source config'
+        )
     return unused
 
 
@@ -725,9 +749,11 @@ def _open_xlsx(path: Path, sheet: str | None) -> TableFile:
 
 def _unreadable_workbook(path: Path, error: BaseException) -> FileFormatError:
     kind = type(error).__name__
-    return FileFormatError(f"{path}: not a readable .xlsx workbook ({kind}: {str(error)[:200]}); "
-                           "password-protected, damaged, or an .xls renamed? Open it in Excel and save it "
-                           "again as .xlsx or as CSV UTF-8")
+    return FileFormatError(
+        f"{path}: not a readable .xlsx workbook ({kind}: {str(error)[:200]}); "
+        "password-protected, damaged, or an .xls renamed? Open it in Excel and save it "
+        "again as .xlsx or as CSV UTF-8"
+    )
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -739,9 +765,11 @@ def _check_unpacked_size(path: Path) -> None:
     except (BadZipFile, ValueError, EOFError) as error:
         raise _unreadable_workbook(path, error) from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise FileFormatError(f"{path}: unpacks to {unpacked / 2**20:,.0f} MB, over rollcall's "
-                              f"{MAX_XLSX_UNPACKED_BYTES >> 20} MB limit for a workbook (damaged or hostile?); "
-                              "export it as CSV UTF-8 instead")
+        raise FileFormatError(
+            f"{path}: unpacks to {unpacked / 2**20:,.0f} MB, over rollcall's "
+            f"{MAX_XLSX_UNPACKED_BYTES >> 20} MB limit for a workbook (damaged or hostile?); "
+            "export it as CSV UTF-8 instead"
+        )
 
 
 @contextmanager
@@ -761,8 +789,10 @@ def _open_sheet(path: Path, sheet: str | None) -> Iterator[ReadOnlyWorksheet]:
             raise FileFormatError(f"{path} is empty (no worksheet)")
         if sheet is not None and sheet not in worksheets:
             titles = ", ".join(repr(title) for title in worksheets)
-            raise FileFormatError(f"{path}: no sheet {sheet!r}; its sheets are {titles}. "
-                                  "Set `sheet = \"...\"` in the source config to one of them")
+            raise FileFormatError(
+                f"{path}: no sheet {sheet!r}; its sheets are {titles}. "
+                'Set `sheet = "..."` in the source config to one of them'
+            )
         yield worksheets[sheet] if sheet is not None else workbook.worksheets[0]
     finally:
         workbook.close()
@@ -802,4 +832,3 @@ def _cell_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from connectors.http import SourceError
-from models.records import RawRow
+from rollcall.connectors.http import SourceError
+from rollcall.models.records import RawRow
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,10 @@ def parse_cursor(cursor: str | None, source: str) -> datetime | None:
         return None
     moment = parse_aware(cursor)
     if moment is None:
-        raise SourceError(f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
-                          "with a time zone; clear it to pull everything again")
+        raise SourceError(
+            f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
+            "with a time zone; clear it to pull everything again"
+        )
     return moment
 
 

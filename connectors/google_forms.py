@@ -48,15 +48,22 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
-from connectors.http import (SourceAuthError, SourceNotFound, SourceResponseError, SourceUnavailable,
-                             request_json)
-from models.records import RawRow
-from transforms.answers.google_forms import available_keys
-from transforms.raw import content_hash
+from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from rollcall.connectors.http import (
+    SourceAuthError,
+    SourceNotFound,
+    SourceResponseError,
+    SourceUnavailable,
+    request_json,
+)
+from rollcall.models.records import RawRow
+from rollcall.transforms.answers.google_forms import available_keys
+from rollcall.transforms.raw import content_hash
 
-SCOPES = ("https://www.googleapis.com/auth/forms.responses.readonly",
-          "https://www.googleapis.com/auth/forms.body.readonly")
+SCOPES = (
+    "https://www.googleapis.com/auth/forms.responses.readonly",
+    "https://www.googleapis.com/auth/forms.body.readonly",
+)
 
 
 class GoogleFormsForm:
@@ -98,8 +105,9 @@ class GoogleFormsForm:
             form = self._get(self._form_url, {})
             items = form.get("items", []) if isinstance(form, dict) else None
             if not isinstance(items, list):
-                raise SourceResponseError(f"source {self.source}: {self.what}: the form has no list "
-                                          "of items; check the form id")
+                raise SourceResponseError(
+                    f"source {self.source}: {self.what}: the form has no list of items; check the form id"
+                )
             self._context = {"questions": dict(questions_of(items))}
         return self._context
 
@@ -143,19 +151,24 @@ class GoogleFormsForm:
         body = self._get(f"{self._form_url}/responses", query)
         responses = body.get("responses", []) if isinstance(body, dict) else None
         if not isinstance(responses, list) or not all(_is_response(r) for r in responses):
-            raise SourceResponseError(f"source {self.source}: {self.what}: page {number} has no "
-                                      "`responses` list; nothing from it was saved")
+            raise SourceResponseError(
+                f"source {self.source}: {self.what}: page {number} has no `responses` list; nothing from it was saved"
+            )
         token = body.get("nextPageToken")
         return responses, token if isinstance(token, str) and token else None
 
     def _get(self, url: str, params: dict[str, str]) -> Any:
-        return request_json(self.session, "GET", url, source=self.source, what=self.what,
-                            params=params, headers=self._headers)
+        return request_json(
+            self.session, "GET", url, source=self.source, what=self.what, params=params, headers=self._headers
+        )
 
     @staticmethod
     def _row(response: dict[str, Any], context: dict[str, Any]) -> RawRow:
-        return RawRow(external_id=response["responseId"], content_hash=content_hash(response),
-                      payload={"item": response, "form": context})
+        return RawRow(
+            external_id=response["responseId"],
+            content_hash=content_hash(response),
+            payload={"item": response, "form": context},
+        )
 
 
 def questions_of(items: list[Any]) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -191,15 +204,14 @@ def submitted_at(response: dict[str, Any]) -> datetime | None:
     return parse_aware(response.get("lastSubmittedTime"))
 
 
-
-
-
-
-
-
-def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str] = SCOPES, *,
-                                      session: requests.Session | None = None,
-                                      source: str = "google_forms", origin: str = "") -> str:
+def access_token_from_service_account(
+    info: dict[str, Any],
+    scopes: Iterable[str] = SCOPES,
+    *,
+    session: requests.Session | None = None,
+    source: str = "google_forms",
+    origin: str = "",
+) -> str:
     """An OAuth access token for a service account key (the parsed JSON key file), from the
     key's ``token_uri``. Raises SourceAuthError naming the source, never showing the key."""
     from google.auth.exceptions import GoogleAuthError, TransportError
@@ -213,12 +225,12 @@ def access_token_from_service_account(info: dict[str, Any], scopes: Iterable[str
         raise SourceUnavailable(f"source {source}: cannot reach Google's token endpoint; try later") from None
     except (GoogleAuthError, ValueError, KeyError):
         where = f" in {origin}" if origin else ""
-        raise SourceAuthError(f"source {source}: Google refused the service-account key{where} (or "
-                              "it is not a service-account key): check it is a current key of the "
-                              "service account the form is shared with") from None
+        raise SourceAuthError(
+            f"source {source}: Google refused the service-account key{where} (or "
+            "it is not a service-account key): check it is a current key of the "
+            "service account the form is shared with"
+        ) from None
     return credentials.token
-
-
 
 
 def _is_response(response: Any) -> bool:

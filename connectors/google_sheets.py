@@ -45,7 +45,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
-from transforms.roster_layout import (
+from rollcall.transforms.roster_layout import (
     GREYED_STATUSES,
     WRAPPED_HEADERS,
     column_widths,
@@ -77,18 +77,35 @@ DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
 #: instead of becoming a date (a serial number once read back).
 TEXT_HEADERS = ("Appelé", "Notes")
 #: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
-PROTECTED_HEADERS = ("Réf. inscription", "Prénom", "Nom", "Email", "Téléphone", "Source(s)",
-                     "Inscrit le", "Statut", "À vérifier", "Créneau", "Mineur", "Bénévole", "Remarques")
-READ_OPTIONS = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-                "majorDimension": "ROWS"}
+PROTECTED_HEADERS = (
+    "Réf. inscription",
+    "Prénom",
+    "Nom",
+    "Email",
+    "Téléphone",
+    "Source(s)",
+    "Inscrit le",
+    "Statut",
+    "À vérifier",
+    "Créneau",
+    "Mineur",
+    "Bénévole",
+    "Remarques",
+)
+READ_OPTIONS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
 _DRIVE_V3 = DRIVE_FILES_API_V3_URL.rsplit("/", 1)[0]
 _GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 _TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
 #: Drive answers its rate limits with a 403 (sometimes a 429) and one of these reasons.
 RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
 #: 403 reasons that are about the credentials or the project, not about one spreadsheet.
-_ACCOUNT_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
-                              "SERVICE_DISABLED", "accessNotConfigured"})
+_ACCOUNT_REASONS = frozenset(
+    {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "SERVICE_DISABLED", "accessNotConfigured"}
+)
 
 Cell = str | int | float | bool | None
 Grid = Sequence[Sequence[Cell]]
@@ -131,9 +148,14 @@ class RateLimiter:
     minute per user (a service account is one user); Drive's per-user quota is far higher.
     """
 
-    def __init__(self, per_minute: int = 60, burst: int = 10, drive_per_minute: int = 300,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_minute: int = 60,
+        burst: int = 10,
+        drive_per_minute: int = 300,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not 0 < burst < min(per_minute, drive_per_minute):
             raise ValueError("burst must be at least 1 and below every per-minute limit")
         self.limits = {"read": per_minute, "write": per_minute, "drive": drive_per_minute}
@@ -163,10 +185,18 @@ class RollcallHTTPClient(HTTPClient):
     truncated exponential backoff: ``min(2**n + random, backoff_max)`` seconds, or longer when
     the answer says ``Retry-After``."""
 
-    def __init__(self, auth: Credentials | None, session: requests.Session | None = None, *,
-                 base_url: str | None = None, limiter: RateLimiter | None = None,
-                 sleep: Callable[[float], None] = time.sleep, retries: int = 6, backoff_max: float = 64,
-                 timeout: float | tuple[float, float] = (10, 60)) -> None:
+    def __init__(
+        self,
+        auth: Credentials | None,
+        session: requests.Session | None = None,
+        *,
+        base_url: str | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 6,
+        backoff_max: float = 64,
+        timeout: float | tuple[float, float] = (10, 60),
+    ) -> None:
         super().__init__(auth, session)  # type: ignore[arg-type]
         self.base_url = base_url.rstrip("/") if base_url else None
         self.limiter = limiter or RateLimiter(sleep=sleep)
@@ -175,8 +205,9 @@ class RollcallHTTPClient(HTTPClient):
         self.sent: list[tuple[str, str]] = []  # (kind, method) of each attempt
         self.retried: list[int] = []  # status of each retried failure (0: connection dropped)
 
-    def request(self, method: str, endpoint: str, *args: Any, idempotent: bool = True,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, endpoint: str, *args: Any, idempotent: bool = True, **kwargs: Any
+    ) -> requests.Response:
         """``idempotent=False``: a dropped connection is not retried (the request may have been
         applied); the caller checks what happened instead."""
         url = self._rebase(endpoint)
@@ -208,7 +239,7 @@ class RollcallHTTPClient(HTTPClient):
         if self.base_url:
             for host in _GOOGLE_HOSTS:
                 if endpoint.startswith(host):
-                    return self.base_url + endpoint[len(host):]
+                    return self.base_url + endpoint[len(host) :]
         return endpoint
 
 
@@ -218,8 +249,13 @@ def _kind(method: str, endpoint: str) -> str:
     return "read" if method.upper() == "GET" else "write"
 
 
-def connect(credentials: Credentials, *, base_url: str | None = None, limiter: RateLimiter | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> gspread.Client:
+def connect(
+    credentials: Credentials,
+    *,
+    base_url: str | None = None,
+    limiter: RateLimiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> gspread.Client:
     """A gspread client for ``credentials`` (e.g. a service account's, with ``SCOPES``)."""
     session = AuthorizedSession(credentials)
     session.headers["User-Agent"] = "rollcall (volunteer registrations sync)"
@@ -270,16 +306,27 @@ class Layout:
         return (role, tab) if tab is not None and tab.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
-        found = {"tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
-                 "disposable": self.disposable, "roles": dict(self.roles),
-                 "digests": dict(self.digests), "widths": list(self.widths), "styled": self.styled}
+        found = {
+            "tabs": {t: [v.sheet_id, v.rows, v.cols] for t, v in self.tabs.items()},
+            "disposable": self.disposable,
+            "roles": dict(self.roles),
+            "digests": dict(self.digests),
+            "widths": list(self.widths),
+            "styled": self.styled,
+        }
         return found | ({"settings": dict(self.settings)} if self.settings else {})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Layout:
-        return cls({t: Tab(*v) for t, v in data.get("tabs", {}).items()}, data.get("disposable"),
-                   dict(data.get("roles", {})), data.get("settings"), dict(data.get("digests", {})),
-                   list(data.get("widths", [])), data.get("styled"))
+        return cls(
+            {t: Tab(*v) for t, v in data.get("tabs", {}).items()},
+            data.get("disposable"),
+            dict(data.get("roles", {})),
+            data.get("settings"),
+            dict(data.get("digests", {})),
+            list(data.get("widths", [])),
+            data.get("styled"),
+        )
 
     def remembered(self, old: Layout | None) -> Layout:
         """This layout with what ``old`` knew was written, for the tabs still there."""
@@ -342,29 +389,49 @@ class RosterSheets:
         if isinstance(exc, SheetsError):
             return exc
         if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-            return SheetsError(f"{where}: {doing} failed, Google could not be reached ({type(exc).__name__}) "
-                               "after retries; nothing was changed, the next run tries again", "unavailable", key)
+            return SheetsError(
+                f"{where}: {doing} failed, Google could not be reached ({type(exc).__name__}) "
+                "after retries; nothing was changed, the next run tries again",
+                "unavailable",
+                key,
+            )
         if not isinstance(exc, APIError):
-            return SheetsError(f"{where}: {doing} failed ({type(exc).__name__}); nothing was changed",
-                               "rejected", key)
+            return SheetsError(f"{where}: {doing} failed ({type(exc).__name__}); nothing was changed", "rejected", key)
         status, reasons = exc.response.status_code, _reasons(exc)
         if is_transient(exc):
-            return SheetsError(f"{where}: {doing} failed, Google still answered HTTP {status} after retries "
-                               "(rate limit or outage); nothing was changed, the next run tries again",
-                               "unavailable", key)
+            return SheetsError(
+                f"{where}: {doing} failed, Google still answered HTTP {status} after retries "
+                "(rate limit or outage); nothing was changed, the next run tries again",
+                "unavailable",
+                key,
+            )
         if status == 401 or (status == 403 and reasons & _ACCOUNT_REASONS):
-            return SheetsError(f"{where}: {doing} failed, Google refused rollcall's credentials ({_message(exc)}): "
-                               "check [google] credentials, their scopes and that the Sheets and Drive APIs "
-                               "are enabled for the project", "credentials", key)
+            return SheetsError(
+                f"{where}: {doing} failed, Google refused rollcall's credentials ({_message(exc)}): "
+                "check [google] credentials, their scopes and that the Sheets and Drive APIs "
+                "are enabled for the project",
+                "credentials",
+                key,
+            )
         if status == 403:
-            return SheetsError(f"{where}: the sheet is no longer shared with {self.account_email()}: share it "
-                               f"as Editor ({doing} was refused: {_message(exc)})", "permission", key)
+            return SheetsError(
+                f"{where}: the sheet is no longer shared with {self.account_email()}: share it "
+                f"as Editor ({doing} was refused: {_message(exc)})",
+                "permission",
+                key,
+            )
         if status == 404 and key:
-            return SheetsError(f"{where} no longer exists (deleted, or a wrong key): set a new key or remove "
-                               "it to have one created", "deleted", key)
-        return SheetsError(f"{where}: {doing} was refused ({_message(exc)}); a retry would be refused "
-                           "too and nothing was changed: check the spreadsheet, or report this message",
-                           "rejected", key)
+            return SheetsError(
+                f"{where} no longer exists (deleted, or a wrong key): set a new key or remove it to have one created",
+                "deleted",
+                key,
+            )
+        return SheetsError(
+            f"{where}: {doing} was refused ({_message(exc)}); a retry would be refused "
+            "too and nothing was changed: check the spreadsheet, or report this message",
+            "rejected",
+            key,
+        )
 
     def layouts(self) -> dict[str, dict[str, Any]]:
         """The cached layouts, as JSON, to store and pass back next run (saves a read per site)."""
@@ -372,9 +439,14 @@ class RosterSheets:
 
     # ---- creation and sharing (Drive)
 
-    def create_spreadsheet(self, title: str, coordinators: Sequence[str] = (),
-                           folder_id: str | None = None, locale: str = "fr_FR",
-                           time_zone: str = "Europe/Paris") -> str:
+    def create_spreadsheet(
+        self,
+        title: str,
+        coordinators: Sequence[str] = (),
+        folder_id: str | None = None,
+        locale: str = "fr_FR",
+        time_zone: str = "Europe/Paris",
+    ) -> str:
         """Create a spreadsheet through Drive, share it with ``coordinators``; return its key.
         Its ``locale`` and ``time_zone`` (Drive cannot set them) go in its first write, the
         batchUpdate that makes its tabs: no request more.
@@ -389,8 +461,13 @@ class RosterSheets:
                 if folder_id:
                     body["parents"] = [folder_id]
                 try:
-                    response = self.http.request("post", DRIVE_FILES_API_V3_URL, json=body,
-                                                 params={"supportsAllDrives": "true"}, idempotent=False)
+                    response = self.http.request(
+                        "post",
+                        DRIVE_FILES_API_V3_URL,
+                        json=body,
+                        params={"supportsAllDrives": "true"},
+                        idempotent=False,
+                    )
                     key = response.json()["id"]
                 except (requests.ConnectionError, requests.Timeout):
                     key = self.find_spreadsheet(title)
@@ -407,11 +484,17 @@ class RosterSheets:
     def find_spreadsheet(self, title: str) -> str | None:
         """The key of a spreadsheet with this exact title that the account can see, if any."""
         escaped = title.replace("\\", "\\\\").replace("'", "\\'")
-        response = self.http.request("get", DRIVE_FILES_API_V3_URL, params={
-            "q": f"name = '{escaped}' and mimeType = '{SPREADSHEET_MIME}' and trashed = false",
-            "fields": "files(id,name)", "pageSize": "10",
-            "supportsAllDrives": "true", "includeItemsFromAllDrives": "true",
-        })
+        response = self.http.request(
+            "get",
+            DRIVE_FILES_API_V3_URL,
+            params={
+                "q": f"name = '{escaped}' and mimeType = '{SPREADSHEET_MIME}' and trashed = false",
+                "fields": "files(id,name)",
+                "pageSize": "10",
+                "supportsAllDrives": "true",
+                "includeItemsFromAllDrives": "true",
+            },
+        )
         files = response.json().get("files", [])
         return files[0]["id"] if files else None
 
@@ -426,9 +509,13 @@ class RosterSheets:
         terms = [f"mimeType = '{SPREADSHEET_MIME}'", "trashed = false"]
         if since:
             terms.append(f"modifiedTime >= '{since}'")
-        params = {"q": " and ".join(terms), "pageSize": "1000", "supportsAllDrives": "true",
-                  "includeItemsFromAllDrives": "true",
-                  "fields": "nextPageToken,files(id,modifiedTime,lastModifyingUser(me))"}
+        params = {
+            "q": " and ".join(terms),
+            "pageSize": "1000",
+            "supportsAllDrives": "true",
+            "includeItemsFromAllDrives": "true",
+            "fields": "nextPageToken,files(id,modifiedTime,lastModifyingUser(me))",
+        }
         found: dict[str, Modified] = {}
         try:
             while True:
@@ -436,8 +523,9 @@ class RosterSheets:
                 for file in answer.get("files", []):
                     user = file.get("lastModifyingUser")
                     if file.get("id") and file.get("modifiedTime"):
-                        found[file["id"]] = Modified(file["modifiedTime"],
-                                                     user is not None and not user.get("me", False))
+                        found[file["id"]] = Modified(
+                            file["modifiedTime"], user is not None and not user.get("me", False)
+                        )
                 if not answer.get("nextPageToken"):
                     return found
                 params["pageToken"] = answer["nextPageToken"]
@@ -459,9 +547,12 @@ class RosterSheets:
             for email in emails:
                 if email.lower() in have:
                     continue
-                self.http.request("post", f"{DRIVE_FILES_API_V3_URL}/{key}/permissions",
-                                  json={"type": "user", "role": role, "emailAddress": email},
-                                  params={"supportsAllDrives": "true", "sendNotificationEmail": "false"})
+                self.http.request(
+                    "post",
+                    f"{DRIVE_FILES_API_V3_URL}/{key}/permissions",
+                    json={"type": "user", "role": role, "emailAddress": email},
+                    params={"supportsAllDrives": "true", "sendNotificationEmail": "false"},
+                )
                 added.append(email)
         except (APIError, requests.RequestException) as exc:
             raise self.failure(exc, key, "sharing it with the site's coordinators") from None
@@ -498,10 +589,19 @@ class RosterSheets:
         found = self._layout(key).find(role)
         return found[0] if found else None
 
-    def write_roster(self, key: str, grid: Grid, current: Grid, *, changes: Grid | None = None,
-                     summary: Grid | None = None, delete_rows: Mapping[str, Sequence[int]] | None = None,
-                     sign_in: Grid | None = None, to_complete: Grid | None = None,
-                     column_order: Sequence[int | None] | None = None) -> WriteResult:
+    def write_roster(
+        self,
+        key: str,
+        grid: Grid,
+        current: Grid,
+        *,
+        changes: Grid | None = None,
+        summary: Grid | None = None,
+        delete_rows: Mapping[str, Sequence[int]] | None = None,
+        sign_in: Grid | None = None,
+        to_complete: Grid | None = None,
+        column_order: Sequence[int | None] | None = None,
+    ) -> WriteResult:
         """Write the merged roster (and the other tabs) in one atomic batchUpdate.
 
         Only the roster rows that differ from ``current`` (the grid just read) are sent, so a
@@ -521,8 +621,7 @@ class RosterSheets:
         except (APIError, requests.RequestException) as exc:
             raise self.failure(exc, key, "reading a tab's header") from None
         for attempt in (0, 1):
-            requests_, after = _plan(self._layout(key), grid, current, changes, owned, delete_rows or {},
-                                     column_order)
+            requests_, after = _plan(self._layout(key), grid, current, changes, owned, delete_rows or {}, column_order)
             if not requests_:
                 return WriteResult(False, 0, len(grid))
             try:
@@ -530,8 +629,12 @@ class RosterSheets:
             except (APIError, requests.RequestException) as exc:
                 if not isinstance(exc, APIError) or exc.response.status_code != 400 or attempt == 1:
                     failure = self.failure(exc, key, "writing the roster")
-                    raise SheetsError(f"{failure} (a batchUpdate is all or nothing: the spreadsheet was left "
-                                      "as it was, or after a timeout fully written)", failure.cause, key) from None
+                    raise SheetsError(
+                        f"{failure} (a batchUpdate is all or nothing: the spreadsheet was left "
+                        "as it was, or after a timeout fully written)",
+                        failure.cause,
+                        key,
+                    ) from None
                 self._refresh(key)
                 continue
             self._layouts[key] = after
@@ -546,18 +649,23 @@ class RosterSheets:
         its header row is ours: one read of their headers, only then."""
         layout = self._layout(key)
         taken = set(layout.roles.values())
-        wanted = {role: values[0] for role in CHECKED_TABS
-                  if role not in layout.roles and (values := owned.get(role))}
-        candidates = [(role, title) for role in wanted for title, tab in layout.tabs.items()
-                      if tab.sheet_id not in taken and (title == role or _numbered(title, role))]
+        wanted = {role: values[0] for role in CHECKED_TABS if role not in layout.roles and (values := owned.get(role))}
+        candidates = [
+            (role, title)
+            for role in wanted
+            for title, tab in layout.tabs.items()
+            if tab.sheet_id not in taken and (title == role or _numbered(title, role))
+        ]
         if not candidates:
             return
-        answer = self.http.values_batch_get(key, [f"{_a1(title)}!1:1" for _, title in candidates],
-                                            params=dict(READ_OPTIONS))
+        answer = self.http.values_batch_get(
+            key, [f"{_a1(title)}!1:1" for _, title in candidates], params=dict(READ_OPTIONS)
+        )
         for (role, title), found in zip(candidates, answer.get("valueRanges", [])):
             header = (found.get("values") or [[]])[0]
             if role not in layout.roles and [_text(v).strip() for v in header] == [
-                    _text(v).strip() for v in wanted[role]]:
+                _text(v).strip() for v in wanted[role]
+            ]:
                 layout.roles[role] = layout.tabs[title].sheet_id
 
     def _roster_values(self, key: str, found: tuple[str, Tab] | None) -> list[list[Cell]]:
@@ -580,10 +688,14 @@ class RosterSheets:
         except (APIError, requests.RequestException) as exc:
             raise self.failure(exc, key, "opening it") from None
         old = self._layouts.get(key)
-        tabs = {s["properties"]["title"]: Tab(s["properties"]["sheetId"],
-                                              s["properties"]["gridProperties"]["rowCount"],
-                                              s["properties"]["gridProperties"]["columnCount"])
-                for s in meta.get("sheets", [])}
+        tabs = {
+            s["properties"]["title"]: Tab(
+                s["properties"]["sheetId"],
+                s["properties"]["gridProperties"]["rowCount"],
+                s["properties"]["gridProperties"]["columnCount"],
+            )
+            for s in meta.get("sheets", [])
+        }
         ids = {t.sheet_id for t in tabs.values()}
         disposable = old.disposable if old and old.disposable in ids else None
         roles = {role: i for role, i in (old.roles if old else {}).items() if i in ids}
@@ -601,9 +713,11 @@ def read_source_tab(client: gspread.Client, key: str, tab: str) -> list[tuple[in
     try:
         answer = client.http_client.values_get(key, _a1(tab), params=dict(READ_OPTIONS))
     except APIError as exc:
-        raise SheetsError(f"staff sheet {key}, tab {tab!r} cannot be read ({_message(exc)}): check the "
-                          "key and tab name in the configuration and that the sheet is shared with "
-                          "the service account") from exc
+        raise SheetsError(
+            f"staff sheet {key}, tab {tab!r} cannot be read ({_message(exc)}): check the "
+            "key and tab name in the configuration and that the sheet is shared with "
+            "the service account"
+        ) from exc
     values = answer.get("values", [])
     if not values:
         return []
@@ -643,16 +757,25 @@ def _a1(tab: str) -> str:
 
 
 def _message(exc: APIError) -> str:
-    return f"HTTP {exc.response.status_code}: {exc.error.get('message', '')}" if isinstance(exc.error, dict) \
+    return (
+        f"HTTP {exc.response.status_code}: {exc.error.get('message', '')}"
+        if isinstance(exc.error, dict)
         else f"HTTP {exc.response.status_code}"
+    )
 
 
 # ---- the batchUpdate body
 
 
-def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
-          owned: Mapping[str, Grid | None], delete_rows: Mapping[str, Sequence[int]],
-          column_order: Sequence[int | None] | None = None) -> tuple[list[dict[str, Any]], Layout]:
+def _plan(
+    layout: Layout,
+    grid: Grid,
+    current: Grid,
+    changes: Grid | None,
+    owned: Mapping[str, Grid | None],
+    delete_rows: Mapping[str, Sequence[int]],
+    column_order: Sequence[int | None] | None = None,
+) -> tuple[list[dict[str, Any]], Layout]:
     """Every request of one roster write, and the layout once it is applied.
 
     No request at all when no roster row differs, no column moves, no tab is missing, no row
@@ -665,11 +788,11 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     missing = [t for t in TABS if layout.find(t) is None]
     digests = {role: _digest(values) for role, values in owned.items() if values is not None}
     stale = [role for role, d in digests.items() if layout.digests.get(role) != d or role in missing]
-    if not (blocks or moved or missing or any(delete_rows.values()) or changes is not None or layout.settings
-            or stale):
+    if not (blocks or moved or missing or any(delete_rows.values()) or changes is not None or layout.settings or stale):
         return [], layout
-    after = Layout({t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items()
-                    if v.sheet_id != layout.disposable})
+    after = Layout(
+        {t: Tab(v.sheet_id, v.rows, v.cols) for t, v in layout.tabs.items() if v.sheet_id != layout.disposable}
+    )
     for role in TABS:
         found = layout.find(role)
         if found is not None:
@@ -679,8 +802,14 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     after.styled = None if ROSTER_TAB in missing else layout.styled
     out: list[dict[str, Any]] = []
     if layout.settings:
-        out.append({"updateSpreadsheetProperties": {"properties": dict(layout.settings),
-                                                    "fields": ",".join(sorted(layout.settings))}})
+        out.append(
+            {
+                "updateSpreadsheetProperties": {
+                    "properties": dict(layout.settings),
+                    "fields": ",".join(sorted(layout.settings)),
+                }
+            }
+        )
     width = max(map(len, [*grid, *current, order]), default=1)
     next_id = max([v.sheet_id for v in layout.tabs.values()] + [0]) + 1
     for offset, tab in enumerate(missing):
@@ -688,9 +817,18 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         title = _free_title(tab, after.tabs)
         after.tabs[title] = Tab(next_id + offset, *size)
         after.roles[tab] = next_id + offset
-        out.append({"addSheet": {"properties": {
-            "sheetId": next_id + offset, "title": title, "index": TABS.index(tab),
-            "gridProperties": {"rowCount": size[0], "columnCount": size[1]}}}})
+        out.append(
+            {
+                "addSheet": {
+                    "properties": {
+                        "sheetId": next_id + offset,
+                        "title": title,
+                        "index": TABS.index(tab),
+                        "gridProperties": {"rowCount": size[0], "columnCount": size[1]},
+                    }
+                }
+            }
+        )
     if layout.disposable is not None:
         out.append({"deleteSheet": {"sheetId": layout.disposable}})
     roster = _role_tab(after, ROSTER_TAB)
@@ -699,8 +837,15 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
         out += _move_requests(roster.sheet_id, order)
         after.widths = []  # the columns moved: their widths are set again
     for start, rows in blocks:
-        out.append({"updateCells": {"start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
-                                    "rows": [_row_data(r, width) for r in rows], "fields": "userEnteredValue"}})
+        out.append(
+            {
+                "updateCells": {
+                    "start": {"sheetId": roster.sheet_id, "rowIndex": start, "columnIndex": 0},
+                    "rows": [_row_data(r, width) for r in rows],
+                    "fields": "userEnteredValue",
+                }
+            }
+        )
     out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
     out += _width_requests(roster.sheet_id, _pixels(grid), after.widths)
     after.widths = _pixels(grid)
@@ -710,8 +855,11 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     out += _clear_below(roster.sheet_id, grid, len(current))
     for tab in TABS[1:]:
         values = changes if tab == CHANGES_TAB else owned.get(tab)
-        if (tab == CHANGES_TAB and (values is not None or tab in missing)) or tab in stale or (
-                tab in missing and tab != CHANGES_TAB):
+        if (
+            (tab == CHANGES_TAB and (values is not None or tab in missing))
+            or tab in stale
+            or (tab in missing and tab != CHANGES_TAB)
+        ):
             target = _role_tab(after, tab)
             out += _owned_tab(target, values or [])
             out += _owned_format(target, tab, values or [])
@@ -720,8 +868,13 @@ def _plan(layout: Layout, grid: Grid, current: Grid, changes: Grid | None,
     for title, rows in delete_rows.items():
         tab = after.tabs[title]
         for row in sorted(set(rows), reverse=True):  # bottom up: indexes above stay right
-            out.append({"deleteDimension": {"range": {"sheetId": tab.sheet_id, "dimension": "ROWS",
-                                                      "startIndex": row, "endIndex": row + 1}}})
+            out.append(
+                {
+                    "deleteDimension": {
+                        "range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": row, "endIndex": row + 1}
+                    }
+                }
+            )
             tab.rows -= 1
     return out, after
 
@@ -750,9 +903,14 @@ def _move_requests(sheet_id: int, order: Sequence[int]) -> list[dict[str, Any]]:
     for j, wanted in enumerate(order):
         at = columns.index(wanted)
         if at != j:  # j < at: columns left of j are placed already
-            out.append({"moveDimension": {"source": {"sheetId": sheet_id, "dimension": "COLUMNS",
-                                                     "startIndex": at, "endIndex": at + 1},
-                                          "destinationIndex": j}})
+            out.append(
+                {
+                    "moveDimension": {
+                        "source": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": at, "endIndex": at + 1},
+                        "destinationIndex": j,
+                    }
+                }
+            )
             columns.insert(j, columns.pop(at))
     return out
 
@@ -772,9 +930,15 @@ def _width_requests(sheet_id: int, pixels: Sequence[int], before: Sequence[int])
         if last and last["range"]["endIndex"] == c and last["properties"]["pixelSize"] == size:
             last["range"]["endIndex"] = c + 1
             continue
-        out.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
-            "properties": {"pixelSize": size}, "fields": "pixelSize"}})
+        out.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
+                    "properties": {"pixelSize": size},
+                    "fields": "pixelSize",
+                }
+            }
+        )
     return out
 
 
@@ -788,13 +952,29 @@ def _greyed_rules(sheet_id: int, header: Sequence[str]) -> list[dict[str, Any]]:
     if STATUS_NAME not in names:
         return []
     letter = _column_letters(names.index(STATUS_NAME))
-    return [{"addConditionalFormatRule": {"index": 0, "rule": {
-        "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
-        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
-                                      "values": [{"userEnteredValue": f'=${letter}2="{label}"'}]},
-                        "format": {"textFormat": {"strikethrough": True, "foregroundColorStyle": {
-                            "rgbColor": {"red": 0.5, "green": 0.5, "blue": 0.5}}}}}}}}
-        for label in sorted(GREYED_STATUSES)]
+    return [
+        {
+            "addConditionalFormatRule": {
+                "index": 0,
+                "rule": {
+                    "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+                    "booleanRule": {
+                        "condition": {
+                            "type": "CUSTOM_FORMULA",
+                            "values": [{"userEnteredValue": f'=${letter}2="{label}"'}],
+                        },
+                        "format": {
+                            "textFormat": {
+                                "strikethrough": True,
+                                "foregroundColorStyle": {"rgbColor": {"red": 0.5, "green": 0.5, "blue": 0.5}},
+                            }
+                        },
+                    },
+                },
+            }
+        }
+        for label in sorted(GREYED_STATUSES)
+    ]
 
 
 def _column_letters(index: int) -> str:
@@ -813,27 +993,61 @@ def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:
     if not values:
         return []
     out = _width_requests(tab.sheet_id, [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in column_widths(values, ())], [])
-    out.append({"updateSheetProperties": {
-        "properties": {"sheetId": tab.sheet_id, "gridProperties": {"frozenRowCount": 1}},
-        "fields": "gridProperties.frozenRowCount"}})
+    out.append(
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": tab.sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                "fields": "gridProperties.frozenRowCount",
+            }
+        }
+    )
     if role == SIGN_IN_TAB and len(values) > 1:
         width = max(len(r) for r in values)
-        out.append({"updateDimensionProperties": {
-            "range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": len(values)},
-            "properties": {"pixelSize": SIGN_IN_ROW_PIXELS}, "fields": "pixelSize"}})
+        out.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": len(values)},
+                    "properties": {"pixelSize": SIGN_IN_ROW_PIXELS},
+                    "fields": "pixelSize",
+                }
+            }
+        )
         line = {"style": "SOLID"}
-        out.append({"updateBorders": {"range": {"sheetId": tab.sheet_id, "startRowIndex": 0,
-                                                "endRowIndex": len(values), "startColumnIndex": 0,
-                                                "endColumnIndex": width},
-                                      "top": line, "bottom": line, "left": line, "right": line,
-                                      "innerHorizontal": line, "innerVertical": line}})
+        out.append(
+            {
+                "updateBorders": {
+                    "range": {
+                        "sheetId": tab.sheet_id,
+                        "startRowIndex": 0,
+                        "endRowIndex": len(values),
+                        "startColumnIndex": 0,
+                        "endColumnIndex": width,
+                    },
+                    "top": line,
+                    "bottom": line,
+                    "left": line,
+                    "right": line,
+                    "innerHorizontal": line,
+                    "innerVertical": line,
+                }
+            }
+        )
     if role == SUMMARY_TAB and (cell := fill_rate_cell(values)):
-        out.append({"repeatCell": {"range": {"sheetId": tab.sheet_id, "startRowIndex": cell[0],
-                                             "endRowIndex": cell[0] + 1, "startColumnIndex": cell[1],
-                                             "endColumnIndex": cell[1] + 1},
-                                   "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT",
-                                                                                   "pattern": PERCENT_PATTERN}}},
-                                   "fields": "userEnteredFormat.numberFormat"}})
+        out.append(
+            {
+                "repeatCell": {
+                    "range": {
+                        "sheetId": tab.sheet_id,
+                        "startRowIndex": cell[0],
+                        "endRowIndex": cell[0] + 1,
+                        "startColumnIndex": cell[1],
+                        "endColumnIndex": cell[1] + 1,
+                    },
+                    "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT", "pattern": PERCENT_PATTERN}}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        )
     return out
 
 
@@ -845,7 +1059,7 @@ def _role_tab(layout: Layout, role: str) -> Tab:
 
 def _numbered(title: str, base: str) -> bool:
     """``title`` is ``base`` numbered by ``_free_title``: "Émargement (2)"."""
-    rest = title[len(base):]
+    rest = title[len(base) :]
     return title.startswith(base) and rest.startswith(" (") and rest.endswith(")") and rest[2:-1].isdigit()
 
 
@@ -862,12 +1076,10 @@ def _grow_requests(tab: Tab, rows: int, cols: int) -> list[dict[str, Any]]:
     """appendDimension requests so the tab holds ``rows`` x ``cols``; ``tab`` is updated."""
     out = []
     if rows > tab.rows:
-        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "ROWS",
-                                        "length": rows - tab.rows}})
+        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "ROWS", "length": rows - tab.rows}})
         tab.rows = rows
     if cols > tab.cols:
-        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
-                                        "length": cols - tab.cols}})
+        out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS", "length": cols - tab.cols}})
         tab.cols = cols
     return out
 
@@ -877,8 +1089,15 @@ def _owned_tab(tab: Tab, values: Grid) -> list[dict[str, Any]]:
     width = max([len(r) for r in values] + [1])
     sheet_id = tab.sheet_id
     out = _grow_requests(tab, len(values), width)
-    out.append({"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "startColumnIndex": 0},
-                                "rows": [_row_data(r, len(r)) for r in values], "fields": "userEnteredValue"}})
+    out.append(
+        {
+            "updateCells": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 0, "startColumnIndex": 0},
+                "rows": [_row_data(r, len(r)) for r in values],
+                "fields": "userEnteredValue",
+            }
+        }
+    )
     if values:
         out.append(_bold_header(sheet_id, width))
     return out
@@ -891,17 +1110,35 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
     grid_properties: dict[str, int] = {"frozenRowCount": 1}
     if frozen:
         grid_properties["frozenColumnCount"] = frozen
-    out = [_bold_header(sheet_id, width),
-           {"updateSheetProperties": {
-               "properties": {"sheetId": sheet_id, "gridProperties": grid_properties},
-               "fields": ",".join(f"gridProperties.{name}" for name in grid_properties)}}]
+    out = [
+        _bold_header(sheet_id, width),
+        {
+            "updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": grid_properties},
+                "fields": ",".join(f"gridProperties.{name}" for name in grid_properties),
+            }
+        },
+    ]
     if PRESENT_HEADER in header and rows > 1:
-        out.append({"setDataValidation": {"range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
-                                          "rule": {"condition": {"type": "BOOLEAN"}, "strict": True}}})
+        out.append(
+            {
+                "setDataValidation": {
+                    "range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
+                    "rule": {"condition": {"type": "BOOLEAN"}, "strict": True},
+                }
+            }
+        )
     for index, cell_format in _column_formats(header).items():
         if rows > 1:
-            out.append({"repeatCell": {"range": _column(sheet_id, index, rows),
-                                       "cell": {"userEnteredFormat": cell_format}, "fields": _FORMAT_FIELDS}})
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": _column(sheet_id, index, rows),
+                        "cell": {"userEnteredFormat": cell_format},
+                        "fields": _FORMAT_FIELDS,
+                    }
+                }
+            )
     if created:  # one warning-only range per run of adjacent pipeline columns
         runs: list[list[int]] = []
         for i, name in enumerate(header):
@@ -912,9 +1149,17 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
                     runs.append([i])
         for run in runs:
             names = ", ".join(header[i] for i in run)
-            out.append({"addProtectedRange": {"protectedRange": {
-                "range": {"sheetId": sheet_id, "startColumnIndex": run[0], "endColumnIndex": run[-1] + 1},
-                "description": f"Colonnes remplies par rollcall : {names}", "warningOnly": True}}})
+            out.append(
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": {"sheetId": sheet_id, "startColumnIndex": run[0], "endColumnIndex": run[-1] + 1},
+                            "description": f"Colonnes remplies par rollcall : {names}",
+                            "warningOnly": True,
+                        }
+                    }
+                }
+            )
     return out
 
 
@@ -940,15 +1185,29 @@ def _column_formats(header: Sequence[str]) -> dict[int, dict[str, Any]]:
 
 
 def _bold_header(sheet_id: int, width: int) -> dict[str, Any]:
-    return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
-                                     "startColumnIndex": 0, "endColumnIndex": width},
-                           "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-                           "fields": "userEnteredFormat.textFormat.bold"}}
+    return {
+        "repeatCell": {
+            "range": {
+                "sheetId": sheet_id,
+                "startRowIndex": 0,
+                "endRowIndex": 1,
+                "startColumnIndex": 0,
+                "endColumnIndex": width,
+            },
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold",
+        }
+    }
 
 
 def _column(sheet_id: int, index: int, rows: int) -> dict[str, int]:
-    return {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": rows,
-            "startColumnIndex": index, "endColumnIndex": index + 1}
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": 1,
+        "endRowIndex": rows,
+        "startColumnIndex": index,
+        "endColumnIndex": index + 1,
+    }
 
 
 def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, Any]]:
@@ -965,8 +1224,13 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
 
     def below(name: str) -> dict[str, int]:
         index = header.index(name)
-        return {"sheetId": sheet_id, "startRowIndex": start, "endRowIndex": end,
-                "startColumnIndex": index, "endColumnIndex": index + 1}
+        return {
+            "sheetId": sheet_id,
+            "startRowIndex": start,
+            "endRowIndex": end,
+            "startColumnIndex": index,
+            "endColumnIndex": index + 1,
+        }
 
     out: list[dict[str, Any]] = []
     for index in _column_formats(header):

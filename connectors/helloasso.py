@@ -56,11 +56,11 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
-from connectors.http import SourceAuthError, SourceResponseError, request_json
-from models.records import RawRow
-from transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
-from transforms.raw import content_hash
+from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from rollcall.connectors.http import SourceAuthError, SourceResponseError, request_json
+from rollcall.models.records import RawRow
+from rollcall.transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
+from rollcall.transforms.raw import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,20 @@ class HelloAssoForm:
         self.page_size = page_size
         self.overlap = overlap
         self._base = base_url.rstrip("/")
-        self._form_path = (f"/v5/organizations/{quote(organization_slug, safe='')}/forms/"
-                           f"{quote(form_type, safe='')}/{quote(form_slug, safe='')}")
+        self._form_path = (
+            f"/v5/organizations/{quote(organization_slug, safe='')}/forms/"
+            f"{quote(form_type, safe='')}/{quote(form_slug, safe='')}"
+        )
         self.what = f"HelloAsso form {organization_slug}/{form_type}/{form_slug}"
-        self._tokens = _TokenKeeper(session, source=source, what=f"an access token for {self.what}",
-                                    url=f"{self._base}/oauth2/token", client_id=client_id,
-                                    client_secret=client_secret, clock=clock)
+        self._tokens = _TokenKeeper(
+            session,
+            source=source,
+            what=f"an access token for {self.what}",
+            url=f"{self._base}/oauth2/token",
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+        )
 
     def __repr__(self) -> str:
         return f"HelloAssoForm(source={self.source!r}, form={self.what!r})"
@@ -122,35 +130,43 @@ class HelloAssoForm:
                 raise
             return self._keys_from_items()
         if not isinstance(form, dict):
-            raise SourceResponseError(f"source {self.source}: {self.what}: the form description "
-                                      "is not an object")
+            raise SourceResponseError(f"source {self.source}: {self.what}: the form description is not an object")
         tiers = form.get("tiers") if isinstance(form.get("tiers"), list) else []
         labels = [
-            field.get("label") for tier in tiers if isinstance(tier, dict)
-            for field in (tier.get("customFields") or []) if isinstance(field, dict)
+            field.get("label")
+            for tier in tiers
+            if isinstance(tier, dict)
+            for field in (tier.get("customFields") or [])
+            if isinstance(field, dict)
         ]
         return available_keys(label for label in labels if isinstance(label, str))
 
     def _keys_from_items(self) -> set[str]:
         """Keys seen in the first page of items, plus the mapped custom fields none answers."""
-        query = {"withDetails": "true", "pageSize": str(self.page_size),
-                 "sortField": "UpdateDate", "sortOrder": "Asc"}
+        query = {"withDetails": "true", "pageSize": str(self.page_size), "sortField": "UpdateDate", "sortOrder": "Asc"}
         items, _ = self._page(query, 1)
-        seen = available_keys(str(field.get("name")) for item in items
-                              for field in (item.get("customFields") or []) if isinstance(field, dict))
-        unseen = sorted(key for key in self.expected_keys
-                        if key.startswith(CUSTOM_FIELD_PREFIX) and key not in seen)
-        log.warning("source %s: %s: this client lacks HelloAsso's AccessPublicData privilege, so "
-                    "the form's custom fields were taken from %d item(s)%s", self.source, self.what,
-                    len(items), f"; {unseen} answered by none of them, assumed to exist" if unseen else "")
+        seen = available_keys(
+            str(field.get("name"))
+            for item in items
+            for field in (item.get("customFields") or [])
+            if isinstance(field, dict)
+        )
+        unseen = sorted(key for key in self.expected_keys if key.startswith(CUSTOM_FIELD_PREFIX) and key not in seen)
+        log.warning(
+            "source %s: %s: this client lacks HelloAsso's AccessPublicData privilege, so "
+            "the form's custom fields were taken from %d item(s)%s",
+            self.source,
+            self.what,
+            len(items),
+            f"; {unseen} answered by none of them, assumed to exist" if unseen else "",
+        )
         return seen | set(unseen)
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of items updated since ``cursor`` (all when None), oldest update first; the
         new cursor comes with the final, empty, page."""
         since = parse_cursor(cursor, self.source)
-        params = {"withDetails": "true", "pageSize": str(self.page_size),
-                  "sortField": "UpdateDate", "sortOrder": "Asc"}
+        params = {"withDetails": "true", "pageSize": str(self.page_size), "sortField": "UpdateDate", "sortOrder": "Asc"}
         if since is not None:
             params["from"] = (since - self.overlap).strftime("%Y-%m-%dT%H:%M:%SZ")
         newest, token, number = since, None, 0
@@ -164,21 +180,26 @@ class HelloAssoForm:
             newest = latest(newest, *map(updated_at, items))
             yield Page([self._row(item) for item in items])
             if not next_token:  # not the documented end signal, but nothing more can be asked
-                log.warning("source %s: %s page %d has no continuation token; stopping there",
-                            self.source, self.what, number)
+                log.warning(
+                    "source %s: %s page %d has no continuation token; stopping there", self.source, self.what, number
+                )
                 yield Page([], zulu(newest) if newest else None)
                 return
             if next_token == token:
-                raise SourceResponseError(f"source {self.source}: {self.what}: page {number} gives "
-                                          "back the same continuation token; stopping the pull")
+                raise SourceResponseError(
+                    f"source {self.source}: {self.what}: page {number} gives "
+                    "back the same continuation token; stopping the pull"
+                )
             token = next_token
 
     def _page(self, query: dict[str, str], number: int) -> tuple[list[dict[str, Any]], str | None]:
         body = self._get(f"{self._base}{self._form_path}/items", query)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or not all(_is_item(item) for item in data):
-            raise SourceResponseError(f"source {self.source}: {self.what}: page {number} has no "
-                                      "`data` list of items; nothing from it was saved")
+            raise SourceResponseError(
+                f"source {self.source}: {self.what}: page {number} has no "
+                "`data` list of items; nothing from it was saved"
+            )
         pagination = body.get("pagination")
         token = pagination.get("continuationToken") if isinstance(pagination, dict) else None
         return data, token if isinstance(token, str) and token else None
@@ -195,20 +216,29 @@ class HelloAssoForm:
 
     def _get_with(self, token: str, url: str, params: dict[str, str]) -> Any:
         headers = {**JSON, "Authorization": f"Bearer {token}"}
-        return request_json(self.session, "GET", url, source=self.source, what=self.what,
-                            params=params, headers=headers)
+        return request_json(
+            self.session, "GET", url, source=self.source, what=self.what, params=params, headers=headers
+        )
 
     @staticmethod
     def _row(item: dict[str, Any]) -> RawRow:
-        return RawRow(external_id=str(item["id"]), content_hash=content_hash(item),
-                      payload={"item": item, "form": {}})
+        return RawRow(external_id=str(item["id"]), content_hash=content_hash(item), payload={"item": item, "form": {}})
 
 
 class _TokenKeeper:
     """Gets, caches and renews the access token. Holds secrets: never shown in a repr."""
 
-    def __init__(self, session: requests.Session, *, source: str, what: str, url: str,
-                 client_id: str, client_secret: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        source: str,
+        what: str,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        clock: Callable[[], float],
+    ) -> None:
         self._session, self._source, self._what, self._url = session, source, what, url
         self._client_id, self._client_secret, self._clock = client_id, client_secret, clock
         self._access: str | None = None
@@ -244,24 +274,28 @@ class _TokenKeeper:
         self._access = self._refresh = None
         started = self._clock()
         try:
-            body = request_json(self._session, "POST", self._url, source=self._source,
-                                what=self._what, data=data, headers=JSON)
+            body = request_json(
+                self._session, "POST", self._url, source=self._source, what=self._what, data=data, headers=JSON
+            )
         except (SourceAuthError, SourceResponseError) as exc:
             refused = isinstance(exc, SourceAuthError) or exc.status in (400, 401, 403)
             if form["grant_type"] != "client_credentials" or not refused:
                 raise
             origin = getattr(self._session, "credential_origin", "") or "client_id and client_secret"
             code = f", {exc.detail}" if exc.detail else ""
-            raise SourceAuthError(f"source {self._source}: HelloAsso refused the client credentials "
-                                  f"(HTTP {exc.status}{code}) when asked {self._what}: check {origin} "
-                                  "(the API client's id and secret, from the HelloAsso back office, "
-                                  "for the right environment: production or sandbox) and that this "
-                                  "client may read the organisation") from None
+            raise SourceAuthError(
+                f"source {self._source}: HelloAsso refused the client credentials "
+                f"(HTTP {exc.status}{code}) when asked {self._what}: check {origin} "
+                "(the API client's id and secret, from the HelloAsso back office, "
+                "for the right environment: production or sandbox) and that this "
+                "client may read the organisation"
+            ) from None
         access = body.get("access_token") if isinstance(body, dict) else None
         lifetime = body.get("expires_in") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access or not _is_number(lifetime):
-            raise SourceResponseError(f"source {self._source}: {self._what}: the answer has no "
-                                      "access_token or expires_in")
+            raise SourceResponseError(
+                f"source {self._source}: {self._what}: the answer has no access_token or expires_in"
+            )
         refresh = body.get("refresh_token")
         self._access, self._refresh = access, refresh if isinstance(refresh, str) and refresh else None
         self._expires_at = started + float(lifetime)
@@ -277,14 +311,6 @@ def updated_at(item: dict[str, Any]) -> datetime | None:
         if moment is not None and moment.year > 1:
             return moment
     return None
-
-
-
-
-
-
-
-
 
 
 def _is_item(item: Any) -> bool:

@@ -11,11 +11,10 @@ name the source and say what to fix, and never contain a token.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -82,18 +81,27 @@ class CountingSession(requests.Session):
         self.requests_made += 1
 
 
-def make_session(*, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60,
-                 backoff_jitter: float = 0.5) -> CountingSession:
+def make_session(
+    *, retries: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60, backoff_jitter: float = 0.5
+) -> CountingSession:
     """A session that retries transient failures with backoff, for GET and token POSTs.
 
     Waits grow as ``backoff_factor * 2**n`` (capped at ``backoff_max``) plus up to
     ``backoff_jitter`` seconds; a ``Retry-After`` header, when given, is waited instead.
     """
     retry = Retry(
-        total=retries, connect=retries, read=retries, status=retries, other=0,
-        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
-        backoff_factor=backoff_factor, backoff_max=backoff_max, backoff_jitter=backoff_jitter,
-        respect_retry_after_header=True, raise_on_status=False,
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "POST"}),
+        backoff_factor=backoff_factor,
+        backoff_max=backoff_max,
+        backoff_jitter=backoff_jitter,
+        respect_retry_after_header=True,
+        raise_on_status=False,
     )
     session = CountingSession(body_retries=min(retries, 3), body_backoff=backoff_factor)
     adapter = HTTPAdapter(max_retries=retry)
@@ -123,16 +131,19 @@ def request_json(
     backoff = getattr(session, "body_backoff", 0.0)
     for attempt in range(1, attempts + 1):
         try:
-            return _request_json_once(session, method, url, source=source, what=what,
-                                      params=params, headers=headers, data=data)
+            return _request_json_once(
+                session, method, url, source=source, what=what, params=params, headers=headers, data=data
+            )
         except _UnreadableBody as exc:
             problem = exc.problem
             log.warning("source %s: %s: %s (attempt %d of %d)", source, what, problem, attempt, attempts)
             if attempt < attempts and backoff:
                 time.sleep(backoff * 2 ** (attempt - 1))
-    raise SourceResponseError(f"source {source}: {what}: {problem}, {attempts} times in a row; "
-                              "nothing from it was saved and the cursor was not advanced; "
-                              "the next sync asks again") from None
+    raise SourceResponseError(
+        f"source {source}: {what}: {problem}, {attempts} times in a row; "
+        "nothing from it was saved and the cursor was not advanced; "
+        "the next sync asks again"
+    ) from None
 
 
 class _UnreadableBody(Exception):
@@ -144,27 +155,34 @@ class _UnreadableBody(Exception):
 
 
 def _request_json_once(
-    session: requests.Session, method: str, url: str, *, source: str, what: str,
-    params: Mapping[str, Any] | None, headers: Mapping[str, str] | None, data: Mapping[str, str] | None,
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    source: str,
+    what: str,
+    params: Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None,
+    data: Mapping[str, str] | None,
 ) -> Any:
     try:
-        response = session.request(method, url, params=params, headers=headers, data=data,
-                                   timeout=TIMEOUT)
+        response = session.request(method, url, params=params, headers=headers, data=data, timeout=TIMEOUT)
     except requests.exceptions.RetryError:
-        raise SourceUnavailable(f"source {source}: {what} still failing after retries; "
-                                "the provider is limiting or failing requests, try later") from None
+        raise SourceUnavailable(
+            f"source {source}: {what} still failing after retries; "
+            "the provider is limiting or failing requests, try later"
+        ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
         raise _UnreadableBody("the answer was cut off before its end") from None
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise SourceUnavailable(f"source {source}: cannot reach the provider for {what} "
-                                f"({type(exc).__name__}); try later") from None
-    raise_for_status(response, source=source, what=what,
-                     origin=getattr(session, "credential_origin", ""))
+        raise SourceUnavailable(
+            f"source {source}: cannot reach the provider for {what} ({type(exc).__name__}); try later"
+        ) from None
+    raise_for_status(response, source=source, what=what, origin=getattr(session, "credential_origin", ""))
     try:
         return response.json()
     except ValueError:
-        raise _UnreadableBody("the provider's answer is not complete JSON (truncated or "
-                              "malformed)") from None
+        raise _UnreadableBody("the provider's answer is not complete JSON (truncated or malformed)") from None
 
 
 def raise_for_status(response: requests.Response, *, source: str, what: str, origin: str = "") -> None:
@@ -181,17 +199,16 @@ def raise_for_status(response: requests.Response, *, source: str, what: str, ori
 def _error_for(status: int, source: str, what: str, origin: str) -> SourceError:
     if status in (401, 403):
         check = f"check {origin}" if origin else "check the token"
-        return SourceAuthError(f"token for source {source} rejected (HTTP {status}) for {what}: "
-                               f"{check}: is it current, for the right account, with read access "
-                               "to this form?")
+        return SourceAuthError(
+            f"token for source {source} rejected (HTTP {status}) for {what}: "
+            f"{check}: is it current, for the right account, with read access "
+            "to this form?"
+        )
     if status == 404:
-        return SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id "
-                              "in the configuration")
+        return SourceNotFound(f"source {source}: {what} not found (HTTP 404): check its id in the configuration")
     if status in RETRY_STATUSES:
-        return SourceUnavailable(f"source {source}: {what} still failing after retries "
-                                 f"(HTTP {status}); try later")
-    return SourceResponseError(f"source {source}: {what} refused (HTTP {status}): "
-                               "check the source's settings")
+        return SourceUnavailable(f"source {source}: {what} still failing after retries (HTTP {status}); try later")
+    return SourceResponseError(f"source {source}: {what} refused (HTTP {status}): check the source's settings")
 
 
 def _oauth_code(response: requests.Response) -> str | None:

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from models.records import REMOVED
-from models.tables import (
+from rollcall.models.records import REMOVED
+from rollcall.models.tables import (
     Event,
     MatchDecision,
     MatchLink,
@@ -34,8 +34,10 @@ def decisions_by_record(session: Session, campaign: str) -> list[tuple[tuple[str
     sign_a, sign_b = aliased(Signup), aliased(Signup)
     query = (
         select(key_a.source, key_a.external_id, key_b.source, key_b.external_id, MatchDecision.same)
-        .join(sign_a, sign_a.id == MatchDecision.signup_a).join(key_a, key_a.id == sign_a.raw_record_id)
-        .join(sign_b, sign_b.id == MatchDecision.signup_b).join(key_b, key_b.id == sign_b.raw_record_id)
+        .join(sign_a, sign_a.id == MatchDecision.signup_a)
+        .join(key_a, key_a.id == sign_a.raw_record_id)
+        .join(sign_b, sign_b.id == MatchDecision.signup_b)
+        .join(key_b, key_b.id == sign_b.raw_record_id)
         .where(key_a.campaign == campaign)
         .order_by(MatchDecision.decided_at, MatchDecision.id)  # a later decision on a pair wins
     )
@@ -45,26 +47,28 @@ def decisions_by_record(session: Session, campaign: str) -> list[tuple[tuple[str
     return list(latest.values())
 
 
-def replace_links(session: Session, current_ids: set[int],
-                  links: Iterable[tuple[int, int, str, float, list[str]]]) -> None:
+def replace_links(
+    session: Session, current_ids: set[int], links: Iterable[tuple[int, int, str, float, list[str]]]
+) -> None:
     """Make the evidence between current sign-ups exactly this resolution's merges; links
     of older versions stay as history."""
     wanted = {tuple(sorted((a, b))): (rule, score, evidence) for a, b, rule, score, evidence in links}
-    existing = {
-        (link.signup_a, link.signup_b): link
-        for link in _pairs_touching(session, MatchLink, current_ids)
-    }
+    existing = {(link.signup_a, link.signup_b): link for link in _pairs_touching(session, MatchLink, current_ids)}
     for pair, link in existing.items():
         if pair not in wanted:
             session.delete(link)
         elif (link.rule, link.evidence) != (wanted[pair][0], wanted[pair][2]):
             link.rule, link.score, link.evidence = wanted[pair]
-    session.add_all(MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence)
-                    for (a, b), (rule, score, evidence) in wanted.items() if (a, b) not in existing)
+    session.add_all(
+        MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence)
+        for (a, b), (rule, score, evidence) in wanted.items()
+        if (a, b) not in existing
+    )
 
 
-def replace_review_pairs(session: Session, current_ids: set[int],
-                         pairs: Iterable[tuple[int, int, str, float, list[str], str]]) -> int:
+def replace_review_pairs(
+    session: Session, current_ids: set[int], pairs: Iterable[tuple[int, int, str, float, list[str], str]]
+) -> int:
     """Make the open pairs between current sign-ups exactly this resolution's doubtful ones
     (a pair already waiting keeps its id); decided pairs stay as history. Returns how many
     pairs were added."""
@@ -77,8 +81,11 @@ def replace_review_pairs(session: Session, current_ids: set[int],
     for (a, b), (rule, score, evidence, explanation) in wanted.items():
         row = existing.get((a, b))
         if row is None:
-            session.add(ReviewPair(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence,
-                                   explanation_fr=explanation))
+            session.add(
+                ReviewPair(
+                    signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence, explanation_fr=explanation
+                )
+            )
             added += 1
         elif row.status == "open" and (row.rule, row.explanation_fr) != (rule, explanation):
             row.rule, row.score, row.evidence, row.explanation_fr = rule, score, evidence, explanation
@@ -111,8 +118,9 @@ def record_decision(session: Session, signup_a: int, signup_b: int, same: bool, 
         session.add(MatchDecision(signup_a=a, signup_b=b, same=same, decided_by=decided_by))
     else:
         decision.same, decision.decided_by, decision.decided_at = same, decided_by, utcnow()
-    session.execute(update(ReviewPair).where(ReviewPair.signup_a == a, ReviewPair.signup_b == b)
-                    .values(status="decided"))
+    session.execute(
+        update(ReviewPair).where(ReviewPair.signup_a == a, ReviewPair.signup_b == b).values(status="decided")
+    )
 
 
 def merge_people(session: Session, keep_id: int, gone_id: int) -> None:
@@ -144,26 +152,47 @@ def split_signup(session: Session, signup_id: int, decided_by: str) -> int | Non
     reference, what coordinators typed) along."""
     signup = session.get_one(Signup, signup_id)
     record = signup.raw_record
-    versions = list(session.scalars(
-        select(Signup).join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.source == record.source, RawRecord.external_id == record.external_id,
-               RawRecord.campaign == record.campaign)
-    ))
-    staying = list(session.scalars(
-        select(Signup).join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(Signup.person_id == signup.person_id, Signup.id.not_in([s.id for s in versions]),
-               RawRecord.is_current.is_(True))
-    ))
+    versions = list(
+        session.scalars(
+            select(Signup)
+            .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+            .where(
+                RawRecord.source == record.source,
+                RawRecord.external_id == record.external_id,
+                RawRecord.campaign == record.campaign,
+            )
+        )
+    )
+    staying = list(
+        session.scalars(
+            select(Signup)
+            .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+            .where(
+                Signup.person_id == signup.person_id,
+                Signup.id.not_in([s.id for s in versions]),
+                RawRecord.is_current.is_(True),
+            )
+        )
+    )
     if not staying:
         return None
     current = next((s for s in versions if s.raw_record.is_current), signup)
-    person = Person(first_name=current.first_name, last_name=current.last_name, first_key=current.first_key,
-                    last_key=current.last_key, email=current.email, phone=current.phone)
+    person = Person(
+        first_name=current.first_name,
+        last_name=current.last_name,
+        first_key=current.first_key,
+        last_key=current.last_key,
+        email=current.email,
+        phone=current.phone,
+    )
     session.add(person)
     session.flush()
     leaving_events = {s.event_id for s in versions} - {s.event_id for s in staying}
-    for registration in session.scalars(select(Registration).where(Registration.person_id == signup.person_id,
-                                                                   Registration.event_id.in_(leaving_events))):
+    for registration in session.scalars(
+        select(Registration).where(
+            Registration.person_id == signup.person_id, Registration.event_id.in_(leaving_events)
+        )
+    ):
         registration.person_id = person.id
     for moved in versions:
         moved.person_id, moved.match_rule = person.id, "unmerged"
@@ -194,8 +223,12 @@ def links_of(session: Session, signup_ids: Iterable[int]) -> list[MatchLink]:
 
 def review_pairs(session: Session, campaign: str, status: str | None = "open") -> list[ReviewPair]:
     """The campaign's review pairs (``status`` None: open and decided), oldest first."""
-    query = (select(ReviewPair).join(Signup, Signup.id == ReviewPair.signup_a)
-             .join(Event, Event.id == Signup.event_id).where(Event.campaign == campaign))
+    query = (
+        select(ReviewPair)
+        .join(Signup, Signup.id == ReviewPair.signup_a)
+        .join(Event, Event.id == Signup.event_id)
+        .where(Event.campaign == campaign)
+    )
     if status is not None:
         query = query.where(ReviewPair.status == status)
     return list(session.scalars(query.order_by(ReviewPair.id)))
@@ -206,8 +239,9 @@ def signups_for_review(session: Session, signup_ids: Iterable[int]) -> dict[int,
     query = (
         select(Signup, Event, Registration.id)
         .join(Event, Event.id == Signup.event_id)
-        .outerjoin(Registration, (Registration.person_id == Signup.person_id)
-                   & (Registration.event_id == Signup.event_id))
+        .outerjoin(
+            Registration, (Registration.person_id == Signup.person_id) & (Registration.event_id == Signup.event_id)
+        )
         .where(Signup.id.in_(list(signup_ids)))
     )
     return {signup.id: (signup, event, registration) for signup, event, registration in session.execute(query)}
@@ -222,9 +256,12 @@ def decisions(session: Session, campaign: str) -> list[tuple[MatchDecision, int 
     """Every decision of the campaign with the review pair it answered (None: an unmerge)."""
     query = (
         select(MatchDecision, ReviewPair.id)
-        .join(Signup, Signup.id == MatchDecision.signup_a).join(Event, Event.id == Signup.event_id)
-        .outerjoin(ReviewPair, (ReviewPair.signup_a == MatchDecision.signup_a)
-                   & (ReviewPair.signup_b == MatchDecision.signup_b))
+        .join(Signup, Signup.id == MatchDecision.signup_a)
+        .join(Event, Event.id == Signup.event_id)
+        .outerjoin(
+            ReviewPair,
+            (ReviewPair.signup_a == MatchDecision.signup_a) & (ReviewPair.signup_b == MatchDecision.signup_b),
+        )
         .where(Event.campaign == campaign)
         .order_by(MatchDecision.decided_at, MatchDecision.id)
     )

@@ -21,7 +21,8 @@ from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.tables import (
+from rollcall.models.records import RawRow
+from rollcall.models.tables import (
     AuditEntry,
     ErasedIdentifier,
     Event,
@@ -37,10 +38,9 @@ from models.tables import (
     Signup,
     utcnow,
 )
-from models.records import RawRow
-from transforms.emails import EmailResult, normalise_email
-from transforms.phones import normalise_phone
-from transforms.privacy import (
+from rollcall.transforms.emails import EmailResult, normalise_email
+from rollcall.transforms.phones import normalise_phone
+from rollcall.transforms.privacy import (
     ERASED_KEY_PREFIX,
     email_hash,
     erased_content_hash,
@@ -133,16 +133,24 @@ def erasure_preview(session: Session, *, email: str | None = None, phone: str | 
         registrations = session.execute(
             select(Registration.id, Event.site_code, Registration.status)
             .join(Event, Event.id == Registration.event_id)
-            .where(Registration.person_id == person.id).order_by(Registration.id)).all()
+            .where(Registration.person_id == person.id)
+            .order_by(Registration.id)
+        ).all()
         signups = len(session.scalars(select(Signup.id).where(Signup.person_id == person.id)).all())
-        found.append(PersonToErase(person.id, person.first_name, person.last_name,
-                                   [tuple(r) for r in registrations], signups))
+        found.append(
+            PersonToErase(person.id, person.first_name, person.last_name, [tuple(r) for r in registrations], signups)
+        )
     return found
 
 
 def erase_person(
-    session: Session, *, email: str | None = None, phone: str | None = None, salt: bytes,
-    actor: str = "rollcall", reason: str | None = None,
+    session: Session,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    salt: bytes,
+    actor: str = "rollcall",
+    reason: str | None = None,
 ) -> ErasureResult:
     """Erase every person whose sign-ups have this email key or E.164 phone, from every
     campaign: their people, registrations, sign-ups, roster states, match evidence and
@@ -163,7 +171,9 @@ def erase_person(
     event_ids = set(session.scalars(select(Registration.event_id).where(Registration.person_id.in_(person_ids))))
     registration_ids = _delete_people(session, person_ids, set(signups))
     counts = {
-        "people": len(person_ids), "registrations": len(registration_ids), "signups": len(signups),
+        "people": len(person_ids),
+        "registrations": len(registration_ids),
+        "signups": len(signups),
         "raw_records_redacted": _redact(session, raw_ids | quarantined, salt),
         "quarantine_removed": _delete_quarantine(session, raw_ids | quarantined),
         "identifiers_kept_hashed": _remember_hashes(session, emails, phones, salt),
@@ -210,9 +220,7 @@ def _all_versions(session: Session, raw_ids: set[int]) -> set[int]:
 
 def _quarantined_with(session: Session, emails: set[str], phones: set[str]) -> set[int]:
     """Quarantined raw records (they have no sign-up) whose payload holds one of the contacts."""
-    query = select(RawRecord.id, RawRecord.payload).join(
-        QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id
-    )
+    query = select(RawRecord.id, RawRecord.payload).join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
     found = set()
     for raw_id, payload in session.execute(query):
         their_emails, their_phones = payload_contacts(payload)
@@ -255,9 +263,15 @@ def _redact(session: Session, raw_ids: Iterable[int], salt: bytes) -> int:
 
 def _salt_identity(session: Session, record: RawRecord, salt: bytes) -> None:
     key, digest = erased_key(record.external_id, salt), erased_content_hash(record.content_hash, salt)
-    twin = session.scalar(select(RawRecord.id).where(
-        RawRecord.campaign == record.campaign, RawRecord.source == record.source,
-        RawRecord.external_id == key, RawRecord.content_hash == digest, RawRecord.id != record.id))
+    twin = session.scalar(
+        select(RawRecord.id).where(
+            RawRecord.campaign == record.campaign,
+            RawRecord.source == record.source,
+            RawRecord.external_id == key,
+            RawRecord.content_hash == digest,
+            RawRecord.id != record.id,
+        )
+    )
     if twin is not None:
         session.execute(delete(QuarantineEntry).where(QuarantineEntry.raw_record_id == record.id))
         session.delete(record)
@@ -269,8 +283,7 @@ def anyone_erased(session: Session) -> bool:
     return session.scalar(select(ErasedIdentifier.identifier_hash).limit(1)) is not None
 
 
-def without_erased(session: Session, campaign: str, source: str, rows: Sequence[RawRow],
-                   salt: bytes) -> list[RawRow]:
+def without_erased(session: Session, campaign: str, source: str, rows: Sequence[RawRow], salt: bytes) -> list[RawRow]:
     """``rows`` less those already received and erased (stored under their salted key and
     hash): an erased person's row, read again from the same export, is not landed again."""
     pairs = [(erased_key(r.external_id, salt), erased_content_hash(r.content_hash, salt)) for r in rows]
@@ -278,8 +291,10 @@ def without_erased(session: Session, campaign: str, source: str, rows: Sequence[
     erased: set[tuple[str, str]] = set()
     for start in range(0, len(unique), 300):
         query = select(RawRecord.external_id, RawRecord.content_hash).where(
-            RawRecord.campaign == campaign, RawRecord.source == source,
-            tuple_(RawRecord.external_id, RawRecord.content_hash).in_(unique[start : start + 300]))
+            RawRecord.campaign == campaign,
+            RawRecord.source == source,
+            tuple_(RawRecord.external_id, RawRecord.content_hash).in_(unique[start : start + 300]),
+        )
         erased.update((key, digest) for key, digest in session.execute(query))
     return [row for pair, row in zip(pairs, rows) if pair not in erased] if erased else list(rows)
 
@@ -291,7 +306,9 @@ def _delete_quarantine(session: Session, raw_ids: set[int]) -> int:
 
 def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt: bytes) -> int:
     hashes = {email_hash(e, salt) for e in emails} | {phone_hash(p, salt) for p in phones}
-    known = set(session.scalars(select(ErasedIdentifier.identifier_hash).where(ErasedIdentifier.identifier_hash.in_(hashes))))
+    known = set(
+        session.scalars(select(ErasedIdentifier.identifier_hash).where(ErasedIdentifier.identifier_hash.in_(hashes)))
+    )
     session.add_all(ErasedIdentifier(identifier_hash=h) for h in sorted(hashes - known))
     session.flush()
     return len(hashes)
@@ -308,8 +325,10 @@ class ErasedCheck:
         return bool(self._hashes)
 
     def __call__(self, email_key: str | None, phone: str | None) -> bool:
-        return bool((email_key and email_hash(email_key, self._salt) in self._hashes)
-                    or (phone and phone_hash(phone, self._salt) in self._hashes))
+        return bool(
+            (email_key and email_hash(email_key, self._salt) in self._hashes)
+            or (phone and phone_hash(phone, self._salt) in self._hashes)
+        )
 
 
 def is_erased(session: Session, salt: bytes) -> ErasedCheck:
@@ -355,16 +374,26 @@ def purge_before(session: Session, campaign: str, before: date, actor: str = "ro
         "people_redacted": _blank_people(session, {s.person_id for s in signups if s.person_id}, old),
     }
     _keep_together(session, signups)
-    session.add(AuditEntry(action="purge", campaign=campaign, counts=counts,
-                           reason=f"retention: events before {before.isoformat()}", actor=actor))
+    session.add(
+        AuditEntry(
+            action="purge",
+            campaign=campaign,
+            counts=counts,
+            reason=f"retention: events before {before.isoformat()}",
+            actor=actor,
+        )
+    )
     return counts
 
 
 def purged_registrations(session: Session, campaign: str, before: date) -> dict[str, set[int]]:
     """Site code -> ids of the registrations of its events dated before ``before``, whatever
     their status: the roster rows a purge empties."""
-    query = (select(Event.site_code, Registration.id).join(Registration, Registration.event_id == Event.id)
-             .where(Event.campaign == campaign, Event.date < before))
+    query = (
+        select(Event.site_code, Registration.id)
+        .join(Registration, Registration.event_id == Event.id)
+        .where(Event.campaign == campaign, Event.date < before)
+    )
     found: dict[str, set[int]] = {}
     for site_code, registration_id in session.execute(query):
         found.setdefault(site_code, set()).add(registration_id)
@@ -380,7 +409,7 @@ def redact_records(session: Session, raw_ids: set[int]) -> int:
 def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
     """Payloads only: a purged record keeps its place (current or not) so counts hold."""
     redacted = 0
-    for start, ids in _chunks(raw_ids):
+    for _start, ids in _chunks(raw_ids):
         for record in session.scalars(select(RawRecord).where(RawRecord.id.in_(ids))):
             if record.payload != REDACTED:
                 record.payload = dict(REDACTED)
@@ -414,8 +443,11 @@ PERSONAL_CELLS = ("Prénom", "Nom", "Email", "Téléphone", "Créneau", "Mineur"
 def _clear_roster_states(session: Session, event_ids: set[int]) -> int:
     """The pushed names and contacts blanked (the rest of the baseline stays, so the roster
     rewritten without them announces no change), notes and added columns gone."""
-    query = (select(RosterState).join(Registration, RosterState.registration_id == Registration.id)
-             .where(Registration.event_id.in_(event_ids)))
+    query = (
+        select(RosterState)
+        .join(Registration, RosterState.registration_id == Registration.id)
+        .where(Registration.event_id.in_(event_ids))
+    )
     cleared = 0
     for state in session.scalars(query):
         pushed = {k: "" if k in PERSONAL_CELLS else v for k, v in (state.pushed or {}).items()}
@@ -429,8 +461,13 @@ def _unlink_registrations(session: Session, signups: list[Signup], old_events: s
     """The purged sign-ups and registrations of a person who has a later registration go to
     a new person without name or contact. Returns how many registrations moved."""
     person_ids = {s.person_id for s in signups if s.person_id}
-    live = set(session.scalars(select(Registration.person_id).where(
-        Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events))))
+    live = set(
+        session.scalars(
+            select(Registration.person_id).where(
+                Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events)
+            )
+        )
+    )
     moved = 0
     for person_id in sorted(live):
         stranger = Person(first_name="", last_name="", first_key="", last_key="", email=None, phone=None)
@@ -439,8 +476,9 @@ def _unlink_registrations(session: Session, signups: list[Signup], old_events: s
         for signup in signups:
             if signup.person_id == person_id:
                 signup.person_id = stranger.id
-        for registration in session.scalars(select(Registration).where(
-                Registration.person_id == person_id, Registration.event_id.in_(old_events))):
+        for registration in session.scalars(
+            select(Registration).where(Registration.person_id == person_id, Registration.event_id.in_(old_events))
+        ):
             registration.person_id, registration.updated_at = stranger.id, utcnow()
             moved += 1
     session.flush()
@@ -450,8 +488,13 @@ def _unlink_registrations(session: Session, signups: list[Signup], old_events: s
 def _keep_together(session: Session, signups: list[Signup]) -> None:
     """A "same" decision between the first current purged sign-up of each person and each
     of their others: nothing else would tell the matcher they are one."""
-    current = set(session.scalars(select(RawRecord.id).where(
-        RawRecord.id.in_([s.raw_record_id for s in signups]), RawRecord.is_current.is_(True))))
+    current = set(
+        session.scalars(
+            select(RawRecord.id).where(
+                RawRecord.id.in_([s.raw_record_id for s in signups]), RawRecord.is_current.is_(True)
+            )
+        )
+    )
     members: dict[int, list[int]] = {}
     for signup in sorted(signups, key=lambda s: s.id):
         if signup.person_id and signup.raw_record_id in current:
@@ -459,17 +502,31 @@ def _keep_together(session: Session, signups: list[Signup]) -> None:
     pairs = {(ids[0], other) for ids in members.values() for other in ids[1:]}
     if not pairs:
         return
-    known = set(map(tuple, session.execute(select(MatchDecision.signup_a, MatchDecision.signup_b).where(
-        MatchDecision.signup_a.in_([a for a, _ in pairs]))).all()))
-    session.add_all(MatchDecision(signup_a=a, signup_b=b, same=True, decided_by="purge")
-                    for a, b in sorted(pairs - known))
+    known = set(
+        map(
+            tuple,
+            session.execute(
+                select(MatchDecision.signup_a, MatchDecision.signup_b).where(
+                    MatchDecision.signup_a.in_([a for a, _ in pairs])
+                )
+            ).all(),
+        )
+    )
+    session.add_all(
+        MatchDecision(signup_a=a, signup_b=b, same=True, decided_by="purge") for a, b in sorted(pairs - known)
+    )
     session.flush()
 
 
 def _blank_people(session: Session, person_ids: set[int], old_events: set[int]) -> int:
     """People all of whose registrations are on purged events."""
-    live = set(session.scalars(select(Registration.person_id).where(
-        Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events))))
+    live = set(
+        session.scalars(
+            select(Registration.person_id).where(
+                Registration.person_id.in_(person_ids), Registration.event_id.not_in(old_events)
+            )
+        )
+    )
     blanked = 0
     for person in session.scalars(select(Person).where(Person.id.in_(person_ids - live))):
         if (person.first_name, person.last_name, person.email, person.phone) != ("", "", None, None):
@@ -489,9 +546,11 @@ def _chunks(ids: Iterable[int], size: int = 500):
 
 
 def _current_quarantine(campaign: str, source: str | None):
-    query = (select(QuarantineEntry, RawRecord)
-             .join(RawRecord, QuarantineEntry.raw_record_id == RawRecord.id)
-             .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True)))
+    query = (
+        select(QuarantineEntry, RawRecord)
+        .join(RawRecord, QuarantineEntry.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+    )
     return query.where(QuarantineEntry.source == source) if source else query
 
 
@@ -499,8 +558,18 @@ def quarantine_entries(session: Session, campaign: str, source: str | None = Non
     """The campaign's rejected records (current versions), by source then arrival."""
     query = _current_quarantine(campaign, source).order_by(QuarantineEntry.source, RawRecord.id)
     return [
-        QuarantinedRecord(q.id, q.source, q.reason_code, q.field, q.reason_fr, q.reason_en,
-                          raw.locator, raw.external_id, dict(raw.payload), q.created_at)
+        QuarantinedRecord(
+            q.id,
+            q.source,
+            q.reason_code,
+            q.field,
+            q.reason_fr,
+            q.reason_en,
+            raw.locator,
+            raw.external_id,
+            dict(raw.payload),
+            q.created_at,
+        )
         for q, raw in session.execute(query)
     ]
 

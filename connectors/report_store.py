@@ -8,20 +8,27 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.records import REGISTERED, REMOVED
-from models.tables import (
-    Event, Person, QuarantineEntry, RawRecord, Registration, RosterState, Signup, SyncRun,
+from rollcall.models.records import REGISTERED, REMOVED
+from rollcall.models.tables import (
+    Event,
+    Person,
+    QuarantineEntry,
+    RawRecord,
+    Registration,
+    RosterState,
+    Signup,
+    SyncRun,
 )
 
 
 def counts_by_source(session: Session, campaign: str) -> dict[str, dict[str, int]]:
     """Per source: raw records, current ones, sign-ups and quarantined records."""
-    counts: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"raw": 0, "current": 0, "signups": 0, "quarantined": 0}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"raw": 0, "current": 0, "signups": 0, "quarantined": 0})
+    raw = (
+        select(RawRecord.source, RawRecord.is_current, func.count())
+        .where(RawRecord.campaign == campaign)
+        .group_by(RawRecord.source, RawRecord.is_current)
     )
-    raw = select(RawRecord.source, RawRecord.is_current, func.count()).where(
-        RawRecord.campaign == campaign
-    ).group_by(RawRecord.source, RawRecord.is_current)
     for source, is_current, n in session.execute(raw):
         counts[source]["raw"] += n
         if is_current:
@@ -42,9 +49,7 @@ def counts_by_site(session: Session, campaign: str) -> dict[str, dict[str, int]]
     """Per site code: registrations by status, and the site's capacity. A "removed"
     registration (no current sign-up left) is history, not a registrant: not counted."""
     counts: dict[str, dict[str, int]] = {}
-    for code, capacity in session.execute(
-        select(Event.site_code, Event.capacity).where(Event.campaign == campaign)
-    ):
+    for code, capacity in session.execute(select(Event.site_code, Event.capacity).where(Event.campaign == campaign)):
         counts[code] = {"registered": 0, "cancelled": 0, "no_consent": 0, "capacity": capacity}
     query = (
         select(Event.site_code, Registration.status, func.count())
@@ -114,10 +119,7 @@ def registrations_by_channel(session: Session, campaign: str) -> dict[str, dict[
 
 
 def last_run(session: Session, campaign: str) -> SyncRun | None:
-    return session.scalar(
-        select(SyncRun).where(SyncRun.campaign == campaign).order_by(SyncRun.id.desc()).limit(1)
-    )
-
+    return session.scalar(select(SyncRun).where(SyncRun.campaign == campaign).order_by(SyncRun.id.desc()).limit(1))
 
 
 # ---------------------------------------------------------------- new volunteers (the goal)
@@ -163,8 +165,7 @@ def new_volunteer_first_registrations(session: Session, campaign: str) -> list[d
         select(func.min(Registration.registered_at))
         .join(Event, Registration.event_id == Event.id)
         .join(Person, Registration.person_id == Person.id)
-        .where(Event.campaign == campaign, Registration.status == REGISTERED,
-               Person.already_volunteer.is_(False))
+        .where(Event.campaign == campaign, Registration.status == REGISTERED, Person.already_volunteer.is_(False))
         .group_by(Person.id)
     )
     return list(session.scalars(query))

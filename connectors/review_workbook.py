@@ -30,8 +30,10 @@ def read(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ReviewWorkbookError(f"{path.name} cannot be read ({type(exc).__name__}); it was left as it is: "
-                                  "close it in the spreadsheet program or delete it, then sync again") from None
+        raise ReviewWorkbookError(
+            f"{path.name} cannot be read ({type(exc).__name__}); it was left as it is: "
+            "close it in the spreadsheet program or delete it, then sync again"
+        ) from None
     try:
         sheet = workbook[title] if title in workbook.sheetnames else workbook.worksheets[0]
         values = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -40,8 +42,15 @@ def read(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None:
     return ([str(h) if h is not None else "" for h in values[0]], values[1:]) if values else ([], [])
 
 
-def write(path: Path, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
-          choices: Sequence[str], decision_column: str, widths: dict[str, int]) -> None:
+def write(
+    path: Path,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    choices: Sequence[str],
+    decision_column: str,
+    widths: dict[str, int],
+) -> None:
     """Write the workbook: a frozen, filterable header, a drop-down of ``choices`` in the
     decision column, columns sized for reading."""
     workbook = Workbook()
@@ -55,8 +64,9 @@ def write(path: Path, title: str, headers: Sequence[str], rows: Sequence[Sequenc
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     decision = get_column_letter(list(headers).index(decision_column) + 1)
     last = max(len(rows) + 1, 2)
-    choice = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                            showErrorMessage=False)  # a typed variant ("oui") is still read
+    choice = DataValidation(
+        type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True, showErrorMessage=False
+    )  # a typed variant ("oui") is still read
     choice.add(f"{decision}2:{decision}{last}")
     sheet.add_data_validation(choice)
     for index, header in enumerate(headers, start=1):
@@ -78,6 +88,8 @@ def _save_private(workbook: Workbook, path: Path) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise ReviewWorkbookError(f"{path.name} cannot be written ({exc.strerror or type(exc).__name__}); "
-                                  "the previous one is unchanged: close it in the spreadsheet program, "
-                                  "then sync again") from None
+        raise ReviewWorkbookError(
+            f"{path.name} cannot be written ({exc.strerror or type(exc).__name__}); "
+            "the previous one is unchanged: close it in the spreadsheet program, "
+            "then sync again"
+        ) from None

@@ -18,14 +18,14 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from transforms.roster_layout import (
+from rollcall.transforms.roster_layout import (
     WRAPPED_HEADERS,
     column_widths,
     fill_rate_cell,
     frozen_columns,
     greyed_rows,
 )
-from transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
+from rollcall.transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
 
 ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
 SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
@@ -60,8 +60,15 @@ def read_roster(path: Path) -> Grid:
     return read_tabs(path).get(ROSTER_TAB, [])
 
 
-def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid,
-                 sign_in: Grid | None = None, to_complete: Grid | None = None) -> None:
+def write_roster(
+    path: Path,
+    grid: Grid,
+    *,
+    changes: Grid | None,
+    summary: Grid,
+    sign_in: Grid | None = None,
+    to_complete: Grid | None = None,
+) -> None:
     """Replace the workbook with these tabs; the previous ``Nouveautés`` stays when this push
     changed nothing there. Every tab is laid out to be read and printed as it is
     (``_lay_out``): columns sized to their content, header frozen and repeated on each page,
@@ -75,8 +82,12 @@ def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid,
     _checkbox(roster, grid)
     _lay_out(roster, grid, freeze_columns=frozen_columns(grid))
     _grey(roster, grid, greyed_rows(grid))
-    for title, tab in ((SIGN_IN_TAB, sign_in), (TO_COMPLETE_TAB, to_complete),
-                       (CHANGES_TAB, changes), (SUMMARY_TAB, summary)):
+    for title, tab in (
+        (SIGN_IN_TAB, sign_in),
+        (TO_COMPLETE_TAB, to_complete),
+        (CHANGES_TAB, changes),
+        (SUMMARY_TAB, summary),
+    ):
         if tab:
             sheet = workbook.create_sheet(title)
             _fill(sheet, tab, date_column=None)
@@ -86,8 +97,6 @@ def write_roster(path: Path, grid: Grid, *, changes: Grid | None, summary: Grid,
     if summary and (cell := fill_rate_cell(summary)):
         workbook[SUMMARY_TAB].cell(row=cell[0] + 1, column=cell[1] + 1).number_format = PERCENT_FORMAT
     _save_atomically(workbook, path)
-
-
 
 
 def _cell_in(value: object) -> Cell:

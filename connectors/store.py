@@ -11,14 +11,14 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from models.campaign import Campaign
-from models.records import (
+from rollcall.models.campaign import Campaign
+from rollcall.models.records import (
     NormalisedSignup,
     PersonDisplay,
     RawRow,
@@ -27,7 +27,7 @@ from models.records import (
     SignupDetails,
     SignupState,
 )
-from models.tables import (
+from rollcall.models.tables import (
     Event,
     MatchDecision,
     Person,
@@ -42,7 +42,6 @@ from models.tables import (
     SyncRun,
     utcnow,
 )
-
 
 # --- runs and cursors -------------------------------------------------------------------
 
@@ -88,22 +87,20 @@ def finish_run(session: Session, run_id: int, status: str, summary: dict[str, An
 
 def get_cursor(session: Session, campaign: str, source: str) -> str | None:
     return session.scalar(
-        select(SourceCursor.cursor).where(
-            SourceCursor.campaign == campaign, SourceCursor.source == source
-        )
+        select(SourceCursor.cursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source)
     )
 
 
 def reconciled_at(session: Session, campaign: str, source: str) -> datetime | None:
     """When ``source`` was last read whole, or None if never."""
-    return session.scalar(select(SourceCursor.reconciled_at).where(
-        SourceCursor.campaign == campaign, SourceCursor.source == source))
+    return session.scalar(
+        select(SourceCursor.reconciled_at).where(SourceCursor.campaign == campaign, SourceCursor.source == source)
+    )
 
 
 def mark_reconciled(session: Session, campaign: str, source: str, at: datetime) -> None:
     """Record a complete full read of ``source`` (its cursor is left as it is)."""
-    row = session.scalar(
-        select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source))
+    row = session.scalar(select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source))
     if row is None:
         session.add(SourceCursor(campaign=campaign, source=source, cursor="", reconciled_at=at))
     else:
@@ -111,9 +108,7 @@ def mark_reconciled(session: Session, campaign: str, source: str, at: datetime) 
 
 
 def set_cursor(session: Session, campaign: str, source: str, cursor: str) -> None:
-    row = session.scalar(
-        select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source)
-    )
+    row = session.scalar(select(SourceCursor).where(SourceCursor.campaign == campaign, SourceCursor.source == source))
     if row is None:
         session.add(SourceCursor(campaign=campaign, source=source, cursor=cursor))
     elif row.cursor != cursor:
@@ -126,13 +121,14 @@ def set_cursor(session: Session, campaign: str, source: str, cursor: str) -> Non
 def sync_events(session: Session, campaign: Campaign) -> dict[str, int]:
     """Create or update one event per configured site; return site code -> event id."""
     code = campaign.campaign.code
-    existing = {
-        e.site_code: e for e in session.scalars(select(Event).where(Event.campaign == code))
-    }
+    existing = {e.site_code: e for e in session.scalars(select(Event).where(Event.campaign == code))}
     for site in campaign.sites:
         event = existing.get(site.code) or Event(campaign=code, site_code=site.code)
         event.name, event.city, event.date, event.capacity = (
-            site.name, site.city, site.date, site.capacity,
+            site.name,
+            site.city,
+            site.date,
+            site.capacity,
         )
         session.add(event)
         existing[site.code] = event
@@ -151,9 +147,7 @@ class LandingCounts:
     new_versions: int
 
 
-def land_raw_rows(
-    session: Session, campaign: str, source: str, rows: Sequence[RawRow], run_id: int
-) -> LandingCounts:
+def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[RawRow], run_id: int) -> LandingCounts:
     """Store rows not seen before; an existing key with new content is a new version and
     the older versions stop being current. A key edited back to content it had before
     makes that stored version current again (nothing is stored twice)."""
@@ -176,14 +170,25 @@ def land_raw_rows(
     for row in revived:
         session.execute(
             update(RawRecord)
-            .where(RawRecord.campaign == campaign, RawRecord.source == source,
-                   RawRecord.external_id == row.external_id, RawRecord.content_hash == row.content_hash)
+            .where(
+                RawRecord.campaign == campaign,
+                RawRecord.source == source,
+                RawRecord.external_id == row.external_id,
+                RawRecord.content_hash == row.content_hash,
+            )
             .values(is_current=True)
         )
     new_rows = [
-        {"campaign": campaign, "source": source, "external_id": r.external_id,
-         "content_hash": r.content_hash, "payload": r.payload, "locator": r.locator,
-         "sync_run_id": run_id, "is_current": True}
+        {
+            "campaign": campaign,
+            "source": source,
+            "external_id": r.external_id,
+            "content_hash": r.content_hash,
+            "payload": r.payload,
+            "locator": r.locator,
+            "sync_run_id": run_id,
+            "is_current": True,
+        }
         for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
@@ -198,7 +203,8 @@ def match_snapshot(session: Session, campaign: str, source: str, present: Contai
 
     Reads keys only (never payloads) and flips flags in bulk: a 200 MB export stays flat."""
     query = select(RawRecord.id, RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
-        RawRecord.campaign == campaign, RawRecord.source == source)
+        RawRecord.campaign == campaign, RawRecord.source == source
+    )
     flips: dict[bool, list[int]] = {True: [], False: []}
     removed = 0
     for record_id, external_id, digest, current in session.execute(query.execution_options(yield_per=20_000)):
@@ -208,15 +214,20 @@ def match_snapshot(session: Session, campaign: str, source: str, present: Contai
             removed += bool(current)
     for value, ids in flips.items():
         for start in range(0, len(ids), 500):
-            session.execute(update(RawRecord).where(RawRecord.id.in_(ids[start : start + 500]))
-                            .values(is_current=value).execution_options(synchronize_session=False))
+            session.execute(
+                update(RawRecord)
+                .where(RawRecord.id.in_(ids[start : start + 500]))
+                .values(is_current=value)
+                .execution_options(synchronize_session=False)
+            )
     return removed
 
 
 def unlisted(session: Session, campaign: str, source: str, listed: set[str]) -> list[str]:
     """Ids of current records that a full listing of a web form did not return."""
     query = select(RawRecord.external_id).where(
-        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True))
+        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True)
+    )
     return sorted({external_id for external_id in session.scalars(query) if external_id not in listed})
 
 
@@ -225,22 +236,29 @@ def keep_listed(session: Session, campaign: str, source: str, listed: set[str]) 
     there) stops being current, every version kept raw. Returns how many ids were removed."""
     gone = unlisted(session, campaign, source, listed)
     for start in range(0, len(gone), 500):
-        session.execute(update(RawRecord).where(
-            RawRecord.campaign == campaign, RawRecord.source == source,
-            RawRecord.external_id.in_(gone[start : start + 500]),
-        ).values(is_current=False).execution_options(synchronize_session=False))
+        session.execute(
+            update(RawRecord)
+            .where(
+                RawRecord.campaign == campaign,
+                RawRecord.source == source,
+                RawRecord.external_id.in_(gone[start : start + 500]),
+            )
+            .values(is_current=False)
+            .execution_options(synchronize_session=False)
+        )
     return len(gone)
 
 
 def has_current_records(session: Session, campaign: str, source: str) -> bool:
-    query = select(RawRecord.id).where(RawRecord.campaign == campaign, RawRecord.source == source,
-                                       RawRecord.is_current.is_(True)).limit(1)
+    query = (
+        select(RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True))
+        .limit(1)
+    )
     return session.scalar(query) is not None
 
 
-def _known_versions(
-    session: Session, campaign: str, source: str, external_ids: set[str]
-) -> dict[str, dict[str, bool]]:
+def _known_versions(session: Session, campaign: str, source: str, external_ids: set[str]) -> dict[str, dict[str, bool]]:
     """Content hashes already stored for these keys, and whether each is the current version,
     looked up in chunks (bound-parameter limits), so landing a page costs the page, not the
     whole history of the source."""
@@ -248,7 +266,8 @@ def _known_versions(
     ids = sorted(external_ids)
     for start in range(0, len(ids), 500):
         query = select(RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
-            RawRecord.campaign == campaign, RawRecord.source == source,
+            RawRecord.campaign == campaign,
+            RawRecord.source == source,
             RawRecord.external_id.in_(ids[start : start + 500]),
         )
         for external_id, digest, current in session.execute(query):
@@ -278,18 +297,16 @@ class PendingRecord:
     payload: dict[str, str]
 
 
-def pending_records(session: Session, campaign: str, after_id: int = 0, limit: int | None = None) -> list[PendingRecord]:
+def pending_records(
+    session: Session, campaign: str, after_id: int = 0, limit: int | None = None
+) -> list[PendingRecord]:
     """Current raw records that have neither a sign-up nor a quarantine entry yet, by id,
     from ``after_id`` (so a large backlog is read in pages)."""
     query = (
         select(RawRecord.id, RawRecord.source, RawRecord.payload)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .where(~select(Signup.id).where(Signup.raw_record_id == RawRecord.id).exists())
-        .where(
-            ~select(QuarantineEntry.id)
-            .where(QuarantineEntry.raw_record_id == RawRecord.id)
-            .exists()
-        )
+        .where(~select(QuarantineEntry.id).where(QuarantineEntry.raw_record_id == RawRecord.id).exists())
         .where(RawRecord.id > after_id)
         .order_by(RawRecord.id)
         .limit(limit)
@@ -307,22 +324,50 @@ def save_normalised(
     rejection as a quarantine entry of this run."""
     now = utcnow()
     if signups:
-        session.execute(insert(Signup), [
-            {"raw_record_id": record.id, "source": record.source, "event_id": event_id,
-             "first_name": signup.first_name, "last_name": signup.last_name,
-             "first_key": signup.first_key, "last_key": signup.last_key,
-             "email": signup.email, "email_key": signup.email_key, "phone": signup.phone,
-             "submitted_at": signup.submitted_at, "consent": signup.consent,
-             "cancelled": signup.cancelled, "warnings": list(signup.warnings), "created_at": now,
-             "time_slot": signup.time_slot, "remarks": signup.remarks, "minor": signup.minor,
-             "details_read": True}
-            for record, signup, event_id in signups])
+        session.execute(
+            insert(Signup),
+            [
+                {
+                    "raw_record_id": record.id,
+                    "source": record.source,
+                    "event_id": event_id,
+                    "first_name": signup.first_name,
+                    "last_name": signup.last_name,
+                    "first_key": signup.first_key,
+                    "last_key": signup.last_key,
+                    "email": signup.email,
+                    "email_key": signup.email_key,
+                    "phone": signup.phone,
+                    "submitted_at": signup.submitted_at,
+                    "consent": signup.consent,
+                    "cancelled": signup.cancelled,
+                    "warnings": list(signup.warnings),
+                    "created_at": now,
+                    "time_slot": signup.time_slot,
+                    "remarks": signup.remarks,
+                    "minor": signup.minor,
+                    "details_read": True,
+                }
+                for record, signup, event_id in signups
+            ],
+        )
     if quarantined:
-        session.execute(insert(QuarantineEntry), [
-            {"raw_record_id": record.id, "source": record.source, "reason_code": rejection.code,
-             "field": rejection.field, "reason_fr": rejection.fr, "reason_en": rejection.en,
-             "sync_run_id": run_id, "created_at": now}
-            for record, rejection in quarantined])
+        session.execute(
+            insert(QuarantineEntry),
+            [
+                {
+                    "raw_record_id": record.id,
+                    "source": record.source,
+                    "reason_code": rejection.code,
+                    "field": rejection.field,
+                    "reason_fr": rejection.fr,
+                    "reason_en": rejection.en,
+                    "sync_run_id": run_id,
+                    "created_at": now,
+                }
+                for record, rejection in quarantined
+            ],
+        )
 
 
 def signups_to_read_again(session: Session, campaign: str, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
@@ -343,20 +388,28 @@ def save_details(session: Session, signup_id: int, signup: NormalisedSignup | No
     reads as a sign-up: redacted by a purge, say)."""
     values: dict[str, Any] = {"details_read": True}
     if signup is not None:
-        values |= {"time_slot": signup.time_slot, "remarks": signup.remarks, "minor": signup.minor,
-                   "warnings": list(signup.warnings)}
+        values |= {
+            "time_slot": signup.time_slot,
+            "remarks": signup.remarks,
+            "minor": signup.minor,
+            "warnings": list(signup.warnings),
+        }
     session.execute(update(Signup).where(Signup.id == signup_id).values(**values))
 
 
-def quarantined_records(session: Session, campaign: str,
-                        except_reasons: Iterable[str] = ()) -> list[tuple[int, str, dict[str, Any], str]]:
+def quarantined_records(
+    session: Session, campaign: str, except_reasons: Iterable[str] = ()
+) -> list[tuple[int, str, dict[str, Any], str]]:
     """(raw record id, source, raw payload, French reason) of every current record in
     quarantine, by id, but those quarantined for one of ``except_reasons``."""
     query = (
         select(RawRecord.id, RawRecord.source, RawRecord.payload, QuarantineEntry.reason_fr)
         .join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True),
-               QuarantineEntry.reason_code.not_in(list(except_reasons)))
+        .where(
+            RawRecord.campaign == campaign,
+            RawRecord.is_current.is_(True),
+            QuarantineEntry.reason_code.not_in(list(except_reasons)),
+        )
         .order_by(RawRecord.id)
     )
     return [(rid, source, payload, reason) for rid, source, payload, reason in session.execute(query)]
@@ -393,9 +446,22 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
     """Every sign-up of a current record, in the records' own order (source, external id):
     the order the matcher sees does not depend on when records arrived."""
     query = (
-        select(Signup.id, RawRecord.source, RawRecord.external_id, Signup.event_id,
-               Signup.first_name, Signup.last_name, Signup.email, Signup.phone, Signup.submitted_at,
-               Signup.consent, Signup.cancelled, Signup.warnings, Signup.person_id, Signup.match_rule)
+        select(
+            Signup.id,
+            RawRecord.source,
+            RawRecord.external_id,
+            Signup.event_id,
+            Signup.first_name,
+            Signup.last_name,
+            Signup.email,
+            Signup.phone,
+            Signup.submitted_at,
+            Signup.consent,
+            Signup.cancelled,
+            Signup.warnings,
+            Signup.person_id,
+            Signup.match_rule,
+        )
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
     )
@@ -419,8 +485,10 @@ def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
         digest.update(repr(tuple(row)).encode())
     decisions = (
         select(MatchDecision.signup_a, MatchDecision.signup_b, MatchDecision.same, MatchDecision.decided_at)
-        .join(Signup, Signup.id == MatchDecision.signup_a).join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign).order_by(MatchDecision.id)
+        .join(Signup, Signup.id == MatchDecision.signup_a)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign)
+        .order_by(MatchDecision.id)
     )
     digest.update(b"decisions")
     for row in session.execute(decisions):
@@ -454,15 +522,29 @@ def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], 
 
 def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[int]:
     """New people with these display fields; their ids, in order."""
-    people = [Person(first_name=d.first_name, last_name=d.last_name, first_key=d.first_key,
-                     last_key=d.last_key, email=d.email, phone=d.phone) for d in displays]
+    people = [
+        Person(
+            first_name=d.first_name,
+            last_name=d.last_name,
+            first_key=d.first_key,
+            last_key=d.last_key,
+            email=d.email,
+            phone=d.phone,
+        )
+        for d in displays
+    ]
     session.add_all(people)
     session.flush()
     return [p.id for p in people]
 
 
-def assign_records(session: Session, campaign: str, person_of_record: dict[tuple[str, str], int],
-                   rule_of_signup: dict[int, str], signups: Sequence[CurrentSignup]) -> int:
+def assign_records(
+    session: Session,
+    campaign: str,
+    person_of_record: dict[tuple[str, str], int],
+    rule_of_signup: dict[int, str],
+    signups: Sequence[CurrentSignup],
+) -> int:
     """Point every version of each record at its person, and each current sign-up at the rule
     that placed it; only rows that change are written. Returns how many current ones moved."""
     moved = 0
@@ -478,9 +560,11 @@ def assign_records(session: Session, campaign: str, person_of_record: dict[tuple
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False))
     )
-    older = [{"signup_id": sid, "person": person_of_record[(src, ext)], "rule": "earlier_version"}
-             for sid, src, ext, person in session.execute(stale)
-             if (src, ext) in person_of_record and person != person_of_record[(src, ext)]]
+    older = [
+        {"signup_id": sid, "person": person_of_record[(src, ext)], "rule": "earlier_version"}
+        for sid, src, ext, person in session.execute(stale)
+        if (src, ext) in person_of_record and person != person_of_record[(src, ext)]
+    ]
     _bulk_update_signups(session, older)
     return moved
 
@@ -488,8 +572,9 @@ def assign_records(session: Session, campaign: str, person_of_record: dict[tuple
 def _bulk_update_signups(session: Session, rows: list[dict[str, Any]]) -> None:
     """One executemany by primary key (SQLAlchemy's ORM bulk UPDATE)."""
     if rows:
-        session.execute(update(Signup), [{"id": r["signup_id"], "person_id": r["person"],
-                                          "match_rule": r["rule"]} for r in rows])
+        session.execute(
+            update(Signup), [{"id": r["signup_id"], "person_id": r["person"], "match_rule": r["rule"]} for r in rows]
+        )
 
 
 def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
@@ -498,15 +583,31 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
     ids = sorted(displays)
     changed = []
     for start in range(0, len(ids), 500):
-        query = select(Person.id, Person.first_name, Person.last_name, Person.email, Person.phone,
-                       Person.first_key, Person.last_key).where(Person.id.in_(ids[start : start + 500]))
+        query = select(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.email,
+            Person.phone,
+            Person.first_key,
+            Person.last_key,
+        ).where(Person.id.in_(ids[start : start + 500]))
         for person_id, *shown in session.execute(query):
             d = displays[person_id]
             wanted = [d.first_name, d.last_name, d.email, d.phone, d.first_key, d.last_key]
             if shown != wanted:
-                changed.append({"id": person_id, "first_name": d.first_name, "last_name": d.last_name,
-                                "email": d.email, "phone": d.phone, "first_key": d.first_key,
-                                "last_key": d.last_key, "updated_at": utcnow()})
+                changed.append(
+                    {
+                        "id": person_id,
+                        "first_name": d.first_name,
+                        "last_name": d.last_name,
+                        "email": d.email,
+                        "phone": d.phone,
+                        "first_key": d.first_key,
+                        "last_key": d.last_key,
+                        "updated_at": utcnow(),
+                    }
+                )
     if changed:
         session.execute(update(Person), changed)
     return len(changed)
@@ -515,9 +616,7 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
 # --- registrations ----------------------------------------------------------------------
 
 
-def signup_states(
-    session: Session, campaign: str
-) -> dict[tuple[int, int], list[SignupState]]:
+def signup_states(session: Session, campaign: str) -> dict[tuple[int, int], list[SignupState]]:
     """Current assigned sign-ups grouped by (person, event). A sign-up's time is its record's
     first submission time (the earliest of its stored versions), so an edit that moves the
     provider's submission time (Tally) does not move "Inscrit le"."""
@@ -529,11 +628,14 @@ def signup_states(
         .subquery()
     )
     query = (
-        select(Signup.person_id, Signup.event_id, Signup.cancelled, Signup.consent,
-               Signup.source, first_version.c.first_at)
+        select(
+            Signup.person_id, Signup.event_id, Signup.cancelled, Signup.consent, Signup.source, first_version.c.first_at
+        )
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .join(first_version, (first_version.c.source == RawRecord.source)
-              & (first_version.c.external_id == RawRecord.external_id))
+        .join(
+            first_version,
+            (first_version.c.source == RawRecord.source) & (first_version.c.external_id == RawRecord.external_id),
+        )
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .where(Signup.person_id.is_not(None))
     )
@@ -549,7 +651,7 @@ def _aware(moment: datetime | None) -> datetime | None:
         return moment
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 def move_registrations(session: Session, moves: dict[int, tuple[int, int]]) -> None:
@@ -560,9 +662,7 @@ def move_registrations(session: Session, moves: dict[int, tuple[int, int]]) -> N
     session.flush()
 
 
-def campaign_registrations(
-    session: Session, event_ids: Iterable[int]
-) -> dict[tuple[int, int], Registration]:
+def campaign_registrations(session: Session, event_ids: Iterable[int]) -> dict[tuple[int, int], Registration]:
     """Registrations of these events by (person, event)."""
     query = select(Registration).where(Registration.event_id.in_(list(event_ids)))
     return {(r.person_id, r.event_id): r for r in session.scalars(query)}
@@ -578,11 +678,14 @@ def upsert_registration(
 ) -> bool:
     """Create the registration or update it if its facts changed; True if anything changed."""
     if registration is None:
-        session.add(Registration(person_id=key[0], event_id=key[1], status=status,
-                                 registered_at=registered_at, sources=sources))
+        session.add(
+            Registration(person_id=key[0], event_id=key[1], status=status, registered_at=registered_at, sources=sources)
+        )
         return True
     if (registration.status, registration.registered_at, registration.sources) == (
-        status, registered_at, sources,
+        status,
+        registered_at,
+        sources,
     ):
         return False
     registration.status, registration.registered_at = status, registered_at
@@ -598,11 +701,19 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
         .where(Registration.event_id == event_id)
     )
     return [
-        (reg.id, RosterEntry(
-            first_name=person.first_name, last_name=person.last_name, email=person.email,
-            phone=person.phone, sources=tuple(reg.sources), registered_at=reg.registered_at,
-            status=reg.status, already_volunteer=person.already_volunteer,
-        ))
+        (
+            reg.id,
+            RosterEntry(
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                phone=person.phone,
+                sources=tuple(reg.sources),
+                registered_at=reg.registered_at,
+                status=reg.status,
+                already_volunteer=person.already_volunteer,
+            ),
+        )
         for reg, person in session.execute(query)
     ]
 
@@ -611,8 +722,16 @@ def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDeta
     """Registration id -> the time slot, remarks and minor flag of each of its current
     sign-ups (its person's sign-ups for this event), in record order."""
     query = (
-        select(Registration.id, RawRecord.source, RawRecord.external_id, Signup.cancelled, Signup.consent,
-               Signup.time_slot, Signup.remarks, Signup.minor)
+        select(
+            Registration.id,
+            RawRecord.source,
+            RawRecord.external_id,
+            Signup.cancelled,
+            Signup.consent,
+            Signup.time_slot,
+            Signup.remarks,
+            Signup.minor,
+        )
         .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
@@ -633,12 +752,25 @@ def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int
 
 
 def save_roster_state(
-    session: Session, existing: RosterState | None, registration_id: int, pushed: dict[str, Any],
-    called: Any, present: bool | None, notes: str | None, extras: dict[str, Any], conflicts: int,
+    session: Session,
+    existing: RosterState | None,
+    registration_id: int,
+    pushed: dict[str, Any],
+    called: Any,
+    present: bool | None,
+    notes: str | None,
+    extras: dict[str, Any],
+    conflicts: int,
 ) -> None:
     """Keep what the row holds now; only touched when something in it changed."""
-    values = {"pushed": pushed, "called": None if called is None else str(called), "present": present,
-              "notes": notes or None, "extras": extras or None, "conflicts": conflicts}
+    values = {
+        "pushed": pushed,
+        "called": None if called is None else str(called),
+        "present": present,
+        "notes": notes or None,
+        "extras": extras or None,
+        "conflicts": conflicts,
+    }
     if existing is None:
         session.add(RosterState(registration_id=registration_id, **values))
         return
@@ -655,9 +787,16 @@ def roster_target(session: Session, campaign: str, site_code: str) -> RosterTarg
 
 
 def save_roster_target(
-    session: Session, campaign: str, site_code: str, kind: str, location: str,
-    layout: dict[str, Any] | None, pushed: bool, fingerprint: str | None = None,
-    shown: dict[str, int] | None = None, modified_time: str | None = None,
+    session: Session,
+    campaign: str,
+    site_code: str,
+    kind: str,
+    location: str,
+    layout: dict[str, Any] | None,
+    pushed: bool,
+    fingerprint: str | None = None,
+    shown: dict[str, int] | None = None,
+    modified_time: str | None = None,
 ) -> None:
     target = roster_target(session, campaign, site_code)
     if target is None:
@@ -673,5 +812,8 @@ def save_roster_target(
 
 def google_roster_targets(session: Session, campaign: str) -> list[RosterTarget]:
     """The campaign's Google roster targets, whatever their site (for the night's Drive check)."""
-    return list(session.scalars(select(RosterTarget).where(RosterTarget.campaign == campaign,
-                                                           RosterTarget.kind == "google_sheet")))
+    return list(
+        session.scalars(
+            select(RosterTarget).where(RosterTarget.campaign == campaign, RosterTarget.kind == "google_sheet")
+        )
+    )

@@ -54,11 +54,11 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.forms import Page, parse_time, zulu_seconds
-from connectors.http import SourceResponseError, SourceUnavailable, request_json
-from models.records import RawRow
-from transforms.answers.tally import FIXED_KEYS, question_title
-from transforms.raw import content_hash
+from rollcall.connectors.forms import Page, parse_time, zulu_seconds
+from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
+from rollcall.models.records import RawRow
+from rollcall.transforms.answers.tally import FIXED_KEYS, question_title
+from rollcall.transforms.raw import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,18 @@ class TallyForm:
     record_key = "id"
     cursor_field = "submittedAt"
 
-    def __init__(self, session: requests.Session, *, source: str, form_id: str, token: str,
-                 base_url: str = "https://api.tally.so", page_size: int = MAX_PAGE_SIZE,
-                 rate_limit_pauses: Sequence[float] = (60.0, 60.0, 60.0),
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        source: str,
+        form_id: str,
+        token: str,
+        base_url: str = "https://api.tally.so",
+        page_size: int = MAX_PAGE_SIZE,
+        rate_limit_pauses: Sequence[float] = (60.0, 60.0, 60.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"source {source}: page_size must be 1 to {MAX_PAGE_SIZE}")
         self.session = session
@@ -152,13 +160,16 @@ class TallyForm:
         drops what was read twice). Unknown counts: no step back."""
         if before is None or now is None or now >= before:
             return 0
-        log.info("source %s: form %s: %d submission(s) deleted while its pages were read; "
-                 "reading the previous page(s) again", self.source, self.form_id, before - now)
+        log.info(
+            "source %s: form %s: %d submission(s) deleted while its pages were read; "
+            "reading the previous page(s) again",
+            self.source,
+            self.form_id,
+            before - now,
+        )
         return -(-(before - now) // self.page_size)
 
-    def _read_page_patiently(
-        self, params: Mapping[str, Any]
-    ) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
+    def _read_page_patiently(self, params: Mapping[str, Any]) -> tuple[list[Timed], dict[str, Any], bool, int | None]:
         """``_read_page``, waiting out a rate limit that outlasted the session's retries and
         asking the same page again."""
         for pause in (*self.rate_limit_pauses, None):
@@ -167,9 +178,14 @@ class TallyForm:
             except SourceUnavailable as exc:
                 if exc.status != 429 or pause is None:
                     raise
-                log.warning("source %s: form %s: page %s still rate limited (HTTP 429); waiting "
-                            "%.0f s, then asking that page again", self.source, self.form_id,
-                            params["page"], pause)
+                log.warning(
+                    "source %s: form %s: page %s still rate limited (HTTP 429); waiting "
+                    "%.0f s, then asking that page again",
+                    self.source,
+                    self.form_id,
+                    params["page"],
+                    pause,
+                )
                 self._sleep(pause)
         raise AssertionError("unreachable")
 
@@ -196,16 +212,14 @@ class TallyForm:
 
     def _submitted_at(self, submission: Any, page: int) -> datetime:
         """The submission's time, once its id and responses are known to be there."""
-        if not isinstance(submission, dict) or not isinstance(submission.get("id"), str) \
-                or not submission["id"]:
+        if not isinstance(submission, dict) or not isinstance(submission.get("id"), str) or not submission["id"]:
             raise self._bad_answer(f"page {page} has a submission without an id")
         if not isinstance(submission.get("responses"), list):
             raise self._bad_answer(f"page {page}: submission {submission['id']} has no 'responses' list")
         try:
             return parse_time(submission.get("submittedAt"))
         except ValueError:
-            raise self._bad_answer(f"page {page}: submission {submission['id']} has no valid "
-                                   "'submittedAt'") from None
+            raise self._bad_answer(f"page {page}: submission {submission['id']} has no valid 'submittedAt'") from None
 
     def _parse_cursor(self, cursor: str | None) -> datetime | None:
         try:
@@ -215,19 +229,32 @@ class TallyForm:
 
     def _get(self, resource: str, params: Mapping[str, Any] | None) -> Any:
         url = f"{self.base_url}/forms/{quote(self.form_id, safe='')}/{resource}"
-        return request_json(self.session, "GET", url, source=self.source, what=f"form {self.form_id}",
-                            params=params, headers={"Authorization": f"Bearer {self._token}"})
+        return request_json(
+            self.session,
+            "GET",
+            url,
+            source=self.source,
+            what=f"form {self.form_id}",
+            params=params,
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
 
     def _bad_answer(self, problem: str) -> SourceResponseError:
-        return SourceResponseError(f"source {self.source}: form {self.form_id}: Tally's answer is "
-                                   f"unreadable ({problem}); nothing from it was kept and the "
-                                   "cursor was not advanced")
+        return SourceResponseError(
+            f"source {self.source}: form {self.form_id}: Tally's answer is "
+            f"unreadable ({problem}); nothing from it was kept and the "
+            "cursor was not advanced"
+        )
 
 
 def _record(submission: dict[str, Any], form: dict[str, Any]) -> RawRow:
     """The submission verbatim, keyed by its id; the hash covers the submission only."""
-    return RawRow(external_id=submission["id"], content_hash=content_hash(submission),
-                  payload={"item": submission, "form": form}, locator=None)
+    return RawRow(
+        external_id=submission["id"],
+        content_hash=content_hash(submission),
+        payload={"item": submission, "form": form},
+        locator=None,
+    )
 
 
 def _question_context(question: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,8 +270,4 @@ def _question_context(question: Mapping[str, Any]) -> dict[str, Any]:
             label = next((option[k] for k in ("text", "label", "title") if isinstance(option.get(k), str)), None)
             if isinstance(option_id, str) and label is not None:
                 options.setdefault(option_id, label)
-    return {"id": question.get("id"), "title": question.get("title"), "type": question.get("type"),
-            "options": options}
-
-
-
+    return {"id": question.get("id"), "title": question.get("title"), "type": question.get("type"), "options": options}

@@ -50,11 +50,11 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from connectors.forms import Page, parse_time, zulu_seconds
-from connectors.http import SourceConfigError, SourceResponseError, request_json
-from models.records import RawRow
-from transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
-from transforms.raw import content_hash
+from rollcall.connectors.forms import Page, parse_time, zulu_seconds
+from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
+from rollcall.models.records import RawRow
+from rollcall.transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
+from rollcall.transforms.raw import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,17 @@ class TypeformForm:
     record_key = "response_id"
     cursor_field = "submitted_at"
 
-    def __init__(self, session: requests.Session, *, source: str, form_id: str, token: str,
-                 base_url: str = "https://api.typeform.com", page_size: int = MAX_PAGE_SIZE,
-                 overlap: timedelta = DEFAULT_OVERLAP) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        source: str,
+        form_id: str,
+        token: str,
+        base_url: str = "https://api.typeform.com",
+        page_size: int = MAX_PAGE_SIZE,
+        overlap: timedelta = DEFAULT_OVERLAP,
+    ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"source {source}: page_size must be 1 to {MAX_PAGE_SIZE}")
         if overlap < timedelta(0):
@@ -95,8 +103,7 @@ class TypeformForm:
         self._definition_read: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
-        return (f"TypeformForm(source={self.source!r}, form_id={self.form_id!r}, "
-                f"base_url={self.base_url!r})")
+        return f"TypeformForm(source={self.source!r}, form_id={self.form_id!r}, base_url={self.base_url!r})"
 
     def available_keys(self) -> set[str]:
         """Field ids, refs and titles and hidden fields from the form definition, plus the
@@ -128,8 +135,13 @@ class TypeformForm:
                 # ``before`` names a response deleted since its page was read (Typeform then
                 # refuses the token): page from the one before it instead; what is read twice
                 # is dropped on landing.
-                log.info("source %s: form %s: page %d's cursor was refused (deleted meanwhile?); "
-                         "asking from the response before it", self.source, self.form_id, pages)
+                log.info(
+                    "source %s: form %s: page %d's cursor was refused (deleted meanwhile?); "
+                    "asking from the response before it",
+                    self.source,
+                    self.form_id,
+                    pages,
+                )
                 before, pages = fallbacks.pop(), pages - 1
                 continue
             records = [_record(item, form) for item, _ in items]
@@ -163,8 +175,7 @@ class TypeformForm:
         try:
             return parse_time(item.get("submitted_at"))
         except ValueError:
-            raise self._bad_answer(f"page {page}: response {item['token']} has no valid "
-                                   "'submitted_at'") from None
+            raise self._bad_answer(f"page {page}: response {item['token']} has no valid 'submitted_at'") from None
 
     def _definition(self) -> dict[str, Any]:
         """``{"questions": [{id, ref, title, type}], "hidden": [names]}`` from GET /forms/{id},
@@ -177,8 +188,10 @@ class TypeformForm:
         if not isinstance(fields, list) or not isinstance(hidden, list):
             raise self._bad_answer("the form definition has no 'fields' list")
         self._check_region(body.get("_links"))
-        self._definition_read = {"questions": list(_walk_fields(fields)),
-                                 "hidden": [name for name in hidden if isinstance(name, str)]}
+        self._definition_read = {
+            "questions": list(_walk_fields(fields)),
+            "hidden": [name for name in hidden if isinstance(name, str)],
+        }
         return self._definition_read
 
     def _check_region(self, links: Any) -> None:
@@ -186,8 +199,11 @@ class TypeformForm:
         responses; read through another host (the wrong data center) they come back empty."""
         href = links.get("responses") if isinstance(links, dict) else None
         if not isinstance(href, str):
-            log.warning("source %s: form %s: the definition names no responses host; region not "
-                        "checked", self.source, self.form_id)
+            log.warning(
+                "source %s: form %s: the definition names no responses host; region not checked",
+                self.source,
+                self.form_id,
+            )
             return
         host = urlsplit(href)
         right = f"{host.scheme}://{host.netloc}"
@@ -195,12 +211,19 @@ class TypeformForm:
             raise SourceConfigError(
                 f"source {self.source}: form {self.form_id} is served by {right}, but the source "
                 f"reads {self.base_url}, where its responses would come back empty: set "
-                f"base_url = \"{right}\" on the source in the campaign file")
+                f'base_url = "{right}" on the source in the campaign file'
+            )
 
     def _get(self, path: str, params: Mapping[str, Any] | None) -> Any:
-        return request_json(self.session, "GET", f"{self.base_url}/{path}", source=self.source,
-                            what=f"form {self.form_id}", params=params,
-                            headers={"Authorization": f"Bearer {self._token}"})
+        return request_json(
+            self.session,
+            "GET",
+            f"{self.base_url}/{path}",
+            source=self.source,
+            what=f"form {self.form_id}",
+            params=params,
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
 
     def _parse_cursor(self, cursor: str | None) -> datetime | None:
         try:
@@ -209,9 +232,11 @@ class TypeformForm:
             raise ValueError(f"source {self.source}: cursor {cursor!r} is not an ISO 8601 timestamp") from None
 
     def _bad_answer(self, problem: str) -> SourceResponseError:
-        return SourceResponseError(f"source {self.source}: form {self.form_id}: Typeform's answer is "
-                                   f"unreadable ({problem}); nothing from it was kept and the "
-                                   "cursor was not advanced")
+        return SourceResponseError(
+            f"source {self.source}: form {self.form_id}: Typeform's answer is "
+            f"unreadable ({problem}); nothing from it was kept and the "
+            "cursor was not advanced"
+        )
 
 
 def _walk_fields(fields: list[Any]) -> Iterator[dict[str, Any]]:
@@ -220,8 +245,12 @@ def _walk_fields(fields: list[Any]) -> Iterator[dict[str, Any]]:
         if not isinstance(field, dict) or not isinstance(field.get("id"), str):
             continue
         ref = field.get("ref")
-        yield {"id": field["id"], "ref": (ref.strip() or None) if isinstance(ref, str) else None,
-               "title": field_title(field), "type": field.get("type")}
+        yield {
+            "id": field["id"],
+            "ref": (ref.strip() or None) if isinstance(ref, str) else None,
+            "title": field_title(field),
+            "type": field.get("type"),
+        }
         properties = field.get("properties")
         nested = properties.get("fields") if isinstance(properties, dict) else None
         if isinstance(nested, list):
@@ -230,8 +259,9 @@ def _walk_fields(fields: list[Any]) -> Iterator[dict[str, Any]]:
 
 def _record(item: dict[str, Any], form: dict[str, Any]) -> RawRow:
     """The response verbatim, keyed by its response_id (its token when absent)."""
-    return RawRow(external_id=item.get("response_id") or item["token"], content_hash=content_hash(item),
-                  payload={"item": item, "form": form}, locator=None)
-
-
-
+    return RawRow(
+        external_id=item.get("response_id") or item["token"],
+        content_hash=content_hash(item),
+        payload={"item": item, "form": form},
+        locator=None,
+    )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.files import FileFormatError, open_table
-from connectors.http import SourceError
-from models.campaign import SourceConfig
-from transforms.returning import BaseVolunteer
+from rollcall.connectors.files import FileFormatError, open_table
+from rollcall.connectors.http import SourceError
+from rollcall.models.campaign import SourceConfig
+from rollcall.transforms.returning import BaseVolunteer
 
 #: The fields a base row is matched on; a base needs at least one contact or both names.
 MATCHED_FIELDS = ("first_name", "last_name", "email", "phone")
@@ -31,7 +31,8 @@ def read_volunteer_base(source: SourceConfig, path: Path) -> list[BaseVolunteer]
         if missing:
             raise VolunteerBaseError(
                 f"volunteer base {source.name}: column(s) {missing} named in its field mapping are not in "
-                f"{path.name}; its columns are {table.headers}: fix `fields` in the campaign file")
+                f"{path.name}; its columns are {table.headers}: fix `fields` in the campaign file"
+            )
         rows = []
         for row in table.rows():
             fields = source.extract(row.values)
@@ -40,5 +41,6 @@ def read_volunteer_base(source: SourceConfig, path: Path) -> list[BaseVolunteer]
     except FileFormatError as exc:
         raise VolunteerBaseError(f"volunteer base {source.name}: {exc}") from None
     except FileNotFoundError:
-        raise VolunteerBaseError(f"volunteer base {source.name}: file not found: {path}; "
-                                 "export it again or fix `path` in the campaign file") from None
+        raise VolunteerBaseError(
+            f"volunteer base {source.name}: file not found: {path}; export it again or fix `path` in the campaign file"
+        ) from None

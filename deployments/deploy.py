@@ -7,8 +7,8 @@ while it is down stay on the server as "Late", in plain sight in the UI, and the
 them when it comes back (a missed night is caught up). It also lets production run the
 worker on another machine than the server.
 
-    python -m deployments.deploy            # register (or update) every deployment
-    python -m deployments.start             # single machine: pool + deployments + a worker
+    python -m rollcall.deployments.deploy            # register (or update) every deployment
+    python -m rollcall.deployments.start             # single machine: pool + deployments + a worker
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.flows import Flow
 from prefect.schedules import Cron
 
-from models.campaign import DEFAULT_CONFIG
+from rollcall.models.campaign import DEFAULT_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = os.environ.get("ROLLCALL_WORK_POOL", "rollcall")
@@ -47,22 +47,39 @@ class DeploymentSpec:
 def specs(config: str) -> list[DeploymentSpec]:
     """Every deployment ops need, for the campaign file ``config``."""
     return [
-        DeploymentSpec("flows/nightly.py:nightly_sync", "nightly",
-                       "Nightly sync: pull every source, deduplicate, write the rosters.",
-                       cron=NIGHTLY_CRON, parameters={"config": config}),
-        DeploymentSpec("flows/nightly.py:push_rosters", "now",
-                       "Write every site's roster now, from the database.",
-                       parameters={"config": config}),
-        DeploymentSpec("flows/nightly.py:pull_source", "now",
-                       "Pull one source now; give `since` to re-read a web form from a date.",
-                       parameters={"config": config}),
-        DeploymentSpec("flows/privacy.py:erase_person_flow", "on-request",
-                       "Erase one person (RGPD): put their email or phone in a Secret block, "
-                       "give its name as request_block; the block is deleted afterwards.",
-                       parameters={"config": config}),
-        DeploymentSpec("flows/privacy.py:purge_old_data", "weekly",
-                       "Redact personal data of events past the campaign's retention.",
-                       cron="0 4 * * 0", parameters={"config": config}),
+        DeploymentSpec(
+            "flows/nightly.py:nightly_sync",
+            "nightly",
+            "Nightly sync: pull every source, deduplicate, write the rosters.",
+            cron=NIGHTLY_CRON,
+            parameters={"config": config},
+        ),
+        DeploymentSpec(
+            "flows/nightly.py:push_rosters",
+            "now",
+            "Write every site's roster now, from the database.",
+            parameters={"config": config},
+        ),
+        DeploymentSpec(
+            "flows/nightly.py:pull_source",
+            "now",
+            "Pull one source now; give `since` to re-read a web form from a date.",
+            parameters={"config": config},
+        ),
+        DeploymentSpec(
+            "flows/privacy.py:erase_person_flow",
+            "on-request",
+            "Erase one person (RGPD): put their email or phone in a Secret block, "
+            "give its name as request_block; the block is deleted afterwards.",
+            parameters={"config": config},
+        ),
+        DeploymentSpec(
+            "flows/privacy.py:purge_old_data",
+            "weekly",
+            "Redact personal data of events past the campaign's retention.",
+            cron="0 4 * * 0",
+            parameters={"config": config},
+        ),
     ]
 
 

@@ -1,7 +1,7 @@
 """Single machine, one command: create the work pool, register the deployments, run a worker.
 
-    prefect server start                     # in one terminal (or as a service)
-    PREFECT_API_URL=http://127.0.0.1:4200/api python -m deployments.start
+prefect server start                     # in one terminal (or as a service)
+PREFECT_API_URL=http://127.0.0.1:4200/api python -m rollcall.deployments.start
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from prefect import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists
 
-from deployments.deploy import POOL, deploy_all
+from rollcall.deployments.deploy import POOL, deploy_all
 
 
 def ensure_pool(name: str = POOL) -> None:

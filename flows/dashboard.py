@@ -16,11 +16,11 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
-from connectors import report_store
-from connectors.dashboard_file import write_dashboard
-from connectors.database import session_scope
-from models.campaign import Campaign, load_campaign
-from transforms.dashboard import (
+from rollcall.connectors import report_store
+from rollcall.connectors.dashboard_file import write_dashboard
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import Campaign, load_campaign
+from rollcall.transforms.dashboard import (
     DashboardData,
     SiteFacts,
     attendance_by_site,
@@ -45,15 +45,26 @@ def dashboard_data(session: Session, campaign: Campaign, today: date, now: datet
     counts = report_store.counts_by_site(session, code)
     split = report_store.volunteers_by_site(session, code)
     sites = tuple(
-        SiteFacts(code=s.code, name=s.name, date=s.date, capacity=s.capacity,
-                  registered=counts.get(s.code, {}).get("registered", 0),
-                  new=split.get(s.code, {}).get("new", 0), returning=split.get(s.code, {}).get("returning", 0))
+        SiteFacts(
+            code=s.code,
+            name=s.name,
+            date=s.date,
+            capacity=s.capacity,
+            registered=counts.get(s.code, {}).get("registered", 0),
+            new=split.get(s.code, {}).get("new", 0),
+            returning=split.get(s.code, {}).get("returning", 0),
+        )
         for s in campaign.sites
     )
     totals = report_store.volunteers(session, code)
     return DashboardData(
-        campaign=campaign.campaign.name, goal=campaign.campaign.goal, today=today, generated_at=now,
-        new=totals["new"], returning=totals["returning"], sites=sites,
+        campaign=campaign.campaign.name,
+        goal=campaign.campaign.goal,
+        today=today,
+        generated_at=now,
+        new=totals["new"],
+        returning=totals["returning"],
+        sites=sites,
         signups_per_day=signups_per_day(report_store.signups_received(session, code), tz, labels),
         new_over_time=cumulative_by_day(report_store.new_volunteer_first_registrations(session, code), tz),
         warnings=site_warnings(sites, today),
@@ -74,8 +85,10 @@ def publish_dashboard(config_path: str, today: date | None = None) -> dict[str, 
         write_dashboard(path, dashboard_html(data))
     except OSError as exc:
         return {"path": str(path), "error": f"dashboard not written to {path}: {exc.strerror or exc}"}
-    create_link_artifact(key="rollcall-dashboard", link=path.resolve().as_uri(),
-                         link_text=f"Tableau de bord : {path.resolve()}",
-                         description="Campaign dashboard (one HTML file, opens offline; counts only)")
-    return {"path": str(path), "new": data.new, "returning": data.returning,
-            "warnings": len(data.warnings)}
+    create_link_artifact(
+        key="rollcall-dashboard",
+        link=path.resolve().as_uri(),
+        link_text=f"Tableau de bord : {path.resolve()}",
+        description="Campaign dashboard (one HTML file, opens offline; counts only)",
+    )
+    return {"path": str(path), "new": data.new, "returning": data.returning, "warnings": len(data.warnings)}

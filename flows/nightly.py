@@ -24,16 +24,16 @@ from prefect.states import Cancelled, State
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
-from connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
-from flows.dashboard import publish_dashboard
-from flows.notify import notify_failure
-from flows.progress import StepClock, announce
-from flows.report import summarise
-from flows.review import apply_review_workbook, write_review_workbook
-from flows.rosters import failed_rosters, write_rosters
-from flows.steps import land_source, normalise_pending, prepare_run, resolve_people
-from flows.volunteer_base import mark_returning
-from models.campaign import DEFAULT_CONFIG, load_campaign
+from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
+from rollcall.flows.dashboard import publish_dashboard
+from rollcall.flows.notify import notify_failure
+from rollcall.flows.progress import StepClock, announce
+from rollcall.flows.report import summarise
+from rollcall.flows.review import apply_review_workbook, write_review_workbook
+from rollcall.flows.rosters import failed_rosters, write_rosters
+from rollcall.flows.steps import land_source, normalise_pending, prepare_run, resolve_people
+from rollcall.flows.volunteer_base import mark_returning
+from rollcall.models.campaign import DEFAULT_CONFIG, load_campaign
 
 P = ParamSpec("P")
 
@@ -71,8 +71,9 @@ def nightly_sync(config: str = DEFAULT_CONFIG, full_read: bool = False) -> dict[
 
 @flow(name="pull-source", persist_result=True, on_failure=[notify_failure])
 @cancelled_if_refused
-def pull_source(source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG,
-                full_read: bool = False) -> dict[str, Any]:
+def pull_source(
+    source: SourceName, since: date | None = None, config: str = DEFAULT_CONFIG, full_read: bool = False
+) -> dict[str, Any]:
     """Pull one source now (a web form from ``since`` when given: a backfill; whole with
     ``full_read``: what the provider deleted leaves), then bring people and rosters up to date."""
     return run_sync(config, only=source, since=since, full_read=full_read)
@@ -88,8 +89,17 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
         rosters = write_rosters(config)
     create_table_artifact(
         key="rollcall-rosters",
-        table=[{"site": code, "rows": r["rows"], "rewritten": r["written"], "conflicts": r["conflicts"],
-                "roster": Path(r["location"]).name, "error": r.get("error") or ""} for code, r in rosters.items()],
+        table=[
+            {
+                "site": code,
+                "rows": r["rows"],
+                "rewritten": r["written"],
+                "conflicts": r["conflicts"],
+                "roster": Path(r["location"]).name,
+                "error": r.get("error") or "",
+            }
+            for code, r in rosters.items()
+        ],
         description="Rosters pushed",
     )
     if failed_rosters(rosters):
@@ -97,8 +107,9 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     return rosters
 
 
-def run_sync(config: str, only: str | None = None, since: date | None = None,
-             full_read: bool = False) -> dict[str, Any]:
+def run_sync(
+    config: str, only: str | None = None, since: date | None = None, full_read: bool = False
+) -> dict[str, Any]:
     """The sync's steps, under the campaign's lock so two syncs never interleave.
 
     Results are persisted (counts and ids only), so "Retry" on a failed run reuses the
@@ -106,8 +117,9 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
     """
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
-    sources = [s for s in campaign.sources
-               if s.enabled and not s.is_volunteer_base and (only is None or s.name == only)]
+    sources = [
+        s for s in campaign.sources if s.enabled and not s.is_volunteer_base and (only is None or s.name == only)
+    ]
     if only is not None and not sources:
         raise ValueError(f"no enabled source named {only!r} in {config}")
     try:
@@ -129,8 +141,19 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
             with clock("rosters"):
                 rosters = write_rosters(config)
                 review = {**write_review_workbook(config), "decisions_read": decided}
-            summary = summarise(config, run_id, pulled, failures, normalised, resolved, rosters, returning,
-                                attempt=flow_run.get_run_count() or 1, review=review, timings=dict(clock.seconds))
+            summary = summarise(
+                config,
+                run_id,
+                pulled,
+                failures,
+                normalised,
+                resolved,
+                rosters,
+                returning,
+                attempt=flow_run.get_run_count() or 1,
+                review=review,
+                timings=dict(clock.seconds),
+            )
             dashboard = publish_dashboard(config)
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
@@ -140,8 +163,11 @@ def run_sync(config: str, only: str | None = None, since: date | None = None,
     problems = ["sources not synced: " + "; ".join(failures.values())] if failures else []
     if failed_rosters(rosters):
         problems.append(_rosters_message(rosters))
-    problems += [f"volunteer base not read (registrants keep last night's Nouveau/Déjà bénévole): {returning['error']}"
-                 ] if returning.get("error") else []
+    problems += (
+        [f"volunteer base not read (registrants keep last night's Nouveau/Déjà bénévole): {returning['error']}"]
+        if returning.get("error")
+        else []
+    )
     problems += [dashboard["error"]] if dashboard.get("error") else []
     if problems:
         raise SyncFailed(" | ".join(problems))
@@ -157,8 +183,7 @@ def _pull(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Land each source in turn; a failing one is reported and the others go on."""
     pulled, failures = {}, {}
-    progress = create_progress_artifact(progress=0.0, key="rollcall-pull-progress",
-                                        description="Sources pulled")
+    progress = create_progress_artifact(progress=0.0, key="rollcall-pull-progress", description="Sources pulled")
     for done, name in enumerate(names, start=1):
         announce(f"Pulling {name}", done - 1, len(names))
         since_iso = f"{since.isoformat()}T00:00:00Z" if since else None

@@ -8,8 +8,8 @@ from typing import Any
 
 import requests
 
-from flows.secrets import MissingSecret, resolve_secret
-from models.campaign import DEFAULT_CONFIG, ConfigError, load_campaign
+from rollcall.flows.secrets import MissingSecret, resolve_secret
+from rollcall.models.campaign import DEFAULT_CONFIG, ConfigError, load_campaign
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,7 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
         ref = campaign.notifications.failure_webhook
         if ref is None:
             return
-        body = failure_message(flow.name, campaign.campaign.code, state.message or state.name,
-                               run_link(flow_run.id))
+        body = failure_message(flow.name, campaign.campaign.code, state.message or state.name, run_link(flow_run.id))
         requests.post(resolve_secret(ref), json=body, timeout=10).raise_for_status()
     except (ConfigError, MissingSecret, requests.RequestException) as exc:
         log.warning("failure notice not sent: %s", type(exc).__name__)

@@ -16,9 +16,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from sqlalchemy.orm import Session
 
-from connectors import privacy, store
-from connectors.database import campaign_lock, session_scope, upgrade
-from flows.rosters import (
+from rollcall.connectors import privacy, store
+from rollcall.connectors.database import campaign_lock, session_scope, upgrade
+from rollcall.flows.rosters import (
     display_id,
     failed_rosters,
     push_site,
@@ -26,7 +26,7 @@ from flows.rosters import (
     roster_sheets,
     write_rosters,
 )
-from models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
+from rollcall.models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 
 SALT_ENV = privacy.SALT_ENV
 erasure_salt = privacy.erasure_salt
@@ -56,16 +56,28 @@ def erase_person_flow(request_block: str, config: str = DEFAULT_CONFIG) -> dict[
     return counts
 
 
-def erase(config: str, *, email: str | None = None, phone: str | None = None, actor: str | None = None,
-          reason: str | None = None) -> dict[str, int]:
+def erase(
+    config: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> dict[str, int]:
     """Erase under the campaign's lock. Roster rows go before the database commits: if a
     roster cannot be written nothing is erased and the erasure can simply be run again."""
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
     with campaign_lock(campaign.database_url, campaign.campaign.code):
         with session_scope(campaign.database_url) as session:
-            result = privacy.erase_person(session, email=email, phone=phone, salt=erasure_salt(session),
-                                          actor=actor or getpass.getuser(), reason=reason)
+            result = privacy.erase_person(
+                session,
+                email=email,
+                phone=phone,
+                salt=erasure_salt(session),
+                actor=actor or getpass.getuser(),
+                reason=reason,
+            )
             session.flush()
             removed = unlist(session, campaign, result)
     return {**result.counts, "roster_rows_removed": removed}
@@ -83,14 +95,18 @@ def unlist(session: Session, campaign: Campaign, result: privacy.ErasureResult) 
         return 0
     code = campaign.campaign.code
     events = store.sync_events(session, campaign)
-    sites = [site for site in campaign.sites if events[site.code] in result.event_ids
-             and store.roster_target(session, code, site.code) is not None]
+    sites = [
+        site
+        for site in campaign.sites
+        if events[site.code] in result.event_ids and store.roster_target(session, code, site.code) is not None
+    ]
     if not sites:
         return 0
     erased = frozenset(display_id(r) for r in result.registration_ids)
     sheets = roster_sheets(session, campaign)
-    return sum(push_site(session, campaign, site, events[site.code], sheets, erased=erased)["erased_rows"]
-               for site in sites)
+    return sum(
+        push_site(session, campaign, site, events[site.code], sheets, erased=erased)["erased_rows"] for site in sites
+    )
 
 
 # --- retention --------------------------------------------------------------------------
@@ -118,7 +134,7 @@ def purge(config: str, before: date | None = None, actor: str | None = None) -> 
     nothing purged and the purge can simply be run again. Then, as the next sync would, people
     are resolved again (someone who also came later no longer shows what they gave at a purged
     event) and every roster is pushed: that sync then changes nothing."""
-    from flows.steps import resolve_people  # flows.steps imports this module
+    from rollcall.flows.steps import resolve_people  # flows.steps imports this module
 
     campaign = load_campaign(config)
     cutoff = before or retention_cutoff(campaign)
@@ -127,8 +143,9 @@ def purge(config: str, before: date | None = None, actor: str | None = None) -> 
         with session_scope(campaign.database_url) as session:
             counts = privacy.purge_before(session, campaign.campaign.code, cutoff, actor=actor or getpass.getuser())
             old_sites = {site.code for site in campaign.sites if site.date < cutoff}
-            counts["quarantined_redacted"] = privacy.redact_records(
-                session, quarantined_of_sites(session, campaign, old_sites)) if old_sites else 0
+            counts["quarantined_redacted"] = (
+                privacy.redact_records(session, quarantined_of_sites(session, campaign, old_sites)) if old_sites else 0
+            )
             session.flush()
             changed = any(n for name, n in counts.items() if name != "events")
             rewritten = rewrite_purged_rosters(session, campaign, cutoff) if changed else 0
@@ -147,8 +164,11 @@ def rewrite_purged_rosters(session: Session, campaign: Campaign, before: date) -
     Raises the first roster's failure (``SheetsError``, ``OSError``)."""
     purged = privacy.purged_registrations(session, campaign.campaign.code, before)
     code = campaign.campaign.code
-    sites = [site for site in campaign.sites
-             if site.code in purged and store.roster_target(session, code, site.code) is not None]
+    sites = [
+        site
+        for site in campaign.sites
+        if site.code in purged and store.roster_target(session, code, site.code) is not None
+    ]
     if not sites:
         return 0
     events = store.sync_events(session, campaign)

@@ -13,10 +13,10 @@ from typing import Any
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from connectors import matching_store, report_store, store
-from connectors.database import session_scope
-from flows.dashboard import dashboard_path
-from models.campaign import load_campaign
+from rollcall.connectors import matching_store, report_store, store
+from rollcall.connectors.database import session_scope
+from rollcall.flows.dashboard import dashboard_path
+from rollcall.models.campaign import load_campaign
 
 #: A nightly schedule: more than this since the last completed sync means a night was missed.
 MISSED_NIGHT = timedelta(hours=26)
@@ -68,13 +68,20 @@ def summarise(
             "attempt": attempt,
             "sources": {  # only those this run pulled or tried: `pull-source` reports one
                 name: {**sources.get(name, {}), "this_run": pulled.get(name), "error": failures.get(name)}
-                for name in pulled_sources if name in pulled or name in failures
+                for name in pulled_sources
+                if name in pulled or name in failures
             },
             "sites": {
-                site: {**counts, **split.get(site, {"new": 0, "returning": 0}), "new_this_run": new.get(site, 0), "conflicts": rosters[site]["conflicts"],
-                       "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
-                       "roster": rosters[site]["location"], "roster_written": bool(rosters[site].get("written")),
-                       "roster_error": rosters[site].get("error")}
+                site: {
+                    **counts,
+                    **split.get(site, {"new": 0, "returning": 0}),
+                    "new_this_run": new.get(site, 0),
+                    "conflicts": rosters[site]["conflicts"],
+                    "left_roster": rosters[site].get("removed", 0) + rosters[site].get("withdrawn", 0),
+                    "roster": rosters[site]["location"],
+                    "roster_written": bool(rosters[site].get("written")),
+                    "roster_error": rosters[site].get("error"),
+                }
                 for site, counts in sites.items()
             },
             "quarantine": [
@@ -88,9 +95,14 @@ def summarise(
         failed = failures or any(r.get("error") for r in rosters.values()) or returning.get("error")
         store.finish_run(session, run_id, "failed" if failed else "completed", summary)
     publish(summary)
-    get_run_logger().info("sync run %d: %d new volunteers of goal %d (%d already volunteer), %d sources failed",
-                          run_id, summary["new_volunteers"], summary["goal"], summary["returning_volunteers"],
-                          len(failures))
+    get_run_logger().info(
+        "sync run %d: %d new volunteers of goal %d (%d already volunteer), %d sources failed",
+        run_id,
+        summary["new_volunteers"],
+        summary["goal"],
+        summary["returning_volunteers"],
+        len(failures),
+    )
     return summary
 
 
@@ -108,8 +120,7 @@ def publish(summary: dict[str, Any]) -> None:
     which = _attempt_label(summary)
     create_table_artifact(key="rollcall-sites", table=site_rows(summary), description=f"Per site{which}")
     create_table_artifact(key="rollcall-sources", table=source_rows(summary), description=f"Per source{which}")
-    create_markdown_artifact(key="rollcall-summary", markdown=markdown(summary),
-                             description=f"Sync run report{which}")
+    create_markdown_artifact(key="rollcall-summary", markdown=markdown(summary), description=f"Sync run report{which}")
 
 
 def _attempt_label(summary: dict[str, Any]) -> str:
@@ -119,12 +130,20 @@ def _attempt_label(summary: dict[str, Any]) -> str:
 
 def site_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"site": code, "registered": s["registered"], "new volunteers": s.get("new", 0),
-         "already volunteer": s.get("returning", 0), "new this run": s["new_this_run"],
-         "cancelled": s["cancelled"], "without consent": s["no_consent"],
-         "conflicts": s.get("conflicts", 0), "left roster this run": s.get("left_roster", 0),
-         "capacity": s["capacity"],
-         "fill": f"{s['registered'] / s['capacity']:.0%}", "roster": Path(s["roster"]).name}
+        {
+            "site": code,
+            "registered": s["registered"],
+            "new volunteers": s.get("new", 0),
+            "already volunteer": s.get("returning", 0),
+            "new this run": s["new_this_run"],
+            "cancelled": s["cancelled"],
+            "without consent": s["no_consent"],
+            "conflicts": s.get("conflicts", 0),
+            "left roster this run": s.get("left_roster", 0),
+            "capacity": s["capacity"],
+            "fill": f"{s['registered'] / s['capacity']:.0%}",
+            "roster": Path(s["roster"]).name,
+        }
         for code, s in summary["sites"].items()
     ]
 
@@ -134,13 +153,19 @@ def source_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for name, s in summary["sources"].items():
         this_run = s.get("this_run") or {}
         status = "failed" if s.get("error") else ("skipped" if "skipped" in this_run else "ok")
-        rows.append({
-            "source": name, "status": status, "fetched": this_run.get("received", 0),
-            "new": this_run.get("new", 0), "updated": this_run.get("new_versions", 0),
-            "requests": this_run.get("requests") or 0, "records": s.get("current", 0),
-            "quarantined": s.get("quarantined", 0),
-            "note": s.get("error") or this_run.get("skipped") or "",
-        })
+        rows.append(
+            {
+                "source": name,
+                "status": status,
+                "fetched": this_run.get("received", 0),
+                "new": this_run.get("new", 0),
+                "updated": this_run.get("new_versions", 0),
+                "requests": this_run.get("requests") or 0,
+                "records": s.get("current", 0),
+                "quarantined": s.get("quarantined", 0),
+                "note": s.get("error") or this_run.get("skipped") or "",
+            }
+        )
     return rows
 
 
@@ -149,15 +174,23 @@ def markdown(summary: dict[str, Any]) -> str:
     attempt = f", attempt {summary['attempt']}" if summary.get("attempt", 1) > 1 else ""
     lines = [f"## Sync run {summary['run_id']}{attempt} — {summary['campaign']}", ""]
     if summary["missed_night"]:
-        lines += [f"**Warning: the previous completed sync was at {summary['previous_completed_at']} "
-                  "UTC: at least one night was missed.**", ""]
-    lines += [f"**{new}** new volunteers of the goal of **{goal}** ({new / goal:.0%}); "
-              f"{summary.get('returning_volunteers', 0)} registrants already volunteer (not counted); "
-              f"{summary['registered']} registrations, {summary['people']} people.", ""]
+        lines += [
+            f"**Warning: the previous completed sync was at {summary['previous_completed_at']} "
+            "UTC: at least one night was missed.**",
+            "",
+        ]
+    lines += [
+        f"**{new}** new volunteers of the goal of **{goal}** ({new / goal:.0%}); "
+        f"{summary.get('returning_volunteers', 0)} registrants already volunteer (not counted); "
+        f"{summary['registered']} registrations, {summary['people']} people.",
+        "",
+    ]
     base = summary.get("volunteer_base") or {}
     if base.get("error"):
-        lines += [f"**Volunteer base not read**: {base['error']}. Registrants keep the previous "
-                  "Nouveau / Déjà bénévole.", ""]
+        lines += [
+            f"**Volunteer base not read**: {base['error']}. Registrants keep the previous Nouveau / Déjà bénévole.",
+            "",
+        ]
     elif base.get("bases"):
         lines += [f"Volunteer base: {base['base_rows']} rows, {base['returning_people']} registrants found in it.", ""]
     if summary.get("dashboard"):
@@ -183,17 +216,23 @@ def _review_lines(summary: dict[str, Any]) -> list[str]:
     if read.get("applied"):
         lines.append(f"{read['applied']} decision(s) read from the workbook *{workbook.get('workbook')}* and applied.")
     if read.get("not_understood"):
-        lines.append(f"{read['not_understood']} decision(s) in the workbook not understood: its *Remarque* column "
-                     "says why; nothing was applied for them.")
+        lines.append(
+            f"{read['not_understood']} decision(s) in the workbook not understood: its *Remarque* column "
+            "says why; nothing was applied for them."
+        )
     if read.get("already_decided"):
-        lines.append(f"{read['already_decided']} workbook decision(s) contradict one already stored and were not "
-                     "applied (`rollcall review decisions`; change one with `rollcall review decide`).")
+        lines.append(
+            f"{read['already_decided']} workbook decision(s) contradict one already stored and were not "
+            "applied (`rollcall review decisions`; change one with `rollcall review decide`)."
+        )
     for error in {workbook.get("error"), read.get("error")} - {None}:
         lines.append(f"**Review workbook:** {error}.")
     if summary.get("review_pairs_open"):
         where = f" or the workbook *{workbook['workbook']}*" if workbook.get("workbook") else ""
-        lines.append(f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
-                     f"decision: `rollcall review`{where}.")
+        lines.append(
+            f"{summary['review_pairs_open']} pairs of sign-ups may be one person and wait for a "
+            f"decision: `rollcall review`{where}."
+        )
     return [line for entry in lines for line in (entry, "")]
 
 

@@ -12,20 +12,20 @@ is and the run's report says what to do.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import matching_store, review_workbook
-from connectors.database import session_scope
-from connectors.review_workbook import ReviewWorkbookError
-from models.campaign import Campaign, load_campaign
-from models.tables import Event
-from transforms import review_sheet
-from transforms.phones import format_national
+from rollcall.connectors import matching_store, review_workbook
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.review_workbook import ReviewWorkbookError
+from rollcall.models.campaign import Campaign, load_campaign
+from rollcall.models.tables import Event
+from rollcall.transforms import review_sheet
+from rollcall.transforms.phones import format_national
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,28 @@ log = logging.getLogger(__name__)
 WORKBOOK_REVIEWER = "classeur Doublons"
 
 #: Column widths (characters) a reviewer reads without resizing.
-WIDTHS = {"Doublon": 8, "Raisons": 40, "Décision": 22, "Remarque": 36, "Inscription A": 13, "Inscription B": 13,
-          **{f"{field} {side}": width for side in "AB" for field, width in
-             {"Prénom": 16, "Nom": 18, "Email": 30, "Téléphone": 16, "Site": 24, "Source": 18,
-              "Inscrit le": 17, "Réf. inscription": 15}.items()}}
+WIDTHS = {
+    "Doublon": 8,
+    "Raisons": 40,
+    "Décision": 22,
+    "Remarque": 36,
+    "Inscription A": 13,
+    "Inscription B": 13,
+    **{
+        f"{field} {side}": width
+        for side in "AB"
+        for field, width in {
+            "Prénom": 16,
+            "Nom": 18,
+            "Email": 30,
+            "Téléphone": 16,
+            "Site": 24,
+            "Source": 18,
+            "Inscrit le": 17,
+            "Réf. inscription": 15,
+        }.items()
+    },
+}
 
 
 @task(cache_policy=NO_CACHE)  # reads the workbook and the database as they are now
@@ -91,8 +109,9 @@ def write_review_workbook(config_path: str) -> dict[str, Any]:
             views = [review_sheet.PairView(p.id, p.signup_a, p.signup_b, p.explanation_fr) for p in pairs]
             sides = {signup_id: _side(campaign, *detail) for signup_id, detail in details.items()}
             rows = review_sheet.rows(views, sides, format_national, previous)
-        review_workbook.write(path, review_sheet.TITLE, review_sheet.HEADERS, rows, review_sheet.CHOICES,
-                              review_sheet.DECISION, WIDTHS)
+        review_workbook.write(
+            path, review_sheet.TITLE, review_sheet.HEADERS, rows, review_sheet.CHOICES, review_sheet.DECISION, WIDTHS
+        )
     except ReviewWorkbookError as exc:
         log.warning("review workbook: %s", exc)
         return {"pairs": None, "workbook": path.name, "error": str(exc)}
@@ -105,5 +124,10 @@ def _side(campaign: Campaign, signup: Any, event: Event, registration: int | Non
     if signup.submitted_at is not None:
         moment = signup.submitted_at if signup.submitted_at.tzinfo else signup.submitted_at.replace(tzinfo=UTC)
         when = moment.astimezone(ZoneInfo(campaign.campaign.timezone)).strftime("%d/%m/%Y %H:%M")
-    return (signup, f"{event.name} ({event.date:%d/%m/%Y})", labels.get(signup.source, signup.source), when,
-            registration)
+    return (
+        signup,
+        f"{event.name} ({event.date:%d/%m/%Y})",
+        labels.get(signup.source, signup.source),
+        when,
+        registration,
+    )

@@ -16,7 +16,7 @@ import logging
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +26,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
-from connectors import roster_files, store
-from connectors.database import session_scope
-from connectors.google_sheets import (
+from rollcall.connectors import roster_files, store
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.google_sheets import (
     CHANGES_TAB,
     OWNED_TABS,
     ROSTER_TAB,
@@ -37,17 +37,15 @@ from connectors.google_sheets import (
     RosterSheets,
     SheetsError,
 )
-from flows.secrets import MissingSecret
-from flows.sources import google_sheets
-from models.campaign import Campaign, SiteConfig, load_campaign
-from models.ids import registration_ref
-from models.records import CANCELLED, REGISTERED
-from transforms.answers import flatten_payload
-from transforms.privacy import drop_registrations
-from transforms.roster import registration_details, roster_order
-from transforms.sites import SiteCatalog
-from transforms.to_complete import QuarantinedSignup, site_of, to_complete_grid
-from transforms.sheet_roster import (
+from rollcall.flows.secrets import MissingSecret
+from rollcall.flows.sources import google_sheets
+from rollcall.models.campaign import Campaign, SiteConfig, load_campaign
+from rollcall.models.ids import registration_ref
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.answers import flatten_payload
+from rollcall.transforms.privacy import drop_registrations
+from rollcall.transforms.roster import registration_details, roster_order
+from rollcall.transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
     RosterLayoutError,
@@ -61,7 +59,8 @@ from transforms.sheet_roster import (
     sign_in_grid,
     summary_grid,
 )
-
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.to_complete import QuarantinedSignup, site_of, to_complete_grid
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +99,15 @@ def write_rosters(config_path: str) -> dict[str, Any]:
     with session_scope(campaign.database_url) as session:
         events = store.sync_events(session, campaign)
         sheets = roster_sheets(session, campaign)
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         modified = _drive_check(session, campaign, sheets)
         waiting = waiting_signups(session, campaign)  # read once: each site's tab keeps its own
         for site in campaign.sites:
             try:
                 with session.begin_nested():
-                    results[site.code] = push_site(session, campaign, site, events[site.code], sheets,
-                                                   modified=modified, waiting=waiting)
+                    results[site.code] = push_site(
+                        session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
+                    )
             except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
                 log.warning("site %s: roster not pushed: %s", site.code, exc)
                 results[site.code] = _failed(session, campaign, site, exc)
@@ -121,8 +121,11 @@ def _drive_check(session: Session, campaign: Campaign, sheets) -> dict[str, Modi
     there is nothing to compare with yet or Drive cannot answer: every sheet is then read."""
     if not isinstance(sheets, RosterSheets):
         return None
-    targets = [t for t in store.google_roster_targets(session, campaign.campaign.code)
-               if t.site_code in {s.code for s in campaign.sites if s.roster.kind == "google_sheet"}]
+    targets = [
+        t
+        for t in store.google_roster_targets(session, campaign.campaign.code)
+        if t.site_code in {s.code for s in campaign.sites if s.roster.kind == "google_sheet"}
+    ]
     if not targets:
         return None
     recorded = [t.modified_time for t in targets]
@@ -134,14 +137,14 @@ def _drive_check(session: Session, campaign: Campaign, sheets) -> dict[str, Modi
         return None
 
 
-def _record_written(session: Session, campaign: Campaign, sheets, results: dict[str, Any],
-                    started: datetime) -> None:
+def _record_written(session: Session, campaign: Campaign, sheets, results: dict[str, Any], started: datetime) -> None:
     """After the writes, one Drive listing: each spreadsheet written this night records the
     ``modifiedTime`` of our write, unless Drive names someone else as its last modifier (a
     coordinator typed after it: read again next night). Since an hour before the run started:
     clocks may differ; a time missed only costs a read next night."""
-    written = {s.code for s in campaign.sites
-               if s.roster.kind == "google_sheet" and results.get(s.code, {}).get("written")}
+    written = {
+        s.code for s in campaign.sites if s.roster.kind == "google_sheet" and results.get(s.code, {}).get("written")
+    }
     if not written or not isinstance(sheets, RosterSheets):
         return
     since = (started - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -165,8 +168,19 @@ def failed_rosters(results: dict[str, Any]) -> dict[str, str]:
 def _failed(session: Session, campaign: Campaign, site: SiteConfig, exc: Exception) -> dict[str, Any]:
     target = store.roster_target(session, campaign.campaign.code, site.code)
     location = site.roster.spreadsheet or (target.location if target else "") or ""
-    return {"rows": 0, "written": False, "location": location, "conflicts": 0, "unknown_ids": 0,
-            "new": 0, "removed": 0, "withdrawn": 0, "foreign": 0, "duplicates": 0, "error": f"{site.name}: {exc}"}
+    return {
+        "rows": 0,
+        "written": False,
+        "location": location,
+        "conflicts": 0,
+        "unknown_ids": 0,
+        "new": 0,
+        "removed": 0,
+        "withdrawn": 0,
+        "foreign": 0,
+        "duplicates": 0,
+        "error": f"{site.name}: {exc}",
+    }
 
 
 def roster_sheets(session: Session, campaign: Campaign) -> RosterSheets | SheetsError | None:
@@ -197,8 +211,13 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
     entries = {}
     for registration_id, entry in shown:
         time_slot, remarks, minor = registration_details(details.get(registration_id, []))
-        entry = replace(entry, sources=tuple(labels.get(name, name) for name in entry.sources),
-                        time_slot=time_slot, remarks=remarks, minor=minor)
+        entry = replace(
+            entry,
+            sources=tuple(labels.get(name, name) for name in entry.sources),
+            time_slot=time_slot,
+            remarks=remarks,
+            minor=minor,
+        )
         entries[registration_id] = sheet_entry(display_id(registration_id), entry, campaign.campaign.timezone)
     return entries, {display_id(rid) for rid, _ in every}
 
@@ -218,27 +237,40 @@ def quarantined_of_sites(session: Session, campaign: Campaign, site_codes: set[s
 
 #: Rows a file could not give as text (mojibake, bytes that do not decode, a broken line):
 #: what they hold would show garbled on a roster, and only ops can fix the file.
-UNREADABLE_ROWS = ("garbled_text", "undecodable_text", "nul_byte", "cell_too_long", "unclosed_quote",
-                   "broken_row")
+UNREADABLE_ROWS = ("garbled_text", "undecodable_text", "nul_byte", "cell_too_long", "unclosed_quote", "broken_row")
 
 
 def _quarantined(session: Session, campaign: Campaign) -> list[tuple[int, QuarantinedSignup]]:
     sources = {s.name: s for s in campaign.sources}
     found = []
-    for rid, name, payload, reason in store.quarantined_records(session, campaign.campaign.code,
-                                                                except_reasons=UNREADABLE_ROWS):
+    for rid, name, payload, reason in store.quarantined_records(
+        session, campaign.campaign.code, except_reasons=UNREADABLE_ROWS
+    ):
         source = sources.get(name)
         if source is not None:
             fields = source.extract(flatten_payload(source.kind, payload))
-            found.append((rid, QuarantinedSignup(source.display_name, fields, reason,
-                                                 source.timezone or campaign.campaign.timezone)))
+            found.append(
+                (
+                    rid,
+                    QuarantinedSignup(
+                        source.display_name, fields, reason, source.timezone or campaign.campaign.timezone
+                    ),
+                )
+            )
     return found
 
 
-def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: int, sheets,
-              purged: frozenset[str] = frozenset(), erased: frozenset[str] = frozenset(),
-              modified: Mapping[str, Modified] | None = None,
-              waiting: list[QuarantinedSignup] | None = None) -> dict[str, Any]:
+def push_site(
+    session: Session,
+    campaign: Campaign,
+    site: SiteConfig,
+    event_id: int,
+    sheets,
+    purged: frozenset[str] = frozenset(),
+    erased: frozenset[str] = frozenset(),
+    modified: Mapping[str, Modified] | None = None,
+    waiting: list[QuarantinedSignup] | None = None,
+) -> dict[str, Any]:
     """Merge and write one site's roster, and store what it holds now.
 
     ``purged``: references ("R00042") whose rows a retention purge empties first
@@ -260,10 +292,15 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
         content = _roster_content(campaign, site, target, modified)
-        if target is not None and target.fingerprint is not None and content is not None and \
-                target.fingerprint == _push_fingerprint(site, content, entries, references, states, owned):
-            return _unchanged(target.location if not local else str(campaign.roster_path(site)), entries,
-                              target.shown or {})
+        if (
+            target is not None
+            and target.fingerprint is not None
+            and content is not None
+            and target.fingerprint == _push_fingerprint(site, content, entries, references, states, owned)
+        ):
+            return _unchanged(
+                target.location if not local else str(campaign.roster_path(site)), entries, target.shown or {}
+            )
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
@@ -281,16 +318,27 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     if site.roster.kind == "google_sheet":
         # always asked: it sends nothing when no tab changed (owned tabs by their digest)
         written = sheets.write_roster(
-            location, merged.grid, tabs.roster, changes=changes if written else None,
-            summary=owned[SUMMARY_TAB], sign_in=owned[roster_files.SIGN_IN_TAB],
-            to_complete=owned[roster_files.TO_COMPLETE_TAB], delete_rows=tabs.elsewhere,
-            column_order=merged.column_order).written
+            location,
+            merged.grid,
+            tabs.roster,
+            changes=changes if written else None,
+            summary=owned[SUMMARY_TAB],
+            sign_in=owned[roster_files.SIGN_IN_TAB],
+            to_complete=owned[roster_files.TO_COMPLETE_TAB],
+            delete_rows=tabs.elsewhere,
+            column_order=merged.column_order,
+        ).written
     else:
         written = written or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
         if written:
-            roster_files.write_roster(Path(location), merged.grid, changes=changes, summary=owned[SUMMARY_TAB],
-                                      sign_in=owned[roster_files.SIGN_IN_TAB],
-                                      to_complete=owned[roster_files.TO_COMPLETE_TAB])
+            roster_files.write_roster(
+                Path(location),
+                merged.grid,
+                changes=changes,
+                summary=owned[SUMMARY_TAB],
+                sign_in=owned[roster_files.SIGN_IN_TAB],
+                to_complete=owned[roster_files.TO_COMPLETE_TAB],
+            )
     _remember(session, merged, states)
     session.flush()
     states = store.roster_states(session, entries)
@@ -299,22 +347,39 @@ def push_site(session: Session, campaign: Campaign, site: SiteConfig, event_id: 
     # not written: the listing's time (taken before our read) vouches for what was read;
     # written: ``_record_written`` sets the time of our write once every site is pushed
     seen = (modified or {}).get(location) if not local and not written else None
-    shown = {"conflicts": len(merged.conflicts), "unknown_ids": len(merged.unknown_ids),
-             "withdrawn": len(merged.withdrawn_ids), "foreign": len(merged.foreign_ids),
-             "duplicates": len(merged.duplicate_ids)}
-    store.save_roster_target(session, campaign.campaign.code, site.code, site.roster.kind, location,
-                             sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
-                             pushed=written, fingerprint=fingerprint, shown=shown,
-                             modified_time=seen.time if seen else None)
+    shown = {
+        "conflicts": len(merged.conflicts),
+        "unknown_ids": len(merged.unknown_ids),
+        "withdrawn": len(merged.withdrawn_ids),
+        "foreign": len(merged.foreign_ids),
+        "duplicates": len(merged.duplicate_ids),
+    }
+    store.save_roster_target(
+        session,
+        campaign.campaign.code,
+        site.code,
+        site.roster.kind,
+        location,
+        sheets.layouts().get(location) if site.roster.kind == "google_sheet" else None,
+        pushed=written,
+        fingerprint=fingerprint,
+        shown=shown,
+        modified_time=seen.time if seen else None,
+    )
     return {
-        "rows": len(entries), "written": written, "location": location, **shown,
-        "new": sum(1 for c in merged.changes if c.kind == NEW), "removed": len(merged.removed_ids),
+        "rows": len(entries),
+        "written": written,
+        "location": location,
+        **shown,
+        "new": sum(1 for c in merged.changes if c.kind == NEW),
+        "removed": len(merged.removed_ids),
         "erased_rows": removed + sum(map(len, tabs.elsewhere.values())),
     }
 
 
-def _roster_content(campaign: Campaign, site: SiteConfig, target, modified: Mapping[str, Modified] | None
-                    ) -> str | None:
+def _roster_content(
+    campaign: Campaign, site: SiteConfig, target, modified: Mapping[str, Modified] | None
+) -> str | None:
     """What ``_push_fingerprint`` takes of the roster itself as it is now, or None when it
     cannot vouch for it (the push is then made): a workbook's bytes; a Google sheet's key,
     when Drive's ``modifiedTime`` of it is the one recorded after the last push."""
@@ -338,8 +403,14 @@ def _sheet_content(key: str) -> str:
     return f"google_sheet:{key}"
 
 
-def _push_fingerprint(site: SiteConfig, content: str, entries: dict[int, SheetEntry], references: set[str],
-                      states: dict[int, Any], owned: dict[str, list]) -> str:
+def _push_fingerprint(
+    site: SiteConfig,
+    content: str,
+    entries: dict[int, SheetEntry],
+    references: set[str],
+    states: dict[int, Any],
+    owned: dict[str, list],
+) -> str:
     """Everything a roster push reads (the site's entries and references, the stored row
     states, the tabs rewritten whole, the roster's ``content``: ``_roster_content``) and the
     code that writes it.
@@ -349,44 +420,78 @@ def _push_fingerprint(site: SiteConfig, content: str, entries: dict[int, SheetEn
     opens no workbook and sends no Sheets request. A coordinator's edit changes the
     workbook's bytes or the sheet's ``modifiedTime``; a new sign-up the entries."""
     digest = hashlib.sha256()
-    for part in (_roster_code(), site.model_dump_json(), content, repr(sorted(references)),
-                 repr(sorted(entries.items())), repr(sorted(owned.items()))):
+    for part in (
+        _roster_code(),
+        site.model_dump_json(),
+        content,
+        repr(sorted(references)),
+        repr(sorted(entries.items())),
+        repr(sorted(owned.items())),
+    ):
         digest.update(part.encode())
         digest.update(b"\x1f")
     for registration_id, state in sorted(states.items()):
-        digest.update(json.dumps([registration_id, state.pushed, state.called, state.present, state.notes,
-                                  state.extras, state.conflicts], sort_keys=True, default=str).encode())
+        digest.update(
+            json.dumps(
+                [
+                    registration_id,
+                    state.pushed,
+                    state.called,
+                    state.present,
+                    state.notes,
+                    state.extras,
+                    state.conflicts,
+                ],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        )
     return digest.hexdigest()
 
 
 @functools.cache
 def _roster_code() -> str:
     """A digest of the modules that lay out and merge a roster: an upgrade rewrites rosters."""
-    import connectors.google_sheets
-    import connectors.roster_files
-    import transforms.roster_layout
-    import transforms.sheet_roster
+    from rollcall.connectors import google_sheets, roster_files
+    from rollcall.transforms import roster_layout, sheet_roster
 
-    modules = (connectors.roster_files, connectors.google_sheets, transforms.roster_layout, transforms.sheet_roster)
-    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (*modules,)) +
-                          Path(__file__).read_bytes()).hexdigest()
+    modules = (roster_files, google_sheets, roster_layout, sheet_roster)
+    return hashlib.sha256(
+        b"".join(Path(m.__file__).read_bytes() for m in (*modules,)) + Path(__file__).read_bytes()
+    ).hexdigest()
 
 
 def _unchanged(location: str, entries: dict[int, SheetEntry], shown: dict[str, int]) -> dict[str, Any]:
     """The result of a push skipped because nothing it reads changed since the last one: what
     the roster shows (conflicts, rows flagged) as that push left it, nothing done now."""
-    return {"rows": len(entries), "written": False, "unchanged": True, "location": location,
-            "conflicts": 0, "unknown_ids": 0, "withdrawn": 0, "foreign": 0, "duplicates": 0, **shown,
-            "new": 0, "removed": 0, "erased_rows": 0}
+    return {
+        "rows": len(entries),
+        "written": False,
+        "unchanged": True,
+        "location": location,
+        "conflicts": 0,
+        "unknown_ids": 0,
+        "withdrawn": 0,
+        "foreign": 0,
+        "duplicates": 0,
+        **shown,
+        "new": 0,
+        "removed": 0,
+        "erased_rows": 0,
+    }
 
 
-def _owned_tabs(campaign: Campaign, site: SiteConfig, entries: list[SheetEntry],
-                waiting: list[QuarantinedSignup]) -> dict[str, list]:
+def _owned_tabs(
+    campaign: Campaign, site: SiteConfig, entries: list[SheetEntry], waiting: list[QuarantinedSignup]
+) -> dict[str, list]:
     """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
     catalog = SiteCatalog(s.to_site() for s in campaign.sites)
     to_complete = to_complete_grid(waiting, site.code, catalog, campaign.campaign.timezone)
-    return {roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
-            roster_files.SIGN_IN_TAB: sign_in_grid(entries), roster_files.TO_COMPLETE_TAB: to_complete}
+    return {
+        roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
+        roster_files.SIGN_IN_TAB: sign_in_grid(entries),
+        roster_files.TO_COMPLETE_TAB: to_complete,
+    }
 
 
 @dataclass(frozen=True)
@@ -413,16 +518,24 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
     target = store.roster_target(session, campaign.campaign.code, site.code)
     key = site.roster.spreadsheet or (target.location if target and target.kind == "google_sheet" else None)
     if key is None:
-        key = sheets.create_spreadsheet(f"{campaign.campaign.name} — {site.roster_title}", site.coordinators,
-                                        folder_id=campaign.google.folder_id, locale=ROSTER_LOCALE,
-                                        time_zone=campaign.campaign.timezone)
+        key = sheets.create_spreadsheet(
+            f"{campaign.campaign.name} — {site.roster_title}",
+            site.coordinators,
+            folder_id=campaign.google.folder_id,
+            locale=ROSTER_LOCALE,
+            time_zone=campaign.campaign.timezone,
+        )
     if not leaving:
         return key, _RosterTabs(sheets.read_roster(key))
     tabs = sheets.read_tabs(key)
     roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
     ours = {roster, news, *(sheets.tab_title(key, tab) for tab in OWNED_TABS)}
-    elsewhere = {title: rows for title, values in tabs.items() if title not in ours
-                 if (rows := rows_holding(values, set(leaving)))}
+    elsewhere = {
+        title: rows
+        for title, values in tabs.items()
+        if title not in ours
+        if (rows := rows_holding(values, set(leaving)))
+    }
     return key, _RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)
 
 
@@ -430,8 +543,9 @@ def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorVa
     """What coordinators typed per registration, as stored: put back on a row missing from its
     tab (``transforms.sheet_roster`` rule 8)."""
     return {
-        display_id(rid): CoordinatorValues(called=state.called, present=state.present, notes=state.notes or "",
-                                           extras=dict(state.extras or {}))
+        display_id(rid): CoordinatorValues(
+            called=state.called, present=state.present, notes=state.notes or "", extras=dict(state.extras or {})
+        )
         for rid, state in states.items()
         if state.called is not None or state.present is not None or state.notes or state.extras
     }
@@ -448,7 +562,10 @@ def _remember(session: Session, merged, states) -> None:
             continue
         coordinator = merged.coordinator.get(display)
         store.save_roster_state(
-            session, states.get(registration_id), registration_id, pushed,
+            session,
+            states.get(registration_id),
+            registration_id,
+            pushed,
             called=coordinator.called if coordinator else None,
             present=coordinator.present if coordinator else None,
             notes=coordinator.notes if coordinator else None,

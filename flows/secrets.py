@@ -39,12 +39,15 @@ def load_json_secret(ref: str, what: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError as exc:
         hint = " (it looks like a file path)" if text.strip().endswith(".json") else ""
-        raise BadSecret(f"{what} in {describe(ref)} is not valid JSON{hint}: "
-                        f"{getattr(exc, 'msg', 'unreadable')} at character {getattr(exc, 'pos', '?')}; "
-                        "put the whole content of the JSON key file there") from None
+        raise BadSecret(
+            f"{what} in {describe(ref)} is not valid JSON{hint}: "
+            f"{getattr(exc, 'msg', 'unreadable')} at character {getattr(exc, 'pos', '?')}; "
+            "put the whole content of the JSON key file there"
+        ) from None
     if not isinstance(value, dict):
-        raise BadSecret(f"{what} in {describe(ref)} is JSON but not an object; put the whole "
-                        "content of the JSON key file there")
+        raise BadSecret(
+            f"{what} in {describe(ref)} is JSON but not an object; put the whole content of the JSON key file there"
+        )
     return value
 
 
@@ -62,8 +65,9 @@ def resolve_secret(ref: str) -> str:
         try:
             value = Secret.load(name).get()
         except ValueError:
-            raise MissingSecret(f"Prefect Secret block {name!r} does not exist: create it (or fix "
-                                "its name in the campaign file)") from None
+            raise MissingSecret(
+                f"Prefect Secret block {name!r} does not exist: create it (or fix its name in the campaign file)"
+            ) from None
         # Prefect parses a JSON string into a dict on load: give it back as JSON text
         return value if isinstance(value, str) else json.dumps(value)
     raise MissingSecret(f"unknown secret reference scheme {scheme!r} (use env: or block:)")

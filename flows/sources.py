@@ -4,53 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.forms import FormConnector
-from connectors.google_sheets import SCOPES as SHEETS_SCOPES
-from connectors.google_sheets import RateLimiter, RosterSheets, connect
-from connectors.http import SourceAuthError, make_session
-from flows.secrets import BadSecret, describe, load_json_secret, resolve_secret
-from models.campaign import Campaign, SourceConfig
+from rollcall.connectors.forms import FormConnector
+from rollcall.connectors.google_sheets import SCOPES as SHEETS_SCOPES
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
+from rollcall.connectors.http import SourceAuthError, make_session
+from rollcall.flows.secrets import BadSecret, describe, load_json_secret, resolve_secret
+from rollcall.models.campaign import Campaign, SourceConfig
+
 
 def build_connector(source: SourceConfig) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
-    secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items()
-               if name != "service_account"}
+    secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items() if name != "service_account"}
     session = make_session()
     session.credential_origin = " and ".join(
-        f"{name} in {describe(ref)}" for name, ref in sorted(source.credentials.items()))
+        f"{name} in {describe(ref)}" for name, ref in sorted(source.credentials.items())
+    )
     base: dict[str, Any] = {"base_url": source.base_url} if source.base_url else {}
     if source.page_size:
         base["page_size"] = source.page_size
     if source.kind == "tally":
-        from connectors.tally import TallyForm
+        from rollcall.connectors.tally import TallyForm
 
         return TallyForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
     if source.kind == "typeform":
-        from connectors.typeform import TypeformForm
+        from rollcall.connectors.typeform import TypeformForm
 
         return TypeformForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
     if source.kind == "helloasso":
-        from connectors.helloasso import HelloAssoForm
+        from rollcall.connectors.helloasso import HelloAssoForm
 
         return HelloAssoForm(
-            session, source=source.name, organization_slug=source.organization,
-            form_type=source.form_type, form_slug=source.form_id,
-            client_id=secrets["client_id"], client_secret=secrets["client_secret"],
-            expected_keys=source.columns, **base,
+            session,
+            source=source.name,
+            organization_slug=source.organization,
+            form_type=source.form_type,
+            form_slug=source.form_id,
+            client_id=secrets["client_id"],
+            client_secret=secrets["client_secret"],
+            expected_keys=source.columns,
+            **base,
         )
     if source.kind == "google_forms":
-        from connectors.google_forms import GoogleFormsForm, access_token_from_service_account
+        from rollcall.connectors.google_forms import GoogleFormsForm, access_token_from_service_account
 
         ref = source.credentials["service_account"]
         try:
             info = load_json_secret(ref, "the service-account key (credentials.service_account)")
         except BadSecret as exc:
             raise SourceAuthError(f"source {source.name}: {exc}") from None
-        token = access_token_from_service_account(info, session=session, source=source.name,
-                                                  origin=describe(ref))
+        token = access_token_from_service_account(info, session=session, source=source.name, origin=describe(ref))
         return GoogleFormsForm(session, source=source.name, form_id=source.form_id, access_token=token, **base)
     raise ValueError(f"source {source.name}: {source.kind} is not a web form")
-
 
 
 def google_sheets(campaign: Campaign, layouts: dict[str, Any]) -> RosterSheets:
@@ -60,8 +64,9 @@ def google_sheets(campaign: Campaign, layouts: dict[str, Any]) -> RosterSheets:
 
     refs = campaign.google.credentials
     if "service_account" in refs:
-        info = load_json_secret(refs["service_account"],
-                                "the Google service-account key (google.credentials.service_account)")
+        info = load_json_secret(
+            refs["service_account"], "the Google service-account key (google.credentials.service_account)"
+        )
         credentials = ServiceAccountCredentials.from_service_account_info(info, scopes=SHEETS_SCOPES)
     else:
         credentials = TokenCredentials(token=resolve_secret(refs["access_token"]))

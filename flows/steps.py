@@ -21,28 +21,27 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.orm import Session
 
-from connectors import matching_store, privacy, store
-from connectors.database import session_scope
-from connectors.files import FileFormatError, file_fingerprint, open_table
-from connectors.forms import FormConnector
-from connectors.http import SourceError, SourceMappingError
-from models.campaign import Campaign, SourceConfig, load_campaign
-from flows.secrets import MissingSecret
-from flows.privacy import erasure_salt
-from connectors.google_sheets import SheetsError, read_source_tab
-from flows.sources import build_connector, google_sheets
-from models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
-from transforms.answers import flatten_payload
-from transforms.normalise import normalise_signup
-from transforms.privacy import payload_contacts
-from transforms.raw import RecordKeys, identify_rows, iter_identified, unreadable_reason
-from transforms.reasons import rejection
-from transforms.matching import Decision, MatchRecord, Resolution, resolve
-from transforms.roster import registration_facts
-from transforms.sites import SiteCatalog
-from transforms.stable_ids import assign_people, moved_registrations
-from transforms.survivorship import display_fields
-
+from rollcall.connectors import matching_store, privacy, store
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.files import FileFormatError, file_fingerprint, open_table
+from rollcall.connectors.forms import FormConnector
+from rollcall.connectors.google_sheets import SheetsError, read_source_tab
+from rollcall.connectors.http import SourceError, SourceMappingError
+from rollcall.flows.privacy import erasure_salt
+from rollcall.flows.secrets import MissingSecret
+from rollcall.flows.sources import build_connector, google_sheets
+from rollcall.models.campaign import Campaign, SourceConfig, load_campaign
+from rollcall.models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
+from rollcall.transforms.answers import flatten_payload
+from rollcall.transforms.matching import Decision, MatchRecord, Resolution, resolve
+from rollcall.transforms.normalise import normalise_signup
+from rollcall.transforms.privacy import payload_contacts
+from rollcall.transforms.raw import RecordKeys, identify_rows, iter_identified, unreadable_reason
+from rollcall.transforms.reasons import rejection
+from rollcall.transforms.roster import registration_facts
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.stable_ids import assign_people, moved_registrations
+from rollcall.transforms.survivorship import display_fields
 
 #: Caching on a UI "Retry" (same flow run id, so the default policy's keys repeat):
 #:
@@ -85,9 +84,13 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=30),
-      retry_jitter_factor=0.5, retry_condition_fn=retry_if_transient,
-      task_run_name="land_source[{source_name}]")  # the run graph names the source that failed
+@task(
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=30),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=retry_if_transient,
+    task_run_name="land_source[{source_name}]",
+)  # the run graph names the source that failed
 def land_source(
     config_path: str, source_name: str, run_id: int, since: str | None = None, full_read: bool = False
 ) -> dict[str, Any]:
@@ -144,8 +147,10 @@ def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[s
     headers = {header for _, row in rows for header in row}
     missing = sorted(source.columns - headers) if rows else []
     if missing:
-        raise SourceMappingError(f"source {source.name}: column(s) {missing} named in its field mapping "
-                                 f"are not in tab {source.sheet!r}; its columns are {sorted(headers)}")
+        raise SourceMappingError(
+            f"source {source.name}: column(s) {missing} named in its field mapping "
+            f"are not in tab {source.sheet!r}; its columns are {sorted(headers)}"
+        )
     id_column = source.mapping.get("external_id", (None,))[0]
     identified = identify_rows([(f"row {n}", values) for n, values in rows], id_column)
     return _land_rows(campaign, source, identified, run_id, cursor=None)
@@ -177,7 +182,8 @@ def _land_rows(
                 raise SourceError(
                     f"source {source.name}: it holds no row now, while earlier syncs found some; "
                     "nothing was removed. Check the file or sheet; if it really is empty, "
-                    "remove the source from the campaign file")
+                    "remove the source from the campaign file"
+                )
             totals["removed"] = store.match_snapshot(session, code, source.name, present)
         if cursor is not None:
             store.set_cursor(session, code, source.name, cursor)
@@ -195,8 +201,7 @@ def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str
     """``(locator, row)`` pairs of an export, streamed, after checking (at once, before any
     row is landed) that every mapped column exists."""
     try:
-        table = open_table(path, encoding=source.encoding, delimiter=source.delimiter,
-                           sheet=source.sheet)
+        table = open_table(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)
     except FileFormatError as exc:
         raise SourceError(f"source {source.name}: {exc}") from None
     missing = sorted(source.columns - set(table.headers))
@@ -217,8 +222,14 @@ def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict
 
 
 def _land_form(
-    campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
-    since: str | None = None, *, full_read: bool = False, now: datetime | None = None,
+    campaign: Campaign,
+    source: SourceConfig,
+    connector: FormConnector,
+    run_id: int,
+    since: str | None = None,
+    *,
+    full_read: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """A web form, page by page: each page's records and the cursor it allows are committed
     together, so a crash re-reads from the last committed cursor and loses nothing.
@@ -244,8 +255,12 @@ def _land_form(
     now = now or datetime.now(UTC)
     with session_scope(campaign.database_url) as session:
         last_full = store.reconciled_at(session, code, source.name)
-        full = since is None and (source.full_read or full_read or last_full is None
-                                  or now - last_full >= timedelta(days=source.reconcile_days))
+        full = since is None and (
+            source.full_read
+            or full_read
+            or last_full is None
+            or now - last_full >= timedelta(days=source.reconcile_days)
+        )
         cursor = None if full else since or store.get_cursor(session, code, source.name)
     totals: dict[str, Any] = {"received": 0, "new": 0, "new_versions": 0, "pages": 0, "full_read": full}
     listed = _land_pages(campaign, source, connector, run_id, cursor, totals)
@@ -278,8 +293,14 @@ def _still_held(campaign: Campaign, source: SourceConfig, connector: FormConnect
     return ask(missed) if 0 < len(missed) <= MAX_ASKED_ONE_BY_ONE else set()
 
 
-def _land_pages(campaign: Campaign, source: SourceConfig, connector: FormConnector, run_id: int,
-                cursor: str | None, totals: dict[str, Any]) -> set[str]:
+def _land_pages(
+    campaign: Campaign,
+    source: SourceConfig,
+    connector: FormConnector,
+    run_id: int,
+    cursor: str | None,
+    totals: dict[str, Any],
+) -> set[str]:
     """Land every page from ``cursor``, adding to ``totals``; return the ids listed."""
     code = campaign.campaign.code
     listed: set[str] = set()
@@ -321,9 +342,15 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
                     counts["waiting_for_source"] += 1
                     continue
                 unreadable = unreadable_reason(record.payload)  # a row the file reader could not trust
-                outcome = rejection(unreadable) if unreadable else normalise_signup(
-                    source.extract(flatten_payload(source.kind, record.payload)), catalog,
-                    tz=source.timezone or campaign.campaign.timezone)
+                outcome = (
+                    rejection(unreadable)
+                    if unreadable
+                    else normalise_signup(
+                        source.extract(flatten_payload(source.kind, record.payload)),
+                        catalog,
+                        tz=source.timezone or campaign.campaign.timezone,
+                    )
+                )
                 if erased and _of_erased_person(erased, outcome, record.payload):
                     privacy.refuse_record(session, record.id)
                     counts["refused_erased"] += 1
@@ -349,9 +376,15 @@ def backfill_details(campaign: Campaign, sources: dict[str, SourceConfig], catal
             page = store.signups_to_read_again(session, campaign.campaign.code, LANDING_CHUNK)
             for signup_id, name, payload in page:
                 source = sources.get(name)
-                outcome = None if source is None else normalise_signup(
-                    source.extract(flatten_payload(source.kind, payload)), catalog,
-                    tz=source.timezone or campaign.campaign.timezone)
+                outcome = (
+                    None
+                    if source is None
+                    else normalise_signup(
+                        source.extract(flatten_payload(source.kind, payload)),
+                        catalog,
+                        tz=source.timezone or campaign.campaign.timezone,
+                    )
+                )
                 store.save_details(session, signup_id, outcome if isinstance(outcome, NormalisedSignup) else None)
             done += len(page)
         if len(page) < LANDING_CHUNK:
@@ -392,8 +425,9 @@ def resolve_people(config_path: str) -> dict[str, Any]:
         prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
         person_of_signup, created = _stable_people(session, signups, groups, prior)
         rules = _rules(resolution, signups)
-        moved = store.assign_records(session, code, {s.record_key: person_of_signup[s.id] for s in signups},
-                                     rules, signups)
+        moved = store.assign_records(
+            session, code, {s.record_key: person_of_signup[s.id] for s in signups}, rules, signups
+        )
         displayed = store.update_people(session, _displays(signups, person_of_signup))
         review = _remember_evidence(session, signups, resolution)
         session.flush()
@@ -413,8 +447,13 @@ def resolve_people(config_path: str) -> dict[str, Any]:
 
 
 #: What a resolution changed, counted in its result (all 0 when its inputs had not changed).
-RESOLUTION_CHANGES = ("new_people", "signups_moved", "people_display_changed", "new_review_pairs",
-                      "registrations_changed")
+RESOLUTION_CHANGES = (
+    "new_people",
+    "signups_moved",
+    "people_display_changed",
+    "new_review_pairs",
+    "registrations_changed",
+)
 
 
 def _resolution_inputs(session: Session, campaign: Campaign) -> str:
@@ -429,14 +468,13 @@ def _resolution_inputs(session: Session, campaign: Campaign) -> str:
 def _resolving_code() -> str:
     """A digest of the modules whose code decides people and registrations: an upgrade of
     the matcher re-resolves the next night even when no data changed."""
-    import transforms.matching
-    import transforms.roster
-    import transforms.stable_ids
-    import transforms.survivorship
+    from rollcall.transforms import matching, roster, stable_ids, survivorship
 
-    files = sorted(Path(transforms.matching.__file__).parent.glob("*.py")) + [
-        Path(module.__file__) for module in (transforms.roster, transforms.stable_ids, transforms.survivorship)
-    ] + [Path(__file__)]
+    files = (
+        sorted(Path(matching.__file__).parent.glob("*.py"))
+        + [Path(module.__file__) for module in (roster, stable_ids, survivorship)]
+        + [Path(__file__)]
+    )
     return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
 
 
@@ -450,22 +488,30 @@ def _match(session: Session, campaign: Campaign, signups: list[store.CurrentSign
     names = matching_store.site_names(session, campaign.campaign.code)
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
     current = {s.record_key: _record_id(s.id) for s in signups}
-    decisions = [Decision(current[a], current[b], same)
-                 for a, b, same in matching_store.decisions_by_record(session, campaign.campaign.code)
-                 if a in current and b in current]
+    decisions = [
+        Decision(current[a], current[b], same)
+        for a, b, same in matching_store.decisions_by_record(session, campaign.campaign.code)
+        if a in current and b in current
+    ]
     return resolve([_match_record(s, names[s.event_id]) for s in signups], decisions, catalog)
 
 
 def _match_record(signup: store.CurrentSignup, site_name: str) -> MatchRecord:
     return MatchRecord(
-        record_id=_record_id(signup.id), first_name=signup.first_name, last_name=signup.last_name,
-        email=signup.email, phone=signup.phone, site=site_name, source=signup.source,
+        record_id=_record_id(signup.id),
+        first_name=signup.first_name,
+        last_name=signup.last_name,
+        email=signup.email,
+        phone=signup.phone,
+        site=site_name,
+        source=signup.source,
         submitted_at=signup.submitted_at.isoformat() if signup.submitted_at else None,
     )
 
 
-def _stable_people(session: Session, signups: list[store.CurrentSignup], groups: dict[str, list[int]],
-                   prior: dict[int, int | None]) -> tuple[dict[int, int], int]:
+def _stable_people(
+    session: Session, signups: list[store.CurrentSignup], groups: dict[str, list[int]], prior: dict[int, int | None]
+) -> tuple[dict[int, int], int]:
     """Sign-up id -> person id, existing ids kept where the person is the same (``prior``:
     each sign-up's person before this run, or its record's); returns the mapping and how
     many people were created."""
@@ -485,15 +531,22 @@ def _rules(resolution: Resolution, signups: list[store.CurrentSignup]) -> dict[i
         rules.setdefault(link.record_a, link.rule)
         rules.setdefault(link.record_b, link.rule)
     person_of = resolution.person_of
-    return {s.id: NEW if person_of[_record_id(s.id)] == _record_id(s.id) else rules.get(_record_id(s.id), NEW)
-            for s in signups}
+    return {
+        s.id: NEW if person_of[_record_id(s.id)] == _record_id(s.id) else rules.get(_record_id(s.id), NEW)
+        for s in signups
+    }
 
 
 def _facts(signup: store.CurrentSignup) -> SignupFacts:
     return SignupFacts(
-        record_key=signup.record_key, first_name=signup.first_name, last_name=signup.last_name,
-        email=signup.email, phone=signup.phone, submitted_at=signup.submitted_at,
-        consent=signup.consent, cancelled=signup.cancelled,
+        record_key=signup.record_key,
+        first_name=signup.first_name,
+        last_name=signup.last_name,
+        email=signup.email,
+        phone=signup.phone,
+        submitted_at=signup.submitted_at,
+        consent=signup.consent,
+        cancelled=signup.cancelled,
         suspicious_email="suspicious_email_domain" in (signup.warnings or ()),
     )
 
@@ -509,18 +562,31 @@ def _remember_evidence(session: Session, signups: list[store.CurrentSignup], res
     """Links explain merges; review pairs wait for a decision. Both are exactly this
     resolution's between current sign-ups. Returns new review pairs."""
     current = {s.id for s in signups}
-    matching_store.replace_links(session, current, [
-        (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
-        for link in resolution.links
-    ])
-    return matching_store.replace_review_pairs(session, current, [
-        (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
-        for p in resolution.review
-    ])
+    matching_store.replace_links(
+        session,
+        current,
+        [
+            (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
+            for link in resolution.links
+        ],
+    )
+    return matching_store.replace_review_pairs(
+        session,
+        current,
+        [
+            (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
+            for p in resolution.review
+        ],
+    )
 
 
-def _keep_registration_rows(session: Session, campaign: Campaign, signups: list[store.CurrentSignup],
-                            person_of: dict[int, int], prior: dict[int, int | None]) -> None:
+def _keep_registration_rows(
+    session: Session,
+    campaign: Campaign,
+    signups: list[store.CurrentSignup],
+    person_of: dict[int, int],
+    prior: dict[int, int | None],
+) -> None:
     """A person who gained an event through a merge or a split takes over the registration
     row (and so the roster reference and the coordinator's cells) of those sign-ups."""
     events = store.sync_events(session, campaign)
@@ -539,7 +605,5 @@ def refresh_registrations(session: Session, campaign: Campaign) -> int:
     changed = 0
     for key in states.keys() | existing.keys():
         status, registered_at, sources = registration_facts(states.get(key, []))
-        changed += store.upsert_registration(
-            session, existing.get(key), key, status, registered_at, sources
-        )
+        changed += store.upsert_registration(session, existing.get(key), key, status, registered_at, sources)
     return changed

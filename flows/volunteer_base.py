@@ -12,14 +12,14 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors import matching_store, store
-from connectors.database import session_scope
-from connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
-from connectors.volunteer_flags import set_already_volunteer
-from models.campaign import load_campaign
-from transforms.matching import MatchRecord
-from transforms.returning import returning_people
-from transforms.sites import SiteCatalog
+from rollcall.connectors import matching_store, store
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
+from rollcall.connectors.volunteer_flags import set_already_volunteer
+from rollcall.models.campaign import load_campaign
+from rollcall.transforms.matching import MatchRecord
+from rollcall.transforms.returning import returning_people
+from rollcall.transforms.sites import SiteCatalog
 
 
 @task(cache_policy=NO_CACHE)  # reads the database and the base as they are now
@@ -41,15 +41,28 @@ def mark_returning(config_path: str) -> dict[str, Any]:
     with session_scope(campaign.database_url) as session:
         names = matching_store.site_names(session, code)
         signups = [s for s in store.current_signups(session, code) if s.person_id is not None]
-        records = [MatchRecord(record_id=_record_id(s), first_name=s.first_name, last_name=s.last_name,
-                               email=s.email, phone=s.phone, site=names.get(s.event_id), source=s.source,
-                               submitted_at=s.submitted_at.isoformat() if s.submitted_at else None)
-                   for s in signups]
+        records = [
+            MatchRecord(
+                record_id=_record_id(s),
+                first_name=s.first_name,
+                last_name=s.last_name,
+                email=s.email,
+                phone=s.phone,
+                site=names.get(s.event_id),
+                source=s.source,
+                submitted_at=s.submitted_at.isoformat() if s.submitted_at else None,
+            )
+            for s in signups
+        ]
         catalog = SiteCatalog(site.to_site() for site in campaign.sites)
         returning = returning_people(records, {_record_id(s): s.person_id for s in signups}, rows, catalog)
         changed = set_already_volunteer(session, code, returning)
-    return {"bases": [b.name for b in bases], "base_rows": len(rows), "returning_people": len(returning),
-            "flags_changed": changed}
+    return {
+        "bases": [b.name for b in bases],
+        "base_rows": len(rows),
+        "returning_people": len(returning),
+        "flags_changed": changed,
+    }
 
 
 def _record_id(signup: store.CurrentSignup) -> str:

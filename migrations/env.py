@@ -3,16 +3,20 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from connectors.database import sqlite_transactional_ddl
-from models.tables import Base
+from rollcall.connectors.database import sqlite_transactional_ddl
+from rollcall.models.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -24,8 +28,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run_with(connection)
         return
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}),
-                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     if engine.dialect.name == "sqlite":
         sqlite_transactional_ddl(engine)
     with engine.connect() as connection:

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from sqlalchemy.engine import make_url
 
-from models.records import SIGNUP_FIELDS, Site
+from rollcall.models.records import SIGNUP_FIELDS, Site
 
 #: The campaign file used when none is given (relative to the working directory).
 DEFAULT_CONFIG = "examples/journees-engagees-2022/campaign.toml"
@@ -72,8 +71,21 @@ PRESET_OPTIONAL: dict[str, frozenset[str]] = {"jeveuxaider": frozenset({"time_sl
 #: The encodings a text export may be read in: UTF, and the Western European 8-bit ones a
 #: French export really uses. Any other 8-bit codec (iso8859_10, cp874, cp932...) decodes
 #: "Hélène" written in UTF-8 without an error, as "HÃĐlÃĻne": it is refused, not tried.
-TEXT_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
-                  "utf-32-be", "cp1252", "latin-1", "iso8859-15", "cp850", "mac-roman")
+TEXT_ENCODINGS = (
+    "utf-8",
+    "utf-8-sig",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "utf-32",
+    "utf-32-le",
+    "utf-32-be",
+    "cp1252",
+    "latin-1",
+    "iso8859-15",
+    "cp850",
+    "mac-roman",
+)
 _TEXT_CODECS = frozenset(codecs.lookup(name).name for name in TEXT_ENCODINGS)
 
 #: What a file name must not hold (separators, Windows' reserved characters, controls).
@@ -272,8 +284,10 @@ class SourceConfig(StrictModel):
     @classmethod
     def _text_encoding(cls, encoding: str | None) -> str | None:
         if encoding is not None and plausible_encoding(encoding) is None:
-            raise ValueError(f"encoding {encoding!r} is not one rollcall reads; use one of "
-                             f"{', '.join(TEXT_ENCODINGS)}, or remove it to let rollcall detect it")
+            raise ValueError(
+                f"encoding {encoding!r} is not one rollcall reads; use one of "
+                f"{', '.join(TEXT_ENCODINGS)}, or remove it to let rollcall detect it"
+            )
         return encoding
 
     @field_validator("delimiter")
@@ -298,8 +312,10 @@ class SourceConfig(StrictModel):
                 raise ValueError("a helloasso source needs `organization` (its slug)")
             missing = sorted(set(FORM_CREDENTIALS[self.kind]) - set(self.credentials))
             if missing:
-                raise ValueError(f"a {self.kind} source needs credentials {missing}, "
-                                 'each as "env:VARIABLE" or "block:secret-block-name"')
+                raise ValueError(
+                    f"a {self.kind} source needs credentials {missing}, "
+                    'each as "env:VARIABLE" or "block:secret-block-name"'
+                )
         return self
 
     @property
@@ -350,6 +366,7 @@ class CampaignInfo(StrictModel):
     @classmethod
     def _known_timezone(cls, timezone: str) -> str:
         return checked_timezone(timezone)
+
     #: Personal data of an event is redacted this many days after its date (`rollcall purge`).
     retention_days: Annotated[int, Field(gt=0)] = 365
 
@@ -450,25 +467,30 @@ class Campaign(StrictModel):
             path = self.source_path(source)
             suffixes = (".csv", ".txt", ".tsv") if source.kind == "csv" else (".xlsx", ".xlsm")
             if path.suffix.lower() not in suffixes:
-                raise ValueError(f"source {source.name}: path {str(path)!r} should end with "
-                                 f"{' or '.join(suffixes)} for a {source.kind} source")
+                raise ValueError(
+                    f"source {source.name}: path {str(path)!r} should end with "
+                    f"{' or '.join(suffixes)} for a {source.kind} source"
+                )
             try:
                 mode = os.stat(path).st_mode
             except FileNotFoundError:
                 continue
             except OSError as error:
-                raise ValueError(f"source {source.name}: path {str(path)!r} cannot be read "
-                                 f"({error.strerror})") from None
+                raise ValueError(
+                    f"source {source.name}: path {str(path)!r} cannot be read ({error.strerror})"
+                ) from None
             if not stat.S_ISREG(mode):
                 what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device or a pipe)"
-                raise ValueError(f"source {source.name}: path {str(path)!r} is {what}; "
-                                 "set it to the export file itself")
+                raise ValueError(
+                    f"source {source.name}: path {str(path)!r} is {what}; set it to the export file itself"
+                )
         return self
 
     @model_validator(mode="after")
     def _google_credentials_for_sheets(self) -> Campaign:
         uses_google = any(s.roster.kind == "google_sheet" for s in self.sites) or any(
-            s.kind in SHEET_KINDS for s in self.sources)
+            s.kind in SHEET_KINDS for s in self.sources
+        )
         if uses_google and not self.google.credentials:
             raise ValueError("google_sheet rosters and sources need [google] credentials")
         return self

@@ -9,17 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sites_fixtures import catalog  # noqa: F401 - the 12 campaign sites, for pure-logic tests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from connectors.database import get_engine, upgrade
-from sites_fixtures import catalog  # noqa: F401 - the 12 campaign sites, for pure-logic tests
+from rollcall.connectors.database import get_engine, upgrade
 
 #: The server CI provides; any database on it will do, we create our own beside it.
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ROLLCALL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("ROLLCALL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 #: Set by .ci/run: PostgreSQL tests must run, so an unreachable server fails the suite.
 REQUIRE_POSTGRES = os.environ.get("ROLLCALL_REQUIRE_POSTGRES") == "1"
 
@@ -74,8 +72,9 @@ def sqlite_with_google(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_
     """A migrated SQLite database (its URL), the working directory in ``tmp_path`` and the
     Sheets fake's token set: flow tests of Google rosters, whose path does not depend on the
     database backend."""
+    from rollcall.models.campaign import DATABASE_URL_ENV
+
     from fakes.google_sheets import TOKEN
-    from models.campaign import DATABASE_URL_ENV
 
     url = f"sqlite:///{tmp_path / 'rollcall.db'}"
     upgrade(url)

@@ -13,7 +13,9 @@ def campaign_with_tally(directory: Path, base_url: str, enabled: str = "true") -
     """The example's sites, and one Tally form as the only source."""
     sites = EXAMPLE.read_text(encoding="utf-8").split("# --- Sources")[0]
     path = directory / "campaign.toml"
-    path.write_text(sites + f"""
+    path.write_text(
+        sites
+        + f"""
 [[sources]]
 name = "tally-form"
 kind = "tally"
@@ -30,5 +32,7 @@ email = "Adresse e-mail"
 phone = "Téléphone"
 site = "Sur quel site voulez-vous aider ?"
 consent = "J'accepte que mes données servent à organiser la journée"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path

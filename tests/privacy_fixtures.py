@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from connectors.database import session_scope
-from models.tables import (
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import (
     Event,
     MatchLink,
     Person,
@@ -27,18 +27,36 @@ MARIE_EMAIL = "marie@orange.fr"
 
 
 def add_raw(session, external_id: str, payload: dict, current: bool = True) -> RawRecord:
-    raw = RawRecord(campaign=CAMPAIGN, source="tally", external_id=external_id, content_hash=f"{external_id}{len(payload)}{current}",
-                    payload=payload, locator=f"row {external_id}", is_current=current)
+    raw = RawRecord(
+        campaign=CAMPAIGN,
+        source="tally",
+        external_id=external_id,
+        content_hash=f"{external_id}{len(payload)}{current}",
+        payload=payload,
+        locator=f"row {external_id}",
+        is_current=current,
+    )
     session.add(raw)
     session.flush()
     return raw
 
 
 def _signup(session, raw: RawRecord, event: Event, person: Person, email: str | None, phone: str | None) -> Signup:
-    signup = Signup(raw_record_id=raw.id, source="tally", event_id=event.id, first_name=person.first_name,
-                    last_name=person.last_name, first_key=person.first_key, last_key=person.last_key,
-                    email=email, email_key=email, phone=phone, person_id=person.id,
-                    submitted_at=datetime(2022, 9, 1, tzinfo=UTC), consent=True)
+    signup = Signup(
+        raw_record_id=raw.id,
+        source="tally",
+        event_id=event.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        first_key=person.first_key,
+        last_key=person.last_key,
+        email=email,
+        email_key=email,
+        phone=phone,
+        person_id=person.id,
+        submitted_at=datetime(2022, 9, 1, tzinfo=UTC),
+        consent=True,
+    )
     session.add(signup)
     session.flush()
     return signup
@@ -51,27 +69,55 @@ def campaign_db(migrated_url: str) -> str:
     with session_scope(migrated_url) as s:
         par = Event(campaign=CAMPAIGN, site_code="PAR", name="Paris", city="Paris", date=date(2022, 10, 8), capacity=10)
         lys = Event(campaign=CAMPAIGN, site_code="LYS", name="Lyon", city="Lyon", date=date(2022, 10, 15), capacity=10)
-        jean = Person(first_name="Jean", last_name="Dupont", first_key="jean", last_key="dupont",
-                      email=JEAN_EMAIL, phone=JEAN_PHONE)
+        jean = Person(
+            first_name="Jean",
+            last_name="Dupont",
+            first_key="jean",
+            last_key="dupont",
+            email=JEAN_EMAIL,
+            phone=JEAN_PHONE,
+        )
         marie = Person(first_name="Marie", last_name="Curie", first_key="marie", last_key="curie", email=MARIE_EMAIL)
         s.add_all([par, lys, jean, marie])
         s.flush()
         add_raw(s, "a", {"Email": JEAN_EMAIL, "Tel": "06 12 34 56 78", "Prénom": "Jean"}, current=False)
-        a = _signup(s, add_raw(s, "a", {"Email": JEAN_EMAIL, "Tel": "06 12 34 56 78", "Prénom": "Jean D."}),
-                    par, jean, JEAN_EMAIL, JEAN_PHONE)
-        b = _signup(s, add_raw(s, "b", {"Email": JEAN_OTHER_EMAIL, "Prénom": "Jean"}), lys, jean, JEAN_OTHER_EMAIL, None)
+        a = _signup(
+            s,
+            add_raw(s, "a", {"Email": JEAN_EMAIL, "Tel": "06 12 34 56 78", "Prénom": "Jean D."}),
+            par,
+            jean,
+            JEAN_EMAIL,
+            JEAN_PHONE,
+        )
+        b = _signup(
+            s, add_raw(s, "b", {"Email": JEAN_OTHER_EMAIL, "Prénom": "Jean"}), lys, jean, JEAN_OTHER_EMAIL, None
+        )
         m = _signup(s, add_raw(s, "m", {"Email": MARIE_EMAIL, "Prénom": "Marie"}), par, marie, MARIE_EMAIL, None)
-        for raw_id, code in ((add_raw(s, "q1", {"Tel": "0612345678", "Ville": "?"}).id, "unknown_site"),
-                             (add_raw(s, "q2", {"Tel": "0699999999", "Ville": "?"}).id, "unknown_site")):
-            s.add(QuarantineEntry(raw_record_id=raw_id, source="tally", reason_code=code, field="site",
-                                  reason_fr="site inconnu", reason_en="unknown site"))
-        s.add_all([MatchLink(signup_a=a.id, signup_b=b.id, rule="phone", score=0.9, evidence=["phone"]),
-                   ReviewPair(signup_a=a.id, signup_b=m.id, rule="x", score=0.5, evidence=[], explanation_fr="?")])
-        regs = [Registration(person_id=p.id, event_id=e.id, status="registered", sources=["tally"])
-                for p, e in ((jean, par), (jean, lys), (marie, par))]
+        for raw_id, code in (
+            (add_raw(s, "q1", {"Tel": "0612345678", "Ville": "?"}).id, "unknown_site"),
+            (add_raw(s, "q2", {"Tel": "0699999999", "Ville": "?"}).id, "unknown_site"),
+        ):
+            s.add(
+                QuarantineEntry(
+                    raw_record_id=raw_id,
+                    source="tally",
+                    reason_code=code,
+                    field="site",
+                    reason_fr="site inconnu",
+                    reason_en="unknown site",
+                )
+            )
+        s.add_all(
+            [
+                MatchLink(signup_a=a.id, signup_b=b.id, rule="phone", score=0.9, evidence=["phone"]),
+                ReviewPair(signup_a=a.id, signup_b=m.id, rule="x", score=0.5, evidence=[], explanation_fr="?"),
+            ]
+        )
+        regs = [
+            Registration(person_id=p.id, event_id=e.id, status="registered", sources=["tally"])
+            for p, e in ((jean, par), (jean, lys), (marie, par))
+        ]
         s.add_all(regs)
         s.flush()
         s.add_all(RosterState(registration_id=r.id, pushed={"Email": "x"}, notes="rappeler") for r in regs)
     return migrated_url
-
-

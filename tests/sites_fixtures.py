@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from models.records import Site
-from transforms.sites import SiteCatalog
+from rollcall.models.records import Site
+from rollcall.transforms.sites import SiteCatalog
 
 FIRST_SATURDAY, SECOND_SATURDAY = date(2022, 10, 8), date(2022, 10, 15)
 

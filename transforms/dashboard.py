@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from transforms.returning import NEW_LABEL, RETURNING_LABEL
+from rollcall.transforms.returning import NEW_LABEL, RETURNING_LABEL
 
 #: A site under this share of its capacity this many days before its date is warned about.
 LOW_FILL, LOW_FILL_LEAD = 0.5, timedelta(days=10)
@@ -33,8 +33,14 @@ UNKNOWN_CHANNEL = "(inconnu)"
 NO_DATE = "sans date"
 
 OVER, LOW = "over_capacity", "low_fill"
-COLOURS = {"ok": "#2b6cb0", OVER: "#c53030", LOW: "#dd6b20", "capacity": "#1a202c",
-           NEW_LABEL: "#2f855a", RETURNING_LABEL: "#a0aec0"}
+COLOURS = {
+    "ok": "#2b6cb0",
+    OVER: "#c53030",
+    LOW: "#dd6b20",
+    "capacity": "#1a202c",
+    NEW_LABEL: "#2f855a",
+    RETURNING_LABEL: "#a0aec0",
+}
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,9 @@ def local_day(moment: datetime | None, tz: str) -> date | None:
     return moment.astimezone(ZoneInfo(tz)).date() if moment is not None else None
 
 
-def signups_per_day(received: Iterable[tuple[datetime | None, str]], tz: str,
-                    labels: dict[str, str] | None = None) -> dict[str, dict[date | None, int]]:
+def signups_per_day(
+    received: Iterable[tuple[datetime | None, str]], tz: str, labels: dict[str, str] | None = None
+) -> dict[str, dict[date | None, int]]:
     """Channel label -> local day -> sign-ups received (``None``: the source gave no date)."""
     labels = labels or {}
     table: dict[str, Counter] = defaultdict(Counter)
@@ -123,20 +130,38 @@ def site_warnings(sites: Iterable[SiteFacts], today: date) -> tuple[SiteWarning,
             continue
         fill = site.registered / site.capacity
         if site.registered > site.capacity:
-            warnings.append(SiteWarning(site.code, OVER, (
-                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}). "
-                "Prévenir la coordination du site ou relever la capacité.")))
+            warnings.append(
+                SiteWarning(
+                    site.code,
+                    OVER,
+                    (
+                        f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}). "
+                        "Prévenir la coordination du site ou relever la capacité."
+                    ),
+                )
+            )
         elif fill < LOW_FILL and today >= site.date - LOW_FILL_LEAD:
             days = (site.date - today).days
             when = "aujourd'hui" if days == 0 else f"dans {days} jour{'s' if days > 1 else ''}"
-            warnings.append(SiteWarning(site.code, LOW, (
-                f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}), "
-                f"journée {when}. Relancer la communication locale.")))
+            warnings.append(
+                SiteWarning(
+                    site.code,
+                    LOW,
+                    (
+                        f"{site.name} : {site.registered} inscrits pour {site.capacity} places ({_pct(fill)}), "
+                        f"journée {when}. Relancer la communication locale."
+                    ),
+                )
+            )
     return tuple(warnings)
 
 
-def attendance_by_site(rows: Iterable[tuple[str, Sequence[str], bool]], sites: Iterable[SiteFacts],
-                       today: date, labels: dict[str, str] | None = None) -> tuple[Attendance, ...]:
+def attendance_by_site(
+    rows: Iterable[tuple[str, Sequence[str], bool]],
+    sites: Iterable[SiteFacts],
+    today: date,
+    labels: dict[str, str] | None = None,
+) -> tuple[Attendance, ...]:
     """Per site whose day has come (today or before), per channel: (present, registered).
     A registration through two channels counts in each (as in ``rollcall status``)."""
     labels = labels or {}
@@ -163,8 +188,14 @@ def attendance_by_site(rows: Iterable[tuple[str, Sequence[str], bool]], sites: I
 
 def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
     """French number format (1 234,5), one look for every chart."""
-    layout = {"title": title, "separators": ", ", "template": "plotly_white", "height": 380,
-              "margin": {"l": 60, "r": 20, "t": 60, "b": 60}, "legend_title_text": ""}
+    layout = {
+        "title": title,
+        "separators": ", ",
+        "template": "plotly_white",
+        "height": 380,
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
+        "legend_title_text": "",
+    }
     fig.update_layout(**{**layout, **extra})
     return fig
 
@@ -176,52 +207,93 @@ def signups_figure(data: DashboardData) -> go.Figure:
         fig.add_bar(name=channel, x=[d.isoformat() for d, _ in dated], y=[n for _, n in dated])
     undated = sum(days.get(None, 0) for days in data.signups_per_day.values())
     note = f" ({undated} sans date, non affichées)" if undated else ""
-    return _layout(fig, f"Inscriptions reçues par jour et par canal{note}", barmode="stack",
-                   xaxis={"type": "date", "tickformat": "%d/%m"}, yaxis={"title": "inscriptions"})
+    return _layout(
+        fig,
+        f"Inscriptions reçues par jour et par canal{note}",
+        barmode="stack",
+        xaxis={"type": "date", "tickformat": "%d/%m"},
+        yaxis={"title": "inscriptions"},
+    )
 
 
 def goal_figure(data: DashboardData) -> go.Figure:
-    fig = go.Figure(go.Indicator(
-        mode="number+gauge", value=data.new, number={"suffix": f" / {_fr(data.goal)}", "valueformat": ",d"},
-        gauge={"shape": "bullet", "axis": {"range": [0, max(data.goal, data.new)]},
-               "bar": {"color": COLOURS[NEW_LABEL]}, "threshold": {"value": data.goal, "line": {"color": "black"}}},
-        domain={"x": [0.05, 1], "y": [0.2, 0.8]},
-    ))
+    fig = go.Figure(
+        go.Indicator(
+            mode="number+gauge",
+            value=data.new,
+            number={"suffix": f" / {_fr(data.goal)}", "valueformat": ",d"},
+            gauge={
+                "shape": "bullet",
+                "axis": {"range": [0, max(data.goal, data.new)]},
+                "bar": {"color": COLOURS[NEW_LABEL]},
+                "threshold": {"value": data.goal, "line": {"color": "black"}},
+            },
+            domain={"x": [0.05, 1], "y": [0.2, 0.8]},
+        )
+    )
     return _layout(fig, f"Nouveaux bénévoles inscrits : objectif {_fr(data.goal)}", height=200)
 
 
 def progress_figure(data: DashboardData) -> go.Figure:
     fig = go.Figure()
     days = [d.isoformat() for d, _ in data.new_over_time]
-    fig.add_scatter(name="Nouveaux bénévoles (cumul)", x=days, y=[n for _, n in data.new_over_time],
-                    mode="lines+markers", line={"color": COLOURS[NEW_LABEL]})
+    fig.add_scatter(
+        name="Nouveaux bénévoles (cumul)",
+        x=days,
+        y=[n for _, n in data.new_over_time],
+        mode="lines+markers",
+        line={"color": COLOURS[NEW_LABEL]},
+    )
     fig.add_hline(y=data.goal, line_dash="dash", annotation_text=f"objectif : {_fr(data.goal)}")
-    return _layout(fig, "Progression vers l'objectif de nouveaux bénévoles", xaxis={"type": "date", "tickformat": "%d/%m"},
-                   yaxis={"title": "nouveaux bénévoles", "rangemode": "tozero"})
+    return _layout(
+        fig,
+        "Progression vers l'objectif de nouveaux bénévoles",
+        xaxis={"type": "date", "tickformat": "%d/%m"},
+        yaxis={"title": "nouveaux bénévoles", "rangemode": "tozero"},
+    )
 
 
 def fill_figure(data: DashboardData) -> go.Figure:
     warned = {w.site: w.kind for w in data.warnings}
     names = [s.name for s in data.sites]
     fig = go.Figure()
-    fig.add_bar(name="Inscrits", x=names, y=[s.registered for s in data.sites],
-                marker_color=[COLOURS[warned.get(s.code, "ok")] for s in data.sites],
-                text=[_pct(s.registered / s.capacity) for s in data.sites], textposition="inside",
-                insidetextanchor="end", textfont_color="white")
-    fig.add_scatter(name="Capacité", x=names, y=[s.capacity for s in data.sites], mode="markers",
-                    marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]})
-    return _layout(fig, "Remplissage par site (rouge : au-delà de la capacité ; orange : moins de 50 % à J-10)",
-                   yaxis={"title": "inscrits"})
+    fig.add_bar(
+        name="Inscrits",
+        x=names,
+        y=[s.registered for s in data.sites],
+        marker_color=[COLOURS[warned.get(s.code, "ok")] for s in data.sites],
+        text=[_pct(s.registered / s.capacity) for s in data.sites],
+        textposition="inside",
+        insidetextanchor="end",
+        textfont_color="white",
+    )
+    fig.add_scatter(
+        name="Capacité",
+        x=names,
+        y=[s.capacity for s in data.sites],
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]},
+    )
+    return _layout(
+        fig,
+        "Remplissage par site (rouge : au-delà de la capacité ; orange : moins de 50 % à J-10)",
+        yaxis={"title": "inscrits"},
+    )
 
 
 def new_returning_figure(data: DashboardData) -> go.Figure:
     names = [s.name for s in data.sites]
     fig = go.Figure()
     fig.add_bar(name=NEW_LABEL, x=names, y=[s.new for s in data.sites], marker_color=COLOURS[NEW_LABEL])
-    fig.add_bar(name=RETURNING_LABEL, x=names, y=[s.returning for s in data.sites],
-                marker_color=COLOURS[RETURNING_LABEL])
-    return _layout(fig, f"Nouveaux et déjà bénévoles par site (total : {_fr(data.new)} nouveaux, "
-                        f"{_fr(data.returning)} déjà bénévoles)", barmode="stack", yaxis={"title": "inscrits"})
+    fig.add_bar(
+        name=RETURNING_LABEL, x=names, y=[s.returning for s in data.sites], marker_color=COLOURS[RETURNING_LABEL]
+    )
+    return _layout(
+        fig,
+        f"Nouveaux et déjà bénévoles par site (total : {_fr(data.new)} nouveaux, {_fr(data.returning)} déjà bénévoles)",
+        barmode="stack",
+        yaxis={"title": "inscrits"},
+    )
 
 
 def attendance_figure(data: DashboardData) -> go.Figure:
@@ -230,12 +302,20 @@ def attendance_figure(data: DashboardData) -> go.Figure:
     names = [a.name for a in data.attendance]
     for channel in channels:
         fig.add_bar(name=channel, x=names, y=[a.by_channel.get(channel, (0, 0))[0] for a in data.attendance])
-    fig.add_scatter(name="Inscrits", x=names, y=[a.registered for a in data.attendance], mode="markers",
-                    marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]},
-                    text=[f"{a.present} présents sur {a.registered} ({_pct(a.present / a.registered)})"
-                          if a.registered else "" for a in data.attendance])
-    return _layout(fig, "Présences (cases « Présent » cochées) par site et par canal", barmode="stack",
-                   yaxis={"title": "présents"})
+    fig.add_scatter(
+        name="Inscrits",
+        x=names,
+        y=[a.registered for a in data.attendance],
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": COLOURS["capacity"]},
+        text=[
+            f"{a.present} présents sur {a.registered} ({_pct(a.present / a.registered)})" if a.registered else ""
+            for a in data.attendance
+        ],
+    )
+    return _layout(
+        fig, "Présences (cases « Présent » cochées) par site et par canal", barmode="stack", yaxis={"title": "présents"}
+    )
 
 
 # ---------------------------------------------------------------- the page
@@ -243,21 +323,31 @@ def attendance_figure(data: DashboardData) -> go.Figure:
 
 def dashboard_html(data: DashboardData) -> str:
     """The whole page: plotly.js embedded once, then each chart; opens offline."""
-    figures = [("inscriptions-par-jour", signups_figure(data)), ("objectif", goal_figure(data)),
-               ("progression", progress_figure(data)), ("remplissage", fill_figure(data)),
-               ("nouveaux-anciens", new_returning_figure(data))]
+    figures = [
+        ("inscriptions-par-jour", signups_figure(data)),
+        ("objectif", goal_figure(data)),
+        ("progression", progress_figure(data)),
+        ("remplissage", fill_figure(data)),
+        ("nouveaux-anciens", new_returning_figure(data)),
+    ]
     if data.attendance:
         figures.append(("presences", attendance_figure(data)))
     charts = "\n".join(
-        fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                    config={"displaylogo": False, "responsive": True})
+        fig.to_html(
+            full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False, "responsive": True}
+        )
         for div_id, fig in figures
     )
     share = data.new / data.goal
     warnings = "".join(f'<li class="{w.kind}">{html.escape(w.message)}</li>' for w in data.warnings)
-    attendance_note = "" if data.attendance else (
-        "<p class='note'>Les présences s'afficheront après la première journée, "
-        "dès que les coordinations auront coché « Présent » sur leurs listes.</p>")
+    attendance_note = (
+        ""
+        if data.attendance
+        else (
+            "<p class='note'>Les présences s'afficheront après la première journée, "
+            "dès que les coordinations auront coché « Présent » sur leurs listes.</p>"
+        )
+    )
     title = html.escape(f"{data.campaign} : tableau de bord")
     return f"""<!DOCTYPE html>
 <html lang="fr">

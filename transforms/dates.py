@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from transforms.text import clean
-from transforms.values import InvalidValue
+from rollcall.transforms.text import clean
+from rollcall.transforms.values import InvalidValue
 
 # A fixed list rather than dateutil: "08/10/2022" is 8 October in France, and a parser that
 # guesses month-first on some rows would silently reorder sign-ups. Day first, always.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from transforms.text import clean
-from transforms.values import InvalidValue
+from rollcall.transforms.text import clean
+from rollcall.transforms.values import InvalidValue
 
 #: Domains that are clear typos of common French providers. Flagged for a coordinator to
 #: check with the person, never rewritten: guessing someone's address is worse than asking.

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from transforms.text import clean, fold
+from rollcall.transforms.text import clean, fold
 
 #: Name particles written in lower case inside a name ("Jean de la Fontaine").
-PARTICLES = frozenset(
-    {"de", "du", "des", "d", "le", "la", "van", "von", "der", "den", "da", "das", "dos", "del"}
-)
+PARTICLES = frozenset({"de", "du", "des", "d", "le", "la", "van", "von", "der", "den", "da", "das", "dos", "del"})
 _APOSTROPHES = "'’ʼ"
 _SEPARATORS = frozenset("-‐‑ " + _APOSTROPHES)
 

@@ -6,15 +6,15 @@ from collections.abc import Mapping
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from models.records import NormalisedSignup, Rejection, Site
-from transforms.dates import parse_submitted_at
-from transforms.emails import EmailResult, normalise_email
-from transforms.names import name_key, split_full_name, tidy_name
-from transforms.phones import normalise_phone
-from transforms.reasons import rejection
-from transforms.sites import SiteCatalog
-from transforms.text import clean, fold
-from transforms.values import InvalidValue
+from rollcall.models.records import NormalisedSignup, Rejection, Site
+from rollcall.transforms.dates import parse_submitted_at
+from rollcall.transforms.emails import EmailResult, normalise_email
+from rollcall.transforms.names import name_key, split_full_name, tidy_name
+from rollcall.transforms.phones import normalise_phone
+from rollcall.transforms.reasons import rejection
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.text import clean, fold
+from rollcall.transforms.values import InvalidValue
 
 #: Longer is not a name (a pasted paragraph, an attack): the database and rosters expect less.
 MAX_NAME_LENGTH = 255

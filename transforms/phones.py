@@ -5,8 +5,8 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberMatcher
 
-from transforms.text import clean
-from transforms.values import InvalidValue
+from rollcall.transforms.text import clean
+from rollcall.transforms.values import InvalidValue
 
 # Beyond this a cell is prose, not a number; scanning it for numbers is not worth the time.
 _MAX_SCANNED_LENGTH = 100

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from transforms.emails import EmailResult, normalise_email
-from transforms.phones import format_national, normalise_phone
-from transforms.sheet_roster import ID_HEADER, Grid
+from rollcall.transforms.emails import EmailResult, normalise_email
+from rollcall.transforms.phones import format_national, normalise_phone
+from rollcall.transforms.sheet_roster import ID_HEADER, Grid
 
 MASKED = "***"
 

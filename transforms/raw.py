@@ -7,8 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
-from models.records import RawRow
-
+from rollcall.models.records import RawRow
 
 MAX_KEY_LENGTH = 200
 
@@ -31,16 +30,12 @@ def content_hash(payload: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def identify_rows(
-    rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None
-) -> list[RawRow]:
+def identify_rows(rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None) -> list[RawRow]:
     """RawRows from ``(locator, payload)`` pairs (see ``iter_identified``)."""
     return list(iter_identified(rows, id_column))
 
 
-def iter_identified(
-    rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None
-) -> Iterator[RawRow]:
+def iter_identified(rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None) -> Iterator[RawRow]:
     """RawRows from ``(locator, payload)`` pairs, one at a time (large exports stream).
 
     With an ``id_column`` holding a value, that value is the record's key and an edited row

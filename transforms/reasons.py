@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from models.records import Rejection
+from rollcall.models.records import Rejection
 
 
 class ReasonText(NamedTuple):
@@ -26,8 +26,7 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
     "name_too_long": ReasonText(
         "Nom ou prénom anormalement long (plus de 255 caractères) : ce n'est sans doute pas "
         "un nom. Corrigez la ligne dans la source.",
-        "First or last name is abnormally long (over 255 characters): probably not a name. "
-        "Fix the row in the source.",
+        "First or last name is abnormally long (over 255 characters): probably not a name. Fix the row in the source.",
     ),
     "no_contact": ReasonText(
         "Ni e-mail ni téléphone utilisable : impossible de recontacter cette personne. "
@@ -38,8 +37,7 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
     "invalid_email_no_phone": ReasonText(
         "L'adresse e-mail n'est pas valide et aucun téléphone n'est indiqué. "
         "Corrigez l'adresse e-mail ou ajoutez un numéro de téléphone.",
-        "The email address is not valid and no phone number was given. "
-        "Fix the email address or add a phone number.",
+        "The email address is not valid and no phone number was given. Fix the email address or add a phone number.",
     ),
     "unknown_site": ReasonText(
         "Le lieu indiqué ne correspond à aucun site de la campagne. Corrigez le lieu dans "
@@ -78,7 +76,7 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
     "unclosed_quote": ReasonText(
         "Un guillemet (\") ouvert dans la ligne n'est jamais fermé : la ligne ne peut pas être "
         "découpée en colonnes. Fermez ou retirez le guillemet dans le fichier.",
-        "A quote (\") opened in the row is never closed: the row cannot be split into columns. "
+        'A quote (") opened in the row is never closed: the row cannot be split into columns. '
         "Close or remove the quote in the file.",
     ),
     "broken_row": ReasonText(
@@ -90,20 +88,19 @@ REJECTION_TEXTS: dict[str, ReasonText] = {
         "Le texte de la ligne n'est pas lisible dans l'encodage du fichier (une ligne collée "
         "depuis un autre fichier ?). Retapez la ligne, ou enregistrez le fichier en « CSV UTF-8 ».",
         "The row's text does not decode in the file's encoding (a row pasted from another file?). "
-        "Retype the row, or save the file as \"CSV UTF-8\".",
+        'Retype the row, or save the file as "CSV UTF-8".',
     ),
     "garbled_text": ReasonText(
         "Le texte de la ligne est déformé (par exemple « Ã© » au lieu de « é ») : le fichier a été "
         "lu ou enregistré avec un mauvais encodage. Corrigez la ligne, ou retirez `encoding` de "
         "la configuration de la source.",
-        "The row's text is garbled (e.g. \"Ã©\" for \"é\"): the file was read or saved with the "
+        'The row\'s text is garbled (e.g. "Ã©" for "é"): the file was read or saved with the '
         "wrong encoding. Fix the row, or remove `encoding` from the source's configuration.",
     ),
     "value_too_long": ReasonText(
         "Une valeur (e-mail, téléphone, lieu, date...) est anormalement longue (plus de 4 096 "
         "caractères) : corrigez la ligne dans la source.",
-        "A value (email, phone, place, date...) is abnormally long (over 4,096 characters): "
-        "fix the row in the source.",
+        "A value (email, phone, place, date...) is abnormally long (over 4,096 characters): fix the row in the source.",
     ),
     "bad_row": ReasonText(
         "Ligne vide ou inutilisable : elle ne contient aucune valeur exploitable.",
@@ -131,7 +128,7 @@ WARNING_TEXTS: dict[str, ReasonText] = {
     "suspicious_email_domain": ReasonText(
         "Le domaine de l'adresse e-mail ressemble à une faute de frappe (par exemple "
         "« gmial.com ») : vérifiez-la avec la personne. L'adresse n'a pas été modifiée.",
-        "The email domain looks like a typo (for example \"gmial.com\"): check it with the "
+        'The email domain looks like a typo (for example "gmial.com"): check it with the '
         "person. The address was not changed.",
     ),
 }

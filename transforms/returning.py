@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from transforms.matching import MatchRecord, resolve
-from transforms.sites import SiteCatalog
+from rollcall.transforms.matching import MatchRecord, resolve
+from rollcall.transforms.sites import SiteCatalog
 
 #: Labels shown to coordinators and in the dashboard.
 NEW_LABEL, RETURNING_LABEL = "Nouveau", "Déjà bénévole"
@@ -57,13 +57,22 @@ def returning_people(
     """
     records = list(signups)
     base_records = [
-        MatchRecord(record_id=f"{BASE_PREFIX}{i}:{v.row}", first_name=v.first_name, last_name=v.last_name,
-                    email=v.email, phone=v.phone, source="volunteer_base")
+        MatchRecord(
+            record_id=f"{BASE_PREFIX}{i}:{v.row}",
+            first_name=v.first_name,
+            last_name=v.last_name,
+            email=v.email,
+            phone=v.phone,
+            source="volunteer_base",
+        )
         for i, v in enumerate(base)
     ]
     if not records or not base_records:
         return set()
     resolution = resolve(records + base_records, catalog=catalog)
     with_base = {resolution.person_of[r.record_id] for r in base_records}
-    return {person_of[r.record_id] for r in records
-            if resolution.person_of[r.record_id] in with_base and r.record_id in person_of}
+    return {
+        person_of[r.record_id]
+        for r in records
+        if resolution.person_of[r.record_id] in with_base and r.record_id in person_of
+    }

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from unidecode import unidecode
 
-from models.ids import pair_ref, registration_ref, signup_ref, split_ref
+from rollcall.models.ids import pair_ref, registration_ref, signup_ref, split_ref
 
 TITLE = "Doublons à vérifier"
 SAME, DIFFERENT = "Même personne", "Personnes différentes"
@@ -23,9 +23,15 @@ SAME, DIFFERENT = "Même personne", "Personnes différentes"
 CHOICES = (SAME, DIFFERENT)
 
 SIDE_FIELDS = ("Prénom", "Nom", "Email", "Téléphone", "Site", "Source", "Inscrit le", "Réf. inscription")
-HEADERS = ("Doublon", "Raisons", "Décision", "Remarque",
-           *(f"{field} {side}" for side in ("A", "B") for field in SIDE_FIELDS),
-           "Inscription A", "Inscription B")
+HEADERS = (
+    "Doublon",
+    "Raisons",
+    "Décision",
+    "Remarque",
+    *(f"{field} {side}" for side in ("A", "B") for field in SIDE_FIELDS),
+    "Inscription A",
+    "Inscription B",
+)
 DECISION, REMARK = "Décision", "Remarque"
 
 NOT_UNDERSTOOD = f"Décision non comprise : choisissez « {SAME} » ou « {DIFFERENT} »."
@@ -35,8 +41,18 @@ ALREADY_DECIDED = "Déjà décidé autrement (rollcall review decisions) : la d�
 #: What a reviewer may type for each choice, folded (no accents, lower case).
 _MEANINGS = {
     True: {"meme personne", "meme", "oui", "o", "m", "same", "yes", "identique", "doublon", "fusionner"},
-    False: {"personnes differentes", "differentes", "different", "differents", "non", "n", "d", "no",
-            "pas la meme personne", "separer"},
+    False: {
+        "personnes differentes",
+        "differentes",
+        "different",
+        "differents",
+        "non",
+        "n",
+        "d",
+        "no",
+        "pas la meme personne",
+        "separer",
+    },
 }
 
 
@@ -86,8 +102,12 @@ def understood(typed: str | None) -> bool:
     return not (typed or "").strip() or meaning(typed) is not None
 
 
-def rows(pairs: Iterable[PairView], sides: Mapping[int, tuple[Any, str, str, str, int | None]],
-         phone_text: Any, previous: Mapping[tuple[int, int], TypedDecision]) -> list[list[str]]:
+def rows(
+    pairs: Iterable[PairView],
+    sides: Mapping[int, tuple[Any, str, str, str, int | None]],
+    phone_text: Any,
+    previous: Mapping[tuple[int, int], TypedDecision],
+) -> list[list[str]]:
     """One row per open pair, in ``HEADERS`` order. ``sides`` maps a sign-up id to (sign-up,
     site label, source label, "Inscrit le" text, registration id or None). A decision typed
     earlier that could not be applied (not understood) is kept in its cell with a remark
@@ -100,9 +120,16 @@ def rows(pairs: Iterable[PairView], sides: Mapping[int, tuple[Any, str, str, str
         cells = [pair_ref(pair.pair_id), pair.reasons, (typed or "").strip(), remark]
         for signup_id in (pair.signup_a, pair.signup_b):
             signup, site, source, when, registration = sides[signup_id]
-            cells += [signup.first_name, signup.last_name, signup.email or "",
-                      phone_text(signup.phone) if signup.phone else "", site, source, when,
-                      registration_ref(registration) if registration else ""]
+            cells += [
+                signup.first_name,
+                signup.last_name,
+                signup.email or "",
+                phone_text(signup.phone) if signup.phone else "",
+                site,
+                source,
+                when,
+                registration_ref(registration) if registration else "",
+            ]
         out.append(cells + [signup_ref(pair.signup_a), signup_ref(pair.signup_b)])
     return out
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED, SignupDetails, SignupState
-from transforms.names import name_key
+from rollcall.models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED, SignupDetails, SignupState
+from rollcall.transforms.names import name_key
 
 
 def registration_status(signups: Iterable[SignupState]) -> str:
@@ -59,8 +59,11 @@ def registration_details(details: Sequence[SignupDetails]) -> tuple[str, str, bo
     shown = [d for d in details if d.consent is not False]
     shown = [d for d in shown if not d.cancelled] or shown
     flags = {d.minor for d in shown} - {None}
-    return (_joined(d.time_slot for d in shown), _joined(d.remarks for d in shown),
-            True if True in flags else (False if flags else None))
+    return (
+        _joined(d.time_slot for d in shown),
+        _joined(d.remarks for d in shown),
+        True if True in flags else (False if flags else None),
+    )
 
 
 def _joined(texts: Iterable[str | None]) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.records import CANCELLED
-from transforms.sheet_roster import (
+from rollcall.models.records import CANCELLED
+from rollcall.transforms.sheet_roster import (
     CONFLICT_HEADER,
     DATE_HEADER,
     NAME_HEADERS,

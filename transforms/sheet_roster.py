@@ -63,10 +63,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models.records import CANCELLED, REGISTERED, RosterEntry
-from transforms.names import name_key
-from transforms.phones import format_national
-from transforms.returning import volunteer_label
+from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
+from rollcall.transforms.names import name_key
+from rollcall.transforms.phones import format_national
+from rollcall.transforms.returning import volunteer_label
 
 Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
@@ -82,7 +82,15 @@ NAME_HEADERS: tuple[str, ...] = (ID_HEADER, "Nom", "Prénom")
 #: What the pipeline shows after the coordinator's columns. A new pipeline column goes here
 #: (and in ``pipeline_values``): an existing roster in a known layout takes it in place.
 DETAIL_HEADERS: tuple[str, ...] = (
-    SLOT_HEADER, MINOR_HEADER, VOLUNTEER_HEADER, REMARKS_HEADER, "Téléphone", "Email", "Source(s)", DATE_HEADER, STATUS_HEADER,
+    SLOT_HEADER,
+    MINOR_HEADER,
+    VOLUNTEER_HEADER,
+    REMARKS_HEADER,
+    "Téléphone",
+    "Email",
+    "Source(s)",
+    DATE_HEADER,
+    STATUS_HEADER,
 )
 PIPELINE_HEADERS: tuple[str, ...] = (*NAME_HEADERS, *DETAIL_HEADERS)
 CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER = "Appelé", "Présent", "Notes"
@@ -90,13 +98,30 @@ COORDINATOR_HEADERS: tuple[str, ...] = (CALLED_HEADER, PRESENT_HEADER, NOTES_HEA
 CONFLICT_HEADER = "À vérifier"
 #: The layout of a roster: names, then what the coordinator fills at the door, then the rest.
 ROSTER_COLUMNS: tuple[str, ...] = (
-    *NAME_HEADERS, PRESENT_HEADER, CALLED_HEADER, NOTES_HEADER, *DETAIL_HEADERS, CONFLICT_HEADER,
+    *NAME_HEADERS,
+    PRESENT_HEADER,
+    CALLED_HEADER,
+    NOTES_HEADER,
+    *DETAIL_HEADERS,
+    CONFLICT_HEADER,
 )
 #: Layouts earlier versions wrote. A tab whose roster columns are in the order of one of
 #: these (or of ``ROSTER_COLUMNS``) is put in ``ROSTER_COLUMNS`` order (``_header``).
 PAST_LAYOUTS: tuple[tuple[str, ...], ...] = (
-    (ID_HEADER, "Prénom", "Nom", "Email", "Téléphone", "Source(s)", DATE_HEADER, STATUS_HEADER,
-     CALLED_HEADER, PRESENT_HEADER, NOTES_HEADER, CONFLICT_HEADER),
+    (
+        ID_HEADER,
+        "Prénom",
+        "Nom",
+        "Email",
+        "Téléphone",
+        "Source(s)",
+        DATE_HEADER,
+        STATUS_HEADER,
+        CALLED_HEADER,
+        PRESENT_HEADER,
+        NOTES_HEADER,
+        CONFLICT_HEADER,
+    ),
 )
 #: Columns the pipeline writes; every other column belongs to the coordinator.
 PIPELINE_OWNED = frozenset((*PIPELINE_HEADERS, CONFLICT_HEADER))
@@ -106,12 +131,16 @@ STATUS_LABELS = {REGISTERED: "Inscrit", CANCELLED: "Annulé"}
 WITHDRAWN_LABEL = "Retiré"
 #: Statut of a row whose reference is not this site's, and of a later copy of a row (rule 9).
 FOREIGN_LABEL, DUPLICATE_LABEL = "Autre site", "Doublon"
-FOREIGN_NOTE = ("Référence d'une inscription d'un autre site (ligne collée ou fichier d'un autre site ?) : "
-                "ligne ni comptée ni lue ; supprimez-la ou signalez-la.")
+FOREIGN_NOTE = (
+    "Référence d'une inscription d'un autre site (ligne collée ou fichier d'un autre site ?) : "
+    "ligne ni comptée ni lue ; supprimez-la ou signalez-la."
+)
 DUPLICATE_NOTE = "Copie d'une ligne de la même référence : ni comptée ni lue ; supprimez-la."
 DUPLICATED_NOTE = "Référence présente sur plusieurs lignes : seule celle-ci est lue."
-WITHDRAWN_NOTE = ("Ne figure plus parmi les inscrits (inscription supprimée, retrait du consentement ou "
-                  "doublon fusionné) : coordonnées retirées. Vous pouvez supprimer cette ligne.")
+WITHDRAWN_NOTE = (
+    "Ne figure plus parmi les inscrits (inscription supprimée, retrait du consentement ou "
+    "doublon fusionné) : coordonnées retirées. Vous pouvez supprimer cette ligne."
+)
 CHANGES_HEADERS: tuple[str, ...] = ("Date", "Type", ID_HEADER, "Prénom", "Nom", "Détail")
 NEW, UPDATED, CANCELLED_CHANGE = "Nouvelle inscription", "Modifiée", "Annulée"
 RESTORED = "Rétablie"
@@ -279,8 +308,9 @@ def merge_roster(
     on_tab = {_id_key(row[col[ID_HEADER]]) for row in rows}
     returning = [stored[rid] for rid in wanted if rid not in on_tab and rid in stored]
     header, names, col, rows = _with_columns(header, names, rows, returning)
-    merge = RosterMerge(grid=[], pushed={}, coordinator={}, conflicts=[], changes=[], unknown_ids=[],
-                        content_unchanged=False)  # filled row by row, then completed
+    merge = RosterMerge(
+        grid=[], pushed={}, coordinator={}, conflicts=[], changes=[], unknown_ids=[], content_unchanged=False
+    )  # filled row by row, then completed
     order = order + [None] * (len(header) - len(order))  # columns ``_with_columns`` added
     seen: set[str] = set()
     kept: list[list[Cell]] = []
@@ -303,8 +333,7 @@ def merge_roster(
             seen.add(rid)
             _merge_known(merge, row, names, col, wanted[rid], last_pushed.get(rid))
             if copies[rid] > 1:
-                row[col[CONFLICT_HEADER]] = "; ".join(filter(None, [_text(row[col[CONFLICT_HEADER]]),
-                                                                   DUPLICATED_NOTE]))
+                row[col[CONFLICT_HEADER]] = "; ".join(filter(None, [_text(row[col[CONFLICT_HEADER]]), DUPLICATED_NOTE]))
         if row is not None:
             kept.append(row)
     for rid, entry in wanted.items():
@@ -316,19 +345,23 @@ def merge_roster(
             merge.pushed[rid] = pipeline_values(entry)
             merge.coordinator[rid] = _coordinator_values(row, names, col)
             restored = rid in last_pushed or rid in stored
-            merge.changes.append(Change(RESTORED, rid, entry.first_name, entry.last_name, detail=RESTORED_DETAIL)
-                                 if restored else Change(NEW, rid, entry.first_name, entry.last_name))
+            merge.changes.append(
+                Change(RESTORED, rid, entry.first_name, entry.last_name, detail=RESTORED_DETAIL)
+                if restored
+                else Change(NEW, rid, entry.first_name, entry.last_name)
+            )
     grid = [header, *kept]
     return replace(merge, grid=grid, content_unchanged=same_grid(grid, current), column_order=order)
 
 
-def _layout(current: Sequence[Sequence[Cell]]
-            ) -> tuple[list[Cell], list[str], dict[str, int], Grid, list[int | None]]:
+def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], dict[str, int], Grid, list[int | None]]:
     """The header in roster order (rule 11), its stripped names, their first index, the rows
     moved the same way, all padded to one width, and where each column came from."""
     if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
-        raise RosterLayoutError(f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
-                         "rows cannot be matched, so nothing is written; restore the column header")
+        raise RosterLayoutError(
+            f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
+            "rows cannot be matched, so nothing is written; restore the column header"
+        )
     header = _header(current)
     rows = [_padded(row, len(header)) for row in current[1:]]
     width = max([len(header), *(len(r) for r in rows)])
@@ -380,8 +413,9 @@ def _mark(row: list[Cell], col: Mapping[str, int], status: str, note: str) -> No
     row[col[STATUS_HEADER]], row[col[CONFLICT_HEADER]] = status, note
 
 
-def _with_columns(header: list[Cell], names: list[str], rows: Grid,
-                  returning: Sequence[CoordinatorValues]) -> tuple[list[Cell], list[str], dict[str, int], Grid]:
+def _with_columns(
+    header: list[Cell], names: list[str], rows: Grid, returning: Sequence[CoordinatorValues]
+) -> tuple[list[Cell], list[str], dict[str, int], Grid]:
     """The layout with the coordinator's added columns that returning rows need (a column
     deleted with its tab, or by hand, comes back after the others)."""
     added = [name for values in returning for name in values.extras if name not in names]
@@ -402,8 +436,14 @@ def _put_coordinator_values(row: list[Cell], col: Mapping[str, int], values: Coo
         row[col[name]] = value
 
 
-def _merge_known(merge: RosterMerge, row: list[Cell], names: Sequence[str], col: Mapping[str, int],
-                 entry: SheetEntry, baseline: Mapping[str, Cell] | None) -> None:
+def _merge_known(
+    merge: RosterMerge,
+    row: list[Cell],
+    names: Sequence[str],
+    col: Mapping[str, int],
+    entry: SheetEntry,
+    baseline: Mapping[str, Cell] | None,
+) -> None:
     """Rules 3, 4 and 7 for a row of a registration the pipeline sends."""
     rid = entry.registration_id
     back = same_cell(row[col[STATUS_HEADER]], WITHDRAWN_LABEL)
@@ -447,8 +487,10 @@ def _typed_by_coordinator(row: Sequence[Cell], col: Mapping[str, int]) -> bool:
     an unticked Présent (blank, FALSE, "non") aside."""
     ours = {col[name] for name in PIPELINE_OWNED}
     present = col[PRESENT_HEADER]
-    return any(not _blank(value) and i not in ours and not (i == present and _as_bool(value) is False)
-               for i, value in enumerate(row))
+    return any(
+        not _blank(value) and i not in ours and not (i == present and _as_bool(value) is False)
+        for i, value in enumerate(row)
+    )
 
 
 def _add_once(ids: list[str], rid: str) -> bool:
@@ -468,16 +510,18 @@ def _header(current: Sequence[Sequence[Cell]]) -> list[Cell]:
     return header
 
 
-def _merge_row(row: list[Cell], col: Mapping[str, int], entry: SheetEntry,
-               baseline: Mapping[str, Cell] | None) -> tuple[list[Conflict], dict[str, Cell]]:
+def _merge_row(
+    row: list[Cell], col: Mapping[str, int], entry: SheetEntry, baseline: Mapping[str, Cell] | None
+) -> tuple[list[Conflict], dict[str, Cell]]:
     """Write the pipeline's values into ``row`` where the coordinator did not edit them."""
     conflicts: list[Conflict] = []
     new_baseline: dict[str, Cell] = {}
     for name, value in pipeline_values(entry).items():
         i = col[name]
         sheet, before = row[i], (baseline or {}).get(name)
-        edited = not _blank(sheet) and not same_cell(sheet, value) and (
-            baseline is None or not same_cell(sheet, before))
+        edited = (
+            not _blank(sheet) and not same_cell(sheet, value) and (baseline is None or not same_cell(sheet, before))
+        )
         if edited and name != ID_HEADER:
             conflicts.append(Conflict(entry.registration_id, name, before, sheet, value))
             new_baseline[name] = before if baseline is not None else value
@@ -495,8 +539,7 @@ def _conflict_note(conflicts: Sequence[Conflict]) -> str:
     return "Modifié dans la feuille, valeur gardée : " + "; ".join(parts)
 
 
-def _row_changes(entry: SheetEntry, baseline: Mapping[str, Cell] | None,
-                 conflicts: Sequence[Conflict]) -> list[Change]:
+def _row_changes(entry: SheetEntry, baseline: Mapping[str, Cell] | None, conflicts: Sequence[Conflict]) -> list[Change]:
     if baseline is None:
         return []
     now = pipeline_values(entry)
@@ -515,11 +558,12 @@ def _new_row(entry: SheetEntry, col: Mapping[str, int], width: int) -> list[Cell
     return row
 
 
-def _coordinator_values(row: Sequence[Cell], names: Sequence[str],
-                        col: Mapping[str, int]) -> CoordinatorValues:
-    extras = {name: row[i] for i, name in enumerate(names)
-              if name and name not in PIPELINE_OWNED and name not in COORDINATOR_HEADERS
-              and not _blank(row[i])}
+def _coordinator_values(row: Sequence[Cell], names: Sequence[str], col: Mapping[str, int]) -> CoordinatorValues:
+    extras = {
+        name: row[i]
+        for i, name in enumerate(names)
+        if name and name not in PIPELINE_OWNED and name not in COORDINATOR_HEADERS and not _blank(row[i])
+    }
     notes = row[col[NOTES_HEADER]]
     return CoordinatorValues(
         called=None if _blank(row[col[CALLED_HEADER]]) else row[col[CALLED_HEADER]],
@@ -605,8 +649,7 @@ def changes_grid(changes: Sequence[Change], now: datetime) -> Grid:
     stamp = now.strftime("%d/%m/%Y %H:%M")
     rows: Grid = [list(CHANGES_HEADERS)]
     for c in changes:
-        rows.append([stamp, c.kind, c.registration_id, c.first_name, c.last_name,
-                     c.detail or ", ".join(c.columns)])
+        rows.append([stamp, c.kind, c.registration_id, c.first_name, c.last_name, c.detail or ", ".join(c.columns)])
     return rows
 
 
@@ -658,8 +701,7 @@ def rows_holding(grid: Sequence[Sequence[Cell]], registration_ids: set[str]) -> 
     """Rows (0-based, header included) of any tab holding one of these references in any cell:
     a coordinator's copy of the roster, or rows pasted in a tab of their own. An erasure
     deletes them whole."""
-    return [i for i, row in enumerate(grid)
-            if any(not _blank(v) and _text(v).strip() in registration_ids for v in row)]
+    return [i for i, row in enumerate(grid) if any(not _blank(v) and _text(v).strip() in registration_ids for v in row)]
 
 
 SIGN_IN_HEADERS: tuple[str, ...] = ("Nom", "Prénom", SLOT_HEADER, "Signature")
@@ -668,6 +710,8 @@ SIGN_IN_HEADERS: tuple[str, ...] = ("Nom", "Prénom", SLOT_HEADER, "Signature")
 def sign_in_grid(entries: Iterable[SheetEntry]) -> Grid:
     """The ``Émargement`` tab: who is expected (registered, not cancelled), by last then first
     name, accents and case ignored, with their time slot and an empty box to sign in."""
-    expected = sorted((e for e in entries if e.status == REGISTERED),
-                      key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.registration_id))
+    expected = sorted(
+        (e for e in entries if e.status == REGISTERED),
+        key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.registration_id),
+    )
     return [list(SIGN_IN_HEADERS), *([e.last_name, e.first_name, e.time_slot, ""] for e in expected)]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
-from models.records import Rejection, Site
-from transforms.reasons import rejection
-from transforms.text import clean
+from rollcall.models.records import Rejection, Site
+from rollcall.transforms.reasons import rejection
+from rollcall.transforms.text import clean
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 _OPENING, _CLOSING = "([", ")]"
@@ -86,10 +86,7 @@ class SiteCatalog:
                 if tuple(words[start : start + len(phrase)]) == phrase:
                     spans[start].append((start + len(phrase), code))
         return {
-            code
-            for start, ends in spans.items()
-            for end, code in ends
-            if not self._inside_longer(spans, start, end)
+            code for start, ends in spans.items() for end, code in ends if not self._inside_longer(spans, start, end)
         }
 
     def _inside_longer(self, spans: dict[int, list[tuple[int, str]]], start: int, end: int) -> bool:
@@ -149,7 +146,7 @@ def _tokenise(text: str | None) -> list[_Token]:
 
 
 def _looks_like_departement(word: str) -> bool:
-    """"75", "2a", "974": two digits, Corsica's letters, or an overseas three-digit number."""
+    """ "75", "2a", "974": two digits, Corsica's letters, or an overseas three-digit number."""
     if word in ("2a", "2b"):
         return True
     return word.isdigit() and (len(word) == 2 or _is_overseas(word))

@@ -24,8 +24,9 @@ GroupKey = Hashable
 RegistrationKey = tuple[int, int]  # (person id, event id)
 
 
-def assign_people(groups: Mapping[GroupKey, Sequence[int]],
-                  prior_person: Mapping[int, int | None]) -> dict[GroupKey, int | None]:
+def assign_people(
+    groups: Mapping[GroupKey, Sequence[int]], prior_person: Mapping[int, int | None]
+) -> dict[GroupKey, int | None]:
     """Group -> existing person id, or None for a group that needs a new person.
 
     ``groups`` maps a group to its sign-up ids; ``prior_person`` a sign-up id to the person

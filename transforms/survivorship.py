@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from models.records import PersonDisplay, SignupFacts
-from transforms.names import name_key
+from rollcall.models.records import PersonDisplay, SignupFacts
+from rollcall.transforms.names import name_key
 
 
 def _rank(signup: SignupFacts) -> int:
@@ -55,8 +55,11 @@ def display_fields(signups: Sequence[SignupFacts]) -> PersonDisplay:
     )
 
 
-def _first(signups: Sequence[SignupFacts], value: Callable[[SignupFacts], str | None],
-           prefer: Callable[[SignupFacts], bool] = lambda s: True) -> str | None:
+def _first(
+    signups: Sequence[SignupFacts],
+    value: Callable[[SignupFacts], str | None],
+    prefer: Callable[[SignupFacts], bool] = lambda s: True,
+) -> str | None:
     having = [s for s in signups if value(s)]
     best = [s for s in having if prefer(s)] or having
     return value(best[0]) if best else None

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from models.records import Site
-from transforms.dates import parse_submitted_at
-from transforms.names import name_key, split_full_name, tidy_name
-from transforms.normalise import MAX_NAME_LENGTH, gives_consent, resolve_site, says_cancelled
-from transforms.privacy import mask_email, mask_phone
-from transforms.sheet_roster import Grid
-from transforms.sites import SiteCatalog
-from transforms.text import clean
+from rollcall.models.records import Site
+from rollcall.transforms.dates import parse_submitted_at
+from rollcall.transforms.names import name_key, split_full_name, tidy_name
+from rollcall.transforms.normalise import MAX_NAME_LENGTH, gives_consent, resolve_site, says_cancelled
+from rollcall.transforms.privacy import mask_email, mask_phone
+from rollcall.transforms.sheet_roster import Grid
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.text import clean
 
 TO_COMPLETE_HEADERS: tuple[str, ...] = ("Source", "Reçu le", "Nom", "Prénom", "Email", "Téléphone", "Ce qui manque")
 #: Shown when nothing of this site waits: the tab says so rather than being blank.
@@ -42,8 +42,9 @@ class QuarantinedSignup:
     tz: str = "Europe/Paris"  # the zone of its timestamps when they carry none
 
 
-def to_complete_grid(records: Iterable[QuarantinedSignup], site_code: str, sites: SiteCatalog,
-                     tz: str = "Europe/Paris") -> Grid:
+def to_complete_grid(
+    records: Iterable[QuarantinedSignup], site_code: str, sites: SiteCatalog, tz: str = "Europe/Paris"
+) -> Grid:
     """The tab for one site: its quarantined sign-ups by last then first name."""
     rows = [_row(r, tz) for r in records if _shown(r, site_code, sites)]
     rows.sort(key=lambda row: (name_key(str(row[2])), name_key(str(row[3])), str(row[0]), str(row[1])))
@@ -73,9 +74,15 @@ def _row(record: QuarantinedSignup, tz: str) -> list[str | int | float | bool | 
     if not first and not last:
         first, last = (tidy_name(n) for n in split_full_name(clean(fields.get("full_name"))))
     email, phone = clean(fields.get("email")), clean(fields.get("phone"))
-    return [record.source, _day(fields.get("submitted_at"), record.tz, tz),
-            _short(last), _short(first),
-            mask_email(email) if email else "", mask_phone(phone) if phone else "", record.reason_fr]
+    return [
+        record.source,
+        _day(fields.get("submitted_at"), record.tz, tz),
+        _short(last),
+        _short(first),
+        mask_email(email) if email else "",
+        mask_phone(phone) if phone else "",
+        record.reason_fr,
+    ]
 
 
 def _day(raw: str | None, source_tz: str, tz: str) -> str:

@@ -74,120 +74,320 @@ SITES: dict[str, SiteDef] = {
     s.code: s
     for s in (
         SiteDef(
-            "PAR", "Paris", "Paris", OCT8, 20, IDF,
-            ("Paris",) * 8 + ("paris", "PARIS", "Paris 11e", "paris 11e", "Paris 18ème",
-                              "PARIS 18EME", "75011", "75020", "Paris (75)", "Paris ", "Paris 20"),
+            "PAR",
+            "Paris",
+            "Paris",
+            OCT8,
+            20,
+            IDF,
+            ("Paris",) * 8
+            + (
+                "paris",
+                "PARIS",
+                "Paris 11e",
+                "paris 11e",
+                "Paris 18ème",
+                "PARIS 18EME",
+                "75011",
+                "75020",
+                "Paris (75)",
+                "Paris ",
+                "Paris 20",
+            ),
             ("Paris",) * 3 + ("Paris 20e", "Paris 20e", "PARIS", "paris 20e"),
-            (("75011", "Paris"), ("75018", "Paris"), ("75020", "Paris"), ("75015", "Paris"),
-             ("75013", "Paris"), ("75019", "Paris"), ("75010", "Paris"), ("75012", "Paris"),
-             ("75014", "Paris"), ("75017", "Paris"), ("92130", "Issy-les-Moulineaux"),
-             ("92100", "Boulogne-Billancourt"), ("93100", "Montreuil"), ("93200", "Saint-Denis"),
-             ("93500", "Pantin"), ("94200", "Ivry-sur-Seine"), ("94300", "Vincennes"),
-             ("95100", "Argenteuil"), ("78000", "Versailles"), ("92700", "Colombes"),
-             ("93300", "Aubervilliers"), ("77000", "Melun")),
+            (
+                ("75011", "Paris"),
+                ("75018", "Paris"),
+                ("75020", "Paris"),
+                ("75015", "Paris"),
+                ("75013", "Paris"),
+                ("75019", "Paris"),
+                ("75010", "Paris"),
+                ("75012", "Paris"),
+                ("75014", "Paris"),
+                ("75017", "Paris"),
+                ("92130", "Issy-les-Moulineaux"),
+                ("92100", "Boulogne-Billancourt"),
+                ("93100", "Montreuil"),
+                ("93200", "Saint-Denis"),
+                ("93500", "Pantin"),
+                ("94200", "Ivry-sur-Seine"),
+                ("94300", "Vincennes"),
+                ("95100", "Argenteuil"),
+                ("78000", "Versailles"),
+                ("92700", "Colombes"),
+                ("93300", "Aubervilliers"),
+                ("77000", "Melun"),
+            ),
         ),
         SiteDef(
-            "MRS", "Marseille", "Marseille", OCT8, 13, SE,
-            ("Marseille",) * 8 + ("marseille", "MARSEILLE", "marseille 13005", "Marseille 1er",
-                                  "13001", "13003", "Marseille (13)", "Marseille 13e"),
+            "MRS",
+            "Marseille",
+            "Marseille",
+            OCT8,
+            13,
+            SE,
+            ("Marseille",) * 8
+            + (
+                "marseille",
+                "MARSEILLE",
+                "marseille 13005",
+                "Marseille 1er",
+                "13001",
+                "13003",
+                "Marseille (13)",
+                "Marseille 13e",
+            ),
             ("Marseille",) * 4 + ("Marseille 3e", "MARSEILLE"),
-            (("13001", "Marseille"), ("13003", "Marseille"), ("13005", "Marseille"),
-             ("13006", "Marseille"), ("13008", "Marseille"), ("13013", "Marseille"),
-             ("13015", "Marseille"), ("13100", "Aix-en-Provence"), ("13400", "Aubagne"),
-             ("13127", "Vitrolles"), ("83000", "Toulon"), ("13700", "Marignane")),
+            (
+                ("13001", "Marseille"),
+                ("13003", "Marseille"),
+                ("13005", "Marseille"),
+                ("13006", "Marseille"),
+                ("13008", "Marseille"),
+                ("13013", "Marseille"),
+                ("13015", "Marseille"),
+                ("13100", "Aix-en-Provence"),
+                ("13400", "Aubagne"),
+                ("13127", "Vitrolles"),
+                ("83000", "Toulon"),
+                ("13700", "Marignane"),
+            ),
         ),
         SiteDef(
-            "LYS", "Lyon", "Lyon", OCT8, 12, SE,
+            "LYS",
+            "Lyon",
+            "Lyon",
+            OCT8,
+            12,
+            SE,
             ("Lyon",) * 8 + ("lyon", "LYON", "Lyon 3e", "Lyon 7ème", "69003", "69007", "Lyon 3"),
             ("Lyon",) * 4 + ("Lyon 7e", "lyon"),
-            (("69001", "Lyon"), ("69003", "Lyon"), ("69007", "Lyon"), ("69008", "Lyon"),
-             ("69100", "Villeurbanne"), ("69200", "Vénissieux"), ("69500", "Bron"),
-             ("69300", "Caluire-et-Cuire"), ("38200", "Vienne"), ("01000", "Bourg-en-Bresse"),
-             ("42000", "Saint-Étienne")),
+            (
+                ("69001", "Lyon"),
+                ("69003", "Lyon"),
+                ("69007", "Lyon"),
+                ("69008", "Lyon"),
+                ("69100", "Villeurbanne"),
+                ("69200", "Vénissieux"),
+                ("69500", "Bron"),
+                ("69300", "Caluire-et-Cuire"),
+                ("38200", "Vienne"),
+                ("01000", "Bourg-en-Bresse"),
+                ("42000", "Saint-Étienne"),
+            ),
         ),
         SiteDef(
-            "RMS", "Reims", "Reims (Marne)", OCT8, 4, NE,
+            "RMS",
+            "Reims",
+            "Reims (Marne)",
+            OCT8,
+            4,
+            NE,
             ("Reims",) * 7 + ("reims", "Reims (51)", "REIMS", "51100", "Reims 51"),
             ("Reims",) * 4 + ("REIMS",),
-            (("51100", "Reims"), ("51430", "Tinqueux"), ("51000", "Châlons-en-Champagne"),
-             ("51200", "Épernay"), ("08000", "Charleville-Mézières"), ("02200", "Soissons"),
-             ("51350", "Cormontreuil")),
+            (
+                ("51100", "Reims"),
+                ("51430", "Tinqueux"),
+                ("51000", "Châlons-en-Champagne"),
+                ("51200", "Épernay"),
+                ("08000", "Charleville-Mézières"),
+                ("02200", "Soissons"),
+                ("51350", "Cormontreuil"),
+            ),
         ),
         SiteDef(
-            "CRT", "Créteil", "Créteil", OCT8, 5, IDF,
+            "CRT",
+            "Créteil",
+            "Créteil",
+            OCT8,
+            5,
+            IDF,
             ("Créteil",) * 6 + ("creteil", "Creteil", "CRETEIL", "94000", "Créteil (94)"),
             ("Créteil",) * 3 + ("Creteil",),
-            (("94000", "Créteil"), ("94100", "Saint-Maur-des-Fossés"), ("94400", "Vitry-sur-Seine"),
-             ("94200", "Ivry-sur-Seine"), ("94190", "Villeneuve-Saint-Georges"),
-             ("94700", "Maisons-Alfort"), ("75012", "Paris"), ("75013", "Paris"),
-             ("77340", "Pontault-Combault"), ("91800", "Brunoy")),
+            (
+                ("94000", "Créteil"),
+                ("94100", "Saint-Maur-des-Fossés"),
+                ("94400", "Vitry-sur-Seine"),
+                ("94200", "Ivry-sur-Seine"),
+                ("94190", "Villeneuve-Saint-Georges"),
+                ("94700", "Maisons-Alfort"),
+                ("75012", "Paris"),
+                ("75013", "Paris"),
+                ("77340", "Pontault-Combault"),
+                ("91800", "Brunoy"),
+            ),
         ),
         SiteDef(
-            "RBX", "Roubaix", "Roubaix", OCT8, 5, NE,
+            "RBX",
+            "Roubaix",
+            "Roubaix",
+            OCT8,
+            5,
+            NE,
             ("Roubaix",) * 7 + ("roubaix", "ROUBAIX", "59100", "Roubaix (59)"),
             ("Roubaix",) * 3 + ("ROUBAIX",),
-            (("59100", "Roubaix"), ("59200", "Tourcoing"), ("59170", "Croix"),
-             ("59290", "Wasquehal"), ("59150", "Wattrelos"), ("59000", "Lille"),
-             ("59650", "Villeneuve-d'Ascq"), ("59390", "Lys-lez-Lannoy")),
+            (
+                ("59100", "Roubaix"),
+                ("59200", "Tourcoing"),
+                ("59170", "Croix"),
+                ("59290", "Wasquehal"),
+                ("59150", "Wattrelos"),
+                ("59000", "Lille"),
+                ("59650", "Villeneuve-d'Ascq"),
+                ("59390", "Lys-lez-Lannoy"),
+            ),
         ),
         SiteDef(
-            "LIL", "Lille", "Lille", OCT15, 9, NE,
+            "LIL",
+            "Lille",
+            "Lille",
+            OCT15,
+            9,
+            NE,
             ("Lille",) * 8 + ("lille", "LILLE", "59000", "59800", "Lille (59)"),
             ("Lille",) * 3 + ("LILLE",),
-            (("59000", "Lille"), ("59800", "Lille"), ("59160", "Lomme"), ("59260", "Hellemmes"),
-             ("59650", "Villeneuve-d'Ascq"), ("59700", "Marcq-en-Barœul"), ("59100", "Roubaix"),
-             ("59130", "Lambersart"), ("62300", "Lens"), ("59120", "Loos")),
+            (
+                ("59000", "Lille"),
+                ("59800", "Lille"),
+                ("59160", "Lomme"),
+                ("59260", "Hellemmes"),
+                ("59650", "Villeneuve-d'Ascq"),
+                ("59700", "Marcq-en-Barœul"),
+                ("59100", "Roubaix"),
+                ("59130", "Lambersart"),
+                ("62300", "Lens"),
+                ("59120", "Loos"),
+            ),
         ),
         SiteDef(
-            "SXB", "Strasbourg", "Strasbourg", OCT15, 7, NE,
+            "SXB",
+            "Strasbourg",
+            "Strasbourg",
+            OCT15,
+            7,
+            NE,
             ("Strasbourg",) * 8 + ("strasbourg", "STRASBOURG", "67000", "Strasbourg (67)"),
             ("Strasbourg",) * 3 + ("STRASBOURG",),
-            (("67000", "Strasbourg"), ("67100", "Strasbourg"), ("67200", "Strasbourg"),
-             ("67300", "Schiltigheim"), ("67400", "Illkirch-Graffenstaden"), ("67500", "Haguenau"),
-             ("68100", "Mulhouse"), ("67380", "Lingolsheim")),
+            (
+                ("67000", "Strasbourg"),
+                ("67100", "Strasbourg"),
+                ("67200", "Strasbourg"),
+                ("67300", "Schiltigheim"),
+                ("67400", "Illkirch-Graffenstaden"),
+                ("67500", "Haguenau"),
+                ("68100", "Mulhouse"),
+                ("67380", "Lingolsheim"),
+            ),
         ),
         SiteDef(
-            "BOD", "Bordeaux", "Bordeaux", OCT15, 8, SW,
+            "BOD",
+            "Bordeaux",
+            "Bordeaux",
+            OCT15,
+            8,
+            SW,
             ("Bordeaux",) * 8 + ("bordeaux", "BORDEAUX", "33000", "33800"),
             ("Bordeaux",) * 3 + ("bordeaux",),
-            (("33000", "Bordeaux"), ("33100", "Bordeaux"), ("33300", "Bordeaux"),
-             ("33800", "Bordeaux"), ("33400", "Talence"), ("33600", "Pessac"),
-             ("33700", "Mérignac"), ("33130", "Bègles"), ("33150", "Cenon"),
-             ("17000", "La Rochelle")),
+            (
+                ("33000", "Bordeaux"),
+                ("33100", "Bordeaux"),
+                ("33300", "Bordeaux"),
+                ("33800", "Bordeaux"),
+                ("33400", "Talence"),
+                ("33600", "Pessac"),
+                ("33700", "Mérignac"),
+                ("33130", "Bègles"),
+                ("33150", "Cenon"),
+                ("17000", "La Rochelle"),
+            ),
         ),
         SiteDef(
-            "STD", "Saint-Denis", "Saint-Denis (93)", OCT15, 7, IDF,
-            ("Saint-Denis",) * 5 + ("St Denis", "st denis", "Saint Denis", "St-Denis", "93200",
-                                    "Saint-Denis (93)", "SAINT DENIS 93", "St Denis 93"),
+            "STD",
+            "Saint-Denis",
+            "Saint-Denis (93)",
+            OCT15,
+            7,
+            IDF,
+            ("Saint-Denis",) * 5
+            + (
+                "St Denis",
+                "st denis",
+                "Saint Denis",
+                "St-Denis",
+                "93200",
+                "Saint-Denis (93)",
+                "SAINT DENIS 93",
+                "St Denis 93",
+            ),
             ("St-Denis", "St-Denis", "Saint-Denis", "St Denis", "ST DENIS"),
-            (("93200", "Saint-Denis"), ("93210", "Saint-Denis"), ("93300", "Aubervilliers"),
-             ("93400", "Saint-Ouen-sur-Seine"), ("93800", "Épinay-sur-Seine"), ("93240", "Stains"),
-             ("95200", "Sarcelles"), ("75018", "Paris"), ("75019", "Paris"), ("93100", "Montreuil"),
-             ("92230", "Gennevilliers")),
+            (
+                ("93200", "Saint-Denis"),
+                ("93210", "Saint-Denis"),
+                ("93300", "Aubervilliers"),
+                ("93400", "Saint-Ouen-sur-Seine"),
+                ("93800", "Épinay-sur-Seine"),
+                ("93240", "Stains"),
+                ("95200", "Sarcelles"),
+                ("75018", "Paris"),
+                ("75019", "Paris"),
+                ("93100", "Montreuil"),
+                ("92230", "Gennevilliers"),
+            ),
         ),
         SiteDef(
-            "GNB", "Grenoble", "Grenoble", OCT15, 6, SE,
+            "GNB",
+            "Grenoble",
+            "Grenoble",
+            OCT15,
+            6,
+            SE,
             ("Grenoble",) * 8 + ("grenoble", "GRENOBLE", "38000", "38100", "Grenoble (38)"),
             ("Grenoble",) * 3 + ("GRENOBLE",),
-            (("38000", "Grenoble"), ("38100", "Grenoble"), ("38400", "Saint-Martin-d'Hères"),
-             ("38130", "Échirolles"), ("38600", "Fontaine"), ("38240", "Meylan"),
-             ("73000", "Chambéry"), ("38500", "Voiron")),
+            (
+                ("38000", "Grenoble"),
+                ("38100", "Grenoble"),
+                ("38400", "Saint-Martin-d'Hères"),
+                ("38130", "Échirolles"),
+                ("38600", "Fontaine"),
+                ("38240", "Meylan"),
+                ("73000", "Chambéry"),
+                ("38500", "Voiron"),
+            ),
         ),
         SiteDef(
-            "BRY", "Brunoy", "Brunoy (Essonne)", OCT15, 4, IDF,
+            "BRY",
+            "Brunoy",
+            "Brunoy (Essonne)",
+            OCT15,
+            4,
+            IDF,
             ("Brunoy",) * 6 + ("Brunoy 91", "brunoy", "91800", "BRUNOY (91)", "Brunoy (Essonne)"),
             ("Brunoy",) * 3 + ("BRUNOY",),
-            (("91800", "Brunoy"), ("91330", "Yerres"), ("91230", "Montgeron"), ("91560", "Crosne"),
-             ("91000", "Évry-Courcouronnes"), ("94440", "Villecresnes"),
-             ("77170", "Brie-Comte-Robert"), ("94000", "Créteil")),
+            (
+                ("91800", "Brunoy"),
+                ("91330", "Yerres"),
+                ("91230", "Montgeron"),
+                ("91560", "Crosne"),
+                ("91000", "Évry-Courcouronnes"),
+                ("94440", "Villecresnes"),
+                ("77170", "Brie-Comte-Robert"),
+                ("94000", "Créteil"),
+            ),
         ),
     )
 }
 SITE_CODES = tuple(SITES)
 SITE_WEIGHTS = tuple(SITES[c].weight for c in SITE_CODES)
 #: Homes far from any site (a volunteer's postcode is NOT the site).
-FAR_HOMES = (("31000", "Toulouse"), ("44000", "Nantes"), ("35000", "Rennes"),
-             ("97400", "Saint-Denis"), ("06000", "Nice"), ("29200", "Brest"))
+FAR_HOMES = (
+    ("31000", "Toulouse"),
+    ("44000", "Nantes"),
+    ("35000", "Rennes"),
+    ("97400", "Saint-Denis"),
+    ("06000", "Nice"),
+    ("29200", "Brest"),
+)
 
 JVA_MISSION_IDS = {c: 40218 + 7 * i for i, c in enumerate(SITE_CODES)}
 
@@ -195,53 +395,346 @@ JVA_MISSION_IDS = {c: 40218 + 7 * i for i, c in enumerate(SITE_CODES)}
 # Names (common French first and family names; every combination is fictional)
 # --------------------------------------------------------------------------------------
 FIRST_NAMES = (
-    "Marie", "Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Laura",
-    "Céline", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Hélène", "Ségolène", "Zoé",
-    "Élodie", "Aurélie", "Émilie", "Anaïs", "Noémie", "Mélanie", "Françoise", "Geneviève",
-    "Brigitte", "Sophie", "Claire", "Lucie", "Océane", "Maëlle", "Fatima", "Aïcha", "Yasmine",
-    "Khadija", "Mariam", "Amandine", "Pauline", "Margaux", "Agnès", "Béatrice", "Valérie",
-    "Sandrine", "Véronique", "Marie-Claire", "Anne-Sophie", "Marie-Hélène", "Anne-Laure",
-    "Clémence", "Jeanne", "Louise", "Alice", "Salomé", "Thérèse", "Josiane", "Odile", "Mireille",
-    "Nadia", "Samia", "Linh", "Rose", "Gaëlle", "Maïwenn", "Joëlle", "Noëlle", "Héloïse",
-    "Jean", "Pierre", "Michel", "Philippe", "Alain", "Nicolas", "Julien", "Thomas", "Antoine",
-    "Maxime", "Hugo", "Lucas", "Louis", "Gabriel", "Arthur", "Nathan", "Théo", "Mathéo", "Maël",
-    "Noël", "François", "Loïc", "Jérôme", "Stéphane", "Sébastien", "Frédéric", "Benoît",
-    "Cédric", "Grégoire", "Hervé", "Joël", "Raphaël", "Gaël", "Yannick", "Mohamed", "Karim",
-    "Mamadou", "Moussa", "Youssef", "Mehdi", "Rachid", "Ibrahima", "Jean-Pierre", "Jean-Luc",
-    "Jean-Marc", "Jean-François", "Pierre-Yves", "Paul-Henri", "Marc-Antoine", "Jean-Baptiste",
-    "Minh", "Bruno", "Patrick", "Christophe", "David", "Éric", "Olivier", "Didier", "Thierry",
-    "Rémi", "Bastien", "Adrien", "Valentin", "Quentin", "Romain", "Léo", "Timothée", "Aurélien",
-    "Côme", "Anthony", "Kévin", "Baptiste", "Clément", "Samuel", "Yves", "Gérard", "Bernard",
+    "Marie",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Emma",
+    "Inès",
+    "Sarah",
+    "Julie",
+    "Laura",
+    "Céline",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Hélène",
+    "Ségolène",
+    "Zoé",
+    "Élodie",
+    "Aurélie",
+    "Émilie",
+    "Anaïs",
+    "Noémie",
+    "Mélanie",
+    "Françoise",
+    "Geneviève",
+    "Brigitte",
+    "Sophie",
+    "Claire",
+    "Lucie",
+    "Océane",
+    "Maëlle",
+    "Fatima",
+    "Aïcha",
+    "Yasmine",
+    "Khadija",
+    "Mariam",
+    "Amandine",
+    "Pauline",
+    "Margaux",
+    "Agnès",
+    "Béatrice",
+    "Valérie",
+    "Sandrine",
+    "Véronique",
+    "Marie-Claire",
+    "Anne-Sophie",
+    "Marie-Hélène",
+    "Anne-Laure",
+    "Clémence",
+    "Jeanne",
+    "Louise",
+    "Alice",
+    "Salomé",
+    "Thérèse",
+    "Josiane",
+    "Odile",
+    "Mireille",
+    "Nadia",
+    "Samia",
+    "Linh",
+    "Rose",
+    "Gaëlle",
+    "Maïwenn",
+    "Joëlle",
+    "Noëlle",
+    "Héloïse",
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Philippe",
+    "Alain",
+    "Nicolas",
+    "Julien",
+    "Thomas",
+    "Antoine",
+    "Maxime",
+    "Hugo",
+    "Lucas",
+    "Louis",
+    "Gabriel",
+    "Arthur",
+    "Nathan",
+    "Théo",
+    "Mathéo",
+    "Maël",
+    "Noël",
+    "François",
+    "Loïc",
+    "Jérôme",
+    "Stéphane",
+    "Sébastien",
+    "Frédéric",
+    "Benoît",
+    "Cédric",
+    "Grégoire",
+    "Hervé",
+    "Joël",
+    "Raphaël",
+    "Gaël",
+    "Yannick",
+    "Mohamed",
+    "Karim",
+    "Mamadou",
+    "Moussa",
+    "Youssef",
+    "Mehdi",
+    "Rachid",
+    "Ibrahima",
+    "Jean-Pierre",
+    "Jean-Luc",
+    "Jean-Marc",
+    "Jean-François",
+    "Pierre-Yves",
+    "Paul-Henri",
+    "Marc-Antoine",
+    "Jean-Baptiste",
+    "Minh",
+    "Bruno",
+    "Patrick",
+    "Christophe",
+    "David",
+    "Éric",
+    "Olivier",
+    "Didier",
+    "Thierry",
+    "Rémi",
+    "Bastien",
+    "Adrien",
+    "Valentin",
+    "Quentin",
+    "Romain",
+    "Léo",
+    "Timothée",
+    "Aurélien",
+    "Côme",
+    "Anthony",
+    "Kévin",
+    "Baptiste",
+    "Clément",
+    "Samuel",
+    "Yves",
+    "Gérard",
+    "Bernard",
 )
 LAST_NAMES = (
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert",
-    "Bonnet", "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc",
-    "Guérin", "Muller", "Müller", "Henry", "Roussel", "Nicolas", "Perrin", "Morin", "Mathieu",
-    "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Masson",
-    "Sanchez", "Gérard", "Nguyen", "Boyer", "Denis", "Lemaire", "Duval", "Joly", "Gautier",
-    "Roger", "Roche", "Roy", "Noël", "Meyer", "Lucas", "Meunier", "Pérez", "Marchand", "Dufour",
-    "Blanchard", "Barbier", "Brun", "Dumas", "Brunet", "Schmitt", "Leroux", "Colin", "Fernandez",
-    "Renard", "Arnaud", "Rolland", "Caron", "Aubert", "Giraud", "Leclerc", "Vidal", "Bourgeois",
-    "Renaud", "Lemoine", "Picard", "Gaillard", "Leclercq", "Lacroix", "Fabre", "Dupuis",
-    "Olivier", "Rodriguez", "Da Silva", "Hubert", "Charles", "Guillot", "Rivière", "Le Gall",
-    "Guillaume", "Adam", "Rey", "Moulin", "Gonzalez", "Berger", "Lecomte", "Ménard", "Fleury",
-    "Deschamps", "Carpentier", "Maillard", "Marchal", "Aubry", "Vasseur", "Le Roux", "Renault",
-    "Jacquet", "Collet", "Prévost", "Poirier", "Charpentier", "Royer", "Huet", "Baron", "Dupuy",
-    "Pons", "Carré", "Breton", "Rémy", "Schneider", "Perrot", "Guyot", "Marty", "Cousin",
-    "N'Diaye", "Diallo", "Traoré", "Diop", "Camara", "Benali", "Haddad", "Bouzid", "Cherif",
-    "Mansouri", "Ferreira", "Pereira", "Dos Santos", "Rodrigues", "Tran", "Pham", "Le Goff",
-    "Le Bihan", "Vasseur-Kergoat", "de La Fontaine", "Le Meur", "Lévêque", "Bénard", "Hoarau",
-    "Wagner", "Klein", "Weber", "Hoffmann", "Martin-Lefèvre", "Duval-Ménard", "d'Almeida",
-    "Saint-Martin", "De Oliveira", "Kieffer", "Lê", "Bouchard", "Pottier", "Tessier", "Besnard",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefèvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Müller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+    "Morin",
+    "Mathieu",
+    "Clément",
+    "Gauthier",
+    "Dumont",
+    "Lopez",
+    "Fontaine",
+    "Chevalier",
+    "Robin",
+    "Masson",
+    "Sanchez",
+    "Gérard",
+    "Nguyen",
+    "Boyer",
+    "Denis",
+    "Lemaire",
+    "Duval",
+    "Joly",
+    "Gautier",
+    "Roger",
+    "Roche",
+    "Roy",
+    "Noël",
+    "Meyer",
+    "Lucas",
+    "Meunier",
+    "Pérez",
+    "Marchand",
+    "Dufour",
+    "Blanchard",
+    "Barbier",
+    "Brun",
+    "Dumas",
+    "Brunet",
+    "Schmitt",
+    "Leroux",
+    "Colin",
+    "Fernandez",
+    "Renard",
+    "Arnaud",
+    "Rolland",
+    "Caron",
+    "Aubert",
+    "Giraud",
+    "Leclerc",
+    "Vidal",
+    "Bourgeois",
+    "Renaud",
+    "Lemoine",
+    "Picard",
+    "Gaillard",
+    "Leclercq",
+    "Lacroix",
+    "Fabre",
+    "Dupuis",
+    "Olivier",
+    "Rodriguez",
+    "Da Silva",
+    "Hubert",
+    "Charles",
+    "Guillot",
+    "Rivière",
+    "Le Gall",
+    "Guillaume",
+    "Adam",
+    "Rey",
+    "Moulin",
+    "Gonzalez",
+    "Berger",
+    "Lecomte",
+    "Ménard",
+    "Fleury",
+    "Deschamps",
+    "Carpentier",
+    "Maillard",
+    "Marchal",
+    "Aubry",
+    "Vasseur",
+    "Le Roux",
+    "Renault",
+    "Jacquet",
+    "Collet",
+    "Prévost",
+    "Poirier",
+    "Charpentier",
+    "Royer",
+    "Huet",
+    "Baron",
+    "Dupuy",
+    "Pons",
+    "Carré",
+    "Breton",
+    "Rémy",
+    "Schneider",
+    "Perrot",
+    "Guyot",
+    "Marty",
+    "Cousin",
+    "N'Diaye",
+    "Diallo",
+    "Traoré",
+    "Diop",
+    "Camara",
+    "Benali",
+    "Haddad",
+    "Bouzid",
+    "Cherif",
+    "Mansouri",
+    "Ferreira",
+    "Pereira",
+    "Dos Santos",
+    "Rodrigues",
+    "Tran",
+    "Pham",
+    "Le Goff",
+    "Le Bihan",
+    "Vasseur-Kergoat",
+    "de La Fontaine",
+    "Le Meur",
+    "Lévêque",
+    "Bénard",
+    "Hoarau",
+    "Wagner",
+    "Klein",
+    "Weber",
+    "Hoffmann",
+    "Martin-Lefèvre",
+    "Duval-Ménard",
+    "d'Almeida",
+    "Saint-Martin",
+    "De Oliveira",
+    "Kieffer",
+    "Lê",
+    "Bouchard",
+    "Pottier",
+    "Tessier",
+    "Besnard",
 )
 
 #: Reserved e-mail domains only (RFC 2606 / RFC 6761). ``*.example`` imitate free-mail hosts.
 EMAIL_DOMAINS = (
-    ("example.org", 28), ("example.com", 25), ("example.net", 20), ("gmail.example", 11),
-    ("orange.example", 4), ("laposte.example", 3), ("free.example", 3), ("hotmail.example", 3),
-    ("yahoo.example", 1), ("sfr.example", 1), ("wanadoo.example", 1),
+    ("example.org", 28),
+    ("example.com", 25),
+    ("example.net", 20),
+    ("gmail.example", 11),
+    ("orange.example", 4),
+    ("laposte.example", 3),
+    ("free.example", 3),
+    ("hotmail.example", 3),
+    ("yahoo.example", 1),
+    ("sfr.example", 1),
+    ("wanadoo.example", 1),
 )
 RESERVED_DOMAIN = re.compile(r"(^|\.)example(\.(org|com|net))?$")
 #: libphonenumber's French mobile and fixed-line patterns (national number, without the 0).
@@ -249,15 +742,39 @@ FR_MOBILE = re.compile(r"(?:6(?:[0-24-8]\d|3[0-8]|9[589])|7[3-9]\d)\d{6}")
 FR_FIXED = re.compile(r"(?:26[013-9]|59[1-35-9])\d{6}|(?:[13]\d|2[0-57-9]|4[1-9]|5[0-8])\d{7}")
 
 HEARD_OF = (
-    ("Réseaux sociaux", 30), ("Bouche-à-oreille", 22), ("Site d'Emmaüs Connect", 15),
-    ("JeVeuxAider.gouv.fr", 10), ("Newsletter", 8), ("Mon entreprise", 7), ("Autre", 5), ("", 3),
+    ("Réseaux sociaux", 30),
+    ("Bouche-à-oreille", 22),
+    ("Site d'Emmaüs Connect", 15),
+    ("JeVeuxAider.gouv.fr", 10),
+    ("Newsletter", 8),
+    ("Mon entreprise", 7),
+    ("Autre", 5),
+    ("", 3),
 )
 XLSX_REMARKS = (
-    "", "", "", "", "", "", "", "", "", "", "appel du {d}", "inscrit(e) au forum des assos",
-    "rappeler la veille", "préfère l'après-midi", "vient le matin seulement",
-    "déjà inscrit(e) sur internet ?", "a un ordinateur à donner", "ancien(ne) bénévole 2021",
-    "besoin d'un accès PMR", "message laissé sur répondeur", "OK confirmé par tél",
-    "étudiant(e) en service civique", "vu au stand du marché",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "appel du {d}",
+    "inscrit(e) au forum des assos",
+    "rappeler la veille",
+    "préfère l'après-midi",
+    "vient le matin seulement",
+    "déjà inscrit(e) sur internet ?",
+    "a un ordinateur à donner",
+    "ancien(ne) bénévole 2021",
+    "besoin d'un accès PMR",
+    "message laissé sur répondeur",
+    "OK confirmé par tél",
+    "étudiant(e) en service civique",
+    "vu au stand du marché",
 )
 
 
@@ -370,8 +887,16 @@ class Generator:
         nn = f"{r.randrange(1, 99)}"
         yy = f"{r.randrange(55, 100) if r.random() < 0.6 else r.randrange(0, 5):02d}"
         patterns = (
-            f"{f}.{ln}", f"{fc}{lc}", f"{fc[0]}.{lc}", f"{lc}.{fc}", f"{f}.{ln}{nn}", f"{fc}_{lc}",
-            f"{fc}{lc}{yy}", f"{lc}{fc[0]}", f"{fc}.{lc[0]}{nn}", f"{fc}{yy}",
+            f"{f}.{ln}",
+            f"{fc}{lc}",
+            f"{fc[0]}.{lc}",
+            f"{lc}.{fc}",
+            f"{f}.{ln}{nn}",
+            f"{fc}_{lc}",
+            f"{fc}{lc}{yy}",
+            f"{lc}{fc[0]}",
+            f"{fc}.{lc[0]}{nn}",
+            f"{fc}{yy}",
         )
         while True:
             i = r.choices(range(len(patterns)), weights=(30, 12, 10, 8, 12, 5, 10, 5, 4, 4))[0]
@@ -384,8 +909,7 @@ class Generator:
                 self.used_emails.add(email)
                 return email
 
-    def new_name(self, last: str | None = None, first: str | None = None,
-                 allow_taken: bool = False) -> tuple[str, str]:
+    def new_name(self, last: str | None = None, first: str | None = None, allow_taken: bool = False) -> tuple[str, str]:
         while True:
             f = first or self.rng.choice(FIRST_NAMES)
             ln = last or self.rng.choice(LAST_NAMES)
@@ -394,19 +918,34 @@ class Generator:
                 self.used_names.add(k)
                 return f, ln
 
-    def new_person(self, site: str | None = None, last: str | None = None,
-                   first: str | None = None, allow_taken: bool = False,
-                   home: tuple[str, str] | None = None) -> Person:
+    def new_person(
+        self,
+        site: str | None = None,
+        last: str | None = None,
+        first: str | None = None,
+        allow_taken: bool = False,
+        home: tuple[str, str] | None = None,
+    ) -> Person:
         r = self.rng
         site = site or self.pick_site()
         f, ln = self.new_name(last, first, allow_taken)
         if home is None:
             home = r.choice(FAR_HOMES) if r.random() < 0.03 else r.choice(SITES[site].homes)
-        age = r.choices((r.randrange(18, 26), r.randrange(26, 45), r.randrange(45, 62),
-                         r.randrange(62, 78)), weights=(25, 35, 22, 18))[0]
+        age = r.choices(
+            (r.randrange(18, 26), r.randrange(26, 45), r.randrange(45, 62), r.randrange(62, 78)),
+            weights=(25, 35, 22, 18),
+        )[0]
         birth = date(2022 - age, r.randrange(1, 13), r.randrange(1, 29))
-        p = Person(len(self.persons), f, ln, site, self.new_email(f, ln),
-                   self.new_phone(site, 0.15 if age >= 62 else 0.05), home, birth)
+        p = Person(
+            len(self.persons),
+            f,
+            ln,
+            site,
+            self.new_email(f, ln),
+            self.new_phone(site, 0.15 if age >= 62 else 0.05),
+            home,
+            birth,
+        )
         self.persons.append(p)
         return p
 
@@ -430,8 +969,9 @@ class Generator:
             if file == XLSX:  # office hours; walk-ins on the morning of the day
                 hour = r.randrange(9, 19)
             else:
-                hour = r.choices(range(24), weights=(2, 1, 1, 0, 0, 1, 2, 4, 6, 7, 8, 8, 9, 8, 7,
-                                                     7, 7, 8, 9, 10, 11, 10, 7, 4))[0]
+                hour = r.choices(
+                    range(24), weights=(2, 1, 1, 0, 0, 1, 2, 4, 6, 7, 8, 8, 9, 8, 7, 7, 7, 8, 9, 10, 11, 10, 7, 4)
+                )[0]
             t = t.replace(hour=hour, minute=r.randrange(60), second=r.randrange(60), microsecond=0)
             if lo <= t <= hi:
                 return t
@@ -441,8 +981,9 @@ class Generator:
         self.cap[file] -= 1
         assert self.cap[file] >= 0, file
 
-    def add(self, file: str, person: Person | None, site: str | None, expected: str,
-            ts: datetime | None = None, **kw) -> Row:
+    def add(
+        self, file: str, person: Person | None, site: str | None, expected: str, ts: datetime | None = None, **kw
+    ) -> Row:
         self.take(file)
         if ts is None and expected != "blank":
             ts = self.draw_ts(site or (person.site if person else None), file)
@@ -468,11 +1009,19 @@ class Generator:
     def make_bad_rows(self) -> None:
         r = self.rng
         plan = (
-            (TALLY, "no_contact", 4), (TALLY, "invalid_email", 3), (TALLY, "name_missing", 3),
-            (TALLY, "site_toulouse", 3), (TALLY, "site_59", 3), (TALLY, "site_974", 3),
+            (TALLY, "no_contact", 4),
+            (TALLY, "invalid_email", 3),
+            (TALLY, "name_missing", 3),
+            (TALLY, "site_toulouse", 3),
+            (TALLY, "site_59", 3),
+            (TALLY, "site_974", 3),
             (TALLY, "site_empty", 2),
-            (XLSX, "no_contact", 4), (XLSX, "invalid_email", 2), (XLSX, "name_missing", 2),
-            (XLSX, "site_toulouse", 1), (XLSX, "site_59", 1), (XLSX, "site_974", 1),
+            (XLSX, "no_contact", 4),
+            (XLSX, "invalid_email", 2),
+            (XLSX, "name_missing", 2),
+            (XLSX, "site_toulouse", 1),
+            (XLSX, "site_59", 1),
+            (XLSX, "site_974", 1),
             (JVA, "site_toulouse", 2),
         )
         toulouse = ("Toulouse", "toulouse", "Toulouse 31")
@@ -501,8 +1050,7 @@ class Generator:
                         row.ts = self.draw_ts(site, file, lo=first.ts)
                 elif kind == "invalid_email":
                     local = p.email.split("@")[0]
-                    row.email = (f"{local}@", f"{local}.example.org", f"{local}@@example.org",
-                                 f"{local}@")[i % 4]
+                    row.email = (f"{local}@", f"{local}.example.org", f"{local}@@example.org", f"{local}@")[i % 4]
                     row.phone = None
                 elif kind == "name_missing":
                     row.first = row.last = ""
@@ -523,8 +1071,16 @@ class Generator:
         r = self.rng
         for _ in range(27):  # Tally without consent
             p = self.new_person()
-            self.add(TALLY, p, p.site, "no_consent", kind="fixed", consent=False,
-                     email=p.email, phone=p.phone if r.random() < 0.9 else None)
+            self.add(
+                TALLY,
+                p,
+                p.site,
+                "no_consent",
+                kind="fixed",
+                consent=False,
+                email=p.email,
+                phone=p.phone if r.random() < 0.9 else None,
+            )
         for _ in range(7):  # HelloAsso cancelled single orders
             p = self.new_person()
             row = self.add(HA, p, p.site, "cancelled", kind="fixed", email=p.email, phone=p.phone)
@@ -545,16 +1101,26 @@ class Generator:
             for i in range(n):
                 p = self.new_person()
                 d = p.phone
-                raw = (f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:8]} {d[8]}", d + str(r.randrange(10)),
-                       f"{d[:4]} {d[4:6]} {d[6:8]}")[i % 3]
+                raw = (
+                    f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:8]} {d[8]}",
+                    d + str(r.randrange(10)),
+                    f"{d[:4]} {d[4:6]} {d[6:8]}",
+                )[i % 3]
                 row = self.add(file, p, p.site, "ok", kind="fixed", email=p.email)
                 row.phone_raw = raw if file == TALLY else int(d[1:9])  # type: ignore[assignment]
         for file, n in ((TALLY, 2), (XLSX, 1)):
             for i in range(n):
                 p = self.new_person()
                 local = p.email.split("@")[0]
-                self.add(file, p, p.site, "ok", kind="fixed", phone=p.phone,
-                         email=(f"{local}@", f"{local}.gmail.example")[i % 2])
+                self.add(
+                    file,
+                    p,
+                    p.site,
+                    "ok",
+                    kind="fixed",
+                    phone=p.phone,
+                    email=(f"{local}@", f"{local}.gmail.example")[i % 2],
+                )
 
     def make_families(self) -> None:
         r = self.rng
@@ -574,14 +1140,16 @@ class Generator:
                 members.append(self.new_person(site, last=last, first=f, home=home))
             share = self.weighted((("email", 6), ("phone", 3), ("both", 1)))
             if share in ("email", "both"):
-                shared = (f"famille.{slug(last, False)}@{self.weighted(EMAIL_DOMAINS)}"
-                          if r.random() < 0.5 else members[0].email)
+                shared = (
+                    f"famille.{slug(last, False)}@{self.weighted(EMAIL_DOMAINS)}"
+                    if r.random() < 0.5
+                    else members[0].email
+                )
                 self.used_emails.add(shared)
                 for m in members:
                     m.email = shared
             if share in ("phone", "both"):
-                shared_phone = (self.new_phone(site, 1.0) if r.random() < 0.6
-                                else members[0].phone)
+                shared_phone = self.new_phone(site, 1.0) if r.random() < 0.6 else members[0].phone
                 for m in members:
                     m.phone = shared_phone
             if mode == HA:
@@ -589,23 +1157,22 @@ class Generator:
                 payer = members[0]
                 order = Order(ts, "Validé", payer.first, payer.last, payer.email)
                 for j, m in enumerate(members):
-                    row = self.add(HA, m, site, "ok", ts=ts, kind="fixed", order=order,
-                                   email=m.email, phone=m.phone)
-                    row.ha_email = (m.email if j == 0 or r.random() < 0.5 else
-                                    (payer.email if r.random() < 0.5 else None))
+                    row = self.add(HA, m, site, "ok", ts=ts, kind="fixed", order=order, email=m.email, phone=m.phone)
+                    row.ha_email = (
+                        m.email if j == 0 or r.random() < 0.5 else (payer.email if r.random() < 0.5 else None)
+                    )
                     if j and r.random() < 0.3:
                         row.phone = None
             else:
                 ts = self.draw_ts(site, TALLY if mode == "mixed" else mode)
                 for j, m in enumerate(members):
                     file = (JVA, TALLY)[j % 2] if mode == "mixed" else mode
-                    t = min(ts + timedelta(minutes=r.randrange(2, 90) * j),
-                            self.deadline(site, file))
-                    row = self.add(file, m, site, "ok", ts=t, kind="fixed", email=m.email,
-                                   phone=m.phone)
+                    t = min(ts + timedelta(minutes=r.randrange(2, 90) * j), self.deadline(site, file))
+                    row = self.add(file, m, site, "ok", ts=t, kind="fixed", email=m.email, phone=m.phone)
                     if file == XLSX:
-                        row.remark = r.choice(("en famille", "vient avec sa femme",
-                                               "inscrit avec son fils", "même tél. que {o}"))
+                        row.remark = r.choice(
+                            ("en famille", "vient avec sa femme", "inscrit avec son fils", "même tél. que {o}")
+                        )
                         row.remark = row.remark.replace("{o}", members[1 - min(j, 1)].first)
                         if j and r.random() < 0.5:
                             row.email = None
@@ -626,11 +1193,9 @@ class Generator:
                 payer_first, payer_last = self.new_name()
                 payer_email = self.new_email(payer_first, payer_last)
                 payer_phone = self.new_phone(site)
-            order = Order(ts, "Annulé" if cancelled else "Validé", payer_first, payer_last,
-                          payer_email)
+            order = Order(ts, "Annulé" if cancelled else "Validé", payer_first, payer_last, payer_email)
             for j, p in enumerate(people):
-                row = self.add(HA, p, site, "cancelled" if cancelled else "ok", ts=ts,
-                               kind="fixed", order=order)
+                row = self.add(HA, p, site, "cancelled" if cancelled else "ok", ts=ts, kind="fixed", order=order)
                 if j == 0 and payer_attends:
                     row.ha_email = p.email if r.random() < 0.7 else None
                     row.email, row.phone = p.email, (p.phone if r.random() < 0.85 else None)
@@ -718,8 +1283,12 @@ class Generator:
 
     @staticmethod
     def clash(v: str, chosen: list[str]) -> bool:
-        groups = ({"missing_email", "missing_phone", "alt_email"}, {"swap", "typo"},
-                  {"case", "swap"}, {"missing_email", "email_case"})
+        groups = (
+            {"missing_email", "missing_phone", "alt_email"},
+            {"swap", "typo"},
+            {"case", "swap"},
+            {"missing_email", "email_case"},
+        )
         return any(v in g and any(c in g for c in chosen) for g in groups)
 
     def variation_pool(self, file: str, p: Person) -> list[tuple[str, int]]:
@@ -759,23 +1328,36 @@ class Generator:
         i = r.choice(letters)
         op = r.choice(("sub", "del", "dup"))
         if op == "del":
-            return s[:i] + s[i + 1:]
+            return s[:i] + s[i + 1 :]
         if op == "dup":
             return s[:i] + s[i] + s[i:]
-        near = {"a": "e", "e": "a", "i": "y", "o": "a", "u": "i", "n": "m", "m": "n", "r": "t",
-                "t": "r", "s": "z", "l": "k", "c": "x", "d": "s", "y": "i"}
+        near = {
+            "a": "e",
+            "e": "a",
+            "i": "y",
+            "o": "a",
+            "u": "i",
+            "n": "m",
+            "m": "n",
+            "r": "t",
+            "t": "r",
+            "s": "z",
+            "l": "k",
+            "c": "x",
+            "d": "s",
+            "y": "i",
+        }
         c = s[i].lower()
         rep = near.get(strip_accents(c), "e")
         rep = rep.upper() if s[i].isupper() else rep
-        return s[:i] + rep + s[i + 1:]
+        return s[:i] + rep + s[i + 1 :]
 
     def compound(self, first: str, last: str) -> tuple[str, str]:
         r = self.rng
         if "-" in first and (r.random() < 0.6 or not re.search(r"[- ']", last)):
             return first.replace("-", " "), last
         if "'" in last:
-            return first, r.choice((last.replace("'", "’"), last.replace("'", ""),
-                                    last.replace("'", "").capitalize()))
+            return first, r.choice((last.replace("'", "’"), last.replace("'", ""), last.replace("'", "").capitalize()))
         if last.startswith(("de ", "Le ", "Da ", "Dos ", "De ")):
             return first, r.choice((last.replace(" ", ""), last.title(), last.lower().capitalize()))
         if "-" in last:
@@ -800,8 +1382,14 @@ class Generator:
             elif v == "swap":
                 first, last = last, first
             elif v == "case":
-                first, last = r.choice(((first, last.upper()), (first.lower(), last.lower()),
-                                        (first.upper(), last.upper()), (first.lower(), last)))
+                first, last = r.choice(
+                    (
+                        (first, last.upper()),
+                        (first.lower(), last.lower()),
+                        (first.upper(), last.upper()),
+                        (first.lower(), last),
+                    )
+                )
         # base style of the channel, on every row
         style = r.random()
         if row.file == TALLY:
@@ -851,7 +1439,7 @@ class Generator:
     def fmt_phone(self, num: str | None, file: str) -> str:
         if not num:
             return ""
-        pairs = [num[i:i + 2] for i in range(0, 10, 2)]
+        pairs = [num[i : i + 2] for i in range(0, 10, 2)]
         styles = {
             "space": " ".join(pairs),
             "compact": num,
@@ -866,10 +1454,17 @@ class Generator:
         }
         weights = {
             JVA: {"compact": 60, "space": 30, "intl": 10},
-            TALLY: {"space": 30, "compact": 25, "dots": 8, "dash": 3, "intl_space": 12,
-                    "intl": 12, "00": 4, "intl0": 6},
-            HA: {"excel0": 42, "space": 25, "intl_space": 10, "excel33": 8, "dots": 5,
-                 "compact": 10},
+            TALLY: {
+                "space": 30,
+                "compact": 25,
+                "dots": 8,
+                "dash": 3,
+                "intl_space": 12,
+                "intl": 12,
+                "00": 4,
+                "intl0": 6,
+            },
+            HA: {"excel0": 42, "space": 25, "intl_space": 10, "excel33": 8, "dots": 5, "compact": 10},
             XLSX: {"space": 50, "compact": 20, "dots": 15, "intl_space": 10, "dash": 5},
         }[file]
         return styles[self.weighted(tuple(weights.items()))]
@@ -901,11 +1496,24 @@ class Generator:
 
     def write_jva(self, out: Path) -> None:
         r = self.rng
-        header = ["id", "statut", "mission_id", "mission_nom", "mission_date_debut",
-                  "mission_date_fin", "profile_id", "benevole_prenom", "benevole_nom",
-                  "benevole_mobile", "benevole_email", "benevole_code_postal",
-                  "benevole_date_anniversaire", "créneaux_bénévole", "date_creation",
-                  "date_modification"]
+        header = [
+            "id",
+            "statut",
+            "mission_id",
+            "mission_nom",
+            "mission_date_debut",
+            "mission_date_fin",
+            "profile_id",
+            "benevole_prenom",
+            "benevole_nom",
+            "benevole_mobile",
+            "benevole_email",
+            "benevole_code_postal",
+            "benevole_date_anniversaire",
+            "créneaux_bénévole",
+            "date_creation",
+            "date_modification",
+        ]
         rows = self.ordered(JVA)
         profiles: dict[tuple[int, str], int] = {}
         used_profiles: set[int] = set()
@@ -930,34 +1538,62 @@ class Generator:
                             used_profiles.add(pid)
                             profiles[pkey] = pid
                             break
-                statut = self.weighted((("Validée", 70), ("En attente de validation", 20),
-                                        ("En cours de traitement", 10)))
+                statut = self.weighted(
+                    (("Validée", 70), ("En attente de validation", 20), ("En cours de traitement", 10))
+                )
                 created = row.ts
                 modified = created
                 if statut != "En attente de validation":
-                    modified = min(created + timedelta(minutes=r.randrange(30, 6 * 24 * 60)),
-                                   datetime.combine(day, datetime.min.time()) + timedelta(hours=9))
+                    modified = min(
+                        created + timedelta(minutes=r.randrange(30, 6 * 24 * 60)),
+                        datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
+                    )
                 d = f"{day.day} octobre 2022"
-                slots = self.weighted(((f"Samedi {d} (10h00 - 13h00)", 30),
-                                       (f"Samedi {d} (14h00 - 17h00)", 25),
-                                       (f"Samedi {d} (10h00 - 13h00), Samedi {d} (14h00 - 17h00)",
-                                        20), ("", 25)))
+                slots = self.weighted(
+                    (
+                        (f"Samedi {d} (10h00 - 13h00)", 30),
+                        (f"Samedi {d} (14h00 - 17h00)", 25),
+                        (f"Samedi {d} (10h00 - 13h00), Samedi {d} (14h00 - 17h00)", 20),
+                        ("", 25),
+                    )
+                )
                 first, last = self.display_name(row)
                 home = p.home[0]
-                w.writerow([
-                    next_id, statut, mission_id, f"Journée Engagée Emmaüs Connect – {mission}",
-                    f"{day.isoformat()} 10:00:00", f"{day.isoformat()} 17:00:00", profiles[pkey],
-                    first, last, row.phone_raw or self.fmt_phone(row.phone, JVA),
-                    self.display_email(row, row.email), home, p.birth.isoformat(), slots,
-                    created.strftime("%Y-%m-%d %H:%M:%S"), modified.strftime("%Y-%m-%d %H:%M:%S"),
-                ])
+                w.writerow(
+                    [
+                        next_id,
+                        statut,
+                        mission_id,
+                        f"Journée Engagée Emmaüs Connect – {mission}",
+                        f"{day.isoformat()} 10:00:00",
+                        f"{day.isoformat()} 17:00:00",
+                        profiles[pkey],
+                        first,
+                        last,
+                        row.phone_raw or self.fmt_phone(row.phone, JVA),
+                        self.display_email(row, row.email),
+                        home,
+                        p.birth.isoformat(),
+                        slots,
+                        created.strftime("%Y-%m-%d %H:%M:%S"),
+                        modified.strftime("%Y-%m-%d %H:%M:%S"),
+                    ]
+                )
 
     def write_tally(self, out: Path) -> None:
         r = self.rng
-        header = ["Submission ID", "Respondent ID", "Submitted at", "Prénom", "Nom",
-                  "Adresse e-mail", "Numéro de téléphone", "Ville de la Journée Engagée",
-                  "Comment avez-vous connu les Journées Engagées ?",
-                  "J'accepte que mes données soient utilisées pour organiser la journée"]
+        header = [
+            "Submission ID",
+            "Respondent ID",
+            "Submitted at",
+            "Prénom",
+            "Nom",
+            "Adresse e-mail",
+            "Numéro de téléphone",
+            "Ville de la Journée Engagée",
+            "Comment avez-vous connu les Journées Engagées ?",
+            "J'accepte que mes données soient utilisées pour organiser la journée",
+        ]
         rows = self.ordered(TALLY)
         respondents: dict[int, str] = {}
         with open(out / TALLY, "w", encoding="utf-8", newline="") as fh:
@@ -974,18 +1610,37 @@ class Generator:
                     resp = self.new_id()
                     respondents[p.key] = resp
                 first, last = self.display_name(row)
-                w.writerow([
-                    self.new_id(), resp, row.ts.strftime("%Y-%m-%d %H:%M:%S"), first, last,
-                    self.display_email(row, row.email),
-                    row.phone_raw or self.fmt_phone(row.phone, TALLY), self.site_text(row),
-                    self.weighted(HEARD_OF), "Oui" if row.consent else "",
-                ])
+                w.writerow(
+                    [
+                        self.new_id(),
+                        resp,
+                        row.ts.strftime("%Y-%m-%d %H:%M:%S"),
+                        first,
+                        last,
+                        self.display_email(row, row.email),
+                        row.phone_raw or self.fmt_phone(row.phone, TALLY),
+                        self.site_text(row),
+                        self.weighted(HEARD_OF),
+                        "Oui" if row.consent else "",
+                    ]
+                )
 
     def write_helloasso(self, out: Path) -> None:
         r = self.rng
-        header = ["Référence commande", "Date de la commande", "Statut de la commande",
-                  "Nom participant", "Prénom participant", "Nom payeur", "Prénom payeur",
-                  "Email payeur", "Tarif", "Email", "Téléphone", "Ville"]
+        header = [
+            "Référence commande",
+            "Date de la commande",
+            "Statut de la commande",
+            "Nom participant",
+            "Prénom participant",
+            "Nom payeur",
+            "Prénom payeur",
+            "Email payeur",
+            "Tarif",
+            "Email",
+            "Téléphone",
+            "Ville",
+        ]
         orders: list[Order] = []
         for row in self.rows:
             if row.order is not None and row.order not in orders:
@@ -1024,14 +1679,25 @@ class Generator:
             ville = ""
             if r.random() < 0.8 and row.kind != "ha_don":
                 pc, city = p.home
-                ville = self.weighted(((city, 55), (city.upper(), 15), (city.lower(), 10),
-                                       (pc, 10), (f"{pc} {city}", 10)))
-            lines.append([
-                str(o.ref), o.ts.strftime("%d/%m/%Y %H:%M"), o.status, last, first,
-                payer_last, payer_first, o.payer_email, tarif,
-                "" if row.kind == "ha_don" else self.display_email(row, row.ha_email),
-                "" if row.kind == "ha_don" else self.fmt_phone(row.phone, HA), ville,
-            ])
+                ville = self.weighted(
+                    ((city, 55), (city.upper(), 15), (city.lower(), 10), (pc, 10), (f"{pc} {city}", 10))
+                )
+            lines.append(
+                [
+                    str(o.ref),
+                    o.ts.strftime("%d/%m/%Y %H:%M"),
+                    o.status,
+                    last,
+                    first,
+                    payer_last,
+                    payer_first,
+                    o.payer_email,
+                    tarif,
+                    "" if row.kind == "ha_don" else self.display_email(row, row.ha_email),
+                    "" if row.kind == "ha_don" else self.fmt_phone(row.phone, HA),
+                    ville,
+                ]
+            )
         with open(out / HA, "w", encoding="cp1252", errors="strict", newline="") as fh:
             w = csv.writer(fh, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
             w.writerow(header)
@@ -1061,8 +1727,15 @@ class Generator:
             remark = remark.replace("{d}", row.ts.strftime("%d/%m"))
             if row.email is None and not remark and r.random() < 0.3:
                 remark = "pas de mail"
-            values = [last or None, first or None, tel, self.display_email(row, row.email) or None,
-                      self.site_text(row), row.ts, remark or None]
+            values = [
+                last or None,
+                first or None,
+                tel,
+                self.display_email(row, row.email) or None,
+                self.site_text(row),
+                row.ts,
+                remark or None,
+            ]
             for c, v in enumerate(values, start=1):
                 cell = ws.cell(row=n, column=c, value=v)
                 if c == 3 and isinstance(v, int) and r.random() < 0.4:
@@ -1093,10 +1766,8 @@ class Generator:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(["file", "row", "person_id", "site_code", "expected"])
             for file in FILES:
-                for row in sorted((x for x in self.rows if x.file == file),
-                                  key=lambda x: x.row_no):
-                    w.writerow([file, row.row_no, row.person.pid if row.person else "",
-                                row.site or "", row.expected])
+                for row in sorted((x for x in self.rows if x.file == file), key=lambda x: x.row_no):
+                    w.writerow([file, row.row_no, row.person.pid if row.person else "", row.site or "", row.expected])
 
     # ---- orchestration ---------------------------------------------------------------
     def run(self, out: Path) -> None:
@@ -1113,8 +1784,16 @@ class Generator:
         # some HelloAsso buyers add a donation line to their order: not a sign-up
         for p in self.persons:
             self.finalise_person(p)
-        singles = [x for x in self.rows if x.file == HA and x.order is None and x.kind == "normal"
-                   and x.expected == "ok" and x.email and len(x.person.rows) == 1]
+        singles = [
+            x
+            for x in self.rows
+            if x.file == HA
+            and x.order is None
+            and x.kind == "normal"
+            and x.expected == "ok"
+            and x.email
+            and len(x.person.rows) == 1
+        ]
         for ticket in self.rng.sample(singles, 2):
             don = self.add(HA, ticket.person, None, "quarantine", ts=ticket.ts, kind="ha_don")
             don.email, don.phone = ticket.email, None
@@ -1140,8 +1819,7 @@ class Generator:
         line joins its ticket's order. Group orders were built already."""
         r = self.rng
         for row in self.rows:
-            if (row.file == HA and row.order is None and row.expected != "blank"
-                    and row.kind != "ha_don"):
+            if row.file == HA and row.order is None and row.expected != "blank" and row.kind != "ha_don":
                 p = row.person
                 pf, pl = self.display_name(row)
                 row.order = Order(row.ts, "Validé", pf, pl, row.email or p.email)
@@ -1201,8 +1879,11 @@ def summary(gen: Generator) -> None:
     print(f"  {'total':34s} {len(rows):5d}")
     persons = [p for p in gen.persons if p.rows]
     per = Counter(len(p.rows) for p in persons)
-    print(f"distinct persons: {len(persons)}  (rows per person: "
-          + ", ".join(f"{k}: {v}" for k, v in sorted(per.items())) + ")")
+    print(
+        f"distinct persons: {len(persons)}  (rows per person: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(per.items()))
+        + ")"
+    )
     multi = sum(v for k, v in per.items() if k > 1)
     print(f"persons with 2+ rows: {multi} ({100 * multi / len(persons):.1f}%)")
     print("rows per expected value:")
@@ -1212,8 +1893,7 @@ def summary(gen: Generator) -> None:
     for p in persons:
         for s in sorted({x.site for x in p.rows if x.expected == "ok"}):
             ok_persons[s] += 1
-    print("persons expected per site roster: "
-          + ", ".join(f"{c} {ok_persons[c]}" for c in SITE_CODES))
+    print("persons expected per site roster: " + ", ".join(f"{c} {ok_persons[c]}" for c in SITE_CODES))
 
 
 def main() -> None:

@@ -32,17 +32,28 @@ def main() -> None:
             continue
         seen.add(email.lower())
         shape = rng.randrange(3) if email and phone else 1  # keep a contact to be found by
-        rows.append([
-            entry["Nom"].strip().upper(), entry["Prénom"].strip(),
-            "" if shape == 2 else email.upper() if shape == 1 else email,
-            "" if shape == 0 and email else phone,
-            rng.choice(ANTENNES), str(rng.randrange(2015, 2022)),
-        ])
+        rows.append(
+            [
+                entry["Nom"].strip().upper(),
+                entry["Prénom"].strip(),
+                "" if shape == 2 else email.upper() if shape == 1 else email,
+                "" if shape == 0 and email else phone,
+                rng.choice(ANTENNES),
+                str(rng.randrange(2015, 2022)),
+            ]
+        )
     for i in range(60):  # volunteers who did not sign up to the campaign
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        rows.append([last.upper(), first, f"{first.lower()}.{last.lower()}{i}@example.org",
-                     f"01 99 00 {rng.randrange(100):02d} {rng.randrange(100):02d}",
-                     rng.choice(ANTENNES), str(rng.randrange(2015, 2022))])
+        rows.append(
+            [
+                last.upper(),
+                first,
+                f"{first.lower()}.{last.lower()}{i}@example.org",
+                f"01 99 00 {rng.randrange(100):02d} {rng.randrange(100):02d}",
+                rng.choice(ANTENNES),
+                str(rng.randrange(2015, 2022)),
+            ]
+        )
     rng.shuffle(rows)
     with OUT.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)

@@ -50,9 +50,11 @@ def write_export(path: Path, megabytes: int) -> int:
             chunk = []
             for _ in range(20_000):
                 rows += 1
-                chunk.append(f"S{rows:09d};Zoé{rows % 977};Nguyễn-{rows % 313};z{rows}@example.org;"
-                             f"06 39 98 {rows % 100:02d} {rng.randint(0, 99):02d};{SITES[rows % len(SITES)]};"
-                             f"{'x' * rng.randint(0, 120)}\n")
+                chunk.append(
+                    f"S{rows:09d};Zoé{rows % 977};Nguyễn-{rows % 313};z{rows}@example.org;"
+                    f"06 39 98 {rows % 100:02d} {rng.randint(0, 99):02d};{SITES[rows % len(SITES)]};"
+                    f"{'x' * rng.randint(0, 120)}\n"
+                )
             text = "".join(chunk)
             out.write(text)
             written += len(text.encode())
@@ -63,12 +65,17 @@ def main(directory: Path, megabytes: int) -> None:
     export = directory / "export.csv"
     rows = write_export(export, megabytes)
 
-    from connectors.database import upgrade
-    from flows.steps import _land_file
-    from models.campaign import DATABASE_URL_ENV, load_campaign
-    sites = (ROOT / "examples/journees-engagees-2022/campaign.toml").read_text(encoding="utf-8").split("# --- Sources")[0]
+    from rollcall.connectors.database import upgrade
+    from rollcall.flows.steps import _land_file
+    from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
+
+    sites = (
+        (ROOT / "examples/journees-engagees-2022/campaign.toml").read_text(encoding="utf-8").split("# --- Sources")[0]
+    )
     config = directory / "campaign.toml"
-    config.write_text(sites + f"""
+    config.write_text(
+        sites
+        + f"""
 [[sources]]
 name = "big"
 kind = "csv"
@@ -81,7 +88,9 @@ last_name = "Nom"
 email = "Email"
 phone = "Téléphone"
 site = "Lieu"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     url = f"sqlite:///{directory / 'rollcall.db'}"
     os.environ[DATABASE_URL_ENV] = url
     upgrade(url)
@@ -94,15 +103,26 @@ site = "Lieu"
     seconds = round(time.monotonic() - started, 1)
     from sqlalchemy import select
 
-    from connectors.database import session_scope
-    from models.tables import RawRecord
-    from transforms.raw import unreadable_reason
+    from rollcall.connectors.database import session_scope
+    from rollcall.models.tables import RawRecord
+    from rollcall.transforms.raw import unreadable_reason
+
     with session_scope(url) as session:
         query = select(RawRecord.external_id, RawRecord.payload).where(RawRecord.external_id.like("P0%"))
         poisoned = {key: unreadable_reason(payload) for key, payload in session.execute(query)}
-    print(json.dumps({"megabytes": export.stat().st_size / 2**20, "rows": rows, "landed": counts,
-                      "seconds": seconds, "poisoned": poisoned,
-                      "peak_mb": round(peak / 1024), "before_mb": round(before / 1024)}))
+    print(
+        json.dumps(
+            {
+                "megabytes": export.stat().st_size / 2**20,
+                "rows": rows,
+                "landed": counts,
+                "seconds": seconds,
+                "poisoned": poisoned,
+                "peak_mb": round(peak / 1024),
+                "before_mb": round(before / 1024),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,30 +13,50 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from connectors.http import SourceError
-from models.tables import QuarantineEntry, RawRecord, Signup
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.http import SourceError
+from rollcall.models.tables import QuarantineEntry, RawRecord, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
 #: Our field -> the export's column header.
-COLUMNS = {"external_id": "Submission ID", "first_name": "Prénom", "last_name": "Nom", "email": "Email",
-           "phone": "Téléphone", "site": "Lieu", "submitted_at": "Date", "consent": "Consentement"}
+COLUMNS = {
+    "external_id": "Submission ID",
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "email": "Email",
+    "phone": "Téléphone",
+    "site": "Lieu",
+    "submitted_at": "Date",
+    "consent": "Consentement",
+}
 
 
-def write_campaign(directory: Path, export: Path, *, kind: str = "csv", extra: str = "",
-                   columns: dict[str, str] = COLUMNS, sheets_url: str | None = None) -> Path:
+def write_campaign(
+    directory: Path,
+    export: Path,
+    *,
+    kind: str = "csv",
+    extra: str = "",
+    columns: dict[str, str] = COLUMNS,
+    sheets_url: str | None = None,
+) -> Path:
     """The example's sites and one file source reading ``export``; rosters under ``directory``,
     except Paris's, in a Google sheet when ``sheets_url`` (the Sheets fake) is given."""
     sites = EXAMPLE.read_text(encoding="utf-8").split("# --- Sources")[0]
     sites = sites.replace('directory = "var/rosters"', f'directory = "{directory / "rosters"}"')
     if sheets_url:
         sites = sites.replace('code = "PAR"', 'code = "PAR"\nroster = { kind = "google_sheet" }')
-        sites = sites.replace("[rosters]", f'[google]\nbase_url = "{sheets_url}"\n'
-                              'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        sites = sites.replace(
+            "[rosters]",
+            f'[google]\nbase_url = "{sheets_url}"\n'
+            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+        )
     fields = "\n".join(f'{name} = "{header}"' for name, header in columns.items())
     path = directory / "campaign.toml"
-    path.write_text(sites + f"""
+    path.write_text(
+        sites
+        + f"""
 [[sources]]
 name = "export"
 label = "Export"
@@ -45,15 +65,17 @@ path = "{export}"
 {extra}
 [sources.fields]
 {fields}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
 def sync_file(config: Path, *, rosters: bool = False) -> str | None:
     """One sync of the campaign's file source; returns the source's error message, if any."""
-    from flows.rosters import write_rosters
-    from flows.steps import _land_file, normalise_pending, prepare_run, resolve_people
-    from models.campaign import load_campaign
+    from rollcall.flows.rosters import write_rosters
+    from rollcall.flows.steps import _land_file, normalise_pending, prepare_run, resolve_people
+    from rollcall.models.campaign import load_campaign
 
     campaign = load_campaign(str(config))
     run_id = prepare_run.fn(str(config), None)
@@ -88,9 +110,15 @@ def outcomes(url: str) -> dict[str, Outcome]:
         result = {}
         for record in session.scalars(select(RawRecord).where(RawRecord.is_current.is_(True))):
             q = held.get(record.id)
-            result[record.external_id] = Outcome(record.external_id, record.payload, record.id in signed,
-                                                 q.reason_code if q else None, q.reason_fr if q else None,
-                                                 q.reason_en if q else None, record.locator)
+            result[record.external_id] = Outcome(
+                record.external_id,
+                record.payload,
+                record.id in signed,
+                q.reason_code if q else None,
+                q.reason_fr if q else None,
+                q.reason_en if q else None,
+                record.locator,
+            )
     return result
 
 

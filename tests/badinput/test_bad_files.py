@@ -21,20 +21,22 @@ import pytest
 from faults.report import report
 
 from badinput.pipeline import COLUMNS, outcomes, sync_file, unaccounted, write_campaign
-from models.campaign import DATABASE_URL_ENV
+from rollcall.models.campaign import DATABASE_URL_ENV
 
 pytestmark = pytest.mark.badinput
 
 SECTION = "bad input: files"
 HEADER = list(COLUMNS.values())
-ROWS = [["A1", "Hélène", "Müller", "helene@example.org", "06 39 98 00 01", "Paris", "2022-09-30", "Oui"],
-        ["A2", "François", "Lefèvre", "", "06 39 98 00 02", "St Denis", "30/09/2022", "x"],
-        ["A3", "Zoé", "Nguyễn" , "pas-un-email", "", "Lyon", "", ""]]
+ROWS = [
+    ["A1", "Hélène", "Müller", "helene@example.org", "06 39 98 00 01", "Paris", "2022-09-30", "Oui"],
+    ["A2", "François", "Lefèvre", "", "06 39 98 00 02", "St Denis", "30/09/2022", "x"],
+    ["A3", "Zoé", "Nguyễn", "pas-un-email", "", "Lyon", "", ""],
+]
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    from connectors.database import upgrade
+    from rollcall.connectors.database import upgrade
 
     url = f"sqlite:///{tmp_path / 'rollcall.db'}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)
@@ -53,23 +55,26 @@ def landed(tmp_path: Path, url: str, name: str, data: bytes, extra: str = "") ->
     error = sync_file(write_campaign(tmp_path, export, extra=extra))
     found = outcomes(url)
     assert unaccounted(found) == []
-    report(SECTION, f"{name}: {len(found)} rows landed"
-           + (f"; source failed: {error[:160]}" if error else ""))
+    report(SECTION, f"{name}: {len(found)} rows landed" + (f"; source failed: {error[:160]}" if error else ""))
     return error, found
 
 
 LATIN = [r for r in ROWS if all(c.encode("latin-1", "ignore").decode("latin-1") == c for c in r)]
 
 
-@pytest.mark.parametrize(("name", "encoding", "rows", "extra"), [
-    pytest.param("latin1.csv", "latin-1", LATIN, "", id="latin1_detected"),
-    pytest.param("latin1-declared.csv", "latin-1", LATIN, 'encoding = "latin-1"', id="latin1_declared"),
-    pytest.param("utf16.csv", "utf-16", ROWS, "", id="utf16_with_bom"),
-    pytest.param("utf16le.csv", "utf-16-le", ROWS, 'encoding = "utf-16-le"', id="utf16le_declared"),
-    pytest.param("utf8-bom.csv", "utf-8-sig", ROWS, "", id="utf8_bom"),
-])
-def test_encodings_land_every_row_as_written(name: str, encoding: str, rows: list[list[str]], extra: str,
-                                             tmp_path: Path, database: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "encoding", "rows", "extra"),
+    [
+        pytest.param("latin1.csv", "latin-1", LATIN, "", id="latin1_detected"),
+        pytest.param("latin1-declared.csv", "latin-1", LATIN, 'encoding = "latin-1"', id="latin1_declared"),
+        pytest.param("utf16.csv", "utf-16", ROWS, "", id="utf16_with_bom"),
+        pytest.param("utf16le.csv", "utf-16-le", ROWS, 'encoding = "utf-16-le"', id="utf16le_declared"),
+        pytest.param("utf8-bom.csv", "utf-8-sig", ROWS, "", id="utf8_bom"),
+    ],
+)
+def test_encodings_land_every_row_as_written(
+    name: str, encoding: str, rows: list[list[str]], extra: str, tmp_path: Path, database: str
+) -> None:
     error, found = landed(tmp_path, database, name, csv_bytes(HEADER, rows, encoding), extra)
     assert error is None
     assert {k: found[k].payload["Prénom"] for k in found} == {r[0]: r[1] for r in rows}
@@ -80,10 +85,13 @@ def test_utf16_without_bom_fails_the_source_and_says_what_to_set(tmp_path: Path,
     assert error is not None and "encoding" in error and found == {}
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    pytest.param("empty.csv", b"", id="empty_file"),
-    pytest.param("blank.csv", b"\r\n\r\n  \r\n", id="blank_lines_only"),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        pytest.param("empty.csv", b"", id="empty_file"),
+        pytest.param("blank.csv", b"\r\n\r\n  \r\n", id="blank_lines_only"),
+    ],
+)
 def test_empty_file_fails_the_source_with_a_reason(name: str, data: bytes, tmp_path: Path, database: str) -> None:
     error, found = landed(tmp_path, database, name, data)
     assert error is not None and name in error and found == {}
@@ -139,16 +147,16 @@ def test_wrong_types_in_xlsx_are_read_as_text(tmp_path: Path, database: str) -> 
     sheet = book.active
     sheet.append(HEADER)
     sheet.append(["X1", 42, True, "x1@example.org", 639980001, "Paris", datetime(2022, 9, 30, 10), 1])
-    sheet.append(["X2", "=1+1", "=HYPERLINK(\"http://evil.example\")", None, "06 39 98 00 02", 93200,
-                  date(2022, 9, 30), False])
+    sheet.append(
+        ["X2", "=1+1", '=HYPERLINK("http://evil.example")', None, "06 39 98 00 02", 93200, date(2022, 9, 30), False]
+    )
     sheet.append([3, 3.5, None, "x3@example.org", -1, "Lyon", "not a date", "Oui"])
     sheet.append(["X4", "Zoé\u202e", "N\u200fguyen", "x4@example.org", "+33639980004", "Reims (51)", 44835.5, "✓"])
     path = tmp_path / "types.xlsx"
     book.save(path)
     error = sync_file(write_campaign(tmp_path, path, kind="xlsx"))
     found = outcomes(database)
-    report(SECTION, f"types.xlsx: {len(found)} rows landed"
-           + (f"; source failed: {error[:160]}" if error else ""))
+    report(SECTION, f"types.xlsx: {len(found)} rows landed" + (f"; source failed: {error[:160]}" if error else ""))
     assert error is None and unaccounted(found) == []
     assert len(found) == 4
     assert all(isinstance(v, str) for o in found.values() for v in o.payload.values())
@@ -157,15 +165,27 @@ def test_wrong_types_in_xlsx_are_read_as_text(tmp_path: Path, database: str) -> 
 def test_big_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     megabytes = int(os.environ.get("ROLLCALL_BIG_EXPORT_MB", "10"))
     script = Path(__file__).with_name("big_export.py")
-    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(megabytes)],
-                          capture_output=True, text=True, timeout=1800, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(megabytes)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     growth = figures["peak_mb"] - figures["before_mb"]
-    report(SECTION, f"big export: {figures['megabytes']:.0f} MB, {figures['rows']} rows landed "
-           f"({figures['landed']['new']} new) in {figures['seconds']} s; peak RSS {figures['peak_mb']} MB "
-           f"(+{growth} MB while landing); poisoned rows: {figures['poisoned']}")
+    report(
+        SECTION,
+        f"big export: {figures['megabytes']:.0f} MB, {figures['rows']} rows landed "
+        f"({figures['landed']['new']} new) in {figures['seconds']} s; peak RSS {figures['peak_mb']} MB "
+        f"(+{growth} MB while landing); poisoned rows: {figures['poisoned']}",
+    )
     assert figures["landed"]["new"] == figures["rows"]
-    assert figures["poisoned"] == {"P000000001": "nul_byte", "P000000002": "cell_too_long",
-                                   "P000000003": "unclosed_quote", "P000000004": None}
+    assert figures["poisoned"] == {
+        "P000000001": "nul_byte",
+        "P000000002": "cell_too_long",
+        "P000000003": "unclosed_quote",
+        "P000000004": None,
+    }
     assert growth < 200, "landing the export grew memory with its size: not streamed"

@@ -24,27 +24,44 @@ from faults.report import report
 from sqlalchemy import select
 
 from badinput.pipeline import COLUMNS, Outcome, outcomes, sync_file, unaccounted, write_campaign
-from connectors.database import session_scope
-from connectors.files import MOJIBAKE, FileFormatError, open_table
-from models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
-from models.tables import RawRecord
-from transforms.raw import content_hash
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.files import MOJIBAKE, FileFormatError, open_table
+from rollcall.models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
+from rollcall.models.tables import RawRecord
+from rollcall.transforms.raw import content_hash
 
 pytestmark = pytest.mark.badinput
 
 SECTION = "bad input: hostile files"
 HEADER = list(COLUMNS.values())
 #: Accented names of the campaign's volunteers: the text that must never come out garbled.
-NAMES = [("Hélène", "Lefèvre"), ("Françoise", "Benoît"), ("Zoé", "Müller"), ("Gaëlle", "Lœuvre"),
-         ("Jérôme", "Désiré"), ("Anaïs", "Côté"), ("Noël", "Crépin"), ("Agnès", "Thérèse")]
+NAMES = [
+    ("Hélène", "Lefèvre"),
+    ("Françoise", "Benoît"),
+    ("Zoé", "Müller"),
+    ("Gaëlle", "Lœuvre"),
+    ("Jérôme", "Désiré"),
+    ("Anaïs", "Côté"),
+    ("Noël", "Crépin"),
+    ("Agnès", "Thérèse"),
+]
 
 
 ASCII_COLUMNS = {k: v.replace("é", "e") for k, v in COLUMNS.items()}
 
 
 def row(n: int, first: str = "Hélène", last: str = "Lefèvre", site: str = "Paris", **cells: str) -> list[str]:
-    values = {"Submission ID": f"S{n:03d}", "Prénom": first, "Nom": last, "Email": f"v{n}@example.org",
-              "Téléphone": "", "Lieu": site, "Date": "2022-09-30 10:00", "Consentement": "Oui", **cells}
+    values = {
+        "Submission ID": f"S{n:03d}",
+        "Prénom": first,
+        "Nom": last,
+        "Email": f"v{n}@example.org",
+        "Téléphone": "",
+        "Lieu": site,
+        "Date": "2022-09-30 10:00",
+        "Consentement": "Oui",
+        **cells,
+    }
     return [values[h] for h in HEADER] + [values[k] for k in cells if k not in HEADER]
 
 
@@ -62,8 +79,15 @@ def url(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return migrated_url
 
 
-def sync(tmp_path: Path, data: bytes, *, name: str = "export.csv", extra: str = "", kind: str = "csv",
-         columns: dict[str, str] = COLUMNS) -> str | None:
+def sync(
+    tmp_path: Path,
+    data: bytes,
+    *,
+    name: str = "export.csv",
+    extra: str = "",
+    kind: str = "csv",
+    columns: dict[str, str] = COLUMNS,
+) -> str | None:
     path = tmp_path / name
     path.write_bytes(data)
     return sync_file(write_campaign(tmp_path, path, extra=extra, kind=kind, columns=columns), rosters=True)
@@ -84,8 +108,11 @@ def check(tmp_path: Path, url: str, case: str, error: str | None) -> dict[str, O
     garbled = [t for t in roster_texts(tmp_path) if MOJIBAKE.search(t)]
     assert garbled == []
     held = sorted(f"{k} {o.reason_code} ({o.locator})" for k, o in found.items() if o.reason_code)
-    report(SECTION, f"{case} on {url.split(':')[0]}: {sum(o.signup for o in found.values())} signed up, "
-           f"quarantined {held or 'none'}" + (f"; source failed: {error[:140]}" if error else ""))
+    report(
+        SECTION,
+        f"{case} on {url.split(':')[0]}: {sum(o.signup for o in found.values())} signed up, "
+        f"quarantined {held or 'none'}" + (f"; source failed: {error[:140]}" if error else ""),
+    )
     return found
 
 
@@ -100,12 +127,16 @@ def held(found: dict[str, Outcome]) -> dict[str, tuple[str | None, str | None]]:
 # --- encodings: decided per file, checked per row, never garbled ------------------------------
 
 
-@pytest.mark.parametrize("columns", [
-    pytest.param(COLUMNS, id="french_headers"),
-    pytest.param(ASCII_COLUMNS, id="ascii_headers"),
-])
-def test_cp1252_rows_pasted_into_a_utf8_export_land_correctly(tmp_path: Path, url: str,
-                                                                columns: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "columns",
+    [
+        pytest.param(COLUMNS, id="french_headers"),
+        pytest.param(ASCII_COLUMNS, id="ascii_headers"),
+    ],
+)
+def test_cp1252_rows_pasted_into_a_utf8_export_land_correctly(
+    tmp_path: Path, url: str, columns: dict[str, str]
+) -> None:
     """The red team's file: a UTF-8 export with rows pasted from a cp1252 one. Those rows are
     read as cp1252 (the rest as UTF-8): every name lands as typed, none as "HÃĐlÃĻne"."""
     header = list(columns.values())
@@ -115,7 +146,8 @@ def test_cp1252_rows_pasted_into_a_utf8_export_land_correctly(tmp_path: Path, ur
     assert error is None
     key = columns["first_name"], columns["last_name"]
     assert {k: (o.payload[key[0]], o.payload[key[1]]) for k, o in found.items() if o.signup} == {
-        f"S{n:03d}": NAMES[n % len(NAMES)] for n in range(1, 42)}
+        f"S{n:03d}": NAMES[n % len(NAMES)] for n in range(1, 42)
+    }
 
 
 def test_a_line_mixing_utf8_and_cp1252_is_quarantined_not_garbled(tmp_path: Path, url: str) -> None:
@@ -127,24 +159,38 @@ def test_a_line_mixing_utf8_and_cp1252_is_quarantined_not_garbled(tmp_path: Path
     assert held(found) == {"S002": ("undecodable_text", "row 3 (line 3)")}
 
 
-@pytest.mark.parametrize(("case", "data", "extra"), [
-    pytest.param("garbled in the export itself",
-                 export([line(row(1, "HÃ©lÃ¨ne", "LefÃ¨vre")), line(row(2, "Zoe", "Martin"))]), "",
-                 id="mojibake_in_the_file"),
-    pytest.param("UTF-8 read as latin-1 (stated in config)",
-                 export([line(row(1)), line(row(2, "Zoe", "Martin"))]), 'encoding = "latin-1"',
-                 id="utf8_file_declared_latin1"),
-    pytest.param("iso8859_10 mojibake typed in",
-                 export([line(row(1, "HÃĐlÃĻne", "Martin")), line(row(2, "Zoe", "Martin"))]), "",
-                 id="mojibake_iso8859_10"),
-])
+@pytest.mark.parametrize(
+    ("case", "data", "extra"),
+    [
+        pytest.param(
+            "garbled in the export itself",
+            export([line(row(1, "HÃ©lÃ¨ne", "LefÃ¨vre")), line(row(2, "Zoe", "Martin"))]),
+            "",
+            id="mojibake_in_the_file",
+        ),
+        pytest.param(
+            "UTF-8 read as latin-1 (stated in config)",
+            export([line(row(1)), line(row(2, "Zoe", "Martin"))]),
+            'encoding = "latin-1"',
+            id="utf8_file_declared_latin1",
+        ),
+        pytest.param(
+            "iso8859_10 mojibake typed in",
+            export([line(row(1, "HÃĐlÃĻne", "Martin")), line(row(2, "Zoe", "Martin"))]),
+            "",
+            id="mojibake_iso8859_10",
+        ),
+    ],
+)
 def test_mojibake_is_quarantined_never_landed(tmp_path: Path, url: str, case: str, data: bytes, extra: str) -> None:
     """With ASCII headers (the JeVeuxAider preset's), nothing but the rows shows the damage."""
     data = data.replace(line(HEADER), line(list(ASCII_COLUMNS.values())), 1)
     error = sync(tmp_path, data, extra=extra, columns=ASCII_COLUMNS)
     found = check(tmp_path, url, case, error)
     assert error is None
-    assert {k: (o.payload["Prenom"], o.payload["Nom"]) for k, o in found.items() if o.signup} == {"S002": ("Zoe", "Martin")}
+    assert {k: (o.payload["Prenom"], o.payload["Nom"]) for k, o in found.items() if o.signup} == {
+        "S002": ("Zoe", "Martin")
+    }
     assert held(found) == {"S001": ("garbled_text", "row 2 (line 2)")}
 
 
@@ -256,12 +302,19 @@ def zip_bomb(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("case", "make", "says"), [
-    pytest.param("xlsx with a DTD", xlsx_with_dtd, "not a readable .xlsx workbook", id="xlsx_dtd"),
-    pytest.param("zip bomb", zip_bomb, "over rollcall's 256 MB limit", id="zip_bomb"),
-    pytest.param("not a zip", lambda p: (p.write_bytes(b"PK\x03\x04 garbage"), p)[1], "not a readable .xlsx",
-                 id="truncated_zip"),
-])
+@pytest.mark.parametrize(
+    ("case", "make", "says"),
+    [
+        pytest.param("xlsx with a DTD", xlsx_with_dtd, "not a readable .xlsx workbook", id="xlsx_dtd"),
+        pytest.param("zip bomb", zip_bomb, "over rollcall's 256 MB limit", id="zip_bomb"),
+        pytest.param(
+            "not a zip",
+            lambda p: (p.write_bytes(b"PK\x03\x04 garbage"), p)[1],
+            "not a readable .xlsx",
+            id="truncated_zip",
+        ),
+    ],
+)
 def test_unreadable_workbook_fails_its_source_naming_it(tmp_path: Path, url: str, case: str, make, says: str) -> None:
     path = make(tmp_path / "export.xlsx")
     started = time.monotonic()
@@ -273,7 +326,7 @@ def test_unreadable_workbook_fails_its_source_naming_it(tmp_path: Path, url: str
 
 def test_path_turned_into_a_folder_is_refused_naming_the_source(tmp_path: Path, url: str) -> None:
     """Checked at load (the whole configuration is), and again when the sync reads it."""
-    from flows.steps import _land_file
+    from rollcall.flows.steps import _land_file
 
     path = tmp_path / "export.csv"
     path.write_bytes(export([line(row(1))]))
@@ -290,20 +343,30 @@ def test_path_turned_into_a_folder_is_refused_naming_the_source(tmp_path: Path, 
 # --- configuration validated completely at load ----------------------------------------------
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    pytest.param(("timezone = \"Europe/Paris\"", "timezone = \"Europe/paris\""), 'did you mean "Europe/Paris"',
-                 id="campaign_timezone_typo"),
-    pytest.param(("[sources.fields]", 'timezone = "Europe/Pariss"\n[sources.fields]'), 'did you mean "Europe/Paris"',
-                 id="source_timezone_typo"),
-    pytest.param(("[sources.fields]", 'delimiter = ";;"\n[sources.fields]'), "one character", id="delimiter"),
-    pytest.param(('path = "EXPORT"', 'path = "/dev/zero"'), "path '/dev/zero' should end with", id="dev_zero"),
-    pytest.param(('path = "EXPORT"', 'path = "ZERO"'), "not a regular file", id="dev_zero_behind_a_link"),
-    pytest.param(('path = "EXPORT"', 'path = "FOLDER"'), "is a folder", id="folder"),
-    pytest.param(('path = "EXPORT"', 'path = "FIFO"'), "not a regular file", id="named_pipe"),
-    pytest.param(('name = "Saint-Denis"', 'name = "Paris"'), None, id="same_site_name_is_fine"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            ('timezone = "Europe/Paris"', 'timezone = "Europe/paris"'),
+            'did you mean "Europe/Paris"',
+            id="campaign_timezone_typo",
+        ),
+        pytest.param(
+            ("[sources.fields]", 'timezone = "Europe/Pariss"\n[sources.fields]'),
+            'did you mean "Europe/Paris"',
+            id="source_timezone_typo",
+        ),
+        pytest.param(("[sources.fields]", 'delimiter = ";;"\n[sources.fields]'), "one character", id="delimiter"),
+        pytest.param(('path = "EXPORT"', 'path = "/dev/zero"'), "path '/dev/zero' should end with", id="dev_zero"),
+        pytest.param(('path = "EXPORT"', 'path = "ZERO"'), "not a regular file", id="dev_zero_behind_a_link"),
+        pytest.param(('path = "EXPORT"', 'path = "FOLDER"'), "is a folder", id="folder"),
+        pytest.param(('path = "EXPORT"', 'path = "FIFO"'), "not a regular file", id="named_pipe"),
+        pytest.param(('name = "Saint-Denis"', 'name = "Paris"'), None, id="same_site_name_is_fine"),
+    ],
+)
 def test_configuration_that_would_fail_every_night_is_refused_at_load(
-        tmp_path: Path, change: tuple[str, str], message: str | None) -> None:
+    tmp_path: Path, change: tuple[str, str], message: str | None
+) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(export([line(row(1))]))
     (tmp_path / "folder.csv").mkdir()
@@ -330,7 +393,7 @@ def test_configuration_that_would_fail_every_night_is_refused_at_load(
 
 def test_non_regular_files_are_refused_at_once(tmp_path: Path) -> None:
     """/dev/zero never ends: it must be refused before a byte is read (the sync holds the lock)."""
-    from connectors.files import file_fingerprint
+    from rollcall.connectors.files import file_fingerprint
 
     os.mkfifo(tmp_path / "pipe.csv")
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
@@ -369,7 +432,7 @@ def test_site_names_never_become_paths(tmp_path: Path, url: str) -> None:
 
 
 def test_database_file_is_owner_only(tmp_path: Path) -> None:
-    from connectors.database import upgrade
+    from rollcall.connectors.database import upgrade
 
     old = os.umask(0o022)
     try:
@@ -384,7 +447,7 @@ def test_after_an_erasure_no_hash_of_the_persons_row_remains(tmp_path: Path, url
     """Without an id column, rows are keyed by a hash of their content: after the erasure,
     anyone with the export could otherwise confirm the person was there. Read again (the
     export grew a row), the erased row is not landed again and nobody comes back."""
-    from flows.privacy import erase
+    from rollcall.flows.privacy import erase
 
     columns = {k: v for k, v in COLUMNS.items() if k != "external_id"}
     header = [h for h in HEADER if h != "Submission ID"]
@@ -410,15 +473,19 @@ def test_after_an_erasure_no_hash_of_the_persons_row_remains(tmp_path: Path, url
 
 def test_normalising_a_huge_value_is_refused_before_the_expensive_work() -> None:
     """10 MB in one field took 10-52 s of CPU when its length was checked after cleaning."""
-    from transforms.normalise import normalise_signup
-    from transforms.sites import SiteCatalog
+    from rollcall.transforms.normalise import normalise_signup
+    from rollcall.transforms.sites import SiteCatalog
 
-    catalog = SiteCatalog(site.to_site() for site in load_campaign(
-        Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml").sites)
+    catalog = SiteCatalog(
+        site.to_site()
+        for site in load_campaign(Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml").sites
+    )
     huge = "Zoé " * (10 << 18)  # 10 MB of text
     for field, code in (("first_name", "name_too_long"), ("site", "value_too_long"), ("email", "value_too_long")):
         started = time.process_time()
-        result = normalise_signup({"first_name": "Zoé", "last_name": "Martin", "email": "z@example.org",
-                                   "site": "Paris", field: huge}, catalog)
+        result = normalise_signup(
+            {"first_name": "Zoé", "last_name": "Martin", "email": "z@example.org", "site": "Paris", field: huge},
+            catalog,
+        )
         assert (result.code, result.field) == (code, field)
         assert time.process_time() - started < 0.5

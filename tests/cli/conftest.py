@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.campaign import DATABASE_URL_ENV
+from rollcall.models.campaign import DATABASE_URL_ENV
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -24,4 +24,3 @@ def campaign_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path / "elsewhere")
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     return folder / "campaign.toml"
-

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from models.campaign import DATABASE_URL_ENV
+from rollcall.cli.main import app
+from rollcall.models.campaign import DATABASE_URL_ENV
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 runner = CliRunner()
@@ -68,11 +68,29 @@ def test_match_resolves_a_csv_into_people(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "people.csv"
-    result = runner.invoke(app, [
-        "match", str(source), "--out", str(out), "--config", str(EXAMPLE),
-        "--column", "record_id=id", "--column", "first_name=Prénom", "--column", "last_name=Nom",
-        "--column", "email=Mail", "--column", "phone=Tél", "--column", "city=Ville",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "match",
+            str(source),
+            "--out",
+            str(out),
+            "--config",
+            str(EXAMPLE),
+            "--column",
+            "record_id=id",
+            "--column",
+            "first_name=Prénom",
+            "--column",
+            "last_name=Nom",
+            "--column",
+            "email=Mail",
+            "--column",
+            "phone=Tél",
+            "--column",
+            "city=Ville",
+        ],
+    )
     assert result.exit_code == 0, result.output
     people = dict(line.split(",") for line in out.read_text(encoding="utf-8").split()[1:])
     assert people["a"] == people["b"]  # same person, spelled differently

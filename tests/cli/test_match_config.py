@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import cli.match
-from cli.main import app
+from rollcall.cli import match
+from rollcall.cli.main import app
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
@@ -20,8 +20,20 @@ EXPORT = (
     "a,Ségolène,Vasseur-Kergoat,sego.vk@example.org,,St Denis\n"
     "b,SEGOLENE,VASSEUR-KERGOAT,pas de mail,06 44 44 44 44,93200\n"
 )
-COLUMNS = ["--column", "record_id=id", "--column", "first_name=Prénom", "--column", "last_name=Nom",
-           "--column", "email=Mail", "--column", "phone=Tél", "--column", "site=Ville"]
+COLUMNS = [
+    "--column",
+    "record_id=id",
+    "--column",
+    "first_name=Prénom",
+    "--column",
+    "last_name=Nom",
+    "--column",
+    "email=Mail",
+    "--column",
+    "phone=Tél",
+    "--column",
+    "site=Ville",
+]
 
 
 def run_match(tmp_path: Path, *extra: str) -> tuple[dict[str, str], str]:
@@ -53,7 +65,7 @@ def test_match_reads_the_campaign_from_rollcall_config(tmp_path: Path, monkeypat
 
 def test_match_without_any_campaign_says_so(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ROLLCALL_CONFIG", raising=False)
-    monkeypatch.setattr(cli.match, "REPOSITORY", tmp_path)  # an installed tree without examples
+    monkeypatch.setattr(match, "REPOSITORY", tmp_path)  # an installed tree without examples
     monkeypatch.chdir(tmp_path)
     people, output = run_match(tmp_path)
     assert "No campaign file" in output

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from flows.progress import watching
-from connectors.database import upgrade
-from models.campaign import load_campaign
+from rollcall.cli.main import app
+from rollcall.connectors.database import upgrade
+from rollcall.flows.progress import watching
+from rollcall.models.campaign import load_campaign
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[2]
@@ -33,13 +33,35 @@ def test_json_shapes_on_an_empty_campaign(campaign_file: Path) -> None:
     status = runner.invoke(app, ["status", "--json", "--config", str(campaign_file)])
     assert status.exit_code == 0, status.output
     body = json.loads(status.output)
-    assert sorted(body) == ["campaign", "goal", "last_sync", "new_volunteers", "people", "quarantine", "registered",
-                            "returning_volunteers", "review_pairs", "sites"]
+    assert sorted(body) == [
+        "campaign",
+        "goal",
+        "last_sync",
+        "new_volunteers",
+        "people",
+        "quarantine",
+        "registered",
+        "returning_volunteers",
+        "review_pairs",
+        "sites",
+    ]
     assert (body["campaign"], body["goal"], body["registered"], body["last_sync"]) == (
-        "journees-engagees-2022", 1200, 0, None)
-    assert body["sites"][0] == {"code": "PAR", "name": "Paris", "date": "2022-10-08", "capacity": 320,
-                                "registered": 0, "cancelled": 0, "new_volunteers": 0, "returning_volunteers": 0,
-                                "channels": {}}
+        "journees-engagees-2022",
+        1200,
+        0,
+        None,
+    )
+    assert body["sites"][0] == {
+        "code": "PAR",
+        "name": "Paris",
+        "date": "2022-10-08",
+        "capacity": 320,
+        "registered": 0,
+        "cancelled": 0,
+        "new_volunteers": 0,
+        "returning_volunteers": 0,
+        "channels": {},
+    }
     review = runner.invoke(app, ["review", "--json", "--config", str(campaign_file)])
     assert review.exit_code == 0 and json.loads(review.output) == {"pairs": []}
     quarantine = runner.invoke(app, ["quarantine", "--json", "--config", str(campaign_file)])
@@ -50,10 +72,15 @@ def test_json_shapes_on_an_empty_campaign(campaign_file: Path) -> None:
 def test_a_sync_is_quiet_unless_verbose_and_times_are_local(campaign_file: Path, prefect_harness: None) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONPATH": str(ROOT),
-           "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-m", "cli.main", "sync", "--config", str(campaign_file)],
-                          cwd=campaign_file.parent.parent, env=env, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rollcall.cli.main", "sync", "--config", str(campaign_file)],
+        cwd=campaign_file.parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert " | INFO " not in done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].startswith("12 rosters changed of 12; local rosters in ")

@@ -10,9 +10,9 @@ import pytest
 from alembic.migration import MigrationContext
 from typer.testing import CliRunner
 
-from cli.main import app
-from connectors.database import get_engine, upgrade
-from models.campaign import DATABASE_URL_ENV, load_campaign
+from rollcall.cli.main import app
+from rollcall.connectors.database import get_engine, upgrade
+from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
 
 runner = CliRunner()
 
@@ -46,16 +46,17 @@ def test_database_and_rosters_are_beside_the_campaign_file(campaign_file: Path) 
     assert campaign.rosters.directory == folder / "var/rosters"
 
 
-@pytest.mark.parametrize(("url", "directory"), [
-    pytest.param("sqlite:////srv/rollcall/r.db", "/srv/rollcall/rosters", id="absolute"),
-    pytest.param("postgresql+psycopg://ops@db/rollcall", "/srv/rosters", id="postgresql"),
-])
-def test_absolute_paths_and_server_urls_are_kept(tmp_path: Path, campaign_file: Path, url: str,
-                                                 directory: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "directory"),
+    [
+        pytest.param("sqlite:////srv/rollcall/r.db", "/srv/rollcall/rosters", id="absolute"),
+        pytest.param("postgresql+psycopg://ops@db/rollcall", "/srv/rosters", id="postgresql"),
+    ],
+)
+def test_absolute_paths_and_server_urls_are_kept(tmp_path: Path, campaign_file: Path, url: str, directory: str) -> None:
     text = campaign_file.read_text(encoding="utf-8")
     text = text.replace('url = "sqlite:///var/rollcall.db"', f'url = "{url}"')
-    campaign_file.write_text(text.replace('directory = "var/rosters"', f'directory = "{directory}"'),
-                             encoding="utf-8")
+    campaign_file.write_text(text.replace('directory = "var/rosters"', f'directory = "{directory}"'), encoding="utf-8")
     campaign = load_campaign(campaign_file)
     assert (campaign.database_url, campaign.rosters.directory) == (url, Path(directory))
 
@@ -73,7 +74,8 @@ def test_no_database_is_said_and_nothing_is_created(campaign_file: Path, tmp_pat
     assert result.exit_code == 3, result.output
     assert first_line(result.output) == f"No database at {database}: no sync has run for this campaign yet."
     assert result.output.strip().splitlines()[1] == (
-        f"Run `rollcall sync --config {campaign_file}` to create it from the sources.")
+        f"Run `rollcall sync --config {campaign_file}` to create it from the sources."
+    )
     assert "Traceback" not in result.output
     assert files_under(tmp_path) == before
 
@@ -86,7 +88,8 @@ def test_an_older_schema_is_said_and_not_migrated(campaign_file: Path, args: lis
     assert result.exit_code == 3, result.output
     assert first_line(result.output) == f"Database {url} is at an older schema (0003)."
     assert result.output.strip().splitlines()[1] == (
-        f"Run `rollcall db upgrade --config {campaign_file}`, then this command again.")
+        f"Run `rollcall db upgrade --config {campaign_file}`, then this command again."
+    )
     with get_engine(url).connect() as connection:
         assert MigrationContext.configure(connection).get_current_heads() == ("0003",)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from connectors.http import make_session
+from rollcall.connectors.http import make_session
+
 from fakes.http_server import FakeServer
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.files import MOJIBAKE, FileFormatError, TableRow, file_fingerprint, open_table
+from rollcall.connectors.files import MOJIBAKE, FileFormatError, TableRow, file_fingerprint, open_table
 
 RUSSIAN = "Имя;Фамилия;Город\r\nИван;Петров;Москва\r\nОльга;Смирнова;Санкт-Петербург\r\n"
 
@@ -69,7 +69,9 @@ def test_utf16_excel_unicode_text(tmp_path: Path) -> None:
 
 
 def test_cp1252_byte_far_down(tmp_path: Path) -> None:
-    lines = ["id;nom;ville"] + [f"{n};Dupont;Paris" for n in range(2, 5000)] + ["5000;Clément;Lyon", "5001;Martin;Nantes"]
+    lines = (
+        ["id;nom;ville"] + [f"{n};Dupont;Paris" for n in range(2, 5000)] + ["5000;Clément;Lyon", "5001;Martin;Nantes"]
+    )
     path = write(tmp_path, "export.csv", "\r\n".join(lines).encode("cp1252"))
     table = open_table(path)
     assert table.encoding == "cp1252"
@@ -85,10 +87,15 @@ def test_cp1252_byte_far_down(tmp_path: Path) -> None:
         pytest.param(RUSSIAN.encode("cp1251"), "CSV UTF-8", id="cp1251_cyrillic"),
         pytest.param("名前;都市\r\n太郎;東京\r\n花子;大阪\r\n".encode("shift_jis"), "CSV UTF-8", id="shift_jis"),
         pytest.param(
-            "id;nom\r\n".encode() + "".join(f"{n};Dupont\r\n" for n in range(2000)).encode() + "Ольга;Смирнова\r\n".encode("cp1251"),
-            "CSV UTF-8", id="one_cyrillic_name_far_down",
+            b"id;nom\r\n"
+            + "".join(f"{n};Dupont\r\n" for n in range(2000)).encode()
+            + "Ольга;Смирнова\r\n".encode("cp1251"),
+            "CSV UTF-8",
+            id="one_cyrillic_name_far_down",
         ),
-        pytest.param("Nom;Ville\r\nLéa;Évry\r\n".encode("utf-16-le"), '`encoding = "utf-16-le"`', id="utf16_without_bom"),
+        pytest.param(
+            "Nom;Ville\r\nLéa;Évry\r\n".encode("utf-16-le"), '`encoding = "utf-16-le"`', id="utf16_without_bom"
+        ),
     ],
 )
 def test_undecidable_encoding(tmp_path: Path, data: bytes, advice: str) -> None:
@@ -97,19 +104,29 @@ def test_undecidable_encoding(tmp_path: Path, data: bytes, advice: str) -> None:
     with pytest.raises(FileFormatError, match=r"export\.csv: cannot tell its text encoding") as raised:
         open_table(path)
     assert advice in str(raised.value)
-    assert not any(codec in str(raised.value).split(": ", 1)[1] for codec in ("iso8859", "cp874", "cp932", "koi8", "cp125"))
+    assert not any(
+        codec in str(raised.value).split(": ", 1)[1] for codec in ("iso8859", "cp874", "cp932", "koi8", "cp125")
+    )
 
 
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param("Nom;Ville\r\nHélène;Orléans\r\n".encode("utf-8") + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_then_cp1252_pasted"),
-        pytest.param(codecs.BOM_UTF8 + "Nom;Ville\r\nHélène;Orléans\r\n".encode() + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_bom_then_cp1252"),
+        pytest.param(
+            "Nom;Ville\r\nHélène;Orléans\r\n".encode() + "Zoé;Nîmes\r\n".encode("cp1252"), id="utf8_then_cp1252_pasted"
+        ),
+        pytest.param(
+            codecs.BOM_UTF8 + "Nom;Ville\r\nHélène;Orléans\r\n".encode() + "Zoé;Nîmes\r\n".encode("cp1252"),
+            id="utf8_bom_then_cp1252",
+        ),
     ],
 )
 def test_cp1252_row_in_a_utf8_file_is_read_as_cp1252(tmp_path: Path, data: bytes) -> None:
     path = write(tmp_path, "export.csv", data)
-    assert read(path) == [TableRow(2, {"Nom": "Hélène", "Ville": "Orléans"}), TableRow(3, {"Nom": "Zoé", "Ville": "Nîmes"})]
+    assert read(path) == [
+        TableRow(2, {"Nom": "Hélène", "Ville": "Orléans"}),
+        TableRow(3, {"Nom": "Zoé", "Ville": "Nîmes"}),
+    ]
 
 
 def test_explicit_encoding_and_delimiter(tmp_path: Path) -> None:
@@ -160,7 +177,9 @@ def test_quoted_newline_and_semicolon(tmp_path: Path) -> None:
     ("text", "delimiter"),
     [
         pytest.param('"Nom, prénom";Email\r\n"Dupont, Jean";a@x.fr\r\n', ";", id="comma_inside_quoted_header"),
-        pytest.param("Nom, prénom;Email;Ville\r\nDupont, Jean;a@x.fr;Lyon\r\n", ";", id="comma_in_unquoted_header_outnumbered"),
+        pytest.param(
+            "Nom, prénom;Email;Ville\r\nDupont, Jean;a@x.fr;Lyon\r\n", ";", id="comma_in_unquoted_header_outnumbered"
+        ),
         pytest.param("Nom|Email\r\nDupont; Jean|a@x.fr\r\n", "|", id="pipe"),
         pytest.param("\r\n\r\nNom,Email\r\nA,a@x.fr\r\n", ",", id="blank_lines_before_header"),
         pytest.param("Nom;Email,Ville\r\nA;a@x.fr\r\nB;b@x.fr\r\n", ";", id="tied_header_rows_decide"),
@@ -235,7 +254,9 @@ def test_empty_file(tmp_path: Path, data: bytes) -> None:
         open_table(write(tmp_path, "export.csv", data))
 
 
-@pytest.mark.parametrize("name", [pytest.param("export.xls", id="xls_export"), pytest.param("export.ods", id="ods_export")])
+@pytest.mark.parametrize(
+    "name", [pytest.param("export.xls", id="xls_export"), pytest.param("export.ods", id="ods_export")]
+)
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     with pytest.raises(FileFormatError, match="export it as one of"):
         open_table(write(tmp_path, name, b"Nom;Email\r\n"))
@@ -267,16 +288,29 @@ def store_number_as_excel_does(path: Path, plain: str, scientific: str) -> None:
 
 
 def test_xlsx_phone_as_number_and_dates(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "export.xlsx", {
-        "Inscriptions": [
-            [],
-            [" Téléphone", "Fixe", "Né le", "Arrivée", "Heure", "Heures", "Majeur", None, "Nom"],
-            [612345678, 140000000, date(1990, 5, 17), datetime(2024, 3, 5, 14, 30), time(9, 15), 3.5, True, None, "Léa"],
-            [None, None, None, None, None, None, None, None, "   "],
-            ["0612345678", None, None, None, None, 2, False, None, "Zoé", "note"],
-        ],
-        "Autre": [["x"]],
-    })
+    path = write_workbook(
+        tmp_path / "export.xlsx",
+        {
+            "Inscriptions": [
+                [],
+                [" Téléphone", "Fixe", "Né le", "Arrivée", "Heure", "Heures", "Majeur", None, "Nom"],
+                [
+                    612345678,
+                    140000000,
+                    date(1990, 5, 17),
+                    datetime(2024, 3, 5, 14, 30),
+                    time(9, 15),
+                    3.5,
+                    True,
+                    None,
+                    "Léa",
+                ],
+                [None, None, None, None, None, None, None, None, "   "],
+                ["0612345678", None, None, None, None, 2, False, None, "Zoé", "note"],
+            ],
+            "Autre": [["x"]],
+        },
+    )
     store_number_as_excel_does(path, "612345678", "6.12345678E8")
     table = open_table(path)
     assert (table.sheet, table.encoding, table.delimiter) == ("Inscriptions", None, None)
@@ -284,9 +318,15 @@ def test_xlsx_phone_as_number_and_dates(tmp_path: Path) -> None:
     rows = list(table.rows())
     assert [row.number for row in rows] == [3, 5]
     assert rows[0].values == {
-        "Téléphone": "612345678", "Fixe": "140000000", "Né le": "1990-05-17T00:00:00",
-        "Arrivée": "2024-03-05T14:30:00", "Heure": "09:15:00", "Heures": "3.5", "Majeur": "true",
-        "column_8": "", "Nom": "Léa",
+        "Téléphone": "612345678",
+        "Fixe": "140000000",
+        "Né le": "1990-05-17T00:00:00",
+        "Arrivée": "2024-03-05T14:30:00",
+        "Heure": "09:15:00",
+        "Heures": "3.5",
+        "Majeur": "true",
+        "column_8": "",
+        "Nom": "Léa",
     }
     assert rows[1].values["Téléphone"] == "0612345678"
     assert rows[1].values["column_10"] == "note"
@@ -354,7 +394,8 @@ header_names = (
 )
 #: Mojibake ("Ã©") is read as a garbled row on purpose (test_hostile_files), so not generated here.
 cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")).filter(
-    lambda text: not MOJIBAKE.search(text))
+    lambda text: not MOJIBAKE.search(text)
+)
 
 
 @st.composite
@@ -366,7 +407,9 @@ def tables(draw: st.DrawFn) -> list[list[str]]:
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(table=tables())
-def test_csv_writer_output_reads_back_identically(tmp_path_factory: pytest.TempPathFactory, table: list[list[str]]) -> None:
+def test_csv_writer_output_reads_back_identically(
+    tmp_path_factory: pytest.TempPathFactory, table: list[list[str]]
+) -> None:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=";").writerows(table)
     path = tmp_path_factory.mktemp("roundtrip") / "export.csv"
@@ -375,7 +418,9 @@ def test_csv_writer_output_reads_back_identically(tmp_path_factory: pytest.TempP
     headers, *body = table
     opened = open_table(path)
     assert opened.headers == headers
-    expected = [TableRow(n, dict(zip(headers, row))) for n, row in enumerate(body, start=2) if any(c.strip() for c in row)]
+    expected = [
+        TableRow(n, dict(zip(headers, row))) for n, row in enumerate(body, start=2) if any(c.strip() for c in row)
+    ]
     assert list(opened.rows()) == expected
 
 
@@ -387,7 +432,10 @@ def test_lone_carriage_returns_end_records_as_universal_newlines_do(tmp_path: Pa
     opened with newline="" (so an unchanged export reads the same as before)."""
     for data in (b"Nom;Ville\rZoe;Lyon\rAnna;Reims\r", b"Nom;Ville\r\nZoe;Lyon\rAnna;Reims\r\n"):
         path = write(tmp_path, "export.csv", data)
-        assert read(path) == [TableRow(2, {"Nom": "Zoe", "Ville": "Lyon"}), TableRow(3, {"Nom": "Anna", "Ville": "Reims"})]
+        assert read(path) == [
+            TableRow(2, {"Nom": "Zoe", "Ville": "Lyon"}),
+            TableRow(3, {"Nom": "Anna", "Ville": "Reims"}),
+        ]
 
 
 def test_quoted_line_breaks_stay_in_their_cell_and_an_open_quote_costs_one_line(tmp_path: Path) -> None:
@@ -402,9 +450,9 @@ def test_quoted_line_breaks_stay_in_their_cell_and_an_open_quote_costs_one_line(
 
 
 def test_too_many_rows_fail_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import connectors.files
+    from rollcall.connectors import files as files_module
 
-    monkeypatch.setattr(connectors.files, "MAX_ROWS", 3)
+    monkeypatch.setattr(files_module, "MAX_ROWS", 3)
     path = write(tmp_path, "export.csv", b"Nom\r\n" + b"A\r\n" * 4)
     with pytest.raises(FileFormatError, match=r"export\.csv: more than 3 rows.*split the export"):
         read(path)

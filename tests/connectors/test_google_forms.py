@@ -6,24 +6,30 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from connectors.forms import Page
-from connectors.google_forms import GoogleFormsForm, access_token_from_service_account, questions_of
-from connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
+from rollcall.connectors.forms import Page
+from rollcall.connectors.google_forms import GoogleFormsForm, access_token_from_service_account, questions_of
+from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
+from rollcall.transforms.answers.google_forms import flatten
+from rollcall.transforms.raw import content_hash
+
 from fakes.google_forms import (
-    LIST_QUERY, SCHEMAS, GoogleFormsFake, fictional_form, fictional_responses, zulu_micros,
+    LIST_QUERY,
+    SCHEMAS,
+    GoogleFormsFake,
+    fictional_form,
+    fictional_responses,
+    zulu_micros,
 )
 from fakes.http_server import FakeServer
-from transforms.answers.google_forms import flatten
-from transforms.raw import content_hash
 
-SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).parents[1] / "fakes" / "specs"))
+SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).parents[2] / "fakes" / "specs"))
 SPEC = SPECS / "forms.v1.json"
 LIST = r"/responses$"
 SOURCE = "gform-lyon"
@@ -38,8 +44,9 @@ def fake(server: FakeServer) -> GoogleFormsFake:
 
 def connect(fake: GoogleFormsFake, server: FakeServer, **options: Any) -> GoogleFormsForm:
     settings = {"form_id": fake.form_id, "access_token": fake.access_token, "page_size": 50, **options}
-    return GoogleFormsForm(make_session(backoff_factor=0, backoff_jitter=0), source=SOURCE,
-                           base_url=server.url, **settings)
+    return GoogleFormsForm(
+        make_session(backoff_factor=0, backoff_jitter=0), source=SOURCE, base_url=server.url, **settings
+    )
 
 
 def pull(connector: GoogleFormsForm, cursor: str | None = None) -> list[Page]:
@@ -65,7 +72,8 @@ def test_three_pages_until_next_page_token_is_absent(fake: GoogleFormsFake, serv
 
 
 def test_cursor_only_on_last_page_and_is_the_newest_though_unordered(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     pages = pull(connect(fake, server))
     assert [p.cursor for p in pages[:-1]] == [None, None]
@@ -81,13 +89,16 @@ def test_default_page_size_is_left_to_the_api(fake: GoogleFormsFake, server: Fak
 
 
 def test_records_hold_the_response_verbatim_and_the_questions(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     record = pull(connect(fake, server))[0].records[0]
     response = fake.responses[record.external_id]
     assert record.payload["item"] == response and record.content_hash == content_hash(response)
     assert record.payload["form"]["questions"]["5e6f7081"] == {
-        "title": "Site", "options": ["Paris", "Lyon", "Marseille", "Lille", "Bordeaux", "Strasbourg"]}
+        "title": "Site",
+        "options": ["Paris", "Lyon", "Marseille", "Lille", "Bordeaux", "Strasbourg"],
+    }
 
 
 def test_form_without_responses_gives_one_empty_page(server: FakeServer) -> None:
@@ -99,10 +110,13 @@ def test_form_without_responses_gives_one_empty_page(server: FakeServer) -> None
 # --- transient failures and malformed pages ---------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [pytest.param("429", id="rate_limited_retry_after"),
-                                   pytest.param("500", id="server_error")])
+@pytest.mark.parametrize(
+    "fault", [pytest.param("429", id="rate_limited_retry_after"), pytest.param("500", id="server_error")]
+)
 def test_transient_fault_is_retried_then_pull_completes(
-    fake: GoogleFormsFake, server: FakeServer, fault: str,
+    fake: GoogleFormsFake,
+    server: FakeServer,
+    fault: str,
 ) -> None:
     server.inject(fault, path=LIST, retry_after=0 if fault == "429" else None)
     pages = pull(connect(fake, server))
@@ -111,20 +125,26 @@ def test_transient_fault_is_retried_then_pull_completes(
 
 
 def test_truncated_page_is_asked_again_and_the_pull_completes(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     fake.corrupt_page(2, b'{"responses": [ {"truncated')
     pages = pull(connect(fake, server))
     assert sorted(ids(pages)) == sorted(fake.responses) and pages[-1].cursor
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param({"responses": {"responseId": "x"}}, id="responses_not_a_list"),
-    pytest.param({"responses": [{"answers": {}}]}, id="response_without_id"),
-    pytest.param(["responses"], id="body_not_an_object"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"responses": {"responseId": "x"}}, id="responses_not_a_list"),
+        pytest.param({"responses": [{"answers": {}}]}, id="response_without_id"),
+        pytest.param(["responses"], id="body_not_an_object"),
+    ],
+)
 def test_malformed_second_page_stops_the_pull_without_cursor(
-    fake: GoogleFormsFake, server: FakeServer, body: Any,
+    fake: GoogleFormsFake,
+    server: FakeServer,
+    body: Any,
 ) -> None:
     fake.corrupt_page(2, body)
     seen: list[Page] = []
@@ -138,7 +158,9 @@ def test_malformed_second_page_stops_the_pull_without_cursor(
 
 
 def test_rejected_token_401_names_source_and_hides_token(
-    fake: GoogleFormsFake, server: FakeServer, caplog: pytest.LogCaptureFixture,
+    fake: GoogleFormsFake,
+    server: FakeServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bad_token = "ya29.expired-token-that-must-not-leak"
     caplog.set_level(logging.DEBUG)
@@ -163,7 +185,8 @@ def test_unknown_form_is_not_found(fake: GoogleFormsFake, server: FakeServer) ->
 
 
 def test_incremental_pull_sends_documented_filter_on_every_page(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     cursor = pull(connect(fake, server))[-1].cursor
     connector = connect(fake, server, page_size=2)
@@ -184,8 +207,10 @@ def test_edited_response_same_external_id_new_content_hash(fake: GoogleFormsFake
     first = pull(connector)
     before = {r.external_id: r.content_hash for p in first for r in p.records}
     response_id = sorted(fake.responses)[5]
-    answers = {**fake.responses[response_id]["answers"],
-               "2b3c4d5e": {"questionId": "2b3c4d5e", "textAnswers": {"answers": [{"value": "Martin-Roux"}]}}}
+    answers = {
+        **fake.responses[response_id]["answers"],
+        "2b3c4d5e": {"questionId": "2b3c4d5e", "textAnswers": {"answers": [{"value": "Martin-Roux"}]}},
+    }
     at = datetime.fromisoformat(first[-1].cursor) + timedelta(hours=1)
     edited = fake.edit_response(response_id, answers, at)
     later = {r.external_id: r for p in pull(connector, first[-1].cursor) for r in p.records}
@@ -209,10 +234,17 @@ def test_available_keys_are_ids_titles_and_fixed_keys(fake: GoogleFormsFake, ser
 
 
 def test_grid_rows_are_questions_titled_like_the_linked_sheet() -> None:
-    grid = {"itemId": "g1", "title": "Disponibilités", "questionGroupItem": {
-        "grid": {"columns": {"type": "CHECKBOX", "options": [{"value": "Matin"}, {"value": "Après-midi"}]}},
-        "questions": [{"questionId": "r1", "rowQuestion": {"title": "Samedi"}},
-                      {"questionId": "r2", "rowQuestion": {"title": "Dimanche"}}]}}
+    grid = {
+        "itemId": "g1",
+        "title": "Disponibilités",
+        "questionGroupItem": {
+            "grid": {"columns": {"type": "CHECKBOX", "options": [{"value": "Matin"}, {"value": "Après-midi"}]}},
+            "questions": [
+                {"questionId": "r1", "rowQuestion": {"title": "Samedi"}},
+                {"questionId": "r2", "rowQuestion": {"title": "Dimanche"}},
+            ],
+        },
+    }
     assert dict(questions_of([grid, "odd", {"questionItem": None}])) == {
         "r1": {"title": "Disponibilités [Samedi]", "options": ["Matin", "Après-midi"]},
         "r2": {"title": "Disponibilités [Dimanche]", "options": ["Matin", "Après-midi"]},
@@ -229,11 +261,18 @@ def _service_account(server: FakeServer, fake: GoogleFormsFake) -> dict[str, str
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     email = "rollcall-sync@fictional-project.iam.gserviceaccount.com"
     fake.service_accounts[email] = key.public_key()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    return {"type": "service_account", "project_id": "fictional-project", "private_key_id": "k1",
-            "private_key": pem, "client_email": email, "client_id": "1234567890",
-            "token_uri": f"{server.url}/token"}
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "fictional-project",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": email,
+        "client_id": "1234567890",
+        "token_uri": f"{server.url}/token",
+    }
 
 
 def test_service_account_key_gives_an_access_token(fake: GoogleFormsFake, server: FakeServer) -> None:
@@ -246,7 +285,8 @@ def test_service_account_key_gives_an_access_token(fake: GoogleFormsFake, server
 
 
 def test_refused_service_account_key_is_auth_error_without_the_key(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     info = _service_account(server, fake)
     fake.service_accounts.clear()  # Google no longer knows the key (deleted in the console)
@@ -259,7 +299,8 @@ def test_refused_service_account_key_is_auth_error_without_the_key(
 
 
 def test_fake_refuses_unknown_parameters_bad_filters_and_changed_filters(
-    fake: GoogleFormsFake, server: FakeServer,
+    fake: GoogleFormsFake,
+    server: FakeServer,
 ) -> None:
     url = f"{server.url}/v1/forms/{fake.form_id}/responses"
     auth = {"Authorization": f"Bearer {fake.access_token}"}
@@ -279,12 +320,13 @@ def test_fake_filter_compares_last_submitted_time(fake: GoogleFormsFake, server:
     moments = sorted(r["lastSubmittedTime"] for r in fake.responses.values())
     url = f"{server.url}/v1/forms/{fake.form_id}/responses"
     auth = {"Authorization": f"Bearer {fake.access_token}"}
+
     def listed(filter_text: str) -> list[dict[str, Any]]:
         return requests.get(url, params={"filter": filter_text}, headers=auth, timeout=5).json()["responses"]
 
     inclusive, exclusive = listed(f"timestamp >= {moments[-3]}"), listed(f"timestamp > {moments[-3]}")
     assert (len(inclusive), len(exclusive)) == (3, 2)
-    assert zulu_micros(datetime(2024, 9, 2, 8, 0, 1, 55199, tzinfo=timezone.utc)) == "2024-09-02T08:00:01.055199Z"
+    assert zulu_micros(datetime(2024, 9, 2, 8, 0, 1, 55199, tzinfo=UTC)) == "2024-09-02T08:00:01.055199Z"
 
 
 def _compact(prop: dict[str, Any]) -> str:

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from connectors.google_sheets import RateLimiter, RosterSheets, connect
-from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets
-from models.records import CANCELLED, REGISTERED
-from transforms.sheet_roster import (
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.sheet_roster import (
     PAST_LAYOUTS,
     SheetEntry,
     merge_roster,
@@ -22,11 +21,24 @@ from transforms.sheet_roster import (
     summary_grid,
 )
 
+from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets
+
 DAY = datetime(2022, 9, 1, 10, 5)
 LONG_EMAIL = "marie-charlotte.delafontaine-dubois@example.org"
-ENTRIES = [SheetEntry("R00001", "Marie", "Dubois", LONG_EMAIL, "06 12 34 56 78", ("Tally",), DAY, REGISTERED,
-                      time_slot="10h00 - 13h00"),
-           SheetEntry("R00002", "Awa", "Diallo", "", "", ("Tally",), DAY, CANCELLED)]
+ENTRIES = [
+    SheetEntry(
+        "R00001",
+        "Marie",
+        "Dubois",
+        LONG_EMAIL,
+        "06 12 34 56 78",
+        ("Tally",),
+        DAY,
+        REGISTERED,
+        time_slot="10h00 - 13h00",
+    ),
+    SheetEntry("R00002", "Awa", "Diallo", "", "", ("Tally",), DAY, CANCELLED),
+]
 
 
 @pytest.fixture
@@ -49,9 +61,15 @@ def sheets(fake: FakeGoogleSheets, clock: FakeClock) -> RosterSheets:
 def push(sheets: RosterSheets, key: str, entries: list[SheetEntry], pushed: dict[str, Any]):
     current = sheets.read_roster(key)
     merged = merge_roster(entries, current, pushed)
-    result = sheets.write_roster(key, merged.grid, current, summary=summary_grid("Lyon", entries, 3),
-                                 sign_in=sign_in_grid(entries), to_complete=[["Source", "Ce qui manque"]],
-                                 column_order=merged.column_order)
+    result = sheets.write_roster(
+        key,
+        merged.grid,
+        current,
+        summary=summary_grid("Lyon", entries, 3),
+        sign_in=sign_in_grid(entries),
+        to_complete=[["Source", "Ce qui manque"]],
+        column_order=merged.column_order,
+    )
     return merged, result
 
 
@@ -65,18 +83,26 @@ def test_a_new_roster_is_door_ready(fake: FakeGoogleSheets, sheets: RosterSheets
     assert header[3:6] == ["Présent", "Appelé", "Notes"]
     assert roster.column_widths[header.index("Email")] >= 7 * len(LONG_EMAIL)
     assert roster.column_widths[header.index("Inscrit le")] >= 7 * len("01/09/2022 10:05")
-    formulas = sorted(r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
-                      for r in roster.conditional_formats)
+    formulas = sorted(
+        r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in roster.conditional_formats
+    )
     status = "ABCDEFGHIJKLMNOP"[header.index("Statut")]
     assert formulas == [f'=${status}2="Annulé"', f'=${status}2="Retiré"']  # no ";" or "," to misread
-    assert all(r["ranges"] == [{"sheetId": roster.sheet_id, "startRowIndex": 1}]
-               and r["booleanRule"]["format"]["textFormat"]["strikethrough"] for r in roster.conditional_formats)
+    assert all(
+        r["ranges"] == [{"sheetId": roster.sheet_id, "startRowIndex": 1}]
+        and r["booleanRule"]["format"]["textFormat"]["strikethrough"]
+        for r in roster.conditional_formats
+    )
     rate = next(r for r, row in enumerate(fake.grid(key, "Résumé")) if row[0] == "Taux de remplissage")
     assert fake.cell(key, "Résumé", rate, 1)["userEnteredFormat"]["numberFormat"] == {
-        "type": "PERCENT", "pattern": "0 %"}
+        "type": "PERCENT",
+        "pattern": "0 %",
+    }
     sign_in = book.sheet("Émargement")
-    assert fake.grid(key, "Émargement") == [["Nom", "Prénom", "Créneau", "Signature"],
-                                            ["Dubois", "Marie", "10h00 - 13h00"]]
+    assert fake.grid(key, "Émargement") == [
+        ["Nom", "Prénom", "Créneau", "Signature"],
+        ["Dubois", "Marie", "10h00 - 13h00"],
+    ]
     assert sign_in.row_heights == {1: 36} and len(sign_in.borders) == 1
     # one batchUpdate (one API call against the quota); its sub-requests grow with the columns
     # and tabs, never with the rows
@@ -85,13 +111,18 @@ def test_a_new_roster_is_door_ready(fake: FakeGoogleSheets, sheets: RosterSheets
 
     again = push(sheets, key, ENTRIES, merged.pushed)[1]
     assert (again.written, again.requests) == (False, 0)  # nothing changed: nothing sent
-    moved = push(sheets, key, [ENTRIES[0], SheetEntry("R00002", "Awa", "Diallo", "awa@example.org", "", ("Tally",),
-                                                       DAY, REGISTERED)], merged.pushed)[1]
+    moved = push(
+        sheets,
+        key,
+        [ENTRIES[0], SheetEntry("R00002", "Awa", "Diallo", "awa@example.org", "", ("Tally",), DAY, REGISTERED)],
+        merged.pushed,
+    )[1]
     assert moved.written and moved.requests <= 30  # one row, its formats, the owned tabs that changed
 
 
 def test_an_old_layout_sheet_moves_its_columns_with_their_cells_and_checkboxes(
-        fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    fake: FakeGoogleSheets, sheets: RosterSheets
+) -> None:
     """A sheet the previous version wrote (Appelé, Présent, Notes after Statut), ticked by the
     coordinator: its columns are moved, not rewritten; nothing typed is lost."""
     old = list(PAST_LAYOUTS[0])
@@ -110,7 +141,10 @@ def test_an_old_layout_sheet_moves_its_columns_with_their_cells_and_checkboxes(
     assert header[:6] == ["Réf. inscription", "Nom", "Prénom", "Présent", "Appelé", "Notes"]
     by_ref = {row[0]: dict(zip(header, row)) for row in grid[1:]}
     assert (by_ref["R00001"]["Présent"], by_ref["R00001"]["Appelé"], by_ref["R00001"]["Notes"]) == (
-        True, "oui", "allergie")
+        True,
+        "oui",
+        "allergie",
+    )
     assert by_ref["R00002"]["Notes"] == "a prévenu" and by_ref["R00001"]["Créneau"] == "10h00 - 13h00"
     new_present = header.index("Présent")
     assert fake.cell(key, "Inscrits", 1, new_present)["dataValidation"]["condition"]["type"] == "BOOLEAN"
@@ -120,7 +154,8 @@ def test_an_old_layout_sheet_moves_its_columns_with_their_cells_and_checkboxes(
 
 
 def test_a_coordinators_own_sign_in_tab_is_left_alone_and_ours_found_again(
-        fake: FakeGoogleSheets, sheets: RosterSheets, clock: FakeClock) -> None:
+    fake: FakeGoogleSheets, sheets: RosterSheets, clock: FakeClock
+) -> None:
     """They made an "Émargement" of their own before rollcall had one: ours is made beside it.
     With the stored layout lost (a new database), ours is recognised by its header."""
     key = fake.create_spreadsheet("Lyon", tabs=("Inscrits", "Émargement")).id

@@ -13,10 +13,9 @@ import pytest
 import requests
 from google.oauth2.credentials import Credentials
 
-from connectors.google_sheets import RateLimiter, RosterSheets, SheetsError, connect, read_source_tab
-from fakes.google_sheets import SERVICE_ACCOUNT, TOKEN, FakeClock, FakeGoogleSheets
-from models.records import CANCELLED, REGISTERED
-from transforms.sheet_roster import (
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, SheetsError, connect, read_source_tab
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.sheet_roster import (
     ID_HEADER,
     ROSTER_COLUMNS,
     RosterMerge,
@@ -26,21 +25,35 @@ from transforms.sheet_roster import (
     summary_grid,
 )
 
+from fakes.google_sheets import SERVICE_ACCOUNT, TOKEN, FakeClock, FakeGoogleSheets
+
 DAY = datetime(2026, 10, 1, 9, 14)
 FORMULA_NAME = '=IMPORTXML("http://x","//a")'
 
 
 def entry(rid: str, first: str, last: str, **kw: Any) -> SheetEntry:
-    values: dict[str, Any] = dict(registration_id=rid, first_name=first, last_name=last,
-                                  email=f"{rid}@exemple.fr", phone="06 12 34 56 78", sources=("Tally",),
-                                  registered_at=DAY, status=REGISTERED)
+    values: dict[str, Any] = dict(
+        registration_id=rid,
+        first_name=first,
+        last_name=last,
+        email=f"{rid}@exemple.fr",
+        phone="06 12 34 56 78",
+        sources=("Tally",),
+        registered_at=DAY,
+        status=REGISTERED,
+    )
     values.update(kw)
     return SheetEntry(**values)
 
 
 PRENOM = ROSTER_COLUMNS.index("Prénom")
-ENTRIES = [entry("1", "Awa", "Diallo"), entry("2", "Bruno", "Martin", phone="01000"),
-           entry("3", "Chloé", "Petit"), entry("4", "Driss", "Benali"), entry("5", FORMULA_NAME, "Zed")]
+ENTRIES = [
+    entry("1", "Awa", "Diallo"),
+    entry("2", "Bruno", "Martin", phone="01000"),
+    entry("3", "Chloé", "Petit"),
+    entry("4", "Driss", "Benali"),
+    entry("5", FORMULA_NAME, "Zed"),
+]
 
 
 class Site:
@@ -56,8 +69,7 @@ def push(sheets: RosterSheets, site: Site, entries: list[SheetEntry]) -> RosterM
     merged = merge_roster(entries, current, site.pushed)
     if not merged.content_unchanged:
         changes = changes_grid(merged.changes, DAY) if merged.changes else None
-        sheets.write_roster(site.key, merged.grid, current, changes=changes,
-                            summary=summary_grid("Lyon", entries, 40))
+        sheets.write_roster(site.key, merged.grid, current, changes=changes, summary=summary_grid("Lyon", entries, 40))
     site.pushed = merged.pushed
     site.layouts = sheets.layouts()
     return merged
@@ -123,15 +135,26 @@ def test_scenario_coordinator_edits_survive_a_second_push(fake: FakeGoogleSheets
     key = sheets.create_spreadsheet("Lyon — inscrits", ["coord@exemple.fr"])
     assert fake.notifications == []  # shared without notification e-mails
     assert [(p["role"], p["emailAddress"]) for p in fake.spreadsheets[key].permissions] == [
-        ("owner", SERVICE_ACCOUNT), ("writer", "coord@exemple.fr")]
+        ("owner", SERVICE_ACCOUNT),
+        ("writer", "coord@exemple.fr"),
+    ]
     site = Site(key)
     push(sheets, site, ENTRIES)
     assert [s.title for s in sorted(fake.spreadsheets[key].sheets, key=lambda s: s.index)] == [
-        "Inscrits", "Émargement", "À compléter", "Nouveautés", "Résumé"]
+        "Inscrits",
+        "Émargement",
+        "À compléter",
+        "Nouveautés",
+        "Résumé",
+    ]
 
     fake.set_grid(key, "Inscrits", coordinator_edits(fake.grid(key, "Inscrits")))
-    second = [*ENTRIES[:4], replace(ENTRIES[4], status=CANCELLED), entry("6", "Fanny", "Roux"),
-              entry("7", "Gaël", "Aubert")]
+    second = [
+        *ENTRIES[:4],
+        replace(ENTRIES[4], status=CANCELLED),
+        entry("6", "Fanny", "Roux"),
+        entry("7", "Gaël", "Aubert"),
+    ]
     merged = push(sheets, site, second)
 
     grid = fake.grid(key, "Inscrits")
@@ -150,8 +173,11 @@ def test_scenario_coordinator_edits_survive_a_second_push(fake: FakeGoogleSheets
     assert [c.column for c in merged.conflicts] == ["Email"]
     assert "Email" in row_of(grid, "1")[col(grid, "À vérifier")]
     changes = fake.grid(key, "Nouveautés")
-    assert {tuple(r[1:3]) for r in changes[1:]} == {("Annulée", "5"), ("Nouvelle inscription", "6"),
-                                                    ("Nouvelle inscription", "7")}
+    assert {tuple(r[1:3]) for r in changes[1:]} == {
+        ("Annulée", "5"),
+        ("Nouvelle inscription", "6"),
+        ("Nouvelle inscription", "7"),
+    }
 
 
 def test_formatting_coordinators_expect(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
@@ -197,11 +223,14 @@ def test_steady_state_costs_one_read_and_at_most_one_write(fake: FakeGoogleSheet
     before = len(fake.calls)
     push(tonight, site, [*ENTRIES, entry("6", "Fanny", "Roux")])
     assert [(k, m) for k, m, _ in fake.calls[before:]] == [
-        ("read", "sheets.spreadsheets.values.get"), ("write", "sheets.spreadsheets.batchUpdate")]
+        ("read", "sheets.spreadsheets.values.get"),
+        ("write", "sheets.spreadsheets.batchUpdate"),
+    ]
 
 
-def test_a_tab_resized_by_hand_is_recovered_with_one_metadata_read(fake: FakeGoogleSheets,
-                                                                   sheets: RosterSheets) -> None:
+def test_a_tab_resized_by_hand_is_recovered_with_one_metadata_read(
+    fake: FakeGoogleSheets, sheets: RosterSheets
+) -> None:
     key = fake.create_spreadsheet("Lyon", tabs=("Inscrits", "Nouveautés", "Résumé")).id
     site = Site(key)
     push(sheets, site, ENTRIES)
@@ -243,19 +272,27 @@ def test_a_failed_write_leaves_the_tab_as_it_was(fake: FakeGoogleSheets, sheets:
 def test_batch_update_is_all_or_nothing(fake: FakeGoogleSheets, client: gspread.Client) -> None:
     book = fake.create_spreadsheet("Lyon", tabs=("Inscrits",))
     fake.set_grid(book.id, "Inscrits", [["avant"]])
-    body = {"requests": [
-        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
-                         "rows": [{"values": [{"userEnteredValue": {"stringValue": "après"}}]}],
-                         "fields": "userEnteredValue"}},
-        {"deleteSheet": {"sheetId": 99}}]}
+    body = {
+        "requests": [
+            {
+                "updateCells": {
+                    "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 0},
+                    "rows": [{"values": [{"userEnteredValue": {"stringValue": "après"}}]}],
+                    "fields": "userEnteredValue",
+                }
+            },
+            {"deleteSheet": {"sheetId": 99}},
+        ]
+    }
     with pytest.raises(gspread.exceptions.APIError) as error:
         client.http_client.batch_update(book.id, body)
     assert error.value.code == 400
     assert fake.grid(book.id, "Inscrits") == [["avant"]]
 
 
-def test_the_fake_refuses_what_the_discovery_document_does_not_know(fake: FakeGoogleSheets,
-                                                                   client: gspread.Client) -> None:
+def test_the_fake_refuses_what_the_discovery_document_does_not_know(
+    fake: FakeGoogleSheets, client: gspread.Client
+) -> None:
     book = fake.create_spreadsheet("Lyon")
     with pytest.raises(gspread.exceptions.APIError) as error:
         client.http_client.batch_update(book.id, {"requests": [{"updateCells": {"rowz": []}}]})
@@ -301,14 +338,24 @@ def test_a_hundred_sites_never_see_a_429(fake: FakeGoogleSheets, clock: FakeCloc
 def test_staff_sheet_is_read_unformatted(fake: FakeGoogleSheets, client: gspread.Client) -> None:
     book = fake.create_spreadsheet("Accueil Lyon", tabs=("Réponses",))
     worksheet = client.open_by_key(book.id).worksheet("Réponses")
-    worksheet.update([["Nom", "Téléphone", "Horodateur", "Nom"], ["Diallo", "0639980003", "", "bis"], [],
-                      ["Martin", "01 23 45 67 89", "", ""]], "A1", raw=False)
+    worksheet.update(
+        [
+            ["Nom", "Téléphone", "Horodateur", "Nom"],
+            ["Diallo", "0639980003", "", "bis"],
+            [],
+            ["Martin", "01 23 45 67 89", "", ""],
+        ],
+        "A1",
+        raw=False,
+    )
     fake.set_grid(book.id, "Réponses", fake.grid(book.id, "Réponses"))
     fake.spreadsheets[book.id].sheet("Réponses").cells[(1, 2)] = {"userEnteredValue": {"numberValue": 44835.5}}
     assert fake.grid(book.id, "Réponses", "FORMATTED_VALUE")[1][1] == "639980003"
     rows = read_source_tab(client, book.id, "Réponses")
-    assert rows == [(2, {"Nom": "Diallo", "Téléphone": "639980003", "Horodateur": "44835.5", "Nom (2)": "bis"}),
-                    (4, {"Nom": "Martin", "Téléphone": "01 23 45 67 89", "Horodateur": "", "Nom (2)": ""})]
+    assert rows == [
+        (2, {"Nom": "Diallo", "Téléphone": "639980003", "Horodateur": "44835.5", "Nom (2)": "bis"}),
+        (4, {"Nom": "Martin", "Téléphone": "01 23 45 67 89", "Horodateur": "", "Nom (2)": ""}),
+    ]
     query = [r for r in fake.server.log if "/values/" in r.path and r.method == "GET"][-1].query
     assert query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
     assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
@@ -333,7 +380,8 @@ def test_the_fake_answers_values_get_like_google(fake: FakeGoogleSheets, client:
 
 
 def test_user_entered_formulas_are_stored_as_formulas_so_tests_can_see_them(
-        fake: FakeGoogleSheets, client: gspread.Client) -> None:
+    fake: FakeGoogleSheets, client: gspread.Client
+) -> None:
     book = fake.create_spreadsheet("Lyon")
     client.open_by_key(book.id).sheet1.update([[FORMULA_NAME]], "A1", raw=False)
     assert fake.formula_cells() == [(book.id, "Feuille 1", 0, 0)]
@@ -350,23 +398,29 @@ def test_the_fake_speaks_drive_errors_and_wants_a_token(fake: FakeGoogleSheets, 
 
 def test_the_fake_applies_field_masks_path_by_path(fake: FakeGoogleSheets, client: gspread.Client) -> None:
     book = fake.create_spreadsheet("Lyon")
-    bold = {"repeatCell": {"range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0,
-                                     "endColumnIndex": 1},
-                           "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-                           "fields": "userEnteredFormat.textFormat.bold"}}
-    dated = json.loads(json.dumps(bold).replace('"textFormat": {"bold": true}',
-                                                '"numberFormat": {"type": "DATE"}').replace(
-        "userEnteredFormat.textFormat.bold", "userEnteredFormat.numberFormat"))
+    bold = {
+        "repeatCell": {
+            "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 1},
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold",
+        }
+    }
+    dated = json.loads(
+        json.dumps(bold)
+        .replace('"textFormat": {"bold": true}', '"numberFormat": {"type": "DATE"}')
+        .replace("userEnteredFormat.textFormat.bold", "userEnteredFormat.numberFormat")
+    )
     client.http_client.batch_update(book.id, {"requests": [bold, dated]})
     assert fake.cell(book.id, "Feuille 1", 0, 0)["userEnteredFormat"] == {
-        "textFormat": {"bold": True}, "numberFormat": {"type": "DATE"}}
+        "textFormat": {"bold": True},
+        "numberFormat": {"type": "DATE"},
+    }
 
 
 # ---- failures by cause: what a coordinator or Google does, and what the message says to do
 
 
-def test_access_removed_says_share_it_as_editor_with_the_account(fake: FakeGoogleSheets,
-                                                                 sheets: RosterSheets) -> None:
+def test_access_removed_says_share_it_as_editor_with_the_account(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
     key = fake.create_spreadsheet("Paris", tabs=("Inscrits", "Nouveautés", "Résumé")).id
     site = Site(key)
     push(sheets, site, ENTRIES)
@@ -379,8 +433,7 @@ def test_access_removed_says_share_it_as_editor_with_the_account(fake: FakeGoogl
     assert error.value.__suppress_context__ and sheets.http.retried == []  # no retry, no chained traceback
 
 
-def test_downgraded_to_viewer_reads_then_says_share_it_as_editor(fake: FakeGoogleSheets,
-                                                                sheets: RosterSheets) -> None:
+def test_downgraded_to_viewer_reads_then_says_share_it_as_editor(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
     key = fake.create_spreadsheet("Paris", tabs=("Inscrits", "Nouveautés", "Résumé")).id
     site = Site(key)
     push(sheets, site, ENTRIES)
@@ -409,8 +462,9 @@ def test_a_persistent_400_is_not_retried_and_not_later(fake: FakeGoogleSheets, s
 
 
 @pytest.mark.parametrize("reason", ["userRateLimitExceeded", "rateLimitExceeded"])
-def test_drive_403_rate_limit_is_retried_with_backoff(fake: FakeGoogleSheets, sheets: RosterSheets,
-                                                     clock: FakeClock, reason: str) -> None:
+def test_drive_403_rate_limit_is_retried_with_backoff(
+    fake: FakeGoogleSheets, sheets: RosterSheets, clock: FakeClock, reason: str
+) -> None:
     fake.fail_next(r"^/drive/v3/files$", 403, reason, times=2)  # the lookup by title, then again
     start = clock.time()
     key = sheets.create_spreadsheet("Paris", ["coord@exemple.fr"])
@@ -428,8 +482,9 @@ def test_a_rate_limit_that_lasts_says_the_next_run_retries(fake: FakeGoogleSheet
 
 
 def test_a_drive_403_that_is_not_a_rate_limit_is_not_retried(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
-    fake.fail_next(r"^/drive/v3/files$", 403, "insufficientPermissions",
-                   message="Request had insufficient authentication scopes.")
+    fake.fail_next(
+        r"^/drive/v3/files$", 403, "insufficientPermissions", message="Request had insufficient authentication scopes."
+    )
     with pytest.raises(SheetsError, match=r"credentials") as error:
         sheets.create_spreadsheet("Paris")
     assert error.value.cause == "credentials" and sheets.http.retried == []
@@ -453,8 +508,9 @@ def test_modified_times_in_one_listing_show_who_moved_what(fake: FakeGoogleSheet
     assert moved.time > listed[ours].time and moved.by_other
 
 
-def test_modified_times_follow_pages_and_ride_out_drive_rate_limits(fake: FakeGoogleSheets, sheets: RosterSheets,
-                                                                   clock: FakeClock) -> None:
+def test_modified_times_follow_pages_and_ride_out_drive_rate_limits(
+    fake: FakeGoogleSheets, sheets: RosterSheets, clock: FakeClock
+) -> None:
     for n in range(1001):
         fake.create_spreadsheet(f"Site {n}")
     fake.fail_next(r"^/drive/v3/files$", 403, "userRateLimitExceeded")
@@ -464,13 +520,20 @@ def test_modified_times_follow_pages_and_ride_out_drive_rate_limits(fake: FakeGo
     assert [m for _, m, _ in fake.calls[before:]] == ["drive.files.list"] * 2  # two pages of 1,000
 
 
-def test_the_fake_drive_listing_speaks_q_and_fields_as_drive_does(fake: FakeGoogleSheets, client: gspread.Client) -> None:
+def test_the_fake_drive_listing_speaks_q_and_fields_as_drive_does(
+    fake: FakeGoogleSheets, client: gspread.Client
+) -> None:
     book = fake.create_spreadsheet("L'Haÿ and co")
     url = f"{fake.url}/drive/v3/files"
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    answer = requests.get(url, headers=headers, params={
-        "q": "name = 'L\\'Haÿ and co' and trashed = false and modifiedTime > '2026-01-01T00:00:00Z'",
-        "fields": "nextPageToken,files(id,modifiedTime)"}).json()
+    answer = requests.get(
+        url,
+        headers=headers,
+        params={
+            "q": "name = 'L\\'Haÿ and co' and trashed = false and modifiedTime > '2026-01-01T00:00:00Z'",
+            "fields": "nextPageToken,files(id,modifiedTime)",
+        },
+    ).json()
     assert answer == {"files": [{"id": book.id, "modifiedTime": book.modified_time}]}
     later = requests.get(url, headers=headers, params={"q": f"modifiedTime > '{book.modified_time}'"}).json()
     assert later["files"] == []

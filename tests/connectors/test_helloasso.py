@@ -6,22 +6,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from connectors.forms import Page
-from connectors.helloasso import HelloAssoForm
-from connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
+from rollcall.connectors.forms import Page
+from rollcall.connectors.helloasso import HelloAssoForm
+from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
+from rollcall.transforms.answers.helloasso import flatten
+from rollcall.transforms.raw import content_hash
+
 from fakes.helloasso import ENUMS, ITEMS_QUERY, SCHEMAS, FakeClock, HelloAssoFake, fictional_items
 from fakes.http_server import FakeServer
-from transforms.answers.helloasso import flatten
-from transforms.raw import content_hash
 
-SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).parents[1] / "fakes" / "specs"))
+SPECS = Path(os.environ.get("ROLLCALL_SPECS_DIR", Path(__file__).parents[2] / "fakes" / "specs"))
 SPEC = SPECS / "helloasso.v5.openapi.json"
 ITEMS = r"/items$"
 SOURCE = "helloasso-paris"
@@ -40,10 +41,16 @@ def fake(server: FakeServer, clock: FakeClock) -> HelloAssoFake:
 
 
 def connect(fake: HelloAssoFake, server: FakeServer, clock: FakeClock, **options: Any) -> HelloAssoForm:
-    settings = {"organization_slug": fake.organization_slug, "form_slug": fake.form_slug,
-                "client_id": fake.client_id, "client_secret": fake.client_secret, **options}
-    return HelloAssoForm(make_session(backoff_factor=0, backoff_jitter=0), source=SOURCE,
-                         base_url=server.url, clock=clock, **settings)
+    settings = {
+        "organization_slug": fake.organization_slug,
+        "form_slug": fake.form_slug,
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+        **options,
+    }
+    return HelloAssoForm(
+        make_session(backoff_factor=0, backoff_jitter=0), source=SOURCE, base_url=server.url, clock=clock, **settings
+    )
 
 
 def pull(connector: HelloAssoForm, cursor: str | None = None) -> list[Page]:
@@ -55,14 +62,16 @@ def ids(pages: list[Page]) -> list[str]:
 
 
 def newest_update(fake: HelloAssoFake) -> str:
-    return fake.latest_update().astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return fake.latest_update().astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 # --- pagination ------------------------------------------------------------------------------
 
 
 def test_three_pages_end_on_empty_page_though_token_still_present(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     pages = pull(connect(fake, server, clock))
     assert [len(p.records) for p in pages] == [100, 100, 50, 0]
@@ -78,7 +87,9 @@ def test_three_pages_end_on_empty_page_though_token_still_present(
 
 
 def test_records_hold_the_item_verbatim_and_hash_it_alone(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     record = pull(connect(fake, server, clock))[0].records[0]
     item = fake.items[int(record.external_id)]
@@ -87,27 +98,47 @@ def test_records_hold_the_item_verbatim_and_hash_it_alone(
 
 
 def test_sends_accept_json_and_details_on_every_call(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     pull(connect(fake, server, clock))
     assert all(r.headers.get("accept") == "application/json" for r in server.log)
     assert all(r.query["withDetails"] == ["true"] for r in server.log if r.path.endswith("/items"))
 
 
-def test_page_without_continuation_token_ends_the_pull_with_cursor(fake: HelloAssoFake, server: FakeServer,
-                                                                   clock: FakeClock) -> None:
+def test_page_without_continuation_token_ends_the_pull_with_cursor(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock
+) -> None:
     item = fake.items[1_000_001]
-    fake.corrupt_page(1, {"data": [item], "pagination": {"pageSize": 100, "totalCount": -1, "pageIndex": 1,
-                                                         "totalPages": -1, "continuationToken": None}})
+    fake.corrupt_page(
+        1,
+        {
+            "data": [item],
+            "pagination": {
+                "pageSize": 100,
+                "totalCount": -1,
+                "pageIndex": 1,
+                "totalPages": -1,
+                "continuationToken": None,
+            },
+        },
+    )
     pages = pull(connect(fake, server, clock))
     assert [len(p.records) for p in pages] == [1, 0] and pages[-1].cursor is not None
     assert server.count("GET", ITEMS) == 1
 
 
-def test_continuation_token_that_does_not_move_stops_the_pull(fake: HelloAssoFake, server: FakeServer,
-                                                              clock: FakeClock) -> None:
-    pagination = {"pageSize": 100, "totalCount": -1, "pageIndex": 1, "totalPages": -1,
-                  "continuationToken": "20240902080000000000_1"}
+def test_continuation_token_that_does_not_move_stops_the_pull(
+    fake: HelloAssoFake, server: FakeServer, clock: FakeClock
+) -> None:
+    pagination = {
+        "pageSize": 100,
+        "totalCount": -1,
+        "pageIndex": 1,
+        "totalPages": -1,
+        "continuationToken": "20240902080000000000_1",
+    }
     stuck = {"data": [fake.items[1_000_001]], "pagination": pagination}
     fake.corrupt_page(1, stuck)
     fake.corrupt_page(2, stuck)
@@ -118,10 +149,14 @@ def test_continuation_token_that_does_not_move_stops_the_pull(fake: HelloAssoFak
 # --- transient failures ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [pytest.param("429", id="rate_limited_retry_after"),
-                                   pytest.param("500", id="server_error")])
+@pytest.mark.parametrize(
+    "fault", [pytest.param("429", id="rate_limited_retry_after"), pytest.param("500", id="server_error")]
+)
 def test_transient_fault_is_retried_then_pull_completes(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, fault: str,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
+    fault: str,
 ) -> None:
     server.inject(fault, path=ITEMS, retry_after=0 if fault == "429" else None)
     pages = pull(connect(fake, server, clock))
@@ -130,22 +165,30 @@ def test_transient_fault_is_retried_then_pull_completes(
 
 
 def test_truncated_page_once_is_asked_again_and_the_pull_completes(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     fake.corrupt_page(2, b'{"data": [ {"truncated')
     pages = pull(connect(fake, server, clock))
     assert len(set(ids(pages))) == 250 and pages[-1].cursor
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(None, id="not_json"),
-    pytest.param({"pagination": {"continuationToken": "x"}}, id="data_missing"),
-    pytest.param({"data": None, "pagination": {}}, id="data_null"),
-    pytest.param({"data": {"id": 1}, "pagination": {}}, id="data_not_a_list"),
-    pytest.param({"data": [{"name": "Bénévole"}], "pagination": {}}, id="item_without_id"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(None, id="not_json"),
+        pytest.param({"pagination": {"continuationToken": "x"}}, id="data_missing"),
+        pytest.param({"data": None, "pagination": {}}, id="data_null"),
+        pytest.param({"data": {"id": 1}, "pagination": {}}, id="data_not_a_list"),
+        pytest.param({"data": [{"name": "Bénévole"}], "pagination": {}}, id="item_without_id"),
+    ],
+)
 def test_malformed_second_page_stops_the_pull_without_cursor(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, body: Any,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
+    body: Any,
 ) -> None:
     if body is None:  # not JSON: asked again, so it must stay broken past the re-asks
         for number in range(2, 6):
@@ -163,7 +206,9 @@ def test_malformed_second_page_stops_the_pull_without_cursor(
 
 
 def test_token_expired_mid_pull_is_renewed_and_each_item_comes_once(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     pages = []
     for page in connect(fake, server, clock).iter_pages(None):
@@ -187,7 +232,9 @@ def test_token_renewed_before_it_expires(fake: HelloAssoFake, server: FakeServer
 
 
 def test_refused_refresh_token_falls_back_to_client_credentials(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     pages = []
     for page in connect(fake, server, clock).iter_pages(None):
@@ -200,18 +247,27 @@ def test_refused_refresh_token_falls_back_to_client_credentials(
 
 
 def test_token_request_is_form_encoded_client_credentials(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     pull(connect(fake, server, clock, page_size=500))
     (token_request,) = [r for r in server.log if r.path == "/oauth2/token"]
     assert token_request.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert token_request.form() == {"grant_type": "client_credentials", "client_id": fake.client_id,
-                                    "client_secret": fake.client_secret}
+    assert token_request.form() == {
+        "grant_type": "client_credentials",
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+    }
 
 
 @pytest.mark.parametrize("status", [400, 401])
 def test_wrong_client_secret_names_source_where_it_came_from_and_hides_secret(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture, status: int,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
 ) -> None:
     fake.bad_secret_status = status
     wrong_secret = "wrong-secret-that-must-not-leak"
@@ -228,11 +284,14 @@ def test_wrong_client_secret_names_source_where_it_came_from_and_hides_secret(
 
 
 def test_no_secret_or_token_in_logs_or_repr(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     connector = connect(fake, server, clock)
-    for page in connector.iter_pages(None):
+    for _page in connector.iter_pages(None):
         fake.expire_access_tokens()
     issued = list(fake.access_tokens) + [fake.client_secret]
     for text in (caplog.text, repr(connector), repr(connector._tokens)):
@@ -248,7 +307,9 @@ def test_unknown_form_is_not_found(fake: HelloAssoFake, server: FakeServer, cloc
 
 
 def test_incremental_pull_sends_documented_filter(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     connector = connect(fake, server, clock, page_size=100)
     cursor = pull(connector)[-1].cursor
@@ -256,8 +317,13 @@ def test_incremental_pull_sends_documented_filter(
     pull(connector, cursor)
     since = datetime.fromisoformat(cursor) - timedelta(minutes=10)
     first, *rest = [r.query for r in server.log if r.path.endswith("/items")]
-    assert first == {"withDetails": ["true"], "pageSize": ["100"], "sortField": ["UpdateDate"],
-                     "sortOrder": ["Asc"], "from": [since.strftime("%Y-%m-%dT%H:%M:%SZ")]}
+    assert first == {
+        "withDetails": ["true"],
+        "pageSize": ["100"],
+        "sortField": ["UpdateDate"],
+        "sortOrder": ["Asc"],
+        "from": [since.strftime("%Y-%m-%dT%H:%M:%SZ")],
+    }
     assert all({k: v for k, v in q.items() if k != "continuationToken"} == first for q in rest)
     assert all(set(q) <= set(ITEMS_QUERY) for q in [first, *rest])
 
@@ -270,7 +336,9 @@ def test_nothing_new_keeps_the_cursor(fake: HelloAssoFake, server: FakeServer, c
 
 
 def test_edited_item_same_external_id_new_content_hash(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     connector = connect(fake, server, clock)
     first = pull(connector)
@@ -281,7 +349,9 @@ def test_edited_item_same_external_id_new_content_hash(
 
 
 def test_canceled_item_comes_through_and_flattens_canceled(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     connector = connect(fake, server, clock)
     cursor = pull(connector)[-1].cursor
@@ -295,21 +365,37 @@ def test_group_order_payer_is_not_the_participants(server: FakeServer, clock: Fa
     first, second = fictional_items(2, seed=3, group_share=0)
     order = first["order"]
     payer = {"email": "parent.fictif@example.org", "country": "FRA", "firstName": "Nadia", "lastName": "BENALI"}
-    fake.add_items([
-        {**first, "order": order, "payer": payer, "user": {"firstName": "Yanis", "lastName": "BENALI"},
-         "customFields": [{"id": 100, "name": "Email", "type": "TextInput", "answer": "yanis.b@example.org"}]},
-        {**second, "order": order, "payer": payer, "user": {"firstName": "Inès", "lastName": "BENALI"},
-         "customFields": [{"id": 100, "name": "Email", "type": "TextInput", "answer": "ines.b@example.org"}]},
-    ])
+    fake.add_items(
+        [
+            {
+                **first,
+                "order": order,
+                "payer": payer,
+                "user": {"firstName": "Yanis", "lastName": "BENALI"},
+                "customFields": [{"id": 100, "name": "Email", "type": "TextInput", "answer": "yanis.b@example.org"}],
+            },
+            {
+                **second,
+                "order": order,
+                "payer": payer,
+                "user": {"firstName": "Inès", "lastName": "BENALI"},
+                "customFields": [{"id": 100, "name": "Email", "type": "TextInput", "answer": "ines.b@example.org"}],
+            },
+        ]
+    )
     flat = [flatten(r.payload) for p in pull(connect(fake, server, clock)) for r in p.records]
     assert {(f["user.firstName"], f["customFields.Email"]) for f in flat} == {
-        ("Yanis", "yanis.b@example.org"), ("Inès", "ines.b@example.org")}
+        ("Yanis", "yanis.b@example.org"),
+        ("Inès", "ines.b@example.org"),
+    }
     assert {f["payer.email"] for f in flat} == {"parent.fictif@example.org"}
     assert len({f["order.id"] for f in flat}) == 1
 
 
 def test_available_keys_are_fixed_keys_and_tier_custom_fields(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     keys = connect(fake, server, clock).available_keys()
     assert {"id", "state", "user.firstName", "payer.email", "customFields.Email", "customFields.Téléphone"} <= keys
@@ -318,7 +404,10 @@ def test_available_keys_are_fixed_keys_and_tier_custom_fields(
 
 
 def test_client_without_access_public_data_still_checks_mapping_and_pulls(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake.privileges = frozenset({"AccessTransactions"})
     mapped = {"user.firstName", "customFields.Email", "customFields.Allergies"}
@@ -332,7 +421,9 @@ def test_client_without_access_public_data_still_checks_mapping_and_pulls(
 
 
 def test_pull_never_asks_the_public_form_description(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
     fake.privileges = frozenset({"AccessTransactions"})
     assert len(ids(pull(connect(fake, server, clock)))) == 250
@@ -343,10 +434,15 @@ def test_pull_never_asks_the_public_form_description(
 
 
 def test_fake_refuses_unknown_query_parameters_and_serves_csv_without_accept(
-    fake: HelloAssoFake, server: FakeServer, clock: FakeClock,
+    fake: HelloAssoFake,
+    server: FakeServer,
+    clock: FakeClock,
 ) -> None:
-    token = requests.post(f"{server.url}/oauth2/token", data={"grant_type": "client_credentials",
-                          "client_id": fake.client_id, "client_secret": fake.client_secret}, timeout=5).json()
+    token = requests.post(
+        f"{server.url}/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": fake.client_id, "client_secret": fake.client_secret},
+        timeout=5,
+    ).json()
     url = f"{server.url}/v5/organizations/{fake.organization_slug}/forms/Event/{fake.form_slug}/items"
     auth = {"Authorization": f"Bearer {token['access_token']}"}
     json_auth = {**auth, "Accept": "application/json"}

@@ -13,20 +13,29 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from connectors import roster_files
-from connectors.google_sheets import RateLimiter, RosterSheets, connect
+from rollcall.connectors import roster_files
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
+from rollcall.models.records import REGISTERED
+from rollcall.transforms.sheet_roster import SheetEntry, merge_roster, summary_grid, trimmed
+
 from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets
-from models.records import REGISTERED
-from transforms.sheet_roster import SheetEntry, merge_roster, summary_grid, trimmed
 
 DAY = datetime(2026, 10, 1, 9, 14)
-PEOPLE = [("1", "Awa", "Diallo"), ("2", "Bruno", "Martin"), ("3", "Chloé", "Petit"),
-          ("4", "Driss", "Benali"), ("5", "Elsa", "Zed")]
+PEOPLE = [
+    ("1", "Awa", "Diallo"),
+    ("2", "Bruno", "Martin"),
+    ("3", "Chloé", "Petit"),
+    ("4", "Driss", "Benali"),
+    ("5", "Elsa", "Zed"),
+]
 
 
 def entries(*ids: str) -> list[SheetEntry]:
-    return [SheetEntry(rid, first, last, f"{first.lower()}@exemple.fr", f"06 00 00 00 0{rid}", ("Tally",),
-                       DAY, REGISTERED) for rid, first, last in PEOPLE if rid in ids]
+    return [
+        SheetEntry(rid, first, last, f"{first.lower()}@exemple.fr", f"06 00 00 00 0{rid}", ("Tally",), DAY, REGISTERED)
+        for rid, first, last in PEOPLE
+        if rid in ids
+    ]
 
 
 def values(grid: list[list[Any]]) -> list[list[Any]]:
@@ -56,10 +65,12 @@ def push(sheets: RosterSheets, key: str, grid: list[list[Any]]) -> list[list[Any
     return current
 
 
-@pytest.mark.parametrize("padded", [pytest.param(False, id="shorter_grid"),
-                                    pytest.param(True, id="padded_with_blank_rows_as_erasure_does")])
-def test_a_sheet_written_with_fewer_rows_keeps_nothing_below(fake: FakeGoogleSheets, sheets: RosterSheets,
-                                                             padded: bool) -> None:
+@pytest.mark.parametrize(
+    "padded", [pytest.param(False, id="shorter_grid"), pytest.param(True, id="padded_with_blank_rows_as_erasure_does")]
+)
+def test_a_sheet_written_with_fewer_rows_keeps_nothing_below(
+    fake: FakeGoogleSheets, sheets: RosterSheets, padded: bool
+) -> None:
     key = sheets.create_spreadsheet("Lyon — inscrits")
     first = merge_roster(entries("1", "2", "3", "4", "5"), [], {})
     push(sheets, key, first.grid)

@@ -8,15 +8,24 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from connectors import roster_files
-from models.records import CANCELLED, REGISTERED
-from transforms.sheet_roster import SheetEntry, merge_roster, sign_in_grid, summary_grid
+from rollcall.connectors import roster_files
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.sheet_roster import SheetEntry, merge_roster, sign_in_grid, summary_grid
 
 DAY = datetime(2022, 9, 1, 10, 5)
 ENTRIES = [
-    SheetEntry("R00001", "Marie-Charlotte", "De La Fontaine-Dubois", "marie-charlotte.delafontaine-dubois@example.org",
-               "06 12 34 56 78", ("JeVeuxAider", "Tally"), DAY, REGISTERED,
-               time_slot="Samedi 15 octobre 2022 (10h00 - 13h00)", remarks="vient le matin seulement"),
+    SheetEntry(
+        "R00001",
+        "Marie-Charlotte",
+        "De La Fontaine-Dubois",
+        "marie-charlotte.delafontaine-dubois@example.org",
+        "06 12 34 56 78",
+        ("JeVeuxAider", "Tally"),
+        DAY,
+        REGISTERED,
+        time_slot="Samedi 15 octobre 2022 (10h00 - 13h00)",
+        remarks="vient le matin seulement",
+    ),
     SheetEntry("R00002", "Awa", "Diallo", "", "", ("Tally",), DAY, CANCELLED),
     SheetEntry("R00003", "Léo", "Martin", "leo@example.org", "", ("Sur place",), DAY, REGISTERED, minor=True),
 ]
@@ -25,8 +34,14 @@ ENTRIES = [
 def written(tmp_path: Path):
     path = tmp_path / "LIL Lille.xlsx"
     merged = merge_roster(ENTRIES, [], {})
-    roster_files.write_roster(path, merged.grid, changes=None, summary=summary_grid("Lille", ENTRIES, 2),
-                              sign_in=sign_in_grid(ENTRIES), to_complete=[["Source", "Ce qui manque"]])
+    roster_files.write_roster(
+        path,
+        merged.grid,
+        changes=None,
+        summary=summary_grid("Lille", ENTRIES, 2),
+        sign_in=sign_in_grid(ENTRIES),
+        to_complete=[["Source", "Ce qui manque"]],
+    )
     return load_workbook(path), merged.grid
 
 
@@ -71,7 +86,8 @@ def test_sign_in_sheet_has_room_to_sign(tmp_path: Path) -> None:
     assert [[c.value for c in r] for r in sheet.iter_rows()] == [
         ["Nom", "Prénom", "Créneau", "Signature"],
         ["De La Fontaine-Dubois", "Marie-Charlotte", "Samedi 15 octobre 2022 (10h00 - 13h00)", None],
-        ["Martin", "Léo", None, None]]
+        ["Martin", "Léo", None, None],
+    ]
     assert width(sheet, "Signature") >= 30 and sheet.row_dimensions[2].height >= 24
     assert sheet["D2"].border.bottom.style == "thin"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from connectors import store
-from connectors.database import session_scope
-from models.tables import SyncRun
+from rollcall.connectors import store
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import SyncRun
 
 
 def start(url: str, campaign: str = "je-2022") -> int:
@@ -24,8 +24,11 @@ def test_a_run_left_running_is_closed_as_crashed_by_the_next_one(migrated_url: s
     killed = start(migrated_url)  # its process died before finish_run
     latest = start(migrated_url)
     assert runs(migrated_url) == {
-        killed: ("crashed", True, {"closed_by_run": latest,
-                                   "reason": "the process ended without finishing (killed or crashed)"}),
+        killed: (
+            "crashed",
+            True,
+            {"closed_by_run": latest, "reason": "the process ended without finishing (killed or crashed)"},
+        ),
         latest: ("running", False, None),
     }
 

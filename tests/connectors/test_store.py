@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, inspect, select
 
-from connectors import store
-from connectors.database import get_engine, session_scope, upgrade
-from models.records import RawRow
-from models.tables import Base, RawRecord, SyncRun
-from transforms.raw import identify_rows
+from rollcall.connectors import store
+from rollcall.connectors.database import get_engine, session_scope, upgrade
+from rollcall.models.records import RawRow
+from rollcall.models.tables import Base, RawRecord, SyncRun
+from rollcall.transforms.raw import identify_rows
 
 
 def test_migration_creates_the_model_schema(migrated_url: str) -> None:
@@ -21,7 +21,7 @@ def test_migration_creates_the_model_schema(migrated_url: str) -> None:
 def test_upgrade_twice_is_a_no_op(migrated_url: str) -> None:
     from alembic.script import ScriptDirectory
 
-    from connectors.database import alembic_config
+    from rollcall.connectors.database import alembic_config
 
     upgrade(migrated_url)
     head = ScriptDirectory.from_config(alembic_config(migrated_url)).get_current_head()
@@ -45,7 +45,7 @@ def test_landing_twice_stores_once(migrated_url: str) -> None:
 
 
 def test_payload_kept_verbatim(migrated_url: str) -> None:
-    payload = {"Prénom": "  Hélène ", "Nom": "=HYPERLINK(\"x\")", "emoji": "🙂\u202e", "empty": ""}
+    payload = {"Prénom": "  Hélène ", "Nom": '=HYPERLINK("x")', "emoji": "🙂\u202e", "empty": ""}
     _land(migrated_url, identify_rows([("row 2", payload)], None))
     with session_scope(migrated_url) as session:
         assert session.scalar(select(RawRecord.payload)) == payload
@@ -110,7 +110,7 @@ def test_models_and_migrations_agree(migrated_url: str) -> None:
 def test_second_sync_of_a_campaign_is_refused_while_the_first_holds_the_lock(migrated_url: str) -> None:
     import pytest
 
-    from connectors.database import SyncAlreadyRunning, campaign_lock
+    from rollcall.connectors.database import SyncAlreadyRunning, campaign_lock
 
     with campaign_lock(migrated_url, "je-2022"):
         with pytest.raises(SyncAlreadyRunning, match="already running"):
@@ -128,14 +128,18 @@ def test_a_killed_holder_does_not_keep_the_lock(migrated_url: str) -> None:
     import sys
     import time
 
-    from connectors.database import campaign_lock
+    from rollcall.connectors.database import campaign_lock
 
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\nfrom connectors.database import campaign_lock\n"
-         "with campaign_lock(sys.argv[1], 'je-2022'):\n    print('held', flush=True)\n    time.sleep(60)",
-         migrated_url],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom connectors.database import campaign_lock\n"
+            "with campaign_lock(sys.argv[1], 'je-2022'):\n    print('held', flush=True)\n    time.sleep(60)",
+            migrated_url,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     holder.send_signal(signal.SIGKILL)

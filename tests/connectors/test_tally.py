@@ -10,12 +10,19 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from connectors.forms import Page
-from connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, SourceUnavailable, make_session
-from connectors.tally import TallyForm
+from rollcall.connectors.forms import Page
+from rollcall.connectors.http import (
+    SourceAuthError,
+    SourceNotFound,
+    SourceResponseError,
+    SourceUnavailable,
+    make_session,
+)
+from rollcall.connectors.tally import TallyForm
+from rollcall.transforms.raw import content_hash
+
 from fakes.http_server import FakeServer
 from fakes.tally import FORM_ID, Q_FIRST_NAME, Q_SITE, SITE_OPTIONS, TOKEN, TallyFake, generate_submissions, serve_tally
-from transforms.raw import content_hash
 
 SUBMISSIONS = "/submissions"
 
@@ -39,7 +46,8 @@ def latest(fake: TallyFake) -> str:
 
 
 def test_three_pages_hold_every_submission_once_and_only_the_last_carries_the_cursor(
-        server: FakeServer, session: requests.Session) -> None:
+    server: FakeServer, session: requests.Session
+) -> None:
     fake = serve(server, count=10)
     pages = pull(tally(server, session))
     assert [len(page.records) for page in pages] == [4, 4, 2]
@@ -51,7 +59,8 @@ def test_three_pages_hold_every_submission_once_and_only_the_last_carries_the_cu
 
 
 def test_record_is_the_submission_verbatim_with_its_question_context(
-        server: FakeServer, session: requests.Session) -> None:
+    server: FakeServer, session: requests.Session
+) -> None:
     fake = serve(server, count=3)
     records = {r.external_id: r for page in pull(tally(server, session)) for r in page.records}
     for submission in fake.submissions:
@@ -76,7 +85,8 @@ def test_empty_form_gives_one_empty_page_and_no_cursor(server: FakeServer, sessi
     pytest.param("drop", None, id="connection_dropped"),
 ])  # fmt: skip
 def test_transient_failure_is_retried_and_nothing_is_lost(
-        server: FakeServer, session: requests.Session, fault: str, retry_after: int | None) -> None:
+    server: FakeServer, session: requests.Session, fault: str, retry_after: int | None
+) -> None:
     fake = serve(server, count=10)
     connector = tally(server, session)
     pages = connector.iter_pages(None)
@@ -117,7 +127,8 @@ def _missing_submissions(body: dict) -> dict:
     pytest.param(lambda body: {**body, "submissions": []}, id="empty_page_claiming_more"),
 ])  # fmt: skip
 def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor(
-        server: FakeServer, session: requests.Session, tamper) -> None:
+    server: FakeServer, session: requests.Session, tamper
+) -> None:
     fake = serve(server, count=10)
     fake.tamper = lambda n, body: tamper(body) if n == 2 else body
     pages = tally(server, session).iter_pages(None)
@@ -129,10 +140,10 @@ def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor
     assert all(r.payload["item"]["responses"] for r in first.records)
 
 
-@pytest.mark.parametrize("fault", [pytest.param("malformed", id="malformed_json"),
-                                   pytest.param("cut", id="truncated_in_transit")])
-def test_page_that_is_not_whole_json_is_asked_again(
-        server: FakeServer, session: requests.Session, fault: str) -> None:
+@pytest.mark.parametrize(
+    "fault", [pytest.param("malformed", id="malformed_json"), pytest.param("cut", id="truncated_in_transit")]
+)
+def test_page_that_is_not_whole_json_is_asked_again(server: FakeServer, session: requests.Session, fault: str) -> None:
     serve(server, count=10)
     server.inject(fault, path=SUBMISSIONS, times=2)
     pages = pull(tally(server, session))
@@ -148,8 +159,10 @@ def test_page_that_stays_unreadable_stops_the_pull(server: FakeServer, session: 
         next(pages)
     assert first.cursor is None
 
+
 def test_wrong_token_is_an_auth_error_that_never_shows_the_token(
-        server: FakeServer, session: requests.Session, caplog: pytest.LogCaptureFixture) -> None:
+    server: FakeServer, session: requests.Session, caplog: pytest.LogCaptureFixture
+) -> None:
     serve(server)
     secret = "tly-wrong-SECRET-0123456789"
     connector = tally(server, session, token=secret)
@@ -188,8 +201,9 @@ def test_pulling_twice_gives_the_same_records(server: FakeServer, session: reque
     serve(server, count=10)
     connector = tally(server, session)
     first, second = pull(connector), pull(connector)
-    assert [(r.external_id, r.content_hash) for p in first for r in p.records] == \
-        [(r.external_id, r.content_hash) for p in second for r in p.records]
+    assert [(r.external_id, r.content_hash) for p in first for r in p.records] == [
+        (r.external_id, r.content_hash) for p in second for r in p.records
+    ]
     assert first[-1].cursor == second[-1].cursor
 
 
@@ -229,8 +243,9 @@ def test_available_keys_are_ids_titles_and_fixed_keys(server: FakeServer, sessio
     fake = serve(server)
     keys = tally(server, session).available_keys()
     assert {"id", "submittedAt", "respondentId", Q_SITE, "Sur quel site voulez-vous aider ?", "Prénom"} <= keys
-    assert keys == {"id", "submittedAt", "respondentId"} | {q["id"] for q in fake.questions} | \
-        {q["title"] for q in fake.questions}
+    assert keys == {"id", "submittedAt", "respondentId"} | {q["id"] for q in fake.questions} | {
+        q["title"] for q in fake.questions
+    }
     assert server.count("GET", "/questions") == 1 and server.count() == 1
 
 
@@ -244,7 +259,8 @@ def test_repr_and_bad_settings(server: FakeServer, session: requests.Session) ->
 
 
 def test_rate_limit_outlasting_the_retries_resumes_at_the_refused_page(
-        server: FakeServer, session: requests.Session) -> None:
+    server: FakeServer, session: requests.Session
+) -> None:
     serve(server, count=10)
     waits: list[float] = []
     connector = tally(server, session, sleep=waits.append)

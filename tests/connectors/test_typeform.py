@@ -9,13 +9,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from connectors.forms import Page
-from connectors.http import SourceAuthError, SourceConfigError, SourceNotFound, SourceResponseError, SourceUnavailable, make_session
-from connectors.typeform import TypeformForm
+from rollcall.connectors.forms import Page
+from rollcall.connectors.http import (
+    SourceAuthError,
+    SourceConfigError,
+    SourceNotFound,
+    SourceResponseError,
+    SourceUnavailable,
+    make_session,
+)
+from rollcall.connectors.typeform import TypeformForm
+from rollcall.transforms.raw import content_hash
+
 from fakes.http_server import FakeServer
-from fakes.typeform import (F_DETAILS, F_POSTCODE, FORM_ID, HIDDEN, NOT_SUBMITTED, TOKEN, TypeformFake,
-                            form_definition, format_time, generate_responses, serve_typeform)
-from transforms.raw import content_hash
+from fakes.typeform import (
+    F_DETAILS,
+    F_POSTCODE,
+    FORM_ID,
+    HIDDEN,
+    NOT_SUBMITTED,
+    TOKEN,
+    TypeformFake,
+    form_definition,
+    format_time,
+    generate_responses,
+    serve_typeform,
+)
 
 RESPONSES = "/responses"
 DEFINITION = rf"/forms/{FORM_ID}$"
@@ -55,8 +74,9 @@ def test_three_pages_by_token_hold_every_completed_response_once(server: FakeSer
     assert sorted(ids) == sorted(r["response_id"] for r in submitted(fake))  # never the unsubmitted landings
     sent = responses_requests(server)
     assert [r.arg("before") for r in sent] == [None, pages[0].records[-1].external_id, pages[1].records[-1].external_id]
-    assert {(r.arg("page_size"), r.arg("response_type"), r.arg("since"), r.arg("sort")) for r in sent} == \
-        {("4", "completed", None, None)}
+    assert {(r.arg("page_size"), r.arg("response_type"), r.arg("since"), r.arg("sort")) for r in sent} == {
+        ("4", "completed", None, None)
+    }
     assert server.count("GET", RESPONSES) == 3 and server.count("GET", DEFINITION) == 1
 
 
@@ -95,7 +115,8 @@ def test_response_without_response_id_is_keyed_by_its_token(server: FakeServer, 
     pytest.param("drop", None, id="connection_dropped"),
 ])  # fmt: skip
 def test_transient_failure_is_retried_and_nothing_is_lost(
-        server: FakeServer, session: requests.Session, fault: str, retry_after: int | None) -> None:
+    server: FakeServer, session: requests.Session, fault: str, retry_after: int | None
+) -> None:
     fake = serve(server, count=10)
     pages = typeform(server, session).iter_pages(None)
     first = next(pages)
@@ -134,7 +155,8 @@ def test_still_failing_after_the_retries_is_unavailable(server: FakeServer) -> N
     pytest.param(lambda body: [body], id="page_not_an_object"),
 ])  # fmt: skip
 def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor(
-        server: FakeServer, session: requests.Session, tamper) -> None:
+    server: FakeServer, session: requests.Session, tamper
+) -> None:
     fake = serve(server, count=10)
     fake.tamper = lambda n, body: tamper(body) if n == 2 else body
     pages = typeform(server, session).iter_pages(None)
@@ -146,10 +168,10 @@ def test_malformed_second_page_stops_the_pull_after_whole_pages_without_a_cursor
     assert all(r.payload["item"]["answers"] for r in first.records)
 
 
-@pytest.mark.parametrize("fault", [pytest.param("malformed", id="malformed_json"),
-                                   pytest.param("cut", id="truncated_in_transit")])
-def test_page_that_is_not_whole_json_is_asked_again(
-        server: FakeServer, session: requests.Session, fault: str) -> None:
+@pytest.mark.parametrize(
+    "fault", [pytest.param("malformed", id="malformed_json"), pytest.param("cut", id="truncated_in_transit")]
+)
+def test_page_that_is_not_whole_json_is_asked_again(server: FakeServer, session: requests.Session, fault: str) -> None:
     serve(server, count=10)
     server.inject(fault, path=RESPONSES, times=2)
     pages = pull(typeform(server, session))
@@ -165,6 +187,7 @@ def test_page_that_stays_unreadable_stops_the_pull(server: FakeServer, session: 
         next(pages)
     assert first.cursor is None
 
+
 def test_page_that_does_not_move_on_stops_the_pull(server: FakeServer, session: requests.Session) -> None:
     fake = serve(server, count=10)
     first_page: list = []
@@ -175,7 +198,8 @@ def test_page_that_does_not_move_on_stops_the_pull(server: FakeServer, session: 
 
 
 def test_wrong_token_is_an_auth_error_that_never_shows_the_token(
-        server: FakeServer, session: requests.Session, caplog: pytest.LogCaptureFixture) -> None:
+    server: FakeServer, session: requests.Session, caplog: pytest.LogCaptureFixture
+) -> None:
     serve(server)
     secret = "tfp_wrong_SECRET_0123456789"
     connector = typeform(server, session, token=secret)
@@ -213,8 +237,9 @@ def test_pulling_twice_gives_the_same_records(server: FakeServer, session: reque
     serve(server, count=10)
     connector = typeform(server, session)
     first, second = pull(connector), pull(connector)
-    assert [(r.external_id, r.content_hash) for p in first for r in p.records] == \
-        [(r.external_id, r.content_hash) for p in second for r in p.records]
+    assert [(r.external_id, r.content_hash) for p in first for r in p.records] == [
+        (r.external_id, r.content_hash) for p in second for r in p.records
+    ]
     assert first[-1].cursor == second[-1].cursor
 
 
@@ -241,7 +266,8 @@ def test_cursor_asks_for_responses_since_it_minus_the_overlap(server: FakeServer
     pytest.param(timedelta(0), False, id="no_overlap_misses_it"),
 ])  # fmt: skip
 def test_response_that_shows_up_late_is_read_within_the_overlap(
-        server: FakeServer, session: requests.Session, overlap: timedelta, caught: bool) -> None:
+    server: FakeServer, session: requests.Session, overlap: timedelta, caught: bool
+) -> None:
     fake = serve(server, count=3)
     connector = typeform(server, session, overlap=overlap)
     cursor = pull(connector)[-1].cursor
@@ -260,7 +286,9 @@ def test_request_count_is_the_pages_needed(server: FakeServer, session: requests
     assert server.count("GET", RESPONSES) == 3 and server.count() == 4  # and the form definition
 
 
-def test_available_keys_are_ids_refs_titles_hidden_and_fixed_keys(server: FakeServer, session: requests.Session) -> None:
+def test_available_keys_are_ids_refs_titles_hidden_and_fixed_keys(
+    server: FakeServer, session: requests.Session
+) -> None:
     serve(server)
     keys = typeform(server, session).available_keys()
     fixed = {"response_id", "token", "submitted_at", "landed_at"}
@@ -297,10 +325,11 @@ def test_mapping_check_and_pull_read_the_definition_once(server: FakeServer, ses
 
 
 def test_eu_form_read_through_the_us_host_fails_naming_the_right_base_url(
-    server: FakeServer, session: requests.Session,
+    server: FakeServer,
+    session: requests.Session,
 ) -> None:
     eu = "https://api.eu.typeform.com"
-    fake = serve_typeform(server, generate_responses(5, seed=3), definition=form_definition(FORM_ID, eu))
+    serve_typeform(server, generate_responses(5, seed=3), definition=form_definition(FORM_ID, eu))
     connector = typeform(server, session)
     with pytest.raises(SourceConfigError) as raised:
         pull(connector)

@@ -5,18 +5,26 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
-from models.campaign import SourceConfig
-from transforms.returning import BaseVolunteer
+from rollcall.connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
+from rollcall.models.campaign import SourceConfig
+from rollcall.transforms.returning import BaseVolunteer
 
-BASE = SourceConfig(name="benevoles", kind="volunteer_base", path=Path("base.csv"),
-                    fields={"last_name": "Nom", "first_name": "Prénom", "email": "E-mail", "phone": "Téléphone"})
-ROWS = [["Nom", "Prénom", "E-mail", "Téléphone", "Antenne"],
-        ["MOREAU", "Jeanne", "JEANNE.MOREAU@EXAMPLE.ORG", "", "Paris"],
-        ["", "", "", "", ""],
-        ["Texier", "Odile", "", "07 99 88 77 66", "Reims"]]
-EXPECTED = [BaseVolunteer("row 2", "Jeanne", "MOREAU", "JEANNE.MOREAU@EXAMPLE.ORG", None),
-            BaseVolunteer("row 4", "Odile", "Texier", None, "07 99 88 77 66")]
+BASE = SourceConfig(
+    name="benevoles",
+    kind="volunteer_base",
+    path=Path("base.csv"),
+    fields={"last_name": "Nom", "first_name": "Prénom", "email": "E-mail", "phone": "Téléphone"},
+)
+ROWS = [
+    ["Nom", "Prénom", "E-mail", "Téléphone", "Antenne"],
+    ["MOREAU", "Jeanne", "JEANNE.MOREAU@EXAMPLE.ORG", "", "Paris"],
+    ["", "", "", "", ""],
+    ["Texier", "Odile", "", "07 99 88 77 66", "Reims"],
+]
+EXPECTED = [
+    BaseVolunteer("row 2", "Jeanne", "MOREAU", "JEANNE.MOREAU@EXAMPLE.ORG", None),
+    BaseVolunteer("row 4", "Odile", "Texier", None, "07 99 88 77 66"),
+]
 
 
 def test_a_csv_base_gives_its_mapped_fields_by_row(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from faults.scenario import ENV
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from connectors.database import get_engine
-from faults.scenario import ENV
-from models.campaign import DATABASE_URL_ENV
+from rollcall.connectors.database import get_engine
+from rollcall.models.campaign import DATABASE_URL_ENV
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +52,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, prefect_harness: None) -> pytes
     """The fakes' credentials; the database and rosters come from each campaign file. Failed
     requests and pulls are retried at once (same number of retries, no waiting): the tests
     check what a retry does, not how long it waits."""
-    from connectors.http import make_session
-    from flows import sources, steps
+    from rollcall.connectors.http import make_session
+    from rollcall.flows import sources, steps
 
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)

@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from connectors.roster_files import read_tabs
-from models.tables import (
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.roster_files import read_tabs
+from rollcall.models.tables import (
     Event,
     Person,
     QuarantineEntry,
@@ -39,7 +39,7 @@ from models.tables import (
     RosterTarget,
     Signup,
 )
-from transforms.sheet_roster import (
+from rollcall.transforms.sheet_roster import (
     COORDINATOR_HEADERS,
     DATE_HEADER,
     ID_HEADER,
@@ -58,11 +58,33 @@ ROSTER_TAB, SUMMARY_TAB = "Inscrits", "Résumé"
 WHOLE_TABS = {"roster_summaries": SUMMARY_TAB, "roster_sign_in": "Émargement", "roster_to_complete": "À compléter"}
 #: What a roster row is compared on: the pipeline's columns but the (autoincrement) reference.
 ROW_COLUMNS: tuple[str, ...] = tuple(h for h in PIPELINE_HEADERS if h != ID_HEADER)
-SIGNUP_FIELDS = ("site", "first_name", "last_name", "first_key", "last_key", "email", "email_key", "phone",
-                 "submitted_at", "consent", "cancelled", "warnings")
+SIGNUP_FIELDS = (
+    "site",
+    "first_name",
+    "last_name",
+    "first_key",
+    "last_key",
+    "email",
+    "email_key",
+    "phone",
+    "submitted_at",
+    "consent",
+    "cancelled",
+    "warnings",
+)
 #: Sections in the order a diff lists them: causes (records, people) before consequences.
-SECTIONS = ("raw_records", "signups", "quarantine", "people", "registrations", "review_pairs",
-            "roster_rows", "roster_summaries", "roster_sign_in", "roster_to_complete")
+SECTIONS = (
+    "raw_records",
+    "signups",
+    "quarantine",
+    "people",
+    "registrations",
+    "review_pairs",
+    "roster_rows",
+    "roster_summaries",
+    "roster_sign_in",
+    "roster_to_complete",
+)
 
 
 @dataclass
@@ -119,27 +141,48 @@ def _database(session: Any) -> _Database:
         _put(sections["raw_records"], key[rid], json.dumps(records[rid].payload, sort_keys=True, ensure_ascii=False))
     for s in signups:
         if s.raw_record_id in current:
-            _put(sections["signups"], key[s.raw_record_id], {
-                "site": sites[s.event_id], "first_name": s.first_name, "last_name": s.last_name,
-                "first_key": s.first_key, "last_key": s.last_key, "email": s.email, "email_key": s.email_key,
-                "phone": s.phone, "submitted_at": _moment(s.submitted_at), "consent": s.consent,
-                "cancelled": s.cancelled, "warnings": tuple(sorted(s.warnings or ())),
-                "time_slot": s.time_slot, "remarks": s.remarks, "minor": s.minor,
-            })
+            _put(
+                sections["signups"],
+                key[s.raw_record_id],
+                {
+                    "site": sites[s.event_id],
+                    "first_name": s.first_name,
+                    "last_name": s.last_name,
+                    "first_key": s.first_key,
+                    "last_key": s.last_key,
+                    "email": s.email,
+                    "email_key": s.email_key,
+                    "phone": s.phone,
+                    "submitted_at": _moment(s.submitted_at),
+                    "consent": s.consent,
+                    "cancelled": s.cancelled,
+                    "warnings": tuple(sorted(s.warnings or ())),
+                    "time_slot": s.time_slot,
+                    "remarks": s.remarks,
+                    "minor": s.minor,
+                },
+            )
     for q in session.scalars(select(QuarantineEntry)):
         if q.raw_record_id in current:
             _put(sections["quarantine"], key[q.raw_record_id], q.reason_code)
     for p in session.scalars(select(Person)):
         if p.id in person_key:
-            sections["people"][person_key[p.id]] = {"first_name": p.first_name, "last_name": p.last_name,
-                                                    "email": p.email, "phone": p.phone}
+            sections["people"][person_key[p.id]] = {
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "email": p.email,
+                "phone": p.phone,
+            }
     registration_of: dict[int, tuple[PersonKey, str, str]] = {}
     for r in session.scalars(select(Registration)):
         who = person_key.get(r.person_id, frozenset())
         registration_of[r.id] = (who, sites[r.event_id], r.status)
         if r.status != REMOVED:
-            _put(sections["registrations"], (who, sites[r.event_id]),
-                 {"status": r.status, "registered_at": _moment(r.registered_at), "sources": tuple(r.sources)})
+            _put(
+                sections["registrations"],
+                (who, sites[r.event_id]),
+                {"status": r.status, "registered_at": _moment(r.registered_at), "sources": tuple(r.sources)},
+            )
     for pair in session.scalars(select(ReviewPair).where(ReviewPair.status == "open")):
         _put(sections["review_pairs"], frozenset((of_signup[pair.signup_a], of_signup[pair.signup_b])), "open")
     return _Database(sections, registration_of)
@@ -175,13 +218,15 @@ def _roster_grids(session: Any, roster_dir: Path | None, sheets: Any) -> dict[st
         for target in session.scalars(select(RosterTarget).where(RosterTarget.kind == "google_sheet")):
             book = sheets.spreadsheets[target.location]
             present = {s.title for s in book.sheets}
-            grids[target.site_code] = {title: sheets.grid(target.location, title) if title in present else []
-                                       for title in titles}
+            grids[target.site_code] = {
+                title: sheets.grid(target.location, title) if title in present else [] for title in titles
+            }
     return grids
 
 
-def _add_roster(snap: Snapshot, site: str, grid: list[list[Any]],
-                registration_of: Mapping[int, tuple[PersonKey, str, str]]) -> None:
+def _add_roster(
+    snap: Snapshot, site: str, grid: list[list[Any]], registration_of: Mapping[int, tuple[PersonKey, str, str]]
+) -> None:
     """Rows keyed by the registration they show, ``(site, person key)``; a row whose reference
     names no registration is keyed by its content (``(site, "no registration", row)``)."""
     if not grid:
@@ -190,8 +235,10 @@ def _add_roster(snap: Snapshot, site: str, grid: list[list[Any]],
     col = {name: i for i, name in reversed(list(enumerate(names)))}
     rows, retired, cells = snap.sections["roster_rows"], [], {}
     for raw in grid[1:]:
-        row = {name: _cell(raw[col[name]] if col.get(name) is not None and col[name] < len(raw) else None, name)
-               for name in (ID_HEADER, *ROW_COLUMNS, *COORDINATOR_HEADERS)}
+        row = {
+            name: _cell(raw[col[name]] if col.get(name) is not None and col[name] < len(raw) else None, name)
+            for name in (ID_HEADER, *ROW_COLUMNS, *COORDINATOR_HEADERS)
+        }
         reference = row[ID_HEADER]
         if reference == "":
             continue  # a coordinator's own line
@@ -228,9 +275,13 @@ def _cell(value: Any, header: str | None = None) -> Any:
 
 
 def retired_with_contacts(snap: Snapshot) -> list[str]:
-    """"Retiré" rows that still show an email or a phone: there should be none."""
-    return [f"{site} {row[ID_HEADER]}: Statut Retiré but Email {row['Email']!r}, Téléphone {row['Téléphone']!r}"
-            for site, rows in sorted(snap.retired.items()) for row in rows if row["Email"] or row["Téléphone"]]
+    """ "Retiré" rows that still show an email or a phone: there should be none."""
+    return [
+        f"{site} {row[ID_HEADER]}: Statut Retiré but Email {row['Email']!r}, Téléphone {row['Téléphone']!r}"
+        for site, rows in sorted(snap.retired.items())
+        for row in rows
+        if row["Email"] or row["Téléphone"]
+    ]
 
 
 def rows_without_registration(snap: Snapshot) -> list[str]:
@@ -242,13 +293,14 @@ def rows_without_registration(snap: Snapshot) -> list[str]:
         if isinstance(key[0], tuple):  # numbered: (key, "#2")
             key = key[0]
         if key[1] == "no registration":
-            found.append(f"{key[0]}: a row shows {row['Prénom']} {row['Nom']} (Statut {row['Statut']!r}, "
-                         f"email {row['Email']!r}) under a reference that is no registration of this site")
+            found.append(
+                f"{key[0]}: a row shows {row['Prénom']} {row['Nom']} (Statut {row['Statut']!r}, "
+                f"email {row['Email']!r}) under a reference that is no registration of this site"
+            )
     return found
 
 
-def differences(path: Snapshot, replay: Snapshot, limit: int = 6,
-                sections: Iterable[str] = SECTIONS) -> list[str]:
+def differences(path: Snapshot, replay: Snapshot, limit: int = 6, sections: Iterable[str] = SECTIONS) -> list[str]:
     """What differs, section by section, at most ``limit`` items each: readable lines such as
     ``people {export:C0003, tally-form:T00012}: email 'a@x' (path run) vs 'b@x' (replay)``."""
     lines: list[str] = []
@@ -268,16 +320,21 @@ def differences(path: Snapshot, replay: Snapshot, limit: int = 6,
     return lines
 
 
-def assert_converged(path: Snapshot, replay: Snapshot, context: str = "", problems: Iterable[str] = (),
-                     details: Iterable[str] = ()) -> None:
+def assert_converged(
+    path: Snapshot, replay: Snapshot, context: str = "", problems: Iterable[str] = (), details: Iterable[str] = ()
+) -> None:
     """Fail with the first differences and ``problems`` found by other checks, then
     ``details`` (what happened, to replay it), never a dump of both snapshots."""
     lines = differences(path, replay)
-    found = [*problems, *(f"path run: {p}" for p in retired_with_contacts(path)),
-             *(f"replay: {p}" for p in retired_with_contacts(replay))]
+    found = [
+        *problems,
+        *(f"path run: {p}" for p in retired_with_contacts(path)),
+        *(f"replay: {p}" for p in retired_with_contacts(replay)),
+    ]
     if lines or found:
-        raise AssertionError("\n".join([f"not what one clean sync of the final data gives {context}".rstrip(),
-                                        *lines, *found, *details]))
+        raise AssertionError(
+            "\n".join([f"not what one clean sync of the final data gives {context}".rstrip(), *lines, *found, *details])
+        )
 
 
 def show_key(k: Any) -> str:
@@ -297,14 +354,18 @@ def _order(k: Any) -> str:
 
 def _changes(a: Any, b: Any) -> str:
     if isinstance(a, dict) and isinstance(b, dict):
-        return "; ".join(f"{f} {_short(a.get(f))} (path run) vs {_short(b.get(f))} (replay)"
-                         for f in sorted(a.keys() | b.keys(), key=str) if a.get(f) != b.get(f))
+        return "; ".join(
+            f"{f} {_short(a.get(f))} (path run) vs {_short(b.get(f))} (replay)"
+            for f in sorted(a.keys() | b.keys(), key=str)
+            if a.get(f) != b.get(f)
+        )
     return f"{_short(a)} (path run) vs {_short(b)} (replay)"
 
 
 def _short(value: Any, width: int = 160) -> str:
-    text = repr(value) if not isinstance(value, dict) else \
-        "{" + ", ".join(f"{k}: {v!r}" for k, v in value.items()) + "}"
+    text = (
+        repr(value) if not isinstance(value, dict) else "{" + ", ".join(f"{k}: {v!r}" for k, v in value.items()) + "}"
+    )
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -340,8 +401,9 @@ def set_aside_moved_times(path: Snapshot, replay: Snapshot, moved: Iterable[Reco
                 continue
             mine, theirs = (a.get(k) or {}).get(column), (b.get(k) or {}).get(column)
             if mine and theirs and mine > theirs:
-                problems.append(f"{name} {show_key(k)}: {column} {mine} in the path run, later than {theirs} "
-                                "in the replay")
+                problems.append(
+                    f"{name} {show_key(k)}: {column} {mine} in the path run, later than {theirs} in the replay"
+                )
             for side in (a, b):
                 if k in side:
                     side[k] = {**side[k], column: MOVED}

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 
 import pytest
+from faults.report import report
+from faults.scenario import ENV
 
 from convergence.snapshot import (
     RecordKey,
@@ -51,14 +53,15 @@ from convergence.world import (
     sync,
     unmerge_one,
 )
-from faults.report import report
-from faults.scenario import ENV
 
 pytestmark = [pytest.mark.convergence, pytest.mark.flow, pytest.mark.faults]
 
 DEFAULT_SEEDS = 2
-SEEDS = ([int(os.environ["ROLLCALL_CONVERGENCE_SEED"])] if os.environ.get("ROLLCALL_CONVERGENCE_SEED")
-         else list(range(int(os.environ.get("ROLLCALL_CONVERGENCE_SEEDS", DEFAULT_SEEDS)))))
+SEEDS = (
+    [int(os.environ["ROLLCALL_CONVERGENCE_SEED"])]
+    if os.environ.get("ROLLCALL_CONVERGENCE_SEED")
+    else list(range(int(os.environ.get("ROLLCALL_CONVERGENCE_SEEDS", DEFAULT_SEEDS))))
+)
 NIGHTS = int(os.environ.get("ROLLCALL_CONVERGENCE_NIGHTS", 4))
 KILLS = int(os.environ.get("ROLLCALL_CONVERGENCE_KILLS", 1))
 #: Kinds of step left out, to look past a known failure: ``ROLLCALL_CONVERGENCE_SKIP=delete,outage``.
@@ -67,8 +70,9 @@ STEPS = ("edit", "edit", "cancel", "consent", "delete")
 SECTION = "convergence: random histories against a clean replay"
 
 
-def one_night(world: World, config: Path, url: str, rng: random.Random, down: dict[str, int],
-              took: list[float], kill: bool) -> str:
+def one_night(
+    world: World, config: Path, url: str, rng: random.Random, down: dict[str, int], took: list[float], kill: bool
+) -> str:
     """The day's changes at the sources, the night's sync (maybe killed, maybe retried)."""
     for _ in range(rng.randint(18, 26) if world.night == 0 else rng.randint(5, 10)):
         world.sign_up()
@@ -134,8 +138,9 @@ def path_run(world: World, directory: Path, url: str, rng: random.Random) -> tup
     return snapshot(url, directory / "rosters"), human
 
 
-def clean_replay(world: World, directory: Path, url: str,
-                 decisions: list[tuple[RecordKey, RecordKey, bool]]) -> tuple[Snapshot, list[str]]:
+def clean_replay(
+    world: World, directory: Path, url: str, decisions: list[tuple[RecordKey, RecordKey, bool]]
+) -> tuple[Snapshot, list[str]]:
     """A fresh database and roster folder, the same final data and stored decisions."""
     config = world.campaign(directory, url)
     assert sync(config) == "ok"
@@ -146,8 +151,9 @@ def clean_replay(world: World, directory: Path, url: str,
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_any_history_ends_like_one_clean_sync(seed: int, tmp_path: Path, database_url: str, replay_url: str,
-                                              environment: pytest.MonkeyPatch) -> None:
+def test_any_history_ends_like_one_clean_sync(
+    seed: int, tmp_path: Path, database_url: str, replay_url: str, environment: pytest.MonkeyPatch
+) -> None:
     started = time.monotonic()
     rng = random.Random(seed)
     backend = database_url.split(":")[0].split("+")[0]
@@ -156,12 +162,23 @@ def test_any_history_ends_like_one_clean_sync(seed: int, tmp_path: Path, databas
         replay, notes = clean_replay(world, tmp_path / "replay", replay_url, stored_decisions(database_url))
     problems = set_aside_moved_times(path, replay, world.time_moved)
     problems += [f"coordinator input lost: {lost}" for lost in coordinator_cells_lost(human, path.coordinator)]
-    problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
-                 for row in rows_without_registration(snap)]
-    report(SECTION, f"{backend} seed {seed}: {NIGHTS} nights, {len(world.truth)} records, "
-           f"{len(path.sections['people'])} people, {len(path.sections['review_pairs'])} pairs open, "
-           f"{len(human.actions)} decisions/unmerges, "
-           f"{len(human.cells)} coordinator cells, {sum('killed' in line for line in world.log)} kill(s) "
-           f"({time.monotonic() - started:.0f} s)")
-    assert_converged(path, replay, f"(seed {seed}, {backend})", problems,
-                     details=["replay notes:", *notes, "history:", *world.history(), world.who_is_who()])
+    problems += [
+        f"{side}: {row}"
+        for side, snap in (("path run", path), ("replay", replay))
+        for row in rows_without_registration(snap)
+    ]
+    report(
+        SECTION,
+        f"{backend} seed {seed}: {NIGHTS} nights, {len(world.truth)} records, "
+        f"{len(path.sections['people'])} people, {len(path.sections['review_pairs'])} pairs open, "
+        f"{len(human.actions)} decisions/unmerges, "
+        f"{len(human.cells)} coordinator cells, {sum('killed' in line for line in world.log)} kill(s) "
+        f"({time.monotonic() - started:.0f} s)",
+    )
+    assert_converged(
+        path,
+        replay,
+        f"(seed {seed}, {backend})",
+        problems,
+        details=["replay notes:", *notes, "history:", *world.history(), world.who_is_who()],
+    )

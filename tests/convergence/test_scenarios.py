@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors.roster_files import read_tabs
 from convergence.snapshot import (
     RecordKey,
     Snapshot,
@@ -38,7 +37,8 @@ from convergence.world import (
     stored_decisions,
     sync,
 )
-from transforms.phones import format_national, normalise_phone
+from rollcall.connectors.roster_files import read_tabs
+from rollcall.transforms.phones import format_national, normalise_phone
 
 pytestmark = [pytest.mark.convergence, pytest.mark.flow]
 
@@ -54,8 +54,11 @@ def cast(world: World) -> dict[str, Entry]:
     helene, karim = world.volunteer("Hélène", "Martin", "PAR"), world.volunteer("Karim", "Haddad", "LYS")
     zoe, jp = world.volunteer("Zoé", "Dubois", "MRS"), world.volunteer("Jean-Pierre", "Le Goff", "PAR")
     lea = world.volunteer("Léa", "Dubois", "MRS")  # Zoé's sister: same phone, never the same person
-    fatou, mei, lucas = (world.volunteer("Fatou", "Diallo", "LYS"), world.volunteer("Mei", "Nguyen", "MRS"),
-                         world.volunteer("Lucas", "Faure", "PAR"))
+    fatou, mei, lucas = (
+        world.volunteer("Fatou", "Diallo", "LYS"),
+        world.volunteer("Mei", "Nguyen", "MRS"),
+        world.volunteer("Lucas", "Faure", "PAR"),
+    )
     return {
         "helene_tally": world.sign_up_as(helene, TALLY),
         "helene_csv": world.sign_up_as(helene, CSV, first="Helene", email="hmartin@example.net"),  # accent lost
@@ -79,8 +82,9 @@ def night(world: World, config: Path, expect: str = "ok") -> None:
     world.night += 1
 
 
-def clean_replay(world: World, tmp_path: Path, replay_url: str,
-                 decisions: list[tuple[RecordKey, RecordKey, bool]]) -> Snapshot:
+def clean_replay(
+    world: World, tmp_path: Path, replay_url: str, decisions: list[tuple[RecordKey, RecordKey, bool]]
+) -> Snapshot:
     """One sync of the final data into a fresh database and roster folder; then the same
     review decisions, and one more sync."""
     world.all_up()
@@ -97,15 +101,18 @@ def assert_like_clean(world: World, tmp_path: Path, url: str, replay_url: str, c
     path = snapshot(url, tmp_path / "path/rosters")
     replay = clean_replay(world, tmp_path, replay_url, stored_decisions(url))
     problems = set_aside_moved_times(path, replay, world.time_moved)
-    problems += [f"{side}: {row}" for side, snap in (("path run", path), ("replay", replay))
-                 for row in rows_without_registration(snap)]
-    assert_converged(path, replay, f"({context}, {url.split(':')[0]})", problems,
-                     details=["history:", *world.history()])
+    problems += [
+        f"{side}: {row}"
+        for side, snap in (("path run", path), ("replay", replay))
+        for row in rows_without_registration(snap)
+    ]
+    assert_converged(
+        path, replay, f"({context}, {url.split(':')[0]})", problems, details=["history:", *world.history()]
+    )
     return path
 
 
-def test_export_hidden_for_one_sync_then_back(world: World, tmp_path: Path, database_url: str,
-                                              replay_url: str) -> None:
+def test_export_hidden_for_one_sync_then_back(world: World, tmp_path: Path, database_url: str, replay_url: str) -> None:
     """The first night, the export has been moved away: the web forms' people are resolved
     without it; the next night it is back, and must end as if it had always been there."""
     config = world.campaign(tmp_path / "path", database_url)
@@ -118,7 +125,8 @@ def test_export_hidden_for_one_sync_then_back(world: World, tmp_path: Path, data
 
 
 def test_corrected_submissions_show_on_the_roster_and_keep_their_time(
-        world: World, tmp_path: Path, database_url: str, replay_url: str) -> None:
+    world: World, tmp_path: Path, database_url: str, replay_url: str
+) -> None:
     """A Tally submission corrected (name, email) and a HelloAsso item corrected (phone): the
     roster shows the corrections; Tally moved the submission's time, "Inscrit le" did not."""
     config = world.campaign(tmp_path / "path", database_url)
@@ -139,7 +147,8 @@ def test_corrected_submissions_show_on_the_roster_and_keep_their_time(
 
 
 def test_corrected_tally_submission_keeps_its_registration_time(
-        world: World, tmp_path: Path, database_url: str) -> None:
+    world: World, tmp_path: Path, database_url: str
+) -> None:
     """Tally moves ``submittedAt`` when a submission is edited; "Inscrit le" stays the first
     submission's time (which only a run that saw it can know: the replay cannot)."""
     config = world.campaign(tmp_path / "path", database_url)
@@ -149,12 +158,13 @@ def test_corrected_tally_submission_keeps_its_registration_time(
     night(world, config)
     world.change(tally, first="Hélène")
     night(world, config)
-    shown = snapshot(database_url, tmp_path / "path/rosters").sections["roster_rows"][("PAR", frozenset({tally.record_key}))]
+    shown = snapshot(database_url, tmp_path / "path/rosters").sections["roster_rows"][
+        ("PAR", frozenset({tally.record_key}))
+    ]
     assert (shown["Prénom"], shown["Inscrit le"]) == ("Hélène", first_time.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"))
 
 
-def test_helloasso_connected_one_night_late(world: World, tmp_path: Path, database_url: str,
-                                            replay_url: str) -> None:
+def test_helloasso_connected_one_night_late(world: World, tmp_path: Path, database_url: str, replay_url: str) -> None:
     """The first night runs without the HelloAsso source (not yet configured); the second with
     it: same people, registrations and rows as a clean run, and no extra pair to review."""
     cast(world)
@@ -163,12 +173,16 @@ def test_helloasso_connected_one_night_late(world: World, tmp_path: Path, databa
     assert_like_clean(world, tmp_path, database_url, replay_url, "HelloAsso one night late")
 
 
-@pytest.mark.parametrize(("source", "typed"), [
-    pytest.param(TALLY, "Vient avec sa sœur", id="tally_box_unticked_after_a_note"),
-    pytest.param(CSV, None, id="export_says_non_untouched_row"),
-])
+@pytest.mark.parametrize(
+    ("source", "typed"),
+    [
+        pytest.param(TALLY, "Vient avec sa sœur", id="tally_box_unticked_after_a_note"),
+        pytest.param(CSV, None, id="export_says_non_untouched_row"),
+    ],
+)
 def test_consent_withdrawn_leaves_no_contact_on_any_roster(
-        world: World, tmp_path: Path, database_url: str, replay_url: str, source: str, typed: str | None) -> None:
+    world: World, tmp_path: Path, database_url: str, replay_url: str, source: str, typed: str | None
+) -> None:
     """Consent withdrawn by an edit: no roster tab shows that person's email or phone any more.
     A row the coordinator typed in stays for their note ("Retiré"); an untouched one goes."""
     import openpyxl
@@ -189,9 +203,13 @@ def test_consent_withdrawn_leaves_no_contact_on_any_roster(
     night(world, config)
 
     phone = format_national(normalise_phone(withdrawn.phone))
-    shown = [f"{path.name} {tab}" for path in (tmp_path / "path/rosters").glob("*.xlsx")
-             for tab, grid in read_tabs(path).items() for row in grid
-             if withdrawn.email in map(str, row) or phone in map(str, row)]
+    shown = [
+        f"{path.name} {tab}"
+        for path in (tmp_path / "path/rosters").glob("*.xlsx")
+        for tab, grid in read_tabs(path).items()
+        for row in grid
+        if withdrawn.email in map(str, row) or phone in map(str, row)
+    ]
     assert shown == [], "the contacts of someone who withdrew consent are still on a roster"
     path = assert_like_clean(world, tmp_path, database_url, replay_url, "consent withdrawn")
     notes = [cells["Notes"] for cells in path.coordinator[workbook.name.split(" ")[0]].values()]
@@ -199,8 +217,9 @@ def test_consent_withdrawn_leaves_no_contact_on_any_roster(
 
 
 @pytest.mark.parametrize("source", [TALLY, HELLOASSO])
-def test_source_down_one_night_then_back(world: World, tmp_path: Path, database_url: str, replay_url: str,
-                                         source: str) -> None:
+def test_source_down_one_night_then_back(
+    world: World, tmp_path: Path, database_url: str, replay_url: str, source: str
+) -> None:
     """A provider answers 503 all night while new and edited sign-ups wait there; it is back the
     next night: the end is that of a clean run."""
     config = world.campaign(tmp_path / "path", database_url)
@@ -209,7 +228,9 @@ def test_source_down_one_night_then_back(world: World, tmp_path: Path, database_
     inès = world.volunteer("Inès", "Benali", "LYS")
     world.sign_up_as(inès, source)
     world.sign_up_as(inès, CSV, first="Ines", phone="")
-    world.change(entries["helene_tally"] if source == TALLY else entries["karim_helloasso"], email="nouvelle@example.org")
+    world.change(
+        entries["helene_tally"] if source == TALLY else entries["karim_helloasso"], email="nouvelle@example.org"
+    )
     world.set_down(source, True)
     night(world, config, expect=f"source {source}")
     world.set_down(source, False)
@@ -218,8 +239,9 @@ def test_source_down_one_night_then_back(world: World, tmp_path: Path, database_
 
 
 @pytest.mark.parametrize("source", [TALLY, HELLOASSO])
-def test_deleted_at_the_provider_is_gone_as_in_a_clean_run(world: World, tmp_path: Path, database_url: str,
-                                                          replay_url: str, source: str) -> None:
+def test_deleted_at_the_provider_is_gone_as_in_a_clean_run(
+    world: World, tmp_path: Path, database_url: str, replay_url: str, source: str
+) -> None:
     """A submission deleted in Tally, an item removed in HelloAsso's back office: later pulls
     simply no longer hold it. A clean sync would not know that person: neither may we."""
     config = world.campaign(tmp_path / "path", database_url)
@@ -230,22 +252,26 @@ def test_deleted_at_the_provider_is_gone_as_in_a_clean_run(world: World, tmp_pat
     assert_like_clean(world, tmp_path, database_url, replay_url, f"deleted at {source}")
 
 
-def test_review_decision_merging_two_registrations_of_one_site(world: World, tmp_path: Path, database_url: str,
-                                                               replay_url: str) -> None:
-    """"Jean" and "Jean-Pierre" Martin on one phone wait for review; a reviewer says they are one
+def test_review_decision_merging_two_registrations_of_one_site(
+    world: World, tmp_path: Path, database_url: str, replay_url: str
+) -> None:
+    """ "Jean" and "Jean-Pierre" Martin on one phone wait for review; a reviewer says they are one
     person (``rollcall review decide D.. --same``): one registration and one roster row stay."""
     config = world.campaign(tmp_path / "path", database_url)
     jp = world.volunteer("Jean-Pierre", "Martin", "PAR")
     tally = world.sign_up_as(jp, TALLY, first="Jean")
     export = world.sign_up_as(jp, CSV, email="jpmartin@example.net")
     night(world, config)
-    pair = next((pid for pid, a, b in open_pairs(database_url) if {a, b} == {tally.record_key, export.record_key}), None)
+    pair = next(
+        (pid for pid, a, b in open_pairs(database_url) if {a, b} == {tally.record_key, export.record_key}), None
+    )
     assert pair is not None, f"the pair is not queued for review: {open_pairs(database_url)}"
     decide(config, pair, same=True)
     night(world, config)
     path = assert_like_clean(world, tmp_path, database_url, replay_url, "merged by a review decision")
-    assert [k for k in path.sections["roster_rows"] if k[0] == "PAR"] == \
-        [("PAR", frozenset({tally.record_key, export.record_key}))]
+    assert [k for k in path.sections["roster_rows"] if k[0] == "PAR"] == [
+        ("PAR", frozenset({tally.record_key, export.record_key}))
+    ]
 
 
 def test_the_cast_alone_converges(world: World, tmp_path: Path, database_url: str, replay_url: str) -> None:

@@ -27,6 +27,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from sqlalchemy import func, select
+
+from convergence.snapshot import RecordKey
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import RawRecord, ReviewPair, Signup, SyncRun
+
 from fakes.helloasso import HelloAssoFake, helloasso_date
 from fakes.http_server import FakeServer, Request, Response
 from fakes.tally import (
@@ -43,12 +49,6 @@ from fakes.tally import (
     format_time,
     serve_tally,
 )
-from sqlalchemy import func, select
-
-from connectors.database import session_scope
-from models.tables import RawRecord, ReviewPair, Signup, SyncRun
-
-from convergence.snapshot import RecordKey
 
 ROOT = Path(__file__).parents[2]
 log = logging.getLogger(__name__)
@@ -60,24 +60,89 @@ CSV_HEADERS = ("ID", "Prénom", "Nom", "Email", "Téléphone", "Ville", "Date", 
 TALLY_SITE = {label: option for option, label in SITE_OPTIONS.items()}
 FIRST_DAY = datetime(2022, 9, 1, tzinfo=PARIS)
 
-FIRST_NAMES = ("Hélène", "Zoé", "François", "Anaïs", "Jérôme", "Maëlle", "Karim", "Fatou", "Lucas", "Inès",
-               "Thibault", "Mei", "Yanis", "Océane", "Moussa", "Chloé", "Jean-Pierre", "Marie-Claire", "Noé",
-               "Aïcha", "Bastien", "Léa", "Hugo", "Camille", "Louis", "Louise", "Jean", "Marie")
+FIRST_NAMES = (
+    "Hélène",
+    "Zoé",
+    "François",
+    "Anaïs",
+    "Jérôme",
+    "Maëlle",
+    "Karim",
+    "Fatou",
+    "Lucas",
+    "Inès",
+    "Thibault",
+    "Mei",
+    "Yanis",
+    "Océane",
+    "Moussa",
+    "Chloé",
+    "Jean-Pierre",
+    "Marie-Claire",
+    "Noé",
+    "Aïcha",
+    "Bastien",
+    "Léa",
+    "Hugo",
+    "Camille",
+    "Louis",
+    "Louise",
+    "Jean",
+    "Marie",
+)
 #: First names a household may share a phone with, close enough to be reviewed, never merged.
-CLOSE_FIRST = {"Louis": "Louise", "Louise": "Louis", "Jean": "Jean-Pierre", "Jean-Pierre": "Jean",
-               "Marie": "Marie-Claire", "Marie-Claire": "Marie"}
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "N'Diaye", "Le Goff", "Nguyen", "Lefèvre", "Haddad", "Morel",
-              "Da Silva", "Rousseau", "Benali", "Faure", "Lambert", "Diallo", "Girard", "Petit", "Durand",
-              "Leroy", "Moreau", "Roux", "Fournier", "Mercier", "Garnier")
+CLOSE_FIRST = {
+    "Louis": "Louise",
+    "Louise": "Louis",
+    "Jean": "Jean-Pierre",
+    "Jean-Pierre": "Jean",
+    "Marie": "Marie-Claire",
+    "Marie-Claire": "Marie",
+}
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "N'Diaye",
+    "Le Goff",
+    "Nguyen",
+    "Lefèvre",
+    "Haddad",
+    "Morel",
+    "Da Silva",
+    "Rousseau",
+    "Benali",
+    "Faure",
+    "Lambert",
+    "Diallo",
+    "Girard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Roux",
+    "Fournier",
+    "Mercier",
+    "Garnier",
+)
 
 
 # ---------------------------------------------------------------- the campaign file
 
 
-def write_campaign(path: Path, *, database_url: str, roster_dir: Path, csv_path: Path, tally_url: str,
-                   helloasso_url: str, sources: tuple[str, ...] = SOURCES) -> Path:
+def write_campaign(
+    path: Path,
+    *,
+    database_url: str,
+    roster_dir: Path,
+    csv_path: Path,
+    tally_url: str,
+    helloasso_url: str,
+    sources: tuple[str, ...] = SOURCES,
+) -> Path:
     """Three sites of the example campaign's first Saturday and the ``sources`` named."""
-    sites = "".join(f"""
+    sites = "".join(
+        f"""
 [[sites]]
 code = "{code}"
 name = "{name}"
@@ -85,8 +150,11 @@ city = "{name}"
 date = 2022-10-08
 capacity = 60
 coordinators = ["coordination.{name.lower()}@example.org"]
-""" for code, name in SITES.items())
-    blocks = {CSV: f"""
+"""
+        for code, name in SITES.items()
+    )
+    blocks = {
+        CSV: f"""
 [[sources]]
 name = "{CSV}"
 label = "Export"
@@ -104,7 +172,8 @@ site = "Ville"
 submitted_at = "Date"
 consent = "Consentement"
 status = "Statut"
-""", TALLY: f"""
+""",
+        TALLY: f"""
 [[sources]]
 name = "{TALLY}"
 label = "Tally"
@@ -121,7 +190,8 @@ email = "Adresse e-mail"
 phone = "Téléphone"
 site = "Sur quel site voulez-vous aider ?"
 consent = "J'accepte que mes données servent à organiser la journée"
-""", HELLOASSO: f"""
+""",
+        HELLOASSO: f"""
 [[sources]]
 name = "{HELLOASSO}"
 label = "HelloAsso"
@@ -137,8 +207,10 @@ credentials = {{ client_id = "env:ROLLCALL_TEST_HA_ID", client_secret = "env:ROL
 email = ["customFields.Email", "payer.email"]
 phone = "customFields.Téléphone"
 site = "customFields.Site"
-"""}
-    path.write_text(f"""[campaign]
+""",
+    }
+    path.write_text(
+        f"""[campaign]
 code = "convergence"
 name = "Convergence"
 goal = 300
@@ -151,7 +223,9 @@ url = "{database_url}"
 directory = "{roster_dir}"
 {sites}
 # --- Sources
-{"".join(blocks[name] for name in sources)}""", encoding="utf-8")
+{"".join(blocks[name] for name in sources)}""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -270,9 +344,15 @@ class World:
 
     def campaign(self, directory: Path, database_url: str, sources: tuple[str, ...] = SOURCES) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        return write_campaign(directory / "campaign.toml", database_url=database_url,
-                              roster_dir=directory / "rosters", csv_path=self.csv_path, tally_url=self.tally_url,
-                              helloasso_url=self.helloasso_url, sources=sources)
+        return write_campaign(
+            directory / "campaign.toml",
+            database_url=database_url,
+            roster_dir=directory / "rosters",
+            csv_path=self.csv_path,
+            tally_url=self.tally_url,
+            helloasso_url=self.helloasso_url,
+            sources=sources,
+        )
 
     # --- time
 
@@ -293,8 +373,11 @@ class World:
         site = self.rng.choice(list(SITES))
         if self.volunteers and self.rng.random() < 0.12:
             kin = self.rng.choice(self.volunteers)
-            first = CLOSE_FIRST.get(kin.first) if kin.first in CLOSE_FIRST and self.rng.random() < 0.7 else \
-                self.rng.choice([n for n in FIRST_NAMES if n != kin.first])
+            first = (
+                CLOSE_FIRST.get(kin.first)
+                if kin.first in CLOSE_FIRST and self.rng.random() < 0.7
+                else self.rng.choice([n for n in FIRST_NAMES if n != kin.first])
+            )
             last, phone, site = kin.last, kin.phone, kin.site
             if self.rng.random() < 0.3:
                 email = kin.email
@@ -326,8 +409,13 @@ class World:
                 phone, first = phone[:-1] + str((int(phone[-1]) + 1) % 10), _typo(self.rng, first)
         if phone and self.rng.random() < 0.4:
             digits = phone.replace(" ", "")
-            phone = self.rng.choice([f"+33 {digits[1]} {digits[2:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}",
-                                     ".".join(phone.split()), digits])
+            phone = self.rng.choice(
+                [
+                    f"+33 {digits[1]} {digits[2:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}",
+                    ".".join(phone.split()),
+                    digits,
+                ]
+            )
         return {"first": first, "last": last, "email": email, "phone": phone}
 
     # --- source changes
@@ -335,8 +423,14 @@ class World:
     def volunteer(self, first: str, last: str, site: str = "PAR") -> Volunteer:
         """A volunteer with these names and their own email and phone (for written scenarios)."""
         number = len(self.volunteers) + 1
-        v = Volunteer(number, first, last, f"{ascii_name(first)}.{ascii_name(last)}{number}@example.org",
-                      f"06 12 00 {number // 100:02d} {number % 100:02d}", site)
+        v = Volunteer(
+            number,
+            first,
+            last,
+            f"{ascii_name(first)}.{ascii_name(last)}{number}@example.org",
+            f"06 12 00 {number // 100:02d} {number % 100:02d}",
+            site,
+        )
         self.volunteers.append(v)
         return v
 
@@ -447,8 +541,13 @@ class World:
             self.helloasso.add_items([_helloasso_item(entry)])
         else:
             item = _helloasso_item(entry)
-            self.helloasso.edit_item(int(entry.key), user=item["user"], customFields=item["customFields"],
-                                     state=item["state"], payer=item["payer"])
+            self.helloasso.edit_item(
+                int(entry.key),
+                user=item["user"],
+                customFields=item["customFields"],
+                state=item["state"],
+                payer=item["payer"],
+            )
 
     # --- the export file
 
@@ -488,13 +587,21 @@ def _typo(rng: Any, name: str) -> str:
     if len(name) < 3:
         return name + name[-1]
     i = rng.randrange(1, len(name) - 1)
-    return name[:i] + name[i] + name[i:] if rng.random() < 0.5 else name[:i] + name[i + 1:]
+    return name[:i] + name[i] + name[i:] if rng.random() < 0.5 else name[:i] + name[i + 1 :]
 
 
 def _csv_row(e: Entry) -> dict[str, str]:
-    return {"ID": e.key, "Prénom": e.first, "Nom": e.last, "Email": e.email, "Téléphone": e.phone,
-            "Ville": SITES[e.site], "Date": e.at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
-            "Consentement": "Oui" if e.consent else "Non", "Statut": "Annulé" if e.cancelled else "Confirmé"}
+    return {
+        "ID": e.key,
+        "Prénom": e.first,
+        "Nom": e.last,
+        "Email": e.email,
+        "Téléphone": e.phone,
+        "Ville": SITES[e.site],
+        "Date": e.at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        "Consentement": "Oui" if e.consent else "Non",
+        "Statut": "Annulé" if e.cancelled else "Confirmé",
+    }
 
 
 def _tally_submission(e: Entry) -> dict[str, Any]:
@@ -505,29 +612,55 @@ def _tally_submission(e: Entry) -> dict[str, Any]:
         answers.append((Q_PHONE, e.phone))
     answers.append((Q_SITE, [TALLY_SITE[SITES[e.site]]]))
     answers.append((Q_CONSENT, list(CONSENT_OPTIONS) if e.consent else None))
-    return {"id": e.key, "formId": FORM_ID, "respondentId": f"r{e.key}", "isCompleted": True,
-            "submittedAt": format_time(e.at),
-            "responses": [{"id": f"{e.key}{q}", "questionId": q, "answer": a} for q, a in answers]}
+    return {
+        "id": e.key,
+        "formId": FORM_ID,
+        "respondentId": f"r{e.key}",
+        "isCompleted": True,
+        "submittedAt": format_time(e.at),
+        "responses": [{"id": f"{e.key}{q}", "questionId": q, "answer": a} for q, a in answers],
+    }
 
 
 def _helloasso_item(e: Entry) -> dict[str, Any]:
     """One free-event registration in HelloAsso's ``Item`` shape; the participant pays for
     themselves. A blank answer is left out, as HelloAsso does."""
-    answers = [(100, "Email", "TextInput", e.email), (101, "Téléphone", "Phone", e.phone),
-               (102, "Site", "ChoiceList", SITES[e.site])]
+    answers = [
+        (100, "Email", "TextInput", e.email),
+        (101, "Téléphone", "Phone", e.phone),
+        (102, "Site", "ChoiceList", SITES[e.site]),
+    ]
     item_id, org, slug = int(e.key), "emmaus-connect", "journees-engagees"
     return {
-        "order": {"id": item_id - 1_000_000, "date": helloasso_date(e.at), "formSlug": slug, "formType": "Event",
-                  "organizationName": "Emmaüs Connect (fictif)", "organizationSlug": org,
-                  "organizationType": "Association1901", "organizationIsUnderColucheLaw": False,
-                  "meta": {"createdAt": helloasso_date(e.at - timedelta(seconds=40)),
-                           "updatedAt": helloasso_date(e.at + timedelta(seconds=1))}},
+        "order": {
+            "id": item_id - 1_000_000,
+            "date": helloasso_date(e.at),
+            "formSlug": slug,
+            "formType": "Event",
+            "organizationName": "Emmaüs Connect (fictif)",
+            "organizationSlug": org,
+            "organizationType": "Association1901",
+            "organizationIsUnderColucheLaw": False,
+            "meta": {
+                "createdAt": helloasso_date(e.at - timedelta(seconds=40)),
+                "updatedAt": helloasso_date(e.at + timedelta(seconds=1)),
+            },
+        },
         "payer": {"email": e.email or None, "country": "FRA", "firstName": e.first, "lastName": e.last},
-        "name": "Bénévole", "user": {"firstName": e.first, "lastName": e.last}, "priceCategory": "Free",
+        "name": "Bénévole",
+        "user": {"firstName": e.first, "lastName": e.last},
+        "priceCategory": "Free",
         "customFields": [{"id": i, "name": n, "type": t, "answer": a} for i, n, t, a in answers if a],
-        "options": [], "ticketUrl": f"https://www.helloasso.com/associations/{org}/evenements/{slug}/billets/{item_id}",
-        "qrCode": f"{item_id}:FAKEQR", "tierDescription": "", "tierId": 1, "id": item_id, "amount": 0,
-        "type": "Registration", "initialAmount": 0, "state": "Canceled" if e.cancelled else "Processed",
+        "options": [],
+        "ticketUrl": f"https://www.helloasso.com/associations/{org}/evenements/{slug}/billets/{item_id}",
+        "qrCode": f"{item_id}:FAKEQR",
+        "tierDescription": "",
+        "tierId": 1,
+        "id": item_id,
+        "amount": 0,
+        "type": "Registration",
+        "initialAmount": 0,
+        "state": "Canceled" if e.cancelled else "Processed",
     }
 
 
@@ -536,7 +669,7 @@ def _helloasso_item(e: Entry) -> dict[str, Any]:
 
 def sync(config: Path) -> str:
     """The nightly flow in this process: "ok", or why it failed."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     started = time.monotonic()
     try:
@@ -554,11 +687,14 @@ def killed_sync(config: Path, url: str, env: dict[str, str], delay: float) -> st
     from prefect.settings import PREFECT_API_URL
 
     before = _last_run(url)
-    code = f"from flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=config.parent,
-                               env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-                                    "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code = f"from rollcall.flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=config.parent,
+        env={**os.environ, **env, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while process.poll() is None and _last_run(url) == before and time.monotonic() < deadline:
         time.sleep(0.02)  # watching for the run to start, not ordering anything
@@ -594,31 +730,43 @@ class HumanInput:
 def record_keys(url: str) -> dict[int, RecordKey]:
     """Sign-up id -> its record's key."""
     with session_scope(url) as session:
-        return {sid: (source, external_id) for sid, source, external_id in session.execute(
-            select(Signup.id, RawRecord.source, RawRecord.external_id)
-            .join(RawRecord, Signup.raw_record_id == RawRecord.id))}
+        return {
+            sid: (source, external_id)
+            for sid, source, external_id in session.execute(
+                select(Signup.id, RawRecord.source, RawRecord.external_id).join(
+                    RawRecord, Signup.raw_record_id == RawRecord.id
+                )
+            )
+        }
 
 
 def current_signups(url: str) -> dict[RecordKey, tuple[int, int | None]]:
     """Record key -> (sign-up id, person id) of its current version."""
     with session_scope(url) as session:
-        return {(source, external_id): (sid, person) for sid, person, source, external_id in session.execute(
-            select(Signup.id, Signup.person_id, RawRecord.source, RawRecord.external_id)
-            .join(RawRecord, Signup.raw_record_id == RawRecord.id).where(RawRecord.is_current.is_(True)))}
+        return {
+            (source, external_id): (sid, person)
+            for sid, person, source, external_id in session.execute(
+                select(Signup.id, Signup.person_id, RawRecord.source, RawRecord.external_id)
+                .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+                .where(RawRecord.is_current.is_(True))
+            )
+        }
 
 
 def open_pairs(url: str) -> list[tuple[int, RecordKey, RecordKey]]:
     keys = record_keys(url)
     with session_scope(url) as session:
-        return [(p.id, keys[p.signup_a], keys[p.signup_b])
-                for p in session.scalars(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id))]
+        return [
+            (p.id, keys[p.signup_a], keys[p.signup_b])
+            for p in session.scalars(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id))
+        ]
 
 
 def cli(args: list[str]) -> str:
     """``rollcall ARGS`` through Typer's runner; returns the output, raises on a non-zero exit."""
     from typer.testing import CliRunner
 
-    from cli.main import app
+    from rollcall.cli.main import app
 
     result = CliRunner().invoke(app, args)
     if result.exit_code != 0:
@@ -684,8 +832,9 @@ def coordinator_types(world: World, roster_dir: Path, human: HumanInput, count: 
             book.close()
             continue
         row = world.rng.choice(rows)
-        column, value = world.rng.choice([("Présent", True), ("Notes", f"note {len(human.cells) + 1}"),
-                                          ("Appelé", "oui")])
+        column, value = world.rng.choice(
+            [("Présent", True), ("Notes", f"note {len(human.cells) + 1}"), ("Appelé", "oui")]
+        )
         row[header.index(column)].value = value
         book.save(path)
         book.close()
@@ -709,7 +858,7 @@ def stored_decisions(url: str) -> list[tuple[RecordKey, RecordKey, bool]]:
     """The decisions a database holds (review decisions, and those an unmerge stores), on
     record keys, the latest per pair, in the order they were taken: the human input a clean
     replay is given."""
-    from connectors import matching_store
+    from rollcall.connectors import matching_store
 
     with session_scope(url) as session:
         return matching_store.decisions_by_record(session, "convergence")
@@ -720,7 +869,7 @@ def reapply(decisions: list[tuple[RecordKey, RecordKey, bool]], config: Path, ur
     ``rollcall review decide`` where the replay queued the pair for review, else stored as the
     CLI stores them (the next sync resolves everyone under them). A decision on a record no
     longer current is skipped. Returns notes on what did not go through the CLI."""
-    from connectors import matching_store
+    from rollcall.connectors import matching_store
 
     notes = []
     for a, b, same in decisions:
@@ -731,8 +880,10 @@ def reapply(decisions: list[tuple[RecordKey, RecordKey, bool]], config: Path, ur
         if pair is not None:
             decide(config, pair, same)
             continue
-        notes.append(f"decision {a[0]}:{a[1]} / {b[0]}:{b[1]} ({'same' if same else 'different'}) "
-                     "not queued for review in the replay: stored directly")
+        notes.append(
+            f"decision {a[0]}:{a[1]} / {b[0]}:{b[1]} ({'same' if same else 'different'}) "
+            "not queued for review in the replay: stored directly"
+        )
         with session_scope(url) as session:
             matching_store.record_decision(session, now[a][0], now[b][0], same, decided_by="replay")
     return notes

@@ -1,8 +1,8 @@
 """A dashboard's counts, made up: a campaign between its two Saturdays."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from transforms.dashboard import (
+from rollcall.transforms.dashboard import (
     DashboardData,
     SiteFacts,
     attendance_by_site,
@@ -22,19 +22,28 @@ SITES = (
 
 
 def utc(day: int, hour: int) -> datetime:
-    return datetime(2022, 9, day, hour, tzinfo=timezone.utc)
+    return datetime(2022, 9, day, hour, tzinfo=UTC)
 
 
 RECEIVED = [(utc(1, 10), "tally"), (utc(1, 23), "tally"), (utc(2, 9), "jeveuxaider"), (None, "sur-place")]
-ATTENDANCE = [("PAR", ("tally",), True), ("PAR", ("tally", "helloasso"), False), ("PAR", (), True),
-              ("LIL", ("tally",), True)]
+ATTENDANCE = [
+    ("PAR", ("tally",), True),
+    ("PAR", ("tally", "helloasso"), False),
+    ("PAR", (), True),
+    ("LIL", ("tally",), True),
+]
 LABELS = {"tally": "Tally", "jeveuxaider": "JeVeuxAider", "helloasso": "HelloAsso", "sur-place": "Sur place"}
 
 
 def sample_data(today: date = TODAY) -> DashboardData:
     return DashboardData(
-        campaign="Journées Engagées 2022", goal=1200, today=today, generated_at=datetime(2022, 10, 10, 6, 0),
-        new=500, returning=70, sites=SITES,
+        campaign="Journées Engagées 2022",
+        goal=1200,
+        today=today,
+        generated_at=datetime(2022, 10, 10, 6, 0),
+        new=500,
+        returning=70,
+        sites=SITES,
         signups_per_day=signups_per_day(RECEIVED, "Europe/Paris", LABELS),
         new_over_time=cumulative_by_day([utc(1, 10), utc(1, 23), utc(3, 8), None], "Europe/Paris"),
         warnings=site_warnings(SITES, today),

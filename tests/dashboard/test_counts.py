@@ -3,17 +3,17 @@ volunteers only toward the goal, Présent ticks read back from rosters, flags se
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from connectors import report_store
-from connectors.database import session_scope
-from connectors.volunteer_flags import set_already_volunteer
-from models.tables import Event, Person, RawRecord, Registration, RosterState, Signup
+from rollcall.connectors import report_store
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.volunteer_flags import set_already_volunteer
+from rollcall.models.tables import Event, Person, RawRecord, Registration, RosterState, Signup
 
 CAMPAIGN = "je-test"
-T = datetime(2022, 9, 3, 8, tzinfo=timezone.utc)
+T = datetime(2022, 9, 3, 8, tzinfo=UTC)
 
 
 def _person(session, name: str, returning: bool = False) -> Person:
@@ -27,33 +27,71 @@ def world(migrated_url: str) -> str:
     """Paris and Lille; Alice (new) at both, Bruno (returning) at Paris, Chloé (new) cancelled,
     Dan (new) removed. Alice ticked present at Paris."""
     with session_scope(migrated_url) as session:
-        paris = Event(campaign=CAMPAIGN, site_code="PAR", name="Paris", city="Paris", date=date(2022, 10, 8), capacity=10)
-        lille = Event(campaign=CAMPAIGN, site_code="LIL", name="Lille", city="Lille", date=date(2022, 10, 15), capacity=10)
-        other = Event(campaign="another", site_code="PAR", name="Paris", city="Paris", date=date(2022, 10, 8), capacity=10)
-        alice, bruno, chloe, dan, eve = (_person(session, n, r) for n, r in (
-            ("Alice", False), ("Bruno", True), ("Chloe", False), ("Dan", False), ("Eve", False)))
+        paris = Event(
+            campaign=CAMPAIGN, site_code="PAR", name="Paris", city="Paris", date=date(2022, 10, 8), capacity=10
+        )
+        lille = Event(
+            campaign=CAMPAIGN, site_code="LIL", name="Lille", city="Lille", date=date(2022, 10, 15), capacity=10
+        )
+        other = Event(
+            campaign="another", site_code="PAR", name="Paris", city="Paris", date=date(2022, 10, 8), capacity=10
+        )
+        alice, bruno, chloe, dan, eve = (
+            _person(session, n, r)
+            for n, r in (("Alice", False), ("Bruno", True), ("Chloe", False), ("Dan", False), ("Eve", False))
+        )
         session.add_all([paris, lille, other])
         session.flush()
-        at_paris = Registration(person_id=alice.id, event_id=paris.id, status="registered",
-                                registered_at=T, sources=["tally", "helloasso"])
-        session.add_all([
-            at_paris,
-            Registration(person_id=alice.id, event_id=lille.id, status="registered", registered_at=T.replace(day=5),
-                         sources=["tally"]),
-            Registration(person_id=bruno.id, event_id=paris.id, status="registered", registered_at=T, sources=["tally"]),
-            Registration(person_id=chloe.id, event_id=paris.id, status="cancelled", registered_at=T, sources=["tally"]),
-            Registration(person_id=dan.id, event_id=lille.id, status="removed", registered_at=T, sources=["tally"]),
-            Registration(person_id=eve.id, event_id=other.id, status="registered", registered_at=T, sources=["tally"]),
-        ])
+        at_paris = Registration(
+            person_id=alice.id, event_id=paris.id, status="registered", registered_at=T, sources=["tally", "helloasso"]
+        )
+        session.add_all(
+            [
+                at_paris,
+                Registration(
+                    person_id=alice.id,
+                    event_id=lille.id,
+                    status="registered",
+                    registered_at=T.replace(day=5),
+                    sources=["tally"],
+                ),
+                Registration(
+                    person_id=bruno.id, event_id=paris.id, status="registered", registered_at=T, sources=["tally"]
+                ),
+                Registration(
+                    person_id=chloe.id, event_id=paris.id, status="cancelled", registered_at=T, sources=["tally"]
+                ),
+                Registration(person_id=dan.id, event_id=lille.id, status="removed", registered_at=T, sources=["tally"]),
+                Registration(
+                    person_id=eve.id, event_id=other.id, status="registered", registered_at=T, sources=["tally"]
+                ),
+            ]
+        )
         session.flush()
         session.add(RosterState(registration_id=at_paris.id, pushed={}, present=True))
         for i, (current, moment) in enumerate(((True, T), (True, None), (False, T))):
-            raw = RawRecord(campaign=CAMPAIGN, source="tally", external_id=f"r{i}", content_hash=str(i),
-                            payload={}, is_current=current)
+            raw = RawRecord(
+                campaign=CAMPAIGN,
+                source="tally",
+                external_id=f"r{i}",
+                content_hash=str(i),
+                payload={},
+                is_current=current,
+            )
             session.add(raw)
             session.flush()
-            session.add(Signup(raw_record_id=raw.id, source="tally", event_id=paris.id, first_name="A",
-                               last_name="B", first_key="a", last_key="b", submitted_at=moment))
+            session.add(
+                Signup(
+                    raw_record_id=raw.id,
+                    source="tally",
+                    event_id=paris.id,
+                    first_name="A",
+                    last_name="B",
+                    first_key="a",
+                    last_key="b",
+                    submitted_at=moment,
+                )
+            )
     return migrated_url
 
 
@@ -61,14 +99,19 @@ def test_the_goal_counts_new_people_with_a_live_registration_once(world: str) ->
     with session_scope(world) as session:
         assert report_store.volunteers(session, CAMPAIGN) == {"new": 1, "returning": 1}
         assert report_store.volunteers_by_site(session, CAMPAIGN) == {
-            "PAR": {"new": 1, "returning": 1}, "LIL": {"new": 1, "returning": 0}}
+            "PAR": {"new": 1, "returning": 1},
+            "LIL": {"new": 1, "returning": 0},
+        }
         assert sorted(report_store.new_volunteer_first_registrations(session, CAMPAIGN)) == [T]
 
 
 def test_presence_ticks_and_sign_ups_are_read_for_the_dashboard(world: str) -> None:
     with session_scope(world) as session:
         assert sorted(report_store.attendance(session, CAMPAIGN)) == [
-            ("LIL", ("tally",), False), ("PAR", ("tally",), False), ("PAR", ("tally", "helloasso"), True)]
+            ("LIL", ("tally",), False),
+            ("PAR", ("tally",), False),
+            ("PAR", ("tally", "helloasso"), True),
+        ]
         assert sorted(report_store.signups_received(session, CAMPAIGN), key=str) == [(None, "tally"), (T, "tally")]
 
 

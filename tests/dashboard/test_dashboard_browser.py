@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from connectors.dashboard_file import write_dashboard
 from dashboard.sample import sample_data
-from transforms.dashboard import CHART_IDS, COLOURS, dashboard_html
-from transforms.returning import NEW_LABEL
+from rollcall.connectors.dashboard_file import write_dashboard
+from rollcall.transforms.dashboard import CHART_IDS, COLOURS, dashboard_html
+from rollcall.transforms.returning import NEW_LABEL
 
 REQUIRE_CHROMIUM = os.environ.get("ROLLCALL_REQUIRE_CHROMIUM") == "1"
 
@@ -39,10 +39,24 @@ def _browse(chromium: str, page: Path, profile: Path, *action: str) -> str:
     """Render ``page`` offline: a proxy that refuses every connection stands in for no network,
     so a chart that needed to fetch anything would not be drawn."""
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9", "--hide-scrollbars",
-         "--virtual-time-budget=20000", "--window-size=1200,2900", *action, page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--proxy-server=127.0.0.1:9",
+            "--hide-scrollbars",
+            "--virtual-time-budget=20000",
+            "--window-size=1200,2900",
+            *action,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -66,6 +80,6 @@ def test_the_dashboard_draws_every_chart_offline(chromium: str, tmp_path: Path) 
     _browse(chromium, page, tmp_path / "profile", f"--screenshot={shot}")
     pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=int).reshape(-1, 3)
     drawn_share = (pixels != 255).any(axis=1).mean()
-    green = np.array([int(COLOURS[NEW_LABEL][i:i + 2], 16) for i in (1, 3, 5)])
+    green = np.array([int(COLOURS[NEW_LABEL][i : i + 2], 16) for i in (1, 3, 5)])
     assert drawn_share > 0.03, f"the screenshot is nearly blank ({drawn_share:.1%} drawn)"
     assert (np.abs(pixels - green) <= 12).all(axis=1).sum() > 500, "no bar of new volunteers in the screenshot"

@@ -3,7 +3,7 @@
 from datetime import date
 
 from dashboard.sample import ATTENDANCE, LABELS, RECEIVED, SITES, TODAY, sample_data, utc
-from transforms.dashboard import (
+from rollcall.transforms.dashboard import (
     CHART_IDS,
     LOW,
     OVER,
@@ -26,7 +26,9 @@ def test_signups_are_counted_per_local_day_and_channel() -> None:
 
 def test_progress_is_cumulative_and_counts_undated_people_from_the_start() -> None:
     assert cumulative_by_day([utc(3, 8), utc(1, 10), None, utc(1, 11)], "Europe/Paris") == (
-        (date(2022, 9, 1), 3), (date(2022, 9, 3), 4))
+        (date(2022, 9, 1), 3),
+        (date(2022, 9, 3), 4),
+    )
 
 
 def test_warnings_over_capacity_and_under_half_ten_days_before() -> None:
@@ -45,7 +47,11 @@ def test_attendance_only_for_sites_whose_day_has_come_per_channel() -> None:
     assert paris.by_channel == {"(inconnu)": (1, 1), "HelloAsso": (0, 1), "Tally": (1, 2)}
     assert attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 7), LABELS) == ()
     assert [a.site for a in attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 15), LABELS)] == [
-        "PAR", "LIL", "GNB", "BOD"]
+        "PAR",
+        "LIL",
+        "GNB",
+        "BOD",
+    ]
 
 
 def test_the_page_is_self_contained_french_and_holds_every_chart() -> None:

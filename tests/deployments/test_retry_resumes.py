@@ -16,16 +16,17 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from datetime import UTC
 from pathlib import Path
 from uuid import UUID
 
 import httpx
 import pytest
+from faults.scenario import snapshot
 from sqlalchemy import func, select
 
-from connectors.database import session_scope
-from faults.scenario import snapshot
-from models.tables import QuarantineEntry, RawRecord, Registration, Signup, SyncRun
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import QuarantineEntry, RawRecord, Registration, Signup, SyncRun
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -62,16 +63,25 @@ def wait_for(api: str, flow_run_id: UUID, states: set[str], timeout: float = 180
 def worker(prefect_harness: None, tmp_path: Path):
     from prefect.settings import PREFECT_API_URL
 
-    from deployments.start import ensure_pool
+    from rollcall.deployments.start import ensure_pool
 
     api = PREFECT_API_URL.value()
     pool = f"rollcall-test-{os.getpid()}"
     ensure_pool(pool)
-    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1",
-           "PREFECT_HOME": str(tmp_path / "worker-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": api,
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_HOME": str(tmp_path / "worker-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
     env.pop("ROLLCALL_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", pool],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     yield api, pool
     process.terminate()
     try:
@@ -82,9 +92,10 @@ def worker(prefect_harness: None, tmp_path: Path):
 
 def retry_from_the_ui(api: str, flow_run_id: UUID) -> None:
     """The request the Prefect UI's Retry button sends (see the Prefect notes, section 3)."""
-    response = httpx.post(f"{api}/flow_runs/{flow_run_id}/set_state", json={
-        "state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"},
-        "force": True})
+    response = httpx.post(
+        f"{api}/flow_runs/{flow_run_id}/set_state",
+        json={"state": {"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retry from the UI"}, "force": True},
+    )
     assert response.status_code == 201
 
 
@@ -111,7 +122,7 @@ def assert_downstream_steps_reran(states: dict[str, list[str]]) -> None:
 def test_retry_from_the_ui_reuses_the_pulls_and_pushes_once(worker, tmp_path: Path) -> None:
     from prefect.deployments import run_deployment
 
-    from deployments.deploy import deploy_all
+    from rollcall.deployments.deploy import deploy_all
 
     api, pool = worker
     config, database, rosters = campaign_file(tmp_path)
@@ -144,8 +155,8 @@ def test_retry_after_a_source_file_was_missing_ends_as_one_clean_sync(worker, tm
     summary come out as one clean sync of the same files."""
     from prefect.deployments import run_deployment
 
-    from deployments.deploy import deploy_all
-    from flows.nightly import nightly_sync
+    from rollcall.deployments.deploy import deploy_all
+    from rollcall.flows.nightly import nightly_sync
 
     api, pool = worker
     data = tmp_path / "data"
@@ -174,8 +185,9 @@ def test_retry_after_a_source_file_was_missing_ends_as_one_clean_sync(worker, tm
         raw = set(session.scalars(select(RawRecord.id)))
         signed_up = list(session.scalars(select(Signup.raw_record_id)))
         quarantined = list(session.scalars(select(QuarantineEntry.raw_record_id)))
-        registered = session.scalar(select(func.count()).select_from(Registration)
-                                    .where(Registration.status == "registered"))
+        registered = session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.status == "registered")
+        )
         people = session.scalar(select(func.count(func.distinct(Registration.person_id))))
         runs = session.execute(select(SyncRun.status, SyncRun.summary)).all()
     assert len(raw) == 1997
@@ -196,20 +208,21 @@ def test_retry_after_a_source_file_was_missing_ends_as_one_clean_sync(worker, tm
 def test_a_night_missed_while_the_worker_was_down_is_caught_up(worker, tmp_path: Path) -> None:
     """A run that came due while no worker ran stays on the server as Late and runs once a
     worker polls again (a stopped `serve` would have deleted it)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from prefect import get_client
     from prefect.states import Scheduled
 
-    from deployments.deploy import deploy_all
+    from rollcall.deployments.deploy import deploy_all
 
     api, pool = worker
     config, database, rosters = campaign_file(tmp_path)
     ids = deploy_all(str(config), pool)
-    missed = datetime.now(timezone.utc) - timedelta(hours=20)
+    missed = datetime.now(UTC) - timedelta(hours=20)
     with get_client(sync_client=True) as client:
         run = client.create_flow_run_from_deployment(
-            ids["nightly-sync/nightly"], state=Scheduled(scheduled_time=missed).model_copy(update={"name": "Late"}),
+            ids["nightly-sync/nightly"],
+            state=Scheduled(scheduled_time=missed).model_copy(update={"name": "Late"}),
         )
     assert wait_for(api, run.id, TERMINAL) == "COMPLETED"
     assert len(list(rosters.glob("*.xlsx"))) == 12

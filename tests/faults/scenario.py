@@ -17,17 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from fakes.google_sheets import TOKEN as SHEETS_TOKEN
-from fakes.google_sheets import FakeGoogleSheets
-from fakes.helloasso import HelloAssoFake, fictional_items
-from fakes.http_server import FakeServer, Request, Response
-from fakes.tally import FORM_ID as TALLY_FORM
-from fakes.tally import TOKEN as TALLY_TOKEN
-from fakes.tally import generate_submissions, serve_tally
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from models.tables import (
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import (
     Event,
     Person,
     QuarantineEntry,
@@ -38,15 +31,27 @@ from models.tables import (
     SourceCursor,
 )
 
+from fakes.google_sheets import TOKEN as SHEETS_TOKEN
+from fakes.google_sheets import FakeGoogleSheets
+from fakes.helloasso import HelloAssoFake, fictional_items
+from fakes.http_server import FakeServer, Request, Response
+from fakes.tally import FORM_ID as TALLY_FORM
+from fakes.tally import TOKEN as TALLY_TOKEN
+from fakes.tally import generate_submissions, serve_tally
+
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 GOOGLE_SITES = ("PAR", "LYS")
-ENV = {"ROLLCALL_TEST_TALLY_TOKEN": TALLY_TOKEN, "ROLLCALL_TEST_HA_ID": "fake-client-id",
-       "ROLLCALL_TEST_HA_SECRET": "fake-client-secret-do-not-log",
-       "ROLLCALL_TEST_GOOGLE_TOKEN": SHEETS_TOKEN}
+ENV = {
+    "ROLLCALL_TEST_TALLY_TOKEN": TALLY_TOKEN,
+    "ROLLCALL_TEST_HA_ID": "fake-client-id",
+    "ROLLCALL_TEST_HA_SECRET": "fake-client-secret-do-not-log",
+    "ROLLCALL_TEST_GOOGLE_TOKEN": SHEETS_TOKEN,
+}
 
 
-def write_campaign(directory: Path, *, tally_url: str, helloasso_url: str, sheets_url: str | None,
-                   files: bool = True) -> Path:
+def write_campaign(
+    directory: Path, *, tally_url: str, helloasso_url: str, sheets_url: str | None, files: bool = True
+) -> Path:
     """The example campaign with both web forms on fakes; PAR and LYS rosters in Google Sheets
     when ``sheets_url`` is given, every other roster a local workbook under ``directory``."""
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -54,11 +59,18 @@ def write_campaign(directory: Path, *, tally_url: str, helloasso_url: str, sheet
     if sheets_url:
         for code in GOOGLE_SITES:
             sites = sites.replace(f'code = "{code}"', f'code = "{code}"\nroster = {{ kind = "google_sheet" }}')
-        sites = sites.replace("[rosters]", f'[google]\nbase_url = "{sheets_url}"\n'
-                              'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        sites = sites.replace(
+            "[rosters]",
+            f'[google]\nbase_url = "{sheets_url}"\n'
+            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+        )
     file_sources = sources.split("# --- Web forms")[0].replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     path = directory / "campaign.toml"
-    path.write_text(sites + "# --- Sources" + (file_sources if files else "\n") + f"""
+    path.write_text(
+        sites
+        + "# --- Sources"
+        + (file_sources if files else "\n")
+        + f"""
 [[sources]]
 name = "tally-form"
 label = "Tally (formulaire)"
@@ -91,7 +103,9 @@ credentials = {{ client_id = "env:ROLLCALL_TEST_HA_ID", client_secret = "env:ROL
 email = ["customFields.Email", "payer.email"]
 phone = "customFields.Téléphone"
 site = "customFields.Site"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -169,8 +183,9 @@ def snapshot(url: str, roster_dir: Path | None = None, sheets: FakeGoogleSheets 
     """Database, workbooks and sheets on natural keys: a registration is its people's record
     keys and its site; a roster row is its content without the (autoincrement) reference."""
     with session_scope(url) as session:
-        raw = Counter((r.source, r.external_id, r.content_hash, r.is_current)
-                      for r in session.scalars(select(RawRecord)))
+        raw = Counter(
+            (r.source, r.external_id, r.content_hash, r.is_current) for r in session.scalars(select(RawRecord))
+        )
         record_key = {r.id: (r.source, r.external_id) for r in session.scalars(select(RawRecord))}
         signups = list(session.scalars(select(Signup)))
         members: dict[int, set[tuple[str, str]]] = {}
@@ -179,23 +194,46 @@ def snapshot(url: str, roster_dir: Path | None = None, sheets: FakeGoogleSheets 
                 members.setdefault(s.person_id, set()).add(record_key[s.raw_record_id])
         person_key = {pid: tuple(sorted(keys)) for pid, keys in members.items()}
         sites = {e.id: e.site_code for e in session.scalars(select(Event))}
-        signup_rows = Counter((record_key[s.raw_record_id], s.first_name, s.last_name, s.email, s.phone,
-                               sites[s.event_id], s.cancelled, s.consent, person_key.get(s.person_id))
-                              for s in signups)
-        registrations = Counter((person_key.get(r.person_id), sites[r.event_id], r.status, tuple(r.sources))
-                                for r in session.scalars(select(Registration)))
+        signup_rows = Counter(
+            (
+                record_key[s.raw_record_id],
+                s.first_name,
+                s.last_name,
+                s.email,
+                s.phone,
+                sites[s.event_id],
+                s.cancelled,
+                s.consent,
+                person_key.get(s.person_id),
+            )
+            for s in signups
+        )
+        registrations = Counter(
+            (person_key.get(r.person_id), sites[r.event_id], r.status, tuple(r.sources))
+            for r in session.scalars(select(Registration))
+        )
         people = Counter(person_key.get(p.id) for p in session.scalars(select(Person)))
-        quarantine = Counter((record_key[q.raw_record_id], q.reason_code)
-                             for q in session.scalars(select(QuarantineEntry)))
+        quarantine = Counter(
+            (record_key[q.raw_record_id], q.reason_code) for q in session.scalars(select(QuarantineEntry))
+        )
         cursors = {(c.source, c.cursor) for c in session.scalars(select(SourceCursor))}
         targets = {t.site_code: (t.kind, t.location) for t in session.scalars(select(RosterTarget))}
-    state: dict[str, Any] = {"raw_records": raw, "signups": signup_rows, "people": people,
-                             "registrations": registrations, "quarantine": quarantine, "cursors": cursors}
+    state: dict[str, Any] = {
+        "raw_records": raw,
+        "signups": signup_rows,
+        "people": people,
+        "registrations": registrations,
+        "quarantine": quarantine,
+        "cursors": cursors,
+    }
     if roster_dir is not None:
         state["workbooks"] = {p.name: workbook_rows(p) for p in sorted(roster_dir.glob("[!.]*.xlsx"))}
     if sheets is not None:
-        state["sheets"] = {code: (sorted_rows(sheets.grid(loc, "Inscrits")), sheets.grid(loc, "Résumé"))
-                           for code, (kind, loc) in targets.items() if kind == "google_sheet"}
+        state["sheets"] = {
+            code: (sorted_rows(sheets.grid(loc, "Inscrits")), sheets.grid(loc, "Résumé"))
+            for code, (kind, loc) in targets.items()
+            if kind == "google_sheet"
+        }
     return state
 
 
@@ -223,8 +261,10 @@ def cursor_not_ahead(url: str) -> list[str]:
         for c in session.scalars(select(SourceCursor)):
             if c.cursor.startswith("sha256:"):
                 continue
-            stamps = [_stamp(c.source, r.payload) for r in
-                      session.scalars(select(RawRecord).where(RawRecord.source == c.source))]
+            stamps = [
+                _stamp(c.source, r.payload)
+                for r in session.scalars(select(RawRecord).where(RawRecord.source == c.source))
+            ]
             newest = max((s for s in stamps if s), default=None)
             if newest is None or _norm(c.cursor) > _norm(newest):
                 problems.append(f"{c.source}: cursor {c.cursor} ahead of newest record {newest}")

@@ -8,21 +8,20 @@ import time
 from pathlib import Path
 
 import pytest
-
 from convergence.snapshot import Snapshot, assert_converged, snapshot
+
 from faults.report import report
 from faults.scenario import ENV, providers, write_campaign
 from faults.test_killed_sync import sync_process
-from models.campaign import DATABASE_URL_ENV
+from rollcall.models.campaign import DATABASE_URL_ENV
 
 pytestmark = [pytest.mark.faults, pytest.mark.flow]
-
 
 
 @pytest.fixture(scope="module")
 def single_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Snapshot:
     """What one sync, alone, produces."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     directory = tmp_path_factory.mktemp("single")
     url = f"sqlite:///{directory / 'rollcall.db'}"
@@ -31,8 +30,9 @@ def single_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) 
         env.setenv(DATABASE_URL_ENV, url)
         for name, value in ENV.items():
             env.setenv(name, value)
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
+        config = write_campaign(
+            directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None
+        )
         nightly_sync(config=str(config))
         return snapshot(url, directory / "var/rosters")
 
@@ -42,8 +42,7 @@ def test_two_syncs_at_once_one_is_refused_result_of_one_run(
 ) -> None:
     started = time.monotonic()
     with providers(sheets=False) as fakes:
-        config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
+        config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None)
         processes = [sync_process(config, migrated_url, tmp_path) for _ in range(2)]
         outcomes = []
         for process in processes:
@@ -54,11 +53,16 @@ def test_two_syncs_at_once_one_is_refused_result_of_one_run(
     codes = sorted(code for code, _ in outcomes)
     refused = [err for code, err in outcomes if code != 0]
     backend = migrated_url.split(":")[0]
-    report("faults: two syncs at once", f"{backend}: exit codes {codes}; refused with: "
-           f"{[l for e in refused for l in e.splitlines() if 'already running' in l][:1]}; "
-           f"tally pulled {pulls} page(s) ({time.monotonic() - started:.0f} s)")
+    report(
+        "faults: two syncs at once",
+        f"{backend}: exit codes {codes}; refused with: "
+        f"{[line for e in refused for line in e.splitlines() if 'already running' in line][:1]}; "
+        f"tally pulled {pulls} page(s) ({time.monotonic() - started:.0f} s)",
+    )
     assert codes == [0, 1], [err[-2000:] for _, err in outcomes]
     assert "already running" in refused[0]
     assert_converged(state, single_run, f"(two syncs at once, {backend})")
-    report("faults: two syncs at once", f"{backend}: same as a single run "
-           f"({len(state.sections['registrations'])} registrations)")
+    report(
+        "faults: two syncs at once",
+        f"{backend}: same as a single run ({len(state.sections['registrations'])} registrations)",
+    )

@@ -11,15 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes.http_server import Request, Response
+from convergence.snapshot import Snapshot, assert_converged, snapshot
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from connectors.database import upgrade
-from convergence.snapshot import Snapshot, assert_converged, snapshot
 from faults.report import report
 from faults.scenario import ENV, providers, write_campaign
-from models.campaign import DATABASE_URL_ENV
+from rollcall.connectors.database import upgrade
+from rollcall.models.campaign import DATABASE_URL_ENV
+
+from fakes.http_server import Request, Response
 
 pytestmark = [pytest.mark.faults, pytest.mark.flow]
 
@@ -45,14 +46,15 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness
 def test_unreachable_database_at_start_is_named_and_nothing_is_pushed(
     tmp_path: Path, environment: pytest.MonkeyPatch
 ) -> None:
-    from connectors.database import DatabaseUnavailable
-    from flows.nightly import nightly_sync
+    from rollcall.connectors.database import DatabaseUnavailable
+    from rollcall.flows.nightly import nightly_sync
 
     url = f"postgresql+psycopg://rollcall:s3cret-pw@127.0.0.1:{closed_port()}/rollcall_campaign"
     environment.setenv(DATABASE_URL_ENV, url)
     with providers() as fakes:
-        config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=fakes.sheets.url)
+        config = write_campaign(
+            tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=fakes.sheets.url
+        )
         with pytest.raises(DatabaseUnavailable) as failure:
             nightly_sync(config=str(config))
         requests = [server.count() for server in fakes.servers()]
@@ -69,15 +71,28 @@ def test_rollcall_sync_command_says_which_database_is_unreachable(tmp_path: Path
 
     url = f"postgresql+psycopg://rollcall:s3cret-pw@127.0.0.1:{closed_port()}/rollcall_campaign"
     with providers(sheets=False) as fakes:
-        config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
-        env = {**os.environ, **ENV, DATABASE_URL_ENV: url, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-               "COLUMNS": "200"}
-        done = subprocess.run([str(Path(sys.executable).parent / "rollcall"), "sync", "--config", str(config)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+        config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None)
+        env = {
+            **os.environ,
+            **ENV,
+            DATABASE_URL_ENV: url,
+            "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "COLUMNS": "200",
+        }
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "rollcall"), "sync", "--config", str(config)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     output = done.stdout + done.stderr
-    report(SECTION, f"`rollcall sync`: exit {done.returncode}, "
-           f"{[l for l in output.splitlines() if 'database' in l][:1]}")
+    report(
+        SECTION,
+        f"`rollcall sync`: exit {done.returncode}, {[line for line in output.splitlines() if 'database' in line][:1]}",
+    )
     assert done.returncode == 1
     assert "cannot reach database" in done.stderr and "rollcall_campaign" in done.stderr  # errors go to stderr
     assert "s3cret-pw" not in output
@@ -91,7 +106,7 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
     """PostgreSQL stops accepting connections (and drops the open ones) while HelloAsso, the last
     source, is being pulled: the run fails and no roster is written from what it had. Once the
     database is back, the next run ends as one clean sync would (``convergence.snapshot``)."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with create_engine(postgres_url).begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -108,8 +123,9 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
 
     try:
         with providers() as fakes:
-            config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                    sheets_url=fakes.sheets.url)
+            config = write_campaign(
+                tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=fakes.sheets.url
+            )
             original, lost = fakes.helloasso.dispatch, []
 
             def lose_database(request: Request) -> Response | None:
@@ -117,8 +133,13 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
                     lost.append(request.path)
                     with admin.connect() as connection:
                         connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                        connection.execute(
+                            text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = :name AND pid <> pg_backend_pid()"
+                            ),
+                            {"name": name},
+                        )
                 return original(request)
 
             fakes.helloasso.dispatch = lose_database  # type: ignore[method-assign]
@@ -138,20 +159,24 @@ def test_database_lost_mid_run_fails_the_run_and_pushes_nothing(
     assert sheets_requests == 0, "rosters were pushed to Google Sheets from a partial state"
     assert not workbooks, "workbooks written from a partial state"
     assert name in message, "the error does not name the database"
-    assert_converged(recovered, clean_sync(tmp_path / "clean", environment),
-                     "(the run after the database came back, against a clean sync on SQLite)")
+    assert_converged(
+        recovered,
+        clean_sync(tmp_path / "clean", environment),
+        "(the run after the database came back, against a clean sync on SQLite)",
+    )
 
 
 def clean_sync(directory: Path, environment: pytest.MonkeyPatch) -> Snapshot:
     """One sync of the same data into a fresh SQLite database and fresh rosters."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     directory.mkdir()
     url = f"sqlite:///{directory / 'rollcall.db'}"
     environment.chdir(directory)
     environment.setenv(DATABASE_URL_ENV, url)
     with providers() as fakes:
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=fakes.sheets.url)
+        config = write_campaign(
+            directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=fakes.sheets.url
+        )
         nightly_sync(config=str(config))
         return snapshot(url, directory / "var/rosters", fakes.sheets)

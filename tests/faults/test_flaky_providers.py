@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.http_server import FakeServer, Request, Response
-
 from convergence.snapshot import Snapshot, assert_converged, snapshot
+
 from faults.report import report
 from faults.scenario import (
     ENV,
@@ -24,7 +23,9 @@ from faults.scenario import (
     providers,
     write_campaign,
 )
-from models.campaign import DATABASE_URL_ENV
+from rollcall.models.campaign import DATABASE_URL_ENV
+
+from fakes.http_server import FakeServer, Request, Response
 
 pytestmark = [pytest.mark.faults, pytest.mark.flow]
 
@@ -34,7 +35,7 @@ SECTION = "faults: provider requests failed or lost"
 
 def sync_until_it_succeeds(config: Path) -> list[str]:
     """Run the nightly sync until a run succeeds; returns why the failed runs failed."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     failures = []
     for _ in range(MAX_RUNS):
@@ -56,16 +57,25 @@ def run_campaign(directory: Path, fault: Any = None) -> tuple[Snapshot, dict[str
         env.setenv(DATABASE_URL_ENV, url)
         for name, value in ENV.items():
             env.setenv(name, value)
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=fakes.sheets.url, files=False)
+        config = write_campaign(
+            directory,
+            tally_url=fakes.tally.url,
+            helloasso_url=fakes.helloasso.url,
+            sheets_url=fakes.sheets.url,
+            files=False,
+        )
         if fault is not None:
             fault(fakes)
         failures = sync_until_it_succeeds(config)
         state = snapshot(url, directory / "var/rosters", fakes.sheets)
-        extra = {"spreadsheets": len(fakes.sheets.spreadsheets),
-                 "shared_with": sorted(sorted({p.get("emailAddress") for p in book.permissions})
-                                       for book in fakes.sheets.spreadsheets.values()),
-                 "formula_cells": fakes.sheets.formula_cells(), "cursor_problems": cursor_not_ahead(url)}
+        extra = {
+            "spreadsheets": len(fakes.sheets.spreadsheets),
+            "shared_with": sorted(
+                sorted({p.get("emailAddress") for p in book.permissions}) for book in fakes.sheets.spreadsheets.values()
+            ),
+            "formula_cells": fakes.sheets.formula_cells(),
+            "cursor_problems": cursor_not_ahead(url),
+        }
     return state, extra, failures
 
 
@@ -74,8 +84,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> tu
     state, extra, failures = run_campaign(tmp_path_factory.mktemp("clean") / "run")
     assert failures == [] and extra["cursor_problems"] == []
     assert state.sections["registrations"]
-    assert all(any(key[0] == code for key in state.sections["roster_rows"]) for code in GOOGLE_SITES), \
+    assert all(any(key[0] == code for key in state.sections["roster_rows"]) for code in GOOGLE_SITES), (
         "a Google sheet roster is empty"
+    )
     return state, extra
 
 
@@ -86,8 +97,9 @@ def assert_same(state: Snapshot, extra: dict[str, Any], clean: tuple[Snapshot, d
 
 
 @pytest.mark.parametrize("seed", [20221015, 7, 1312])
-def test_thirty_percent_faults_end_like_a_clean_run(seed: int, tmp_path: Path,
-                                                    clean: tuple[Snapshot, dict[str, Any]]) -> None:
+def test_thirty_percent_faults_end_like_a_clean_run(
+    seed: int, tmp_path: Path, clean: tuple[Snapshot, dict[str, Any]]
+) -> None:
     started = time.monotonic()
     plan = FaultPlan(rate=0.3, seed=seed)
 
@@ -97,15 +109,22 @@ def test_thirty_percent_faults_end_like_a_clean_run(seed: int, tmp_path: Path,
         plan.wrap(fakes.sheets.server, "sheets")
 
     state, extra, failures = run_campaign(tmp_path / "faulty", fault)
-    report(SECTION, f"seed {seed}: {plan.requests} requests, {sum(plan.tried.values())} faulted ("
-           + ", ".join(f"{k} x{n}" for k, n in sorted(plan.tried.items())) + f"); "
-           f"{len(failures)} failed run(s) before success {failures}")
+    report(
+        SECTION,
+        f"seed {seed}: {plan.requests} requests, {sum(plan.tried.values())} faulted ("
+        + ", ".join(f"{k} x{n}" for k, n in sorted(plan.tried.items()))
+        + f"); "
+        f"{len(failures)} failed run(s) before success {failures}",
+    )
     assert sum(plan.tried.values()) >= 0.15 * plan.requests
     assert_same(state, extra, clean, f"(seed {seed})")
     assert extra["spreadsheets"] == clean[1]["spreadsheets"]
-    report(SECTION, f"seed {seed}: same as the clean run: {len(clean[0].sections['registrations'])} registrations, "
-           f"{len(clean[0].sections['raw_records'])} raw records, {len(clean[0].sections['roster_summaries'])} rosters "
-           f"({time.monotonic() - started:.0f} s)")
+    report(
+        SECTION,
+        f"seed {seed}: same as the clean run: {len(clean[0].sections['registrations'])} registrations, "
+        f"{len(clean[0].sections['raw_records'])} raw records, {len(clean[0].sections['roster_summaries'])} rosters "
+        f"({time.monotonic() - started:.0f} s)",
+    )
 
 
 def lose_reply(server: FakeServer, method: str, path: str, lost: list[str]) -> None:
@@ -135,8 +154,9 @@ def test_a_write_applied_with_its_reply_lost_changes_nothing(
     method: str, path: str, tmp_path: Path, clean: tuple[Snapshot, dict[str, Any]]
 ) -> None:
     lost: list[str] = []
-    state, extra, failures = run_campaign(tmp_path / "faulty",
-                                          lambda fakes: lose_reply(fakes.sheets.server, method, path, lost))
+    state, extra, failures = run_campaign(
+        tmp_path / "faulty", lambda fakes: lose_reply(fakes.sheets.server, method, path, lost)
+    )
     report(SECTION, f"reply lost to {lost}: {len(failures)} failed run(s) {failures}")
     assert lost, "the fault was not triggered"
     assert_same(state, extra, clean, f"(reply lost to {lost})")

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from convergence.snapshot import Snapshot, assert_converged, snapshot
 from sqlalchemy import func, select
 
-from connectors.database import session_scope, upgrade
-from convergence.snapshot import Snapshot, assert_converged, snapshot
 from faults.report import report
 from faults.scenario import (
     ENV,
@@ -31,8 +30,9 @@ from faults.scenario import (
     workbook_rows,
     write_campaign,
 )
-from models.campaign import DATABASE_URL_ENV
-from models.tables import RawRecord, Registration, Signup, SyncRun
+from rollcall.connectors.database import session_scope, upgrade
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import RawRecord, Registration, Signup, SyncRun
 
 pytestmark = [pytest.mark.faults, pytest.mark.flow]
 
@@ -46,25 +46,32 @@ def sync_process(config: Path, url: str, cwd: Path) -> subprocess.Popen[bytes]:
     """``nightly_sync`` in a fresh interpreter, on the session's Prefect server."""
     from prefect.settings import PREFECT_API_URL
 
-    env = {**os.environ, **ENV, DATABASE_URL_ENV: url, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-           "PYTHONPATH": str(ROOT)}
-    code = f"from flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
-    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        **ENV,
+        DATABASE_URL_ENV: url,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "PYTHONPATH": str(ROOT),
+    }
+    code = f"from rollcall.flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def last_error(process: subprocess.Popen[bytes]) -> str:
     """The exception line of a failed run, for the report."""
     if process.returncode == 0 or process.stderr is None:
         return ""
-    lines = [l for l in process.stderr.read().decode(errors="replace").splitlines() if "Error" in l]
+    lines = [line for line in process.stderr.read().decode(errors="replace").splitlines() if "Error" in line]
     return f": {lines[-1][-300:]}" if lines else ""
 
 
 def progress(url: str) -> str:
     with session_scope(url) as session:
-        raw, signups, registrations = (session.scalar(select(func.count()).select_from(t))
-                                       for t in (RawRecord, Signup, Registration))
+        raw, signups, registrations = (
+            session.scalar(select(func.count()).select_from(t)) for t in (RawRecord, Signup, Registration)
+        )
     return f"{raw} raw, {signups} sign-ups, {registrations} registrations"
 
 
@@ -76,16 +83,18 @@ def fresh(directory: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory: pytest.TempPathFactory,
-                  prefect_harness: None) -> tuple[Snapshot, tuple[float, float]]:
+def uninterrupted(
+    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
+) -> tuple[Snapshot, tuple[float, float]]:
     """The state after one uninterrupted subprocess sync, and the window in which it worked:
     from its run being recorded to its last workbook written (before: imports and Prefect
     start-up; after: the report), in seconds from the process start."""
     directory = tmp_path_factory.mktemp("killed") / "clean"
     url = fresh(directory)
     with providers(sheets=False) as fakes:
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
+        config = write_campaign(
+            directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None
+        )
         started = time.monotonic()
         process = sync_process(config, url, directory)
         first = last = None
@@ -109,17 +118,19 @@ def run_recorded(url: str) -> bool:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_sync_killed_at_a_random_moment_converges(seed: int, tmp_path: Path,
-                                                   uninterrupted: tuple[Snapshot, tuple[float, float]]) -> None:
-    from flows.nightly import nightly_sync
+def test_sync_killed_at_a_random_moment_converges(
+    seed: int, tmp_path: Path, uninterrupted: tuple[Snapshot, tuple[float, float]]
+) -> None:
+    from rollcall.flows.nightly import nightly_sync
 
     clean, (first, last) = uninterrupted
     url = fresh(tmp_path / "run")
     directory = tmp_path / "run"
     delay = random.Random(seed).uniform(first, last)
     with providers(sheets=False) as fakes, pytest.MonkeyPatch.context() as env:
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
+        config = write_campaign(
+            directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None
+        )
         process = sync_process(config, url, directory)
         try:
             process.wait(timeout=delay)
@@ -138,8 +149,11 @@ def test_sync_killed_at_a_random_moment_converges(seed: int, tmp_path: Path,
         nightly_sync(config=str(config))
         state = snapshot(url, directory / "var/rosters")
         problems = cursor_not_ahead(url)
-    report(SECTION, f"seed {seed}: {outcome} at {delay:.1f} s (work from {first:.1f} to {last:.1f} s) with {at_kill}, "
-           f"{workbooks_at_kill} workbooks; rerun: {progress(url)}")
+    report(
+        SECTION,
+        f"seed {seed}: {outcome} at {delay:.1f} s (work from {first:.1f} to {last:.1f} s) with {at_kill}, "
+        f"{workbooks_at_kill} workbooks; rerun: {progress(url)}",
+    )
     assert problems == []
     assert_converged(state, clean, f"after a kill and a rerun (seed {seed}: {outcome} at {delay:.1f} s)")
     leftovers = sorted(p.name for p in (directory / "var/rosters").glob(".*"))
@@ -157,23 +171,36 @@ openpyxl.Workbook.save = save
 """
 
 
-def test_kill_inside_a_workbook_save_leaves_no_broken_file(tmp_path: Path,
-                                                          uninterrupted: tuple[Snapshot, Any]) -> None:
+def test_kill_inside_a_workbook_save_leaves_no_broken_file(tmp_path: Path, uninterrupted: tuple[Snapshot, Any]) -> None:
     """Deterministic: the process dies in the middle of writing its first workbook."""
     from prefect.settings import PREFECT_API_URL
 
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     clean, _ = uninterrupted
     directory = tmp_path / "run"
     url = fresh(directory)
     with providers(sheets=False) as fakes, pytest.MonkeyPatch.context() as env:
-        config = write_campaign(directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url,
-                                sheets_url=None)
-        code = KILL_INSIDE_SAVE + f"from flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
-        killed = subprocess.run([sys.executable, "-c", code], cwd=directory, timeout=300, capture_output=True, check=False,
-                                env={**os.environ, **ENV, DATABASE_URL_ENV: url, "PYTHONPATH": str(ROOT),
-                                     "PREFECT_API_URL": str(PREFECT_API_URL.value())})
+        config = write_campaign(
+            directory, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None
+        )
+        code = (
+            KILL_INSIDE_SAVE + f"from rollcall.flows.nightly import nightly_sync; nightly_sync(config={str(config)!r})"
+        )
+        killed = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=directory,
+            timeout=300,
+            capture_output=True,
+            check=False,
+            env={
+                **os.environ,
+                **ENV,
+                DATABASE_URL_ENV: url,
+                "PYTHONPATH": str(ROOT),
+                "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            },
+        )
         assert killed.returncode == -signal.SIGKILL
         env.chdir(directory)
         env.setenv(DATABASE_URL_ENV, url)

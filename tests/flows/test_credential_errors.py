@@ -5,29 +5,39 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.http import SourceAuthError
+from rollcall.connectors.http import SourceAuthError
+from rollcall.flows.secrets import BadSecret, MissingSecret, load_json_secret
+from rollcall.flows.sources import build_connector
+from rollcall.models.campaign import SourceConfig
+
 from fakes.http_server import FakeServer
 from fakes.tally import FORM_ID, generate_submissions, serve_tally
-from flows.secrets import BadSecret, MissingSecret, load_json_secret
-from flows.sources import build_connector
-from models.campaign import SourceConfig
 
 FIELDS = {"first_name": "Prénom", "email": "Email"}
 
 
 def google_forms_source() -> SourceConfig:
-    return SourceConfig(name="gforms-lille", kind="google_forms", form_id="1FAIpQLSf-fictif",
-                        credentials={"service_account": "env:ROLLCALL_TEST_GF_KEY"}, fields=FIELDS)
+    return SourceConfig(
+        name="gforms-lille",
+        kind="google_forms",
+        form_id="1FAIpQLSf-fictif",
+        credentials={"service_account": "env:ROLLCALL_TEST_GF_KEY"},
+        fields=FIELDS,
+    )
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param("", id="empty_after_strip"),
-    pytest.param("{'type': 'service_account'}", id="python_repr_not_json"),
-    pytest.param("/etc/rollcall/key.json", id="path_instead_of_content"),
-    pytest.param('{"type": "service_account", "private_key": "-----BEGIN', id="truncated_paste"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("", id="empty_after_strip"),
+        pytest.param("{'type': 'service_account'}", id="python_repr_not_json"),
+        pytest.param("/etc/rollcall/key.json", id="path_instead_of_content"),
+        pytest.param('{"type": "service_account", "private_key": "-----BEGIN', id="truncated_paste"),
+    ],
+)
 def test_service_account_key_not_json_names_source_and_variable(
-    monkeypatch: pytest.MonkeyPatch, value: str,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
 ) -> None:
     monkeypatch.setenv("ROLLCALL_TEST_GF_KEY", value or " ")
     with pytest.raises(SourceAuthError) as raised:
@@ -58,8 +68,14 @@ def test_rejected_tally_token_names_source_and_variable(monkeypatch: pytest.Monk
     monkeypatch.setenv("ROLLCALL_TEST_TALLY", wrong)
     with FakeServer() as server:
         serve_tally(server, generate_submissions(3, seed=2))
-        source = SourceConfig(name="tally-paris", kind="tally", form_id=FORM_ID, base_url=server.url,
-                              credentials={"token": "env:ROLLCALL_TEST_TALLY"}, fields=FIELDS)
+        source = SourceConfig(
+            name="tally-paris",
+            kind="tally",
+            form_id=FORM_ID,
+            base_url=server.url,
+            credentials={"token": "env:ROLLCALL_TEST_TALLY"},
+            fields=FIELDS,
+        )
         with pytest.raises(SourceAuthError) as raised:
             list(build_connector(source).iter_pages(None))
     message = str(raised.value)

@@ -14,27 +14,28 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from connectors import store
-from connectors.database import session_scope
-from connectors.forms import FormConnector
-from connectors.google_forms import GoogleFormsForm
-from connectors.helloasso import HelloAssoForm
-from connectors.http import make_session
-from connectors.tally import TallyForm
-from connectors.typeform import TypeformForm
+from rollcall.connectors import store
+from rollcall.connectors.database import session_scope
+from rollcall.connectors.forms import FormConnector
+from rollcall.connectors.google_forms import GoogleFormsForm
+from rollcall.connectors.helloasso import HelloAssoForm
+from rollcall.connectors.http import make_session
+from rollcall.connectors.tally import TallyForm
+from rollcall.connectors.typeform import TypeformForm
+from rollcall.flows.steps import _land_form
+from rollcall.models.campaign import DATABASE_URL_ENV, Campaign, load_campaign
+from rollcall.models.tables import RawRecord
+from rollcall.transforms.raw import content_hash
+
 from fakes import google_forms, helloasso, tally, typeform
 from fakes.http_server import FakeServer
-from flows.steps import _land_form
-from models.campaign import DATABASE_URL_ENV, Campaign, load_campaign
-from models.tables import RawRecord
-from transforms.raw import content_hash
 
 pytestmark = pytest.mark.faults
 
@@ -83,13 +84,25 @@ def tally_form(server: FakeServer, seed: int) -> Form:
         return new["id"]
 
     return Form(
-        kind="tally", fields='email = "Adresse e-mail"', credentials='{ token = "env:T_TOKEN" }',
-        server=server, fake=fake,
-        connect=lambda: TallyForm(_session(), source="x", form_id=tally.FORM_ID, token=tally.TOKEN,
-                                        base_url=server.url, page_size=PAGE_SIZE, rate_limit_pauses=()),
+        kind="tally",
+        fields='email = "Adresse e-mail"',
+        credentials='{ token = "env:T_TOKEN" }',
+        server=server,
+        fake=fake,
+        connect=lambda: TallyForm(
+            _session(),
+            source="x",
+            form_id=tally.FORM_ID,
+            token=tally.TOKEN,
+            base_url=server.url,
+            page_size=PAGE_SIZE,
+            rate_limit_pauses=(),
+        ),
         held=lambda: {(s["id"], content_hash(s)) for s in fake.submissions},
         ids=lambda: [s["id"] for s in fake.submissions],
-        delete=fake.delete, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
+        delete=fake.delete,
+        insert=insert,
+        hook=lambda fn: setattr(fake, "before_page", fn),
         edit=lambda sid: fake.upsert(_edited(next(s for s in fake.submissions if s["id"] == sid))),
     )
 
@@ -110,15 +123,30 @@ def typeform_form(server: FakeServer, seed: int) -> Form:
         return new["response_id"]
 
     return Form(
-        kind="typeform", fields='email = "email"', credentials='{ token = "env:T_TOKEN" }',
-        server=server, fake=fake,
-        connect=lambda: TypeformForm(_session(), source="x", form_id=typeform.FORM_ID,
-                                              token=typeform.TOKEN, base_url=server.url, page_size=PAGE_SIZE),
+        kind="typeform",
+        fields='email = "email"',
+        credentials='{ token = "env:T_TOKEN" }',
+        server=server,
+        fake=fake,
+        connect=lambda: TypeformForm(
+            _session(),
+            source="x",
+            form_id=typeform.FORM_ID,
+            token=typeform.TOKEN,
+            base_url=server.url,
+            page_size=PAGE_SIZE,
+        ),
         held=lambda: {(r["response_id"], content_hash(r)) for r in fake.responses},
         ids=lambda: [r["response_id"] for r in fake.responses],
-        delete=fake.delete, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
-        edit=lambda token: fake.upsert({**next(r for r in fake.responses if r["token"] == token),
-                                        "hidden": {"utm_source": "modifié", "site_code": ""}}),
+        delete=fake.delete,
+        insert=insert,
+        hook=lambda fn: setattr(fake, "before_page", fn),
+        edit=lambda token: fake.upsert(
+            {
+                **next(r for r in fake.responses if r["token"] == token),
+                "hidden": {"utm_source": "modifié", "site_code": ""},
+            }
+        ),
     )
 
 
@@ -135,16 +163,25 @@ def helloasso_form(server: FakeServer, seed: int, **options: Any) -> Form:
         return str(number)
 
     return Form(
-        kind="helloasso", fields='email = ["customFields.Email", "payer.email"]\nsite = "customFields.Site"',
+        kind="helloasso",
+        fields='email = ["customFields.Email", "payer.email"]\nsite = "customFields.Site"',
         credentials='{ client_id = "env:T_ID", client_secret = "env:T_SECRET" }',
-        server=server, fake=fake,
+        server=server,
+        fake=fake,
         connect=lambda: HelloAssoForm(
-            _session(), source="x", organization_slug=fake.organization_slug, form_slug=fake.form_slug,
-            client_id=fake.client_id, client_secret=fake.client_secret, base_url=server.url,
-            page_size=PAGE_SIZE),
+            _session(),
+            source="x",
+            organization_slug=fake.organization_slug,
+            form_slug=fake.form_slug,
+            client_id=fake.client_id,
+            client_secret=fake.client_secret,
+            base_url=server.url,
+            page_size=PAGE_SIZE,
+        ),
         held=lambda: {(str(i), content_hash(item)) for i, item in fake.items.items()},
         ids=lambda: [str(i) for i in fake.items],
-        delete=lambda item_id: fake.delete_item(int(item_id)), insert=insert,
+        delete=lambda item_id: fake.delete_item(int(item_id)),
+        insert=insert,
         hook=lambda fn: setattr(fake, "before_page", fn),
         edit=lambda item_id: fake.edit_item(int(item_id), state="Canceled"),
     )
@@ -161,22 +198,31 @@ def google_form(server: FakeServer, seed: int, **options: Any) -> Form:
         return new["responseId"]
 
     return Form(
-        kind="google_forms", fields='email = "Adresse e-mail"',
-        credentials='{ service_account = "env:T_KEY" }', server=server, fake=fake,
-        connect=lambda: GoogleFormsForm(_session(), source="x", form_id=fake.form_id,
-                                                     access_token=fake.access_token, base_url=server.url,
-                                                     page_size=PAGE_SIZE),
+        kind="google_forms",
+        fields='email = "Adresse e-mail"',
+        credentials='{ service_account = "env:T_KEY" }',
+        server=server,
+        fake=fake,
+        connect=lambda: GoogleFormsForm(
+            _session(),
+            source="x",
+            form_id=fake.form_id,
+            access_token=fake.access_token,
+            base_url=server.url,
+            page_size=PAGE_SIZE,
+        ),
         held=lambda: {(rid, content_hash(r)) for rid, r in fake.responses.items()},
         ids=lambda: list(fake.responses),
-        delete=fake.delete_response, insert=insert, hook=lambda fn: setattr(fake, "before_page", fn),
+        delete=fake.delete_response,
+        insert=insert,
+        hook=lambda fn: setattr(fake, "before_page", fn),
         edit=lambda rid: fake.edit_response(  # the respondent takes their phone number back
-            rid, {q: a for q, a in fake.responses[rid]["answers"].items() if q != "4d5e6f70"},
-            at=datetime.now(timezone.utc)),
+            rid, {q: a for q, a in fake.responses[rid]["answers"].items() if q != "4d5e6f70"}, at=datetime.now(UTC)
+        ),
     )
 
 
-PROVIDERS = {"tally": tally_form, "typeform": typeform_form, "helloasso": helloasso_form,
-             "google_forms": google_form}
+PROVIDERS = {"tally": tally_form, "typeform": typeform_form, "helloasso": helloasso_form, "google_forms": google_form}
 
 
 # --- the campaign, the database ----------------------------------------------------------------
@@ -187,7 +233,9 @@ def write_campaign(directory: Path, form: Form, name: str, full_read: bool = Tru
     test's, through the environment)."""
     sites = EXAMPLE.read_text(encoding="utf-8").split("# --- Sources")[0]
     path = directory / f"{name}-{'full' if full_read else 'incremental'}.toml"
-    path.write_text(sites + f"""
+    path.write_text(
+        sites
+        + f"""
 [[sources]]
 name = "{name}"
 kind = "{form.kind}"
@@ -198,7 +246,9 @@ credentials = {form.credentials}
 
 [sources.fields]
 {form.fields}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return load_campaign(str(path))
 
 
@@ -215,9 +265,11 @@ def pull(campaign: Campaign, form: Form) -> dict[str, Any]:
 def current(campaign: Campaign) -> Held:
     source = campaign.sources[0].name
     with session_scope(campaign.database_url) as session:
-        rows = session.execute(select(RawRecord.external_id, RawRecord.content_hash).where(
-            RawRecord.campaign == campaign.campaign.code, RawRecord.source == source,
-            RawRecord.is_current.is_(True)))
+        rows = session.execute(
+            select(RawRecord.external_id, RawRecord.content_hash).where(
+                RawRecord.campaign == campaign.campaign.code, RawRecord.source == source, RawRecord.is_current.is_(True)
+            )
+        )
         return {(external_id, digest) for external_id, digest in rows}
 
 
@@ -272,9 +324,12 @@ class SkippedByAShift(AssertionError):
 #: *new* one skipped by a shift lands one sync late (the strict xfail below shows how); the
 #: random tests check the rest for it (versions, convergence).
 KNOWN_TO_SHIFT = {"google_forms"}
-SHIFTED = pytest.mark.xfail(raises=SkippedByAShift, strict=True,
-                            reason="Google Forms page tokens as offsets: a response skipped by a deletion "
-                                   "mid-pull is current again only after the next full read")
+SHIFTED = pytest.mark.xfail(
+    raises=SkippedByAShift,
+    strict=True,
+    reason="Google Forms page tokens as offsets: a response skipped by a deletion "
+    "mid-pull is current again only after the next full read",
+)
 
 
 def meddled_pull(campaign: Campaign, form: Form, rng: random.Random, night: str) -> list[str]:
@@ -294,9 +349,18 @@ def meddled_pull(campaign: Campaign, form: Form, rng: random.Random, night: str)
     assert not stale, f"{night}: {sorted(stale)} current in an older version"
     taken = sorted(missing & stored)
     late = sorted(missing - stored)
-    return [f"{night}: " + "; ".join(
-        ([f"taken for deleted {taken}"] if taken else []) + ([f"not landed {late}"] if late else []) +
-        [f"(deleted meanwhile: {meddler.deleted})"])] if missing else []
+    return (
+        [
+            f"{night}: "
+            + "; ".join(
+                ([f"taken for deleted {taken}"] if taken else [])
+                + ([f"not landed {late}"] if late else [])
+                + [f"(deleted meanwhile: {meddler.deleted})"]
+            )
+        ]
+        if missing
+        else []
+    )
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
@@ -366,7 +430,8 @@ def test_google_forms_a_new_response_skipped_by_a_shift_is_late_by_one_sync(plac
 
 
 def test_google_forms_a_stored_response_skipped_by_both_listings_is_not_taken_for_deleted(
-        place: tuple[Path, str]) -> None:
+    place: tuple[Path, str],
+) -> None:
     """Stored responses: a deletion during the first listing skips the 6th response, so the
     form is listed again; a response added and another deleted during that second listing
     skip it again. Missed by both, it is asked about by id (``responses.get``), still held,
@@ -432,9 +497,11 @@ def test_an_edit_of_an_old_google_forms_response_is_seen_by_the_next_full_read(p
         incremental = write_campaign(directory, form, "gf-edit", full_read=False)
         pull(full, form)
         oldest = min(form.fake.responses.values(), key=lambda r: r["createTime"])
-        answers = {**oldest["answers"], "5e6f7081": {"questionId": "5e6f7081",
-                                                     "textAnswers": {"answers": [{"value": "Bordeaux"}]}}}
-        edited = form.fake.edit_response(oldest["responseId"], answers, at=datetime.now(timezone.utc))
+        answers = {
+            **oldest["answers"],
+            "5e6f7081": {"questionId": "5e6f7081", "textAnswers": {"answers": [{"value": "Bordeaux"}]}},
+        }
+        edited = form.fake.edit_response(oldest["responseId"], answers, at=datetime.now(UTC))
         pull(incremental, form)
         assert (oldest["responseId"], content_hash(edited)) not in current(full)  # the reading that misses it
         pull(full, form)

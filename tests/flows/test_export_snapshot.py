@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from roster_workbooks import roster_rows
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from models.tables import RawRecord
-from flows.test_nightly import roster_rows
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import RawRecord
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
 
@@ -32,8 +32,11 @@ def campaign(directory: Path, url: str) -> Path:
 
 def current_keys(url: str, source: str) -> set[str]:
     with session_scope(url) as session:
-        return set(session.scalars(select(RawRecord.external_id).where(
-            RawRecord.source == source, RawRecord.is_current.is_(True))))
+        return set(
+            session.scalars(
+                select(RawRecord.external_id).where(RawRecord.source == source, RawRecord.is_current.is_(True))
+            )
+        )
 
 
 def roster_emails(directory: Path) -> set[str]:
@@ -41,8 +44,9 @@ def roster_emails(directory: Path) -> set[str]:
 
 
 def test_a_row_deleted_from_an_export_leaves_and_an_empty_export_fails(
-        tmp_path: Path, migrated_url: str, prefect_harness: None) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+    tmp_path: Path, migrated_url: str, prefect_harness: None
+) -> None:
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     config = campaign(tmp_path, migrated_url)
     export = tmp_path / "data/tally-inscriptions.csv"

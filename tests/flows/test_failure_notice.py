@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from rollcall.flows.notify import failure_message
+from rollcall.models.campaign import DATABASE_URL_ENV
+
 from fakes.http_server import FakeServer, Response
-from flows.notify import failure_message
-from models.campaign import DATABASE_URL_ENV
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -23,7 +24,7 @@ def test_message_is_short_and_links_the_run() -> None:
 def test_failed_sync_posts_to_the_webhook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -34,7 +35,9 @@ def test_failed_sync_posts_to_the_webhook(
     config.write_text(text, encoding="utf-8")
     with FakeServer() as chat:
         posts = []
-        chat.route("POST", r"/hooks/rollcall", lambda request: posts.append(request.json()) or Response(200, {"ok": True}))
+        chat.route(
+            "POST", r"/hooks/rollcall", lambda request: posts.append(request.json()) or Response(200, {"ok": True})
+        )
         monkeypatch.setenv("ROLLCALL_TEST_WEBHOOK", f"{chat.url}/hooks/rollcall")
         with pytest.raises(SyncFailed):
             nightly_sync(config=str(config))

@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from form_campaigns import EXAMPLE, campaign_with_tally
 from sqlalchemy import func, select
 
-from connectors.database import session_scope
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import Person, RawRecord, Registration, Signup, SourceCursor
+
 from fakes.http_server import FakeServer
 from fakes.tally import TOKEN, generate_submissions, serve_tally
-from form_campaigns import EXAMPLE, campaign_with_tally
-from models.campaign import DATABASE_URL_ENV
-from models.tables import Person, RawRecord, Registration, Signup, SourceCursor
 
 pytestmark = pytest.mark.flow
 
@@ -33,12 +34,14 @@ def tally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, pr
 
 def counts(url: str) -> dict[str, int]:
     with session_scope(url) as session:
-        return {table.__tablename__: session.scalar(select(func.count()).select_from(table))
-                for table in (RawRecord, Signup, Person, Registration)}
+        return {
+            table.__tablename__: session.scalar(select(func.count()).select_from(table))
+            for table in (RawRecord, Signup, Person, Registration)
+        }
 
 
 def test_crash_mid_pull_then_rerun_adds_exactly_what_was_missing(tally, migrated_url: str) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     server, fake, config = tally
     # page 1 answers, page 2 is cut off mid-body: the source fails, page 1 stays landed
@@ -70,7 +73,7 @@ def test_crash_mid_pull_then_rerun_adds_exactly_what_was_missing(tally, migrated
 
 def test_edited_submission_is_a_new_version_not_a_new_person(tally, migrated_url: str) -> None:
     """Even a corrected first name: the same submission is the same person."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     server, fake, config = tally
     nightly_sync(config=str(config))
@@ -98,7 +101,7 @@ def test_a_deletion_during_a_pull_loses_no_other_submission(tally, migrated_url:
     skipped). The deleted one, listed before it went, leaves at the next sync."""
     import random
 
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     server, fake, config = tally
     nightly_sync(config=str(config))
@@ -125,8 +128,10 @@ def test_a_deletion_during_a_pull_loses_no_other_submission(tally, migrated_url:
     assert current() == {s["id"] for s in fake.submissions}
 
 
-def test_form_without_credentials_is_skipped_and_said(tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from flows.nightly import nightly_sync
+def test_form_without_credentials_is_skipped_and_said(
+    tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from rollcall.flows.nightly import nightly_sync
 
     server, _, _ = tally
     monkeypatch.delenv("ROLLCALL_TEST_TALLY_TOKEN")
@@ -135,8 +140,10 @@ def test_form_without_credentials_is_skipped_and_said(tally, migrated_url: str, 
     assert server.count() == 0
 
 
-def test_wrong_token_fails_the_source_without_leaking_it(tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+def test_wrong_token_fails_the_source_without_leaking_it(
+    tally, migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     _, _, config = tally
     monkeypatch.setenv("ROLLCALL_TEST_TALLY_TOKEN", "tly-wrong-secret-value")
@@ -147,12 +154,14 @@ def test_wrong_token_fails_the_source_without_leaking_it(tally, migrated_url: st
 
 
 def test_mapping_to_a_question_the_form_lacks_fails_that_source_only(tally, migrated_url: str, tmp_path: Path) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     server, _, config = tally
     text = config.read_text(encoding="utf-8").replace('last_name = "Nom"', 'last_name = "Nom de famille"')
-    text += f'\n[[sources]]\nname = "sur-place"\nkind = "xlsx"\npath = "{EXAMPLE.parent}/data/inscriptions-sur-place.xlsx"\n' \
-            '[sources.fields]\nlast_name = "Nom"\nfirst_name = "Prénom"\nphone = "Tél"\nemail = "Mail"\nsite = "Lieu"\n'
+    text += (
+        f'\n[[sources]]\nname = "sur-place"\nkind = "xlsx"\npath = "{EXAMPLE.parent}/data/inscriptions-sur-place.xlsx"\n'
+        '[sources.fields]\nlast_name = "Nom"\nfirst_name = "Prénom"\nphone = "Tél"\nemail = "Mail"\nsite = "Lieu"\n'
+    )
     config.write_text(text, encoding="utf-8")
     with pytest.raises(SyncFailed, match=r"source tally-form: the field mapping names \['Nom de famille'\]"):
         nightly_sync(config=str(config))

@@ -12,26 +12,32 @@ from pathlib import Path
 
 import pytest
 
+from rollcall.models.campaign import DATABASE_URL_ENV
+
 from fakes.google_sheets import SERVICE_ACCOUNT, TOKEN, FakeGoogleSheets
-from models.campaign import DATABASE_URL_ENV
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
 pytestmark = pytest.mark.flow
 
 
-def google_campaign(tmp_path: Path, base_url: str, created: tuple[str, ...] = ("GNB", "BRY"),
-                    keys: dict[str, str] | None = None) -> Path:
+def google_campaign(
+    tmp_path: Path, base_url: str, created: tuple[str, ...] = ("GNB", "BRY"), keys: dict[str, str] | None = None
+) -> Path:
     """The example campaign; ``created`` sites get a spreadsheet rollcall creates, ``keys`` sites
     the coordinator's own spreadsheet."""
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     for code in created:
         text = text.replace(f'code = "{code}"', f'code = "{code}"\nroster = {{ kind = "google_sheet" }}')
     for code, key in (keys or {}).items():
-        text = text.replace(f'code = "{code}"',
-                            f'code = "{code}"\nroster = {{ kind = "google_sheet", spreadsheet = "{key}" }}')
-    text = text.replace("[rosters]", f'[google]\nbase_url = "{base_url}"\n'
-                        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        text = text.replace(
+            f'code = "{code}"', f'code = "{code}"\nroster = {{ kind = "google_sheet", spreadsheet = "{key}" }}'
+        )
+    text = text.replace(
+        "[rosters]",
+        f'[google]\nbase_url = "{base_url}"\n'
+        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+    )
     path = tmp_path / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -46,7 +52,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, pref
 
 
 def test_sheets_created_shared_filled_once_then_left_alone(env: Path) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(env, fake.url)
@@ -54,7 +60,10 @@ def test_sheets_created_shared_filled_once_then_left_alone(env: Path) -> None:
         keys = {code: summary["sites"][code]["roster"] for code in ("GNB", "BRY")}
         assert len(fake.spreadsheets) == 2 and set(keys.values()) == set(fake.spreadsheets)
         grid = fake.grid(keys["GNB"], "Inscrits")
-        assert grid[0][0] == "Réf. inscription" and len(grid) - 1 == summary["sites"]["GNB"]["registered"] + summary["sites"]["GNB"]["cancelled"]
+        assert (
+            grid[0][0] == "Réf. inscription"
+            and len(grid) - 1 == summary["sites"]["GNB"]["registered"] + summary["sites"]["GNB"]["cancelled"]
+        )
         assert fake.notifications == [] and fake.formula_cells() == []
         shared = {p.get("emailAddress") for p in fake.spreadsheets[keys["GNB"]].permissions}
         assert "coordination.grenoble@example.org" in shared
@@ -78,7 +87,7 @@ def test_one_site_failing_never_stops_the_others(env: Path) -> None:
     night: Grenoble, Brunoy and the ten workbooks are written in full all the same (equal to a
     night where nothing failed); the run ends Failed naming Paris and Lille with their fix.
     Compared on cell values, references and push dates aside."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with FakeGoogleSheets() as fake:
         paris = fake.create_spreadsheet("Paris — inscrits").id
@@ -92,10 +101,14 @@ def test_one_site_failing_never_stops_the_others(env: Path) -> None:
 
         assert state.is_failed()
         message = state.message or ""
-        assert f"PAR (Paris: spreadsheet {paris}: the sheet is no longer shared with {SERVICE_ACCOUNT}: " \
-               "share it as Editor" in message
-        assert f"LIL (Lille: spreadsheet {lille} no longer exists (deleted, or a wrong key): set a new key " \
-               "or remove it to have one created" in message
+        assert (
+            f"PAR (Paris: spreadsheet {paris}: the sheet is no longer shared with {SERVICE_ACCOUNT}: "
+            "share it as Editor" in message
+        )
+        assert (
+            f"LIL (Lille: spreadsheet {lille} no longer exists (deleted, or a wrong key): set a new key "
+            "or remove it to have one created" in message
+        )
         assert "later" not in message and "Traceback" not in message and "\n" not in message
         created = {b.title: b.id for b in fake.spreadsheets.values() if b.id != paris}
         assert len(created) == 2 and fake.grid(paris, "Feuille 1") == []
@@ -105,7 +118,7 @@ def test_one_site_failing_never_stops_the_others(env: Path) -> None:
     with FakeGoogleSheets() as clean:  # the same night, nothing failing, in a fresh database
         other = env / "clean"
         other.mkdir()
-        from connectors.database import upgrade
+        from rollcall.connectors.database import upgrade
 
         url = f"sqlite:///{other / 'clean.db'}"
         upgrade(url)
@@ -132,7 +145,7 @@ def strip_ids(tabs_: dict[str, list[list[object]]]) -> dict[str, list[list[objec
 
 
 def test_access_given_back_the_next_night_pushes_that_site(env: Path) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with FakeGoogleSheets() as fake:
         paris = fake.create_spreadsheet("Paris — inscrits").id
@@ -150,16 +163,19 @@ def test_access_given_back_the_next_night_pushes_that_site(env: Path) -> None:
 def full_push(config: Path) -> dict[str, dict[str, object]]:
     """Every Google site pushed without the Drive check, reading its sheet as every night did
     before: what a night that skips nothing gives (the convergence rule's reference)."""
-    from connectors import store
-    from connectors.database import session_scope
-    from flows.rosters import push_site, roster_sheets
-    from models.campaign import load_campaign
+    from rollcall.connectors import store
+    from rollcall.connectors.database import session_scope
+    from rollcall.flows.rosters import push_site, roster_sheets
+    from rollcall.models.campaign import load_campaign
 
     campaign = load_campaign(str(config))
     with session_scope(campaign.database_url) as session:
         events, sheets = store.sync_events(session, campaign), roster_sheets(session, campaign)
-        return {site.code: push_site(session, campaign, site, events[site.code], sheets)
-                for site in campaign.sites if site.roster.kind == "google_sheet"}
+        return {
+            site.code: push_site(session, campaign, site, events[site.code], sheets)
+            for site in campaign.sites
+            if site.roster.kind == "google_sheet"
+        }
 
 
 def sheets_state(fake: FakeGoogleSheets, url: str) -> tuple[dict, list]:
@@ -167,8 +183,9 @@ def sheets_state(fake: FakeGoogleSheets, url: str) -> tuple[dict, list]:
     from sqlalchemy import create_engine, text
 
     with create_engine(url).connect() as connection:
-        states = connection.execute(text("SELECT registration_id, called, present, notes FROM roster_states "
-                                         "ORDER BY registration_id")).all()
+        states = connection.execute(
+            text("SELECT registration_id, called, present, notes FROM roster_states ORDER BY registration_id")
+        ).all()
     return {key: tabs(fake, key) for key in fake.spreadsheets}, [tuple(r) for r in states]
 
 
@@ -179,8 +196,8 @@ def night_calls(fake: FakeGoogleSheets, before: int) -> list[tuple[str, str, str
 def test_unchanged_night_sends_one_drive_call_and_no_sheets_request(tmp_path: Path, sqlite_with_google: str) -> None:
     """After a push, nothing changed: one Drive listing, no Sheets read or write, and the
     sheets and database are what a full push (reading every sheet) leaves."""
-    from flows.nightly import nightly_sync
-    from flows.rosters import write_rosters
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import write_rosters
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
@@ -200,8 +217,8 @@ def test_a_coordinator_edit_is_read_at_that_site_only_and_kept(tmp_path: Path, s
     """Grenoble's coordinator types a note: that night Grenoble's sheet alone is read, the
     note is kept in the sheet and stored; Brunoy's sheet is not opened. The night after is
     unchanged again, and a full push finds nothing left to do."""
-    from flows.nightly import nightly_sync
-    from flows.rosters import write_rosters
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import write_rosters
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
@@ -236,19 +253,23 @@ def test_a_new_registration_reads_and_writes_that_site_only(tmp_path: Path, sqli
     it), Brunoy's is not opened; the result is what a full push gives."""
     import shutil
 
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
         tally = tmp_path / "tally-inscriptions.csv"
         shutil.copy(EXAMPLE.parent / "data/tally-inscriptions.csv", tally)
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            f"{EXAMPLE.parent}/data/tally-inscriptions.csv", str(tally)), encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace(f"{EXAMPLE.parent}/data/tally-inscriptions.csv", str(tally)),
+            encoding="utf-8",
+        )
         summary = nightly_sync(config=str(config))
         keys = {code: summary["sites"][code]["roster"] for code in ("GNB", "BRY")}
         with tally.open("a", encoding="utf-8") as handle:
-            handle.write("Zq9Xk2,Rq9Xk2,2022-10-01 09:00:00,Inès,Nouvelle,ines.nouvelle@exemple.fr,"
-                         "06 11 22 33 44,Grenoble,Affiche,Oui\n")
+            handle.write(
+                "Zq9Xk2,Rq9Xk2,2022-10-01 09:00:00,Inès,Nouvelle,ines.nouvelle@exemple.fr,"
+                "06 11 22 33 44,Grenoble,Affiche,Oui\n"
+            )
         before = len(fake.calls)
 
         nightly_sync(config=str(config))

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from cli.main import app
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import MatchDecision, MatchLink, Person, Registration, ReviewPair, Signup
+from rollcall.cli.main import app
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import MatchDecision, MatchLink, Person, Registration, ReviewPair, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 runner = CliRunner()
@@ -29,9 +29,10 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def synced(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str,
-           prefect_harness: None) -> str:
-    from flows.nightly import nightly_sync
+def synced(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
+) -> str:
+    from rollcall.flows.nightly import nightly_sync
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -47,7 +48,7 @@ def test_every_merge_is_explained(synced: str) -> None:
 
 
 def test_unmerge_splits_and_later_syncs_keep_the_split(synced: str, config: Path) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with session_scope(synced) as session:
         signup_id, person_id = session.execute(
@@ -67,8 +68,10 @@ def merged_signup(url: str) -> tuple[int, int]:
     """A sign-up merged with others (sign-up id, person id)."""
     with session_scope(url) as session:
         return session.execute(
-            select(Signup.id, Signup.person_id).where(Signup.match_rule.not_in(["new", "same_record", "unmerged"]))
-            .order_by(Signup.id).limit(1)
+            select(Signup.id, Signup.person_id)
+            .where(Signup.match_rule.not_in(["new", "same_record", "unmerged"]))
+            .order_by(Signup.id)
+            .limit(1)
         ).one()
 
 
@@ -76,18 +79,23 @@ def identity_state(url: str) -> dict[str, object]:
     with session_scope(url) as session:
         return {
             "people": session.scalar(select(func.count()).select_from(Person)),
-            "registrations": sorted(session.execute(
-                select(Registration.id, Registration.person_id, Registration.event_id, Registration.status)).all()),
+            "registrations": sorted(
+                session.execute(
+                    select(Registration.id, Registration.person_id, Registration.event_id, Registration.status)
+                ).all()
+            ),
             "decisions": session.scalar(select(func.count()).select_from(MatchDecision)),
         }
 
 
 def test_unmerge_twice_changes_nothing_the_second_time(synced: str, config: Path) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     signup_id, person_id = merged_signup(synced)
     with session_scope(synced) as session:
-        kept = {(r.id, r.event_id) for r in session.scalars(select(Registration).where(Registration.person_id == person_id))}
+        kept = {
+            (r.id, r.event_id) for r in session.scalars(select(Registration).where(Registration.person_id == person_id))
+        }
     first = runner.invoke(app, ["unmerge", f"S{signup_id}", "--config", str(config)])
     assert first.exit_code == 0, first.output
     after_first = identity_state(synced)
@@ -96,8 +104,9 @@ def test_unmerge_twice_changes_nothing_the_second_time(synced: str, config: Path
     assert second.output.strip().splitlines()[0] == f"S{signup_id} is already alone in its person: nothing changed."
     assert identity_state(synced) == after_first
     with session_scope(synced) as session:  # the part that stays keeps its person and references
-        assert {(r.id, r.event_id) for r in session.scalars(
-            select(Registration).where(Registration.person_id == person_id))} == kept
+        assert {
+            (r.id, r.event_id) for r in session.scalars(select(Registration).where(Registration.person_id == person_id))
+        } == kept
         assert session.scalar(select(func.count()).where(Registration.status == "removed")) == 0
     nightly_sync(config=str(config))
     after_sync = identity_state(synced)
@@ -106,8 +115,15 @@ def test_unmerge_twice_changes_nothing_the_second_time(synced: str, config: Path
 
 def test_unmerge_of_a_signup_already_alone_changes_nothing(synced: str, config: Path) -> None:
     with session_scope(synced) as session:
-        alone = session.scalar(select(Signup.id).where(Signup.match_rule == "new", Signup.person_id.not_in(
-            select(Signup.person_id).where(Signup.match_rule != "new"))).order_by(Signup.id).limit(1))
+        alone = session.scalar(
+            select(Signup.id)
+            .where(
+                Signup.match_rule == "new",
+                Signup.person_id.not_in(select(Signup.person_id).where(Signup.match_rule != "new")),
+            )
+            .order_by(Signup.id)
+            .limit(1)
+        )
     before = identity_state(synced)
     result = runner.invoke(app, ["unmerge", f"S{alone}", "--config", str(config)])
     assert result.exit_code == 0, result.output
@@ -116,7 +132,7 @@ def test_unmerge_of_a_signup_already_alone_changes_nothing(synced: str, config: 
 
 
 def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, config: Path) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with session_scope(synced) as session:
         pair = session.scalar(select(ReviewPair).where(ReviewPair.status == "open").order_by(ReviewPair.id).limit(1))
@@ -128,10 +144,20 @@ def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, co
     assert listed.exit_code == 0, listed.output
     text = " ".join(listed.output.split())
     assert listed.output.splitlines()[0] == (
-        f"{open_pairs} doublon(s) à vérifier : deux inscriptions qui sont peut-être la même personne.")
+        f"{open_pairs} doublon(s) à vérifier : deux inscriptions qui sont peut-être la même personne."
+    )
     assert f"Doublon {ref} (à vérifier) : {' '.join(pair.explanation_fr.split())}" in text
-    for label in (f"Inscription {a}", f"Inscription {b}", "Prénom", "Email", "Téléphone", "Site", "Source",
-                  "Inscrit le", "Réf. inscription"):
+    for label in (
+        f"Inscription {a}",
+        f"Inscription {b}",
+        "Prénom",
+        "Email",
+        "Téléphone",
+        "Site",
+        "Source",
+        "Inscrit le",
+        "Réf. inscription",
+    ):
         assert label in text, label
     assert pair.rule not in text  # reasons in French, no internal rule code
 
@@ -139,8 +165,7 @@ def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, co
         result = runner.invoke(app, ["review", "decide", *args, "--config", str(config)])
         return result.exit_code, result.output.strip().splitlines()[0]
 
-    assert decide(str(pair.id), "--same") == (
-        2, f"{pair.id} is a bare number: say what it names, e.g. D{pair.id}.")
+    assert decide(str(pair.id), "--same") == (2, f"{pair.id} is a bare number: say what it names, e.g. D{pair.id}.")
     assert decide("D999999", "--same") == (4, "Aucun doublon D999999 dans cette campagne.")
     code, line = decide(ref, "--same")
     assert code == 0 and line.startswith(f"{ref} : décision enregistrée, même personne. ")
@@ -150,7 +175,9 @@ def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, co
     assert decisions.exit_code == 0 and ref in decisions.output and "même personne" in decisions.output
 
     code, line = decide(ref, "--different")  # changed
-    assert code == 0 and line.startswith(f"{ref} : décision enregistrée, personnes différentes (avant : même personne). ")
+    assert code == 0 and line.startswith(
+        f"{ref} : décision enregistrée, personnes différentes (avant : même personne). "
+    )
     still_open = runner.invoke(app, ["review", "--config", str(config)])
     assert f"Doublon {ref} " not in still_open.output
     everything = runner.invoke(app, ["review", "--all", "--config", str(config)])

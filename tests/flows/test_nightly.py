@@ -12,16 +12,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
+from roster_workbooks import roster_rows
 from sqlalchemy import func, select
 
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV, load_campaign
-from transforms.phones import format_national
-from models.tables import Event, Person, QuarantineEntry, RawRecord, Registration, Signup, SyncRun
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
+from rollcall.models.tables import Event, Person, QuarantineEntry, RawRecord, Registration, Signup, SyncRun
+from rollcall.transforms.phones import format_national
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
 EXAMPLE = EXAMPLE_DIR / "campaign.toml"
@@ -47,19 +47,8 @@ def table_counts(url: str) -> dict[str, int]:
         }
 
 
-def roster_rows(directory: Path) -> dict[str, list[dict]]:
-    """Each workbook's roster rows, by header."""
-    rosters = {}
-    for path in sorted(directory.glob("*.xlsx")):
-        workbook = load_workbook(path, read_only=True)
-        header, *rows = workbook["Inscrits"].iter_rows(values_only=True)
-        rosters[path.name] = [dict(zip(header, row)) for row in rows]
-        workbook.close()
-    return rosters
-
-
 def test_sync_writes_twelve_rosters_and_a_summary_matching_the_database(workdir: Path, migrated_url: str) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     summary = nightly_sync(config=str(workdir / "campaign.toml"))
     rosters = roster_rows(workdir / "var/rosters")
@@ -77,7 +66,7 @@ def test_sync_writes_twelve_rosters_and_a_summary_matching_the_database(workdir:
 
 
 def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migrated_url: str) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     nightly_sync(config=str(workdir / "campaign.toml"))
     truth = load_truth()
@@ -87,8 +76,9 @@ def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migr
         quarantined = session.scalar(select(func.count()).select_from(QuarantineEntry))
         reasons = session.execute(select(QuarantineEntry.reason_fr, QuarantineEntry.reason_en)).all()
         outcomes = session.execute(
-            select(RawRecord.source, RawRecord.locator, QuarantineEntry.id.is_not(None))
-            .outerjoin(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
+            select(RawRecord.source, RawRecord.locator, QuarantineEntry.id.is_not(None)).outerjoin(
+                QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id
+            )
         ).all()
     data_rows = sum(1 for t in truth.values() if t["expected"] != "blank")
     assert raw == data_rows == signups + quarantined
@@ -96,14 +86,15 @@ def test_every_row_is_raw_and_either_a_signup_or_quarantined(workdir: Path, migr
     campaign = load_campaign(workdir / "campaign.toml")
     file_of = {s.name: campaign.source_path(s).name for s in campaign.sources if not s.is_form}
     wrong = [
-        (source, locator) for source, locator, in_quarantine in outcomes
+        (source, locator)
+        for source, locator, in_quarantine in outcomes
         if in_quarantine != (truth[(file_of[source], locator)]["expected"] == "quarantine")
     ]
     assert wrong == []
 
 
 def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     nightly_sync(config=str(workdir / "campaign.toml"))
     before_counts = table_counts(migrated_url)
@@ -115,7 +106,7 @@ def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
     assert summary["this_run"]["normalised"]["signups"] == 0
     assert summary["this_run"]["resolved"]["registrations_changed"] == 0
     assert summary["this_run"]["resolved"]["unchanged"]  # same inputs: not resolved again
-    from flows.rosters import write_rosters
+    from rollcall.flows.rosters import write_rosters
 
     pushes = write_rosters.fn(str(workdir / "campaign.toml"))  # nothing read changed: no workbook opened
     assert all(push["unchanged"] and not push["written"] for push in pushes.values())
@@ -129,7 +120,7 @@ def load_truth() -> dict[tuple[str, str], dict[str, str]]:
 
 def test_deduplication_against_the_sample_ground_truth(workdir: Path, migrated_url: str) -> None:
     """No false merge at all; at least 95% of true duplicates found (first version)."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     nightly_sync(config=str(workdir / "campaign.toml"))
     campaign = load_campaign(workdir / "campaign.toml")
@@ -137,8 +128,9 @@ def test_deduplication_against_the_sample_ground_truth(workdir: Path, migrated_u
     truth = load_truth()
     with session_scope(migrated_url) as session:
         linked = session.execute(
-            select(RawRecord.source, RawRecord.locator, Signup.person_id)
-            .join(Signup, Signup.raw_record_id == RawRecord.id)
+            select(RawRecord.source, RawRecord.locator, Signup.person_id).join(
+                Signup, Signup.raw_record_id == RawRecord.id
+            )
         ).all()
     persons_of_cluster: dict[int, set[str]] = defaultdict(set)
     clusters_of_person: dict[str, set[int]] = defaultdict(set)
@@ -155,7 +147,7 @@ def test_deduplication_against_the_sample_ground_truth(workdir: Path, migrated_u
 
 def test_consent_and_site_traps_in_rosters(workdir: Path, migrated_url: str) -> None:
     """Everyone is registered at their true site only; nobody without consent is registered."""
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     nightly_sync(config=str(workdir / "campaign.toml"))
     campaign = load_campaign(workdir / "campaign.toml")
@@ -165,7 +157,9 @@ def test_consent_and_site_traps_in_rosters(workdir: Path, migrated_url: str) -> 
         rows = session.execute(
             select(RawRecord.source, RawRecord.locator, Registration.id, Registration.status, Event.site_code)
             .join(Signup, Signup.raw_record_id == RawRecord.id)
-            .join(Registration, (Registration.person_id == Signup.person_id) & (Registration.event_id == Signup.event_id))
+            .join(
+                Registration, (Registration.person_id == Signup.person_id) & (Registration.event_id == Signup.event_id)
+            )
             .join(Event, Event.id == Registration.event_id)
         ).all()
     expected_by_registration: dict[int, set[str]] = defaultdict(set)
@@ -183,7 +177,7 @@ def test_consent_and_site_traps_in_rosters(workdir: Path, migrated_url: str) -> 
 
 
 def test_a_broken_source_fails_the_run_but_not_the_others(workdir: Path, migrated_url: str, tmp_path: Path) -> None:
-    from flows.nightly import SyncFailed, nightly_sync
+    from rollcall.flows.nightly import SyncFailed, nightly_sync
 
     broken = tmp_path / "campaign.toml"
     text = EXAMPLE.read_text(encoding="utf-8").replace("data/tally-inscriptions.csv", "data/missing.csv")
@@ -204,7 +198,7 @@ def test_logs_and_summary_hold_no_personal_data(
     import json
     import logging
 
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     with caplog.at_level(logging.DEBUG):
         summary = nightly_sync(config=str(workdir / "campaign.toml"))
@@ -222,8 +216,8 @@ def test_logs_and_summary_hold_no_personal_data(
 def test_a_second_sync_while_one_runs_is_refused_and_changes_nothing(workdir: Path, migrated_url: str) -> None:
     from prefect.exceptions import CancelledRun
 
-    from connectors.database import campaign_lock
-    from flows.nightly import nightly_sync
+    from rollcall.connectors.database import campaign_lock
+    from rollcall.flows.nightly import nightly_sync
 
     code = load_campaign(workdir / "campaign.toml").campaign.code
     with campaign_lock(migrated_url, code):  # the nightly run, still going: this one ends Cancelled
@@ -237,7 +231,7 @@ def test_a_second_sync_while_one_runs_is_refused_and_changes_nothing(workdir: Pa
 
 
 def test_pull_source_reports_only_the_source_it_pulled(workdir: Path) -> None:
-    from flows.nightly import pull_source
+    from rollcall.flows.nightly import pull_source
 
     summary = pull_source(source="sur-place", config=str(workdir / "campaign.toml"))
     assert list(summary["sources"]) == ["sur-place"]

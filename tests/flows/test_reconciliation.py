@@ -11,17 +11,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from form_campaigns import campaign_with_tally
 from sqlalchemy import select
 
-from connectors import store
-from connectors.database import session_scope
+from rollcall.connectors import store
+from rollcall.connectors.database import session_scope
+from rollcall.flows.sources import build_connector
+from rollcall.flows.steps import _land_form
+from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
+from rollcall.models.tables import RawRecord
+
 from fakes.http_server import FakeServer
 from fakes.tally import TOKEN, generate_submissions, serve_tally
-from flows.sources import build_connector
-from flows.steps import _land_form
-from models.campaign import DATABASE_URL_ENV, load_campaign
-from form_campaigns import campaign_with_tally
-from models.tables import RawRecord
 
 T0 = datetime(2022, 9, 20, 3, 0, tzinfo=UTC)
 
@@ -34,8 +35,10 @@ def incremental(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: s
     with FakeServer() as server:
         fake = serve_tally(server, generate_submissions(45, seed=5))
         config = campaign_with_tally(tmp_path, server.url)
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            "page_size = 20\n", "page_size = 20\nfull_read = false\n"), encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("page_size = 20\n", "page_size = 20\nfull_read = false\n"),
+            encoding="utf-8",
+        )
         campaign = load_campaign(config)
         source = campaign.sources[0]
         with session_scope(migrated_url) as session:

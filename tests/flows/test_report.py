@@ -1,20 +1,39 @@
 """The run report's content, without Prefect: counts only, a missed night said loudly."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from flows.report import _missed_night, markdown, source_rows
+from rollcall.flows.report import _missed_night, markdown, source_rows
 
-T = datetime(2022, 10, 1, 3, 30, tzinfo=timezone.utc)
+T = datetime(2022, 10, 1, 3, 30, tzinfo=UTC)
 
 SUMMARY = {
-    "run_id": 7, "campaign": "je-2022", "goal": 1200, "people": 900, "registered": 880,
-    "previous_completed_at": "2022-09-29T03:31+00:00", "missed_night": True,
+    "run_id": 7,
+    "campaign": "je-2022",
+    "goal": 1200,
+    "people": 900,
+    "registered": 880,
+    "previous_completed_at": "2022-09-29T03:31+00:00",
+    "missed_night": True,
     "sources": {
-        "tally": {"current": 500, "quarantined": 3, "this_run": {"received": 20, "new": 5, "new_versions": 1, "requests": 2}, "error": None},
+        "tally": {
+            "current": 500,
+            "quarantined": 3,
+            "this_run": {"received": 20, "new": 5, "new_versions": 1, "requests": 2},
+            "error": None,
+        },
         "typeform": {"this_run": {"skipped": "TYPEFORM_TOKEN is not set"}, "error": None},
         "helloasso": {"this_run": None, "error": "token for source helloasso rejected (HTTP 401)"},
     },
-    "sites": {"PAR": {"registered": 300, "new_this_run": 4, "cancelled": 1, "no_consent": 2, "capacity": 320, "roster": "var/rosters/PAR Paris.xlsx"}},
+    "sites": {
+        "PAR": {
+            "registered": 300,
+            "new_this_run": 4,
+            "cancelled": 1,
+            "no_consent": 2,
+            "capacity": 320,
+            "roster": "var/rosters/PAR Paris.xlsx",
+        }
+    },
     "quarantine": [{"source": "tally", "reason": "unknown_site", "records": 3}],
 }
 
@@ -27,7 +46,12 @@ def test_a_night_is_missed_after_26_hours_only() -> None:
 
 def test_sources_say_ok_skipped_or_failed_with_what_to_do() -> None:
     rows = {r["source"]: r for r in source_rows(SUMMARY)}
-    assert (rows["tally"]["status"], rows["tally"]["new"], rows["tally"]["updated"], rows["tally"]["requests"]) == ("ok", 5, 1, 2)
+    assert (rows["tally"]["status"], rows["tally"]["new"], rows["tally"]["updated"], rows["tally"]["requests"]) == (
+        "ok",
+        5,
+        1,
+        2,
+    )
     assert rows["typeform"]["status"] == "skipped" and "TYPEFORM_TOKEN" in rows["typeform"]["note"]
     assert rows["helloasso"]["status"] == "failed" and "rejected" in rows["helloasso"]["note"]
 

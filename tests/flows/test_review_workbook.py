@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from flows.review import WORKBOOK_REVIEWER
-from models.campaign import DATABASE_URL_ENV
-from models.tables import MatchDecision, Signup
+from rollcall.connectors.database import session_scope
+from rollcall.flows.review import WORKBOOK_REVIEWER
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import MatchDecision, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -32,7 +32,7 @@ def workbook_rows(path: Path) -> list[dict[str, object]]:
 def test_decisions_typed_in_the_workbook_are_applied_by_the_next_sync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     config = tmp_path / "campaign.toml"

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors import roster_files
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import Signup
+from rollcall.connectors import roster_files
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import Signup
 
 pytestmark = pytest.mark.flow
 
@@ -103,14 +103,20 @@ def rows(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def every_cell(directory: Path) -> set[str]:
-    return {str(v) for path in directory.glob("*.xlsx") for grid in roster_files.read_tabs(path).values()
-            for row in grid for v in row if v is not None}
+    return {
+        str(v)
+        for path in directory.glob("*.xlsx")
+        for grid in roster_files.read_tabs(path).values()
+        for row in grid
+        for v in row
+        if v is not None
+    }
 
 
 def test_a_refused_sign_up_gives_nothing_to_any_roster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
     (tmp_path / "formulaire.csv").write_text(FORM, encoding="utf-8")
@@ -124,8 +130,7 @@ def test_a_refused_sign_up_gives_nothing_to_any_roster(
         assert set(paris) == {"Jeanne", "Marc", "Alice"}, night
         assert (paris["Jeanne"]["Email"], paris["Jeanne"]["Téléphone"]) == ("", "06 11 22 33 44")
         assert (paris["Marc"]["Email"], paris["Marc"]["Téléphone"]) == ("marcpetit@gmail.com", "")
-        assert (paris["Alice"]["Email"], paris["Alice"]["Téléphone"]) == ("alice.durand@example.org",
-                                                                          "06 99 88 77 66")
+        assert (paris["Alice"]["Email"], paris["Alice"]["Téléphone"]) == ("alice.durand@example.org", "06 99 88 77 66")
         assert rows(tmp_path / "rosters/LIL Lille.xlsx") == {}
         assert not every_cell(tmp_path / "rosters") & REFUSED
 

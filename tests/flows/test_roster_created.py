@@ -9,27 +9,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes.google_sheets import FakeGoogleSheets
 
-from connectors.database import session_scope
-from models.tables import RosterState
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import RosterState
+
+from fakes.google_sheets import FakeGoogleSheets
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
 pytestmark = pytest.mark.flow
 
 
-def test_a_created_roster_is_in_french_and_the_campaigns_time_zone(
-    tmp_path: Path, sqlite_with_google: str
-) -> None:
-    from flows.nightly import nightly_sync
+def test_a_created_roster_is_in_french_and_the_campaigns_time_zone(tmp_path: Path, sqlite_with_google: str) -> None:
+    from rollcall.flows.nightly import nightly_sync
 
     url = sqlite_with_google
     with FakeGoogleSheets() as fake:
         text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
         text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')
-        text = text.replace("[rosters]", f'[google]\nbase_url = "{fake.url}"\n'
-                            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        text = text.replace(
+            "[rosters]",
+            f'[google]\nbase_url = "{fake.url}"\n'
+            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+        )
         config = tmp_path / "campaign.toml"
         config.write_text(text, encoding="utf-8")
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from connectors import roster_files
-from connectors.database import session_scope
-from models.campaign import load_campaign
-from models.tables import QuarantineEntry, Signup
-from transforms.sites import SiteCatalog
-from transforms.to_complete import NOTHING_TO_COMPLETE
+from rollcall.connectors import roster_files
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import load_campaign
+from rollcall.models.tables import QuarantineEntry, Signup
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.to_complete import NOTHING_TO_COMPLETE
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -23,16 +23,18 @@ pytestmark = pytest.mark.flow
 
 def details(url: str) -> dict[int, tuple]:
     with session_scope(url) as session:
-        return {s.id: (s.time_slot, s.remarks, s.minor, tuple(s.warnings), s.details_read)
-                for s in session.scalars(select(Signup))}
+        return {
+            s.id: (s.time_slot, s.remarks, s.minor, tuple(s.warnings), s.details_read)
+            for s in session.scalars(select(Signup))
+        }
 
 
 def test_sample_details_reach_the_rosters_and_old_sign_ups_are_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
-    from flows.steps import backfill_details
-    from models.campaign import DATABASE_URL_ENV
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.steps import backfill_details
+    from rollcall.models.campaign import DATABASE_URL_ENV
 
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
@@ -46,12 +48,16 @@ def test_sample_details_reach_the_rosters_and_old_sign_ups_are_read_again(
     assert sum(1 for r in rows if r["Remarques"]) > 50  # the staff sheet's "Remarques"
     for code, tabs in books.items():
         signed = {(r[0], r[1]) for r in tabs["Émargement"][1:]}
-        live = {(r["Nom"], r["Prénom"]) for r in (dict(zip(tabs["Inscrits"][0], x)) for x in tabs["Inscrits"][1:])
-                if r["Statut"] == "Inscrit"}
+        live = {
+            (r["Nom"], r["Prénom"])
+            for r in (dict(zip(tabs["Inscrits"][0], x)) for x in tabs["Inscrits"][1:])
+            if r["Statut"] == "Inscrit"
+        }
         assert signed == live, code
 
-    waiting = [(code, tuple(r)) for code, tabs in books.items() for r in tabs["À compléter"][1:]
-               if r[0] != NOTHING_TO_COMPLETE]
+    waiting = [
+        (code, tuple(r)) for code, tabs in books.items() for r in tabs["À compléter"][1:] if r[0] != NOTHING_TO_COMPLETE
+    ]
     with session_scope(migrated_url) as session:
         quarantined = session.scalar(select(QuarantineEntry.id).limit(1)) is not None
     assert quarantined and waiting  # some sites' people wait for a phone or a name

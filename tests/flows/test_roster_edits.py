@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import RosterState
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import RosterState
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
 
@@ -32,7 +32,7 @@ def campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str,
 
 
 def test_coordinator_edits_survive_the_next_sync(campaign: Path, tmp_path: Path, migrated_url: str) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     nightly_sync(config=str(campaign))
     path = campaign.parent / "var/rosters/GNB Grenoble.xlsx"  # beside the campaign file

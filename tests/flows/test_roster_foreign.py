@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors import roster_files
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import RosterState
-from transforms.sheet_roster import DUPLICATE_LABEL, FOREIGN_LABEL, FOREIGN_NOTE
+from rollcall.connectors import roster_files
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import RosterState
+from rollcall.transforms.sheet_roster import DUPLICATE_LABEL, FOREIGN_LABEL, FOREIGN_NOTE
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -35,7 +35,7 @@ def padded(grid: list[list[Any]]) -> list[list[Any]]:
 def test_pasted_and_copied_rows_are_flagged_not_counted_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -68,5 +68,7 @@ def test_pasted_and_copied_rows_are_flagged_not_counted_not_read(
     with session_scope(migrated_url) as session:
         ticked = {s.registration_id for s in session.scalars(select(RosterState).where(RosterState.present.is_(True)))}
     assert ticked == set()  # neither the pasted Lille row's tick nor the copy's was read
-    assert padded(roster_files.read_tabs(lille)["Inscrits"])[1:4] == [
-        [*r[:header.index("Présent")], False, *r[header.index("Présent") + 1:]] for r in pasted[:1]] + pasted[1:]
+    assert (
+        padded(roster_files.read_tabs(lille)["Inscrits"])[1:4]
+        == [[*r[: header.index("Présent")], False, *r[header.index("Présent") + 1 :]] for r in pasted[:1]] + pasted[1:]
+    )

@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from connectors import roster_files
+from rollcall.connectors import roster_files
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.transforms.sheet_roster import PIPELINE_HEADERS, WITHDRAWN_LABEL, WITHDRAWN_NOTE, trimmed
+
 from fakes.google_sheets import TOKEN, FakeGoogleSheets
-from models.campaign import DATABASE_URL_ENV
-from transforms.sheet_roster import PIPELINE_HEADERS, WITHDRAWN_LABEL, WITHDRAWN_NOTE, trimmed
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
 TALLY = "data/tally-inscriptions.csv"
@@ -51,13 +52,16 @@ class Workbook(Target):
 
     def tabs(self, code: str) -> dict[str, Grid]:
         """As values.get gives them: blanks are "", trailing blanks dropped."""
-        return {title: trimmed([["" if v is None else v for v in row] for row in grid])
-                for title, grid in roster_files.read_tabs(self.path(code)).items()}
+        return {
+            title: trimmed([["" if v is None else v for v in row] for row in grid])
+            for title, grid in roster_files.read_tabs(self.path(code)).items()
+        }
 
     def write_roster(self, code: str, grid: Grid) -> None:
         tabs = self.tabs(code)
-        roster_files.write_roster(self.path(code), grid, changes=tabs.get(roster_files.CHANGES_TAB),
-                                  summary=tabs[roster_files.SUMMARY_TAB])
+        roster_files.write_roster(
+            self.path(code), grid, changes=tabs.get(roster_files.CHANGES_TAB), summary=tabs[roster_files.SUMMARY_TAB]
+        )
 
 
 class Sheet(Target):
@@ -79,8 +83,11 @@ def copy_campaign(root: Path, google: tuple[str, ...] = (), base_url: str = "") 
     for code in google:
         text = text.replace(f'code = "{code}"', f'code = "{code}"\nroster = {{ kind = "google_sheet" }}')
     if google:
-        text = text.replace("[rosters]", f'[google]\nbase_url = "{base_url}"\n'
-                            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        text = text.replace(
+            "[rosters]",
+            f'[google]\nbase_url = "{base_url}"\n'
+            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+        )
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -121,10 +128,19 @@ def pick_two(config: Path, grid: Grid) -> list[dict[str, str]]:
         tally = [r["Adresse e-mail"].strip().lower() for r in csv.DictReader(f)]
     rows = [r + [""] * (len(grid[0]) - len(r)) for r in grid[1:]]
     values = [v for r in rows for v in r]
-    picked = [{"ref": r[0], "email": cell(grid, r, "Email"), "phone": cell(grid, r, "Téléphone")}
-              for r in rows if cell(grid, r, "Source(s)") == "Tally" and cell(grid, r, "Statut") == "Inscrit"]
-    picked = [p for p in picked if tally.count(p["email"]) == 1 and p["phone"]
-              and values.count(p["email"]) == 1 and values.count(p["phone"]) == 1]
+    picked = [
+        {"ref": r[0], "email": cell(grid, r, "Email"), "phone": cell(grid, r, "Téléphone")}
+        for r in rows
+        if cell(grid, r, "Source(s)") == "Tally" and cell(grid, r, "Statut") == "Inscrit"
+    ]
+    picked = [
+        p
+        for p in picked
+        if tally.count(p["email"]) == 1
+        and p["phone"]
+        and values.count(p["email"]) == 1
+        and values.count(p["phone"]) == 1
+    ]
     return picked[:2]
 
 
@@ -136,8 +152,11 @@ def pipeline_content(grid: Grid) -> list[tuple[Any, ...]]:
     """Our cells of every row still on the roster, without the reference (ids differ between
     databases), sorted: what one clean sync must also write."""
     rows = [r + [""] * (len(grid[0]) - len(r)) for r in grid[1:] if r and r[0]]
-    return sorted(tuple(cell(grid, r, n) for n in PIPELINE_HEADERS[1:]) for r in rows
-                  if cell(grid, r, "Statut") != WITHDRAWN_LABEL)
+    return sorted(
+        tuple(cell(grid, r, n) for n in PIPELINE_HEADERS[1:])
+        for r in rows
+        if cell(grid, r, "Statut") != WITHDRAWN_LABEL
+    )
 
 
 def assert_cancelled_rows_hold_no_contacts(tabs: dict[str, Grid]) -> None:
@@ -158,7 +177,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, pref
 
 @pytest.fixture(params=["workbook", "google_sheet"])
 def target(request: pytest.FixtureRequest, env: Path) -> Iterator[tuple[Path, Target]]:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     if request.param == "workbook":
         config = copy_campaign(env)
@@ -174,8 +193,8 @@ def target(request: pytest.FixtureRequest, env: Path) -> Iterator[tuple[Path, Ta
 def test_withdrawn_consent_leaves_the_roster_and_no_contact_behind(
     target: tuple[Path, Target], env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.nightly import nightly_sync
-    from flows.rosters import write_rosters
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import write_rosters
 
     config, roster = target
     before = roster.tabs("GNB")["Inscrits"]
@@ -196,14 +215,16 @@ def test_withdrawn_consent_leaves_the_roster_and_no_contact_behind(
     assert kept is not None
     assert {n: cell(grid, kept, n) for n in PIPELINE_HEADERS} == {
         n: ticked["ref"] if n == "Réf. inscription" else WITHDRAWN_LABEL if n == "Statut" else ""
-        for n in PIPELINE_HEADERS}
+        for n in PIPELINE_HEADERS
+    }
     assert (cell(grid, kept, "Présent"), cell(grid, kept, "Notes")) == (True, "Vient avec son fils")
     assert cell(grid, kept, "À vérifier") == WITHDRAWN_NOTE
     leaked = {untouched["email"], untouched["phone"], ticked["email"], ticked["phone"]} & every_value(tabs)
     assert leaked == set()
     news = tabs["Nouveautés"]
     assert sorted((r[1], r[2], r[3], r[4]) for r in news[1:] if r[1] == "Retirée") == sorted(
-        ("Retirée", p["ref"], "", "") for p in (untouched, ticked))
+        ("Retirée", p["ref"], "", "") for p in (untouched, ticked)
+    )
     statuses = [cell(grid, r, "Statut") for r in grid[1:]]
     assert ["Inscrits", statuses.count("Inscrit")] in tabs["Résumé"]  # the Retiré row is not counted
     for code in ("GNB", "BRY"):
@@ -227,13 +248,19 @@ def test_withdrawn_consent_leaves_the_roster_and_no_contact_behind(
     back = row_of(grid, ticked["ref"])
     assert back is not None
     assert [cell(grid, back, n) for n in ("Email", "Téléphone", "Statut", "Présent", "Notes", "À vérifier")] == [
-        ticked["email"], ticked["phone"], "Inscrit", True, "Vient avec son fils", ""]
+        ticked["email"],
+        ticked["phone"],
+        "Inscrit",
+        True,
+        "Vient avec son fils",
+        "",
+    ]
 
 
 def clean_sync(config: Path, env: Path, monkeypatch: pytest.MonkeyPatch) -> Grid:
     """Grenoble's roster from one sync of the same data into a fresh database and folder."""
-    from connectors.database import upgrade
-    from flows.nightly import nightly_sync
+    from rollcall.connectors.database import upgrade
+    from rollcall.flows.nightly import nightly_sync
 
     root = env / "clean"
     shutil.copytree(config.parent, root / "campaign", ignore=shutil.ignore_patterns("var"))

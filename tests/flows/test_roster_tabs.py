@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors.database import session_scope
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import RosterState
+
 from fakes.google_sheets import TOKEN, FakeGoogleSheets
-from models.campaign import DATABASE_URL_ENV
-from models.tables import RosterState
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -30,8 +31,11 @@ Grid = list[list[Any]]
 def google_campaign(root: Path, base_url: str) -> Path:
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')
-    text = text.replace("[rosters]", f'[google]\nbase_url = "{base_url}"\n'
-                        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+    text = text.replace(
+        "[rosters]",
+        f'[google]\nbase_url = "{base_url}"\n'
+        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+    )
     path = root / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -58,15 +62,16 @@ def coordinator_work(grid: Grid) -> Grid:
 
 def states(url: str) -> dict[int, tuple[Any, ...]]:
     with session_scope(url) as session:
-        return {s.registration_id: (s.called, s.present, s.notes, s.extras)
-                for s in session.scalars(select(RosterState))}
+        return {
+            s.registration_id: (s.called, s.present, s.notes, s.extras) for s in session.scalars(select(RosterState))
+        }
 
 
 def test_renamed_moved_deleted_tab_keeps_the_coordinators_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
-    from flows.privacy import erase
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import erase
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -84,8 +89,13 @@ def test_renamed_moved_deleted_tab_keeps_the_coordinators_work(
 
         nightly_sync(config=str(config))
         book = fake.spreadsheets[key]
-        assert {s.title for s in book.sheets} == {"Grenoble – équipe", "Émargement", "À compléter", "Nouveautés",
-                                                  "Résumé"}
+        assert {s.title for s in book.sheets} == {
+            "Grenoble – équipe",
+            "Émargement",
+            "À compléter",
+            "Nouveautés",
+            "Résumé",
+        }
         assert padded(fake.grid(key, "Grenoble – équipe")) == worked  # the same tab, untouched
         assert fake.grid(key, "Nouveautés") == news_before  # nobody announced as new
         kept = states(migrated_url)
@@ -106,7 +116,8 @@ def test_renamed_moved_deleted_tab_keeps_the_coordinators_work(
         fake.spreadsheets[key].sheet("Inscrits").title = "Équipe"
         copy = fake.create_spreadsheet("scratch", tabs=("Copie",))
         fake.spreadsheets[key].sheets.append(
-            type(copy.sheets[0])(77, "Ma copie", 3, cells=dict(fake.spreadsheets[key].sheet("Équipe").cells)))
+            type(copy.sheets[0])(77, "Ma copie", 3, cells=dict(fake.spreadsheets[key].sheet("Équipe").cells))
+        )
         email = worked[1][header.index("Email")]
         assert erase(str(config), email=email)["roster_rows_removed"] == 2
         for title in ("Équipe", "Ma copie", "Nouveautés"):

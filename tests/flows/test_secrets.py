@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.secrets import MissingSecret, resolve_secret
+from rollcall.flows.secrets import MissingSecret, resolve_secret
 
 
 def test_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,7 +23,9 @@ def test_prefect_secret_block_is_read_and_masked(prefect_harness: None) -> None:
     Secret(value='{"type": "service_account", "private_key": "-----BEGIN"}').save("rollcall-test-key", overwrite=True)
     assert resolve_secret("block:rollcall-test-key").startswith('{"type": "service_account"')
     with get_client(sync_client=True) as client:
-        stored = client.read_block_document_by_name("rollcall-test-key", block_type_slug="secret", include_secrets=False)
+        stored = client.read_block_document_by_name(
+            "rollcall-test-key", block_type_slug="secret", include_secrets=False
+        )
     assert "BEGIN" not in str(stored.data)  # the API shows it masked
     with pytest.raises(MissingSecret, match="does not exist"):
         resolve_secret("block:no-such-block")

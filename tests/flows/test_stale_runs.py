@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from connectors import store
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import SyncRun
+from rollcall.connectors import store
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import SyncRun
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -21,17 +21,19 @@ def walk_ins_only(directory: Path) -> Path:
     """The example campaign with its smallest source only (the walk-ins workbook)."""
     text = EXAMPLE.read_text(encoding="utf-8")
     sites, sources = text.split("# --- Sources")
-    walk_ins = sources[sources.index("# Walk-ins"):sources.index("# --- Web forms")]
+    walk_ins = sources[sources.index("# Walk-ins") : sources.index("# --- Web forms")]
     path = directory / "campaign.toml"
-    path.write_text(sites + "# --- Sources\n" + walk_ins.replace('path = "data/', f'path = "{EXAMPLE.parent}/data/'),
-                    encoding="utf-8")
+    path.write_text(
+        sites + "# --- Sources\n" + walk_ins.replace('path = "data/', f'path = "{EXAMPLE.parent}/data/'),
+        encoding="utf-8",
+    )
     return path
 
 
 def test_the_next_sync_closes_a_run_left_running_as_crashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -45,5 +47,7 @@ def test_the_next_sync_closes_a_run_left_running_as_crashed(
         assert set(runs) == {killed, summary["run_id"]}
         assert runs[summary["run_id"]].status == "completed"
         assert runs[killed].status == "crashed" and runs[killed].finished_at is not None
-        assert runs[killed].summary == {"closed_by_run": summary["run_id"],
-                                        "reason": "the process ended without finishing (killed or crashed)"}
+        assert runs[killed].summary == {
+            "closed_by_run": summary["run_id"],
+            "reason": "the process ended without finishing (killed or crashed)",
+        }

@@ -12,10 +12,10 @@ from plotly.offline import get_plotlyjs
 from prefect.client.orchestration import get_client
 from sqlalchemy import select
 
-from connectors import roster_files, store
-from connectors.database import session_scope, upgrade
-from models.campaign import DATABASE_URL_ENV
-from models.tables import Event, Person
+from rollcall.connectors import roster_files, store
+from rollcall.connectors.database import session_scope, upgrade
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import Event, Person
 
 pytestmark = pytest.mark.flow
 
@@ -93,12 +93,18 @@ def flags(url: str) -> dict[str, bool]:
 
 
 def roster_cells(directory: Path) -> set[str]:
-    return {str(v) for path in directory.glob("*.xlsx") for grid in roster_files.read_tabs(path).values()
-            for row in grid for v in row if v is not None}
+    return {
+        str(v)
+        for path in directory.glob("*.xlsx")
+        for grid in roster_files.read_tabs(path).values()
+        for row in grid
+        for v in row
+        if v is not None
+    }
 
 
 def sync(folder: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> dict:
-    from flows.nightly import nightly_sync
+    from rollcall.flows.nightly import nightly_sync
 
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     return nightly_sync(config=str(folder / "campaign.toml"))
@@ -112,16 +118,20 @@ def test_registrants_in_the_base_are_returning_and_not_counted_toward_the_goal(
     (tmp_path / "benevoles.csv").write_text(BASE, encoding="utf-8")
 
     summary = sync(tmp_path, migrated_url, monkeypatch)
-    assert flags(migrated_url) == {"jeanne.martin@example.org": True, "marc.petit@example.org": False,
-                                   "alice.durand@example.org": True}
+    assert flags(migrated_url) == {
+        "jeanne.martin@example.org": True,
+        "marc.petit@example.org": False,
+        "alice.durand@example.org": True,
+    }
     assert (summary["new_volunteers"], summary["returning_volunteers"], summary["registered"]) == (1, 2, 4)
     assert summary["volunteer_base"]["base_rows"] == 3
-    assert {code: (s["new"], s["returning"]) for code, s in summary["sites"].items()} == {
-        "PAR": (0, 2), "LIL": (1, 1)}
+    assert {code: (s["new"], s["returning"]) for code, s in summary["sites"].items()} == {"PAR": (0, 2), "LIL": (1, 1)}
     with session_scope(migrated_url) as session:  # what the roster is built from carries the flag
         paris = session.scalar(select(Event.id).where(Event.campaign == "retour", Event.site_code == "PAR"))
         assert {e.first_name: e.already_volunteer for _, e in store.roster_entries(session, paris)} == {
-            "Jeanne": True, "Alice": True}
+            "Jeanne": True,
+            "Alice": True,
+        }
     cells = roster_cells(tmp_path / "var/rosters")
     assert "Sophie" not in cells and "sophie.blanc@example.org" not in cells  # only in the base
 
@@ -133,8 +143,9 @@ def test_registrants_in_the_base_are_returning_and_not_counted_toward_the_goal(
     assert _artifact("rollcall-dashboard") == f"[Tableau de bord : {dashboard}]({dashboard.as_uri()})"
 
     # Alice leaves the base: the next sync makes her new, as a clean sync of these files would
-    (tmp_path / "benevoles.csv").write_text("\n".join(BASE.splitlines()[:2] + BASE.splitlines()[3:]) + "\n",
-                                            encoding="utf-8")
+    (tmp_path / "benevoles.csv").write_text(
+        "\n".join(BASE.splitlines()[:2] + BASE.splitlines()[3:]) + "\n", encoding="utf-8"
+    )
     summary = sync(tmp_path, migrated_url, monkeypatch)
     assert (summary["new_volunteers"], summary["returning_volunteers"]) == (2, 1)
     replay = f"sqlite:///{tmp_path / 'replay.db'}"
@@ -144,12 +155,15 @@ def test_registrants_in_the_base_are_returning_and_not_counted_toward_the_goal(
     for name in ("campaign.toml", "formulaire.csv", "benevoles.csv"):
         (clean / name).write_bytes((tmp_path / name).read_bytes())
     sync(clean, replay, monkeypatch)
-    assert flags(migrated_url) == flags(replay) == {
-        "jeanne.martin@example.org": True, "marc.petit@example.org": False, "alice.durand@example.org": False}
+    assert (
+        flags(migrated_url)
+        == flags(replay)
+        == {"jeanne.martin@example.org": True, "marc.petit@example.org": False, "alice.durand@example.org": False}
+    )
 
     # a base that cannot be read fails the run naming it; nobody is turned "Nouveau" by it
     (tmp_path / "benevoles.csv").unlink()
-    from flows.nightly import SyncFailed
+    from rollcall.flows.nightly import SyncFailed
 
     with pytest.raises(SyncFailed, match="volunteer base not read.*benevoles.*file not found"):
         sync(tmp_path, migrated_url, monkeypatch)
@@ -164,7 +178,8 @@ def _artifact(key: str) -> str:
     async def latest() -> str:
         async with get_client() as client:
             artifacts = await client.read_latest_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            )
             return artifacts[0].data
 
     return asyncio.run(latest())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from transforms.matching import Decision, MatchRecord, resolve
-from transforms.matching.clustering import components
+from rollcall.transforms.matching import Decision, MatchRecord, resolve
+from rollcall.transforms.matching.clustering import components
 
 
 def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Lyon") -> MatchRecord:
@@ -47,7 +47,8 @@ def test_review_explains_in_french(catalog) -> None:
     assert resolution.person_of["t1"] != resolution.person_of["t2"]
     assert pair.rule == "same_contact_similar_name"
     assert pair.explanation.startswith(
-        "emails différents, même téléphone, prénom composé abrégé : Jean-Pierre / Jean, même nom")
+        "emails différents, même téléphone, prénom composé abrégé : Jean-Pierre / Jean, même nom"
+    )
 
 
 def test_every_link_carries_its_evidence(catalog) -> None:

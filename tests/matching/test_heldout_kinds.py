@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.matching import MatchRecord, resolve
+from rollcall.transforms.matching import MatchRecord, resolve
 
 
-def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Reims",
-        day: str = "") -> MatchRecord:
+def row(
+    rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Reims", day: str = ""
+) -> MatchRecord:
     return MatchRecord(rid, first, last, email, phone, site, submitted_at=day or f"2022-09-0{rid[-1]}")
 
 
@@ -22,8 +23,7 @@ def groups(rows: list[MatchRecord], catalog) -> set[frozenset[str]]:
 
 def filler(prefix: str, first: str, n: int = 4) -> list[MatchRecord]:
     """Other people carrying ``first``: makes it a frequent name in the batch."""
-    return [row(f"{prefix}{i}", first, f"Nom{prefix}{i}x", f"{prefix}{i}@example.org", site="Lyon")
-            for i in range(n)]
+    return [row(f"{prefix}{i}", first, f"Nom{prefix}{i}x", f"{prefix}{i}@example.org", site="Lyon") for i in range(n)]
 
 
 CASES = [
@@ -166,8 +166,10 @@ def test_review_explains_a_mistyped_first_name_in_french(catalog) -> None:
 
 def crowd(site: str, day: str, n: int) -> list[MatchRecord]:
     """Other people signing up at ``site``: a busy site makes a fairly common name less rare."""
-    return [row(f"z{i:04d}", f"Prenom{i % 50}", f"Nom{i}", f"z{i}@example.org", site=site,
-                day=f"{day}T{8 + i % 10:02d}:00") for i in range(n)]
+    return [
+        row(f"z{i:04d}", f"Prenom{i % 50}", f"Nom{i}", f"z{i}@example.org", site=site, day=f"{day}T{8 + i % 10:02d}:00")
+        for i in range(n)
+    ]
 
 
 def test_a_name_rare_at_the_site_that_day_merges_a_staff_reentry(catalog) -> None:

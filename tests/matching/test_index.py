@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.matching import Decision, MatchRecord, PeopleIndex
+from rollcall.transforms.matching import Decision, MatchRecord, PeopleIndex
 
 
 def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Reims") -> MatchRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.matching.keys import email_keys, match_name, phone_key, site_key
+from rollcall.transforms.matching.keys import email_keys, match_name, phone_key, site_key
 
 
 @pytest.mark.parametrize(

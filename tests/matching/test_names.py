@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.matching.names import (
+from rollcall.transforms.matching.names import (
     CLOSE,
     DIFFERENT,
     EXACT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.matching import MatchRecord, resolve
+from rollcall.transforms.matching import MatchRecord, resolve
 
 
 def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site: str = "Paris") -> MatchRecord:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
+from rollcall.models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -55,12 +55,34 @@ def test_jeveuxaider_preset_uses_the_export_columns() -> None:
 @pytest.mark.parametrize(
     "extra, key",
     [
-        pytest.param('[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = 2022-13-08\ncapacity = 5\n', None, id="bad_toml_date"),
-        pytest.param('[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = "samedi"\ncapacity = 5\n', "sites.1.date", id="date_not_a_date"),
-        pytest.param('[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = 2022-10-08\ncapacty = 5\n', "sites.1.capacty", id="typo_in_key"),
-        pytest.param('[[sites]]\ncode = "PAR"\nname = "P"\ncity = "P"\ndate = 2022-10-08\ncapacity = 5\n', "duplicate site code", id="duplicate_site_code"),
-        pytest.param('[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\n[sources.fields]\nprenom = "Prénom"\n', "sources.0.fields", id="unknown_field"),
-        pytest.param('[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\n', "sources.0", id="source_without_mapping"),
+        pytest.param(
+            '[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = 2022-13-08\ncapacity = 5\n',
+            None,
+            id="bad_toml_date",
+        ),
+        pytest.param(
+            '[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = "samedi"\ncapacity = 5\n',
+            "sites.1.date",
+            id="date_not_a_date",
+        ),
+        pytest.param(
+            '[[sites]]\ncode = "LYS"\nname = "Lyon"\ncity = "Lyon"\ndate = 2022-10-08\ncapacty = 5\n',
+            "sites.1.capacty",
+            id="typo_in_key",
+        ),
+        pytest.param(
+            '[[sites]]\ncode = "PAR"\nname = "P"\ncity = "P"\ndate = 2022-10-08\ncapacity = 5\n',
+            "duplicate site code",
+            id="duplicate_site_code",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\n[sources.fields]\nprenom = "Prénom"\n',
+            "sources.0.fields",
+            id="unknown_field",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\n', "sources.0", id="source_without_mapping"
+        ),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path: Path, extra: str, key: str | None) -> None:
@@ -84,7 +106,13 @@ def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_list_of_columns_first_non_blank_wins(tmp_path: Path) -> None:
-    campaign = load_campaign(write(tmp_path, MINIMAL + '[[sources]]\nname = "h"\nkind = "csv"\npath = "h.csv"\n[sources.fields]\nemail = ["Email", "Email payeur"]\n'))
+    campaign = load_campaign(
+        write(
+            tmp_path,
+            MINIMAL
+            + '[[sources]]\nname = "h"\nkind = "csv"\npath = "h.csv"\n[sources.fields]\nemail = ["Email", "Email payeur"]\n',
+        )
+    )
     source = campaign.sources[0]
     assert source.extract({"Email": " ", "Email payeur": "payeur@example.org"}) == {"email": "payeur@example.org"}
     assert source.extract({"Email": "moi@example.org", "Email payeur": "p@example.org"}) == {"email": "moi@example.org"}

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from connectors.database import UnversionedDatabase, get_engine, upgrade
-from models.tables import Base
+from rollcall.connectors.database import UnversionedDatabase, get_engine, upgrade
+from rollcall.models.tables import Base
 
 ROOT = Path(__file__).parents[2]
 
@@ -27,7 +27,7 @@ KILL_AT_NTH_CREATE = textwrap.dedent("""
     import os, signal, sys
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
-    from connectors.database import upgrade
+    from rollcall.connectors.database import upgrade
 
     url, nth = sys.argv[1], int(sys.argv[2])
     creates = 0
@@ -52,15 +52,20 @@ def schema(url: str) -> dict[str, Any]:
             name: {
                 "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
                 "primary_key": inspector.get_pk_constraint(name)["constrained_columns"],
-                "foreign_keys": sorted((tuple(fk["constrained_columns"]), fk["referred_table"])
-                                       for fk in inspector.get_foreign_keys(name)),
-                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                                  for i in inspector.get_indexes(name)),
+                "foreign_keys": sorted(
+                    (tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in inspector.get_foreign_keys(name)
+                ),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(name)
+                ),
             }
             for name in inspector.get_table_names()
         }
-        version = (connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
-                   if "alembic_version" in tables else None)
+        version = (
+            connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+            if "alembic_version" in tables
+            else None
+        )
     return {"tables": tables, "version": version}
 
 
@@ -72,19 +77,28 @@ def clean_sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
 
 
 def kill_first_migration_at(url: str, nth_create: int) -> None:
-    done = subprocess.run([sys.executable, "-c", KILL_AT_NTH_CREATE, url, str(nth_create)], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_AT_NTH_CREATE, url, str(nth_create)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == -9, f"not killed at CREATE #{nth_create}: {done.stderr[-2000:]}"
 
 
-@pytest.mark.parametrize("nth_create", [
-    pytest.param(1, id="version_table"),
-    pytest.param(2, id="first_table"),
-    pytest.param(9, id="mid_first_revision"),
-    pytest.param(19, id="second_revision"),
-    pytest.param(32, id="last_table"),
-])
+@pytest.mark.parametrize(
+    "nth_create",
+    [
+        pytest.param(1, id="version_table"),
+        pytest.param(2, id="first_table"),
+        pytest.param(9, id="mid_first_revision"),
+        pytest.param(19, id="second_revision"),
+        pytest.param(32, id="last_table"),
+    ],
+)
 def test_first_migration_killed_at_any_ddl_leaves_an_empty_database_that_migrates(
     tmp_path: Path, nth_create: int, clean_sqlite_schema: dict[str, Any]
 ) -> None:
@@ -101,18 +115,23 @@ def wedge(url: str, *, version_table: bool) -> None:
     Base.metadata.create_all(engine, tables=[Base.metadata.tables[n] for n in ("events", "people", "sync_runs")])
     if version_table:
         with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-                                    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+            connection.execute(
+                text(
+                    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+                )
+            )
 
 
-@pytest.mark.parametrize("version_table", [pytest.param(False, id="no_version_table"),
-                                           pytest.param(True, id="empty_version_table")])
+@pytest.mark.parametrize(
+    "version_table", [pytest.param(False, id="no_version_table"), pytest.param(True, id="empty_version_table")]
+)
 def test_empty_tables_left_without_a_version_are_dropped_and_migrated_from_scratch(
     database_url: str, version_table: bool, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clean = f"sqlite:///{tmp_path / 'clean.db'}" if database_url.startswith("sqlite") else None
     wedge(database_url, version_table=version_table)
-    with caplog.at_level(logging.WARNING, logger="connectors.database"):
+    with caplog.at_level(logging.WARNING, logger="rollcall.connectors.database"):
         upgrade(database_url)
     assert [r.getMessage() for r in caplog.records if "interrupted first migration" in r.getMessage()]
     after = schema(database_url)
@@ -126,18 +145,24 @@ def test_empty_tables_left_without_a_version_are_dropped_and_migrated_from_scrat
 def test_tables_holding_data_without_a_version_are_refused_in_one_line(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cli.main import app
-    from models.campaign import DATABASE_URL_ENV
+    from rollcall.cli.main import app
+    from rollcall.models.campaign import DATABASE_URL_ENV
 
     wedge(database_url, version_table=False)
     with get_engine(database_url).begin() as connection:
-        connection.execute(text("INSERT INTO sync_runs (campaign, started_at, status) "
-                                "VALUES ('je-2022', CURRENT_TIMESTAMP, 'completed')"))
+        connection.execute(
+            text(
+                "INSERT INTO sync_runs (campaign, started_at, status) "
+                "VALUES ('je-2022', CURRENT_TIMESTAMP, 'completed')"
+            )
+        )
     with pytest.raises(UnversionedDatabase, match="holds rollcall data .sync_runs. but no schema version"):
         upgrade(database_url)
 
     monkeypatch.setenv(DATABASE_URL_ENV, database_url)
-    result = CliRunner().invoke(app, ["db", "upgrade", "--config", str(ROOT / "examples/journees-engagees-2022/campaign.toml")])
+    result = CliRunner().invoke(
+        app, ["db", "upgrade", "--config", str(ROOT / "examples/journees-engagees-2022/campaign.toml")]
+    )
     assert result.exit_code == 1
     assert "no schema version" in " ".join(result.output.split()) and "Traceback" not in result.output
     with get_engine(database_url).connect() as connection:  # left as it was

@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
 
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import AuditEntry, Event, Person, RawRecord, Registration, Signup
-from transforms.phones import format_national
-from transforms.privacy import mask_email, mask_phone
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import AuditEntry, Event, Person, RawRecord, Registration, Signup
+from rollcall.transforms.phones import format_national
+from rollcall.transforms.privacy import mask_email, mask_phone
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
 
@@ -37,7 +37,9 @@ def workbooks(directory: Path) -> dict[str, list[list]]:
     found = {}
     for path in sorted(directory.glob("*.xlsx")):
         book = load_workbook(path, read_only=True)
-        found[path.name] = {sheet.title: [list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+        found[path.name] = {
+            sheet.title: [list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets
+        }
         book.close()
     return found
 
@@ -50,10 +52,20 @@ def a_tally_registrant(url: str) -> tuple[str, str, int, list[str]]:
     """Email, phone and person id of a registrant who came through Tally, and their roster ids."""
     with session_scope(url) as session:
         signup = session.scalars(
-            select(Signup).where(Signup.source == "tally", Signup.email.is_not(None), Signup.phone.is_not(None),
-                                 Signup.person_id.is_not(None)).order_by(Signup.id)).first()
-        ids = session.scalars(select(Registration.id).where(Registration.person_id == signup.person_id,
-                                                            Registration.status.in_(["registered", "cancelled"])))
+            select(Signup)
+            .where(
+                Signup.source == "tally",
+                Signup.email.is_not(None),
+                Signup.phone.is_not(None),
+                Signup.person_id.is_not(None),
+            )
+            .order_by(Signup.id)
+        ).first()
+        ids = session.scalars(
+            select(Registration.id).where(
+                Registration.person_id == signup.person_id, Registration.status.in_(["registered", "cancelled"])
+            )
+        )
         return signup.email, signup.phone, signup.person_id, [f"R{i:05d}" for i in ids]
 
 
@@ -63,8 +75,8 @@ def test_erased_person_leaves_db_and_rosters_and_does_not_come_back(
     """Sync, check site isolation, erase one registrant, sync again from a source that still
     holds them (edited): gone from the database and the workbooks, redacted, audited without
     their data, not back; and no contact of anyone in the logs of it all."""
-    from flows.nightly import nightly_sync
-    from flows.privacy import erase_person_flow
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import erase_person_flow
 
     with caplog.at_level(logging.DEBUG):
         nightly_sync(config=str(campaign))
@@ -87,7 +99,9 @@ def test_erased_person_leaves_db_and_rosters_and_does_not_come_back(
         tally.write_text(text.replace(email, email.upper()), encoding="utf-8")  # a new version of their row
         nightly_sync(config=str(campaign))
     with session_scope(migrated_url) as session:
-        assert session.scalars(select(Signup.id).where(or_(Signup.email_key == email, Signup.phone == phone))).all() == []
+        assert (
+            session.scalars(select(Signup.id).where(or_(Signup.email_key == email, Signup.phone == phone))).all() == []
+        )
         assert session.scalars(select(Person.id).where(or_(Person.email == email, Person.phone == phone))).all() == []
         payloads = json.dumps(session.scalars(select(RawRecord.payload)).all(), ensure_ascii=False)
     assert email.upper() not in payloads
@@ -111,7 +125,9 @@ def assert_erased(url: str, state, email: str, phone: str, person_id: int, roste
     assert not {email, format_national(phone), *roster_ids} & cells(workbooks(Path("var/rosters")))
     with session_scope(url) as session:
         assert session.get(Person, person_id) is None
-        assert session.scalars(select(Signup.id).where(or_(Signup.email_key == email, Signup.phone == phone))).all() == []
+        assert (
+            session.scalars(select(Signup.id).where(or_(Signup.email_key == email, Signup.phone == phone))).all() == []
+        )
         payloads = json.dumps(session.scalars(select(RawRecord.payload)).all(), ensure_ascii=False)
         audit = session.scalars(select(AuditEntry)).one()
     assert email not in payloads and phone not in payloads and '{"redacted": true}' in payloads
@@ -124,7 +140,8 @@ def assert_sites_isolated(url: str, books: dict) -> None:
         site_of = dict(session.execute(select(Registration.id, Event.site_code).join(Event)).all())
         emails_by_site: dict[str, set[str]] = {}
         for site, person_email in session.execute(
-                select(Event.site_code, Person.email).select_from(Registration).join(Event).join(Person)):
+            select(Event.site_code, Person.email).select_from(Registration).join(Event).join(Person)
+        ):
             emails_by_site.setdefault(site, set()).add(person_email)
     assert len(books) == 12
     for name, tabs in books.items():
@@ -142,5 +159,10 @@ def all_contacts(url: str) -> set[str]:
         rows = session.execute(select(Signup.email, Signup.phone)).all()
     emails = {e for e, _ in rows if e}
     phones = {p for _, p in rows if p}
-    return emails | phones | {format_national(p) for p in phones} | {mask_email(e) for e in emails} | {
-        mask_phone(p) for p in phones}
+    return (
+        emails
+        | phones
+        | {format_national(p) for p in phones}
+        | {mask_email(e) for e in emails}
+        | {mask_phone(p) for p in phones}
+    )

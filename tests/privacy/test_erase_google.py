@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes.google_sheets import FakeGoogleSheets
 from sqlalchemy import select
 
-from connectors.database import session_scope
-from models.tables import Event, Person, Registration
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import Event, Person, Registration
+
+from fakes.google_sheets import FakeGoogleSheets
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 
@@ -24,18 +25,19 @@ def google_campaign(tmp_path: Path, base_url: str) -> Path:
     """The example campaign with Grenoble's roster in a Google sheet."""
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     text = text.replace('code = "GNB"', 'code = "GNB"\nroster = { kind = "google_sheet" }')
-    text = text.replace("[rosters]", f'[google]\nbase_url = "{base_url}"\n'
-                        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+    text = text.replace(
+        "[rosters]",
+        f'[google]\nbase_url = "{base_url}"\n'
+        'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+    )
     path = tmp_path / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_erasure_removes_the_rows_from_the_google_sheet(
-    tmp_path: Path, sqlite_with_google: str
-) -> None:
-    from flows.nightly import nightly_sync
-    from flows.privacy import erase
+def test_erasure_removes_the_rows_from_the_google_sheet(tmp_path: Path, sqlite_with_google: str) -> None:
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import erase
 
     url = sqlite_with_google
     with FakeGoogleSheets() as fake:
@@ -44,9 +46,12 @@ def test_erasure_removes_the_rows_from_the_google_sheet(
         key = summary["sites"]["GNB"]["roster"]
         with session_scope(url) as session:
             registration_id, email = session.execute(
-                select(Registration.id, Person.email).join(Person).join(Event)
+                select(Registration.id, Person.email)
+                .join(Person)
+                .join(Event)
                 .where(Event.site_code == "GNB", Registration.status == "registered", Person.email.is_not(None))
-                .order_by(Registration.id)).first()
+                .order_by(Registration.id)
+            ).first()
         ref = f"R{registration_id:05d}"
         before = fake.grid(key, "Inscrits")
         assert any(ref in row for row in before) and any(ref in row for row in fake.grid(key, "Nouveautés"))
@@ -62,14 +67,13 @@ def test_erasure_removes_the_rows_from_the_google_sheet(
         assert fake.formula_cells() == []
 
 
-def test_erasure_reads_only_the_rosters_that_hold_the_person(
-    tmp_path: Path, sqlite_with_google: str
-) -> None:
+def test_erasure_reads_only_the_rosters_that_hold_the_person(tmp_path: Path, sqlite_with_google: str) -> None:
     """Three sites in Google sheets: erasing someone registered at Grenoble reads and writes
     Grenoble's spreadsheet only (two reads, one write), its Résumé is counted again without
-    them (and a household member sharing their phone, erased with them), and the next sync writes nothing anywhere: the erasure left what a clean push writes."""
-    from flows.nightly import nightly_sync
-    from flows.privacy import erase
+    them (and a household member sharing their phone, erased with them), and the next sync writes nothing
+    anywhere: the erasure left what a clean push writes."""
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import erase
 
     url = sqlite_with_google
     with FakeGoogleSheets() as fake:
@@ -83,9 +87,11 @@ def test_erasure_reads_only_the_rosters_that_hold_the_person(
         with session_scope(url) as session:
             held: dict[tuple[int, str], list[tuple[str, str]]] = {}
             for person_id, email, site, status in session.execute(
-                    select(Person.id, Person.email, Event.site_code, Registration.status)
-                    .join(Registration, Registration.person_id == Person.id).join(Event)
-                    .where(Person.email.is_not(None))):
+                select(Person.id, Person.email, Event.site_code, Registration.status)
+                .join(Registration, Registration.person_id == Person.id)
+                .join(Event)
+                .where(Person.email.is_not(None))
+            ):
                 held.setdefault((person_id, email), []).append((site, status))
         email = min((key for key, regs in held.items() if regs == [("GNB", "registered")]))[1]
         summary = fake.grid(keys["GNB"], "Résumé")

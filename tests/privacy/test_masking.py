@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.privacy import (
+from rollcall.transforms.privacy import (
     drop_registrations,
     identifier_hashes,
     mask_email,
@@ -15,24 +15,30 @@ from transforms.privacy import (
 SALT = b"test-salt"
 
 
-@pytest.mark.parametrize("email, masked", [
-    pytest.param("jean.dupont@gmail.com", "j***@gmail.com", id="plain"),
-    pytest.param("a@free.fr", "a***@free.fr", id="one_letter_local_part"),
-    pytest.param("not an address", "***", id="no_at_sign"),
-    pytest.param("@gmail.com", "***", id="empty_local_part"),
-    pytest.param(None, "***", id="none"),
-])
+@pytest.mark.parametrize(
+    "email, masked",
+    [
+        pytest.param("jean.dupont@gmail.com", "j***@gmail.com", id="plain"),
+        pytest.param("a@free.fr", "a***@free.fr", id="one_letter_local_part"),
+        pytest.param("not an address", "***", id="no_at_sign"),
+        pytest.param("@gmail.com", "***", id="empty_local_part"),
+        pytest.param(None, "***", id="none"),
+    ],
+)
 def test_mask_email(email: str | None, masked: str) -> None:
     assert mask_email(email) == masked
 
 
-@pytest.mark.parametrize("phone, masked", [
-    pytest.param("+33612345678", "06 ** ** ** 78", id="e164"),
-    pytest.param("06.12.34.56.78", "06 ** ** ** 78", id="dotted_national"),
-    pytest.param("+32 470 12 34 56", "+32 *** ** ** 56", id="belgian_keeps_country_code"),
-    pytest.param("12", "***", id="too_short"),
-    pytest.param("", "***", id="blank"),
-])
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        pytest.param("+33612345678", "06 ** ** ** 78", id="e164"),
+        pytest.param("06.12.34.56.78", "06 ** ** ** 78", id="dotted_national"),
+        pytest.param("+32 470 12 34 56", "+32 *** ** ** 56", id="belgian_keeps_country_code"),
+        pytest.param("12", "***", id="too_short"),
+        pytest.param("", "***", id="blank"),
+    ],
+)
 def test_mask_phone(phone: str, masked: str) -> None:
     assert mask_phone(phone) == masked
 
@@ -44,7 +50,8 @@ def test_masks_hide_the_identifying_part() -> None:
 
 def test_hashes_of_spellings_of_one_identifier_are_equal() -> None:
     assert identifier_hashes("Jean.Dupont@Gmail.com ", "06 12 34 56 78", SALT) == identifier_hashes(
-        "mailto:jean.dupont@gmail.com", "+33612345678", SALT)
+        "mailto:jean.dupont@gmail.com", "+33612345678", SALT
+    )
 
 
 def test_hashes_depend_on_the_salt_and_hold_no_identifier() -> None:
@@ -54,12 +61,15 @@ def test_hashes_depend_on_the_salt_and_hold_no_identifier() -> None:
     assert all(len(h) == 64 and "dupont" not in h and "612345678" not in h for h in one)
 
 
-@pytest.mark.parametrize("email, phone, count", [
-    pytest.param("jean@gmail.com", None, 1, id="email_only"),
-    pytest.param(None, "0612345678", 1, id="phone_only"),
-    pytest.param("not valid", "123", 0, id="both_invalid"),
-    pytest.param(None, None, 0, id="nothing"),
-])
+@pytest.mark.parametrize(
+    "email, phone, count",
+    [
+        pytest.param("jean@gmail.com", None, 1, id="email_only"),
+        pytest.param(None, "0612345678", 1, id="phone_only"),
+        pytest.param("not valid", "123", 0, id="both_invalid"),
+        pytest.param(None, None, 0, id="nothing"),
+    ],
+)
 def test_only_valid_identifiers_are_hashed(email: str | None, phone: str | None, count: int) -> None:
     assert len(identifier_hashes(email, phone, SALT)) == count
 

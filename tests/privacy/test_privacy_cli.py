@@ -10,10 +10,10 @@ from privacy_fixtures import JEAN_EMAIL, JEAN_PHONE
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from cli.privacy import register
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import AuditEntry, Person, QuarantineEntry, Signup
+from rollcall.cli.privacy import register
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import AuditEntry, Person, QuarantineEntry, Signup
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 runner = CliRunner()
@@ -51,8 +51,9 @@ def test_erase_asks_first_and_shows_the_identifier_masked_only(
     assert result.exit_code == 1 and "j***@gmail.com" in result.output and "dupont" not in result.output
     assert people(campaign_db) == ["Jean", "Marie"]
 
-    result = runner.invoke(rollcall, ["erase", "--phone", "06 12 34 56 78", "--yes", "--reason", "demande RGPD",
-                                      "--config", str(config)])
+    result = runner.invoke(
+        rollcall, ["erase", "--phone", "06 12 34 56 78", "--yes", "--reason", "demande RGPD", "--config", str(config)]
+    )
     assert result.exit_code == 0, result.output
     assert "06 ** ** ** 78" in result.output and "12 34 56" not in result.output and JEAN_PHONE not in result.output
     assert people(campaign_db) == ["Marie"]
@@ -60,10 +61,13 @@ def test_erase_asks_first_and_shows_the_identifier_masked_only(
         assert session.scalars(select(AuditEntry.reason)).all() == ["demande RGPD"]
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param([], id="no_identifier"),
-    pytest.param(["--email", "pas une adresse"], id="invalid_email"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no_identifier"),
+        pytest.param(["--email", "pas une adresse"], id="invalid_email"),
+    ],
+)
 def test_erase_without_a_usable_identifier_is_refused(rollcall: typer.Typer, config: Path, args: list[str]) -> None:
     result = runner.invoke(rollcall, ["erase", *args, "--yes", "--config", str(config)])
     assert result.exit_code == 2

@@ -17,9 +17,9 @@ from privacy_fixtures import (
 )
 from sqlalchemy import func, select
 
-from connectors import privacy
-from connectors.database import session_scope
-from models.tables import (
+from rollcall.connectors import privacy
+from rollcall.connectors.database import session_scope
+from rollcall.models.tables import (
     AuditEntry,
     ErasedIdentifier,
     Event,
@@ -43,8 +43,14 @@ def test_erase_by_phone_removes_the_person_everywhere_and_keeps_only_hashes(camp
         jean_regs = set(s.scalars(select(Registration.id).join(Person).where(Person.first_name == "Jean")))
         result = privacy.erase_person(s, phone="06 12 34 56 78", salt=SALT, actor="ops")
     assert set(result.registration_ids) == jean_regs and len(jean_regs) == 2
-    assert result.counts == {"people": 1, "registrations": 2, "signups": 2, "raw_records_redacted": 4,
-                             "quarantine_removed": 1, "identifiers_kept_hashed": 3}
+    assert result.counts == {
+        "people": 1,
+        "registrations": 2,
+        "signups": 2,
+        "raw_records_redacted": 4,
+        "quarantine_removed": 1,
+        "identifiers_kept_hashed": 3,
+    }
     with session_scope(campaign_db) as s:
         assert [p.first_name for p in s.scalars(select(Person))] == ["Marie"]
         assert (count(s, Signup), count(s, Registration), count(s, RosterState)) == (1, 1, 1)
@@ -86,7 +92,7 @@ def test_erasure_needs_a_valid_identifier(campaign_db: str) -> None:
 
 
 def test_refused_record_is_redacted_and_never_pending(campaign_db: str) -> None:
-    from connectors import store
+    from rollcall.connectors import store
 
     with session_scope(campaign_db) as s:
         raw = add_raw(s, "new", {"Email": JEAN_EMAIL})
@@ -106,8 +112,15 @@ def test_salt_is_created_once_and_kept(migrated_url: str) -> None:
 def test_purge_redacts_old_events_only_and_twice_is_a_no_op(campaign_db: str) -> None:
     with session_scope(campaign_db) as s:
         counts = privacy.purge_before(s, CAMPAIGN, date(2022, 10, 10))
-    assert counts == {"events": 1, "raw_records_redacted": 2, "signups_redacted": 2, "review_pairs_removed": 1,
-                      "roster_states_cleared": 2, "registrations_unlinked": 1, "people_redacted": 1}
+    assert counts == {
+        "events": 1,
+        "raw_records_redacted": 2,
+        "signups_redacted": 2,
+        "review_pairs_removed": 1,
+        "roster_states_cleared": 2,
+        "registrations_unlinked": 1,
+        "people_redacted": 1,
+    }
     with session_scope(campaign_db) as s:
         people = {p.id: (p.first_name, p.email) for p in s.scalars(select(Person))}
         # Jean is also at LYS, later: he keeps his name there, his PAR registration goes to nobody
@@ -119,8 +132,15 @@ def test_purge_redacts_old_events_only_and_twice_is_a_no_op(campaign_db: str) ->
         assert s.scalars(select(AuditEntry.action)).all() == ["purge"]
     with session_scope(campaign_db) as s:
         again = privacy.purge_before(s, CAMPAIGN, date(2022, 10, 10))
-    assert again == {"events": 1, "raw_records_redacted": 0, "signups_redacted": 0, "review_pairs_removed": 0,
-                     "roster_states_cleared": 0, "registrations_unlinked": 0, "people_redacted": 0}
+    assert again == {
+        "events": 1,
+        "raw_records_redacted": 0,
+        "signups_redacted": 0,
+        "review_pairs_removed": 0,
+        "roster_states_cleared": 0,
+        "registrations_unlinked": 0,
+        "people_redacted": 0,
+    }
 
 
 def test_purge_of_a_whole_campaign_redacts_every_raw_record(campaign_db: str) -> None:
@@ -133,12 +153,14 @@ def test_purge_of_a_whole_campaign_redacts_every_raw_record(campaign_db: str) ->
 
 
 def test_quarantine_listed_with_raw_values_then_requeued(campaign_db: str) -> None:
-    from connectors import store
+    from rollcall.connectors import store
 
     with session_scope(campaign_db) as s:
         entries = privacy.quarantine_entries(s, CAMPAIGN)
     assert [(e.source, e.locator, e.reason_fr, e.reason_en) for e in entries] == [
-        ("tally", "row q1", "site inconnu", "unknown site"), ("tally", "row q2", "site inconnu", "unknown site")]
+        ("tally", "row q1", "site inconnu", "unknown site"),
+        ("tally", "row q2", "site inconnu", "unknown site"),
+    ]
     assert entries[0].payload == {"Tel": "0612345678", "Ville": "?"}
     with session_scope(campaign_db) as s:
         assert privacy.requeue_quarantine(s, CAMPAIGN, source="other") == 0
@@ -146,5 +168,4 @@ def test_quarantine_listed_with_raw_values_then_requeued(campaign_db: str) -> No
     with session_scope(campaign_db) as s:
         assert privacy.quarantine_entries(s, CAMPAIGN) == []
         pending = {r.id for r in store.pending_records(s, CAMPAIGN)}
-        assert pending == set(
-            s.scalars(select(RawRecord.id).where(RawRecord.external_id.in_(["q1", "q2"]))))
+        assert pending == set(s.scalars(select(RawRecord.id).where(RawRecord.external_id.in_(["q1", "q2"]))))

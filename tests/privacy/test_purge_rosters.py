@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.google_sheets import FakeGoogleSheets
 from sqlalchemy import select
 
-from connectors import roster_files
-from connectors.database import session_scope
-from models.campaign import DATABASE_URL_ENV
-from models.tables import Event, Person, Registration, RosterState
-from transforms.phones import format_national
-from transforms.sheet_roster import CHANGES_HEADERS
+from rollcall.connectors import roster_files
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV
+from rollcall.models.tables import Event, Person, Registration, RosterState
+from rollcall.transforms.phones import format_national
+from rollcall.transforms.sheet_roster import CHANGES_HEADERS
+
+from fakes.google_sheets import FakeGoogleSheets
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
 BEFORE = date(2022, 10, 10)
@@ -39,8 +40,11 @@ def campaign_file(root: Path, google_base_url: str | None = None) -> Path:
     text = EXAMPLE.read_text(encoding="utf-8").replace('path = "data/', f'path = "{EXAMPLE.parent}/data/')
     if google_base_url:
         text = text.replace('code = "PAR"', 'code = "PAR"\nroster = { kind = "google_sheet" }')
-        text = text.replace("[rosters]", f'[google]\nbase_url = "{google_base_url}"\n'
-                            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]')
+        text = text.replace(
+            "[rosters]",
+            f'[google]\nbase_url = "{google_base_url}"\n'
+            'credentials = { access_token = "env:ROLLCALL_TEST_GOOGLE_TOKEN" }\n\n[rosters]',
+        )
     path = root / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -70,8 +74,11 @@ def purged_values(url: str, worked: Grid) -> set[str]:
     """Every name, email and phone of the purged sites' registrants, and what the coordinator
     typed in their notes and own columns."""
     with session_scope(url) as session:
-        people = session.execute(select(Person).join(Registration).join(Event)
-                                 .where(Event.site_code.in_(PURGED_SITES))).scalars().all()
+        people = (
+            session.execute(select(Person).join(Registration).join(Event).where(Event.site_code.in_(PURGED_SITES)))
+            .scalars()
+            .all()
+        )
         found = {v for p in people for v in (p.first_name, p.last_name, p.email) if v}
         found |= {format_national(p.phone) for p in people if p.phone}
     h = worked[0]
@@ -87,11 +94,15 @@ def expected_after_purge(worked: Grid) -> Grid:
 
 def db_snapshot(url: str) -> tuple[Any, ...]:
     with session_scope(url) as session:
-        registrations = sorted((r.id, r.person_id, r.event_id, r.status, tuple(r.sources), str(r.registered_at))
-                               for r in session.scalars(select(Registration)))
+        registrations = sorted(
+            (r.id, r.person_id, r.event_id, r.status, tuple(r.sources), str(r.registered_at))
+            for r in session.scalars(select(Registration))
+        )
         people = sorted((p.id, p.first_name, p.last_name, p.email, p.phone) for p in session.scalars(select(Person)))
-        states = sorted((s.registration_id, sorted((s.pushed or {}).items()), s.called, s.present, s.notes, s.extras)
-                        for s in session.scalars(select(RosterState)))
+        states = sorted(
+            (s.registration_id, sorted((s.pushed or {}).items()), s.called, s.present, s.notes, s.extras)
+            for s in session.scalars(select(RosterState))
+        )
     return registrations, people, states
 
 
@@ -107,6 +118,7 @@ def same_but_contacts(after: Grid, before: Grid) -> bool:
 
     def rest(grid: Grid) -> Grid:
         return [[v for i, v in enumerate(row) if i not in personal] for row in padded(grid)]
+
     return rest(after) == rest(before)
 
 
@@ -117,8 +129,8 @@ def workbook(root: Path, code: str) -> Path:
 def test_purge_empties_the_purged_workbooks_and_the_next_sync_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
-    from flows.nightly import nightly_sync
-    from flows.privacy import purge
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import purge
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -160,12 +172,10 @@ def test_purge_empties_the_purged_workbooks_and_the_next_sync_writes_nothing(
     assert purge(str(config), BEFORE)["rosters_rewritten"] == 0  # a second purge changes nothing
 
 
-def test_purge_reaches_every_tab_of_a_google_roster(
-    tmp_path: Path, sqlite_with_google: str
-) -> None:
+def test_purge_reaches_every_tab_of_a_google_roster(tmp_path: Path, sqlite_with_google: str) -> None:
     """On SQLite only: the roster path does not depend on the database backend."""
-    from flows.nightly import nightly_sync
-    from flows.privacy import purge
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.privacy import purge
 
     url = sqlite_with_google
     with FakeGoogleSheets() as fake:

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.answers.google_forms import FIXED_KEYS, available_keys, flatten
+from rollcall.transforms.answers.google_forms import FIXED_KEYS, available_keys, flatten
 
 QUESTIONS = {
     "1a2b3c4d": {"title": "Prénom", "options": []},
@@ -24,8 +24,12 @@ def text(question_id: str, *values: str) -> dict[str, Any]:
 
 
 def response(**answers: dict[str, Any]) -> dict[str, Any]:
-    return {"responseId": "ACYDBNj1", "createTime": "2022-10-01T09:14:09.055Z",
-            "lastSubmittedTime": "2022-10-01T09:14:09.055199Z", "answers": answers}
+    return {
+        "responseId": "ACYDBNj1",
+        "createTime": "2022-10-01T09:14:09.055Z",
+        "lastSubmittedTime": "2022-10-01T09:14:09.055199Z",
+        "answers": answers,
+    }
 
 
 def stored(item: Any, questions: Any = QUESTIONS) -> dict[str, Any]:
@@ -38,7 +42,10 @@ def test_answers_by_id_and_title_with_checkbox_joined() -> None:
     assert flat["1a2b3c4d"] == flat["Prénom"] == "Camille"
     assert flat["6f708192"] == flat["Créneaux"] == "Matin, Après-midi"
     assert (flat["responseId"], flat["createTime"], flat["lastSubmittedTime"]) == (
-        "ACYDBNj1", "2022-10-01T09:14:09.055Z", "2022-10-01T09:14:09.055199Z")
+        "ACYDBNj1",
+        "2022-10-01T09:14:09.055Z",
+        "2022-10-01T09:14:09.055199Z",
+    )
 
 
 def test_skipped_question_is_blank_and_no_respondent_email_is_blank() -> None:
@@ -59,9 +66,15 @@ def test_answer_to_a_question_the_form_no_longer_has_is_kept_by_id() -> None:
 
 
 def test_uploaded_files_give_their_names() -> None:
-    upload = {"questionId": "f1", "fileUploadAnswers": {"answers": [
-        {"fileId": "x", "fileName": "attestation.pdf", "mimeType": "application/pdf"},
-        {"fileId": "y", "fileName": "photo.jpg", "mimeType": "image/jpeg"}]}}
+    upload = {
+        "questionId": "f1",
+        "fileUploadAnswers": {
+            "answers": [
+                {"fileId": "x", "fileName": "attestation.pdf", "mimeType": "application/pdf"},
+                {"fileId": "y", "fileName": "photo.jpg", "mimeType": "image/jpeg"},
+            ]
+        },
+    }
     assert flatten(stored(response(f1=upload)))["f1"] == "attestation.pdf, photo.jpg"
 
 
@@ -76,21 +89,45 @@ def test_available_keys_cover_what_flatten_emits() -> None:
     assert set(flat) == available_keys(QUESTIONS)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
-                    max_leaves=30)
-ANSWER = st.fixed_dictionaries({}, optional={
-    "questionId": JSON, "textAnswers": st.fixed_dictionaries({"answers": st.lists(st.dictionaries(
-        st.just("value"), JSON), max_size=3) | JSON}) | JSON, "fileUploadAnswers": JSON})
-RESPONSE = st.fixed_dictionaries({}, optional={
-    "responseId": JSON, "lastSubmittedTime": JSON, "respondentEmail": JSON,
-    "answers": st.dictionaries(st.text(max_size=8), ANSWER | JSON, max_size=4) | JSON})
-QUESTIONS_ANY = st.dictionaries(st.text(max_size=8), st.fixed_dictionaries({}, optional={"title": JSON}) | JSON, max_size=4)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=30,
+)
+ANSWER = st.fixed_dictionaries(
+    {},
+    optional={
+        "questionId": JSON,
+        "textAnswers": st.fixed_dictionaries(
+            {"answers": st.lists(st.dictionaries(st.just("value"), JSON), max_size=3) | JSON}
+        )
+        | JSON,
+        "fileUploadAnswers": JSON,
+    },
+)
+RESPONSE = st.fixed_dictionaries(
+    {},
+    optional={
+        "responseId": JSON,
+        "lastSubmittedTime": JSON,
+        "respondentEmail": JSON,
+        "answers": st.dictionaries(st.text(max_size=8), ANSWER | JSON, max_size=4) | JSON,
+    },
+)
+QUESTIONS_ANY = st.dictionaries(
+    st.text(max_size=8), st.fixed_dictionaries({}, optional={"title": JSON}) | JSON, max_size=4
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(JSON, st.fixed_dictionaries({"item": RESPONSE | JSON, "form": st.fixed_dictionaries(
-    {"questions": QUESTIONS_ANY | JSON}) | JSON})))
+@given(
+    st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {"item": RESPONSE | JSON, "form": st.fixed_dictionaries({"questions": QUESTIONS_ANY | JSON}) | JSON}
+        ),
+    )
+)
 def test_flatten_never_raises_and_gives_text(payload: Any) -> None:
     flat = flatten(payload)
     assert FIXED_KEYS <= set(flat)

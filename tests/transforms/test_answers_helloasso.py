@@ -8,17 +8,31 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.answers.helloasso import FIXED_KEYS, available_keys, flatten
+from rollcall.transforms.answers.helloasso import FIXED_KEYS, available_keys, flatten
 
-ORDER = {"id": 20499, "date": "2024-06-07T14:11:15.7442115+02:00", "formSlug": "journees-engagees",
-         "formType": "Event", "meta": {"createdAt": "2024-06-07T14:10:49.3535024+02:00",
-                                       "updatedAt": "2024-06-07T14:11:15.7462648+02:00"}}
+ORDER = {
+    "id": 20499,
+    "date": "2024-06-07T14:11:15.7442115+02:00",
+    "formSlug": "journees-engagees",
+    "formType": "Event",
+    "meta": {"createdAt": "2024-06-07T14:10:49.3535024+02:00", "updatedAt": "2024-06-07T14:11:15.7462648+02:00"},
+}
 PAYER = {"email": "nadia.benali@example.org", "firstName": "Nadia", "lastName": "Benali", "country": "FRA"}
 
 
 def item(item_id: int, first: str, last: str, **extra: Any) -> dict[str, Any]:
-    return {"order": ORDER, "payer": PAYER, "name": "Bénévole", "user": {"firstName": first, "lastName": last},
-            "priceCategory": "Free", "id": item_id, "amount": 0, "type": "Registration", "state": "Processed", **extra}
+    return {
+        "order": ORDER,
+        "payer": PAYER,
+        "name": "Bénévole",
+        "user": {"firstName": first, "lastName": last},
+        "priceCategory": "Free",
+        "id": item_id,
+        "amount": 0,
+        "type": "Registration",
+        "state": "Processed",
+        **extra,
+    }
 
 
 def stored(value: Any) -> dict[str, Any]:
@@ -28,21 +42,42 @@ def stored(value: Any) -> dict[str, Any]:
 def test_fixed_keys_read_the_item_its_order_and_payer() -> None:
     flat = flatten(stored(item(20500, "Yanis", "BENALI")))
     assert flat == {
-        "id": "20500", "state": "Processed", "date": ORDER["date"], "order.id": "20499", "order.date": ORDER["date"],
-        "user.firstName": "Yanis", "user.lastName": "BENALI", "payer.email": "nadia.benali@example.org",
-        "payer.firstName": "Nadia", "payer.lastName": "Benali", "name": "Bénévole",
+        "id": "20500",
+        "state": "Processed",
+        "date": ORDER["date"],
+        "order.id": "20499",
+        "order.date": ORDER["date"],
+        "user.firstName": "Yanis",
+        "user.lastName": "BENALI",
+        "payer.email": "nadia.benali@example.org",
+        "payer.firstName": "Nadia",
+        "payer.lastName": "Benali",
+        "name": "Bénévole",
     }
 
 
 def test_group_order_each_participant_has_own_names_and_custom_fields() -> None:
-    yanis = item(20500, "Yanis", "BENALI", customFields=[
-        {"id": 1, "name": "Email", "type": "TextInput", "answer": "yanis.b@example.org"},
-        {"id": 2, "name": "Téléphone", "type": "Phone", "answer": "06 39 98 00 01"}])
-    ines = item(20501, "Inès", "BENALI", customFields=[
-        {"id": 1, "name": "Email", "type": "TextInput", "answer": "ines.b@example.org"}])
+    yanis = item(
+        20500,
+        "Yanis",
+        "BENALI",
+        customFields=[
+            {"id": 1, "name": "Email", "type": "TextInput", "answer": "yanis.b@example.org"},
+            {"id": 2, "name": "Téléphone", "type": "Phone", "answer": "06 39 98 00 01"},
+        ],
+    )
+    ines = item(
+        20501,
+        "Inès",
+        "BENALI",
+        customFields=[{"id": 1, "name": "Email", "type": "TextInput", "answer": "ines.b@example.org"}],
+    )
     first, second = flatten(stored(yanis)), flatten(stored(ines))
     assert (first["user.firstName"], first["customFields.Email"], first["customFields.Téléphone"]) == (
-        "Yanis", "yanis.b@example.org", "06 39 98 00 01")
+        "Yanis",
+        "yanis.b@example.org",
+        "06 39 98 00 01",
+    )
     assert (second["user.firstName"], second["customFields.Email"]) == ("Inès", "ines.b@example.org")
     assert "customFields.Téléphone" not in second  # not asked of her: no key, the mapping falls back
     assert first["payer.email"] == second["payer.email"] == "nadia.benali@example.org"
@@ -53,16 +88,24 @@ def test_canceled_item_keeps_its_state() -> None:
 
 
 def test_null_answers_and_missing_parts_are_blank() -> None:
-    odd = {"id": 7, "user": None, "payer": {"email": None}, "order": "not an order",
-           "customFields": [{"name": "Email", "answer": None}, {"name": None, "answer": "x"}, "junk"]}
+    odd = {
+        "id": 7,
+        "user": None,
+        "payer": {"email": None},
+        "order": "not an order",
+        "customFields": [{"name": "Email", "answer": None}, {"name": None, "answer": "x"}, "junk"],
+    }
     flat = flatten(stored(odd))
     assert flat["id"] == "7" and flat["user.firstName"] == flat["payer.email"] == flat["order.date"] == ""
     assert flat["customFields.Email"] == ""
 
 
 def test_repeated_custom_field_name_first_non_blank_wins() -> None:
-    fields = [{"name": "Email", "answer": ""}, {"name": "Email", "answer": "a@example.org"},
-              {"name": "Email", "answer": "b@example.org"}]
+    fields = [
+        {"name": "Email", "answer": ""},
+        {"name": "Email", "answer": "a@example.org"},
+        {"name": "Email", "answer": "b@example.org"},
+    ]
     assert flatten(stored(item(1, "A", "B", customFields=fields)))["customFields.Email"] == "a@example.org"
 
 
@@ -72,12 +115,23 @@ def test_available_keys_cover_what_flatten_emits() -> None:
     assert available_keys([]) == set(FIXED_KEYS)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
-                    max_leaves=30)
-ITEMISH = st.fixed_dictionaries({}, optional={
-    "id": JSON, "state": JSON, "user": JSON, "payer": JSON, "order": JSON, "name": JSON,
-    "customFields": st.lists(st.dictionaries(st.sampled_from(["name", "answer", "type"]), JSON), max_size=4) | JSON})
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+    max_leaves=30,
+)
+ITEMISH = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": JSON,
+        "state": JSON,
+        "user": JSON,
+        "payer": JSON,
+        "order": JSON,
+        "name": JSON,
+        "customFields": st.lists(st.dictionaries(st.sampled_from(["name", "answer", "type"]), JSON), max_size=4) | JSON,
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)

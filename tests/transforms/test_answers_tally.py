@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.answers.tally import flatten
+from rollcall.transforms.answers.tally import flatten
 
 SITE = {"opt-paris": "Paris", "opt-lyon": "Lyon"}
 SLOTS = {"opt-am": "Matin", "opt-pm": "Après-midi"}
@@ -26,15 +26,27 @@ FORM = {"questions": [
 
 
 def payload(*responses: tuple[str, Any], form: dict[str, Any] = FORM, **item: Any) -> dict[str, Any]:
-    submission = {"id": "GG6z5L", "formId": "mexJoq", "respondentId": "jzQdR9", "isCompleted": True,
-                  "submittedAt": "2024-12-30T09:02:01.000Z",
-                  "responses": [{"id": f"r{n}", "questionId": q, "answer": a} for n, (q, a) in enumerate(responses)]}
+    submission = {
+        "id": "GG6z5L",
+        "formId": "mexJoq",
+        "respondentId": "jzQdR9",
+        "isCompleted": True,
+        "submittedAt": "2024-12-30T09:02:01.000Z",
+        "responses": [{"id": f"r{n}", "questionId": q, "answer": a} for n, (q, a) in enumerate(responses)],
+    }
     return {"item": {**submission, **item}, "form": form}
 
 
 def test_each_answer_under_its_id_and_title_with_the_fixed_keys() -> None:
-    flat = flatten(payload(("qFirst", "Hélène"), ("qEmail", "Helene.Roux@Example.org "), ("qPhone", "+33612345678"),
-                           ("qSite", ["opt-lyon"]), ("qBirth", "1990-05-17")))
+    flat = flatten(
+        payload(
+            ("qFirst", "Hélène"),
+            ("qEmail", "Helene.Roux@Example.org "),
+            ("qPhone", "+33612345678"),
+            ("qSite", ["opt-lyon"]),
+            ("qBirth", "1990-05-17"),
+        )
+    )
     assert flat == {
         "id": "GG6z5L", "submittedAt": "2024-12-30T09:02:01.000Z", "respondentId": "jzQdR9",
         "qFirst": "Hélène", "Prénom": "Hélène",
@@ -133,10 +145,30 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
     max_leaves=12,
 )
-keys = st.sampled_from(["id", "questionId", "answer", "value", "title", "options", "text", "label", "responses",
-                        "questions", "submittedAt", "url", "uuid", "qSite", "opt-lyon"])
-shaped = st.recursive(json_values, lambda children: st.lists(children, max_size=3)
-                      | st.dictionaries(keys, children, max_size=4), max_leaves=25)
+keys = st.sampled_from(
+    [
+        "id",
+        "questionId",
+        "answer",
+        "value",
+        "title",
+        "options",
+        "text",
+        "label",
+        "responses",
+        "questions",
+        "submittedAt",
+        "url",
+        "uuid",
+        "qSite",
+        "opt-lyon",
+    ]
+)
+shaped = st.recursive(
+    json_values,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=150, deadline=None)

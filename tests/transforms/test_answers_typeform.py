@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.answers.typeform import flatten
+from rollcall.transforms.answers.typeform import flatten
 
 FORM = {"questions": [
     {"id": "fFirst", "ref": "first_name", "title": "Prénom", "type": "short_text"},
@@ -28,17 +28,27 @@ def answer(field_id: str, kind: str, value: Any, field_type: str = "short_text",
 
 
 def payload(*answers: dict, form: dict[str, Any] = FORM, **item: Any) -> dict[str, Any]:
-    response = {"landing_id": "21085286190ffad1248d17c4135ee56f", "token": "21085286190ffad1248d17c4135ee56f",
-                "response_id": "21085286190ffad1248d17c4135ee56f", "landed_at": "2024-09-02T07:00:00Z",
-                "submitted_at": "2024-09-02T07:03:12Z", "metadata": {"platform": "other"},
-                "hidden": {"utm_source": "newsletter", "site_code": ""}, "calculated": {"score": 0},
-                "answers": list(answers)}
+    response = {
+        "landing_id": "21085286190ffad1248d17c4135ee56f",
+        "token": "21085286190ffad1248d17c4135ee56f",
+        "response_id": "21085286190ffad1248d17c4135ee56f",
+        "landed_at": "2024-09-02T07:00:00Z",
+        "submitted_at": "2024-09-02T07:03:12Z",
+        "metadata": {"platform": "other"},
+        "hidden": {"utm_source": "newsletter", "site_code": ""},
+        "calculated": {"score": 0},
+        "answers": list(answers),
+    }
     return {"item": {**response, **item}, "form": form}
 
 
 def test_each_answer_under_its_id_ref_and_title_with_fixed_and_hidden_keys() -> None:
-    flat = flatten(payload(answer("fFirst", "text", "Hélène", ref="first_name"),
-                           answer("fEmail", "email", "helene@example.org", "email", "email")))
+    flat = flatten(
+        payload(
+            answer("fFirst", "text", "Hélène", ref="first_name"),
+            answer("fEmail", "email", "helene@example.org", "email", "email"),
+        )
+    )
     assert flat == {
         "response_id": "21085286190ffad1248d17c4135ee56f", "token": "21085286190ffad1248d17c4135ee56f",
         "submitted_at": "2024-09-02T07:03:12Z", "landed_at": "2024-09-02T07:00:00Z",
@@ -121,10 +131,32 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
     max_leaves=12,
 )
-keys = st.sampled_from(["answers", "field", "id", "ref", "title", "type", "text", "choice", "choices", "label",
-                        "labels", "other", "hidden", "questions", "token", "boolean", "number"])
-shaped = st.recursive(json_values, lambda children: st.lists(children, max_size=3)
-                      | st.dictionaries(keys, children, max_size=4), max_leaves=25)
+keys = st.sampled_from(
+    [
+        "answers",
+        "field",
+        "id",
+        "ref",
+        "title",
+        "type",
+        "text",
+        "choice",
+        "choices",
+        "label",
+        "labels",
+        "other",
+        "hidden",
+        "questions",
+        "token",
+        "boolean",
+        "number",
+    ]
+)
+shaped = st.recursive(
+    json_values,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -135,9 +167,17 @@ def test_flatten_never_raises_on_odd_payloads(data: dict[str, Any]) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.fixed_dictionaries({"field": st.fixed_dictionaries({"id": st.sampled_from(["fSite", "fX"])}),
-                                       "type": st.sampled_from(["text", "choice", "choices", "number", "x"])},
-                                      optional={"text": json_values, "choice": json_values,
-                                                "choices": json_values, "number": json_values}), max_size=4))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "field": st.fixed_dictionaries({"id": st.sampled_from(["fSite", "fX"])}),
+                "type": st.sampled_from(["text", "choice", "choices", "number", "x"]),
+            },
+            optional={"text": json_values, "choice": json_values, "choices": json_values, "number": json_values},
+        ),
+        max_size=4,
+    )
+)
 def test_flatten_never_raises_on_odd_answers(answers: list[dict]) -> None:
     assert all(isinstance(v, str) for v in flatten(payload(*answers)).values())

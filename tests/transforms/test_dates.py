@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transforms.dates import parse_submitted_at
-from transforms.values import InvalidValue
+from rollcall.transforms.dates import parse_submitted_at
+from rollcall.transforms.values import InvalidValue
 
 
 def _utc(*parts: int) -> datetime:

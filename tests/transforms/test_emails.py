@@ -1,7 +1,7 @@
 import pytest
 
-from transforms.emails import EmailResult, normalise_email
-from transforms.values import InvalidValue
+from rollcall.transforms.emails import EmailResult, normalise_email
+from rollcall.transforms.values import InvalidValue
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.names import name_key, split_full_name, tidy_name
+from rollcall.transforms.names import name_key, split_full_name, tidy_name
 
 
 @pytest.mark.parametrize(
@@ -53,16 +53,10 @@ def test_name_key(raw: str | None, expected: str) -> None:
     [
         pytest.param("Marie DUPONT", ("Marie", "DUPONT"), id="family_name_all_caps"),
         pytest.param("DUPONT Marie", ("Marie", "DUPONT"), id="family_name_first"),
-        pytest.param(
-            "Jean-Pierre DE LA FONTAINE", ("Jean-Pierre", "DE LA FONTAINE"), id="caps_particles"
-        ),
-        pytest.param(
-            "Marie de la FONTAINE", ("Marie", "de la FONTAINE"), id="lower_particles_before_caps"
-        ),
+        pytest.param("Jean-Pierre DE LA FONTAINE", ("Jean-Pierre", "DE LA FONTAINE"), id="caps_particles"),
+        pytest.param("Marie de la FONTAINE", ("Marie", "de la FONTAINE"), id="lower_particles_before_caps"),
         pytest.param("Marie d'ARTAGNAN", ("Marie", "d'ARTAGNAN"), id="elided_particle"),
-        pytest.param(
-            "Jean de la Fontaine", ("Jean", "de la Fontaine"), id="no_caps_first_word_first"
-        ),
+        pytest.param("Jean de la Fontaine", ("Jean", "de la Fontaine"), id="no_caps_first_word_first"),
         pytest.param("JEAN DUPONT", ("JEAN", "DUPONT"), id="all_caps_first_word_first"),
         pytest.param("J. DUPONT", ("J.", "DUPONT"), id="initial_is_not_a_family_name"),
         pytest.param("Dupont, Marie", ("Marie", "Dupont"), id="comma_puts_last_name_first"),

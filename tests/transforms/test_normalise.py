@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.records import SIGNUP_FIELDS, NormalisedSignup, Rejection
-from transforms.normalise import normalise_signup
-from transforms.sites import SiteCatalog
+from rollcall.models.records import SIGNUP_FIELDS, NormalisedSignup, Rejection
+from rollcall.transforms.normalise import normalise_signup
+from rollcall.transforms.sites import SiteCatalog
 
 MARIE = {
     "first_name": "marie",
@@ -74,9 +74,7 @@ def test_one_name_is_enough(catalog: SiteCatalog) -> None:
         pytest.param({"site": "", "postcode": "97400"}, "unknown_site", "postcode", id="reunion_postcode_only"),
     ],
 )  # fmt: skip
-def test_rejected(
-    catalog: SiteCatalog, changes: dict[str, str | None], code: str, field: str | None
-) -> None:
+def test_rejected(catalog: SiteCatalog, changes: dict[str, str | None], code: str, field: str | None) -> None:
     rejection = _rejection(catalog, {**MARIE, **changes})
     assert (rejection.code, rejection.field) == (code, field)
 
@@ -219,6 +217,7 @@ def test_never_raises_on_arbitrary_text(catalog: SiteCatalog, fields: dict[str, 
 
 
 def test_a_name_that_is_not_a_name_is_quarantined(catalog: SiteCatalog) -> None:
-    result = normalise_signup({"first_name": "A" * 300, "last_name": "Dupont", "email": "a@example.org",
-                               "site": "Lyon"}, catalog)
+    result = normalise_signup(
+        {"first_name": "A" * 300, "last_name": "Dupont", "email": "a@example.org", "site": "Lyon"}, catalog
+    )
     assert isinstance(result, Rejection) and (result.code, result.field) == ("name_too_long", "first_name")

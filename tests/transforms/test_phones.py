@@ -1,7 +1,7 @@
 import pytest
 
-from transforms.phones import format_national, normalise_phone
-from transforms.values import InvalidValue
+from rollcall.transforms.phones import format_national, normalise_phone
+from rollcall.transforms.values import InvalidValue
 
 MOBILE = "+33612345678"
 

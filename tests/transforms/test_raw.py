@@ -1,6 +1,6 @@
 """Raw row identity: what makes landing twice store once."""
 
-from transforms.raw import content_hash, identify_rows
+from rollcall.transforms.raw import content_hash, identify_rows
 
 
 def test_hash_ignores_key_order_and_sees_any_change() -> None:
@@ -9,7 +9,9 @@ def test_hash_ignores_key_order_and_sees_any_change() -> None:
 
 
 def test_provider_id_is_the_key_and_edits_are_versions() -> None:
-    first, edited = identify_rows([("row 2", {"id": "42", "nom": "Roux"}), ("row 3", {"id": "42", "nom": "Rous"})], "id")
+    first, edited = identify_rows(
+        [("row 2", {"id": "42", "nom": "Roux"}), ("row 3", {"id": "42", "nom": "Rous"})], "id"
+    )
     assert first.external_id == edited.external_id == "42"
     assert first.content_hash != edited.content_hash
 

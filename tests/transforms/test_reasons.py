@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.reasons import REJECTION_TEXTS, WARNING_TEXTS, rejection
+from rollcall.transforms.reasons import REJECTION_TEXTS, WARNING_TEXTS, rejection
 
 REJECTION_CODES = (
     "missing_name", "no_contact", "invalid_email_no_phone", "unknown_site",

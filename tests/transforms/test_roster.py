@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED
-from transforms.roster import SignupState, registration_facts, registration_status, roster_order
+from rollcall.models.records import CANCELLED, NO_CONSENT, REGISTERED, REMOVED
+from rollcall.transforms.roster import SignupState, registration_facts, registration_status, roster_order
 
-T1 = datetime(2022, 9, 14, 16, 22, 5, tzinfo=timezone.utc)
-T2 = datetime(2022, 9, 20, 8, 0, tzinfo=timezone.utc)
+T1 = datetime(2022, 9, 14, 16, 22, 5, tzinfo=UTC)
+T2 = datetime(2022, 9, 20, 8, 0, tzinfo=UTC)
 
 
-def state(cancelled: bool = False, consent: bool | None = None, source: str = "tally", at: datetime | None = T1) -> SignupState:
+def state(
+    cancelled: bool = False, consent: bool | None = None, source: str = "tally", at: datetime | None = T1
+) -> SignupState:
     return SignupState(cancelled, consent, source, at)
 
 

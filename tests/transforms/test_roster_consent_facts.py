@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models.records import SignupState
-from transforms.roster import registration_facts
+from rollcall.models.records import SignupState
+from rollcall.transforms.roster import registration_facts
 
-FORM_REFUSED = SignupState(cancelled=False, consent=False, source="formulaire",
-                           submitted_at=datetime(2022, 9, 10, 10, 0, tzinfo=UTC))
-STAFF = SignupState(cancelled=False, consent=None, source="sur-place",
-                    submitted_at=datetime(2022, 10, 1, 7, 30, tzinfo=UTC))
+FORM_REFUSED = SignupState(
+    cancelled=False, consent=False, source="formulaire", submitted_at=datetime(2022, 9, 10, 10, 0, tzinfo=UTC)
+)
+STAFF = SignupState(
+    cancelled=False, consent=None, source="sur-place", submitted_at=datetime(2022, 10, 1, 7, 30, tzinfo=UTC)
+)
 
 
 def test_a_refused_sign_up_gives_neither_source_nor_time() -> None:

@@ -7,29 +7,36 @@ from datetime import date, datetime
 
 import pytest
 
-from models.records import CANCELLED, REGISTERED, NormalisedSignup, SignupDetails, Site
-from transforms.normalise import normalise_signup
-from transforms.roster import registration_details
-from transforms.sheet_roster import SheetEntry, sign_in_grid
-from transforms.sites import SiteCatalog
-from transforms.to_complete import NOTHING_TO_COMPLETE, QuarantinedSignup, to_complete_grid
+from rollcall.models.records import CANCELLED, REGISTERED, NormalisedSignup, SignupDetails, Site
+from rollcall.transforms.normalise import normalise_signup
+from rollcall.transforms.roster import registration_details
+from rollcall.transforms.sheet_roster import SheetEntry, sign_in_grid
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.to_complete import NOTHING_TO_COMPLETE, QuarantinedSignup, to_complete_grid
 
-SITES = SiteCatalog([Site("LIL", "Lille", "Lille", date(2022, 10, 15), "59", ("59000", "59800")),
-                     Site("RBX", "Roubaix", "Roubaix", date(2022, 10, 8), "59", ("59100",)),
-                     Site("PAR", "Paris", "Paris", date(2022, 10, 8), "75")])
+SITES = SiteCatalog(
+    [
+        Site("LIL", "Lille", "Lille", date(2022, 10, 15), "59", ("59000", "59800")),
+        Site("RBX", "Roubaix", "Roubaix", date(2022, 10, 8), "59", ("59100",)),
+        Site("PAR", "Paris", "Paris", date(2022, 10, 8), "75"),
+    ]
+)
 BASE = {"first_name": "Awa", "last_name": "Diallo", "email": "awa@example.org", "site": "Lille"}
 
 
-@pytest.mark.parametrize(("age", "answer", "minor"), [
-    pytest.param("16", None, True, id="age_16"),
-    pytest.param("18", None, False, id="age_18"),
-    pytest.param("2004-10-16", None, True, id="born_a_day_too_late_for_18_on_the_day"),
-    pytest.param("2004-10-15", None, False, id="eighteen_on_the_day"),
-    pytest.param("15/10/2004", None, False, id="day_first_birth_date"),
-    pytest.param(None, "Oui", True, id="answer_yes"),
-    pytest.param(None, "non", False, id="answer_no"),
-    pytest.param(None, None, None, id="nothing_said"),
-])
+@pytest.mark.parametrize(
+    ("age", "answer", "minor"),
+    [
+        pytest.param("16", None, True, id="age_16"),
+        pytest.param("18", None, False, id="age_18"),
+        pytest.param("2004-10-16", None, True, id="born_a_day_too_late_for_18_on_the_day"),
+        pytest.param("2004-10-15", None, False, id="eighteen_on_the_day"),
+        pytest.param("15/10/2004", None, False, id="day_first_birth_date"),
+        pytest.param(None, "Oui", True, id="answer_yes"),
+        pytest.param(None, "non", False, id="answer_no"),
+        pytest.param(None, None, None, id="nothing_said"),
+    ],
+)
 def test_minor_flag_from_an_age_a_birth_date_or_an_answer(age, answer, minor) -> None:
     signup = normalise_signup({**BASE, "age": age, "minor": answer}, SITES)
     assert isinstance(signup, NormalisedSignup) and signup.minor is minor
@@ -41,8 +48,15 @@ def test_an_unreadable_age_is_a_warning_not_a_rejection() -> None:
 
 
 def test_time_slot_and_remarks_kept_as_typed_on_one_line() -> None:
-    signup = normalise_signup({**BASE, "time_slot": "Samedi 15 octobre 2022 (10h00 - 13h00)",
-                               "remarks": "vient le matin\nseulement", "age": " "}, SITES)
+    signup = normalise_signup(
+        {
+            **BASE,
+            "time_slot": "Samedi 15 octobre 2022 (10h00 - 13h00)",
+            "remarks": "vient le matin\nseulement",
+            "age": " ",
+        },
+        SITES,
+    )
     assert isinstance(signup, NormalisedSignup)
     assert signup.time_slot == "Samedi 15 octobre 2022 (10h00 - 13h00)"
     assert signup.remarks == "vient le matin seulement" and signup.minor is None
@@ -53,12 +67,14 @@ def details(key: str, *, slot=None, remarks=None, minor=None, cancelled=False, c
 
 
 def test_registration_details_join_live_consented_sign_ups() -> None:
-    assert registration_details([
-        details("1", slot="10h-13h", remarks="vient avec sa fille"),
-        details("2", slot="10h-13h", remarks="PMR", minor=False),
-        details("3", slot="14h-17h", cancelled=True),  # a cancelled sign-up's slot is no longer chosen
-        details("4", remarks="ne pas appeler", consent=False, minor=True),  # refused: gives nothing
-    ]) == ("10h-13h", "vient avec sa fille ; PMR", False)
+    assert registration_details(
+        [
+            details("1", slot="10h-13h", remarks="vient avec sa fille"),
+            details("2", slot="10h-13h", remarks="PMR", minor=False),
+            details("3", slot="14h-17h", cancelled=True),  # a cancelled sign-up's slot is no longer chosen
+            details("4", remarks="ne pas appeler", consent=False, minor=True),  # refused: gives nothing
+        ]
+    ) == ("10h-13h", "vient avec sa fille ; PMR", False)
 
 
 def test_minor_wins_over_adult_and_a_cancelled_registration_keeps_its_details() -> None:
@@ -69,16 +85,31 @@ def test_minor_wins_over_adult_and_a_cancelled_registration_keeps_its_details() 
 
 def test_sign_in_sheet_lists_expected_people_by_last_name() -> None:
     day = datetime(2022, 9, 1)
-    entries = [SheetEntry("R1", "Zoé", "Élie", "", "", (), day, REGISTERED, time_slot="10h-13h"),
-               SheetEntry("R2", "Awa", "Diallo", "", "", (), day, REGISTERED),
-               SheetEntry("R3", "Bruno", "Dupont", "", "", (), day, CANCELLED)]
-    assert sign_in_grid(entries) == [["Nom", "Prénom", "Créneau", "Signature"],
-                                     ["Diallo", "Awa", "", ""], ["Élie", "Zoé", "10h-13h", ""]]
+    entries = [
+        SheetEntry("R1", "Zoé", "Élie", "", "", (), day, REGISTERED, time_slot="10h-13h"),
+        SheetEntry("R2", "Awa", "Diallo", "", "", (), day, REGISTERED),
+        SheetEntry("R3", "Bruno", "Dupont", "", "", (), day, CANCELLED),
+    ]
+    assert sign_in_grid(entries) == [
+        ["Nom", "Prénom", "Créneau", "Signature"],
+        ["Diallo", "Awa", "", ""],
+        ["Élie", "Zoé", "10h-13h", ""],
+    ]
 
 
 def waiting(reason: str = "Ni e-mail ni téléphone.", **fields) -> QuarantinedSignup:
-    return QuarantinedSignup("Tally", {"first_name": "Jean", "last_name": "Martin", "site": "Lille",
-                                       "submitted_at": "2022-09-01T08:00:00Z", **fields}, reason, "UTC")
+    return QuarantinedSignup(
+        "Tally",
+        {
+            "first_name": "Jean",
+            "last_name": "Martin",
+            "site": "Lille",
+            "submitted_at": "2022-09-01T08:00:00Z",
+            **fields,
+        },
+        reason,
+        "UTC",
+    )
 
 
 def test_to_complete_holds_only_this_sites_consented_live_records_with_masked_contacts() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from models.records import CANCELLED, REGISTERED, RosterEntry
-from transforms.sheet_roster import (
+from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
+from rollcall.transforms.sheet_roster import (
     CANCELLED_CHANGE,
     CONFLICT_HEADER,
     ID_HEADER,
@@ -34,9 +34,16 @@ DAY = datetime(2026, 10, 1, 9, 14)
 
 
 def entry(rid: str, first: str, last: str, **kw: object) -> SheetEntry:
-    values = dict(registration_id=rid, first_name=first, last_name=last,
-                  email=f"{first.lower()}@exemple.fr", phone="06 12 34 56 78", sources=("Tally",),
-                  registered_at=DAY, status=REGISTERED)
+    values = dict(
+        registration_id=rid,
+        first_name=first,
+        last_name=last,
+        email=f"{first.lower()}@exemple.fr",
+        phone="06 12 34 56 78",
+        sources=("Tally",),
+        registered_at=DAY,
+        status=REGISTERED,
+    )
     values.update(kw)
     return SheetEntry(**values)  # type: ignore[arg-type]
 
@@ -46,7 +53,7 @@ ENTRIES = [
     entry("2", "Bruno", "Martin", phone="01000"),
     entry("3", "Chloé", "Petit", sources=("Tally", "HelloAsso")),
     entry("4", "Driss", "Benali"),
-    entry("5", "=IMPORTXML(\"http://x\",\"//a\")", "Zed"),
+    entry("5", '=IMPORTXML("http://x","//a")', "Zed"),
 ]
 
 
@@ -80,15 +87,20 @@ def test_first_push_on_an_empty_tab_writes_header_and_rows(first_push) -> None:
     assert tuple(grid[0]) == ROSTER_COLUMNS
     assert [r[0] for r in grid[1:]] == ["1", "2", "3", "4", "5"]
     assert row_of(grid, "2")[column(grid, "Téléphone")] == "01000"
-    assert row_of(grid, "5")[column(grid, "Prénom")] == "=IMPORTXML(\"http://x\",\"//a\")"
+    assert row_of(grid, "5")[column(grid, "Prénom")] == '=IMPORTXML("http://x","//a")'
     assert row_of(grid, "1")[column(grid, "Présent")] is False
     assert [c.kind for c in first_push.changes] == [NEW] * 5
     assert not first_push.content_unchanged
 
 
-@pytest.mark.parametrize("current", [pytest.param([], id="empty_tab"),
-                                     pytest.param([list(ROSTER_COLUMNS)], id="header_only"),
-                                     pytest.param([["Réf. inscription", "Prénom"]], id="partial_header")])
+@pytest.mark.parametrize(
+    "current",
+    [
+        pytest.param([], id="empty_tab"),
+        pytest.param([list(ROSTER_COLUMNS)], id="header_only"),
+        pytest.param([["Réf. inscription", "Prénom"]], id="partial_header"),
+    ],
+)
 def test_header_only_or_empty_tab_gets_every_registration(current) -> None:
     merged = merge_roster(ENTRIES, current, {})
     assert len(merged.grid) == 1 + len(ENTRIES)
@@ -112,8 +124,9 @@ def coordinator_edits(grid: list[list[object]]) -> list[list[object]]:
         if rid == "1":
             r[column(grid, "Email")] = "awa.diallo@perso.fr"
         r.append("oui" if rid == "4" else "")
-    rows.insert(2, typed_row(grid[0], {"Prénom": "Sami", "Nom": "Invité", "Présent": True,
-                                       "Notes": "venu sans inscription"}))
+    rows.insert(
+        2, typed_row(grid[0], {"Prénom": "Sami", "Nom": "Invité", "Présent": True, "Notes": "venu sans inscription"})
+    )
     rows.insert(1, [])
     return as_read([header, *rows])
 
@@ -121,8 +134,11 @@ def coordinator_edits(grid: list[list[object]]) -> list[list[object]]:
 def test_second_push_keeps_every_coordinator_value_where_it_belongs(first_push) -> None:
     current = coordinator_edits(first_push.grid)
     pipeline = [e for e in ENTRIES if e.registration_id != "5"]
-    pipeline += [replace(ENTRIES[4], status=CANCELLED), entry("6", "Fanny", "Roux"),
-                 entry("7", "Gaël", "Aubert", phone="")]
+    pipeline += [
+        replace(ENTRIES[4], status=CANCELLED),
+        entry("6", "Fanny", "Roux"),
+        entry("7", "Gaël", "Aubert", phone=""),
+    ]
     pipeline[1] = replace(pipeline[1], phone="07 00 00 00 01")
 
     merged = merge_roster(pipeline, current, first_push.pushed)
@@ -159,7 +175,8 @@ def test_coordinator_edit_of_a_pipeline_cell_is_kept_and_flagged(first_push) -> 
     assert awa[column(merged.grid, "Email")] == "awa.diallo@perso.fr"
     assert "Email" in awa[column(merged.grid, CONFLICT_HEADER)]
     assert [(c.registration_id, c.column, c.sheet, c.pipeline) for c in merged.conflicts] == [
-        ("1", "Email", "awa.diallo@perso.fr", "awa@nouveau.fr")]
+        ("1", "Email", "awa.diallo@perso.fr", "awa@nouveau.fr")
+    ]
     assert merged.pushed["1"]["Email"] == "awa@exemple.fr"  # baseline stays what was pushed
 
     again = merge_roster(changed, as_read(merged.grid), merged.pushed)
@@ -200,13 +217,17 @@ def test_serial_dates_round_trip() -> None:
 
 
 def test_sheet_entry_formats_for_the_coordinator() -> None:
-    from datetime import timezone
 
-    roster = RosterEntry("Awa", "Diallo", None, "+33612345678", ("Tally",),
-                         datetime(2026, 10, 1, 7, 14, 33, tzinfo=timezone.utc), REGISTERED)
+    roster = RosterEntry(
+        "Awa", "Diallo", None, "+33612345678", ("Tally",), datetime(2026, 10, 1, 7, 14, 33, tzinfo=UTC), REGISTERED
+    )
     e = sheet_entry(12, roster)
     assert (e.registration_id, e.phone, e.email, e.registered_at) == (
-        "12", "06 12 34 56 78", "", datetime(2026, 10, 1, 9, 14))
+        "12",
+        "06 12 34 56 78",
+        "",
+        datetime(2026, 10, 1, 9, 14),
+    )
 
 
 def test_changes_and_summary_tabs() -> None:
@@ -272,7 +293,12 @@ def test_cancelling_a_pushed_row_clears_its_email_and_phone(first_push) -> None:
     merged = merge_roster([cancelled(ENTRIES[0]), *ENTRIES[1:]], current, first_push.pushed)
     awa = row_of(merged.grid, "1")
     assert [awa[column(merged.grid, n)] for n in ("Prénom", "Email", "Téléphone", "Statut", "Notes")] == [
-        "Awa", "", "", "Annulé", "a prévenu"]
+        "Awa",
+        "",
+        "",
+        "Annulé",
+        "a prévenu",
+    ]
     assert not merged.conflicts
     assert [(c.kind, c.registration_id) for c in merged.changes] == [(CANCELLED_CHANGE, "1")]
 
@@ -282,27 +308,32 @@ def test_a_row_nobody_typed_in_is_removed_when_the_pipeline_stops_sending_it(fir
     assert [r[0] for r in merged.grid[1:]] == ["1", "2", "3", "4"]
     assert merged.removed_ids == ["5"] and merged.withdrawn_ids == [] and merged.unknown_ids == ["5"]
     assert [(c.kind, c.registration_id, c.first_name, c.last_name) for c in merged.changes] == [
-        (WITHDRAWN_CHANGE, "5", "", "")]  # the Nouveautés line names nobody
+        (WITHDRAWN_CHANGE, "5", "", "")
+    ]  # the Nouveautés line names nobody
     assert not merged.content_unchanged and "5" not in merged.pushed
 
     again = merge_roster(ENTRIES[:4], as_read(merged.grid), merged.pushed)
     assert again.content_unchanged and not again.changes and not again.removed_ids
 
 
-@pytest.mark.parametrize("cells", [
-    pytest.param({"Présent": True}, id="present_ticked"),
-    pytest.param({"Présent": "oui"}, id="present_typed_oui"),
-    pytest.param({"Appelé": "lundi"}, id="called"),
-    pytest.param({"Notes": "A appelé pour annuler"}, id="notes"),
-    pytest.param({"Covoiturage": "oui"}, id="added_column"),
-])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        pytest.param({"Présent": True}, id="present_ticked"),
+        pytest.param({"Présent": "oui"}, id="present_typed_oui"),
+        pytest.param({"Appelé": "lundi"}, id="called"),
+        pytest.param({"Notes": "A appelé pour annuler"}, id="notes"),
+        pytest.param({"Covoiturage": "oui"}, id="added_column"),
+    ],
+)
 def test_a_row_with_the_coordinators_input_stays_blanked_and_marked_withdrawn(first_push, cells) -> None:
     current = typed(first_push.grid, "1", **cells)
     merged = merge_roster(ENTRIES[1:], current, first_push.pushed)
     grid = merged.grid
     awa = row_of(grid, "1")
     assert {n: awa[column(grid, n)] for n in PIPELINE_HEADERS} == {
-        n: "1" if n == ID_HEADER else WITHDRAWN_LABEL if n == "Statut" else "" for n in PIPELINE_HEADERS}
+        n: "1" if n == ID_HEADER else WITHDRAWN_LABEL if n == "Statut" else "" for n in PIPELINE_HEADERS
+    }
     assert awa[column(grid, CONFLICT_HEADER)] == WITHDRAWN_NOTE
     assert {n: awa[column(grid, n)] for n in cells} == cells  # their cells, as they typed them
     assert "awa@exemple.fr" not in contacts(grid)
@@ -314,8 +345,9 @@ def test_a_row_with_the_coordinators_input_stays_blanked_and_marked_withdrawn(fi
     assert again.content_unchanged and not again.changes and again.withdrawn_ids == ["1"]
 
 
-@pytest.mark.parametrize("present", [pytest.param(False, id="unticked"), pytest.param("", id="blank"),
-                                     pytest.param("non", id="typed_non")])
+@pytest.mark.parametrize(
+    "present", [pytest.param(False, id="unticked"), pytest.param("", id="blank"), pytest.param("non", id="typed_non")]
+)
 def test_an_unticked_present_box_is_not_input_to_keep(first_push, present) -> None:
     current = typed(first_push.grid, "1", Présent=present)
     assert merge_roster(ENTRIES[1:], current, first_push.pushed).removed_ids == ["1"]
@@ -329,8 +361,9 @@ def test_a_corrected_contact_is_not_kept_once_the_registration_leaves(first_push
 
 
 def test_a_withdrawn_row_is_filled_again_when_its_registration_comes_back(first_push) -> None:
-    withdrawn = merge_roster(ENTRIES[1:], typed(first_push.grid, "1", Présent=True, Notes="à rappeler"),
-                             first_push.pushed)
+    withdrawn = merge_roster(
+        ENTRIES[1:], typed(first_push.grid, "1", Présent=True, Notes="à rappeler"), first_push.pushed
+    )
     current = typed(withdrawn.grid, "1", Prénom="Awa D.")  # typed in one of our blanked cells meanwhile
     merged = merge_roster(ENTRIES, current, first_push.pushed)  # the database's baseline is still the old one
     grid, awa = merged.grid, row_of(merged.grid, "1")
@@ -347,12 +380,23 @@ def test_a_withdrawn_row_is_filled_again_when_its_registration_comes_back(first_
 
 def test_a_coordinators_own_rows_stay_untouched(first_push) -> None:
     current = as_read(first_push.grid)
-    own = trimmed([typed_row(current[0], {"Prénom": "Sami", "Nom": "Invité", "Email": "sami@exemple.fr",
-                                          "Présent": True, "Notes": "venu sans inscription"})])[0]
+    own = trimmed(
+        [
+            typed_row(
+                current[0],
+                {
+                    "Prénom": "Sami",
+                    "Nom": "Invité",
+                    "Email": "sami@exemple.fr",
+                    "Présent": True,
+                    "Notes": "venu sans inscription",
+                },
+            )
+        ]
+    )[0]
     walk_in = ["sur place", "Léa", "Sans-Réf", "lea@exemple.fr"]
     current += [own, [], walk_in]
-    merged = merge_roster(ENTRIES[1:], current, first_push.pushed,
-                          is_reference=lambda rid: rid.isdigit())
+    merged = merge_roster(ENTRIES[1:], current, first_push.pushed, is_reference=lambda rid: rid.isdigit())
     assert merged.grid[-3][: len(own)] == own and merged.grid[-1][: len(walk_in)] == walk_in
     assert merged.removed_ids == ["1"] and merged.unknown_ids == ["1", "sur place"]
 
@@ -378,8 +422,11 @@ def test_after_edits_and_departures_the_tab_equals_one_clean_push(first_push) ->
     clean = merge_roster(now, [], {})
 
     def ours(grid: list[list[object]]) -> dict[object, list[object]]:
-        return {r[0]: [r[column(grid, n)] for n in PIPELINE_HEADERS] for r in grid[1:]
-                if r[column(grid, "Statut")] != WITHDRAWN_LABEL}
+        return {
+            r[0]: [r[column(grid, n)] for n in PIPELINE_HEADERS]
+            for r in grid[1:]
+            if r[column(grid, "Statut")] != WITHDRAWN_LABEL
+        }
 
     assert ours(merged.grid) == ours(clean.grid)
     assert [r[0] for r in merged.grid[1:] if r[column(merged.grid, "Statut")] == WITHDRAWN_LABEL] == ["3"]

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from transforms.sheet_roster import ROSTER_COLUMNS, SheetEntry, merge_roster, pipeline_values, to_serial
+from rollcall.transforms.sheet_roster import ROSTER_COLUMNS, SheetEntry, merge_roster, pipeline_values, to_serial
 
-ENTRY = SheetEntry("R00001", "Jean", "Dupont", "jean@example.org", "06 12 34 56 78", ("Tally",),
-                   datetime(2022, 10, 2, 8, 7), "registered")
+ENTRY = SheetEntry(
+    "R00001",
+    "Jean",
+    "Dupont",
+    "jean@example.org",
+    "06 12 34 56 78",
+    ("Tally",),
+    datetime(2022, 10, 2, 8, 7),
+    "registered",
+)
 
 
 def test_a_date_conflict_shows_the_date_not_a_serial() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from models.records import CANCELLED, REGISTERED
-from transforms.sheet_roster import (
+from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.transforms.sheet_roster import (
     PAST_LAYOUTS,
     ROSTER_COLUMNS,
     SheetEntry,
@@ -22,26 +22,44 @@ OLD = list(PAST_LAYOUTS[0])
 
 
 def entry(rid: str, first: str, last: str, status: str = REGISTERED, **kw: Any) -> SheetEntry:
-    return SheetEntry(rid, first, last, f"{first.lower()}@exemple.fr", "06 12 34 56 78", ("Tally",), DAY, status,
-                      **kw)
+    return SheetEntry(rid, first, last, f"{first.lower()}@exemple.fr", "06 12 34 56 78", ("Tally",), DAY, status, **kw)
 
 
-ENTRIES = [entry("R00001", "Awa", "Diallo", time_slot="10h00 - 13h00"),
-           entry("R00002", "Bruno", "Martin", remarks="vient le matin seulement"),
-           entry("R00003", "Chloé", "Petit", CANCELLED)]
+ENTRIES = [
+    entry("R00001", "Awa", "Diallo", time_slot="10h00 - 13h00"),
+    entry("R00002", "Bruno", "Martin", remarks="vient le matin seulement"),
+    entry("R00003", "Chloé", "Petit", CANCELLED),
+]
 
 
 def old_roster() -> tuple[list[list[Any]], dict[str, dict[str, Any]]]:
     """As the previous version wrote it, then typed in: Appelé, Présent, Notes after Statut, a
     coordinator's column "Tél. parent" inserted after Téléphone, "Covoiturage" at the end."""
     header = [*OLD[:5], "Tél. parent", *OLD[5:], "Covoiturage"]
-    typed = {"R00001": {"Appelé": "oui 02/10", "Présent": True, "Notes": "allergie", "Tél. parent": "0601",
-                        "Covoiturage": "2 places"},
-             "R00002": {"Présent": False, "Notes": "", "Covoiturage": "non"},
-             "R00003": {"Notes": "a prévenu"}}
-    old_entries = [SheetEntry(e.registration_id, e.first_name, e.last_name, e.email if e.status != CANCELLED else "",
-                              e.phone if e.status != CANCELLED else "", e.sources, e.registered_at, e.status)
-                   for e in ENTRIES]
+    typed = {
+        "R00001": {
+            "Appelé": "oui 02/10",
+            "Présent": True,
+            "Notes": "allergie",
+            "Tél. parent": "0601",
+            "Covoiturage": "2 places",
+        },
+        "R00002": {"Présent": False, "Notes": "", "Covoiturage": "non"},
+        "R00003": {"Notes": "a prévenu"},
+    }
+    old_entries = [
+        SheetEntry(
+            e.registration_id,
+            e.first_name,
+            e.last_name,
+            e.email if e.status != CANCELLED else "",
+            e.phone if e.status != CANCELLED else "",
+            e.sources,
+            e.registered_at,
+            e.status,
+        )
+        for e in ENTRIES
+    ]
     pushed, rows = {}, []
     for e in old_entries:
         values = {k: v for k, v in pipeline_values(e).items() if k in OLD}
@@ -61,15 +79,37 @@ def test_an_old_layout_converges_to_the_new_one_with_every_coordinator_cell() ->
     merged = merge_roster(ENTRIES, trimmed(current), pushed)
     header = merged.grid[0]
     assert header[: len(ROSTER_COLUMNS) + 2] == [
-        "Réf. inscription", "Nom", "Prénom", "Présent", "Appelé", "Notes", "Créneau", "Mineur", "Bénévole", "Remarques",
-        "Téléphone", "Tél. parent", "Email", "Source(s)", "Inscrit le", "Statut", "À vérifier", "Covoiturage"]
+        "Réf. inscription",
+        "Nom",
+        "Prénom",
+        "Présent",
+        "Appelé",
+        "Notes",
+        "Créneau",
+        "Mineur",
+        "Bénévole",
+        "Remarques",
+        "Téléphone",
+        "Tél. parent",
+        "Email",
+        "Source(s)",
+        "Inscrit le",
+        "Statut",
+        "À vérifier",
+        "Covoiturage",
+    ]
     typed = ["Appelé", "Présent", "Notes", "Tél. parent", "Covoiturage"]
     before, after = cells_by_reference(current, typed), cells_by_reference(merged.grid, typed)
     assert {rid: {k: v for k, v in c.items() if v != ""} for rid, c in after.items()} == {
-        rid: {k: v for k, v in c.items() if v != ""} for rid, c in before.items()}
+        rid: {k: v for k, v in c.items() if v != ""} for rid, c in before.items()
+    }
     walk_in = next(r for r in merged.grid if "Sami" in r)
-    assert (walk_in[header.index("Prénom")], walk_in[header.index("Nom")], walk_in[header.index("Présent")],
-            walk_in[header.index("Notes")]) == ("Sami", "Invité", True, "venu sans inscription")
+    assert (
+        walk_in[header.index("Prénom")],
+        walk_in[header.index("Nom")],
+        walk_in[header.index("Présent")],
+        walk_in[header.index("Notes")],
+    ) == ("Sami", "Invité", True, "venu sans inscription")
     awa = merged.grid[1]
     assert (awa[header.index("Créneau")], awa[header.index("Email")]) == ("10h00 - 13h00", "awa@exemple.fr")
     assert merged.conflicts == []  # the move is not an edit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from transforms.sheet_roster import (
+from rollcall.transforms.sheet_roster import (
     ROSTER_COLUMNS,
     SheetEntry,
     merge_roster,
@@ -22,8 +22,18 @@ def purged_entry(rid: str) -> SheetEntry:
 
 
 def row(rid: str, first: str, notes: str = "", extra: str = "", present: bool = False) -> list:
-    values = pipeline_values(SheetEntry(rid, first, "Dupont", f"{first.lower()}@example.org", "06 12 34 56 78",
-                                        ("Tally",), datetime(2022, 9, 1, 10, 0), "registered"))
+    values = pipeline_values(
+        SheetEntry(
+            rid,
+            first,
+            "Dupont",
+            f"{first.lower()}@example.org",
+            "06 12 34 56 78",
+            ("Tally",),
+            datetime(2022, 9, 1, 10, 0),
+            "registered",
+        )
+    )
     cells = {**values, "Appelé": "oui" if present else "", "Présent": present, "Notes": notes, "Covoiturage": extra}
     return [cells.get(name, "") for name in HEADER]
 
@@ -32,8 +42,14 @@ def test_purged_row_keeps_reference_sources_date_status_and_attendance_only() ->
     grid = [HEADER, row("R00001", "Jean", "Allergie", "2 places", present=True), row("R00002", "Marie")]
     out = purged_rows(grid, {"R00001"})
     assert out[0] == HEADER and out[2] == grid[2]  # another registration's row: as it was
-    kept = {"Réf. inscription": "R00001", "Source(s)": "Tally", "Inscrit le": grid[1][HEADER.index("Inscrit le")],
-            "Statut": "Inscrit", "Appelé": "oui", "Présent": True}
+    kept = {
+        "Réf. inscription": "R00001",
+        "Source(s)": "Tally",
+        "Inscrit le": grid[1][HEADER.index("Inscrit le")],
+        "Statut": "Inscrit",
+        "Appelé": "oui",
+        "Présent": True,
+    }
     assert out[1] == [kept.get(name, "") for name in HEADER]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from models.records import REGISTERED
-from transforms.sheet_roster import (
+from rollcall.models.records import REGISTERED
+from rollcall.transforms.sheet_roster import (
     CONFLICT_HEADER,
     DUPLICATE_LABEL,
     DUPLICATE_NOTE,
@@ -27,8 +27,9 @@ Grid = list[list[Any]]
 
 
 def entry(rid: str, first: str) -> SheetEntry:
-    return SheetEntry(rid, first, "Martin", f"{first.lower()}@exemple.fr", "06 12 34 56 78", ("Tally",),
-                      DAY, REGISTERED)
+    return SheetEntry(
+        rid, first, "Martin", f"{first.lower()}@exemple.fr", "06 12 34 56 78", ("Tally",), DAY, REGISTERED
+    )
 
 
 PARIS = [entry("R00001", "Awa"), entry("R00002", "Bruno")]
@@ -53,15 +54,25 @@ def first_push():
 
 def typed(grid: Grid, ref: str, first: str, last: str, email: str, phone: str = "", **cells: Any) -> list[Any]:
     """A row as a coordinator pasted it, by column name."""
-    values = {"Réf. inscription": ref, "Prénom": first, "Nom": last, "Email": email, "Téléphone": phone,
-              "Source(s)": "Tally", "Inscrit le": 44835.4, "Statut": "Inscrit", **cells}
+    values = {
+        "Réf. inscription": ref,
+        "Prénom": first,
+        "Nom": last,
+        "Email": email,
+        "Téléphone": phone,
+        "Source(s)": "Tally",
+        "Inscrit le": 44835.4,
+        "Statut": "Inscrit",
+        **cells,
+    }
     return [values.get(str(name), "") for name in grid[0]]
 
 
 def test_rows_pasted_from_another_site_are_flagged_not_read_not_removed() -> None:
     push = first_push()
-    lille = typed(push.grid, "R00077", "Chloé", "Petit", "chloe@exemple.fr", "06 00 00 00 01",
-                  Présent=True, Notes="venue")  # another site's registration, ticked here
+    lille = typed(
+        push.grid, "R00077", "Chloé", "Petit", "chloe@exemple.fr", "06 00 00 00 01", Présent=True, Notes="venue"
+    )  # another site's registration, ticked here
     untouched = typed(push.grid, "R00078", "Driss", "Benali", "driss@exemple.fr")
     again = merged(trimmed([*push.grid, lille, untouched]), push.pushed)
     grid = again.grid
@@ -105,7 +116,11 @@ def test_a_deleted_row_comes_back_with_what_was_typed_not_as_new() -> None:
     again = merged(trimmed(without), push.pushed, stored=stored)
     row = next(r for r in again.grid if r[0] == "R00001")
     assert [cell(again.grid, row, n) for n in ("Appelé", "Présent", "Notes", "Covoiturage")] == [
-        "oui", True, "Rappeler", "2 places"]
+        "oui",
+        True,
+        "Rappeler",
+        "2 places",
+    ]
     assert [(c.kind, c.registration_id) for c in again.changes] == [(RESTORED, "R00001")]
     assert again.coordinator["R00001"] == stored["R00001"]
 

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from models.records import Rejection, Site
-from transforms.sites import SiteCatalog
+from rollcall.models.records import Rejection, Site
+from rollcall.transforms.sites import SiteCatalog
 
 
 def _code(result: Site | Rejection | None) -> str | None:
@@ -38,9 +38,7 @@ def _code(result: Site | Rejection | None) -> str | None:
         pytest.param("59100", "RBX", id="listed_postcode_roubaix"),
         pytest.param("Journée Engagée – Emmaüs Connect Lille", "LIL", id="event_title_lille"),
         pytest.param("Journée Engagée Marseille - 8 octobre", "MRS", id="event_title_with_date"),
-        pytest.param(
-            "Journée Engagée Paris - 08 octobre", "PAR", id="day_of_month_is_not_a_departement"
-        ),
+        pytest.param("Journée Engagée Paris - 08 octobre", "PAR", id="day_of_month_is_not_a_departement"),
         pytest.param("  LYON\u200b ", "LYS", id="zero_width_space"),
         pytest.param("(93)", "STD", id="departement_alone_in_brackets"),
     ],
@@ -67,7 +65,7 @@ def test_resolves_to_one_site(catalog: SiteCatalog, text: str, code: str) -> Non
         pytest.param("St Denis 974", "unknown_site", id="overseas_departement_without_brackets"),
         pytest.param("20000", "unknown_site", id="corsica_postcode"),
         pytest.param("Marne", "unknown_site", id="part_of_a_name_is_not_a_match"),
-        pytest.param("=HYPERLINK(\"x\")", "unknown_site", id="formula_is_text"),
+        pytest.param('=HYPERLINK("x")', "unknown_site", id="formula_is_text"),
     ],
 )
 def test_rejects_unclear_place(catalog: SiteCatalog, text: str, code: str) -> None:

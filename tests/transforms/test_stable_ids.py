@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.stable_ids import assign_people, moved_registrations
+from rollcall.transforms.stable_ids import assign_people, moved_registrations
 
 
 def test_unchanged_groups_keep_their_people() -> None:

@@ -7,15 +7,23 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models.records import SignupFacts
-from transforms.survivorship import display_fields
+from rollcall.models.records import SignupFacts
+from rollcall.transforms.survivorship import display_fields
 
 T1, T2, T3 = (datetime(2022, 9, d, 10, tzinfo=UTC) for d in (1, 2, 3))
 
 
-def facts(key: str, first: str = "Bernard", last: str = "Morin", email: str | None = None,
-          phone: str | None = None, at: datetime | None = T1, consent: bool | None = True,
-          cancelled: bool = False, suspicious: bool = False) -> SignupFacts:
+def facts(
+    key: str,
+    first: str = "Bernard",
+    last: str = "Morin",
+    email: str | None = None,
+    phone: str | None = None,
+    at: datetime | None = T1,
+    consent: bool | None = True,
+    cancelled: bool = False,
+    suspicious: bool = False,
+) -> SignupFacts:
     return SignupFacts((key.split(":")[0], key), first, last, email, phone, at, consent, cancelled, suspicious)
 
 

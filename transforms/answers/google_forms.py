@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from transforms.answers import as_mapping, as_text
+from rollcall.transforms.answers import as_mapping, as_text
 
 FIXED_KEYS: frozenset[str] = frozenset({"responseId", "createTime", "lastSubmittedTime", "respondentEmail"})
 SEPARATOR = ", "
@@ -71,5 +71,3 @@ def answer_text(answer: Any) -> str:
 def _questions(form: Any) -> dict[str, dict[str, Any]]:
     questions = as_mapping(as_mapping(form).get("questions"))
     return {qid: as_mapping(q) for qid, q in questions.items() if isinstance(qid, str)}
-
-

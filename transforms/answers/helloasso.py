@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from transforms.answers import as_mapping, as_text
+from rollcall.transforms.answers import as_mapping, as_text
 
 CUSTOM_FIELD_PREFIX = "customFields."
 
@@ -68,5 +68,3 @@ def _dig(item: dict[str, Any], path: tuple[str, ...]) -> Any:
     for step in path:
         value = as_mapping(value).get(step)
     return value
-
-

@@ -48,7 +48,7 @@ For the integrator
   with ``from_people`` from the stored (sign-up, person) pairs, then ``add`` the new batch.
 """
 
-from transforms.matching.index import (
+from rollcall.transforms.matching.index import (
     Decision,
     Link,
     PeopleIndex,
@@ -56,8 +56,8 @@ from transforms.matching.index import (
     ReviewPair,
     resolve,
 )
-from transforms.matching.keys import MatchRecord
-from transforms.matching.rules import RULES
+from rollcall.transforms.matching.keys import MatchRecord
+from rollcall.transforms.matching.rules import RULES
 
 __all__ = [
     "RULES", "Decision", "Link", "MatchRecord", "PeopleIndex", "Resolution", "ReviewPair", "resolve",

@@ -6,7 +6,8 @@ Blocks, each a coded field; records sharing a code are candidates:
   households the rules must then tell apart. Sorted neighbourhood: within a block each record
   meets the next ``WINDOW`` records, so a generic address shared by hundreds stays cheap.
 - ``name_block`` (name words sorted, so swapped names meet, and a full name typed in one
-  field meets it split in two): duplicates whose contacts all changed or were mistyped. Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
+  field meets it split in two): duplicates whose contacts all changed or were mistyped.
+  Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
   is no evidence on its own (rules 5-8 need a rare name or the same site anyway).
 - ``email_local`` (the part before @): a mistyped domain, "dupont.j@gmial.com".
 - phones one digit apart (``phone_neighbours``): sorted by their digits and by their digits
@@ -96,8 +97,11 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
     records = np.argsort(codes, kind="stable")
     ranked = codes[records]
     # the first and the last record of each phone stand for it (its other records share it)
-    ends = [np.searchsorted(ranked, pairs[:, side], side=where) - (where == "right")
-            for side in (0, 1) for where in ("left", "right")]
+    ends = [
+        np.searchsorted(ranked, pairs[:, side], side=where) - (where == "right")
+        for side in (0, 1)
+        for where in ("left", "right")
+    ]
     firsts = np.concatenate([records[ends[i]] for i in (0, 0, 1, 1)])
     seconds = np.concatenate([records[ends[j]] for j in (2, 3, 2, 3)])
     keep = (firsts >= start) | (seconds >= start)

@@ -38,9 +38,13 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class GuardedUnion:
     """Union-find whose groups remember their sign-ups, refusing merges the guard forbids."""
 
-    def __init__(self, members: dict[int, list[int]], fixed: set[int],
-                 conflict: Callable[[int, int], int],
-                 contacts_differ: Callable[[int, int], bool]) -> None:
+    def __init__(
+        self,
+        members: dict[int, list[int]],
+        fixed: set[int],
+        conflict: Callable[[int, int], int],
+        contacts_differ: Callable[[int, int], bool],
+    ) -> None:
         self.parent: dict[int, int] = {}
         self.members = members
         self.fixed = fixed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from transforms.matching.names import (
+from rollcall.transforms.matching.names import (
     CLOSE,
     DIFFERENT,
     DISSIMILAR,
@@ -16,7 +16,7 @@ from transforms.matching.names import (
     SAME,
     SHORT,
 )
-from transforms.matching.rules import ABSENT, CONFLICT, CONTACT_NAMES, EQUAL, NEAR
+from rollcall.transforms.matching.rules import ABSENT, CONFLICT, CONTACT_NAMES, EQUAL, NEAR
 
 _CONTACT_FR = {
     "email": {EQUAL: "même email", NEAR: "email presque identique (domaine mal tapé ?)",
@@ -31,25 +31,39 @@ _NAME_FR = {
 
 
 @lru_cache(maxsize=4096)
-def evidence_codes(email: int, phone: int, first: int, last: int, site: int, swapped: bool,
-                   rare: bool, one_field: bool = False) -> tuple[str, ...]:
+def evidence_codes(
+    email: int, phone: int, first: int, last: int, site: int, swapped: bool, rare: bool, one_field: bool = False
+) -> tuple[str, ...]:
     """("email:equal", "phone:absent", "first:close", "last:exact", "site:equal", "rare_name")."""
     codes = (
         f"email:{CONTACT_NAMES[email]}", f"phone:{CONTACT_NAMES[phone]}",
         f"first:{LEVEL_NAMES[first]}", f"last:{LEVEL_NAMES[last]}", f"site:{CONTACT_NAMES[site]}",
     )  # fmt: skip
-    return (codes + (("swapped",) if swapped else ()) + (("one_field",) if one_field else ())
-            + (("rare_name",) if rare else ()))
+    return (
+        codes
+        + (("swapped",) if swapped else ())
+        + (("one_field",) if one_field else ())
+        + (("rare_name",) if rare else ())
+    )
 
 
-def explain_fr(*, email: int, phone: int, first: int, last: int, site: int, swapped: bool,
-               rare: bool, names: tuple[str, str, str, str], one_field: bool = False) -> str:
-    """"même téléphone, prénom proche : Jean-Pierre / Jean Pierre, même nom, même site".
+def explain_fr(
+    *,
+    email: int,
+    phone: int,
+    first: int,
+    last: int,
+    site: int,
+    swapped: bool,
+    rare: bool,
+    names: tuple[str, str, str, str],
+    one_field: bool = False,
+) -> str:
+    """ "même téléphone, prénom proche : Jean-Pierre / Jean Pierre, même nom, même site".
 
     ``names`` is (first a, first b, last a, last b) as typed, already put in the compared order.
     """
-    parts = [_CONTACT_FR[field][state] for field, state in (("email", email), ("phone", phone))
-             if state != ABSENT]
+    parts = [_CONTACT_FR[field][state] for field, state in (("email", email), ("phone", phone)) if state != ABSENT]
     if swapped:
         parts.append("prénom et nom inversés")
     if one_field:

@@ -8,42 +8,41 @@ from functools import cached_property
 
 import numpy as np
 
-from transforms.matching import blocking
-from transforms.matching.clustering import (
+from rollcall.transforms.matching import blocking
+from rollcall.transforms.matching.clustering import (
     DECIDED_DIFFERENT,
     NAMES_DIFFER,
     NO_CONFLICT,
     GuardedUnion,
     components,
 )  # fmt: skip
-from transforms.matching.explain import evidence_codes, explain_fr
-from transforms.matching.keys import (
+from rollcall.transforms.matching.explain import evidence_codes, explain_fr
+from rollcall.transforms.matching.keys import (
     KeyMaker,
-    factorize,
     MatchRecord,
     PreparedKeys,
+    factorize,
     records_to_columns,
 )
-from transforms.matching.names import COMMON_FIRST, COMMON_LAST, RelationMemo
-from transforms.matching.rules import (
+from rollcall.transforms.matching.names import COMMON_FIRST, COMMON_LAST, RelationMemo
+from rollcall.transforms.matching.rules import (
     MATCH,
     OUTCOMES,
-    RARE_EXPECTED,
     RARE_DAY_EXPECTED,
+    RARE_EXPECTED,
     RARE_SITE_EXPECTED,
     REVIEW,
-    SITE_REVIEW_EXPECTED,
     RULE_INDEX,
     RULES,
+    SITE_REVIEW_EXPECTED,
     Columns,
     PairFeatures,
     clearly_differ,
     compare,
 )  # fmt: skip
-from transforms.sites import SiteCatalog
+from rollcall.transforms.sites import SiteCatalog
 
-_CODED = ("first", "last", "email", "email_local", "email_letters", "domain", "phone", "site",
-          "name_block")
+_CODED = ("first", "last", "email", "email_local", "email_letters", "domain", "phone", "site", "name_block")
 _COMMON_FIRST_P, _COMMON_LAST_P, _MIN_POPULATION = 0.005, 0.003, 10_000
 
 
@@ -103,15 +102,22 @@ class Resolution:
             return []
         out = []
         for k in np.nonzero(self._linked)[0].tolist():
-            out.append(Link(ids[f.a[k]], ids[f.b[k]], RULES[f.rule[k]].code, float(f.score[k]),
-                            _evidence(f, k)))
+            out.append(Link(ids[f.a[k]], ids[f.b[k]], RULES[f.rule[k]].code, float(f.score[k]), _evidence(f, k)))
         return out
 
 
 def _evidence(f: PairFeatures, k: int) -> tuple[str, ...]:
     one_field = f.one_field is not None and bool(f.one_field[k])
-    return evidence_codes(int(f.email[k]), int(f.phone[k]), int(f.first[k]), int(f.last[k]),
-                          int(f.site[k]), bool(f.swapped[k]), bool(f.rare[k]), one_field)
+    return evidence_codes(
+        int(f.email[k]),
+        int(f.phone[k]),
+        int(f.first[k]),
+        int(f.last[k]),
+        int(f.site[k]),
+        bool(f.swapped[k]),
+        bool(f.rare[k]),
+        one_field,
+    )
 
 
 class PeopleIndex:
@@ -144,8 +150,12 @@ class PeopleIndex:
         return len(self.record_ids)
 
     @classmethod
-    def from_people(cls, records: Mapping[str, Sequence] | Iterable[MatchRecord],
-                    person_keys: Sequence[str], catalog: SiteCatalog | None = None) -> PeopleIndex:
+    def from_people(
+        cls,
+        records: Mapping[str, Sequence] | Iterable[MatchRecord],
+        person_keys: Sequence[str],
+        catalog: SiteCatalog | None = None,
+    ) -> PeopleIndex:
         """An index of sign-ups already resolved (e.g. loaded from the database), no matching."""
         index = cls(catalog)
         prepared = index.keys.prepare(_columns(records))
@@ -162,8 +172,9 @@ class PeopleIndex:
         self._member_table()
         self.positions()
 
-    def add(self, records: Mapping[str, Sequence] | Iterable[MatchRecord],
-            decisions: Iterable[Decision] = ()) -> Resolution:
+    def add(
+        self, records: Mapping[str, Sequence] | Iterable[MatchRecord], decisions: Iterable[Decision] = ()
+    ) -> Resolution:
         """Match a batch against the index and within itself, then add it to the index."""
         columns = _columns(records)
         known = self._known_ids(columns)
@@ -245,7 +256,8 @@ class PeopleIndex:
             seconds.append(b + start)
             if start:
                 probe, known = self._sorted_field(name, start).lookup(
-                    new, cap=blocking.MAX_NAME_BLOCK if capped else blocking.WINDOW * 5,
+                    new,
+                    cap=blocking.MAX_NAME_BLOCK if capped else blocking.WINDOW * 5,
                     skip_larger=capped,
                 )
                 firsts.append(known)
@@ -294,9 +306,22 @@ class PeopleIndex:
         name_count = np.bincount(c["first"], minlength=size) + np.bincount(c["last"], minlength=size)
         name_count[0] = 0
         common_first, common_last = self._common_flags(size)
-        return Columns(c["first"], c["last"], c["email"], c["email_local"], c["domain"],
-                       c["phone"], c["site"], rare, rare_site, review_site, name_count,
-                       common_first | common_last, day, rare_day)
+        return Columns(
+            c["first"],
+            c["last"],
+            c["email"],
+            c["email_local"],
+            c["domain"],
+            c["phone"],
+            c["site"],
+            rare,
+            rare_site,
+            review_site,
+            name_count,
+            common_first | common_last,
+            day,
+            rare_day,
+        )
 
     def _rare(self) -> tuple[np.ndarray, ...]:
         if self._rare_cache is None or len(self._rare_cache[0]) != len(self):
@@ -414,8 +439,7 @@ class PeopleIndex:
         for x, y in zip(na[simple].tolist(), nb[simple].tolist()):
             root[x] = root[y] = min(x, y)
         refused = np.zeros(len(f.a), dtype=bool)
-        refused[matched[~simple]] = self._guarded_merge(start, f, matched[~simple], na[~simple],
-                                                        nb[~simple], root)
+        refused[matched[~simple]] = self._guarded_merge(start, f, matched[~simple], na[~simple], nb[~simple], root)
         person_of = self._assign(start, len(self) - start, root)
         same = self.person[f.a] == self.person[f.b]
         return person_of, (OUTCOMES[f.rule] == MATCH) & same & ~refused, refused
@@ -431,8 +455,9 @@ class PeopleIndex:
         size = np.bincount(label, minlength=len(nodes))
         return (size[label[ia]] == 2) & (na >= start) & (nb >= start)
 
-    def _guarded_merge(self, start: int, f: PairFeatures, links: np.ndarray, na: np.ndarray,
-                       nb: np.ndarray, root: dict[int, int]) -> np.ndarray:
+    def _guarded_merge(
+        self, start: int, f: PairFeatures, links: np.ndarray, na: np.ndarray, nb: np.ndarray, root: dict[int, int]
+    ) -> np.ndarray:
         """Apply ``links`` in the stated order; fill ``root``; return which were refused."""
         union = self._guarded_union(start, np.concatenate([na, nb]))
         forced = f.rule[links] == RULE_INDEX["decision_same"]
@@ -465,8 +490,9 @@ class PeopleIndex:
         email, phone = self.codes["email"], self.codes["phone"]
 
         def contacts_differ(p: int, q: int) -> bool:
-            return bool((email[p] and email[q] and email[p] != email[q])
-                        or (phone[p] and phone[q] and phone[p] != phone[q]))
+            return bool(
+                (email[p] and email[q] and email[p] != email[q]) or (phone[p] and phone[q] and phone[p] != phone[q])
+            )
 
         return GuardedUnion(members, fixed, conflict, contacts_differ)
 
@@ -505,19 +531,26 @@ class PeopleIndex:
         out = []
         for k in wanted.tolist():
             a, b = int(f.a[k]), int(f.b[k])
-            fa, fb, la, lb = (self.first_display[a], self.first_display[b],
-                              self.last_display[a], self.last_display[b])
+            fa, fb, la, lb = (self.first_display[a], self.first_display[b], self.last_display[a], self.last_display[b])
             if f.swapped[k]:
                 fb, lb = lb, fb
-            text = explain_fr(email=int(f.email[k]), phone=int(f.phone[k]), first=int(f.first[k]),
-                              last=int(f.last[k]), site=int(f.site[k]), swapped=bool(f.swapped[k]),
-                              rare=bool(f.rare[k]), names=(fa, fb, la, lb),
-                              one_field=f.one_field is not None and bool(f.one_field[k]))
+            text = explain_fr(
+                email=int(f.email[k]),
+                phone=int(f.phone[k]),
+                first=int(f.first[k]),
+                last=int(f.last[k]),
+                site=int(f.site[k]),
+                swapped=bool(f.swapped[k]),
+                rare=bool(f.rare[k]),
+                names=(fa, fb, la, lb),
+                one_field=f.one_field is not None and bool(f.one_field[k]),
+            )
             rule = RULES[f.rule[k]].code
             if refused[k]:
                 rule, text = "refused_link", "lien refusé (un autre membre du groupe diffère) : " + text
-            out.append(ReviewPair(self.record_ids[a], self.record_ids[b], rule, float(f.score[k]),
-                                  _evidence(f, k), text))
+            out.append(
+                ReviewPair(self.record_ids[a], self.record_ids[b], rule, float(f.score[k]), _evidence(f, k), text)
+            )
         return out
 
 
@@ -527,7 +560,10 @@ def _columns(records: Mapping[str, Sequence] | Iterable[MatchRecord]) -> Mapping
     return records_to_columns(records)
 
 
-def resolve(records: Mapping[str, Sequence] | Iterable[MatchRecord],
-            decisions: Iterable[Decision] = (), catalog: SiteCatalog | None = None) -> Resolution:
+def resolve(
+    records: Mapping[str, Sequence] | Iterable[MatchRecord],
+    decisions: Iterable[Decision] = (),
+    catalog: SiteCatalog | None = None,
+) -> Resolution:
     """Resolve sign-ups into people from scratch (see the package docstring)."""
     return PeopleIndex(catalog).add(records, decisions)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from models.records import Site
-from transforms.emails import SUSPICIOUS_DOMAINS, EmailResult, normalise_email
-from transforms.names import name_key
-from transforms.phones import normalise_phone
-from transforms.sites import SiteCatalog
-from transforms.text import fold
+from rollcall.models.records import Site
+from rollcall.transforms.emails import SUSPICIOUS_DOMAINS, EmailResult, normalise_email
+from rollcall.transforms.names import name_key
+from rollcall.transforms.phones import normalise_phone
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.text import fold
 
 MISSING = 0  # code of the empty value in every vocabulary
 
@@ -142,7 +142,7 @@ PLACEHOLDER_LOCALS = frozenset({
 
 
 def email_keys(raw: str) -> EmailKeys:
-    """"Jean.Dupont+JE@GMail.com " -> key "jeandupont@gmail.com".
+    """ "Jean.Dupont+JE@GMail.com " -> key "jeandupont@gmail.com".
 
     Fast path: a plain address after removing spaces and lower-casing is taken as is;
     email-validator costs ~30 µs an address, which is 30 s at a million distinct addresses.
@@ -161,8 +161,13 @@ def email_keys(raw: str) -> EmailKeys:
     letters = _NOT_LETTERS.sub("", local)
     if letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}:
         return NO_EMAIL
-    return EmailKeys(f"{local}@{domain}", local.replace(".", ""), domain, domain in SUSPICIOUS_DOMAINS,
-                     letters if len(letters) >= 5 else "")
+    return EmailKeys(
+        f"{local}@{domain}",
+        local.replace(".", ""),
+        domain,
+        domain in SUSPICIOUS_DOMAINS,
+        letters if len(letters) >= 5 else "",
+    )
 
 
 def phone_key(raw: str) -> str:
@@ -270,8 +275,7 @@ class KeyMaker:
 
         first = self._encode(column("first_name"), "name", match_name, self.names)
         last = self._encode(column("last_name"), "name", match_name, self.names)
-        site_raw = [s if isinstance(s, str) and s.strip() else c
-                    for s, c in zip(column("site"), column("city"))]
+        site_raw = [s if isinstance(s, str) and s.strip() else c for s, c in zip(column("site"), column("city"))]
         email_codes, emails = self._derive(column("email"), "email", email_keys, empty=NO_EMAIL)
         return PreparedKeys(
             record_id=[str(r) for r in column("record_id")],
@@ -292,8 +296,9 @@ class KeyMaker:
     def _site(self, raw: str) -> str:
         return site_key(repair_mojibake(raw), self.catalog)
 
-    def _derive(self, raw: list[object], kind: str, derive: Callable[[str], object],
-                empty: object = "") -> tuple[np.ndarray, list]:
+    def _derive(
+        self, raw: list[object], kind: str, derive: Callable[[str], object], empty: object = ""
+    ) -> tuple[np.ndarray, list]:
         """Codes of ``raw`` into its distinct values, and ``derive`` of each distinct value
         (cached across batches)."""
         codes, uniques = factorize(raw)
@@ -305,8 +310,7 @@ class KeyMaker:
             derived.append(cache[value])
         return codes, derived
 
-    def _encode(self, raw: list[object], kind: str, derive: Callable[[str], str],
-                vocabulary: Vocabulary) -> np.ndarray:
+    def _encode(self, raw: list[object], kind: str, derive: Callable[[str], str], vocabulary: Vocabulary) -> np.ndarray:
         codes, derived = self._derive(raw, kind, derive)
         return vocabulary.encode(derived)[codes]
 
@@ -314,8 +318,7 @@ class KeyMaker:
         """Codes of the sorted name words of each record, derived once per (first, last)."""
         pairs, inverse = np.unique(first * len(self.names) + last, return_inverse=True)
         names = self.names.values
-        blocks = [_block_key(names[p // len(self.names)], names[p % len(self.names)])
-                  for p in pairs.tolist()]
+        blocks = [_block_key(names[p // len(self.names)], names[p % len(self.names)]) for p in pairs.tolist()]
         return self.blocks.encode(blocks)[inverse.reshape(-1)]
 
 

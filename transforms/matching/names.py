@@ -17,11 +17,10 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel
 
-from transforms.names import PARTICLES
+from rollcall.transforms.names import PARTICLES
 
 DIFFERENT, DISSIMILAR, FAR, MISSING, PARTIAL, SHORT, CLOSE, SAME, EXACT = range(9)
-LEVEL_NAMES = ("different", "dissimilar", "far", "missing", "partial", "short", "close", "same",
-               "exact")
+LEVEL_NAMES = ("different", "dissimilar", "far", "missing", "partial", "short", "close", "same", "exact")
 
 #: French diminutives written as first names. Jean-Pierre/JP (initials) is out of scope.
 NICKNAMES: dict[str, str] = {
@@ -62,8 +61,7 @@ def _ending_variant(a: str, b: str) -> bool:
     if short.endswith("e") and long.endswith("e") and len(short) <= 5:
         stem_s, stem_l = short[:-1], long[:-1]
         added = stem_l[len(stem_s) :]
-        return (stem_l.startswith(stem_s) and len(added) == 1 and added != stem_s[-1:]
-                and added not in _VOWELS)
+        return stem_l.startswith(stem_s) and len(added) == 1 and added != stem_s[-1:] and added not in _VOWELS
     return False
 
 
@@ -118,8 +116,10 @@ def dissimilar(a: str, b: str) -> bool:
     ``TYPO_SIMILARITY``): "arogt" / "margot" .73, "larq" / "laura" .67, "tih" / "thi" .67,
     but also "yann" / "anne" .75; "jean" / "marie" .22."""
     sa, sb = squash(a), squash(b)
-    return (min(len(sa), len(sb)) >= 3
-            and Indel.normalized_similarity(sa, sb, score_cutoff=TYPO_SIMILARITY) >= TYPO_SIMILARITY)
+    return (
+        min(len(sa), len(sb)) >= 3
+        and Indel.normalized_similarity(sa, sb, score_cutoff=TYPO_SIMILARITY) >= TYPO_SIMILARITY
+    )
 
 
 TYPO_SIMILARITY = 0.6
@@ -218,8 +218,120 @@ class RelationMemo:
 #: Very frequent French first and last names (INSEE): a floor on how common they are, so a
 #: small batch does not take "Marie Martin" for a rare name.
 COMMON_FIRST = frozenset(
-    ["marie", "jean", "pierre", "michel", "philippe", "nathalie", "isabelle", "sylvie", "catherine", "francoise", "alain", "nicolas", "christophe", "patrick", "christine", "sophie", "julien", "thomas", "camille", "lea", "manon", "emma", "chloe", "sarah", "laura", "julie", "lucas", "hugo", "louis", "nathan", "mohamed", "sandrine", "valerie", "stephane", "david", "eric", "laurent", "frederic", "sebastien", "daniel", "anne", "martine", "monique", "jacques", "andre", "bernard", "paul", "claire", "nadia", "karim", "fatima", "ahmed", "ines", "yasmine"]
+    [
+        "marie",
+        "jean",
+        "pierre",
+        "michel",
+        "philippe",
+        "nathalie",
+        "isabelle",
+        "sylvie",
+        "catherine",
+        "francoise",
+        "alain",
+        "nicolas",
+        "christophe",
+        "patrick",
+        "christine",
+        "sophie",
+        "julien",
+        "thomas",
+        "camille",
+        "lea",
+        "manon",
+        "emma",
+        "chloe",
+        "sarah",
+        "laura",
+        "julie",
+        "lucas",
+        "hugo",
+        "louis",
+        "nathan",
+        "mohamed",
+        "sandrine",
+        "valerie",
+        "stephane",
+        "david",
+        "eric",
+        "laurent",
+        "frederic",
+        "sebastien",
+        "daniel",
+        "anne",
+        "martine",
+        "monique",
+        "jacques",
+        "andre",
+        "bernard",
+        "paul",
+        "claire",
+        "nadia",
+        "karim",
+        "fatima",
+        "ahmed",
+        "ines",
+        "yasmine",
+    ]
 )
 COMMON_LAST = frozenset(
-    ["martin", "bernard", "thomas", "petit", "robert", "richard", "durand", "dubois", "moreau", "laurent", "simon", "michel", "lefebvre", "leroy", "roux", "david", "bertrand", "morel", "fournier", "girard", "bonnet", "dupont", "lambert", "fontaine", "rousseau", "vincent", "muller", "lefevre", "faure", "andre", "mercier", "blanc", "guerin", "boyer", "garnier", "chevalier", "francois", "legrand", "gauthier", "garcia", "perrin", "robin", "clement", "morin", "nicolas", "henry", "roussel", "mathieu", "gautier", "masson", "nguyen", "martinez", "lopez", "rodriguez", "benali", "dumont"]
+    [
+        "martin",
+        "bernard",
+        "thomas",
+        "petit",
+        "robert",
+        "richard",
+        "durand",
+        "dubois",
+        "moreau",
+        "laurent",
+        "simon",
+        "michel",
+        "lefebvre",
+        "leroy",
+        "roux",
+        "david",
+        "bertrand",
+        "morel",
+        "fournier",
+        "girard",
+        "bonnet",
+        "dupont",
+        "lambert",
+        "fontaine",
+        "rousseau",
+        "vincent",
+        "muller",
+        "lefevre",
+        "faure",
+        "andre",
+        "mercier",
+        "blanc",
+        "guerin",
+        "boyer",
+        "garnier",
+        "chevalier",
+        "francois",
+        "legrand",
+        "gauthier",
+        "garcia",
+        "perrin",
+        "robin",
+        "clement",
+        "morin",
+        "nicolas",
+        "henry",
+        "roussel",
+        "mathieu",
+        "gautier",
+        "masson",
+        "nguyen",
+        "martinez",
+        "lopez",
+        "rodriguez",
+        "benali",
+        "dumont",
+    ]
 )

@@ -67,7 +67,8 @@ chance: records x P(first name) x P(last name), counts leaving out the sign-ups 
 very full name (a person's own duplicates), with a floor for very common French names
 (``COMMON_FIRST``, ``COMMON_LAST``). "Rare at the site" puts the site's sign-ups in place of
 all records. Name counts also tell a typo from a name: two spellings both frequent in the
-campaign ("lucas" / "lucie") are two names, so ``FAR`` between them is ``DIFFERENT``. Common names are never matched on the name alone,
+campaign ("lucas" / "lucie") are two names, so ``FAR`` between them is ``DIFFERENT``.
+Common names are never matched on the name alone,
 however equal; and a rule-7 link never joins two groups whose emails or phones contradict
 (see ``clustering``).
 """
@@ -79,8 +80,8 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import OSA, Indel
 
-from transforms.matching.keys import KeyMaker
-from transforms.matching.names import (
+from rollcall.transforms.matching.keys import KeyMaker
+from rollcall.transforms.matching.names import (
     CLOSE,
     DIFFERENT,
     DISSIMILAR,
@@ -202,16 +203,14 @@ def relate_pairs(memo: RelationMemo, ca: np.ndarray, cb: np.ndarray, *, first: b
     return out
 
 
-def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
-            keys: KeyMaker) -> PairFeatures:
+def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo, keys: KeyMaker) -> PairFeatures:
     """Compare pairs on names (either order), email, phone and site, then apply the rules."""
     first, last, swapped, one_field = _names(cols, a, b, memo)
     named = (first >= FAR) & (last >= FAR)
     email, loose = _email(cols, a, b, keys.locals.values, keys.domains.values, named)
     phone = _states(cols.phone, a, b)
     maybe_near = (phone == CONFLICT) & (first >= FAR) & (first != MISSING) & (last >= FAR)
-    phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]],
-                                    keys.phones.values)
+    phone[maybe_near] = _phone_near(cols.phone[a[maybe_near]], cols.phone[b[maybe_near]], keys.phones.values)
     if cols.name_count is not None:
         _typo_of_a_name(cols, a, b, first, swapped, memo, (email == EQUAL) & (phone == EQUAL))
     site = _states(cols.site, a, b)
@@ -221,22 +220,28 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo,
     rare_site = np.zeros(len(a), dtype=bool)
     review_site = np.zeros(len(a), dtype=bool)
     if cols.rare_site is not None:
-        rare_site = same_site & ((cols.rare_site[a] & cols.rare_site[b])
-                                 | (one_field & (cols.rare_site[a] | cols.rare_site[b])))
-        review_site = same_site & ((cols.review_site[a] & cols.review_site[b])
-                                   | (one_field & (cols.review_site[a] | cols.review_site[b])))
+        rare_site = same_site & (
+            (cols.rare_site[a] & cols.rare_site[b]) | (one_field & (cols.rare_site[a] | cols.rare_site[b]))
+        )
+        review_site = same_site & (
+            (cols.review_site[a] & cols.review_site[b]) | (one_field & (cols.review_site[a] | cols.review_site[b]))
+        )
     if cols.rare_day is not None:
         same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
-        rare_site |= same_day & ((cols.rare_day[a] & cols.rare_day[b])
-                                 | (one_field & (cols.rare_day[a] | cols.rare_day[b])))
+        rare_site |= same_day & (
+            (cols.rare_day[a] & cols.rare_day[b]) | (one_field & (cols.rare_day[a] | cols.rare_day[b]))
+        )
     rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
         + np.where(phone == EQUAL, 4, np.where(phone == NEAR, 2, 0))
-        + first + last + (site == EQUAL) - (site == CONFLICT) + (rare | rare_site)
+        + first
+        + last
+        + (site == EQUAL)
+        - (site == CONFLICT)
+        + (rare | rare_site)
     ).astype(np.float32)
-    return PairFeatures(a, b, first, last, swapped, email, phone, site, rare | rare_site, rule, score,
-                        one_field)
+    return PairFeatures(a, b, first, last, swapped, email, phone, site, rare | rare_site, rule, score, one_field)
 
 
 def _names(cols: Columns, a, b, memo: RelationMemo):
@@ -252,7 +257,9 @@ def _names(cols: Columns, a, b, memo: RelationMemo):
         fs = relate_pairs(memo, fa[weak], lb[weak], first=True)
         ls = relate_pairs(memo, la[weak], fb[weak], first=False)
         now_min, swap_min = np.minimum(first[weak], last[weak]), np.minimum(fs, ls)
-        better = (swap_min > now_min) | ((swap_min == now_min) & (fs.astype(int) + ls > first[weak].astype(int) + last[weak]))
+        better = (swap_min > now_min) | (
+            (swap_min == now_min) & (fs.astype(int) + ls > first[weak].astype(int) + last[weak])
+        )
         pick = weak[better]
         first[pick], last[pick], swapped[pick] = fs[better], ls[better], True
     if cols.name_count is not None:
@@ -289,8 +296,7 @@ def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, bot
 TYPO_OF_A_NAME = 0.45
 
 
-def established(counts: np.ndarray, x: np.ndarray, y: np.ndarray,
-                common: np.ndarray | None = None) -> np.ndarray:
+def established(counts: np.ndarray, x: np.ndarray, y: np.ndarray, common: np.ndarray | None = None) -> np.ndarray:
     """Both spellings are names of their own (frequent, and comparably so; or both in the
     built-in list of very common names, for small batches), not a typo of each other."""
     cx, cy = counts[x], counts[y]
@@ -318,15 +324,16 @@ def _one_field(memo: RelationMemo, fa, fb, la, lb, first, last) -> np.ndarray:
         if sorted(whole_a) == sorted(whole_b):
             best = (SAME, SAME)
         else:
-            lone, other = (whole_a, (names[fb[k]], names[lb[k]])) if lone_a[k] else (
-                whole_b, (names[fa[k]], names[la[k]]))
+            lone, other = (
+                (whole_a, (names[fb[k]], names[lb[k]])) if lone_a[k] else (whole_b, (names[fa[k]], names[la[k]]))
+            )
             if not other[0] or not other[1]:
                 continue
             best = (DIFFERENT, DIFFERENT)
             for cut in range(1, len(lone)):
                 head, tail = " ".join(lone[:cut]), " ".join(lone[cut:])
-                for f, l in ((head, tail), (tail, head)):
-                    levels = (relate_first(f, other[0]), relate_last(l, other[1]))
+                for given, family in ((head, tail), (tail, head)):
+                    levels = (relate_first(given, other[0]), relate_last(family, other[1]))
                     if min(levels) > min(best) or (min(levels) == min(best) and sum(levels) > sum(best)):
                         best = levels
         if min(best) > min(first[k], last[k]):
@@ -341,8 +348,9 @@ def _states(codes: np.ndarray, a, b) -> np.ndarray:
     return state.astype(np.int8)
 
 
-def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
-           named: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _email(
+    cols: Columns, a, b, locals_: list[str], domains: list[str], named: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Email state, and which NEAR addresses differ before the @ (``loose``). NEAR is only
     looked for where ``named`` (names not different: no rule uses a near email otherwise).
 
@@ -351,7 +359,8 @@ def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
     - the part before @ equal (5+ characters, dots aside) and the domains one typo apart:
       "jean.dupont@gmial.com" / "jeandupont@gmail.com", "ffrancois@live.fr" / "...@live.frm";
     - ``loose``: the same domain and the parts before @ equal up to dots
-      (outside Gmail, another account), "_" and "-", or one typo apart (6+ characters, same numbers): "jean.dupont@orange.fr" /
+      (outside Gmail, another account), "_" and "-", or one typo apart (6+ characters, same numbers):
+      "jean.dupont@orange.fr" /
       "jean_dupont@orange.fr" / "jean.dupnot@orange.fr". Namesakes get such addresses too
       ("julie.leroy@" / "julie_leroy@"), so a loose NEAR needs a rare name (``rules``); an
       added number is another address: "sophie63@gmail.com" / "sophie@gmail.com".
@@ -362,8 +371,9 @@ def _email(cols: Columns, a, b, locals_: list[str], domains: list[str],
     da, db = cols.domain[a], cols.domain[b]
     # a typo is in the domain (same local part) or in the local part (same domain), not both
     maybe = np.nonzero((state == CONFLICT) & named & ((la == lb) | (da == db)))[0]
-    for k, x, y, dx, dy in zip(maybe.tolist(), la[maybe].tolist(), lb[maybe].tolist(),
-                               da[maybe].tolist(), db[maybe].tolist()):
+    for k, x, y, dx, dy in zip(
+        maybe.tolist(), la[maybe].tolist(), lb[maybe].tolist(), da[maybe].tolist(), db[maybe].tolist()
+    ):
         lx, ly = locals_[x], locals_[y]
         if len(lx) < 5 or len(ly) < 5:
             continue
@@ -404,8 +414,7 @@ def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray
     return out
 
 
-def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site,
-           loose) -> np.ndarray:
+def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose) -> np.ndarray:
     """Index into RULES of the first rule that applies to each pair."""
     shared = (email == EQUAL) | (phone == EQUAL)
     both = (email == EQUAL) & (phone == EQUAL)
@@ -418,12 +427,17 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
     typo_last = (last >= CLOSE) | (last == FAR) | (last == DISSIMILAR) | (last == MISSING)
     one_typo_name = ((first == FAR) & (last >= SAME)) | ((first >= CLOSE) & (last == FAR))
     married = (first >= SAME) & (last == DIFFERENT) & (~swapped | both) & (email != CONFLICT) & (phone != CONFLICT)
-    similar = ((first >= SAME) & (last == DIFFERENT)) | (((first == PARTIAL) | (first == SHORT)) & (last >= CLOSE)) | ((first == MISSING) & (last >= CLOSE)) | (
-        (first == CLOSE) & (last <= MISSING)
-    ) | (first == FAR) | (last == FAR)
+    similar = (
+        ((first >= SAME) & (last == DIFFERENT))
+        | (((first == PARTIAL) | (first == SHORT)) & (last >= CLOSE))
+        | ((first == MISSING) & (last >= CLOSE))
+        | ((first == CLOSE) & (last <= MISSING))
+        | (first == FAR)
+        | (last == FAR)
+    )
     sites_ok = site != CONFLICT
     # one contact different, the other given on one side only: a second address or number
-    second_address = (((email == CONFLICT) & (phone == ABSENT)) | ((phone == CONFLICT) & (email == ABSENT)))
+    second_address = ((email == CONFLICT) & (phone == ABSENT)) | ((phone == CONFLICT) & (email == ABSENT))
     # a digit off in the phone, or a mistyped domain: one contact, typed wrong (another email
     # beside a near phone is a second address); a local part written otherwise is weaker
     near_strong = near & ((phone == NEAR) | ((email == NEAR) & ~loose))
@@ -442,8 +456,7 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
         | (near_loose & named & ~conflict & (rare | rare_site)),
         (near_strong & (close | short | one_typo_name)) | (near_loose & strong & ~conflict & (site == EQUAL)),
         strong & ((((rare & sites_ok) | rare_site) & ~conflict) | (rare & (site == EQUAL) & second_address)),
-        strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT)))
-                                    | (review_site & ~conflict)),
+        strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT))) | (review_site & ~conflict)),
     ]
     first_rule = RULE_INDEX["same_contact_same_name"]
     choice = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
@@ -471,7 +484,8 @@ def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
             cx, cy = int(counts[x]), int(counts[y])
             low = min(cx, cy)
             return (low >= ESTABLISHED_COUNT and low >= ESTABLISHED_SHARE * max(cx, cy)) or (
-                common is not None and bool(common[x]) and bool(common[y]))
+                common is not None and bool(common[x]) and bool(common[y])
+            )
         return level == DIFFERENT
 
     return all(differ(x, y) for x, y in options)

@@ -148,8 +148,13 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            request = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                              {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            request = Request(
+                self.command,
+                parts.path,
+                parse_qs(parts.query, keep_blank_values=True),
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+            )
             response = server.dispatch(request)
             if response is None:
                 self.close_connection = True

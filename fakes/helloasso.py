@@ -38,7 +38,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from fakes.http_server import FakeServer, Request, Response
@@ -48,30 +48,77 @@ from fakes.http_server import FakeServer, Request, Response
 #: Only the properties the fake serves are listed; each must match the spec.
 SCHEMAS: dict[str, dict[str, str]] = {
     "ResultsWithPaginationModel_Item": {"data": "[Item]?", "pagination": "PaginationModel"},
-    "PaginationModel": {"pageSize": "integer", "totalCount": "integer", "pageIndex": "integer",
-                        "totalPages": "integer", "continuationToken": "string?"},
-    "Item": {"order": "OrderLight", "payer": "Payer", "name": "string?", "user": "User",
-             "priceCategory": "PriceCategory", "customFields": "[ItemCustomField]?",
-             "options": "[ItemOption]?", "ticketUrl": "string?", "qrCode": "string?",
-             "tierDescription": "string?", "tierId": "integer?", "id": "integer", "amount": "integer",
-             "type": "TierType", "initialAmount": "integer?", "state": "ItemState"},
-    "OrderLight": {"id": "integer", "date": "date-time", "formSlug": "string?", "formType": "FormType",
-                   "organizationName": "string?", "organizationSlug": "string?",
-                   "organizationType": "OrganizationType", "organizationIsUnderColucheLaw": "boolean",
-                   "meta": "MetaModel"},
+    "PaginationModel": {
+        "pageSize": "integer",
+        "totalCount": "integer",
+        "pageIndex": "integer",
+        "totalPages": "integer",
+        "continuationToken": "string?",
+    },
+    "Item": {
+        "order": "OrderLight",
+        "payer": "Payer",
+        "name": "string?",
+        "user": "User",
+        "priceCategory": "PriceCategory",
+        "customFields": "[ItemCustomField]?",
+        "options": "[ItemOption]?",
+        "ticketUrl": "string?",
+        "qrCode": "string?",
+        "tierDescription": "string?",
+        "tierId": "integer?",
+        "id": "integer",
+        "amount": "integer",
+        "type": "TierType",
+        "initialAmount": "integer?",
+        "state": "ItemState",
+    },
+    "OrderLight": {
+        "id": "integer",
+        "date": "date-time",
+        "formSlug": "string?",
+        "formType": "FormType",
+        "organizationName": "string?",
+        "organizationSlug": "string?",
+        "organizationType": "OrganizationType",
+        "organizationIsUnderColucheLaw": "boolean",
+        "meta": "MetaModel",
+    },
     "MetaModel": {"createdAt": "date-time", "updatedAt": "date-time"},
     "Payer": {"email": "string?", "country": "string?", "firstName": "string?", "lastName": "string?"},
     "User": {"firstName": "string?", "lastName": "string?"},
     "ItemCustomField": {"id": "integer", "name": "string?", "type": "FieldType", "answer": "string?"},
-    "ItemOption": {"name": "string?", "amount": "integer", "priceCategory": "PriceCategory",
-                   "isRequired": "boolean", "customFields": "[ItemCustomField]?", "optionId": "integer"},
-    "FormPublicModel": {"organizationName": "string?", "tiers": "[TierPublicModel]?", "state": "FormState",
-                        "title": "string?", "formSlug": "string?", "formType": "FormType",
-                        "organizationSlug": "string?"},
-    "TierPublicModel": {"customFields": "[CustomFieldPublicModel]?", "id": "integer", "label": "string?",
-                        "tierType": "TierType", "price": "integer?"},
-    "CustomFieldPublicModel": {"id": "integer", "values": "[string]?", "isRequired": "boolean",
-                               "type": "FieldType", "label": "string?"},
+    "ItemOption": {
+        "name": "string?",
+        "amount": "integer",
+        "priceCategory": "PriceCategory",
+        "isRequired": "boolean",
+        "customFields": "[ItemCustomField]?",
+        "optionId": "integer",
+    },
+    "FormPublicModel": {
+        "organizationName": "string?",
+        "tiers": "[TierPublicModel]?",
+        "state": "FormState",
+        "title": "string?",
+        "formSlug": "string?",
+        "formType": "FormType",
+        "organizationSlug": "string?",
+    },
+    "TierPublicModel": {
+        "customFields": "[CustomFieldPublicModel]?",
+        "id": "integer",
+        "label": "string?",
+        "tierType": "TierType",
+        "price": "integer?",
+    },
+    "CustomFieldPublicModel": {
+        "id": "integer",
+        "values": "[string]?",
+        "isRequired": "boolean",
+        "type": "FieldType",
+        "label": "string?",
+    },
 }
 ENUMS: dict[str, tuple[str, ...]] = {
     "FieldType": ("Date", "TextInput", "FreeText", "ChoiceList", "File", "YesNo", "Phone", "Zipcode", "Number"),
@@ -79,24 +126,42 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "ItemState": ("Waiting", "Processed", "Registered", "Deleted", "Unknown", "Canceled", "Refused", "Abandoned"),
     "SortField": ("Date", "UpdateDate", "CreationDate"),
     "SortOrder": ("Asc", "Desc"),
-    "TierType": ("Donation", "Payment", "Registration", "Membership", "MonthlyDonation", "MonthlyPayment",
-                 "OfflineDonation", "Contribution", "Bonus", "Product"),
+    "TierType": (
+        "Donation",
+        "Payment",
+        "Registration",
+        "Membership",
+        "MonthlyDonation",
+        "MonthlyPayment",
+        "OfflineDonation",
+        "Contribution",
+        "Bonus",
+        "Product",
+    ),
     "PriceCategory": ("Fixed", "Pwyw", "Free"),
     "FormState": ("Public", "Private", "Draft", "Deleted", "Disabled"),
     "OrganizationType": ("Association1901Rig", "Association1901Rup", "Association1901"),  # subset
 }
 #: The items route's query parameters, as in the spec (type, or enum for arrays and enums).
 ITEMS_QUERY: dict[str, str] = {
-    "from": "date-time", "to": "date-time", "userSearchKey": "string", "pageIndex": "integer",
-    "pageSize": "integer", "continuationToken": "string", "tierTypes": "[TierType]",
-    "itemStates": "[ItemState]", "tierName": "string", "withDetails": "boolean",
-    "sortOrder": "SortOrder", "sortField": "SortField",
+    "from": "date-time",
+    "to": "date-time",
+    "userSearchKey": "string",
+    "pageIndex": "integer",
+    "pageSize": "integer",
+    "continuationToken": "string",
+    "tierTypes": "[TierType]",
+    "itemStates": "[ItemState]",
+    "tierName": "string",
+    "withDetails": "boolean",
+    "sortOrder": "SortOrder",
+    "sortField": "SortField",
 }
 ITEMS_PATH = r"/v5/organizations/(?P<org>[^/]+)/forms/(?P<form_type>[^/]+)/(?P<form_slug>[^/]+)/items"
 PUBLIC_PATH = r"/v5/organizations/(?P<org>[^/]+)/forms/(?P<form_type>[^/]+)/(?P<form_slug>[^/]+)/public"
 TOKEN_PATH = r"/oauth2/token"
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SORT_DATES = {"Date": ("date",), "UpdateDate": ("meta", "updatedAt"), "CreationDate": ("meta", "createdAt")}
 
 
@@ -131,7 +196,7 @@ def check_schema(value: Any, kind: str, where: str = "$") -> None:
 
 def _fits_scalar(value: Any, kind: str) -> bool:
     if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) and -2**31 <= value < 2**31
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "string":
@@ -152,7 +217,7 @@ def _parse_date(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _micros(moment: datetime) -> int:
@@ -190,8 +255,11 @@ class HelloAssoFake:
     refresh_lifetime: int = 30 * 24 * 3600
     clock: Callable[[], float] = time.monotonic
     custom_fields: tuple[tuple[str, str], ...] = (
-        ("Email", "TextInput"), ("Téléphone", "Phone"), ("Site", "ChoiceList"),
-        ("J'accepte d'être recontacté·e", "YesNo"))
+        ("Email", "TextInput"),
+        ("Téléphone", "Phone"),
+        ("Site", "ChoiceList"),
+        ("J'accepte d'être recontacté·e", "YesNo"),
+    )
     items: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     access_tokens: dict[str, _Grant] = field(default_factory=dict, repr=False)
     refresh_tokens: dict[str, _Grant] = field(default_factory=dict, repr=False)
@@ -244,7 +312,7 @@ class HelloAssoFake:
 
     def latest_update(self) -> datetime:
         dates = (_parse_date(i["order"]["meta"]["updatedAt"]) for i in self.items.values())
-        return max(dates, default=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        return max(dates, default=datetime(2024, 1, 1, tzinfo=UTC))
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired: the API answers 401 to them."""
@@ -260,13 +328,26 @@ class HelloAssoFake:
         self.refresh_tokens.clear()
 
     def form_public(self) -> dict[str, Any]:
-        fields = [{"id": 100 + i, "label": name, "type": kind, "isRequired": i < 2,
-                   "values": ["Paris", "Lyon", "Marseille"] if kind == "ChoiceList" else []}
-                  for i, (name, kind) in enumerate(self.custom_fields)]
+        fields = [
+            {
+                "id": 100 + i,
+                "label": name,
+                "type": kind,
+                "isRequired": i < 2,
+                "values": ["Paris", "Lyon", "Marseille"] if kind == "ChoiceList" else [],
+            }
+            for i, (name, kind) in enumerate(self.custom_fields)
+        ]
         tier = {"id": 1, "label": "Bénévole", "tierType": "Registration", "price": 0, "customFields": fields}
-        body = {"organizationName": "Emmaüs Connect (fictif)", "state": "Public", "title": "Journées Engagées",
-                "formSlug": self.form_slug, "formType": self.form_type,
-                "organizationSlug": self.organization_slug, "tiers": [tier]}
+        body = {
+            "organizationName": "Emmaüs Connect (fictif)",
+            "state": "Public",
+            "title": "Journées Engagées",
+            "formSlug": self.form_slug,
+            "formType": self.form_type,
+            "organizationSlug": self.organization_slug,
+            "tiers": [tier],
+        }
         check_schema(body, "FormPublicModel", "form")
         return body
 
@@ -297,8 +378,12 @@ class HelloAssoFake:
         self.access_tokens[access] = _Grant(now + self.token_lifetime)
         self.refresh_tokens[refresh] = _Grant(now + self.refresh_lifetime)
         self.grants.append(grant_type)
-        return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
-                "expires_in": self.token_lifetime}
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
+        }
 
     def _authorised(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -345,8 +430,13 @@ class HelloAssoFake:
         if query.get("withDetails") is not True:
             page = [{k: v for k, v in item.items() if k not in ("customFields", "options")} for item in page]
         size = query.get("pageSize", 20)
-        pagination = {"pageSize": size, "totalCount": -1, "pageIndex": query.get("pageIndex", 1),
-                      "totalPages": -1, "continuationToken": token}
+        pagination = {
+            "pageSize": size,
+            "totalCount": -1,
+            "pageIndex": query.get("pageIndex", 1),
+            "totalPages": -1,
+            "continuationToken": token,
+        }
         body = {"data": page, "pagination": pagination}
         check_schema(body, "ResultsWithPaginationModel_Item", "page")
         return Response(200, body)
@@ -371,11 +461,15 @@ class HelloAssoFake:
             positions = range(end - 1, lo - 1, -1)
         size = query.get("pageSize", 20)
         skip = 0 if after else (query.get("pageIndex", 1) - 1) * size
-        wanted = (self.items[keys[i][1]] for i in positions if _matches(self.items[keys[i][1]], query)
-                  and (bounds_on == sort_field or _within(self.items[keys[i][1]], bounds_on, query)))
+        wanted = (
+            self.items[keys[i][1]]
+            for i in positions
+            if _matches(self.items[keys[i][1]], query)
+            and (bounds_on == sort_field or _within(self.items[keys[i][1]], bounds_on, query))
+        )
         page = list(itertools.islice(wanted, skip, skip + size))
         if not page:  # the end: no data, yet a token, as the real API does
-            return page, query.get("continuationToken") or _token_of((_micros(datetime.now(timezone.utc)), 0))
+            return page, query.get("continuationToken") or _token_of((_micros(datetime.now(UTC)), 0))
         return page, _token_of((_item_key(page[-1], query.get("sortField", "Date")), page[-1]["id"]))
 
     def _ordered(self, sort_field: str) -> list[tuple[int, int]]:
@@ -401,15 +495,16 @@ def _untoken(token: str | None) -> tuple[int, int] | None:
     if not token:
         return None
     stamp, _, item_id = token.partition("_")
-    moment = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
     return _micros(moment), int(item_id)
 
 
 def _within(item: dict[str, Any], date_field: str, query: dict[str, Any]) -> bool:
     """``from`` (inclusive) and ``to`` (exclusive) applied to the item's ``date_field`` date."""
     moment = _item_key(item, date_field)
-    return not ("from" in query and moment < _micros(query["from"])) \
-        and not ("to" in query and moment >= _micros(query["to"]))
+    return not ("from" in query and moment < _micros(query["from"])) and not (
+        "to" in query and moment >= _micros(query["to"])
+    )
 
 
 def _matches(item: dict[str, Any], query: dict[str, Any]) -> bool:
@@ -477,17 +572,62 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 
 # --- fictional data --------------------------------------------------------------------------
 
-FIRST_NAMES = ("Camille", "Léa", "Hugo", "Inès", "Louis", "Chloé", "Nathan", "Zoé", "Yanis", "Manon",
-               "Éloïse", "Karim", "Awa", "Thomas", "Lucie", "Mehdi", "Jeanne", "Noé", "Aïcha", "Bastien")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "Petit", "Durand", "Leroy", "Moreau", "Nguyen", "Diallo",
-              "Lefèvre", "Roux", "Fournier", "Girard", "Benali", "Mercier", "Da Silva", "Garnier", "Faure")
+FIRST_NAMES = (
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Louis",
+    "Chloé",
+    "Nathan",
+    "Zoé",
+    "Yanis",
+    "Manon",
+    "Éloïse",
+    "Karim",
+    "Awa",
+    "Thomas",
+    "Lucie",
+    "Mehdi",
+    "Jeanne",
+    "Noé",
+    "Aïcha",
+    "Bastien",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Nguyen",
+    "Diallo",
+    "Lefèvre",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Benali",
+    "Mercier",
+    "Da Silva",
+    "Garnier",
+    "Faure",
+)
 SITES = ("Paris", "Lyon", "Marseille", "Lille", "Bordeaux", "Strasbourg")
 
 
-def fictional_items(n: int, *, seed: int = 0, organization_slug: str = "emmaus-connect",
-                    form_type: str = "Event", form_slug: str = "journees-engagees",
-                    start: datetime = datetime(2024, 9, 2, 8, 0, tzinfo=timezone.utc),
-                    group_share: float = 0.15, cancel_share: float = 0.05) -> list[dict[str, Any]]:
+def fictional_items(
+    n: int,
+    *,
+    seed: int = 0,
+    organization_slug: str = "emmaus-connect",
+    form_type: str = "Event",
+    form_slug: str = "journees-engagees",
+    start: datetime = datetime(2024, 9, 2, 8, 0, tzinfo=UTC),
+    group_share: float = 0.15,
+    cancel_share: float = 0.05,
+) -> list[dict[str, Any]]:
     """``n`` fictional free-event registrations in ``Item`` shape, reproducible from ``seed``.
 
     About ``group_share`` of orders register 2-3 people under one payer (who may not be one of
@@ -504,43 +644,88 @@ def fictional_items(n: int, *, seed: int = 0, organization_slug: str = "emmaus-c
         payer = _person(rng)
         people = [payer if i == 0 and rng.random() < 0.7 else _person(rng) for i in range(size)]
         for person in people:
-            items.append(_item(rng, len(items) + 1_000_001, order_id, moment, payer, person,
-                               organization_slug, form_type, form_slug, cancel_share))
+            items.append(
+                _item(
+                    rng,
+                    len(items) + 1_000_001,
+                    order_id,
+                    moment,
+                    payer,
+                    person,
+                    organization_slug,
+                    form_type,
+                    form_slug,
+                    cancel_share,
+                )
+            )
     return items
 
 
 def _person(rng: random.Random) -> dict[str, str]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     email = _ascii(f"{first}.{last}".lower().replace(" ", "-")) + f"{rng.randint(1, 99)}@example.org"
-    return {"firstName": first, "lastName": last.upper() if rng.random() < 0.6 else last, "email": email,
-            "phone": f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"}
+    return {
+        "firstName": first,
+        "lastName": last.upper() if rng.random() < 0.6 else last,
+        "email": email,
+        "phone": f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}",
+    }
 
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _item(rng: random.Random, item_id: int, order_id: int, moment: datetime, payer: dict[str, str],
-          person: dict[str, str], org: str, form_type: str, form_slug: str, cancel_share: float) -> dict[str, Any]:
+def _item(
+    rng: random.Random,
+    item_id: int,
+    order_id: int,
+    moment: datetime,
+    payer: dict[str, str],
+    person: dict[str, str],
+    org: str,
+    form_type: str,
+    form_slug: str,
+    cancel_share: float,
+) -> dict[str, Any]:
     canceled = rng.random() < cancel_share
     updated = moment + (timedelta(days=rng.randint(1, 5)) if canceled else timedelta(seconds=1))
     answers = (person["email"], person["phone"], rng.choice(SITES), rng.choice(("Oui", "Non")))
     kinds = ("TextInput", "Phone", "ChoiceList", "YesNo")
     names = ("Email", "Téléphone", "Site", "J'accepte d'être recontacté·e")
     return {
-        "order": {"id": order_id, "date": helloasso_date(moment), "formSlug": form_slug, "formType": form_type,
-                  "organizationName": "Emmaüs Connect (fictif)", "organizationSlug": org,
-                  "organizationType": "Association1901", "organizationIsUnderColucheLaw": False,
-                  "meta": {"createdAt": helloasso_date(moment - timedelta(seconds=40)),
-                           "updatedAt": helloasso_date(updated)}},
-        "payer": {"email": payer["email"], "country": "FRA", "firstName": payer["firstName"],
-                  "lastName": payer["lastName"]},
-        "name": "Bénévole", "user": {"firstName": person["firstName"], "lastName": person["lastName"]},
+        "order": {
+            "id": order_id,
+            "date": helloasso_date(moment),
+            "formSlug": form_slug,
+            "formType": form_type,
+            "organizationName": "Emmaüs Connect (fictif)",
+            "organizationSlug": org,
+            "organizationType": "Association1901",
+            "organizationIsUnderColucheLaw": False,
+            "meta": {"createdAt": helloasso_date(moment - timedelta(seconds=40)), "updatedAt": helloasso_date(updated)},
+        },
+        "payer": {
+            "email": payer["email"],
+            "country": "FRA",
+            "firstName": payer["firstName"],
+            "lastName": payer["lastName"],
+        },
+        "name": "Bénévole",
+        "user": {"firstName": person["firstName"], "lastName": person["lastName"]},
         "priceCategory": "Free",
-        "customFields": [{"id": 100 + i, "name": name, "type": kind, "answer": answer}
-                         for i, (name, kind, answer) in enumerate(zip(names, kinds, answers))],
+        "customFields": [
+            {"id": 100 + i, "name": name, "type": kind, "answer": answer}
+            for i, (name, kind, answer) in enumerate(zip(names, kinds, answers))
+        ],
         "options": [],
         "ticketUrl": f"https://www.helloasso.com/associations/{org}/evenements/{form_slug}/billets/{item_id}",
-        "qrCode": f"{item_id}:FAKEQR", "tierDescription": "", "tierId": 1, "id": item_id, "amount": 0,
-        "type": "Registration", "initialAmount": 0, "state": "Canceled" if canceled else "Processed",
+        "qrCode": f"{item_id}:FAKEQR",
+        "tierDescription": "",
+        "tierId": 1,
+        "id": item_id,
+        "amount": 0,
+        "type": "Registration",
+        "initialAmount": 0,
+        "state": "Canceled" if canceled else "Processed",
     }

@@ -78,19 +78,51 @@ QUESTIONS: list[dict[str, Any]] = [
     _question(Q_SLOTS, "CHECKBOXES", "Quels créneaux ?", SLOT_OPTIONS),
     _question(Q_AGE, "INPUT_NUMBER", "Âge"),
     _question(Q_BIRTH_DATE, "INPUT_DATE", "Date de naissance"),
-    _question(Q_CONSENT, "CHECKBOXES", "J'accepte que mes données servent à organiser la journée",
-              CONSENT_OPTIONS),
+    _question(Q_CONSENT, "CHECKBOXES", "J'accepte que mes données servent à organiser la journée", CONSENT_OPTIONS),
 ]
 
-FIRST_NAMES = ("Hélène", "Zoé", "François", "Anaïs", "Jérôme", "Maëlle", "Karim", "Fatou", "Lucas",
-               "Inès", "Thibault", "Mei", "Yanis", "Océane", "Moussa", "Chloé")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "N'Diaye", "Le Goff", "Nguyen", "Lefèvre", "Haddad",
-              "Morel", "Da Silva", "Rousseau", "Benali", "Faure", "Lambert", "Diallo", "Girard")
+FIRST_NAMES = (
+    "Hélène",
+    "Zoé",
+    "François",
+    "Anaïs",
+    "Jérôme",
+    "Maëlle",
+    "Karim",
+    "Fatou",
+    "Lucas",
+    "Inès",
+    "Thibault",
+    "Mei",
+    "Yanis",
+    "Océane",
+    "Moussa",
+    "Chloé",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "N'Diaye",
+    "Le Goff",
+    "Nguyen",
+    "Lefèvre",
+    "Haddad",
+    "Morel",
+    "Da Silva",
+    "Rousseau",
+    "Benali",
+    "Faure",
+    "Lambert",
+    "Diallo",
+    "Girard",
+)
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def generate_submissions(count: int, *, seed: int = 0, start: datetime = datetime(2024, 9, 2, 7, tzinfo=UTC),
-                         form_id: str = FORM_ID) -> list[dict[str, Any]]:
+def generate_submissions(
+    count: int, *, seed: int = 0, start: datetime = datetime(2024, 9, 2, 7, tzinfo=UTC), form_id: str = FORM_ID
+) -> list[dict[str, Any]]:
     """``count`` fictional completed submissions, oldest first, a few seconds to minutes
     apart; the same seed gives the same submissions. Some skip the phone question or send it
     as ``null``, as respondents and Tally do."""
@@ -127,8 +159,9 @@ def _submission(rng: random.Random, number: int, moment: datetime, form_id: str,
         "respondentId": _unique_id(rng, used),
         "isCompleted": True,
         "submittedAt": format_time(moment),
-        "responses": [{"id": _short_id(rng, 7), "questionId": question_id, "answer": answer}
-                      for question_id, answer in answers],
+        "responses": [
+            {"id": _short_id(rng, 7), "questionId": question_id, "answer": answer} for question_id, answer in answers
+        ],
     }
 
 
@@ -168,8 +201,9 @@ class TallyFake:
     between two page requests of a pull, as a respondent or the form's owner would.
     """
 
-    def __init__(self, submissions: Iterable[dict[str, Any]], *, form_id: str, token: str,
-                 questions: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, submissions: Iterable[dict[str, Any]], *, form_id: str, token: str, questions: list[dict[str, Any]]
+    ) -> None:
         self.form_id = form_id
         self.token = token
         self.questions = questions
@@ -254,18 +288,29 @@ class TallyFake:
     def _ordered(self) -> dict[str, tuple[list[dict[str, Any]], list[float]]]:
         """Per filter: submissions newest first, and their negated times for bisecting."""
         if self._index is None:
-            timed = sorted(((_parse(s["submittedAt"]).timestamp(), s) for s in self.submissions),
-                           key=lambda pair: (-pair[0], pair[1]["id"]))
+            timed = sorted(
+                ((_parse(s["submittedAt"]).timestamp(), s) for s in self.submissions),
+                key=lambda pair: (-pair[0], pair[1]["id"]),
+            )
             self._index = {}
-            for kind, keep in (("all", lambda s: True), ("completed", lambda s: s.get("isCompleted")),
-                               ("partial", lambda s: not s.get("isCompleted"))):
+            for kind, keep in (
+                ("all", lambda s: True),
+                ("completed", lambda s: s.get("isCompleted")),
+                ("partial", lambda s: not s.get("isCompleted")),
+            ):
                 chosen = [(t, s) for t, s in timed if keep(s)]
                 self._index[kind] = ([s for _, s in chosen], [-t for t, _ in chosen])
         return self._index
 
 
-def serve_tally(server: FakeServer, submissions: Iterable[dict[str, Any]], *, form_id: str = FORM_ID,
-                token: str = TOKEN, questions: list[dict[str, Any]] | None = None) -> TallyFake:
+def serve_tally(
+    server: FakeServer,
+    submissions: Iterable[dict[str, Any]],
+    *,
+    form_id: str = FORM_ID,
+    token: str = TOKEN,
+    questions: list[dict[str, Any]] | None = None,
+) -> TallyFake:
     """Register Tally's routes on ``server`` for one form holding ``submissions``."""
     fake = TallyFake(submissions, form_id=form_id, token=token, questions=questions or QUESTIONS)
     server.route("GET", r"/forms/(?P<form_id>[^/]+)/submissions", fake.handle_submissions)

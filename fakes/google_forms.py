@@ -40,7 +40,7 @@ import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fakes.http_server import FakeServer, Request, Response
@@ -49,32 +49,63 @@ from fakes.http_server import FakeServer, Request, Response
 #: ``{X}`` = map of X, ``enum:A|B`` = enum, capitalised = another schema. Each must match the spec.
 SCHEMAS: dict[str, dict[str, str]] = {
     "ListFormResponsesResponse": {"nextPageToken": "string", "responses": "[FormResponse]"},
-    "FormResponse": {"answers": "{Answer}", "createTime": "string:google-datetime", "formId": "string",
-                     "lastSubmittedTime": "string:google-datetime", "respondentEmail": "string",
-                     "responseId": "string", "totalScore": "number:double"},
+    "FormResponse": {
+        "answers": "{Answer}",
+        "createTime": "string:google-datetime",
+        "formId": "string",
+        "lastSubmittedTime": "string:google-datetime",
+        "respondentEmail": "string",
+        "responseId": "string",
+        "totalScore": "number:double",
+    },
     "Answer": {"fileUploadAnswers": "FileUploadAnswers", "questionId": "string", "textAnswers": "TextAnswers"},
     "TextAnswers": {"answers": "[TextAnswer]"},
     "TextAnswer": {"value": "string"},
     "FileUploadAnswers": {"answers": "[FileUploadAnswer]"},
     "FileUploadAnswer": {"fileId": "string", "fileName": "string", "mimeType": "string"},
-    "Form": {"formId": "string", "info": "Info", "items": "[Item]", "linkedSheetId": "string",
-             "responderUri": "string", "revisionId": "string"},
+    "Form": {
+        "formId": "string",
+        "info": "Info",
+        "items": "[Item]",
+        "linkedSheetId": "string",
+        "responderUri": "string",
+        "revisionId": "string",
+    },
     "Info": {"description": "string", "documentTitle": "string", "title": "string"},
-    "Item": {"description": "string", "itemId": "string", "pageBreakItem": "PageBreakItem",
-             "questionGroupItem": "QuestionGroupItem", "questionItem": "QuestionItem",
-             "textItem": "TextItem", "title": "string"},
+    "Item": {
+        "description": "string",
+        "itemId": "string",
+        "pageBreakItem": "PageBreakItem",
+        "questionGroupItem": "QuestionGroupItem",
+        "questionItem": "QuestionItem",
+        "textItem": "TextItem",
+        "title": "string",
+    },
     "QuestionItem": {"question": "Question"},
-    "Question": {"choiceQuestion": "ChoiceQuestion", "dateQuestion": "DateQuestion",
-                 "fileUploadQuestion": "FileUploadQuestion", "questionId": "string", "required": "boolean",
-                 "rowQuestion": "RowQuestion", "textQuestion": "TextQuestion", "timeQuestion": "TimeQuestion"},
-    "ChoiceQuestion": {"options": "[Option]", "shuffle": "boolean",
-                       "type": "enum:CHOICE_TYPE_UNSPECIFIED|RADIO|CHECKBOX|DROP_DOWN"},
+    "Question": {
+        "choiceQuestion": "ChoiceQuestion",
+        "dateQuestion": "DateQuestion",
+        "fileUploadQuestion": "FileUploadQuestion",
+        "questionId": "string",
+        "required": "boolean",
+        "rowQuestion": "RowQuestion",
+        "textQuestion": "TextQuestion",
+        "timeQuestion": "TimeQuestion",
+    },
+    "ChoiceQuestion": {
+        "options": "[Option]",
+        "shuffle": "boolean",
+        "type": "enum:CHOICE_TYPE_UNSPECIFIED|RADIO|CHECKBOX|DROP_DOWN",
+    },
     "Option": {"isOther": "boolean", "value": "string"},
     "TextQuestion": {"paragraph": "boolean"},
     "DateQuestion": {"includeTime": "boolean", "includeYear": "boolean"},
     "TimeQuestion": {"duration": "boolean"},
-    "FileUploadQuestion": {"folderId": "string", "maxFiles": "integer:int32", "types":
-                           "[enum:FILE_TYPE_UNSPECIFIED|ANY|DOCUMENT|PRESENTATION|SPREADSHEET|DRAWING|PDF|IMAGE|VIDEO|AUDIO]"},
+    "FileUploadQuestion": {
+        "folderId": "string",
+        "maxFiles": "integer:int32",
+        "types": "[enum:FILE_TYPE_UNSPECIFIED|ANY|DOCUMENT|PRESENTATION|SPREADSHEET|DRAWING|PDF|IMAGE|VIDEO|AUDIO]",
+    },
     "QuestionGroupItem": {"grid": "Grid", "questions": "[Question]"},
     "Grid": {"columns": "ChoiceQuestion", "shuffleQuestions": "boolean"},
     "RowQuestion": {"title": "string"},
@@ -83,8 +114,21 @@ SCHEMAS: dict[str, dict[str, str]] = {
 }
 #: responses.list's own query parameters, then the discovery document's global ones.
 LIST_QUERY = frozenset({"filter", "pageSize", "pageToken"})
-GLOBAL_QUERY = frozenset({"$.xgafv", "access_token", "alt", "callback", "fields", "key", "oauth_token",
-                          "prettyPrint", "quotaUser", "uploadType", "upload_protocol"})
+GLOBAL_QUERY = frozenset(
+    {
+        "$.xgafv",
+        "access_token",
+        "alt",
+        "callback",
+        "fields",
+        "key",
+        "oauth_token",
+        "prettyPrint",
+        "quotaUser",
+        "uploadType",
+        "upload_protocol",
+    }
+)
 FORM_PATH = r"/v1/forms/(?P<form_id>[^/]+)"
 TOKEN_PATH = r"/token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -143,7 +187,7 @@ def parse_zulu(text: str) -> datetime | None:
     if not match:
         return None
     try:
-        moment = datetime.fromisoformat(match[1]).replace(tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(match[1]).replace(tzinfo=UTC)
     except ValueError:
         return None
     return moment + timedelta(microseconds=int((match[2] or "0").ljust(9, "0")[:6]))
@@ -214,12 +258,18 @@ class GoogleFormsFake:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         bearer_ok = scheme == "Bearer" and token == self.access_token
         if not bearer_ok and request.arg("access_token") != self.access_token:
-            return google_error(401, "Request had invalid authentication credentials. Expected OAuth 2 access "
-                                     "token, login cookie or other valid authentication credential.")
+            return google_error(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential.",
+            )
         for name in request.query:
             if name not in allowed | GLOBAL_QUERY:
-                return google_error(400, f'Invalid JSON payload received. Unknown name "{name}": Cannot bind '
-                                         f"query parameter. Field '{name}' could not be found in request message.")
+                return google_error(
+                    400,
+                    f'Invalid JSON payload received. Unknown name "{name}": Cannot bind '
+                    f"query parameter. Field '{name}' could not be found in request message.",
+                )
         if request.params["form_id"] != self.form_id:
             return google_error(404, "Requested entity was not found.")
         return None
@@ -257,7 +307,7 @@ class GoogleFormsFake:
         if self.list_requests in self.corrupt_pages:
             return Response(200, self.corrupt_pages.pop(self.list_requests))
         matching = [self.responses[rid] for rid in sorted(self.responses) if keep(self.responses[rid])]
-        page = matching[offset:offset + min(size, 5000)]
+        page = matching[offset : offset + min(size, 5000)]
         body: dict[str, Any] = {}
         if page:
             body["responses"] = page
@@ -338,14 +388,55 @@ QUESTIONS = (  # (questionId, title, kind, options)
     ("6f708192", "Créneaux", "CHECKBOX", ("Matin", "Après-midi")),
     ("708192a3", "J'accepte d'être recontacté·e", "CHECKBOX", ("Oui",)),
 )
-FIRST_NAMES = ("Camille", "Léa", "Hugo", "Inès", "Louis", "Chloé", "Nathan", "Zoé", "Yanis", "Manon",
-               "Éloïse", "Karim", "Awa", "Thomas", "Lucie", "Mehdi", "Jeanne", "Noé", "Aïcha", "Bastien")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "Petit", "Durand", "Leroy", "Moreau", "Nguyen", "Diallo",
-              "Lefèvre", "Roux", "Fournier", "Girard", "Benali", "Mercier", "Da Silva", "Garnier", "Faure")
+FIRST_NAMES = (
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Louis",
+    "Chloé",
+    "Nathan",
+    "Zoé",
+    "Yanis",
+    "Manon",
+    "Éloïse",
+    "Karim",
+    "Awa",
+    "Thomas",
+    "Lucie",
+    "Mehdi",
+    "Jeanne",
+    "Noé",
+    "Aïcha",
+    "Bastien",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Nguyen",
+    "Diallo",
+    "Lefèvre",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Benali",
+    "Mercier",
+    "Da Silva",
+    "Garnier",
+    "Faure",
+)
 
 
-def fictional_form(form_id: str = "1FAIpQLSfictionalSignupForm0000000000000000", *,
-                   questions: tuple[tuple[str, str, str, tuple[str, ...]], ...] = QUESTIONS) -> dict[str, Any]:
+def fictional_form(
+    form_id: str = "1FAIpQLSfictionalSignupForm0000000000000000",
+    *,
+    questions: tuple[tuple[str, str, str, tuple[str, ...]], ...] = QUESTIONS,
+) -> dict[str, Any]:
     """A sign-up ``Form``: a text intro, then the questions (text, RADIO or CHECKBOX)."""
     items: list[dict[str, Any]] = [{"itemId": "0a0a0a0a", "title": "Journées Engagées", "textItem": {}}]
     for question_id, title, kind, options in questions:
@@ -355,15 +446,22 @@ def fictional_form(form_id: str = "1FAIpQLSfictionalSignupForm0000000000000000",
         else:
             question["choiceQuestion"] = {"type": kind, "options": [{"value": o} for o in options]}
         items.append({"itemId": f"i{question_id}", "title": title, "questionItem": {"question": question}})
-    return {"formId": form_id, "info": {"title": "Inscription bénévoles", "documentTitle": "Inscription bénévoles"},
-            "revisionId": "00000042", "responderUri": f"https://docs.google.com/forms/d/e/{form_id}/viewform",
-            "items": items}
+    return {
+        "formId": form_id,
+        "info": {"title": "Inscription bénévoles", "documentTitle": "Inscription bénévoles"},
+        "revisionId": "00000042",
+        "responderUri": f"https://docs.google.com/forms/d/e/{form_id}/viewform",
+        "items": items,
+    }
 
 
-def fictional_responses(n: int, *, seed: int = 0,
-                        start: datetime = datetime(2024, 9, 2, 8, 0, tzinfo=timezone.utc),
-                        questions: tuple[tuple[str, str, str, tuple[str, ...]], ...] = QUESTIONS,
-                        ) -> list[dict[str, Any]]:
+def fictional_responses(
+    n: int,
+    *,
+    seed: int = 0,
+    start: datetime = datetime(2024, 9, 2, 8, 0, tzinfo=UTC),
+    questions: tuple[tuple[str, str, str, tuple[str, ...]], ...] = QUESTIONS,
+) -> list[dict[str, Any]]:
     """``n`` fictional ``FormResponse``s (as listed: no ``formId``), reproducible from ``seed``.
 
     Submission times rise with the index; ``responseId``s are random, so their order is not
@@ -376,8 +474,12 @@ def fictional_responses(n: int, *, seed: int = 0,
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{first}.{last}".lower().replace(" ", "-")
         email = unicodedata.normalize("NFKD", email).encode("ascii", "ignore").decode()
-        texts = {"Prénom": first, "Nom": last, "Adresse e-mail": f"{email}{rng.randint(1, 99)}@example.org",
-                 "Téléphone": f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"}
+        texts = {
+            "Prénom": first,
+            "Nom": last,
+            "Adresse e-mail": f"{email}{rng.randint(1, 99)}@example.org",
+            "Téléphone": f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}",
+        }
         answers = {}
         for question_id, title, kind, options in questions:
             if kind == "text":
@@ -390,9 +492,12 @@ def fictional_responses(n: int, *, seed: int = 0,
                 text_answers = {"answers": [{"value": v} for v in values]}
                 answers[question_id] = {"questionId": question_id, "textAnswers": text_answers}
         response_id = "ACYDBN" + "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=60))
-        response = {"responseId": response_id,
-                    "createTime": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
-                    "lastSubmittedTime": zulu_micros(moment), "answers": answers}
+        response = {
+            "responseId": response_id,
+            "createTime": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            "lastSubmittedTime": zulu_micros(moment),
+            "answers": answers,
+        }
         if rng.random() < 0.5:
             response["respondentEmail"] = texts["Adresse e-mail"]
         responses.append(response)
@@ -401,4 +506,4 @@ def fictional_responses(n: int, *, seed: int = 0,
 
 def zulu_micros(moment: datetime) -> str:
     """``lastSubmittedTime``'s format: microseconds and a Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -8,7 +8,9 @@ from fakes.http_server import FakeServer, Response
 
 def test_routes_faults_and_log() -> None:
     with FakeServer() as server:
-        server.route("GET", r"/items/(?P<item>\w+)", lambda r: Response(200, {"item": r.params["item"], "q": r.arg("q")}))
+        server.route(
+            "GET", r"/items/(?P<item>\w+)", lambda r: Response(200, {"item": r.params["item"], "q": r.arg("q")})
+        )
         server.inject("503", path="/items", retry_after=0)
         assert requests.get(f"{server.url}/items/a", timeout=5).status_code == 503
         assert requests.get(f"{server.url}/items/a?q=1", timeout=5).json() == {"item": "a", "q": "1"}

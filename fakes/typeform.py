@@ -43,7 +43,13 @@ NOT_SUBMITTED = "0001-01-01T00:00:00Z"
 
 F_FIRST_NAME, F_LAST_NAME, F_EMAIL, F_PHONE = "dK3fG7hJ", "pL9oI8uY", "Qw2Er4Ty", "zX5cV6bN"
 F_SITE, F_SLOTS, F_POSTCODE, F_CONSENT, F_BIRTH_DATE, F_AGE = (
-    "mN1bV2cX", "aS3dF4gH", "jK5lZ6xC", "vB7nM8qW", "eR9tY0uI", "oP1aS2dF")
+    "mN1bV2cX",
+    "aS3dF4gH",
+    "jK5lZ6xC",
+    "vB7nM8qW",
+    "eR9tY0uI",
+    "oP1aS2dF",
+)
 F_DETAILS = "gH3jK4lZ"  # a group holding the postcode question
 
 SITES = ("Paris", "Lyon", "Marseille", "Lille", "Saint-Denis", "Bordeaux")
@@ -59,25 +65,78 @@ FIELDS: list[dict[str, Any]] = [
     {"id": F_LAST_NAME, "ref": "last_name", "title": "Nom", "type": "short_text", "properties": {}},
     {"id": F_EMAIL, "ref": "email", "title": "Adresse e-mail", "type": "email", "properties": {}},
     {"id": F_PHONE, "ref": "phone", "title": "Téléphone", "type": "phone_number", "properties": {}},
-    {"id": F_SITE, "ref": "site", "title": "Sur quel site voulez-vous aider ?", "type": "multiple_choice",
-     "properties": {"allow_multiple_selection": False, "allow_other_choice": True, "choices": _choices(SITES)}},
-    {"id": F_SLOTS, "title": "Quels créneaux ?", "type": "multiple_choice",
-     "properties": {"allow_multiple_selection": True, "choices": _choices(SLOTS)}},
-    {"id": F_DETAILS, "ref": "details", "title": "Où habitez-vous ?", "type": "group",
-     "properties": {"fields": [
-         {"id": F_POSTCODE, "ref": "postcode", "title": "Code postal", "type": "short_text", "properties": {}},
-     ]}},
+    {
+        "id": F_SITE,
+        "ref": "site",
+        "title": "Sur quel site voulez-vous aider ?",
+        "type": "multiple_choice",
+        "properties": {"allow_multiple_selection": False, "allow_other_choice": True, "choices": _choices(SITES)},
+    },
+    {
+        "id": F_SLOTS,
+        "title": "Quels créneaux ?",
+        "type": "multiple_choice",
+        "properties": {"allow_multiple_selection": True, "choices": _choices(SLOTS)},
+    },
+    {
+        "id": F_DETAILS,
+        "ref": "details",
+        "title": "Où habitez-vous ?",
+        "type": "group",
+        "properties": {
+            "fields": [
+                {"id": F_POSTCODE, "ref": "postcode", "title": "Code postal", "type": "short_text", "properties": {}},
+            ]
+        },
+    },
     {"id": F_AGE, "ref": "age", "title": "Âge", "type": "number", "properties": {}},
     {"id": F_BIRTH_DATE, "ref": "birth_date", "title": "Date de naissance", "type": "date", "properties": {}},
-    {"id": F_CONSENT, "ref": "consent", "title": "J'accepte que mes données servent à organiser la journée",
-     "type": "legal", "properties": {}},
+    {
+        "id": F_CONSENT,
+        "ref": "consent",
+        "title": "J'accepte que mes données servent à organiser la journée",
+        "type": "legal",
+        "properties": {},
+    },
 ]
 HIDDEN = ["utm_source", "site_code"]
 
-FIRST_NAMES = ("Hélène", "Zoé", "François", "Anaïs", "Jérôme", "Maëlle", "Karim", "Fatou", "Lucas",
-               "Inès", "Thibault", "Mei", "Yanis", "Océane", "Moussa", "Chloé")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "N'Diaye", "Le Goff", "Nguyen", "Lefèvre", "Haddad",
-              "Morel", "Da Silva", "Rousseau", "Benali", "Faure", "Lambert", "Diallo", "Girard")
+FIRST_NAMES = (
+    "Hélène",
+    "Zoé",
+    "François",
+    "Anaïs",
+    "Jérôme",
+    "Maëlle",
+    "Karim",
+    "Fatou",
+    "Lucas",
+    "Inès",
+    "Thibault",
+    "Mei",
+    "Yanis",
+    "Océane",
+    "Moussa",
+    "Chloé",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "N'Diaye",
+    "Le Goff",
+    "Nguyen",
+    "Lefèvre",
+    "Haddad",
+    "Morel",
+    "Da Silva",
+    "Rousseau",
+    "Benali",
+    "Faure",
+    "Lambert",
+    "Diallo",
+    "Girard",
+)
 _SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
@@ -91,8 +150,9 @@ def form_definition(form_id: str = FORM_ID, base_url: str = "https://api.typefor
     }  # fmt: skip
 
 
-def generate_responses(count: int, *, seed: int = 0, start: datetime = datetime(2024, 9, 2, 7, tzinfo=UTC),
-                       unfinished: int = 0) -> list[dict[str, Any]]:
+def generate_responses(
+    count: int, *, seed: int = 0, start: datetime = datetime(2024, 9, 2, 7, tzinfo=UTC), unfinished: int = 0
+) -> list[dict[str, Any]]:
     """``count`` fictional completed responses, oldest first, seconds to minutes apart, plus
     ``unfinished`` landings that were never submitted (no answers, ``submitted_at`` at year
     1, as in Typeform's docs); the same seed gives the same responses."""
@@ -119,17 +179,28 @@ def _response(rng: random.Random, number: int, submitted: datetime, used: set[st
         _answer(F_EMAIL, "email", "email", f"{_ascii(first)}.{_ascii(last)}{number}@example.org", "email"),
     ]
     if rng.random() < 0.8:
-        answers.append(_answer(F_PHONE, "phone_number", "phone_number", f"+336{rng.randint(0, 99_999_999):08d}",
-                               "phone"))
+        answers.append(
+            _answer(F_PHONE, "phone_number", "phone_number", f"+336{rng.randint(0, 99_999_999):08d}", "phone")
+        )
     site = {"other": "Villeurbanne"} if rng.random() < 0.02 else {"label": rng.choice(SITES)}
     answers += [
         _answer(F_SITE, "multiple_choice", "choice", site, "site"),
         _answer(F_SLOTS, "multiple_choice", "choices", {"labels": rng.sample(SLOTS, rng.randint(1, 2))}),
-        _answer(F_POSTCODE, "short_text", "text", f"{rng.choice((75, 69, 13, 59, 93, 33))}{rng.randint(0, 999):03d}",
-                "postcode"),
+        _answer(
+            F_POSTCODE,
+            "short_text",
+            "text",
+            f"{rng.choice((75, 69, 13, 59, 93, 33))}{rng.randint(0, 999):03d}",
+            "postcode",
+        ),
         _answer(F_AGE, "number", "number", rng.randint(16, 80), "age"),
-        _answer(F_BIRTH_DATE, "date", "date",
-                f"{rng.randint(1944, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T00:00:00Z", "birth_date"),
+        _answer(
+            F_BIRTH_DATE,
+            "date",
+            "date",
+            f"{rng.randint(1944, 2008)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T00:00:00Z",
+            "birth_date",
+        ),
         _answer(F_CONSENT, "legal", "boolean", True, "consent"),
     ]
     landed = submitted - timedelta(seconds=rng.randint(30, 900))
@@ -178,8 +249,9 @@ class TypeformFake:
     between two page requests of a pull.
     """
 
-    def __init__(self, responses: Iterable[dict[str, Any]], *, form_id: str, token: str,
-                 definition: dict[str, Any]) -> None:
+    def __init__(
+        self, responses: Iterable[dict[str, Any]], *, form_id: str, token: str, definition: dict[str, Any]
+    ) -> None:
         self.form_id = form_id
         self.token = token
         self.definition = definition
@@ -229,16 +301,22 @@ class TypeformFake:
         matching = self._window(kinds[0], since, until)
         if len(kinds) > 1:  # newest first by each type's own timestamp, ties by token
             merged = {r["token"]: r for kind in kinds for r in self._window(kind, since, until)}
-            matching = sorted(sorted(merged.values(), key=lambda r: r["token"]), reverse=True,
-                              key=lambda r: r["landed_at"] if r["submitted_at"] == NOT_SUBMITTED else r["submitted_at"])
+            matching = sorted(
+                sorted(merged.values(), key=lambda r: r["token"]),
+                reverse=True,
+                key=lambda r: r["landed_at"] if r["submitted_at"] == NOT_SUBMITTED else r["submitted_at"],
+            )
         for token, keep_older in ((before, True), (after, False)):
             if token:
                 position = next((n for n, r in enumerate(matching) if r["token"] == token), None)
                 if position is None:
                     return _error(400, "VALIDATION_ERROR", "Invalid response token.")
-                matching = matching[position + 1:] if keep_older else matching[:position]
-        body = {"total_items": len(matching), "page_count": -(-len(matching) // page_size),
-                "items": matching[:page_size]}
+                matching = matching[position + 1 :] if keep_older else matching[:position]
+        body = {
+            "total_items": len(matching),
+            "page_count": -(-len(matching) // page_size),
+            "items": matching[:page_size],
+        }
         self.served += 1
         return Response(200, self.tamper(self.served, body) if self.tamper else body)
 
@@ -260,20 +338,29 @@ class TypeformFake:
     def _ordered(self, kind: str) -> tuple[list[dict[str, Any]], list[float]]:
         if kind not in self._index:
             submitted = kind == "completed"
-            chosen = [r for r in self.responses if (r["submitted_at"] != NOT_SUBMITTED) == submitted
-                      or kind == "started"]
+            chosen = [
+                r for r in self.responses if (r["submitted_at"] != NOT_SUBMITTED) == submitted or kind == "started"
+            ]
             stamp = "submitted_at" if submitted else "landed_at"
-            timed = sorted(((_parse(r[stamp]).timestamp(), r) for r in chosen),
-                           key=lambda pair: (-pair[0], pair[1]["token"]))
+            timed = sorted(
+                ((_parse(r[stamp]).timestamp(), r) for r in chosen), key=lambda pair: (-pair[0], pair[1]["token"])
+            )
             self._index[kind] = ([r for _, r in timed], [-t for t, _ in timed])
         return self._index[kind]
 
 
-def serve_typeform(server: FakeServer, responses: Iterable[dict[str, Any]], *, form_id: str = FORM_ID,
-                   token: str = TOKEN, definition: dict[str, Any] | None = None) -> TypeformFake:
+def serve_typeform(
+    server: FakeServer,
+    responses: Iterable[dict[str, Any]],
+    *,
+    form_id: str = FORM_ID,
+    token: str = TOKEN,
+    definition: dict[str, Any] | None = None,
+) -> TypeformFake:
     """Register Typeform's routes on ``server`` for one form holding ``responses``."""
-    fake = TypeformFake(responses, form_id=form_id, token=token,
-                        definition=definition or form_definition(form_id, server.url))
+    fake = TypeformFake(
+        responses, form_id=form_id, token=token, definition=definition or form_definition(form_id, server.url)
+    )
     server.route("GET", r"/forms/(?P<form_id>[^/]+)/responses", fake.handle_responses)
     server.route("GET", r"/forms/(?P<form_id>[^/]+)", fake.handle_form)
     return fake

@@ -14,7 +14,8 @@ What it serves:
   updateSheetProperties, updateSpreadsheetProperties, updateCells (``start`` or ``range``; a
   range clears what the rows do not cover), appendDimension, insertDimension, deleteDimension,
   repeatCell, setDataValidation, updateDimensionProperties, addProtectedRange.
-- ``values.get`` and ``values.batchGet`` (ROWS/COLUMNS for ``get``; FORMATTED_VALUE in fr_FR, UNFORMATTED_VALUE, FORMULA; trailing
+- ``values.get`` and ``values.batchGet`` (ROWS/COLUMNS for ``get``; FORMATTED_VALUE in fr_FR,
+  UNFORMATTED_VALUE, FORMULA; trailing
   blanks omitted, ``[]`` for a blank middle row, no ``values`` key when empty) and
   ``values.update`` (RAW and USER_ENTERED), enough to seed a staff sheet the way a person would.
 - Drive ``files.create`` (spreadsheet mime type only; the caller owns it; in en_US and GMT,
@@ -49,7 +50,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -64,8 +65,8 @@ SERVICE_ACCOUNT = "sync-bot@rollcall-test.iam.gserviceaccount.com"
 #: Drive's recorded rate-limit messages, by reason (domain ``usageLimits``).
 DRIVE_RATE_LIMITS = {
     "userRateLimitExceeded": "User Rate Limit Exceeded. Rate of requests for user exceed configured project "
-                             "quota. You may consider re-evaluating expected per-user traffic to the API and "
-                             "adjust project quota limits accordingly.",
+    "quota. You may consider re-evaluating expected per-user traffic to the API and "
+    "adjust project quota limits accordingly.",
     "rateLimitExceeded": "Rate Limit Exceeded",
 }
 QUOTA_PER_MINUTE = 60
@@ -74,8 +75,14 @@ COORDINATOR = "coordination@example.org"
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str, status: str = "INVALID_ARGUMENT", reason: str = "badRequest",
-                 domain: str = "global"):
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        status: str = "INVALID_ARGUMENT",
+        reason: str = "badRequest",
+        domain: str = "global",
+    ):
         super().__init__(message)
         self.code, self.message, self.status, self.reason, self.domain = code, message, status, reason, domain
 
@@ -105,6 +112,7 @@ class FakeClock:
 
 # ---------------------------------------------------------------- discovery-document checks
 
+
 @dataclass
 class Method:
     api: str  # "sheets" or "drive"
@@ -118,8 +126,10 @@ class Discovery:
     """Method lookup and request validation from the two discovery documents."""
 
     def __init__(self) -> None:
-        self.docs = {api: json.loads((SPECS / f"{name}.json").read_text(encoding="utf-8"))
-                     for api, name in (("sheets", "sheets.v4"), ("drive", "drive.v3"))}
+        self.docs = {
+            api: json.loads((SPECS / f"{name}.json").read_text(encoding="utf-8"))
+            for api, name in (("sheets", "sheets.v4"), ("drive", "drive.v3"))
+        }
         self.methods: list[Method] = []
         for api, doc in self.docs.items():
             prefix = "/" + doc["servicePath"]
@@ -147,8 +157,11 @@ class Discovery:
         for name, values in query.items():
             spec = declared.get(name)
             if spec is None or spec.get("location") == "path":
-                raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{name}\": "
-                                    "Cannot bind query parameter. Field '" + name + "' could not be found in request message.")
+                raise ApiError(
+                    400,
+                    f'Invalid JSON payload received. Unknown name "{name}": '
+                    "Cannot bind query parameter. Field '" + name + "' could not be found in request message.",
+                )
             if len(values) > 1 and not spec.get("repeated"):
                 raise ApiError(400, f"Parameter {name} given {len(values)} times")
             for value in values:
@@ -170,9 +183,12 @@ class Discovery:
             props = schema.get("properties", {})
             for key, item in value.items():
                 if key not in props:
-                    raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{key}\" at "
-                                        f"'{where}': Cannot find field." if where else
-                                   f"Invalid JSON payload received. Unknown name \"{key}\": Cannot find field.")
+                    raise ApiError(
+                        400,
+                        f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field."
+                        if where
+                        else f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.',
+                    )
                 self._check(doc, props[key], item, f"{where}.{key}" if where else key)
             return
         kind = spec.get("type")
@@ -199,7 +215,8 @@ class Discovery:
         elif kind == "integer":
             text = value if isinstance(value, str) else None
             ok = (text is not None and re.fullmatch(r"-?\d+", text) is not None) or (
-                isinstance(value, int) and not isinstance(value, bool))
+                isinstance(value, int) and not isinstance(value, bool)
+            )
         elif kind == "number":
             ok = query_string or (isinstance(value, (int, float)) and not isinstance(value, bool))
         elif kind == "string":
@@ -211,6 +228,7 @@ class Discovery:
 
 
 # ---------------------------------------------------------------- the spreadsheet model
+
 
 @dataclass
 class FakeSheet:
@@ -233,8 +251,13 @@ class FakeSheet:
             grid["frozenRowCount"] = self.frozen_rows
         if self.frozen_cols:
             grid["frozenColumnCount"] = self.frozen_cols
-        return {"sheetId": self.sheet_id, "title": self.title, "index": self.index,
-                "sheetType": "GRID", "gridProperties": grid}
+        return {
+            "sheetId": self.sheet_id,
+            "title": self.title,
+            "index": self.index,
+            "sheetType": "GRID",
+            "gridProperties": grid,
+        }
 
 
 @dataclass
@@ -256,9 +279,22 @@ class FakeSpreadsheet:
     def digest(self) -> str:
         """Everything a person sees of it (not its sharing): what moves Drive's modifiedTime."""
         state = [(self.title, self.locale, self.time_zone, self.protected)] + [
-            (s.sheet_id, s.title, s.index, s.rows, s.cols, s.frozen_rows, s.frozen_cols, sorted(s.cells.items()),
-             sorted(s.column_widths.items()), sorted(s.row_heights.items()), s.conditional_formats, s.borders)
-            for s in sorted(self.sheets, key=lambda s: s.sheet_id)]
+            (
+                s.sheet_id,
+                s.title,
+                s.index,
+                s.rows,
+                s.cols,
+                s.frozen_rows,
+                s.frozen_cols,
+                sorted(s.cells.items()),
+                sorted(s.column_widths.items()),
+                sorted(s.row_heights.items()),
+                s.conditional_formats,
+                s.borders,
+            )
+            for s in sorted(self.sheets, key=lambda s: s.sheet_id)
+        ]
         return hashlib.sha256(repr(state).encode()).hexdigest()
 
     def role_of(self, email: str) -> str | None:
@@ -281,11 +317,18 @@ class FakeSpreadsheet:
         raise ApiError(400, f"Invalid requests: No grid with id: {sheet_id}")
 
     def metadata(self, base: str) -> dict[str, Any]:
-        return {"spreadsheetId": self.id,
-                "properties": {"title": self.title, "locale": self.locale, "timeZone": self.time_zone,
-                               "autoRecalc": "ON_CHANGE", "defaultFormat": {}},
-                "sheets": [{"properties": s.properties()} for s in sorted(self.sheets, key=lambda s: s.index)],
-                "spreadsheetUrl": f"{base}/spreadsheets/d/{self.id}/edit"}
+        return {
+            "spreadsheetId": self.id,
+            "properties": {
+                "title": self.title,
+                "locale": self.locale,
+                "timeZone": self.time_zone,
+                "autoRecalc": "ON_CHANGE",
+                "defaultFormat": {},
+            },
+            "sheets": [{"properties": s.properties()} for s in sorted(self.sheets, key=lambda s: s.index)],
+            "spreadsheetUrl": f"{base}/spreadsheets/d/{self.id}/edit",
+        }
 
 
 def typed(value: Any) -> dict[str, Any]:
@@ -345,11 +388,16 @@ def _quoted(title: str) -> str:
 
 # ---------------------------------------------------------------- the fake service
 
+
 class FakeGoogleSheets:
     """Sheets v4 + Drive v3 on a FakeServer; ``with FakeGoogleSheets() as fake: fake.url``."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, quota_per_minute: int = QUOTA_PER_MINUTE,
-                 server: FakeServer | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        quota_per_minute: int = QUOTA_PER_MINUTE,
+        server: FakeServer | None = None,
+    ) -> None:
         self.server = server or FakeServer()
         self.clock = clock
         self.quota_per_minute = quota_per_minute
@@ -361,7 +409,7 @@ class FakeGoogleSheets:
         self.queued: list[QueuedError] = []
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._ids = itertools.count(1)
-        self._last_modified = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        self._last_modified = datetime(2000, 1, 1, tzinfo=UTC)
         self._lock = threading.RLock()
         for verb in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             self.server.route(verb, r"/.*", self._handle)
@@ -384,8 +432,9 @@ class FakeGoogleSheets:
 
     # ---- test helpers: the coordinator's hands and the test's eyes
 
-    def create_spreadsheet(self, title: str, tabs: tuple[str, ...] = ("Feuille 1",),
-                           owner: str = COORDINATOR) -> FakeSpreadsheet:
+    def create_spreadsheet(
+        self, title: str, tabs: tuple[str, ...] = ("Feuille 1",), owner: str = COORDINATOR
+    ) -> FakeSpreadsheet:
         """A spreadsheet a person made (``owner``) and shared with the service account as
         Editor; ``owner=SERVICE_ACCOUNT``: one the account created itself."""
         with self._lock:
@@ -401,11 +450,12 @@ class FakeGoogleSheets:
     def _touch(self, book: FakeSpreadsheet, by: str) -> None:
         """Drive's ``modifiedTime`` moves on: now (UTC, to the millisecond, as Drive writes it),
         always later than the fake's last one, so two edits in one millisecond still differ."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         self._last_modified = max(now, self._last_modified + timedelta(milliseconds=1))
-        book.modified_time = self._last_modified.strftime("%Y-%m-%dT%H:%M:%S.") + \
-            f"{self._last_modified.microsecond // 1000:03d}Z"
+        book.modified_time = (
+            self._last_modified.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self._last_modified.microsecond // 1000:03d}Z"
+        )
         book.modified_by, book.content = by, book.digest()
 
     def _settle(self) -> None:
@@ -438,22 +488,32 @@ class FakeGoogleSheets:
         Drive's format for Drive paths (403 + ``userRateLimitExceeded`` is its rate limit)."""
         domain = "usageLimits" if reason in DRIVE_RATE_LIMITS else "global"
         text = message or DRIVE_RATE_LIMITS.get(reason, reason)
-        status = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
-                  500: "INTERNAL", 503: "UNAVAILABLE"}.get(code, "UNKNOWN")
+        status = {
+            400: "INVALID_ARGUMENT",
+            403: "PERMISSION_DENIED",
+            404: "NOT_FOUND",
+            429: "RESOURCE_EXHAUSTED",
+            500: "INTERNAL",
+            503: "UNAVAILABLE",
+        }.get(code, "UNKNOWN")
         with self._lock:
             self.queued.extend(QueuedError(path, ApiError(code, text, status, reason, domain)) for _ in range(times))
 
     @staticmethod
     def _permission(book: FakeSpreadsheet, role: str, email: str) -> dict[str, Any]:
-        return {"kind": "drive#permission", "id": f"perm{len(book.permissions) + 1}", "type": "user",
-                "role": role, "emailAddress": email}
+        return {
+            "kind": "drive#permission",
+            "id": f"perm{len(book.permissions) + 1}",
+            "type": "user",
+            "role": role,
+            "emailAddress": email,
+        }
 
     def set_grid(self, key: str, tab: str, grid: list[list[Any]], by: str = COORDINATOR) -> None:
         """Replace a tab's values as a person would type them (RAW typing, "" = empty)."""
         with self._lock:
             sheet = self.spreadsheets[key].sheet(tab)
-            sheet.cells = {k: {n: v for n, v in c.items() if n != "userEnteredValue"}
-                           for k, c in sheet.cells.items()}
+            sheet.cells = {k: {n: v for n, v in c.items() if n != "userEnteredValue"} for k, c in sheet.cells.items()}
             for r, row in enumerate(grid):
                 for c, value in enumerate(row):
                     if value is not None and value != "":
@@ -480,12 +540,20 @@ class FakeGoogleSheets:
         return self.spreadsheets[key].sheet(tab).cells.get((row, col), {})
 
     def formula_cells(self) -> list[tuple[str, str, int, int]]:
-        return [(b.id, s.title, r, c) for b in self.spreadsheets.values() for s in b.sheets
-                for (r, c), cell in s.cells.items() if "formulaValue" in cell.get("userEnteredValue", {})]
+        return [
+            (b.id, s.title, r, c)
+            for b in self.spreadsheets.values()
+            for s in b.sheets
+            for (r, c), cell in s.cells.items()
+            if "formulaValue" in cell.get("userEnteredValue", {})
+        ]
 
     def count(self, kind: str | None = None, key: str | None = None, method: str | None = None) -> int:
-        return sum(1 for k, m, f in self.calls
-                   if (kind is None or k == kind) and (key is None or f == key) and (method is None or m == method))
+        return sum(
+            1
+            for k, m, f in self.calls
+            if (kind is None or k == kind) and (key is None or f == key) and (method is None or m == method)
+        )
 
     # ---- HTTP
 
@@ -514,8 +582,9 @@ class FakeGoogleSheets:
 
     def _authorise(self, request: Request) -> None:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            raise ApiError(401, "Request is missing required authentication credential.",
-                           "UNAUTHENTICATED", "authError")
+            raise ApiError(
+                401, "Request is missing required authentication credential.", "UNAUTHENTICATED", "authError"
+            )
 
     def _queued(self, path: str) -> None:
         for i, queued in enumerate(self.queued):
@@ -535,8 +604,12 @@ class FakeGoogleSheets:
         writes = method.http != "GET"
         if role is None or (writes and role in ("reader", "commenter")):
             if method.api == "drive":
-                raise ApiError(403, "The user does not have sufficient permissions for this file.",
-                               "PERMISSION_DENIED", "insufficientFilePermissions")
+                raise ApiError(
+                    403,
+                    "The user does not have sufficient permissions for this file.",
+                    "PERMISSION_DENIED",
+                    "insufficientFilePermissions",
+                )
             raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED", "forbidden")
 
     def _charge(self, method: Method, params: dict[str, str]) -> None:
@@ -560,8 +633,11 @@ class FakeGoogleSheets:
         if exc.code == 429 and hasattr(exc, "body"):
             return Response(429, exc.body)
         if api == "drive":
-            error = {"errors": [{"domain": exc.domain, "reason": exc.reason, "message": exc.message}],
-                     "code": exc.code, "message": exc.message}
+            error = {
+                "errors": [{"domain": exc.domain, "reason": exc.reason, "message": exc.message}],
+                "code": exc.code,
+                "message": exc.message,
+            }
         else:
             error = {"code": exc.code, "message": exc.message, "status": exc.status}
         return Response(exc.code, {"error": error})
@@ -587,9 +663,10 @@ class FakeGoogleSheets:
             values = [[row[c] if c < len(row) else "" for row in values] for c in range(width)]
             values = [_trim_row(col) for col in values]
         r0, c0, r1, c1 = bounds
-        answer: dict[str, Any] = {"range": f"{_quoted(sheet.title)}!{_column_letters(c0)}{r0 + 1}:"
-                                           f"{_column_letters(c1 - 1)}{r1}",
-                                  "majorDimension": request.arg("majorDimension", "ROWS")}
+        answer: dict[str, Any] = {
+            "range": f"{_quoted(sheet.title)}!{_column_letters(c0)}{r0 + 1}:{_column_letters(c1 - 1)}{r1}",
+            "majorDimension": request.arg("majorDimension", "ROWS"),
+        }
         if values:
             answer["values"] = values
         return answer
@@ -604,8 +681,10 @@ class FakeGoogleSheets:
             sheet, bounds, _ = self._parse_range(book, text)
             values = self._values(book, sheet, request.arg("valueRenderOption", "FORMATTED_VALUE"), bounds)
             r0, c0, r1, c1 = bounds
-            answer: dict[str, Any] = {"range": f"{_quoted(sheet.title)}!{_column_letters(c0)}{r0 + 1}:"
-                                               f"{_column_letters(c1 - 1)}{r1}", "majorDimension": "ROWS"}
+            answer: dict[str, Any] = {
+                "range": f"{_quoted(sheet.title)}!{_column_letters(c0)}{r0 + 1}:{_column_letters(c1 - 1)}{r1}",
+                "majorDimension": "ROWS",
+            }
             if values:
                 answer["values"] = values
             answers.append(answer)
@@ -633,8 +712,13 @@ class FakeGoogleSheets:
                     cell["userEnteredValue"] = user_entered(value, number_format)
         width = max(map(len, rows), default=0)
         self._touch(book, SERVICE_ACCOUNT)
-        return {"spreadsheetId": book.id, "updatedRange": params["range"], "updatedRows": len(rows),
-                "updatedColumns": width, "updatedCells": sum(map(len, rows))}
+        return {
+            "spreadsheetId": book.id,
+            "updatedRange": params["range"],
+            "updatedRows": len(rows),
+            "updatedColumns": width,
+            "updatedCells": sum(map(len, rows)),
+        }
 
     def _sheets_spreadsheets_batchUpdate(self, request: Request, params: dict[str, str], body: Any) -> Any:
         key = params["spreadsheetId"]
@@ -643,7 +727,7 @@ class FakeGoogleSheets:
         for i, item in enumerate((body or {}).get("requests", [])):
             if len(item) != 1:
                 raise ApiError(400, f"Invalid requests[{i}]: exactly one kind of request must be set")
-            (kind, payload), = item.items()
+            ((kind, payload),) = item.items()
             apply = getattr(self, "_req_" + kind, None)
             if apply is None:
                 raise ApiError(501, f"requests[{i}].{kind} is not implemented by the fake", "UNIMPLEMENTED")
@@ -671,8 +755,14 @@ class FakeGoogleSheets:
         for s in book.sheets:
             if s.index >= index:
                 s.index += 1
-        sheet = FakeSheet(sheet_id, title, index, grid.get("rowCount", 1000), grid.get("columnCount", 26),
-                          grid.get("frozenRowCount", 0))
+        sheet = FakeSheet(
+            sheet_id,
+            title,
+            index,
+            grid.get("rowCount", 1000),
+            grid.get("columnCount", 26),
+            grid.get("frozenRowCount", 0),
+        )
         book.sheets.append(sheet)
         return {"addSheet": {"properties": sheet.properties()}}
 
@@ -861,14 +951,27 @@ class FakeGoogleSheets:
         start = int(request.arg("pageToken") or "0") if (request.arg("pageToken") or "0").isdigit() else -1
         if start < 0:
             raise ApiError(400, "Invalid Value", reason="invalid")
-        files = [{"kind": "drive#file", "id": b.id, "name": b.title, "mimeType": SPREADSHEET_MIME,
-                  "modifiedTime": b.modified_time,
-                  "lastModifyingUser": {"kind": "drive#user", "emailAddress": b.modified_by,
-                                        "me": b.modified_by == SERVICE_ACCOUNT}}
-                 for b in sorted(self.spreadsheets.values(), key=lambda b: b.id)
-                 if b.role_of(SERVICE_ACCOUNT) is not None and matches(b)]
-        answer: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
-                                  "files": files[start:start + size]}
+        files = [
+            {
+                "kind": "drive#file",
+                "id": b.id,
+                "name": b.title,
+                "mimeType": SPREADSHEET_MIME,
+                "modifiedTime": b.modified_time,
+                "lastModifyingUser": {
+                    "kind": "drive#user",
+                    "emailAddress": b.modified_by,
+                    "me": b.modified_by == SERVICE_ACCOUNT,
+                },
+            }
+            for b in sorted(self.spreadsheets.values(), key=lambda b: b.id)
+            if b.role_of(SERVICE_ACCOUNT) is not None and matches(b)
+        ]
+        answer: dict[str, Any] = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": files[start : start + size],
+        }
         if start + size < len(files):
             answer["nextPageToken"] = str(start + size)
         return _partial(answer, request.arg("fields"))
@@ -878,11 +981,19 @@ class FakeGoogleSheets:
         body = body or {}
         if body.get("type") not in ("user", "group", "domain", "anyone") or not body.get("role"):
             raise ApiError(400, "The permission type field is required.", reason="required")
-        permission = {"kind": "drive#permission", "id": f"perm{len(book.permissions) + 1}",
-                      "type": body["type"], "role": body["role"]}
+        permission = {
+            "kind": "drive#permission",
+            "id": f"perm{len(book.permissions) + 1}",
+            "type": body["type"],
+            "role": body["role"],
+        }
         if book.role_of(SERVICE_ACCOUNT) not in ("owner", "organizer", "fileOrganizer", "writer"):
-            raise ApiError(403, "The user does not have sufficient permissions for this file.",
-                           "PERMISSION_DENIED", "insufficientFilePermissions")
+            raise ApiError(
+                403,
+                "The user does not have sufficient permissions for this file.",
+                "PERMISSION_DENIED",
+                "insufficientFilePermissions",
+            )
         if "emailAddress" in body:
             permission["emailAddress"] = body["emailAddress"]
         book.permissions.append(permission)
@@ -896,8 +1007,10 @@ class FakeGoogleSheets:
     def _drive_about_get(self, request: Request, params: dict[str, str], body: Any) -> Any:
         if not request.arg("fields"):
             raise ApiError(400, "The 'fields' parameter is required for this method.", reason="required")
-        return {"kind": "drive#about", "user": {"kind": "drive#user", "displayName": "rollcall",
-                                                "emailAddress": SERVICE_ACCOUNT, "me": True}}
+        return {
+            "kind": "drive#about",
+            "user": {"kind": "drive#user", "displayName": "rollcall", "emailAddress": SERVICE_ACCOUNT, "me": True},
+        }
 
     def _drive_file(self, key: str) -> FakeSpreadsheet:
         book = self.spreadsheets.get(key)
@@ -925,16 +1038,23 @@ class FakeGoogleSheets:
         if not match:
             raise ApiError(400, f"Unable to parse range: {text}")
         c0, r0, c1, r1 = match.groups()
-        bounds = (int(r0) - 1 if r0 else 0, _column_index(c0) if c0 else 0,
-                  int(r1) if r1 else (int(r0) if r0 and c1 is None else sheet.rows),
-                  _column_index(c1) + 1 if c1 else (_column_index(c0) + 1 if c0 and c1 is None else sheet.cols))
+        bounds = (
+            int(r0) - 1 if r0 else 0,
+            _column_index(c0) if c0 else 0,
+            int(r1) if r1 else (int(r0) if r0 and c1 is None else sheet.rows),
+            _column_index(c1) + 1 if c1 else (_column_index(c0) + 1 if c0 and c1 is None else sheet.cols),
+        )
         return sheet, bounds, False
 
-    def _values(self, book: FakeSpreadsheet, sheet: FakeSheet, render: str,
-                bounds: tuple[int, int, int, int] | None = None) -> list[list[Any]]:
+    def _values(
+        self, book: FakeSpreadsheet, sheet: FakeSheet, render: str, bounds: tuple[int, int, int, int] | None = None
+    ) -> list[list[Any]]:
         r0, c0, r1, c1 = bounds or (0, 0, sheet.rows, sheet.cols)
-        filled = [(r, c) for (r, c), cell in sheet.cells.items()
-                  if "userEnteredValue" in cell and r0 <= r < r1 and c0 <= c < c1]
+        filled = [
+            (r, c)
+            for (r, c), cell in sheet.cells.items()
+            if "userEnteredValue" in cell and r0 <= r < r1 and c0 <= c < c1
+        ]
         if not filled:
             return []
         last_row = max(r for r, _ in filled)
@@ -947,15 +1067,25 @@ class FakeGoogleSheets:
     @staticmethod
     def _in_grid(sheet: FakeSheet, r: int, c: int) -> None:
         if r >= sheet.rows or c >= sheet.cols:
-            raise ApiError(400, f"Range ({_quoted(sheet.title)}!{_column_letters(c)}{r + 1}) exceeds grid "
-                                f"limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+            raise ApiError(
+                400,
+                f"Range ({_quoted(sheet.title)}!{_column_letters(c)}{r + 1}) exceeds grid "
+                f"limits. Max rows: {sheet.rows}, max columns: {sheet.cols}",
+            )
 
 
-_DRIVE_TERM = re.compile(r"\s*(name|mimeType|modifiedTime|trashed)\s*(<=|>=|!=|=|<|>)\s*"
-                         r"('(?:[^'\\]|\\.)*'|true|false)\s*")
+_DRIVE_TERM = re.compile(
+    r"\s*(name|mimeType|modifiedTime|trashed)\s*(<=|>=|!=|=|<|>)\s*"
+    r"('(?:[^'\\]|\\.)*'|true|false)\s*"
+)
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def _drive_query(q: str) -> Callable[[FakeSpreadsheet], bool]:
@@ -1004,7 +1134,7 @@ def _rfc3339(text: str) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(400, "Invalid Value", reason="invalid") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _partial(answer: dict[str, Any], fields: str | None) -> dict[str, Any]:
@@ -1050,21 +1180,44 @@ def _select(value: Any, tree: dict[str, Any]) -> Any:
 
 def _quota_error(kind: str, limit: int) -> ApiError:
     metric = "Read requests" if kind == "read" else "Write requests"
-    error = ApiError(429, f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' "
-                          "of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'.",
-                     "RESOURCE_EXHAUSTED")
-    error.body = {"error": {  # type: ignore[attr-defined]
-        "code": 429, "message": error.message, "status": "RESOURCE_EXHAUSTED",
-        "details": [
-            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
-             "domain": "googleapis.com",
-             "metadata": {"quota_limit_value": str(limit), "service": "sheets.googleapis.com",
-                          "consumer": "projects/000000000000", "quota_unit": "1/min/{project}/{user}",
-                          "quota_location": "global", "quota_metric": f"sheets.googleapis.com/{kind}_requests",
-                          "quota_limit": f"{kind.capitalize()}RequestsPerMinutePerUser"}},
-            {"@type": "type.googleapis.com/google.rpc.Help",
-             "links": [{"description": "Request a higher quota limit.",
-                        "url": "https://cloud.google.com/docs/quotas/help/request_increase"}]}]}}
+    error = ApiError(
+        429,
+        f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per user' "
+        "of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'.",
+        "RESOURCE_EXHAUSTED",
+    )
+    error.body = {
+        "error": {  # type: ignore[attr-defined]
+            "code": 429,
+            "message": error.message,
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "RATE_LIMIT_EXCEEDED",
+                    "domain": "googleapis.com",
+                    "metadata": {
+                        "quota_limit_value": str(limit),
+                        "service": "sheets.googleapis.com",
+                        "consumer": "projects/000000000000",
+                        "quota_unit": "1/min/{project}/{user}",
+                        "quota_location": "global",
+                        "quota_metric": f"sheets.googleapis.com/{kind}_requests",
+                        "quota_limit": f"{kind.capitalize()}RequestsPerMinutePerUser",
+                    },
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.Help",
+                    "links": [
+                        {
+                            "description": "Request a higher quota limit.",
+                            "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+                        }
+                    ],
+                },
+            ],
+        }
+    }
     return error
 
 
@@ -1104,8 +1257,12 @@ def _apply_path(target: dict[str, Any], source: dict[str, Any], parts: list[str]
 
 
 def _grid_bounds(sheet: FakeSheet, grid_range: dict[str, Any]) -> tuple[int, int, int, int]:
-    bounds = (grid_range.get("startRowIndex", 0), grid_range.get("startColumnIndex", 0),
-              grid_range.get("endRowIndex", sheet.rows), grid_range.get("endColumnIndex", sheet.cols))
+    bounds = (
+        grid_range.get("startRowIndex", 0),
+        grid_range.get("startColumnIndex", 0),
+        grid_range.get("endRowIndex", sheet.rows),
+        grid_range.get("endColumnIndex", sheet.cols),
+    )
     if bounds[2] > sheet.rows or bounds[3] > sheet.cols:
         raise ApiError(400, f"Range exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
     return bounds
