@@ -10,25 +10,45 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # A first ephemeral Prefect start migrates its own database: slow on a 2-core machine.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: demo test test-fast setup clean
+.PHONY: demo test test-fast lint setup lock clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The exact versions of requirements.lock (what CI installs), then rollcall itself, editable.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing a dependency in pyproject.toml: pin the newest versions it allows (needs uv:
+# `pip install uv`), then run `make test` and commit both files.
+lock:
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --upgrade --quiet \
+		--custom-compile-command "make lock" -o requirements.lock
 
 demo: setup
 	$(BIN)/rollcall sync --config examples/journees-engagees-2022/campaign.toml
 
 # One test process per core (pytest-xdist): flow tests wait on Prefect and the databases.
-test: setup
+test: lint
 	$(BIN)/pytest -n auto
 
 test-fast: setup
 	$(BIN)/pytest -q -n auto -m "not flow and not faults and not badinput and not postgres and not convergence"
 
+# mypy cannot follow setuptools' mapping of the top-level folders to rollcall.<layer>: it checks
+# a tree of links named like the installed package instead (build/typecheck/rollcall).
+TYPECHECK := build/typecheck/rollcall
+LAYER_FOLDERS := models transforms connectors flows cli migrations deployments
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK) && cp rollcall/*.py $(TYPECHECK)/
+	for layer in $(LAYER_FOLDERS); do ln -s ../../../$$layer $(TYPECHECK)/$$layer; done
+	$(BIN)/mypy
+
 clean:
-	rm -rf var examples/*/var $(VENV)
+	rm -rf var examples/*/var $(VENV) build
