@@ -73,6 +73,7 @@ def sync(
     try:
         with _prefect_console_quiet(not errors.verbose), _progress_display(enabled=not as_json):
             summary = nightly_sync(config=str(config), full_read=full_read)
+        assert isinstance(summary, dict)  # a run refused by the lock raises CancelledRun instead
     except SyncFailed as exc:
         if as_json:  # the failed run's summary on stdout; the error below on stderr
             typer.echo(json.dumps(_last_summary(campaign), ensure_ascii=False))

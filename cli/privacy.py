@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +33,7 @@ console = Console()
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _counts_table(title: str, counts: dict[str, object]) -> Table:
+def _counts_table(title: str, counts: Mapping[str, object]) -> Table:
     table = Table(title=title)
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -158,7 +158,7 @@ def decide(campaign: Campaign, pair: str, same: bool) -> None:
             return
         a, b = session.get_one(Signup, row.signup_a), session.get_one(Signup, row.signup_b)
         matching_store.record_decision(session, a.id, b.id, same, decided_by=user)
-        if same and a.person_id != b.person_id:
+        if same and a.person_id != b.person_id and a.person_id is not None and b.person_id is not None:
             keep, gone = sorted((a.person_id, b.person_id))
             matching_store.merge_people(session, keep, gone)
         elif not same and a.person_id == b.person_id:

@@ -467,7 +467,9 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
     )
     # Sorted here, not by the database: collations differ (PostgreSQL's locale, SQLite's
     # bytes), and the same data must give the same people on both.
-    return sorted((CurrentSignup(*row) for row in session.execute(query)), key=lambda s: (s.record_key, s.id))
+    return sorted(
+        (CurrentSignup(**row._asdict()) for row in session.execute(query)), key=lambda s: (s.record_key, s.id)
+    )
 
 
 def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
@@ -491,8 +493,8 @@ def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
         .order_by(MatchDecision.id)
     )
     digest.update(b"decisions")
-    for row in session.execute(decisions):
-        digest.update(repr(tuple(row)).encode())
+    for decision in session.execute(decisions):
+        digest.update(repr(tuple(decision)).encode())
     return digest.hexdigest()
 
 
@@ -517,7 +519,11 @@ def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], 
         .where(RawRecord.campaign == campaign, Signup.person_id.is_not(None))
         .order_by(RawRecord.is_current, RawRecord.id)  # the current version last: it wins
     )
-    return {(source, external_id): person for source, external_id, person in session.execute(query)}
+    return {
+        (source, external_id): person
+        for source, external_id, person in session.execute(query)
+        if person is not None  # already filtered: says so to the type checker
+    }
 
 
 def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[int]:
@@ -737,8 +743,9 @@ def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDeta
         .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
     )
     found: dict[int, list[SignupDetails]] = {}
-    for registration_id, source, external_id, *facts in session.execute(query):
-        found.setdefault(registration_id, []).append(SignupDetails((source, external_id), *facts))
+    for registration_id, source, external_id, cancelled, consent, time_slot, remarks, minor in session.execute(query):
+        details = SignupDetails((source, external_id), cancelled, consent, time_slot, remarks, minor)
+        found.setdefault(registration_id, []).append(details)
     return {rid: sorted(details, key=lambda d: d.record_key) for rid, details in found.items()}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -88,19 +88,24 @@ def deploy_all(config: str | None = None, pool: str = POOL) -> dict[str, UUID]:
     config = config or os.environ.get("ROLLCALL_CONFIG", str(REPO / DEFAULT_CONFIG))
     ids = {}
     for spec in specs(config):
-        flow = Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint)
-        ids[f"{flow.name}/{spec.name}"] = flow.deploy(
-            name=spec.name,
-            work_pool_name=pool,
-            description=spec.description,
-            schedules=[Cron(spec.cron, timezone=TIMEZONE)] if spec.cron else None,
-            parameters=spec.parameters,
-            # one run at a time per deployment; a second waits for the first (visible in the UI
-            # as AwaitingConcurrencySlot); runs of different flows exclude each other through
-            # the campaign lock in the database (the second fails, saying a sync is running)
-            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
-            tags=["rollcall"],
-            print_next_steps=False,
+        # Prefect's sync/async dispatch: outside an event loop both calls return their value,
+        # not a coroutine (the type says either)
+        flow = cast(Flow, Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint))
+        ids[f"{flow.name}/{spec.name}"] = cast(
+            UUID,
+            flow.deploy(
+                name=spec.name,
+                work_pool_name=pool,
+                description=spec.description,
+                schedules=[Cron(spec.cron, timezone=TIMEZONE)] if spec.cron else None,
+                parameters=spec.parameters,
+                # one run at a time per deployment; a second waits for the first (visible in the UI
+                # as AwaitingConcurrencySlot); runs of different flows exclude each other through
+                # the campaign lock in the database (the second fails, saying a sync is running)
+                concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+                tags=["rollcall"],
+                print_next_steps=False,
+            ),
         )
     return ids
 

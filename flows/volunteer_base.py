@@ -55,7 +55,8 @@ def mark_returning(config_path: str) -> dict[str, Any]:
             for s in signups
         ]
         catalog = SiteCatalog(site.to_site() for site in campaign.sites)
-        returning = returning_people(records, {_record_id(s): s.person_id for s in signups}, rows, catalog)
+        person_of = {_record_id(s): s.person_id for s in signups if s.person_id is not None}
+        returning = returning_people(records, person_of, rows, catalog)
         changed = set_already_volunteer(session, code, returning)
     return {
         "bases": [b.name for b in bases],

@@ -114,10 +114,10 @@ def cumulative_by_day(moments: Iterable[datetime | None], tz: str) -> tuple[tupl
     """(day, how many by the end of that day), for each day something happened; undated ones
     count from the first day (they are in the total all the same)."""
     days = Counter(local_day(m, tz) for m in moments)
-    undated = days.pop(None, 0)
-    running, points = undated, []
-    for day in sorted(days):
-        running += days[day]
+    running, points = days.pop(None, 0), []  # the undated ones
+    dated: Counter[date] = Counter({day: n for day, n in days.items() if day is not None})
+    for day in sorted(dated):
+        running += dated[day]
         points.append((day, running))
     return tuple(points)
 
@@ -178,7 +178,13 @@ def attendance_by_site(
             cell[0] += bool(present)
             cell[1] += 1
     return tuple(
-        Attendance(code, held[code].name, *totals[code], {ch: (p, r) for ch, (p, r) in sorted(counts[code].items())})
+        Attendance(
+            code,
+            held[code].name,
+            present=totals[code][0],
+            registered=totals[code][1],
+            by_channel={ch: (p, r) for ch, (p, r) in sorted(counts[code].items())},
+        )
         for code in held
     )
 

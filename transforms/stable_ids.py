@@ -34,8 +34,7 @@ def assign_people(
     """
     candidates = []
     for group, signups in groups.items():
-        votes = Counter(prior_person.get(s) for s in signups)
-        votes.pop(None, None)
+        votes = Counter(person for s in signups if (person := prior_person.get(s)) is not None)
         candidates += [(-n, person, _order(group), group) for person, n in votes.items()]
     chosen: dict[GroupKey, int | None] = {group: None for group in groups}
     taken: set[int] = set()
