@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from form_campaigns import helloasso_source, tally_source
 from sqlalchemy import func, select
 
 from convergence.snapshot import RecordKey
@@ -173,41 +174,8 @@ submitted_at = "Date"
 consent = "Consentement"
 status = "Statut"
 """,
-        TALLY: f"""
-[[sources]]
-name = "{TALLY}"
-label = "Tally"
-kind = "tally"
-form_id = "{FORM_ID}"
-base_url = "{tally_url}"
-page_size = 20
-credentials = {{ token = "env:ROLLCALL_TEST_TALLY_TOKEN" }}
-
-[sources.fields]
-first_name = "Prénom"
-last_name = "Nom"
-email = "Adresse e-mail"
-phone = "Téléphone"
-site = "Sur quel site voulez-vous aider ?"
-consent = "J'accepte que mes données servent à organiser la journée"
-""",
-        HELLOASSO: f"""
-[[sources]]
-name = "{HELLOASSO}"
-label = "HelloAsso"
-kind = "helloasso"
-organization = "emmaus-connect"
-form_id = "journees-engagees"
-form_type = "Event"
-base_url = "{helloasso_url}"
-page_size = 20
-credentials = {{ client_id = "env:ROLLCALL_TEST_HA_ID", client_secret = "env:ROLLCALL_TEST_HA_SECRET" }}
-
-[sources.fields]
-email = ["customFields.Email", "payer.email"]
-phone = "customFields.Téléphone"
-site = "customFields.Site"
-""",
+        TALLY: tally_source(tally_url, name=TALLY, label="Tally"),
+        HELLOASSO: helloasso_source(helloasso_url, name=HELLOASSO, label="HelloAsso"),
     }
     path.write_text(
         f"""[campaign]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from form_campaigns import helloasso_source, tally_source
 from sqlalchemy import select
 
 from rollcall.connectors.database import session_scope
@@ -35,7 +36,6 @@ from fakes.google_sheets import TOKEN as SHEETS_TOKEN
 from fakes.google_sheets import FakeGoogleSheets
 from fakes.helloasso import HelloAssoFake, fictional_items
 from fakes.http_server import FakeServer, Request, Response
-from fakes.tally import FORM_ID as TALLY_FORM
 from fakes.tally import TOKEN as TALLY_TOKEN
 from fakes.tally import generate_submissions, serve_tally
 
@@ -70,40 +70,8 @@ def write_campaign(
         sites
         + "# --- Sources"
         + (file_sources if files else "\n")
-        + f"""
-[[sources]]
-name = "tally-form"
-label = "Tally (formulaire)"
-kind = "tally"
-form_id = "{TALLY_FORM}"
-base_url = "{tally_url}"
-page_size = 20
-credentials = {{ token = "env:ROLLCALL_TEST_TALLY_TOKEN" }}
-
-[sources.fields]
-first_name = "Prénom"
-last_name = "Nom"
-email = "Adresse e-mail"
-phone = "Téléphone"
-site = "Sur quel site voulez-vous aider ?"
-consent = "J'accepte que mes données servent à organiser la journée"
-
-[[sources]]
-name = "helloasso-api"
-label = "HelloAsso (API)"
-kind = "helloasso"
-organization = "emmaus-connect"
-form_id = "journees-engagees"
-form_type = "Event"
-base_url = "{helloasso_url}"
-page_size = 20
-credentials = {{ client_id = "env:ROLLCALL_TEST_HA_ID", client_secret = "env:ROLLCALL_TEST_HA_SECRET" }}
-
-[sources.fields]
-email = ["customFields.Email", "payer.email"]
-phone = "customFields.Téléphone"
-site = "customFields.Site"
-""",
+        + tally_source(tally_url, label="Tally (formulaire)")
+        + helloasso_source(helloasso_url, label="HelloAsso (API)"),
         encoding="utf-8",
     )
     return path
