@@ -54,7 +54,7 @@ import re
 import stat
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -268,7 +268,7 @@ def _name_columns(raw: list[str]) -> list[str]:
     return names
 
 
-def _headers(path: Path, records: Iterator[_Record], where: str = "") -> list[str]:
+def _headers(path: Path, records: Generator[_Record], where: str = "") -> list[str]:
     """The header is the first non-blank row; blank cells at its end are dropped."""
     with closing(records):
         for record in records:
@@ -314,7 +314,7 @@ def _row_problem(cells: list[str]) -> str | None:
     return None
 
 
-def _table_rows(path: Path, records: Iterator[_Record], headers: list[str]) -> Iterator[TableRow]:
+def _table_rows(path: Path, records: Generator[_Record], headers: list[str]) -> Iterator[TableRow]:
     """Pair the cells of each non-blank row after the header with the header names.
 
     Missing cells are ""; cells beyond the header go to ``column_<n>`` unless blank (trailing
@@ -401,7 +401,7 @@ class _Lines:
         return text
 
 
-def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -> Iterator[_Record]:
+def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -> Generator[_Record]:
     """Stream csv records numbered from 1. A record that cannot be read is a bad record, and
     reading goes on: one line whose quote is never closed costs that line only."""
     lines = _Lines(_decoded_lines(path, encoding))
@@ -798,11 +798,12 @@ def _open_sheet(path: Path, sheet: str | None) -> Iterator[ReadOnlyWorksheet]:
         workbook.close()
 
 
-def _sheet_records(path: Path, worksheet: ReadOnlyWorksheet) -> Iterator[_Record]:
+def _sheet_records(path: Path, worksheet: ReadOnlyWorksheet) -> Generator[_Record]:
     """Rows as text, numbered as Excel numbers them. The stored sheet size is ignored because
     some exporters write a wrong one, which would cut columns off."""
     worksheet.reset_dimensions()
-    rows = worksheet.iter_rows(values_only=True)
+    # openpyxl's stubs type iter_rows for Worksheet only; ReadOnlyWorksheet has the same method.
+    rows = worksheet.iter_rows(values_only=True)  # type: ignore[misc]
     number = 0
     while True:
         try:

@@ -181,7 +181,7 @@ def questions_of(items: list[Any]) -> Iterable[tuple[str, dict[str, Any]]]:
             yield question["questionId"], {"title": title, "options": _options(question.get("choiceQuestion"))}
         group = _mapping(item.get("questionGroupItem"))
         columns = _options(_mapping(group.get("grid")).get("columns"))
-        rows = group.get("questions") if isinstance(group.get("questions"), list) else []
+        rows = found if isinstance(found := group.get("questions"), list) else []
         for row in map(_mapping, rows):
             if isinstance(row.get("questionId"), str):
                 row_title = _mapping(row.get("rowQuestion")).get("title")

@@ -35,14 +35,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import gspread
 import requests
 from google.auth.credentials import Credentials
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
-from gspread.http_client import HTTPClient
+from gspread.http_client import HTTPClient, ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
 from rollcall.transforms.roster_layout import (
@@ -300,10 +300,10 @@ class Layout:
             if sheet_id is not None and tab.sheet_id == sheet_id:
                 return title, tab
         owned = set(self.roles.values())
-        tab = self.tabs.get(role)
+        by_title = self.tabs.get(role)
         if role in CHECKED_TABS:
             return None
-        return (role, tab) if tab is not None and tab.sheet_id not in owned else None
+        return (role, by_title) if by_title is not None and by_title.sheet_id not in owned else None
 
     def to_json(self) -> dict[str, Any]:
         found = {
@@ -363,7 +363,8 @@ class RosterSheets:
 
     def __init__(self, client: gspread.Client, layouts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.client = client
-        self.http: HTTPClient = client.http_client
+        # RollcallHTTPClient (``connect``): its ``request`` knows which requests may be retried.
+        self.http: RollcallHTTPClient = cast(RollcallHTTPClient, client.http_client)
         self._layouts = {key: Layout.from_json(v) for key, v in (layouts or {}).items()}
         self._account: str | None = None
 
@@ -509,7 +510,7 @@ class RosterSheets:
         terms = [f"mimeType = '{SPREADSHEET_MIME}'", "trashed = false"]
         if since:
             terms.append(f"modifiedTime >= '{since}'")
-        params = {
+        params: ParamsType = {
             "q": " and ".join(terms),
             "pageSize": "1000",
             "supportsAllDrives": "true",
@@ -542,7 +543,7 @@ class RosterSheets:
         if not emails:
             return []
         try:
-            have = {p.get("emailAddress", "").lower() for p in self.http.list_permissions(key)}
+            have = {str(p.get("emailAddress", "")).lower() for p in self.http.list_permissions(key)}
             added = []
             for email in emails:
                 if email.lower() in have:
@@ -865,17 +866,12 @@ def _plan(
             out += _owned_format(target, tab, values or [])
             if tab in digests:
                 after.digests[tab] = digests[tab]
-    for title, rows in delete_rows.items():
-        tab = after.tabs[title]
-        for row in sorted(set(rows), reverse=True):  # bottom up: indexes above stay right
-            out.append(
-                {
-                    "deleteDimension": {
-                        "range": {"sheetId": tab.sheet_id, "dimension": "ROWS", "startIndex": row, "endIndex": row + 1}
-                    }
-                }
-            )
-            tab.rows -= 1
+    for title, row_indexes in delete_rows.items():
+        emptied = after.tabs[title]
+        for row in sorted(set(row_indexes), reverse=True):  # bottom up: indexes above stay right
+            span = {"sheetId": emptied.sheet_id, "dimension": "ROWS", "startIndex": row, "endIndex": row + 1}
+            out.append({"deleteDimension": {"range": span}})
+            emptied.rows -= 1
     return out, after
 
 

@@ -51,7 +51,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 import requests
@@ -131,7 +131,7 @@ class HelloAssoForm:
             return self._keys_from_items()
         if not isinstance(form, dict):
             raise SourceResponseError(f"source {self.source}: {self.what}: the form description is not an object")
-        tiers = form.get("tiers") if isinstance(form.get("tiers"), list) else []
+        tiers = found if isinstance(found := form.get("tiers"), list) else []
         labels = [
             field.get("label")
             for tier in tiers
@@ -304,8 +304,8 @@ class _TokenKeeper:
 def updated_at(item: dict[str, Any]) -> datetime | None:
     """When the item last changed as far as we can see: its order's ``meta.updatedAt``, else
     the order date (HelloAsso writes ``0001-01-01`` for unknown dates: ignored)."""
-    order = item.get("order") if isinstance(item.get("order"), dict) else {}
-    meta = order.get("meta") if isinstance(order.get("meta"), dict) else {}
+    order = found if isinstance(found := item.get("order"), dict) else {}
+    meta = found if isinstance(found := order.get("meta"), dict) else {}
     for value in (meta.get("updatedAt"), order.get("date")):
         moment = parse_aware(value)
         if moment is not None and moment.year > 1:
@@ -317,5 +317,5 @@ def _is_item(item: Any) -> bool:
     return isinstance(item, dict) and isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0

@@ -15,9 +15,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import CursorResult, delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,7 +138,9 @@ def erasure_preview(session: Session, *, email: str | None = None, phone: str | 
         ).all()
         signups = len(session.scalars(select(Signup.id).where(Signup.person_id == person.id)).all())
         found.append(
-            PersonToErase(person.id, person.first_name, person.last_name, [tuple(r) for r in registrations], signups)
+            PersonToErase(
+                person.id, person.first_name, person.last_name, [(r[0], r[1], r[2]) for r in registrations], signups
+            )
         )
     return found
 
@@ -162,10 +164,8 @@ def erase_person(
     signups = {s.id: s for s in seeds}
     if person_ids:
         signups.update({s.id: s for s in session.scalars(select(Signup).where(Signup.person_id.in_(person_ids)))})
-    emails = {email_key} | {s.email_key for s in signups.values()}
-    phones = {e164} | {s.phone for s in signups.values()}
-    emails.discard(None)
-    phones.discard(None)
+    emails = {key for key in (email_key, *(s.email_key for s in signups.values())) if key is not None}
+    phones = {key for key in (e164, *(s.phone for s in signups.values())) if key is not None}
     raw_ids = _all_versions(session, {s.raw_record_id for s in signups.values()})
     quarantined = _quarantined_with(session, emails, phones)
     event_ids = set(session.scalars(select(Registration.event_id).where(Registration.person_id.in_(person_ids))))
@@ -301,7 +301,7 @@ def without_erased(session: Session, campaign: str, source: str, rows: Sequence[
 
 def _delete_quarantine(session: Session, raw_ids: set[int]) -> int:
     result = session.execute(delete(QuarantineEntry).where(QuarantineEntry.raw_record_id.in_(list(raw_ids))))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt: bytes) -> int:
@@ -431,7 +431,7 @@ def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
     removed = 0
     for _, ids in _chunks(signup_ids):
         touching = ReviewPair.signup_a.in_(ids) | ReviewPair.signup_b.in_(ids)
-        result = session.execute(delete(ReviewPair).where(touching))
+        result = cast(CursorResult[Any], session.execute(delete(ReviewPair).where(touching)))
         removed += result.rowcount or 0
     return removed
 

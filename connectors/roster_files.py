@@ -76,7 +76,7 @@ def write_roster(
     if changes is None:
         changes = read_tabs(path).get(CHANGES_TAB)
     workbook = Workbook()
-    roster = workbook.active
+    roster = workbook.worksheets[0]  # a new workbook holds one sheet
     roster.title = ROSTER_TAB
     _fill(roster, grid, date_column=_column(grid, DATE_HEADER))
     _checkbox(roster, grid)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any, ParamSpec, cast
+from uuid import UUID
 
 from prefect import flow
 from prefect.artifacts import (
@@ -183,7 +184,10 @@ def _pull(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Land each source in turn; a failing one is reported and the others go on."""
     pulled, failures = {}, {}
-    progress = create_progress_artifact(progress=0.0, key="rollcall-pull-progress", description="Sources pulled")
+    # From sync code Prefect returns the artifact id (its typing also allows a coroutine).
+    progress = cast(
+        UUID, create_progress_artifact(progress=0.0, key="rollcall-pull-progress", description="Sources pulled")
+    )
     for done, name in enumerate(names, start=1):
         announce(f"Pulling {name}", done - 1, len(names))
         since_iso = f"{since.isoformat()}T00:00:00Z" if since else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
@@ -46,7 +46,7 @@ def erase_person_flow(request_block: str, config: str = DEFAULT_CONFIG) -> dict[
     """
     from prefect.blocks.system import Secret
 
-    block = Secret.load(request_block)
+    block = cast(Secret, Secret.load(request_block))  # sync call: the block, not a coroutine
     identifier = str(block.get()).strip()
     email, phone = (identifier, None) if "@" in identifier else (None, identifier)
     counts = erase(config, email=email, phone=phone, actor=f"prefect:{flow_run.get_id()}")

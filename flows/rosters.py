@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import zipfile
@@ -457,7 +458,7 @@ def _roster_code() -> str:
 
     modules = (roster_files, google_sheets, roster_layout, sheet_roster)
     return hashlib.sha256(
-        b"".join(Path(m.__file__).read_bytes() for m in (*modules,)) + Path(__file__).read_bytes()
+        b"".join(Path(inspect.getfile(m)).read_bytes() for m in (*modules,)) + Path(__file__).read_bytes()
     ).hexdigest()
 
 

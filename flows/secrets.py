@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, cast
 
 
 class MissingSecret(Exception):
@@ -63,7 +63,8 @@ def resolve_secret(ref: str) -> str:
         from prefect.blocks.system import Secret
 
         try:
-            value = Secret.load(name).get()
+            # Called from sync code, Block.load returns the block (its typing also allows a coroutine).
+            value = cast(Secret, Secret.load(name)).get()
         except ValueError:
             raise MissingSecret(
                 f"Prefect Secret block {name!r} does not exist: create it (or fix its name in the campaign file)"

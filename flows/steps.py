@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import itertools
 import json
 from collections import defaultdict
@@ -471,8 +472,8 @@ def _resolving_code() -> str:
     from rollcall.transforms import matching, roster, stable_ids, survivorship
 
     files = (
-        sorted(Path(matching.__file__).parent.glob("*.py"))
-        + [Path(module.__file__) for module in (roster, stable_ids, survivorship)]
+        sorted(Path(inspect.getfile(matching)).parent.glob("*.py"))
+        + [Path(inspect.getfile(module)) for module in (roster, stable_ids, survivorship)]
         + [Path(__file__)]
     )
     return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
@@ -519,8 +520,9 @@ def _stable_people(
     by_id = {s.id: s for s in signups}
     fresh = [group for group, person in chosen.items() if person is None]
     new_ids = store.create_people(session, [display_fields([_facts(by_id[i]) for i in groups[g]]) for g in fresh])
-    chosen.update(zip(fresh, new_ids))
-    return {signup: chosen[group] for group, members in groups.items() for signup in members}, len(fresh)
+    people = {group: person for group, person in chosen.items() if person is not None}
+    people.update(zip(fresh, new_ids))
+    return {signup: people[group] for group, members in groups.items() for signup in members}, len(fresh)
 
 
 def _rules(resolution: Resolution, signups: list[store.CurrentSignup]) -> dict[int, str]:

@@ -315,25 +315,28 @@ def merge_roster(
     seen: set[str] = set()
     kept: list[list[Cell]] = []
     copies = Counter(_id_key(row[col[ID_HEADER]]) for row in rows)
-    for row in rows:
-        rid = _id_key(row[col[ID_HEADER]])
+    for grid_row in rows:
+        row: list[Cell] | None = grid_row
+        rid = _id_key(grid_row[col[ID_HEADER]])
         ours = rid is not None and (is_reference is None or is_reference(rid))
-        if ours and rid not in wanted and site_references is not None and rid not in site_references:
+        elsewhere = site_references is not None and rid not in site_references
+        if ours and rid is not None and rid not in wanted and elsewhere:
             _add_once(merge.unknown_ids, rid)
             _add_once(merge.foreign_ids, rid)
-            _mark(row, col, FOREIGN_LABEL, FOREIGN_NOTE)
+            _mark(grid_row, col, FOREIGN_LABEL, FOREIGN_NOTE)
         elif rid is not None and rid not in wanted:
             _add_once(merge.unknown_ids, rid)
             if ours:  # every copy of a leaving row leaves (rule 6)
-                row = _leaving_row(merge, row, col, rid)
+                row = _leaving_row(merge, grid_row, col, rid)
         elif rid is not None and rid in seen:
             _add_once(merge.duplicate_ids, rid)
-            _mark(row, col, DUPLICATE_LABEL, DUPLICATE_NOTE)
+            _mark(grid_row, col, DUPLICATE_LABEL, DUPLICATE_NOTE)
         elif rid is not None:
             seen.add(rid)
-            _merge_known(merge, row, names, col, wanted[rid], last_pushed.get(rid))
+            _merge_known(merge, grid_row, names, col, wanted[rid], last_pushed.get(rid))
             if copies[rid] > 1:
-                row[col[CONFLICT_HEADER]] = "; ".join(filter(None, [_text(row[col[CONFLICT_HEADER]]), DUPLICATED_NOTE]))
+                note = filter(None, [_text(grid_row[col[CONFLICT_HEADER]]), DUPLICATED_NOTE])
+                grid_row[col[CONFLICT_HEADER]] = "; ".join(note)
         if row is not None:
             kept.append(row)
     for rid, entry in wanted.items():
@@ -421,7 +424,7 @@ def _with_columns(
     added = [name for values in returning for name in values.extras if name not in names]
     added = list(dict.fromkeys(added))
     if added:
-        header, names = header + added, names + added
+        header, names = [*header, *added], names + added
         rows = [r + [""] * len(added) for r in rows]
     col = {name: i for i, name in reversed(list(enumerate(names)))}
     return header, names, col, rows
@@ -592,7 +595,8 @@ def _id_key(value: Cell) -> str | None:
 
 
 def _padded(row: Sequence[Cell], width: int) -> list[Cell]:
-    return [("" if v is None else v) for v in row] + [""] * max(0, width - len(row))
+    padded: list[Cell] = [("" if v is None else v) for v in row]
+    return padded + [""] * max(0, width - len(row))
 
 
 def _blank(value: Cell) -> bool:
@@ -668,12 +672,16 @@ def summary_grid(site_name: str, entries: Iterable[SheetEntry], capacity: int | 
         ["Taux de remplissage", round(len(live) / capacity, 4) if capacity else ""],
         [],
         ["Par canal", "Inscrits"],
-        *([name, n] for name, n in sorted(by_channel.items())),
+        *_two_columns(sorted(by_channel.items())),
         [],
         ["Par jour", "Inscrits"],
-        *([day.strftime("%d/%m/%Y"), n] for day, n in sorted(by_day.items())),
+        *_two_columns((day.strftime("%d/%m/%Y"), n) for day, n in sorted(by_day.items())),
     ]
     return grid
+
+
+def _two_columns(pairs: Iterable[tuple[str, int]]) -> Grid:
+    return [[label, n] for label, n in pairs]
 
 
 #: What a purged registration's row keeps (rule 10); every other cell of it is blanked.
@@ -714,4 +722,5 @@ def sign_in_grid(entries: Iterable[SheetEntry]) -> Grid:
         (e for e in entries if e.status == REGISTERED),
         key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.registration_id),
     )
-    return [list(SIGN_IN_HEADERS), *([e.last_name, e.first_name, e.time_slot, ""] for e in expected)]
+    rows: Grid = [[e.last_name, e.first_name, e.time_slot, ""] for e in expected]
+    return [list(SIGN_IN_HEADERS), *rows]

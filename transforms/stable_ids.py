@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
-GroupKey = Hashable
+GroupKey = TypeVar("GroupKey", bound=Hashable)
 RegistrationKey = tuple[int, int]  # (person id, event id)
 
 
@@ -45,7 +46,7 @@ def assign_people(
     return chosen
 
 
-def _order(group: GroupKey) -> str:
+def _order(group: Hashable) -> str:
     """A deterministic tie-break between groups (keys are record ids or tuples of them)."""
     return repr(group)
 

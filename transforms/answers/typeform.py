@@ -52,8 +52,8 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
         answered.append(([field_id, ref, title], text))
     for position in range(3):
         for names, text in answered:
-            if names[position]:
-                flat.setdefault(names[position], text)
+            if question := names[position]:
+                flat.setdefault(question, text)
     return flat
 
 

@@ -402,12 +402,13 @@ class PeopleIndex:
                 features.rule[np.isin(keys, decided)] = RULE_INDEX[rule]
         return features
 
-    def _decision_pairs(self, decisions: list[Decision]) -> tuple[set, set]:
+    def _decision_pairs(self, decisions: list[Decision]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
         """Decisions as (low, high) positions; decisions naming unknown records are ignored."""
         if not decisions:
             return set(), set()
         pos = self.positions()
-        same, different = set(), set()
+        same: set[tuple[int, int]] = set()
+        different: set[tuple[int, int]] = set()
         for d in decisions:
             i, j = pos.get(d.record_a), pos.get(d.record_b)
             if i is None or j is None or i == j:

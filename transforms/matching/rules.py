@@ -219,18 +219,12 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo, key
     same_site = site == EQUAL
     rare_site = np.zeros(len(a), dtype=bool)
     review_site = np.zeros(len(a), dtype=bool)
-    if cols.rare_site is not None:
-        rare_site = same_site & (
-            (cols.rare_site[a] & cols.rare_site[b]) | (one_field & (cols.rare_site[a] | cols.rare_site[b]))
-        )
-        review_site = same_site & (
-            (cols.review_site[a] & cols.review_site[b]) | (one_field & (cols.review_site[a] | cols.review_site[b]))
-        )
-    if cols.rare_day is not None:
+    if cols.rare_site is not None and cols.review_site is not None:
+        rare_site = same_site & _rare_pair(cols.rare_site, a, b, one_field)
+        review_site = same_site & _rare_pair(cols.review_site, a, b, one_field)
+    if cols.rare_day is not None and cols.day is not None:
         same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
-        rare_site |= same_day & (
-            (cols.rare_day[a] & cols.rare_day[b]) | (one_field & (cols.rare_day[a] | cols.rare_day[b]))
-        )
+        rare_site |= same_day & _rare_pair(cols.rare_day, a, b, one_field)
     rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
@@ -272,6 +266,11 @@ def _names(cols: Columns, a, b, memo: RelationMemo):
     return first, last, swapped, one_field
 
 
+def _rare_pair(rare: np.ndarray, a: np.ndarray, b: np.ndarray, one_field: np.ndarray) -> np.ndarray:
+    """Both sides rare, or one side rare when only one name field is filled."""
+    return (rare[a] & rare[b]) | (one_field & (rare[a] | rare[b]))
+
+
 def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, both: np.ndarray) -> None:
     """With the same email and the same phone, a first name seen once or twice against a
     frequent one it shares letters with is that name mistyped ("EbOZ" / "Enzo", "Jzen" /
@@ -280,6 +279,8 @@ def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, bot
     if not len(todo):
         return
     counts, names = cols.name_count, memo.names
+    if counts is None:
+        return
     x = cols.first[a[todo]]
     y = np.where(swapped[todo], cols.last[b[todo]], cols.first[b[todo]])
     for k, p, q in zip(todo.tolist(), x.tolist(), y.tolist()):
