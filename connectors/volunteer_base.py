@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rollcall.connectors.files import FileFormatError, open_table
 from rollcall.connectors.http import SourceError
-from rollcall.models.campaign import SourceConfig
+from rollcall.models.campaign import VolunteerBaseSource
 from rollcall.transforms.returning import BaseVolunteer
 
 #: The fields a base row is matched on; a base needs at least one contact or both names.
@@ -23,7 +23,7 @@ class VolunteerBaseError(SourceError):
     """The volunteer base could not be read; the message names the file and what to do."""
 
 
-def read_volunteer_base(source: SourceConfig, path: Path) -> list[BaseVolunteer]:
+def read_volunteer_base(source: VolunteerBaseSource, path: Path) -> list[BaseVolunteer]:
     """Every non-blank row of the base, as its mapped fields (raw text)."""
     try:
         table = open_table(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)

@@ -9,10 +9,17 @@ from rollcall.connectors.google_sheets import SCOPES as SHEETS_SCOPES
 from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
 from rollcall.connectors.http import SourceAuthError, make_session
 from rollcall.flows.secrets import BadSecret, describe, load_json_secret, resolve_secret
-from rollcall.models.campaign import Campaign, SourceConfig
+from rollcall.models.campaign import (
+    Campaign,
+    FormSource,
+    GoogleFormsSource,
+    HelloAssoSource,
+    TallySource,
+    TypeformSource,
+)
 
 
-def build_connector(source: SourceConfig) -> FormConnector:
+def build_connector(source: FormSource) -> FormConnector:
     """The connector for a web-form source. Raises MissingSecret when a credential is unset."""
     secrets = {name: resolve_secret(ref) for name, ref in source.credentials.items() if name != "service_account"}
     session = make_session()
@@ -22,15 +29,15 @@ def build_connector(source: SourceConfig) -> FormConnector:
     base: dict[str, Any] = {"base_url": source.base_url} if source.base_url else {}
     if source.page_size:
         base["page_size"] = source.page_size
-    if source.kind == "tally":
+    if isinstance(source, TallySource):
         from rollcall.connectors.tally import TallyForm
 
         return TallyForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
-    if source.kind == "typeform":
+    if isinstance(source, TypeformSource):
         from rollcall.connectors.typeform import TypeformForm
 
         return TypeformForm(session, source=source.name, form_id=source.form_id, token=secrets["token"], **base)
-    if source.kind == "helloasso":
+    if isinstance(source, HelloAssoSource):
         from rollcall.connectors.helloasso import HelloAssoForm
 
         return HelloAssoForm(
@@ -44,7 +51,7 @@ def build_connector(source: SourceConfig) -> FormConnector:
             expected_keys=source.columns,
             **base,
         )
-    if source.kind == "google_forms":
+    if isinstance(source, GoogleFormsSource):
         from rollcall.connectors.google_forms import GoogleFormsForm, access_token_from_service_account
 
         ref = source.credentials["service_account"]

@@ -12,7 +12,7 @@ import inspect
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,14 @@ from rollcall.connectors.http import SourceError, SourceMappingError
 from rollcall.flows.privacy import erasure_salt
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import build_connector, google_sheets
-from rollcall.models.campaign import Campaign, SourceConfig, load_campaign
+from rollcall.models.campaign import (
+    Campaign,
+    FileSource,
+    FormSource,
+    SheetSource,
+    SourceBase,
+    load_campaign,
+)
 from rollcall.models.records import NormalisedSignup, PersonDisplay, RawRow, SignupFacts
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.matching import Decision, MatchRecord, Resolution, resolve
@@ -102,7 +109,7 @@ def land_source(
     """
     campaign = load_campaign(config_path)
     source = next(s for s in campaign.sources if s.name == source_name)
-    if source.is_form:
+    if isinstance(source, FormSource):
         try:
             connector = build_connector(source)
         except MissingSecret as exc:
@@ -111,15 +118,17 @@ def land_source(
             raise SourceError(f"source {source.name}: {exc}") from None
         counts = _land_form(campaign, source, connector, run_id, since, full_read=full_read)
         counts["requests"] = getattr(getattr(connector, "session", None), "requests_made", None)
-    elif source.kind == "google_sheet":
+    elif isinstance(source, SheetSource):
         counts = _land_sheet(campaign, source, run_id)
-    else:
+    elif isinstance(source, FileSource):
         counts = _land_file(campaign, source, run_id)
+    else:  # the volunteer base is read by each sync, never landed (flows.volunteer_base)
+        raise ValueError(f"source {source.name}: a {source.kind} source is not landed")
     get_run_logger().info("source %s: %s", source.name, counts)
     return counts
 
 
-def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[str, Any]:
+def _land_file(campaign: Campaign, source: FileSource, run_id: int) -> dict[str, Any]:
     """A file export, landed whole in one transaction with its cursor (the file's
     fingerprint); skipped when the file has not changed since."""
     path = campaign.source_path(source)
@@ -137,7 +146,7 @@ def _land_file(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[st
     return _land_rows(campaign, source, iter_identified(_read_rows(source, path), id_column), run_id, cursor)
 
 
-def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[str, Any]:
+def _land_sheet(campaign: Campaign, source: SheetSource, run_id: int) -> dict[str, Any]:
     """A staff Google sheet: read whole each night (unformatted values), landed like an
     export; as a snapshot, a row that disappeared marks its record removed."""
     try:
@@ -158,7 +167,7 @@ def _land_sheet(campaign: Campaign, source: SourceConfig, run_id: int) -> dict[s
 
 
 def _land_rows(
-    campaign: Campaign, source: SourceConfig, rows: Iterable[RawRow], run_id: int, cursor: str | None
+    campaign: Campaign, source: SourceBase, rows: Iterable[RawRow], run_id: int, cursor: str | None
 ) -> dict[str, Any]:
     """Land a whole export or sheet in one transaction with its cursor, streamed in chunks so
     a large export uses bounded memory; for a snapshot source, what it no longer holds stops
@@ -198,7 +207,7 @@ def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield chunk
 
 
-def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def _read_rows(source: FileSource, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``(locator, row)`` pairs of an export, streamed, after checking (at once, before any
     row is landed) that every mapped column exists."""
     try:
@@ -214,7 +223,7 @@ def _read_rows(source: SourceConfig, path: Path) -> Iterator[tuple[str, dict[str
     return _streamed_rows(source, table)
 
 
-def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
+def _streamed_rows(source: SourceBase, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         for row in table.rows():
             yield row.locator, row.values
@@ -224,7 +233,7 @@ def _streamed_rows(source: SourceConfig, table: Any) -> Iterator[tuple[str, dict
 
 def _land_form(
     campaign: Campaign,
-    source: SourceConfig,
+    source: FormSource,
     connector: FormConnector,
     run_id: int,
     since: str | None = None,
@@ -282,7 +291,7 @@ def _land_form(
 MAX_ASKED_ONE_BY_ONE = 200
 
 
-def _still_held(campaign: Campaign, source: SourceConfig, connector: FormConnector, listed: set[str]) -> set[str]:
+def _still_held(campaign: Campaign, source: FormSource, connector: FormConnector, listed: set[str]) -> set[str]:
     """Of the records both listings missed, those the provider says it still holds, for a
     connector that can ask one by one (``still_held``): a deletion during each listing could
     have skipped them twice. Beyond ``MAX_ASKED_ONE_BY_ONE`` (a mass deletion), none is asked."""
@@ -296,7 +305,7 @@ def _still_held(campaign: Campaign, source: SourceConfig, connector: FormConnect
 
 def _land_pages(
     campaign: Campaign,
-    source: SourceConfig,
+    source: FormSource,
     connector: FormConnector,
     run_id: int,
     cursor: str | None,
@@ -368,7 +377,7 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
         after_id = page[-1].id
 
 
-def backfill_details(campaign: Campaign, sources: dict[str, SourceConfig], catalog: SiteCatalog) -> int:
+def backfill_details(campaign: Campaign, sources: Mapping[str, SourceBase], catalog: SiteCatalog) -> int:
     """Time slot, remarks and minor flag of sign-ups stored before they were read (migration
     0005), read from their stored records as a clean sync would: once, a page per transaction."""
     done = 0

@@ -16,7 +16,7 @@ from rollcall.connectors import matching_store, store
 from rollcall.connectors.database import session_scope
 from rollcall.connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
 from rollcall.connectors.volunteer_flags import set_already_volunteer
-from rollcall.models.campaign import load_campaign
+from rollcall.models.campaign import VolunteerBaseSource, load_campaign
 from rollcall.transforms.matching import MatchRecord
 from rollcall.transforms.returning import returning_people
 from rollcall.transforms.sites import SiteCatalog
@@ -28,7 +28,7 @@ def mark_returning(config_path: str) -> dict[str, Any]:
     every flag as the last sync set it and returns ``error`` (the sync then ends Failed
     naming it): flagging everyone "Nouveau" would inflate the count toward the goal."""
     campaign = load_campaign(config_path)
-    bases = [s for s in campaign.sources if s.is_volunteer_base and s.enabled is not False]
+    bases = [s for s in campaign.sources if isinstance(s, VolunteerBaseSource) and s.enabled is not False]
     rows, errors = [], []
     for base in bases:
         try:

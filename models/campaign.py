@@ -18,9 +18,9 @@ import unicodedata
 import zoneinfo
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 
 from rollcall.models.records import SIGNUP_FIELDS, Site
@@ -208,6 +208,8 @@ FORM_KINDS = ("tally", "typeform", "helloasso", "google_forms")
 #: tell new volunteers from returning ones (``flows.volunteer_base``).
 BASE_KINDS = ("volunteer_base",)
 
+SOURCE_KINDS = FILE_KINDS + SHEET_KINDS + FORM_KINDS + BASE_KINDS
+
 #: The credentials each web form needs, by name. Each is given in the campaign file as a
 #: reference, ``"env:VARIABLE"`` or ``"block:prefect-secret-block-name"``, never as a value.
 FORM_CREDENTIALS: dict[str, tuple[str, ...]] = {
@@ -220,8 +222,10 @@ FORM_CREDENTIALS: dict[str, tuple[str, ...]] = {
 SecretRef = Annotated[str, Field(pattern=r"^(env|block):[A-Za-z0-9_.-]+$")]
 
 
-class SourceConfig(StrictModel):
-    """A place sign-ups come from, and how its columns or questions map to our fields.
+class SourceBase(StrictModel):
+    """What every source kind has: a place sign-ups come from, and how its columns or
+    questions map to our fields. Each kind is its own model below (``SourceConfig``, a union
+    told apart by ``kind``), so a field of another kind is refused by name at load.
 
     ``fields`` maps our field name (``first_name``, ``email``...) to the source's column
     header (files) or question id, ref or title (forms), or to a list of them where the
@@ -232,34 +236,14 @@ class SourceConfig(StrictModel):
     """
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    kind: Literal["csv", "xlsx", "google_sheet", "tally", "typeform", "helloasso", "google_forms", "volunteer_base"]
+    kind: str
     label: str | None = None
-    path: Path | None = None
-    form_id: str | None = None  # Tally/Typeform/Google form id; HelloAsso form slug
-    spreadsheet: str | None = None  # google_sheet: the staff spreadsheet's key (tab: ``sheet``)
     #: The source holds every current record (a staff sheet, a full export): a record missing
     #: from it is marked removed, so the database follows the source as it is now, and a
     #: registration with no record left is removed. Default: true for sheets and exports
     #: (an export replaced by a newer one is a full export); set false for a file that
     #: only ever holds the latest sign-ups, dropped in place of the previous one.
     snapshot: bool | None = None
-    #: Web forms: each sync reads the whole form, so a submission deleted at the provider,
-    #: or an edit or cancellation its date filter does not return, is seen (what it no longer
-    #: lists stops being current). False: only what changed since the last pull (fewer
-    #: requests on a very large form; deletions at the provider are then never seen).
-    full_read: bool = True
-    #: With ``full_read = false``: read the whole form all the same when the last full read
-    #: is older than this many days (so a deletion at the provider leaves within a week), and
-    #: whenever asked (``rollcall sync --full-read``; the flows' ``full_read`` parameter).
-    reconcile_days: Annotated[int, Field(gt=0)] = 7
-    organization: str | None = None  # HelloAsso organisation slug
-    form_type: str = "Event"  # HelloAsso form type
-    base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
-    page_size: Annotated[int | None, Field(gt=0)] = None  # the provider's maximum by default
-    credentials: dict[str, SecretRef] = {}
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
     preset: Literal["jeveuxaider"] | None = None
     fields: dict[str, str | list[str]] = {}
     timezone: str | None = None
@@ -280,42 +264,10 @@ class SourceConfig(StrictModel):
     def _known_timezone(cls, timezone: str | None) -> str | None:
         return None if timezone is None else checked_timezone(timezone)
 
-    @field_validator("encoding")
-    @classmethod
-    def _text_encoding(cls, encoding: str | None) -> str | None:
-        if encoding is not None and plausible_encoding(encoding) is None:
-            raise ValueError(
-                f"encoding {encoding!r} is not one rollcall reads; use one of "
-                f"{', '.join(TEXT_ENCODINGS)}, or remove it to let rollcall detect it"
-            )
-        return encoding
-
-    @field_validator("delimiter")
-    @classmethod
-    def _one_character(cls, delimiter: str | None) -> str | None:
-        if delimiter is not None and len(delimiter) != 1:
-            raise ValueError(f'delimiter must be one character, not {delimiter!r} (";" "," "\\t" "|")')
-        return delimiter
-
     @model_validator(mode="after")
-    def _complete_for_its_kind(self) -> SourceConfig:
+    def _mapped(self) -> Self:
         if not self.preset and not self.fields:
             raise ValueError("a source needs `fields` (our field = their column) or a `preset`")
-        if self.kind in FILE_KINDS + BASE_KINDS and self.path is None:
-            raise ValueError(f"a {self.kind} source needs `path`")
-        if self.kind in SHEET_KINDS and not (self.spreadsheet and self.sheet):
-            raise ValueError("a google_sheet source needs `spreadsheet` (its key) and `sheet` (the tab)")
-        if self.kind in FORM_KINDS:
-            if not self.form_id:
-                raise ValueError(f"a {self.kind} source needs `form_id`")
-            if self.kind == "helloasso" and not self.organization:
-                raise ValueError("a helloasso source needs `organization` (its slug)")
-            missing = sorted(set(FORM_CREDENTIALS[self.kind]) - set(self.credentials))
-            if missing:
-                raise ValueError(
-                    f"a {self.kind} source needs credentials {missing}, "
-                    'each as "env:VARIABLE" or "block:secret-block-name"'
-                )
         return self
 
     @property
@@ -354,6 +306,119 @@ class SourceConfig(StrictModel):
     @property
     def display_name(self) -> str:
         return self.label or self.name
+
+
+class _FileFields(SourceBase):
+    """A file on disk, relative to the campaign file (``Campaign.source_path``). ``sheet``:
+    the XLSX tab (the first by default); ``encoding``/``delimiter``: a CSV's, detected when
+    not given."""
+
+    path: Path
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, encoding: str | None) -> str | None:
+        if encoding is not None and plausible_encoding(encoding) is None:
+            raise ValueError(
+                f"encoding {encoding!r} is not one rollcall reads; use one of "
+                f"{', '.join(TEXT_ENCODINGS)}, or remove it to let rollcall detect it"
+            )
+        return encoding
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, delimiter: str | None) -> str | None:
+        if delimiter is not None and len(delimiter) != 1:
+            raise ValueError(f'delimiter must be one character, not {delimiter!r} (";" "," "\\t" "|")')
+        return delimiter
+
+
+class FileSource(_FileFields):
+    """A CSV or XLSX export of sign-ups kept by site staff (JeVeuxAider, a hand-kept list)."""
+
+    kind: Literal["csv", "xlsx"]
+
+
+class VolunteerBaseSource(_FileFields):
+    """An export of the people who already volunteer at the association (CSV or XLSX): not
+    sign-ups, never landed nor put on a roster; each sync matches registrants against it to
+    tell new volunteers from returning ones (``flows.volunteer_base``)."""
+
+    kind: Literal["volunteer_base"]
+
+
+class SheetSource(SourceBase):
+    """A staff Google sheet: the spreadsheet ``spreadsheet`` (its key), tab ``sheet``."""
+
+    kind: Literal["google_sheet"]
+    spreadsheet: str
+    sheet: str
+
+
+class FormSource(SourceBase):
+    """A web form read through its provider's API. ``form_id``: Tally's, Typeform's or
+    Google's form id; HelloAsso's form slug. ``credentials``: the names its kind needs
+    (``FORM_CREDENTIALS``), each an ``env:``/``block:`` reference, never a value."""
+
+    form_id: Annotated[str, Field(min_length=1)]
+    #: Each sync reads the whole form, so a submission deleted at the provider, or an edit or
+    #: cancellation its date filter does not return, is seen (what it no longer lists stops
+    #: being current). False: only what changed since the last pull (fewer requests on a very
+    #: large form; deletions at the provider are then never seen).
+    full_read: bool = True
+    #: With ``full_read = false``: read the whole form all the same when the last full read
+    #: is older than this many days (so a deletion at the provider leaves within a week), and
+    #: whenever asked (``rollcall sync --full-read``; the flows' ``full_read`` parameter).
+    reconcile_days: Annotated[int, Field(gt=0)] = 7
+    base_url: str | None = None  # Typeform EU accounts: https://api.eu.typeform.com
+    page_size: Annotated[int | None, Field(gt=0)] = None  # the provider's maximum by default
+    credentials: dict[str, SecretRef] = {}
+
+    @model_validator(mode="after")
+    def _credentials_named(self) -> Self:
+        missing = sorted(set(FORM_CREDENTIALS[self.kind]) - set(self.credentials))
+        if missing:
+            raise ValueError(
+                f'a {self.kind} source needs credentials {missing}, each as "env:VARIABLE" or "block:secret-block-name"'
+            )
+        return self
+
+
+class TallySource(FormSource):
+    kind: Literal["tally"]
+
+
+class TypeformSource(FormSource):
+    kind: Literal["typeform"]
+
+
+class GoogleFormsSource(FormSource):
+    kind: Literal["google_forms"]
+
+
+class HelloAssoSource(FormSource):
+    """``organization``: the organisation's slug; ``form_type``: HelloAsso's (Event...)."""
+
+    kind: Literal["helloasso"]
+    organization: Annotated[str, Field(min_length=1)]
+    form_type: str = "Event"
+
+
+#: One source of the campaign file, its model chosen by ``kind``.
+SourceConfig = Annotated[
+    FileSource | VolunteerBaseSource | SheetSource | TallySource | TypeformSource | HelloAssoSource | GoogleFormsSource,
+    Field(discriminator="kind"),
+]
+_SOURCE = TypeAdapter(SourceConfig)
+
+
+def source_config(**fields: object) -> SourceConfig:
+    """One source from its fields, as a ``[[sources]]`` table of the campaign file gives them
+    (its kind's model, validated)."""
+    return _SOURCE.validate_python(fields)
 
 
 class CampaignInfo(StrictModel):
@@ -462,7 +527,7 @@ class Campaign(StrictModel):
         refused at load, not found out when a sync holding the lock tries to read it. A path
         not there yet is the sync's business (that source fails; the others sync)."""
         for source in self.sources:
-            if source.kind not in FILE_KINDS or source.path is None:
+            if not isinstance(source, FileSource):
                 continue
             path = self.source_path(source)
             suffixes = (".csv", ".txt", ".tsv") if source.kind == "csv" else (".xlsx", ".xlsm")
@@ -508,10 +573,8 @@ class Campaign(StrictModel):
         assert path.parent == self.rosters.directory and os.sep not in site.roster_file_name
         return path
 
-    def source_path(self, source: SourceConfig) -> Path:
+    def source_path(self, source: FileSource | VolunteerBaseSource) -> Path:
         """Source files are relative to the configuration file, so an example folder moves whole."""
-        if source.path is None:
-            raise ValueError(f"source {source.name} has no file path")
         return source.path if source.path.is_absolute() else self.base_dir / source.path
 
 
@@ -546,6 +609,9 @@ def _describe(exc: ValidationError) -> str:
     """One line per error, ``sites.3.date: Input should be a valid date``."""
     lines = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        # A source's model is chosen by its kind, which pydantic adds to the path
+        # (``sources.2.tally.form_id``): the file has no such level, so it is left out.
+        loc = [part for part in error["loc"] if part not in SOURCE_KINDS]
+        where = ".".join(str(part) for part in loc) or "(top level)"
         lines.append(f"  {where}: {error['msg']}")
     return "\n".join(lines)

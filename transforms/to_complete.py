@@ -34,7 +34,7 @@ SHOWN_NAME_LENGTH = 60
 
 @dataclass(frozen=True)
 class QuarantinedSignup:
-    """One quarantined record, its fields mapped (``SourceConfig.extract``)."""
+    """One quarantined record, its fields mapped (``SourceBase.extract``)."""
 
     source: str  # the source's label, "JeVeuxAider"
     fields: Mapping[str, str | None]

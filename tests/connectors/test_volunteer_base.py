@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from pydantic import ValidationError
 
 from rollcall.connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
-from rollcall.models.campaign import SourceConfig
+from rollcall.models.campaign import VolunteerBaseSource, source_config
 from rollcall.transforms.returning import BaseVolunteer
 
-BASE = SourceConfig(
+BASE = VolunteerBaseSource(
     name="benevoles",
     kind="volunteer_base",
     path=Path("base.csv"),
@@ -51,6 +52,6 @@ def test_a_missing_column_or_file_says_what_to_fix(tmp_path: Path) -> None:
 
 
 def test_a_base_needs_a_file_and_is_not_a_sign_up_source() -> None:
-    with pytest.raises(ValueError, match="needs `path`"):
-        SourceConfig(name="b", kind="volunteer_base", fields={"email": "E-mail"})
+    with pytest.raises(ValidationError, match=r"path\s+Field required"):
+        source_config(name="b", kind="volunteer_base", fields={"email": "E-mail"})
     assert BASE.is_volunteer_base and not BASE.is_form

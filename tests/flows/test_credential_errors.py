@@ -8,7 +8,7 @@ import pytest
 from rollcall.connectors.http import SourceAuthError
 from rollcall.flows.secrets import BadSecret, MissingSecret, load_json_secret
 from rollcall.flows.sources import build_connector
-from rollcall.models.campaign import SourceConfig
+from rollcall.models.campaign import GoogleFormsSource, TallySource
 
 from fakes.http_server import FakeServer
 from fakes.tally import FORM_ID, generate_submissions, serve_tally
@@ -16,8 +16,8 @@ from fakes.tally import FORM_ID, generate_submissions, serve_tally
 FIELDS = {"first_name": "Prénom", "email": "Email"}
 
 
-def google_forms_source() -> SourceConfig:
-    return SourceConfig(
+def google_forms_source() -> GoogleFormsSource:
+    return GoogleFormsSource(
         name="gforms-lille",
         kind="google_forms",
         form_id="1FAIpQLSf-fictif",
@@ -68,7 +68,7 @@ def test_rejected_tally_token_names_source_and_variable(monkeypatch: pytest.Monk
     monkeypatch.setenv("ROLLCALL_TEST_TALLY", wrong)
     with FakeServer() as server:
         serve_tally(server, generate_submissions(3, seed=2))
-        source = SourceConfig(
+        source = TallySource(
             name="tally-paris",
             kind="tally",
             form_id=FORM_ID,

@@ -83,6 +83,32 @@ def test_jeveuxaider_preset_uses_the_export_columns() -> None:
         pytest.param(
             '[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\n', "sources.0", id="source_without_mapping"
         ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "tally"\ncredentials = {token = "env:T"}\nfields = {email = "E"}\n',
+            "sources.0.form_id: Field required",
+            id="form_without_its_id",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\nform_id = "x"\nfields = {email = "E"}\n',
+            "sources.0.form_id: Extra inputs are not permitted",
+            id="another_kinds_key",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "helloasso"\nform_id = "f"\nfields = {email = "E"}\n'
+            'credentials = {client_id = "env:I", client_secret = "env:S"}\n',
+            "sources.0.organization: Field required",
+            id="helloasso_without_organisation",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "typeform"\nform_id = "f"\nfields = {email = "E"}\n',
+            "needs credentials ['token']",
+            id="form_without_credentials",
+        ),
+        pytest.param(
+            '[[sources]]\nname = "t"\nkind = "excel"\npath = "t.csv"\nfields = {email = "E"}\n',
+            "sources.0: Input tag 'excel'",
+            id="unknown_kind",
+        ),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path: Path, extra: str, key: str | None) -> None:
