@@ -613,5 +613,9 @@ def _describe(exc: ValidationError) -> str:
         # (``sources.2.tally.form_id``): the file has no such level, so it is left out.
         loc = [part for part in error["loc"] if part not in SOURCE_KINDS]
         where = ".".join(str(part) for part in loc) or "(top level)"
+        kind = next((part for part in error["loc"] if part in SOURCE_KINDS), None)
+        if kind and error["type"] == "extra_forbidden":
+            lines.append(f"  {where}: not a setting of a {kind} source; remove it (or check its spelling)")
+            continue
         lines.append(f"  {where}: {error['msg']}")
     return "\n".join(lines)

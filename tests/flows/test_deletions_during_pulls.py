@@ -233,6 +233,7 @@ def write_campaign(directory: Path, form: Form, name: str, full_read: bool = Tru
     test's, through the environment)."""
     sites = EXAMPLE.read_text(encoding="utf-8").split("# --- Sources")[0]
     path = directory / f"{name}-{'full' if full_read else 'incremental'}.toml"
+    organization = 'organization = "emmaus-connect"' if form.kind == "helloasso" else ""
     path.write_text(
         sites
         + f"""
@@ -240,7 +241,7 @@ def write_campaign(directory: Path, form: Form, name: str, full_read: bool = Tru
 name = "{name}"
 kind = "{form.kind}"
 form_id = "the-form"
-organization = "emmaus-connect"
+{organization}
 full_read = {str(full_read).lower()}
 credentials = {form.credentials}
 

@@ -90,7 +90,7 @@ def test_jeveuxaider_preset_uses_the_export_columns() -> None:
         ),
         pytest.param(
             '[[sources]]\nname = "t"\nkind = "csv"\npath = "t.csv"\nform_id = "x"\nfields = {email = "E"}\n',
-            "sources.0.form_id: Extra inputs are not permitted",
+            "sources.0.form_id: not a setting of a csv source",
             id="another_kinds_key",
         ),
         pytest.param(
