@@ -25,7 +25,7 @@ console = Console(soft_wrap=True)  # a message is one line, whatever the termina
 
 
 def _refresh(session, campaign: Campaign) -> int:
-    from rollcall.flows.steps import refresh_registrations  # the same rule as the nightly sync
+    from rollcall.flows.identity import refresh_registrations  # the same rule as the nightly sync
 
     return refresh_registrations(session, campaign)
 

@@ -163,7 +163,7 @@ def decide(campaign: Campaign, pair: str, same: bool) -> None:
             matching_store.merge_people(session, keep, gone)
         elif not same and a.person_id == b.person_id:
             matching_store.split_signup(session, b.id, decided_by=user)
-        from rollcall.flows.steps import refresh_registrations  # the same rule as the nightly sync
+        from rollcall.flows.identity import refresh_registrations  # the same rule as the nightly sync
 
         changed = refresh_registrations(session, campaign)
     before = f" (avant : {SAME[previous]})" if previous is not None else ""

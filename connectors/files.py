@@ -66,7 +66,7 @@ import openpyxl
 from charset_normalizer import from_bytes
 
 from rollcall.models.campaign import TEXT_ENCODINGS, plausible_encoding
-from rollcall.transforms.raw import UNREADABLE
+from rollcall.models.records import UNREADABLE
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet

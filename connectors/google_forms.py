@@ -29,7 +29,7 @@ Assumptions (not documented), and what covers them:
   response as it is now, edits included.
 - *The order of responses and what a page token holds*: if a token is an offset, a response
   deleted between two page requests shifts the later pages and one response is missing from
-  that listing. ``flows.steps._land_form`` lists the form again whenever a listing misses a
+  that listing. ``flows.landing.land_form`` lists the form again whenever a listing misses a
   stored record, and removes only what both miss; a response not stored yet that is skipped
   this way lands at the next full read (the next sync by default), and a stored one that
   deletions during *both* listings skip is taken for deleted until then. No page says how
@@ -58,7 +58,7 @@ from rollcall.connectors.http import (
 )
 from rollcall.models.records import RawRow
 from rollcall.transforms.answers.google_forms import available_keys
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 SCOPES = (
     "https://www.googleapis.com/auth/forms.responses.readonly",

@@ -40,7 +40,7 @@ Assumptions (not documented), and what covers them:
   edit that would not.
 - *``continuationToken`` is a position (the last item served)*, so an item added, edited or
   deleted between two page requests shifts nothing; were it an offset, the double listing of
-  ``flows.steps._land_form`` and the next full read catch what one listing skipped.
+  ``flows.landing.land_form`` and the next full read catch what one listing skipped.
 - *An item deleted in the back office simply disappears from listings* (the API has no
   deletion feed): the full read notices it missing and the record stops being current.
 """
@@ -60,7 +60,7 @@ from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, z
 from rollcall.connectors.http import SourceAuthError, SourceResponseError, request_json
 from rollcall.models.records import RawRow
 from rollcall.transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ Assumptions (not documented), and what covers them:
 - *Sort order, newest first* (as the guide's example happens to show). The cursor depends on
   it, and the full read (every sync by default) sends none; so does the shift check below
   (oldest first, a submission added at the end while one above is deleted would leave the
-  count unchanged: the second listing of ``_land_form`` and the next full read still
+  count unchanged: the second listing of ``land_form`` and the next full read still
   catch what that skipped).
 - *``page`` is an offset into the listing as it is at each request.* A submission deleted
   while pages are read shifts the later pages up, so one submission would be missing from
@@ -34,7 +34,7 @@ Assumptions (not documented), and what covers them:
   (``totalNumberOfSubmissionsPerFilter``, documented); when that count drops between two
   pages, the pages the shift may have moved a submission onto are read again (landing drops
   what is read twice). New submissions arrive newest, above every page, so the count drops
-  by at least the shift. ``flows.steps._land_form`` also lists the form again whenever a
+  by at least the shift. ``flows.landing.land_form`` also lists the form again whenever a
   listing misses a stored record, and removes only what both listings miss.
 - *A deleted submission simply disappears from listings* (the API has no deletion feed): the
   full read notices it missing and the record stops being current.
@@ -58,7 +58,7 @@ from rollcall.connectors.forms import Page, parse_time, zulu_seconds
 from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
 from rollcall.models.records import RawRow
 from rollcall.transforms.answers.tally import FIXED_KEYS, question_title
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ Timed = tuple[dict[str, Any], datetime]
 
 #: Times one pull reads shifted pages again at most: a count that kept going down and up
 #: (not seen, but not excluded either) must not keep a pull going for ever; past it, the
-#: second listing of ``flows.steps._land_form`` and the next full read still catch a skip.
+#: second listing of ``flows.landing.land_form`` and the next full read still catch a skip.
 MAX_STEPS_BACK = 20
 #: Tally's largest page (its OpenAPI caps ``limit`` at 500 on list endpoints).
 MAX_PAGE_SIZE = 500

@@ -31,7 +31,7 @@ Assumptions (not documented), and what covers them:
 
 - *``before`` is a position, not an offset*: a response added or deleted between two page
   requests shifts nothing. If it were an offset, the double listing of
-  ``flows.steps._land_form`` and the next full read (every sync by default) would catch what
+  ``flows.landing.land_form`` and the next full read (every sync by default) would catch what
   one listing skipped, as for Tally.
 - *A ``before`` token naming a response deleted since its page was read is refused* (the
   local fake answers HTTP 400): the pull then asks from the response before it on that page,
@@ -54,7 +54,7 @@ from rollcall.connectors.forms import Page, parse_time, zulu_seconds
 from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
 from rollcall.models.records import RawRow
 from rollcall.transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from rollcall.connectors.files import FileFormatError, open_table
 from rollcall.connectors.http import SourceError
 from rollcall.models.campaign import VolunteerBaseSource
-from rollcall.transforms.returning import BaseVolunteer
+from rollcall.models.records import BaseVolunteer
 
 #: The fields a base row is matched on; a base needs at least one contact or both names.
 MATCHED_FIELDS = ("first_name", "last_name", "email", "phone")

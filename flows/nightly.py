@@ -31,8 +31,8 @@ from rollcall.flows.notify import notify_failure
 from rollcall.flows.progress import StepClock, announce
 from rollcall.flows.report import summarise
 from rollcall.flows.review import apply_review_workbook, write_review_workbook
-from rollcall.flows.rosters import failed_rosters, write_rosters
-from rollcall.flows.steps import land_source, normalise_pending, prepare_run, resolve_people
+from rollcall.flows.rosters import failed_rosters
+from rollcall.flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
 from rollcall.flows.volunteer_base import mark_returning
 from rollcall.models.campaign import DEFAULT_CONFIG, load_campaign
 

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from rollcall.connectors import privacy, store
 from rollcall.connectors.database import campaign_lock, session_scope, upgrade
+from rollcall.flows.identity import resolve_campaign
 from rollcall.flows.rosters import (
     display_id,
     failed_rosters,
+    push_rosters,
     push_site,
     quarantined_of_sites,
     roster_sheets,
-    write_rosters,
 )
 from rollcall.models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
 
@@ -134,8 +135,6 @@ def purge(config: str, before: date | None = None, actor: str | None = None) -> 
     nothing purged and the purge can simply be run again. Then, as the next sync would, people
     are resolved again (someone who also came later no longer shows what they gave at a purged
     event) and every roster is pushed: that sync then changes nothing."""
-    from rollcall.flows.steps import resolve_people  # flows.steps imports this module
-
     campaign = load_campaign(config)
     cutoff = before or retention_cutoff(campaign)
     upgrade(campaign.database_url)
@@ -151,8 +150,8 @@ def purge(config: str, before: date | None = None, actor: str | None = None) -> 
             rewritten = rewrite_purged_rosters(session, campaign, cutoff) if changed else 0
         failed: dict[str, str] = {}
         if changed:
-            resolve_people.fn(config)
-            failed = failed_rosters(write_rosters.fn(config))
+            resolve_campaign(campaign)
+            failed = failed_rosters(push_rosters(campaign))
     return {"before": cutoff.isoformat(), **counts, "rosters_rewritten": rewritten, "rosters_failed": len(failed)}
 
 

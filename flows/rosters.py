@@ -23,8 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.utils.exceptions import InvalidFileException
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from sqlalchemy.orm import Session
 
 from rollcall.connectors import roster_files, store
@@ -40,7 +38,7 @@ from rollcall.connectors.google_sheets import (
 )
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
-from rollcall.models.campaign import Campaign, SiteConfig, load_campaign
+from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED
 from rollcall.transforms.answers import flatten_payload
@@ -83,8 +81,7 @@ def _is_reference(text: str) -> bool:
     return parse_display_id(text) is not None
 
 
-@task(cache_policy=NO_CACHE)  # reads the database as it is now: see flows.steps.DERIVED
-def write_rosters(config_path: str) -> dict[str, Any]:
+def push_rosters(campaign: Campaign) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants.
 
     Each site succeeds or fails on its own: a site whose roster cannot be pushed (access
@@ -95,7 +92,6 @@ def write_rosters(config_path: str) -> dict[str, Any]:
     Google sheets: one Drive listing first says which spreadsheets moved since our last push
     (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
     (``_record_written``). An unchanged night costs those two Drive calls, no Sheets request."""
-    campaign = load_campaign(config_path)
     results: dict[str, Any] = {}
     with session_scope(campaign.database_url) as session:
         events = store.sync_events(session, campaign)

@@ -6,6 +6,9 @@ They carry no behaviour and import nothing from I/O libraries, so the pure logic
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +42,19 @@ SIGNUP_FIELDS: tuple[str, ...] = (
     "age",  # an age ("16") or a birth date ("2008-03-12"): only whether they are a minor is kept
     "minor",  # a yes/no answer to "Êtes-vous mineur ?"
 )
+
+
+#: Set in the payload of a row a file reader could not read with confidence (a NUL byte, an
+#: over-long cell, a quote left open, text that does not decode or is garbled): the row is
+#: landed raw with what could be read of it, and quarantined with this reason code instead
+#: of being normalised (see ``connectors.files``).
+UNREADABLE = "_rollcall_unreadable"
+
+
+def content_hash(payload: Mapping[str, str]) -> str:
+    """sha256 of the payload as canonical JSON: the same content always hashes the same."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -173,3 +189,14 @@ class SignupDetails:
     time_slot: str | None
     remarks: str | None
     minor: bool | None
+
+
+@dataclass(frozen=True)
+class BaseVolunteer:
+    """One row of the volunteer base, as exported (raw text; the engine normalises it)."""
+
+    row: str  # where it is in the file ("row 12"): a stable, human-readable id
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None

@@ -44,9 +44,7 @@ STILL_CROSSING = {
     "connectors/privacy.py",
     "connectors/tally.py",
     "connectors/helloasso.py",
-    "connectors/files.py",
     "connectors/roster_files.py",
-    "connectors/volunteer_base.py",
     "connectors/google_forms.py",
 }
 

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
-from rollcall.models.records import RawRow
+from rollcall.models.records import UNREADABLE, RawRow, content_hash
 
 MAX_KEY_LENGTH = 200
-
-#: Set in the payload of a row a file reader could not read with confidence (a NUL byte, an
-#: over-long cell, a quote left open, text that does not decode or is garbled): the row is
-#: landed raw with what could be read of it, and quarantined with this reason code instead
-#: of being normalised (see ``connectors.files``).
-UNREADABLE = "_rollcall_unreadable"
-
 
 def unreadable_reason(payload: Mapping[str, object]) -> str | None:
     """The reason code of a row landed unreadable, or None for a row to normalise."""
     reason = payload.get(UNREADABLE) if isinstance(payload, Mapping) else None
     return reason if isinstance(reason, str) and reason else None
-
-
-def content_hash(payload: Mapping[str, str]) -> str:
-    """sha256 of the payload as canonical JSON: the same content always hashes the same."""
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def identify_rows(rows: Iterable[tuple[str | None, Mapping[str, str]]], id_column: str | None) -> list[RawRow]:

@@ -14,8 +14,8 @@ gives the same flags whatever order the data arrived in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from rollcall.models.records import BaseVolunteer
 from rollcall.transforms.matching import MatchRecord, resolve
 from rollcall.transforms.sites import SiteCatalog
 
@@ -24,17 +24,6 @@ NEW_LABEL, RETURNING_LABEL = "Nouveau", "Déjà bénévole"
 
 #: Record ids of base rows: a prefix no sign-up id uses (sign-ups are "S<id>").
 BASE_PREFIX = "B"
-
-
-@dataclass(frozen=True)
-class BaseVolunteer:
-    """One row of the volunteer base, as exported (raw text; the engine normalises it)."""
-
-    row: str  # where it is in the file ("row 12"): a stable, human-readable id
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
 
 
 def volunteer_label(already_volunteer: bool) -> str:

@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Upgrade schema. Existing sign-ups are marked ``details_read`` false: the next sync
     reads their time slot, remarks and minor flag from their stored records
-    (``flows.steps.backfill_details``), as a clean sync would have."""
+    (``flows.normalising.backfill_details``), as a clean sync would have."""
     with op.batch_alter_table("signups") as batch_op:
         batch_op.add_column(sa.Column("time_slot", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("remarks", sa.Text(), nullable=True))

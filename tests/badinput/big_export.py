@@ -66,7 +66,7 @@ def main(directory: Path, megabytes: int) -> None:
     rows = write_export(export, megabytes)
 
     from rollcall.connectors.database import upgrade
-    from rollcall.flows.steps import _land_file
+    from rollcall.flows.landing import land_file
     from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
 
     sites = (
@@ -98,7 +98,7 @@ site = "Lieu"
     campaign_source = campaign.sources[0]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
-    counts = _land_file(campaign, campaign_source, run_id=None)  # type: ignore[arg-type]
+    counts = land_file(campaign, campaign_source, run_id=None)  # type: ignore[arg-type]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     seconds = round(time.monotonic() - started, 1)
     from sqlalchemy import select

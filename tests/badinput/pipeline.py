@@ -73,15 +73,15 @@ path = "{export}"
 
 def sync_file(config: Path, *, rosters: bool = False) -> str | None:
     """One sync of the campaign's file source; returns the source's error message, if any."""
-    from rollcall.flows.rosters import write_rosters
-    from rollcall.flows.steps import _land_file, normalise_pending, prepare_run, resolve_people
+    from rollcall.flows.landing import land_file
+    from rollcall.flows.steps import normalise_pending, prepare_run, resolve_people, write_rosters
     from rollcall.models.campaign import load_campaign
 
     campaign = load_campaign(str(config))
     run_id = prepare_run.fn(str(config), None)
     error = None
     try:
-        _land_file(campaign, campaign.sources[0], run_id)
+        land_file(campaign, campaign.sources[0], run_id)
     except SourceError as exc:
         error = str(exc)
     normalise_pending.fn(str(config), run_id)

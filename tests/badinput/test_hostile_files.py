@@ -28,7 +28,7 @@ from rollcall.connectors.database import session_scope
 from rollcall.connectors.files import MOJIBAKE, FileFormatError, open_table
 from rollcall.models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
 from rollcall.models.tables import RawRecord
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 pytestmark = pytest.mark.badinput
 
@@ -326,7 +326,7 @@ def test_unreadable_workbook_fails_its_source_naming_it(tmp_path: Path, url: str
 
 def test_path_turned_into_a_folder_is_refused_naming_the_source(tmp_path: Path, url: str) -> None:
     """Checked at load (the whole configuration is), and again when the sync reads it."""
-    from rollcall.flows.steps import _land_file
+    from rollcall.flows.landing import land_file
 
     path = tmp_path / "export.csv"
     path.write_bytes(export([line(row(1))]))
@@ -337,7 +337,7 @@ def test_path_turned_into_a_folder_is_refused_naming_the_source(tmp_path: Path, 
     with pytest.raises(ConfigError, match=r"source export: path '.*export\.csv' is a folder; set it to the export"):
         load_campaign(config)
     with pytest.raises(Exception, match=r"^source export: .*export\.csv is a folder, not a file; set `path`"):
-        _land_file(campaign, campaign.sources[0], None)  # type: ignore[arg-type]
+        land_file(campaign, campaign.sources[0], None)  # type: ignore[arg-type]
 
 
 # --- configuration validated completely at load ----------------------------------------------

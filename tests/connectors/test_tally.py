@@ -19,7 +19,7 @@ from rollcall.connectors.http import (
     make_session,
 )
 from rollcall.connectors.tally import TallyForm
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 from fakes.http_server import FakeServer
 from fakes.tally import FORM_ID, Q_FIRST_NAME, Q_SITE, SITE_OPTIONS, TOKEN, TallyFake, generate_submissions, serve_tally

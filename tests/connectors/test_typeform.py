@@ -19,7 +19,7 @@ from rollcall.connectors.http import (
     make_session,
 )
 from rollcall.connectors.typeform import TypeformForm
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 from fakes.http_server import FakeServer
 from fakes.typeform import (

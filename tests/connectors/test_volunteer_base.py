@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from rollcall.connectors.volunteer_base import VolunteerBaseError, read_volunteer_base
 from rollcall.models.campaign import VolunteerBaseSource, source_config
-from rollcall.transforms.returning import BaseVolunteer
+from rollcall.models.records import BaseVolunteer
 
 BASE = VolunteerBaseSource(
     name="benevoles",

@@ -2,7 +2,7 @@
 page by page: no other submission may be lost or taken for deleted, and one more clean pull
 leaves exactly what the provider holds.
 
-No Prefect: ``flows.steps._land_form`` (a plain function) lands each pull into a real migrated
+No Prefect: ``flows.landing.land_form`` (a plain function) lands each pull into a real migrated
 database (SQLite and PostgreSQL), with each connector talking HTTP to its local fake. The fakes
 call ``before_page(n)`` when the n-th page request arrives; the changes made there happen
 between two page requests of the pull, as they would at the provider. Records are compared by
@@ -29,10 +29,10 @@ from rollcall.connectors.helloasso import HelloAssoForm
 from rollcall.connectors.http import make_session
 from rollcall.connectors.tally import TallyForm
 from rollcall.connectors.typeform import TypeformForm
-from rollcall.flows.steps import _land_form
+from rollcall.flows.landing import land_form
 from rollcall.models.campaign import DATABASE_URL_ENV, Campaign, load_campaign
 from rollcall.models.tables import RawRecord
-from rollcall.transforms.raw import content_hash
+from rollcall.models.records import content_hash
 
 from fakes import google_forms, helloasso, tally, typeform
 from fakes.http_server import FakeServer
@@ -260,7 +260,7 @@ def pull(campaign: Campaign, form: Form) -> dict[str, Any]:
     connector.source = source.name
     with session_scope(campaign.database_url) as session:
         run_id = store.start_run(session, campaign.campaign.code, None)
-    return _land_form(campaign, source, connector, run_id)
+    return land_form(campaign, source, connector, run_id)
 
 
 def current(campaign: Campaign) -> Held:
@@ -319,7 +319,7 @@ class SkippedByAShift(AssertionError):
 #: Offset paging: a deletion between two page requests shifts the later pages, so a listing
 #: misses a submission. Tally's pages say how many submissions match, so its connector reads
 #: the shifted pages again when that count drops. Google Forms' pages say nothing of the
-#: kind, and its page token is (as the fake serves it) an offset; ``_land_form`` lists the
+#: kind, and its page token is (as the fake serves it) an offset; ``land_form`` lists the
 #: form again only when a listing misses a *stored* record, and asks by id about what both
 #: listings miss before removing it. So a stored response is never taken for deleted, but a
 #: *new* one skipped by a shift lands one sync late (the strict xfail below shows how); the
@@ -390,7 +390,7 @@ def test_changes_between_page_requests_lose_no_other_submission(provider: str, p
 def test_first_pull_with_changes_between_page_requests(provider: str, place: tuple[Path, str]) -> None:
     """The same on an empty database (a new source's first sync, or more new submissions than
     a page since the last sync): a submission a shifted page skips is not stored yet, so
-    ``_land_form``'s second listing is not triggered by it."""
+    ``land_form``'s second listing is not triggered by it."""
     directory, _ = place
     wrong: list[str] = []
     for seed in SEEDS:

@@ -197,7 +197,7 @@ def test_unchanged_night_sends_one_drive_call_and_no_sheets_request(tmp_path: Pa
     """After a push, nothing changed: one Drive listing, no Sheets read or write, and the
     sheets and database are what a full push (reading every sheet) leaves."""
     from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.rosters import write_rosters
+    from rollcall.flows.steps import write_rosters
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)
@@ -218,7 +218,7 @@ def test_a_coordinator_edit_is_read_at_that_site_only_and_kept(tmp_path: Path, s
     note is kept in the sheet and stored; Brunoy's sheet is not opened. The night after is
     unchanged again, and a full push finds nothing left to do."""
     from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.rosters import write_rosters
+    from rollcall.flows.steps import write_rosters
 
     with FakeGoogleSheets() as fake:
         config = google_campaign(tmp_path, fake.url)

@@ -106,7 +106,7 @@ def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
     assert summary["this_run"]["normalised"]["signups"] == 0
     assert summary["this_run"]["resolved"]["registrations_changed"] == 0
     assert summary["this_run"]["resolved"]["unchanged"]  # same inputs: not resolved again
-    from rollcall.flows.rosters import write_rosters
+    from rollcall.flows.steps import write_rosters
 
     pushes = write_rosters.fn(str(workdir / "campaign.toml"))  # nothing read changed: no workbook opened
     assert all(push["unchanged"] and not push["written"] for push in pushes.values())

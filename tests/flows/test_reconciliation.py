@@ -1,7 +1,7 @@
 """A form read only incrementally (``full_read = false``) is still read whole once a week and
 whenever asked: a submission deleted at the provider leaves within one reconciliation.
 
-No Prefect: ``_land_form`` is the plain function the pull task runs, on both databases,
+No Prefect: ``land_form`` is the plain function the pull task runs, on both databases,
 against Tally's local fake on a real socket.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from rollcall.connectors import store
 from rollcall.connectors.database import session_scope
+from rollcall.flows.landing import land_form
 from rollcall.flows.sources import build_connector
-from rollcall.flows.steps import _land_form
 from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
 from rollcall.models.tables import RawRecord
 
@@ -45,7 +45,7 @@ def incremental(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: s
             run_id = store.start_run(session, campaign.campaign.code, None)
 
         def pull(at: datetime, full_read: bool = False) -> dict:
-            return _land_form(campaign, source, build_connector(source), run_id, full_read=full_read, now=at)
+            return land_form(campaign, source, build_connector(source), run_id, full_read=full_read, now=at)
 
         yield fake, pull
 

@@ -33,7 +33,7 @@ def test_sample_details_reach_the_rosters_and_old_sign_ups_are_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_url: str, prefect_harness: None
 ) -> None:
     from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.steps import backfill_details
+    from rollcall.flows.normalising import backfill_details
     from rollcall.models.campaign import DATABASE_URL_ENV
 
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)

@@ -194,7 +194,7 @@ def test_withdrawn_consent_leaves_the_roster_and_no_contact_behind(
     target: tuple[Path, Target], env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.rosters import write_rosters
+    from rollcall.flows.steps import write_rosters
 
     config, roster = target
     before = roster.tabs("GNB")["Inscrits"]

@@ -1,0 +1,238 @@
+"""Who is who: resolve every current sign-up into people, keep people's ids and roster
+references stable, and bring registrations in line. Prefect-free: the task
+``flows.steps.resolve_people`` calls ``resolve_campaign``; the CLI's review and people
+commands call ``refresh_registrations``, the same rule as the nightly sync.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rollcall.connectors import matching_store, store
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import Campaign
+from rollcall.models.records import PersonDisplay, SignupFacts
+from rollcall.transforms.matching import Decision, MatchRecord, Resolution, resolve
+from rollcall.transforms.roster import registration_facts
+from rollcall.transforms.sites import SiteCatalog
+from rollcall.transforms.stable_ids import assign_people, moved_registrations
+from rollcall.transforms.survivorship import display_fields
+
+#: ``signups.match_rule`` besides the matcher's rule codes: the only sign-up of its person.
+NEW = "new"
+
+
+def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
+    """Resolve every current sign-up into people from scratch, under every stored decision,
+    and map the result onto the people who already exist (``transforms.stable_ids``).
+
+    Resolving the whole campaign each night, rather than matching only the new sign-ups
+    against people fixed earlier, makes who is merged with whom a function of the data and
+    the decisions alone: a source that arrives a night late, a retry or an edit ends where one
+    clean sync would. The matcher resolves a million sign-ups in well under a minute.
+    """
+    code = campaign.campaign.code
+    with session_scope(campaign.database_url) as session:
+        store.sync_events(session, campaign)
+        if store.last_resolution_inputs(session, code) == _resolution_inputs(session, campaign):
+            return {"unchanged": True, **dict.fromkeys(RESOLUTION_CHANGES, 0)}
+        signups = store.current_signups(session, code)
+        resolution = _match(session, campaign, signups)
+        groups: dict[str, list[int]] = defaultdict(list)
+        for signup in signups:
+            groups[resolution.person_of[_record_id(signup.id)]].append(signup.id)
+        by_record = store.people_of_records(session, code)
+        prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
+        person_of_signup, created = _stable_people(session, signups, groups, prior)
+        rules = _rules(resolution, signups)
+        moved = store.assign_records(
+            session, code, {s.record_key: person_of_signup[s.id] for s in signups}, rules, signups
+        )
+        displayed = store.update_people(session, _displays(signups, person_of_signup))
+        review = _remember_evidence(session, signups, resolution)
+        session.flush()
+        _keep_registration_rows(session, campaign, signups, person_of_signup, prior)
+        changed = refresh_registrations(session, campaign)
+        session.flush()
+        store.remember_resolution_inputs(session, code, _resolution_inputs(session, campaign))
+    return {
+        "signups": len(signups),
+        "people": len(groups),
+        "new_people": created,
+        "signups_moved": moved,
+        "people_display_changed": displayed,
+        "new_review_pairs": review,
+        "registrations_changed": changed,
+    }
+
+
+#: What a resolution changed, counted in its result (all 0 when its inputs had not changed).
+RESOLUTION_CHANGES = (
+    "new_people",
+    "signups_moved",
+    "people_display_changed",
+    "new_review_pairs",
+    "registrations_changed",
+)
+
+
+def _resolution_inputs(session: Session, campaign: Campaign) -> str:
+    """The fingerprint of everything ``resolve_campaign`` reads: current sign-ups and their
+    people, decisions, the sites, and the code that resolves. Equal to the last resolution's,
+    a night skips resolving: the result would be what is already stored."""
+    sites = json.dumps([site.model_dump(mode="json") for site in campaign.sites], sort_keys=True)
+    return store.resolution_inputs(session, campaign.campaign.code, sites, _resolving_code())
+
+
+@functools.cache
+def _resolving_code() -> str:
+    """A digest of the modules whose code decides people and registrations: an upgrade of
+    the matcher re-resolves the next night even when no data changed."""
+    from rollcall.transforms import matching, roster, stable_ids, survivorship
+
+    files = (
+        sorted(Path(inspect.getfile(matching)).parent.glob("*.py"))
+        + [Path(inspect.getfile(module)) for module in (roster, stable_ids, survivorship)]
+        + [Path(__file__)]
+    )
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+
+
+def _record_id(signup_id: int) -> str:
+    return f"S{signup_id}"
+
+
+def _match(session: Session, campaign: Campaign, signups: list[store.CurrentSignup]) -> Resolution:
+    """Every current sign-up, resolved under every decision ever taken (a decision is about
+    two source records, so it holds for their latest versions)."""
+    names = matching_store.site_names(session, campaign.campaign.code)
+    catalog = SiteCatalog(site.to_site() for site in campaign.sites)
+    current = {s.record_key: _record_id(s.id) for s in signups}
+    decisions = [
+        Decision(current[a], current[b], same)
+        for a, b, same in matching_store.decisions_by_record(session, campaign.campaign.code)
+        if a in current and b in current
+    ]
+    return resolve([_match_record(s, names[s.event_id]) for s in signups], decisions, catalog)
+
+
+def _match_record(signup: store.CurrentSignup, site_name: str) -> MatchRecord:
+    return MatchRecord(
+        record_id=_record_id(signup.id),
+        first_name=signup.first_name,
+        last_name=signup.last_name,
+        email=signup.email,
+        phone=signup.phone,
+        site=site_name,
+        source=signup.source,
+        submitted_at=signup.submitted_at.isoformat() if signup.submitted_at else None,
+    )
+
+
+def _stable_people(
+    session: Session, signups: list[store.CurrentSignup], groups: dict[str, list[int]], prior: dict[int, int | None]
+) -> tuple[dict[int, int], int]:
+    """Sign-up id -> person id, existing ids kept where the person is the same (``prior``:
+    each sign-up's person before this run, or its record's); returns the mapping and how
+    many people were created."""
+    chosen = assign_people(groups, prior)
+    by_id = {s.id: s for s in signups}
+    fresh = [group for group, person in chosen.items() if person is None]
+    new_ids = store.create_people(session, [display_fields([_facts(by_id[i]) for i in groups[g]]) for g in fresh])
+    people = {group: person for group, person in chosen.items() if person is not None}
+    people.update(zip(fresh, new_ids))
+    return {signup: people[group] for group, members in groups.items() for signup in members}, len(fresh)
+
+
+def _rules(resolution: Resolution, signups: list[store.CurrentSignup]) -> dict[int, str]:
+    """Why each sign-up is in its person: "new" for the one the person is keyed by (its
+    earliest), otherwise the strongest link that placed it."""
+    rules: dict[str, str] = {}
+    for link in resolution.links:
+        rules.setdefault(link.record_a, link.rule)
+        rules.setdefault(link.record_b, link.rule)
+    person_of = resolution.person_of
+    return {
+        s.id: NEW if person_of[_record_id(s.id)] == _record_id(s.id) else rules.get(_record_id(s.id), NEW)
+        for s in signups
+    }
+
+
+def _facts(signup: store.CurrentSignup) -> SignupFacts:
+    return SignupFacts(
+        record_key=signup.record_key,
+        first_name=signup.first_name,
+        last_name=signup.last_name,
+        email=signup.email,
+        phone=signup.phone,
+        submitted_at=signup.submitted_at,
+        consent=signup.consent,
+        cancelled=signup.cancelled,
+        suspicious_email="suspicious_email_domain" in (signup.warnings or ()),
+    )
+
+
+def _displays(signups: list[store.CurrentSignup], person_of: dict[int, int]) -> dict[int, PersonDisplay]:
+    members: dict[int, list[SignupFacts]] = defaultdict(list)
+    for signup in signups:
+        members[person_of[signup.id]].append(_facts(signup))
+    return {person: display_fields(facts) for person, facts in members.items()}
+
+
+def _remember_evidence(session: Session, signups: list[store.CurrentSignup], resolution: Resolution) -> int:
+    """Links explain merges; review pairs wait for a decision. Both are exactly this
+    resolution's between current sign-ups. Returns new review pairs."""
+    current = {s.id for s in signups}
+    matching_store.replace_links(
+        session,
+        current,
+        [
+            (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
+            for link in resolution.links
+        ],
+    )
+    return matching_store.replace_review_pairs(
+        session,
+        current,
+        [
+            (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
+            for p in resolution.review
+        ],
+    )
+
+
+def _keep_registration_rows(
+    session: Session,
+    campaign: Campaign,
+    signups: list[store.CurrentSignup],
+    person_of: dict[int, int],
+    prior: dict[int, int | None],
+) -> None:
+    """A person who gained an event through a merge or a split takes over the registration
+    row (and so the roster reference and the coordinator's cells) of those sign-ups."""
+    events = store.sync_events(session, campaign)
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for signup in signups:
+        wanted[(person_of[signup.id], signup.event_id)].append(signup.id)
+    existing = {key: r.id for key, r in store.campaign_registrations(session, events.values()).items()}
+    store.move_registrations(session, moved_registrations(wanted, existing, prior))
+
+
+def refresh_registrations(session: Session, campaign: Campaign) -> int:
+    """Create missing registrations and update those whose facts changed; count changes."""
+    states = store.signup_states(session, campaign.campaign.code)
+    events = store.sync_events(session, campaign)
+    existing = store.campaign_registrations(session, events.values())
+    changed = 0
+    for key in states.keys() | existing.keys():
+        status, registered_at, sources = registration_facts(states.get(key, []))
+        changed += store.upsert_registration(session, existing.get(key), key, status, registered_at, sources)
+    return changed
