@@ -56,9 +56,8 @@ from rollcall.connectors.http import (
     SourceUnavailable,
     request_json,
 )
-from rollcall.models.records import RawRow
+from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.google_forms import available_keys
-from rollcall.models.records import content_hash
 
 SCOPES = (
     "https://www.googleapis.com/auth/forms.responses.readonly",

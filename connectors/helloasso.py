@@ -58,9 +58,8 @@ import requests
 
 from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
 from rollcall.connectors.http import SourceAuthError, SourceResponseError, request_json
-from rollcall.models.records import RawRow
+from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
-from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 

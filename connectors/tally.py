@@ -56,9 +56,8 @@ import requests
 
 from rollcall.connectors.forms import Page, parse_time, zulu_seconds
 from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
-from rollcall.models.records import RawRow
+from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.tally import FIXED_KEYS, question_title
-from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 

@@ -52,9 +52,8 @@ import requests
 
 from rollcall.connectors.forms import Page, parse_time, zulu_seconds
 from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
-from rollcall.models.records import RawRow
+from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
-from rollcall.models.records import content_hash
 
 log = logging.getLogger(__name__)
 

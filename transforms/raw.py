@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
 from rollcall.models.records import UNREADABLE, RawRow, content_hash
 
 MAX_KEY_LENGTH = 200
+
 
 def unreadable_reason(payload: Mapping[str, object]) -> str | None:
     """The reason code of a row landed unreadable, or None for a row to normalise."""

@@ -27,8 +27,8 @@ from badinput.pipeline import COLUMNS, Outcome, outcomes, sync_file, unaccounted
 from rollcall.connectors.database import session_scope
 from rollcall.connectors.files import MOJIBAKE, FileFormatError, open_table
 from rollcall.models.campaign import DATABASE_URL_ENV, ConfigError, load_campaign
-from rollcall.models.tables import RawRecord
 from rollcall.models.records import content_hash
+from rollcall.models.tables import RawRecord
 
 pytestmark = pytest.mark.badinput
 

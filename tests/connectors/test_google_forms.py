@@ -16,8 +16,8 @@ import requests
 from rollcall.connectors.forms import Page
 from rollcall.connectors.google_forms import GoogleFormsForm, access_token_from_service_account, questions_of
 from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
-from rollcall.transforms.answers.google_forms import flatten
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers.google_forms import flatten
 
 from fakes.google_forms import (
     LIST_QUERY,

@@ -16,8 +16,8 @@ import requests
 from rollcall.connectors.forms import Page
 from rollcall.connectors.helloasso import HelloAssoForm
 from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
-from rollcall.transforms.answers.helloasso import flatten
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers.helloasso import flatten
 
 from fakes.helloasso import ENUMS, ITEMS_QUERY, SCHEMAS, FakeClock, HelloAssoFake, fictional_items
 from fakes.http_server import FakeServer

@@ -31,8 +31,8 @@ from rollcall.connectors.tally import TallyForm
 from rollcall.connectors.typeform import TypeformForm
 from rollcall.flows.landing import land_form
 from rollcall.models.campaign import DATABASE_URL_ENV, Campaign, load_campaign
-from rollcall.models.tables import RawRecord
 from rollcall.models.records import content_hash
+from rollcall.models.tables import RawRecord
 
 from fakes import google_forms, helloasso, tally, typeform
 from fakes.http_server import FakeServer
