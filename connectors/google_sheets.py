@@ -45,6 +45,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient, ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
+from rollcall.models.cells import Cell, same_cell
 from rollcall.transforms.roster_layout import (
     GREYED_STATUSES,
     WRAPPED_HEADERS,
@@ -107,7 +108,6 @@ _ACCOUNT_REASONS = frozenset(
     {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "SERVICE_DISABLED", "accessNotConfigured"}
 )
 
-Cell = str | int | float | bool | None
 Grid = Sequence[Sequence[Cell]]
 
 
@@ -1257,17 +1257,7 @@ def _changed_blocks(grid: Grid, current: Grid) -> list[tuple[int, list[Sequence[
 def _same_row(a: Sequence[Cell], b: Sequence[Cell]) -> bool:
     width = max(len(a), len(b))
     pad_a, pad_b = list(a) + [""] * (width - len(a)), list(b) + [""] * (width - len(b))
-    return all(_same_cell(x, y) for x, y in zip(pad_a, pad_b))
-
-
-def _same_cell(a: Cell, b: Cell) -> bool:
-    if a in (None, "") and b in (None, ""):
-        return True
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(a - b) < 1e-6
-    return a == b
+    return all(same_cell(x, y) for x, y in zip(pad_a, pad_b))
 
 
 def _row_data(row: Sequence[Cell], width: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from rollcall.models.cells import Cell, Grid
 from rollcall.transforms.roster_layout import (
     WRAPPED_HEADERS,
     column_widths,
@@ -36,9 +37,6 @@ PERCENT_FORMAT = "0 %"
 GREY = "808080"
 #: Height of an Émargement row, in points: room for a signature.
 SIGN_IN_ROW_HEIGHT = 28
-
-Cell = str | int | float | bool | None
-Grid = list[list[Cell]]
 
 
 def read_tabs(path: Path) -> dict[str, Grid]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from rollcall.models.cells import Grid
 from rollcall.transforms.emails import EmailResult, normalise_email
 from rollcall.transforms.phones import format_national, normalise_phone
-from rollcall.transforms.sheet_roster import ID_HEADER, Grid
+from rollcall.transforms.sheet_roster import ID_HEADER
 
 MASKED = "***"
 

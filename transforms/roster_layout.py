@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rollcall.models.cells import Cell
 from rollcall.models.records import CANCELLED
 from rollcall.transforms.sheet_roster import (
     CONFLICT_HEADER,
@@ -19,7 +20,6 @@ from rollcall.transforms.sheet_roster import (
     STATUS_HEADER,
     STATUS_LABELS,
     WITHDRAWN_LABEL,
-    Cell,
 )
 
 #: "08/10/2022 14:05", as a date cell shows.

@@ -63,13 +63,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rollcall.models.cells import Cell, Grid, same_cell
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
 from rollcall.transforms.names import name_key
 from rollcall.transforms.phones import format_national
 from rollcall.transforms.returning import volunteer_label
-
-Cell = str | int | float | bool | None
-Grid = list[list[Cell]]
 
 ID_HEADER = "Réf. inscription"
 DATE_HEADER = "Inscrit le"
@@ -614,17 +612,6 @@ def _display(value: Cell, column: str = "") -> str:
     if column == DATE_HEADER and isinstance(value, int | float) and not isinstance(value, bool):
         return from_serial(value).strftime("%d/%m/%Y %H:%M")
     return str(value)
-
-
-def same_cell(a: Cell, b: Cell) -> bool:
-    """Equal as a sheet shows them: blanks alike, numbers to a millionth, bool not a number."""
-    if _blank(a) and _blank(b):
-        return True
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(a - b) < 1e-6
-    return a == b
 
 
 def trimmed(grid: Sequence[Sequence[Cell]]) -> list[list[Cell]]:

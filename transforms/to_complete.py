@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rollcall.models.cells import Grid
 from rollcall.models.records import Site
 from rollcall.transforms.dates import parse_submitted_at
 from rollcall.transforms.names import name_key, split_full_name, tidy_name
 from rollcall.transforms.normalise import MAX_NAME_LENGTH, gives_consent, resolve_site, says_cancelled
 from rollcall.transforms.privacy import mask_email, mask_phone
-from rollcall.transforms.sheet_roster import Grid
 from rollcall.transforms.sites import SiteCatalog
 from rollcall.transforms.text import clean
 

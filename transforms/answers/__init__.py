@@ -28,11 +28,19 @@ def as_mapping(value: Any) -> dict[Any, Any]:
 
 
 def as_text(value: Any) -> str:
-    """Strings as they are, numbers and booleans as JSON would write them, anything else blank."""
+    """Strings as they are, numbers as ``number_text``, booleans as JSON writes them, anything else blank."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return str(value)
+        return number_text(value)
     return ""
+
+
+def number_text(value: int | float) -> str:
+    """42 -> "42", 4.5 -> "4.5", 3.0 -> "3": JSON does not tell 3 from 3.0, so every provider's
+    number reads the same whatever its serialiser wrote."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)

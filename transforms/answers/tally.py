@@ -18,6 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from rollcall.transforms.answers import number_text
+
 FIXED_KEYS: tuple[str, ...] = ("id", "submittedAt", "respondentId")
 
 _LABEL_KEYS = ("label", "text", "title")
@@ -77,7 +79,7 @@ def _render(value: Any, options: Mapping[str, str]) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return _number(value)
+        return number_text(value)
     if isinstance(value, str):
         return options.get(value, value) if value else None
     if isinstance(value, list):
@@ -112,15 +114,8 @@ def _scalar(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number(value)
+        return number_text(value)
     return None
-
-
-def _number(value: int | float) -> str:
-    """42 -> "42", 4.5 -> "4.5", 3.0 -> "3" (JSON does not tell 3 from 3.0)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

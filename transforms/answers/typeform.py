@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rollcall.transforms.answers import number_text
+
 FIXED_KEYS: tuple[str, ...] = ("response_id", "token", "submitted_at", "landed_at")
 HIDDEN_PREFIX = "hidden."
 
@@ -88,7 +90,7 @@ def _render(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return _number(value)
+        return number_text(value)
     if isinstance(value, str):
         return value or None
     if isinstance(value, list):
@@ -109,13 +111,6 @@ def _render_object(value: Mapping[str, Any]) -> str | None:
         if text:
             return text
     return None
-
-
-def _number(value: int | float) -> str:
-    """42 -> "42", 4.5 -> "4.5", 3.0 -> "3" (JSON does not tell 3 from 3.0)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
 
 
 def _text(value: Any) -> str | None:
