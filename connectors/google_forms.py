@@ -68,9 +68,6 @@ SCOPES = (
 class GoogleFormsForm:
     """The responses of one Google Form."""
 
-    cursor_field = "lastSubmittedTime"
-    record_key = "responseId"
-
     def __init__(
         self,
         session: requests.Session,

@@ -71,9 +71,6 @@ JSON = {"Accept": "application/json"}
 class HelloAssoForm:
     """The registrations of one HelloAsso form (an ``Event`` by default)."""
 
-    cursor_field = "order.meta.updatedAt"
-    record_key = "id"
-
     def __init__(
         self,
         session: requests.Session,

@@ -79,9 +79,6 @@ class TallyForm:
     ``submittedAt``; the field mapping may name any key of ``available_keys()``.
     """
 
-    record_key = "id"
-    cursor_field = "submittedAt"
-
     def __init__(
         self,
         session: requests.Session,

@@ -74,9 +74,6 @@ class TypeformForm:
     field is ``submitted_at``; the field mapping may name any key of ``available_keys()``.
     """
 
-    record_key = "response_id"
-    cursor_field = "submitted_at"
-
     def __init__(
         self,
         session: requests.Session,
