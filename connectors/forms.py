@@ -71,7 +71,8 @@ def latest(*moments: datetime | None) -> datetime | None:
 
 
 def parse_cursor(cursor: str | None, source: str) -> datetime | None:
-    """A saved cursor back to a datetime; a corrupt one fails the source, saying what to do."""
+    """A saved cursor back to a UTC datetime; a corrupt one fails the source (``SourceError``),
+    saying what to do, whichever provider it is for."""
     if not cursor:
         return None
     moment = parse_aware(cursor)
@@ -80,14 +81,11 @@ def parse_cursor(cursor: str | None, source: str) -> datetime | None:
             f"source {source}: saved cursor {cursor!r} is not an ISO 8601 timestamp "
             "with a time zone; clear it to pull everything again"
         )
-    return moment
+    return moment.astimezone(UTC)
 
 
 def zulu(moment: datetime) -> str:
-    """RFC 3339 UTC "Zulu", to the microsecond: ``2022-10-01T09:14:09.055199Z``."""
+    """RFC 3339 UTC "Zulu", to the microsecond: ``2022-10-01T09:14:09.055199Z``. Every form's
+    saved cursor is written so (``parse_cursor`` reads it back); a provider whose filter takes
+    seconds gets the cursor rounded down when it is asked, which re-reads at most a second."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def zulu_seconds(moment: datetime) -> str:
-    """ISO 8601 UTC to the second, rounded down: everything up to it has been read."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

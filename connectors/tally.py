@@ -54,7 +54,7 @@ from urllib.parse import quote
 
 import requests
 
-from rollcall.connectors.forms import Page, parse_time, zulu_seconds
+from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
 from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
 from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.tally import FIXED_KEYS, question_title
@@ -121,8 +121,9 @@ class TallyForm:
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of completed submissions on or after ``cursor``; the last one carries the
-        new cursor (the latest ``submittedAt`` seen, ISO 8601 UTC to the second)."""
-        newest = self._parse_cursor(cursor)
+        new cursor (the latest ``submittedAt`` seen, ``forms.zulu``); Tally's filter takes it to
+        the second, rounded down."""
+        newest = parse_cursor(cursor, self.source)
         params: dict[str, Any] = {"limit": self.page_size, "filter": "completed"}
         if newest is not None:
             params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -140,7 +141,7 @@ class TallyForm:
                 continue
             if not has_more:
                 log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, page)
-                yield Page(records, zulu_seconds(newest) if newest else None)
+                yield Page(records, zulu(newest) if newest else None)
                 return
             if not submissions:
                 raise self._bad_answer(f"page {page} is empty but says more follow")
@@ -216,12 +217,6 @@ class TallyForm:
             return parse_time(submission.get("submittedAt"))
         except ValueError:
             raise self._bad_answer(f"page {page}: submission {submission['id']} has no valid 'submittedAt'") from None
-
-    def _parse_cursor(self, cursor: str | None) -> datetime | None:
-        try:
-            return parse_time(cursor) if cursor else None
-        except ValueError:
-            raise ValueError(f"source {self.source}: cursor {cursor!r} is not an ISO 8601 timestamp") from None
 
     def _get(self, resource: str, params: Mapping[str, Any] | None) -> Any:
         url = f"{self.base_url}/forms/{quote(self.form_id, safe='')}/{resource}"

@@ -50,7 +50,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from rollcall.connectors.forms import Page, parse_time, zulu_seconds
+from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
 from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
 from rollcall.models.records import RawRow, content_hash
 from rollcall.transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
@@ -113,7 +113,7 @@ class TypeformForm:
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of completed responses submitted since ``cursor`` minus the overlap; the last
         one carries the new cursor (the latest ``submitted_at`` seen, ISO 8601 UTC)."""
-        newest = self._parse_cursor(cursor)
+        newest = parse_cursor(cursor, self.source)
         form = {"questions": self._definition()["questions"]}
         params: dict[str, Any] = {"page_size": self.page_size, "response_type": "completed"}
         if newest is not None:
@@ -144,7 +144,7 @@ class TypeformForm:
             newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
             if len(items) < self.page_size:
                 log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, pages)
-                yield Page(records, zulu_seconds(newest) if newest else None)
+                yield Page(records, zulu(newest) if newest else None)
                 return
             if items[-1][0]["token"] == before:
                 raise self._bad_answer(f"page {pages} does not move past the previous one")
@@ -220,12 +220,6 @@ class TypeformForm:
             params=params,
             headers={"Authorization": f"Bearer {self._token}"},
         )
-
-    def _parse_cursor(self, cursor: str | None) -> datetime | None:
-        try:
-            return parse_time(cursor) if cursor else None
-        except ValueError:
-            raise ValueError(f"source {self.source}: cursor {cursor!r} is not an ISO 8601 timestamp") from None
 
     def _bad_answer(self, problem: str) -> SourceResponseError:
         return SourceResponseError(

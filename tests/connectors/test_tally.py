@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 import requests
 
-from rollcall.connectors.forms import Page
+from rollcall.connectors.forms import Page, zulu
 from rollcall.connectors.http import (
     SourceAuthError,
+    SourceError,
     SourceNotFound,
     SourceResponseError,
     SourceUnavailable,
@@ -42,7 +43,7 @@ def pull(connector: TallyForm, cursor: str | None = None) -> list[Page]:
 
 def latest(fake: TallyFake) -> str:
     newest = max(datetime.fromisoformat(s["submittedAt"]) for s in fake.submissions)
-    return newest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return zulu(newest)
 
 
 def test_three_pages_hold_every_submission_once_and_only_the_last_carries_the_cursor(
@@ -216,7 +217,9 @@ def test_cursor_asks_only_for_submissions_on_or_after_it(server: FakeServer, ses
         fake.upsert(submission)
     server.log.clear()
     pages = pull(connector, cursor)
-    assert [r.arg("startDate") for r in server.log] == [cursor.replace("Z", ".000Z")]
+    # the saved cursor, to the second (rounded down): what Tally's filter takes
+    asked = datetime.fromisoformat(cursor).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert [r.arg("startDate") for r in server.log] == [asked]
     got = {r.external_id for p in pages for r in p.records}
     assert {s["id"] for s in later} <= got
     assert len(got) == 4  # the new ones, and the newest one already read (startDate is inclusive)
@@ -254,7 +257,7 @@ def test_repr_and_bad_settings(server: FakeServer, session: requests.Session) ->
     assert repr(connector) == f"TallyForm(source='tally-paris', form_id='{FORM_ID}', base_url='{server.url}')"
     with pytest.raises(ValueError, match="page_size"):
         tally(server, session, page_size=501)
-    with pytest.raises(ValueError, match="cursor"):
+    with pytest.raises(SourceError, match="cursor .* clear it"):
         pull(connector, "last tuesday")
 
 

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from rollcall.connectors.forms import Page
+from rollcall.connectors.forms import Page, zulu
 from rollcall.connectors.http import (
     SourceAuthError,
     SourceConfigError,
+    SourceError,
     SourceNotFound,
     SourceResponseError,
     SourceUnavailable,
@@ -58,7 +59,7 @@ def submitted(fake: TypeformFake) -> list[dict]:
 
 
 def latest(fake: TypeformFake) -> str:
-    return max(r["submitted_at"] for r in submitted(fake))
+    return zulu(max(datetime.fromisoformat(r["submitted_at"]) for r in submitted(fake)))
 
 
 def responses_requests(server: FakeServer) -> list:
@@ -305,7 +306,7 @@ def test_repr_and_bad_settings(server: FakeServer, session: requests.Session) ->
         typeform(server, session, page_size=1001)
     with pytest.raises(ValueError, match="overlap"):
         typeform(server, session, overlap=timedelta(minutes=-1))
-    with pytest.raises(ValueError, match="cursor"):
+    with pytest.raises(SourceError, match="cursor .* clear it"):
         pull(connector, "yesterday")
 
 
