@@ -66,6 +66,7 @@ import openpyxl
 from charset_normalizer import from_bytes
 
 from rollcall.models.campaign import TEXT_ENCODINGS, plausible_encoding
+from rollcall.models.errors import RollcallError
 from rollcall.models.records import UNREADABLE
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ NUL_BYTE, CELL_TOO_LONG, OPEN_QUOTE = "nul_byte", "cell_too_long", "unclosed_quo
 UNDECODABLE, GARBLED, BROKEN = "undecodable_text", "garbled_text", "broken_row"
 
 
-class FileFormatError(Exception):
+class FileFormatError(RollcallError):
     """A file we cannot read at all; the message names the file and says what to do."""
 
 

@@ -46,6 +46,7 @@ from gspread.http_client import HTTPClient, ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
 from rollcall.models.cells import Cell, same_cell
+from rollcall.models.errors import CONFIGURATION, DATA, TRANSIENT, ErrorKind, RollcallError
 from rollcall.transforms.roster_layout import (
     GREYED_STATUSES,
     WRAPPED_HEADERS,
@@ -111,7 +112,7 @@ _ACCOUNT_REASONS = frozenset(
 Grid = Sequence[Sequence[Cell]]
 
 
-class SheetsError(Exception):
+class SheetsError(RollcallError):
     """A spreadsheet could not be read or written; the message says which, why and what to do.
 
     ``cause``: ``permission`` (the account lost access), ``deleted`` (no such spreadsheet),
@@ -122,6 +123,12 @@ class SheetsError(Exception):
     def __init__(self, message: str, cause: str = "rejected", key: str | None = None) -> None:
         super().__init__(message)
         self.cause, self.key = cause, key
+        self.kind = _SHEETS_ERROR_KINDS.get(cause, CONFIGURATION)
+
+
+#: What each cause asks of people (``models.errors``): the next run retries an unavailable
+#: Google; a refused request is the sheet's content; the rest is access or credentials.
+_SHEETS_ERROR_KINDS: dict[str, ErrorKind] = {"unavailable": TRANSIENT, "rejected": DATA}
 
 
 def _reasons(exc: APIError) -> set[str]:

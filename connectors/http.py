@@ -20,6 +20,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from rollcall.models.errors import CONFIGURATION, TRANSIENT, RollcallError
+
 #: (connect, read) seconds. A provider slower than this is down for our purposes.
 TIMEOUT = (10, 60)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -27,12 +29,11 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 log = logging.getLogger(__name__)
 
 
-class SourceError(Exception):
+class SourceError(RollcallError):
     """A source could not be pulled. The message names the source and says what to do.
     ``status`` is the HTTP status behind it, if any; ``detail`` the provider's short error
     code (OAuth's ``error``, e.g. ``invalid_client``), if it gave one."""
 
-    transient = False
     status: int | None = None
     detail: str | None = None
 
@@ -40,15 +41,19 @@ class SourceError(Exception):
 class SourceAuthError(SourceError):
     """401/403: the token is wrong, expired or lacks a scope. Retrying will not help."""
 
+    kind = CONFIGURATION
+
 
 class SourceNotFound(SourceError):
     """404: the form (or account) id in the configuration does not exist for this token."""
+
+    kind = CONFIGURATION
 
 
 class SourceUnavailable(SourceError):
     """Still failing after the retries (429, 5xx, timeouts): try again later."""
 
-    transient = True
+    kind = TRANSIENT
 
 
 class SourceResponseError(SourceError):
@@ -58,9 +63,13 @@ class SourceResponseError(SourceError):
 class SourceConfigError(SourceError):
     """A setting of the source is wrong (a host, a region); the message names the fix."""
 
+    kind = CONFIGURATION
+
 
 class SourceMappingError(SourceError):
     """The field mapping names a question the form does not have."""
+
+    kind = CONFIGURATION
 
 
 class CountingSession(requests.Session):

@@ -19,8 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rollcall.models.errors import RollcallError
 
-class ReviewWorkbookError(Exception):
+
+class ReviewWorkbookError(RollcallError):
     """The workbook cannot be read or written; the message names it and says what to do."""
 
 

@@ -12,9 +12,13 @@ import json
 import os
 from typing import Any, cast
 
+from rollcall.models.errors import CONFIGURATION, RollcallError
 
-class MissingSecret(Exception):
+
+class MissingSecret(RollcallError):
     """A secret the configuration points to is not set; the message says where to set it."""
+
+    kind = CONFIGURATION
 
 
 class BadSecret(MissingSecret, ValueError):

@@ -16,12 +16,12 @@ from prefect.tasks import exponential_backoff
 
 from rollcall.connectors import store
 from rollcall.connectors.database import session_scope
-from rollcall.connectors.http import SourceError
 from rollcall.flows.identity import resolve_campaign
 from rollcall.flows.landing import land
 from rollcall.flows.normalising import normalise_pending_records
 from rollcall.flows.rosters import push_rosters
 from rollcall.models.campaign import load_campaign
+from rollcall.models.errors import RollcallError
 
 #: Caching on a UI "Retry" (same flow run id, so the default policy's keys repeat):
 #:
@@ -50,7 +50,7 @@ def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
     bad mapping fails at once, because waiting will not fix them."""
     try:
         state.result()
-    except SourceError as exc:
+    except RollcallError as exc:  # its kind says whether waiting can fix it (models.errors)
         return exc.transient
     except Exception:  # noqa: BLE001 - anything else is a bug or bad data: do not retry
         return False

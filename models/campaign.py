@@ -23,6 +23,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 
+from rollcall.models.errors import CONFIGURATION, RollcallError
 from rollcall.models.records import SIGNUP_FIELDS, Site
 
 #: The campaign file used when none is given (relative to the working directory).
@@ -145,8 +146,10 @@ def safe_title(text: str, limit: int = 100) -> str:
     return re.sub(r"\s+", " ", text).strip()[:limit].strip()
 
 
-class ConfigError(Exception):
+class ConfigError(RollcallError):
     """The campaign file is missing or invalid; the message names the file and the keys."""
+
+    kind = CONFIGURATION
 
 
 class StrictModel(BaseModel):

@@ -64,6 +64,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rollcall.models.cells import Cell, Grid, same_cell
+from rollcall.models.errors import RollcallError
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
 from rollcall.transforms.names import name_key
 from rollcall.transforms.phones import format_national
@@ -152,7 +153,7 @@ _SERIAL_EPOCH = datetime(1899, 12, 30)
 _TRUE_WORDS = frozenset({"true", "vrai", "oui", "x", "1", "yes"})
 
 
-class RosterLayoutError(ValueError):
+class RosterLayoutError(RollcallError, ValueError):
     """The tab cannot be merged as it is (e.g. its reference column is gone); says what to fix."""
 
 
