@@ -23,6 +23,7 @@ from rollcall.flows.privacy import erasure_salt
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import build_connector, google_sheets
 from rollcall.models.campaign import Campaign, FileSource, FormSource, SheetSource, SourceBase
+from rollcall.models.errors import RollcallError
 from rollcall.models.records import RawRow
 from rollcall.transforms.raw import RecordKeys, identify_rows, iter_identified
 
@@ -44,7 +45,7 @@ def land(
         except MissingSecret as exc:
             if source.enabled == "if-credentials":
                 return {"skipped": str(exc)}
-            raise SourceError(f"source {source.name}: {exc}") from None
+            raise _of_source(source, exc) from None
         counts = land_form(campaign, source, connector, run_id, since, full_read=full_read)
         counts["requests"] = getattr(getattr(connector, "session", None), "requests_made", None)
         return counts
@@ -65,7 +66,7 @@ def land_file(campaign: Campaign, source: FileSource, run_id: int) -> dict[str, 
     try:  # refuses at once a folder, /dev/zero or a pipe, before the sync reads on for ever
         cursor = f"sha256:{file_fingerprint(path)}"
     except FileFormatError as exc:
-        raise SourceError(f"source {source.name}: {exc}") from None
+        raise _of_source(source, exc) from None
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         if store.get_cursor(session, code, source.name) == cursor:
@@ -81,7 +82,7 @@ def land_sheet(campaign: Campaign, source: SheetSource, run_id: int) -> dict[str
         sheets = google_sheets(campaign, {})
         rows = read_source_tab(sheets.client, source.spreadsheet, source.sheet)
     except (MissingSecret, SheetsError) as exc:
-        raise SourceError(f"source {source.name}: {exc}") from None
+        raise _of_source(source, exc) from None
     headers = {header for _, row in rows for header in row}
     missing = sorted(source.columns - headers) if rows else []
     if missing:
@@ -141,7 +142,7 @@ def _read_rows(source: FileSource, path: Path) -> Iterator[tuple[str, dict[str, 
     try:
         table = open_table(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)
     except FileFormatError as exc:
-        raise SourceError(f"source {source.name}: {exc}") from None
+        raise _of_source(source, exc) from None
     missing = sorted(source.columns - set(table.headers))
     if missing:
         raise SourceMappingError(
@@ -156,7 +157,7 @@ def _streamed_rows(source: SourceBase, table: Any) -> Iterator[tuple[str, dict[s
         for row in table.rows():
             yield row.locator, row.values
     except FileFormatError as exc:  # a byte that does not decode, deep in the file
-        raise SourceError(f"source {source.name}: {exc}") from None
+        raise _of_source(source, exc) from None
 
 
 def land_form(
@@ -256,3 +257,11 @@ def _land_pages(
         totals["new"] += counts.new
         totals["new_versions"] += counts.new_versions
     return listed
+
+
+def _of_source(source: SourceBase, exc: RollcallError) -> SourceError:
+    """``exc`` said for this source, its kind kept: a Google outage while reading a staff
+    sheet stays worth a retry; a missing secret or an unreadable file does not."""
+    error = SourceError(f"source {source.name}: {exc}")
+    error.kind = exc.kind
+    return error
