@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from rollcall.connectors import matching_store, store
 from rollcall.connectors.database import session_scope
 from rollcall.models.campaign import Campaign
+from rollcall.models.ids import signup_number, signup_ref
 from rollcall.models.records import PersonDisplay, SignupFacts
 from rollcall.transforms.matching import Decision, MatchRecord, Resolution, resolve
 from rollcall.transforms.roster import registration_facts
@@ -107,7 +108,7 @@ def _resolving_code() -> str:
 
 
 def _record_id(signup_id: int) -> str:
-    return f"S{signup_id}"
+    return signup_ref(signup_id)
 
 
 def _match(session: Session, campaign: Campaign, signups: list[store.CurrentSignup]) -> Resolution:
@@ -195,7 +196,13 @@ def _remember_evidence(session: Session, signups: list[store.CurrentSignup], res
         session,
         current,
         [
-            (int(link.record_a[1:]), int(link.record_b[1:]), link.rule, float(link.score), list(link.evidence))
+            (
+                signup_number(link.record_a),
+                signup_number(link.record_b),
+                link.rule,
+                float(link.score),
+                list(link.evidence),
+            )
             for link in resolution.links
         ],
     )
@@ -203,7 +210,14 @@ def _remember_evidence(session: Session, signups: list[store.CurrentSignup], res
         session,
         current,
         [
-            (int(p.record_a[1:]), int(p.record_b[1:]), p.rule, float(p.score), list(p.evidence), p.explanation)
+            (
+                signup_number(p.record_a),
+                signup_number(p.record_b),
+                p.rule,
+                float(p.score),
+                list(p.evidence),
+                p.explanation,
+            )
             for p in resolution.review
         ],
     )

@@ -39,7 +39,7 @@ from rollcall.connectors.google_sheets import (
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
 from rollcall.models.campaign import Campaign, SiteConfig
-from rollcall.models.ids import registration_ref
+from rollcall.models.ids import registration_number, registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.privacy import drop_registrations
@@ -73,7 +73,7 @@ def display_id(registration_id: int) -> str:
 
 
 def parse_display_id(text: str) -> int | None:
-    return int(text[1:]) if text[:1] == "R" and text[1:].isdigit() else None
+    return registration_number(text)
 
 
 def _is_reference(text: str) -> bool:

@@ -28,3 +28,16 @@ def split_ref(text: str) -> tuple[str, int] | None:
     """``("S", 381)`` for ``"s0381 "``; ``("", 42)`` for a bare number; None when not an id."""
     match = _ID.match(text)
     return (match.group(1).upper(), int(match.group(2))) if match else None
+
+
+def registration_number(text: str) -> int | None:
+    """42 for "R00042" exactly as ``registration_ref`` writes it, else None: a roster's
+    reference column also holds what coordinators type, which is theirs, not ours."""
+    return int(text[1:]) if text[:1] == "R" and text[1:].isdigit() else None
+
+
+def signup_number(ref: str) -> int:
+    """381 for "S381" as ``signup_ref`` wrote it (the matcher's record ids); ValueError else."""
+    if ref[:1] != "S" or not ref[1:].isdigit():
+        raise ValueError(f"not a sign-up id: {ref!r}")
+    return int(ref[1:])
