@@ -47,6 +47,14 @@ from gspread.urls import DRIVE_FILES_API_V3_URL
 
 from rollcall.models.cells import Cell, same_cell
 from rollcall.models.errors import CONFIGURATION, DATA, TRANSIENT, ErrorKind, RollcallError
+from rollcall.models.roster_tabs import (
+    CHANGES_TAB,
+    ROSTER_TAB,
+    SIGN_IN_TAB,
+    SUMMARY_TAB,
+    TABS,
+    TO_COMPLETE_TAB,
+)
 from rollcall.transforms.roster_layout import (
     GREYED_STATUSES,
     WRAPPED_HEADERS,
@@ -57,11 +65,6 @@ from rollcall.transforms.roster_layout import (
 
 log = logging.getLogger(__name__)
 
-ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
-SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
-TABS = (ROSTER_TAB, SIGN_IN_TAB, TO_COMPLETE_TAB, CHANGES_TAB, SUMMARY_TAB)
-#: Tabs the pipeline rewrites whole, only when their content changed (``Layout.digests``).
-OWNED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB, SUMMARY_TAB)
 #: Tabs added after rosters were in use: a coordinator may have made a tab of that name
 #: themselves. One is taken for ours only when its header is ours (``RosterSheets._adopt``);
 #: otherwise ours is made beside it ("Émargement (2)"), theirs untouched.

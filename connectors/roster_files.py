@@ -19,6 +19,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rollcall.models.cells import Cell, Grid
+from rollcall.models.roster_tabs import (
+    CHANGES_TAB,
+    ROSTER_TAB,
+    SIGN_IN_TAB,
+    SUMMARY_TAB,
+    TO_COMPLETE_TAB,
+)
 from rollcall.transforms.roster_layout import (
     WRAPPED_HEADERS,
     column_widths,
@@ -28,10 +35,6 @@ from rollcall.transforms.roster_layout import (
 )
 from rollcall.transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
 
-ROSTER_TAB, CHANGES_TAB, SUMMARY_TAB = "Inscrits", "Nouveautés", "Résumé"
-SIGN_IN_TAB, TO_COMPLETE_TAB = "Émargement", "À compléter"
-#: Tabs the pipeline rewrites whole: a push that changes one of them writes the workbook.
-OWNED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB, SUMMARY_TAB)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0 %"
 GREY = "808080"

@@ -27,20 +27,20 @@ from sqlalchemy.orm import Session
 
 from rollcall.connectors import roster_files, store
 from rollcall.connectors.database import session_scope
-from rollcall.connectors.google_sheets import (
-    CHANGES_TAB,
-    OWNED_TABS,
-    ROSTER_TAB,
-    SUMMARY_TAB,
-    Modified,
-    RosterSheets,
-    SheetsError,
-)
+from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsError
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.models.roster_tabs import (
+    CHANGES_TAB,
+    OWNED_TABS,
+    ROSTER_TAB,
+    SIGN_IN_TAB,
+    SUMMARY_TAB,
+    TO_COMPLETE_TAB,
+)
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.privacy import drop_registrations
 from rollcall.transforms.roster import registration_details, roster_order
@@ -320,8 +320,8 @@ def push_site(
             tabs.roster,
             changes=changes if written else None,
             summary=owned[SUMMARY_TAB],
-            sign_in=owned[roster_files.SIGN_IN_TAB],
-            to_complete=owned[roster_files.TO_COMPLETE_TAB],
+            sign_in=owned[SIGN_IN_TAB],
+            to_complete=owned[TO_COMPLETE_TAB],
             delete_rows=tabs.elsewhere,
             column_order=merged.column_order,
         ).written
@@ -333,8 +333,8 @@ def push_site(
                 merged.grid,
                 changes=changes,
                 summary=owned[SUMMARY_TAB],
-                sign_in=owned[roster_files.SIGN_IN_TAB],
-                to_complete=owned[roster_files.TO_COMPLETE_TAB],
+                sign_in=owned[SIGN_IN_TAB],
+                to_complete=owned[TO_COMPLETE_TAB],
             )
     _remember(session, merged, states)
     session.flush()
@@ -485,9 +485,9 @@ def _owned_tabs(
     catalog = SiteCatalog(s.to_site() for s in campaign.sites)
     to_complete = to_complete_grid(waiting, site.code, catalog, campaign.campaign.timezone)
     return {
-        roster_files.SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
-        roster_files.SIGN_IN_TAB: sign_in_grid(entries),
-        roster_files.TO_COMPLETE_TAB: to_complete,
+        SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
+        SIGN_IN_TAB: sign_in_grid(entries),
+        TO_COMPLETE_TAB: to_complete,
     }
 
 
@@ -503,8 +503,8 @@ class _RosterTabs:
 
 def _workbook_tabs(path: Path) -> _RosterTabs:
     tabs = roster_files.read_tabs(path)
-    owned = {title: tabs.get(title, []) for title in roster_files.OWNED_TABS}
-    return _RosterTabs(tabs.get(roster_files.ROSTER_TAB, []), tabs.get(roster_files.CHANGES_TAB, []), owned=owned)
+    owned = {title: tabs.get(title, []) for title in OWNED_TABS}
+    return _RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), owned=owned)
 
 
 def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, _RosterTabs]:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from rollcall.connectors import roster_files
+from rollcall.models import roster_tabs
 from rollcall.models.campaign import DATABASE_URL_ENV
 from rollcall.transforms.sheet_roster import PIPELINE_HEADERS, WITHDRAWN_LABEL, WITHDRAWN_NOTE, trimmed
 
@@ -60,7 +61,7 @@ class Workbook(Target):
     def write_roster(self, code: str, grid: Grid) -> None:
         tabs = self.tabs(code)
         roster_files.write_roster(
-            self.path(code), grid, changes=tabs.get(roster_files.CHANGES_TAB), summary=tabs[roster_files.SUMMARY_TAB]
+            self.path(code), grid, changes=tabs.get(roster_tabs.CHANGES_TAB), summary=tabs[roster_tabs.SUMMARY_TAB]
         )
 
 
