@@ -331,7 +331,7 @@ def push_site(
             roster_files.write_roster(
                 Path(location),
                 merged.grid,
-                changes=changes,
+                changes=changes if changes is not None else news,  # as read: not read again
                 summary=owned[SUMMARY_TAB],
                 sign_in=owned[SIGN_IN_TAB],
                 to_complete=owned[TO_COMPLETE_TAB],

@@ -179,12 +179,15 @@ def test_a_refused_concurrent_sync_is_informational_and_pages_nobody(
 def test_a_full_roster_disk_is_one_line(
     campaign_file: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
 ) -> None:
+    import xlsxwriter
     from openpyxl.workbook.workbook import Workbook
 
-    def disk_full(self: Workbook, filename: str) -> None:
+    def disk_full(self: object, filename: str = "") -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), filename)
 
-    monkeypatch.setattr(Workbook, "save", disk_full)  # the disk, at the library's edge
+    # the disk, at the libraries' edge: XlsxWriter writes rosters, openpyxl the review workbook
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", disk_full)
+    monkeypatch.setattr(Workbook, "save", disk_full)
     result = runner.invoke(app, ["sync", "--config", str(campaign_file)])
     rosters = campaign_file.parent.resolve() / "var/rosters"
     assert result.exit_code == 1, result.output

@@ -77,7 +77,10 @@ def test_every_tab_prints_a4_landscape_one_page_wide_with_its_header_repeated(tm
     for sheet in book.worksheets:
         setup = sheet.page_setup
         assert (setup.orientation, int(setup.paperSize)) == ("landscape", int(sheet.PAPERSIZE_A4)), sheet.title
-        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0) and sheet.sheet_properties.pageSetUpPr.fitToPage
+        # fitToWidth absent is 1, its default in the file format (ECMA-376 pageSetup), as
+        # XlsxWriter writes it; Excel and LibreOffice read it so.
+        fit_to_width = 1 if setup.fitToWidth is None else setup.fitToWidth
+        assert (fit_to_width, setup.fitToHeight) == (1, 0) and sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.print_title_rows == "$1:$1"
 
 
