@@ -180,8 +180,6 @@ def split_signup(session: Session, signup_id: int, decided_by: str) -> int | Non
     person = Person(
         first_name=current.first_name,
         last_name=current.last_name,
-        first_key=current.first_key,
-        last_key=current.last_key,
         email=current.email,
         phone=current.phone,
     )

@@ -420,7 +420,7 @@ def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
 def _blank_signup(signup: Signup) -> bool:
     if (signup.first_name, signup.last_name, signup.email, signup.phone) == ("", "", None, None):
         return False
-    signup.first_name = signup.last_name = signup.first_key = signup.last_key = ""
+    signup.first_name = signup.last_name = ""
     signup.email = signup.email_key = signup.phone = None
     signup.time_slot = signup.remarks = signup.minor = None
     return True
@@ -470,7 +470,7 @@ def _unlink_registrations(session: Session, signups: list[Signup], old_events: s
     )
     moved = 0
     for person_id in sorted(live):
-        stranger = Person(first_name="", last_name="", first_key="", last_key="", email=None, phone=None)
+        stranger = Person(first_name="", last_name="", email=None, phone=None)
         session.add(stranger)
         session.flush()
         for signup in signups:
@@ -530,7 +530,7 @@ def _blank_people(session: Session, person_ids: set[int], old_events: set[int]) 
     blanked = 0
     for person in session.scalars(select(Person).where(Person.id.in_(person_ids - live))):
         if (person.first_name, person.last_name, person.email, person.phone) != ("", "", None, None):
-            person.first_name = person.last_name = person.first_key = person.last_key = ""
+            person.first_name = person.last_name = ""
             person.email = person.phone = None
             blanked += 1
     return blanked

@@ -333,8 +333,6 @@ def save_normalised(
                     "event_id": event_id,
                     "first_name": signup.first_name,
                     "last_name": signup.last_name,
-                    "first_key": signup.first_key,
-                    "last_key": signup.last_key,
                     "email": signup.email,
                     "email_key": signup.email_key,
                     "phone": signup.phone,
@@ -532,8 +530,6 @@ def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[i
         Person(
             first_name=d.first_name,
             last_name=d.last_name,
-            first_key=d.first_key,
-            last_key=d.last_key,
             email=d.email,
             phone=d.phone,
         )
@@ -595,12 +591,10 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
             Person.last_name,
             Person.email,
             Person.phone,
-            Person.first_key,
-            Person.last_key,
         ).where(Person.id.in_(ids[start : start + 500]))
         for person_id, *shown in session.execute(query):
             d = displays[person_id]
-            wanted = [d.first_name, d.last_name, d.email, d.phone, d.first_key, d.last_key]
+            wanted = [d.first_name, d.last_name, d.email, d.phone]
             if shown != wanted:
                 changed.append(
                     {
@@ -609,8 +603,6 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
                         "last_name": d.last_name,
                         "email": d.email,
                         "phone": d.phone,
-                        "first_key": d.first_key,
-                        "last_key": d.last_key,
                         "updated_at": utcnow(),
                     }
                 )

@@ -104,8 +104,6 @@ class NormalisedSignup:
 
     first_name: str
     last_name: str
-    first_key: str
-    last_key: str
     site_code: str
     email: str | None = None
     email_key: str | None = None
@@ -146,8 +144,6 @@ class PersonDisplay:
     last_name: str
     email: str | None
     phone: str | None
-    first_key: str = ""  # the names folded for matching (``transforms.names.name_key``)
-    last_key: str = ""
 
 
 @dataclass(frozen=True)

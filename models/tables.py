@@ -155,8 +155,6 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(255))
     last_name: Mapped[str] = mapped_column(String(255))
-    first_key: Mapped[str] = mapped_column(String(255))
-    last_key: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
     #: Found in the campaign's volunteer base (``kind = "volunteer_base"``) by the matcher:
@@ -178,8 +176,6 @@ class Signup(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(255))
     last_name: Mapped[str] = mapped_column(String(255))
-    first_key: Mapped[str] = mapped_column(String(255))
-    last_key: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     email_key: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)

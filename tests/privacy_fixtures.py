@@ -48,8 +48,6 @@ def _signup(session, raw: RawRecord, event: Event, person: Person, email: str | 
         event_id=event.id,
         first_name=person.first_name,
         last_name=person.last_name,
-        first_key=person.first_key,
-        last_key=person.last_key,
         email=email,
         email_key=email,
         phone=phone,
@@ -72,12 +70,10 @@ def campaign_db(migrated_url: str) -> str:
         jean = Person(
             first_name="Jean",
             last_name="Dupont",
-            first_key="jean",
-            last_key="dupont",
             email=JEAN_EMAIL,
             phone=JEAN_PHONE,
         )
-        marie = Person(first_name="Marie", last_name="Curie", first_key="marie", last_key="curie", email=MARIE_EMAIL)
+        marie = Person(first_name="Marie", last_name="Curie", email=MARIE_EMAIL)
         s.add_all([par, lys, jean, marie])
         s.flush()
         add_raw(s, "a", {"Email": JEAN_EMAIL, "Tel": "06 12 34 56 78", "Prénom": "Jean"}, current=False)

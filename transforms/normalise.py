@@ -100,8 +100,6 @@ def normalise_signup(
     return NormalisedSignup(
         first_name=first_name,
         last_name=last_name,
-        first_key=name_key(first_name),
-        last_key=name_key(last_name),
         site_code=site.code,
         email=email.email if email else None,
         email_key=email.key if email else None,

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from rollcall.models.records import PersonDisplay, SignupFacts
-from rollcall.transforms.names import name_key
 
 
 def _rank(signup: SignupFacts) -> int:
@@ -48,8 +47,6 @@ def display_fields(signups: Sequence[SignupFacts]) -> PersonDisplay:
     return PersonDisplay(
         first_name=order[0].first_name,
         last_name=order[0].last_name,
-        first_key=name_key(order[0].first_name),
-        last_key=name_key(order[0].last_name),
         email=_first(consented, lambda s: s.email, prefer=lambda s: not s.suspicious_email),
         phone=_first(consented, lambda s: s.phone),
     )

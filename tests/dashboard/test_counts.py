@@ -17,7 +17,7 @@ T = datetime(2022, 9, 3, 8, tzinfo=UTC)
 
 
 def _person(session, name: str, returning: bool = False) -> Person:
-    person = Person(first_name=name, last_name="X", first_key=name.lower(), last_key="x", already_volunteer=returning)
+    person = Person(first_name=name, last_name="X", already_volunteer=returning)
     session.add(person)
     return person
 
@@ -87,8 +87,6 @@ def world(migrated_url: str) -> str:
                     event_id=paris.id,
                     first_name="A",
                     last_name="B",
-                    first_key="a",
-                    last_key="b",
                     submitted_at=moment,
                 )
             )

@@ -34,8 +34,6 @@ def test_complete_signup(catalog: SiteCatalog) -> None:
     assert normalise_signup(MARIE, catalog) == NormalisedSignup(
         first_name="Marie",
         last_name="Dupont",
-        first_key="marie",
-        last_key="dupont",
         site_code="STD",
         email="marie.dupont@gmail.com",
         email_key="marie.dupont@gmail.com",
@@ -50,7 +48,6 @@ def test_complete_signup(catalog: SiteCatalog) -> None:
 def test_full_name_column_is_split(catalog: SiteCatalog) -> None:
     signup = _signup(catalog, first_name=None, last_name="", full_name="Jéan-Pierre DE LA FONTAINE")
     assert (signup.first_name, signup.last_name) == ("Jéan-Pierre", "De la Fontaine")
-    assert (signup.first_key, signup.last_key) == ("jean pierre", "de la fontaine")
 
 
 def test_one_name_is_enough(catalog: SiteCatalog) -> None:
