@@ -692,27 +692,40 @@ def upsert_registration(
 
 
 def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEntry]]:
-    """(registration id, entry) for every registration of an event, whatever its status."""
+    """(registration id, entry) for every registration of an event, whatever its status.
+    Columns, not ORM objects: read for every site at every push, and never changed here."""
     query = (
-        select(Registration, Person)
+        select(
+            Registration.id,
+            Person.first_name,
+            Person.last_name,
+            Person.email,
+            Person.phone,
+            Registration.sources,
+            Registration.registered_at,
+            Registration.status,
+            Person.already_volunteer,
+        )
         .join(Person, Registration.person_id == Person.id)
         .where(Registration.event_id == event_id)
     )
     return [
         (
-            reg.id,
+            registration_id,
             RosterEntry(
-                first_name=person.first_name,
-                last_name=person.last_name,
-                email=person.email,
-                phone=person.phone,
-                sources=tuple(reg.sources),
-                registered_at=reg.registered_at,
-                status=reg.status,
-                already_volunteer=person.already_volunteer,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                sources=tuple(sources),
+                registered_at=registered_at,
+                status=status,
+                already_volunteer=already_volunteer,
             ),
         )
-        for reg, person in session.execute(query)
+        for registration_id, first_name, last_name, email, phone, sources, registered_at, status, already_volunteer in (
+            session.execute(query)
+        )
     ]
 
 

@@ -59,7 +59,7 @@ from rollcall.transforms.sheet_roster import (
     summary_grid,
 )
 from rollcall.transforms.sites import SiteCatalog
-from rollcall.transforms.to_complete import QuarantinedSignup, site_of, to_complete_grid
+from rollcall.transforms.to_complete import QuarantinedSignup, site_of, to_complete_tab, waiting_by_site
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,11 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
     return entries, {display_id(rid) for rid, _ in every}
 
 
-def waiting_signups(session: Session, campaign: Campaign) -> list[QuarantinedSignup]:
-    """The campaign's quarantined records with their fields mapped, for the ``À compléter``
-    tabs (each site's tab keeps its own: ``transforms.to_complete``)."""
-    return [signup for _, signup in _quarantined(session, campaign)]
+def waiting_signups(session: Session, campaign: Campaign) -> dict[str, list[QuarantinedSignup]]:
+    """Site code -> the quarantined records its ``À compléter`` tab shows, fields mapped
+    (``transforms.to_complete``); read and sorted out once for every site."""
+    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
+    return waiting_by_site((signup for _, signup in _quarantined(session, campaign)), catalog)
 
 
 def quarantined_of_sites(session: Session, campaign: Campaign, site_codes: set[str]) -> set[int]:
@@ -266,7 +267,7 @@ def push_site(
     purged: frozenset[str] = frozenset(),
     erased: frozenset[str] = frozenset(),
     modified: Mapping[str, Modified] | None = None,
-    waiting: list[QuarantinedSignup] | None = None,
+    waiting: Mapping[str, list[QuarantinedSignup]] | None = None,
 ) -> dict[str, Any]:
     """Merge and write one site's roster, and store what it holds now.
 
@@ -279,7 +280,8 @@ def push_site(
     Skipped (nothing read, nothing written) when nothing it reads changed since the last push
     (``_push_fingerprint``): for a Google sheet, ``modified`` (Drive's listing of the night)
     must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip.
-    ``waiting``: the campaign's quarantined sign-ups (``waiting_signups``), read here if not given."""
+    ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
+    not given."""
     entries, references = _site_entries(session, campaign, event_id)
     states = store.roster_states(session, entries)
     if waiting is None:
@@ -479,11 +481,10 @@ def _unchanged(location: str, entries: dict[int, SheetEntry], shown: dict[str, i
 
 
 def _owned_tabs(
-    campaign: Campaign, site: SiteConfig, entries: list[SheetEntry], waiting: list[QuarantinedSignup]
+    campaign: Campaign, site: SiteConfig, entries: list[SheetEntry], waiting: Mapping[str, list[QuarantinedSignup]]
 ) -> dict[str, list]:
     """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
-    catalog = SiteCatalog(s.to_site() for s in campaign.sites)
-    to_complete = to_complete_grid(waiting, site.code, catalog, campaign.campaign.timezone)
+    to_complete = to_complete_tab(waiting.get(site.code, []), campaign.campaign.timezone)
     return {
         SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
         SIGN_IN_TAB: sign_in_grid(entries),

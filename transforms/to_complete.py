@@ -46,7 +46,22 @@ def to_complete_grid(
     records: Iterable[QuarantinedSignup], site_code: str, sites: SiteCatalog, tz: str = "Europe/Paris"
 ) -> Grid:
     """The tab for one site: its quarantined sign-ups by last then first name."""
-    rows = [_row(r, tz) for r in records if _shown(r, site_code, sites)]
+    return to_complete_tab(waiting_by_site(records, sites).get(site_code, []), tz)
+
+
+def waiting_by_site(records: Iterable[QuarantinedSignup], sites: SiteCatalog) -> dict[str, list[QuarantinedSignup]]:
+    """Site code -> the quarantined sign-ups its tab shows (consenting, not cancelled, naming
+    that one site): each record's site is resolved once for every site's tab."""
+    found: dict[str, list[QuarantinedSignup]] = {}
+    for record in records:
+        if (code := _site_shown(record, sites)) is not None:
+            found.setdefault(code, []).append(record)
+    return found
+
+
+def to_complete_tab(records: Iterable[QuarantinedSignup], tz: str = "Europe/Paris") -> Grid:
+    """The tab of one site's waiting sign-ups (``waiting_by_site``), by last then first name."""
+    rows = [_row(r, tz) for r in records]
     rows.sort(key=lambda row: (name_key(str(row[2])), name_key(str(row[3])), str(row[0]), str(row[1])))
     if not rows:
         return [list(TO_COMPLETE_HEADERS), [NOTHING_TO_COMPLETE]]
@@ -59,13 +74,14 @@ def site_of(fields: Mapping[str, str | None], sites: SiteCatalog) -> str | None:
     return site.code if isinstance(site, Site) else None
 
 
-def _shown(record: QuarantinedSignup, site_code: str, sites: SiteCatalog) -> bool:
+def _site_shown(record: QuarantinedSignup, sites: SiteCatalog) -> str | None:
+    """The site whose tab shows the record, or None (no consent, cancelled, no one site)."""
     fields = record.fields
     if "consent" in fields and not gives_consent(fields.get("consent")):
-        return False
+        return None
     if says_cancelled(fields.get("status")):
-        return False
-    return site_of(fields, sites) == site_code
+        return None
+    return site_of(fields, sites)
 
 
 def _row(record: QuarantinedSignup, tz: str) -> list[str | int | float | bool | None]:

@@ -1,4 +1,7 @@
+import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rollcall.transforms.phones import format_national, normalise_phone
 from rollcall.transforms.values import InvalidValue
@@ -67,4 +70,15 @@ def test_national_number_read_in_given_region() -> None:
     ],
 )
 def test_format_national(e164: str, expected: str) -> None:
+    assert format_national(e164) == expected
+
+
+@given(st.from_regex(r"\+33[1-9][0-9]{8}", fullmatch=True))
+def test_french_numbers_read_as_phonenumbers_formats_them(e164: str) -> None:
+    """``format_national`` writes most French numbers itself, faster: the same text as
+    phonenumbers, 08 numbers included (which it leaves to phonenumbers)."""
+    number = phonenumbers.parse(e164, None)
+    expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if phonenumbers.region_code_for_number(number) != "FR":
+        expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     assert format_national(e164) == expected
