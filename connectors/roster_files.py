@@ -77,9 +77,10 @@ def write_roster(
     (``_Tab``): columns sized to their content, header frozen and repeated on each page,
     A4 landscape one page wide.
 
-    Written with XlsxWriter rather than openpyxl: it streams rows (``constant_memory``) and
-    shares one format object per style, where openpyxl builds and styles a cell object at a
-    time; a site of 8,000 registrants is written about five times faster. openpyxl still reads.
+    Written with XlsxWriter rather than openpyxl: it shares one format object per style, where
+    openpyxl builds and styles a cell object at a time; a site of 8,000 registrants is written
+    about five times faster. openpyxl still reads. Not in ``constant_memory`` mode: its inline
+    strings take openpyxl twice as long to read back as a shared string table.
     """
     if changes is None:
         changes = read_tabs(path).get(CHANGES_TAB)
@@ -222,7 +223,6 @@ def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]]) -> None:
         workbook = xlsxwriter.Workbook(
             tmp_name,
             {
-                "constant_memory": True,
                 "strings_to_numbers": False,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
