@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rollcall.models.campaign import Campaign
@@ -752,6 +752,27 @@ def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDeta
         details = SignupDetails((source, external_id), cancelled, consent, time_slot, remarks, minor)
         found.setdefault(registration_id, []).append(details)
     return {rid: sorted(details, key=lambda d: d.record_key) for rid, details in found.items()}
+
+
+def roster_state_values(session: Session, registration_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """``roster_states``' values, read as columns (attributes ``pushed``, ``called``,
+    ``present``, ``notes``, ``extras``, ``conflicts``): what a push compares, many times
+    faster to read than the ORM objects that ``save_roster_state`` updates."""
+    ids = list(registration_ids)
+    columns = (
+        RosterState.registration_id,
+        RosterState.pushed,
+        RosterState.called,
+        RosterState.present,
+        RosterState.notes,
+        RosterState.extras,
+        RosterState.conflicts,
+    )
+    values: dict[int, Row[Any]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(*columns).where(RosterState.registration_id.in_(ids[start : start + 500]))
+        values.update({row.registration_id: row for row in session.execute(query)})
+    return values
 
 
 def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int, RosterState]:
