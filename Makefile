@@ -22,10 +22,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# After changing a dependency in pyproject.toml: pin the newest versions it allows (needs uv:
-# `pip install uv`), then run `make test` and commit both files.
+# After changing a dependency in pyproject.toml: pin it, keeping every other pin as it is
+# (`make lock UPGRADE=--upgrade` moves everything to the newest versions allowed). Needs uv
+# (`pip install uv`); then run `make test` and commit both files.
+UPGRADE ?=
 lock:
-	uv pip compile pyproject.toml --extra test --python-version 3.11 --upgrade --quiet \
+	uv pip compile pyproject.toml --extra test --python-version 3.11 $(UPGRADE) --quiet \
 		--custom-compile-command "make lock" -o requirements.lock
 
 demo: setup
