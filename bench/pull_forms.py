@@ -96,7 +96,7 @@ def pull(name: str, n: int, url: str) -> dict[str, Any]:
         generated = time.perf_counter()
         connector, expected_requests = build(server, n)
         start = time.perf_counter()
-        connector.available_keys()
+        connector.form_definition()
         landed = 0
         with session_scope(url) as session:
             run_id = store.start_run(session, "bench", None)

@@ -1,7 +1,8 @@
 """What every web-form connector provides, so the flow pulls them all the same way.
 
 A connector does I/O only: it pages through the provider's API and hands back records
-verbatim. Flattening answers into fields is pure logic in ``transforms.answers``.
+verbatim, and the form's definition. Flattening answers into fields, and which keys a
+mapping may name, is pure logic in ``transforms.answers``.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class Page:
 class FormConnector(Protocol):
     """A web form's submissions, pulled incrementally."""
 
-    def available_keys(self) -> set[str]:
-        """Every key a field mapping may name for this form (question ids, refs, titles,
-        fixed keys such as ``submittedAt``), read from the provider's form definition."""
+    def form_definition(self) -> dict[str, Any]:
+        """The provider's description of the form's questions, as the provider gave it (only
+        checked and shaped as far as reading it needs). Which keys a field mapping may name
+        follows from it: ``transforms.answers.available_keys``."""
         ...
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:

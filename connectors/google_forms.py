@@ -57,7 +57,6 @@ from rollcall.connectors.http import (
     request_json,
 )
 from rollcall.models.records import RawRow, content_hash
-from rollcall.transforms.answers.google_forms import available_keys
 
 SCOPES = (
     "https://www.googleapis.com/auth/forms.responses.readonly",
@@ -91,9 +90,9 @@ class GoogleFormsForm:
     def __repr__(self) -> str:
         return f"GoogleFormsForm(source={self.source!r}, form={self.what!r})"
 
-    def available_keys(self) -> set[str]:
-        """Question ids, unambiguous question titles and the fixed response keys."""
-        return available_keys(self.form_context()["questions"])
+    def form_definition(self) -> dict[str, Any]:
+        """The form context (``form_context``): what its records carry too."""
+        return self.form_context()
 
     def form_context(self) -> dict[str, Any]:
         """``{"questions": {questionId: {"title", "options"}}}`` from forms.get (read once)."""

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 from urllib.parse import quote
@@ -59,7 +59,6 @@ import requests
 from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
 from rollcall.connectors.http import SourceAuthError, SourceResponseError, request_json
 from rollcall.models.records import RawRow, content_hash
-from rollcall.transforms.answers.helloasso import CUSTOM_FIELD_PREFIX, available_keys
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +84,8 @@ class HelloAssoForm:
         page_size: int = 100,
         overlap: timedelta = timedelta(minutes=10),
         clock: Callable[[], float] = time.monotonic,
-        expected_keys: Iterable[str] = (),
     ) -> None:
         self.session = session
-        self.expected_keys = frozenset(expected_keys)
         self.source = source
         self.page_size = page_size
         self.overlap = overlap
@@ -111,20 +108,21 @@ class HelloAssoForm:
     def __repr__(self) -> str:
         return f"HelloAssoForm(source={self.source!r}, form={self.what!r})"
 
-    def available_keys(self) -> set[str]:
-        """The fixed keys and ``customFields.<label>`` for each custom field the form's tiers
+    def form_definition(self) -> dict[str, Any]:
+        """``{"custom_fields": [labels], "complete": bool}``: the custom fields the form's tiers
         ask (``GET .../public``). Assumes a custom field's label there is the ``name`` its
         answers carry in items, as the two models suggest.
 
         ``/public`` needs the ``AccessPublicData`` privilege, which reading items does not: on
-        its 403 the custom fields are those the first page of items carries, and a mapped
-        custom field none of them answers is accepted with a warning (it may be optional)."""
+        its 403 the custom fields are those the first page of items carries, marked
+        ``"complete": false`` (a mapped custom field none of them answers may be optional:
+        ``transforms.answers.helloasso`` then accepts it)."""
         try:
             form = self._get_with(self._tokens.access_token(), f"{self._base}{self._form_path}/public", {})
         except SourceAuthError as exc:
             if exc.status != 403:
                 raise
-            return self._keys_from_items()
+            return self._fields_from_items()
         if not isinstance(form, dict):
             raise SourceResponseError(f"source {self.source}: {self.what}: the form description is not an object")
         tiers = found if isinstance(found := form.get("tiers"), list) else []
@@ -135,28 +133,28 @@ class HelloAssoForm:
             for field in (tier.get("customFields") or [])
             if isinstance(field, dict)
         ]
-        return available_keys(label for label in labels if isinstance(label, str))
+        return {"custom_fields": [label for label in labels if isinstance(label, str)], "complete": True}
 
-    def _keys_from_items(self) -> set[str]:
-        """Keys seen in the first page of items, plus the mapped custom fields none answers."""
+    def _fields_from_items(self) -> dict[str, Any]:
+        """The custom fields answered in the first page of items."""
         query = {"withDetails": "true", "pageSize": str(self.page_size), "sortField": "UpdateDate", "sortOrder": "Asc"}
         items, _ = self._page(query, 1)
-        seen = available_keys(
-            str(field.get("name"))
-            for item in items
-            for field in (item.get("customFields") or [])
-            if isinstance(field, dict)
+        names = sorted(
+            {
+                str(field.get("name"))
+                for item in items
+                for field in (item.get("customFields") or [])
+                if isinstance(field, dict)
+            }
         )
-        unseen = sorted(key for key in self.expected_keys if key.startswith(CUSTOM_FIELD_PREFIX) and key not in seen)
         log.warning(
-            "source %s: %s: this client lacks HelloAsso's AccessPublicData privilege, so "
-            "the form's custom fields were taken from %d item(s)%s",
+            "source %s: %s: this client lacks HelloAsso's AccessPublicData privilege, so the "
+            "form's custom fields were taken from %d item(s); a mapped one none answers is assumed to exist",
             self.source,
             self.what,
             len(items),
-            f"; {unseen} answered by none of them, assumed to exist" if unseen else "",
         )
-        return seen | set(unseen)
+        return {"custom_fields": names, "complete": False}
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of items updated since ``cursor`` (all when None), oldest update first; the

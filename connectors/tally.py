@@ -57,7 +57,6 @@ import requests
 from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
 from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
 from rollcall.models.records import RawRow, content_hash
-from rollcall.transforms.answers.tally import FIXED_KEYS, question_title
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,8 @@ class TallyForm:
     """One Tally form's submissions, as a ``FormConnector``.
 
     Declared as data: the record key is the submission ``id`` and the cursor field is
-    ``submittedAt``; the field mapping may name any key of ``available_keys()``.
+    ``submittedAt``; the field mapping may name any key ``transforms.answers`` finds in
+    ``form_definition()``.
     """
 
     def __init__(
@@ -105,19 +105,13 @@ class TallyForm:
     def __repr__(self) -> str:
         return f"TallyForm(source={self.source!r}, form_id={self.form_id!r}, base_url={self.base_url!r})"
 
-    def available_keys(self) -> set[str]:
-        """Question ids and titles from ``GET /forms/{id}/questions``, plus the fixed keys."""
+    def form_definition(self) -> dict[str, Any]:
+        """``{"questions": [...]}`` as ``GET /forms/{id}/questions`` lists them."""
         body = self._get("questions", params=None)
         questions = body.get("questions") if isinstance(body, dict) else None
         if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
             raise self._bad_answer("the question list has no 'questions' list of objects")
-        keys = set(FIXED_KEYS)
-        for question in questions:
-            if isinstance(question.get("id"), str):
-                keys.add(question["id"])
-            if title := question_title(question):
-                keys.add(title)
-        return keys
+        return {"questions": questions}
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of completed submissions on or after ``cursor``; the last one carries the

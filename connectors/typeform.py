@@ -53,7 +53,6 @@ import requests
 from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
 from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
 from rollcall.models.records import RawRow, content_hash
-from rollcall.transforms.answers.typeform import FIXED_KEYS, HIDDEN_PREFIX, field_title
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,8 @@ class TypeformForm:
     """One Typeform form's completed responses, as a ``FormConnector``.
 
     Declared as data: the record key is ``response_id`` (unique per form) and the cursor
-    field is ``submitted_at``; the field mapping may name any key of ``available_keys()``.
+    field is ``submitted_at``; the field mapping may name any key ``transforms.answers`` finds
+    in ``form_definition()``.
     """
 
     def __init__(
@@ -101,14 +101,9 @@ class TypeformForm:
     def __repr__(self) -> str:
         return f"TypeformForm(source={self.source!r}, form_id={self.form_id!r}, base_url={self.base_url!r})"
 
-    def available_keys(self) -> set[str]:
-        """Field ids, refs and titles and hidden fields from the form definition, plus the
-        fixed keys."""
-        definition = self._definition()
-        keys = set(FIXED_KEYS) | {HIDDEN_PREFIX + name for name in definition["hidden"]}
-        for field in definition["questions"]:
-            keys |= {name for name in (field["id"], field["ref"], field["title"]) if name}
-        return keys
+    def form_definition(self) -> dict[str, Any]:
+        """``{"questions": [{id, ref, title, type}], "hidden": [names]}`` (``_definition``)."""
+        return self._definition()
 
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of completed responses submitted since ``cursor`` minus the overlap; the last
@@ -234,11 +229,11 @@ def _walk_fields(fields: list[Any]) -> Iterator[dict[str, Any]]:
     for field in fields:
         if not isinstance(field, dict) or not isinstance(field.get("id"), str):
             continue
-        ref = field.get("ref")
+        ref, title = field.get("ref"), field.get("title")
         yield {
             "id": field["id"],
-            "ref": (ref.strip() or None) if isinstance(ref, str) else None,
-            "title": field_title(field),
+            "ref": ref if isinstance(ref, str) else None,
+            "title": title if isinstance(title, str) else None,  # trimmed when read (transforms)
             "type": field.get("type"),
         }
         properties = field.get("properties")

@@ -25,6 +25,7 @@ from rollcall.flows.sources import build_connector, google_sheets
 from rollcall.models.campaign import Campaign, FileSource, FormSource, SheetSource, SourceBase
 from rollcall.models.errors import RollcallError
 from rollcall.models.records import RawRow
+from rollcall.transforms.answers import available_keys
 from rollcall.transforms.raw import RecordKeys, identify_rows, iter_identified
 
 #: Rows landed per database round trip: bounded memory for a 200 MB export.
@@ -184,7 +185,7 @@ def land_form(
     listing misses something, the form is listed once more and only what both listings miss
     is removed (one deleted between the two reads goes at the next sync); that second read
     costs requests only on a night something disappeared."""
-    missing = sorted(source.columns - connector.available_keys())
+    missing = sorted(source.columns - available_keys(source.kind, connector.form_definition(), source.columns))
     if missing:
         raise SourceMappingError(
             f"source {source.name}: the field mapping names {missing}, which form "

@@ -48,7 +48,6 @@ def build_connector(source: FormSource) -> FormConnector:
             form_slug=source.form_id,
             client_id=secrets["client_id"],
             client_secret=secrets["client_secret"],
-            expected_keys=source.columns,
             **base,
         )
     if isinstance(source, GoogleFormsSource):

@@ -40,12 +40,8 @@ NOT_PACKAGE = {"tests", "bench", "fakes", "examples", *LAYERS}
 #: from here; the test fails on any other.
 STILL_CROSSING = {
     "connectors/google_sheets.py",
-    "connectors/typeform.py",
     "connectors/privacy.py",
-    "connectors/tally.py",
-    "connectors/helloasso.py",
     "connectors/roster_files.py",
-    "connectors/google_forms.py",
 }
 
 

@@ -17,6 +17,7 @@ from rollcall.connectors.forms import Page
 from rollcall.connectors.google_forms import GoogleFormsForm, access_token_from_service_account, questions_of
 from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers import available_keys
 from rollcall.transforms.answers.google_forms import flatten
 
 from fakes.google_forms import (
@@ -224,7 +225,7 @@ def test_edited_response_same_external_id_new_content_hash(fake: GoogleFormsFake
 
 def test_available_keys_are_ids_titles_and_fixed_keys(fake: GoogleFormsFake, server: FakeServer) -> None:
     connector = connect(fake, server)
-    keys = connector.available_keys()
+    keys = available_keys("google_forms", connector.form_definition())
     assert {"1a2b3c4d", "Prénom", "Créneaux", "responseId", "lastSubmittedTime", "respondentEmail"} <= keys
     assert "Journées Engagées" not in keys  # a text item, not a question
     for page in pull(connector):

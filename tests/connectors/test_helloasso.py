@@ -17,6 +17,7 @@ from rollcall.connectors.forms import Page
 from rollcall.connectors.helloasso import HelloAssoForm
 from rollcall.connectors.http import SourceAuthError, SourceNotFound, SourceResponseError, make_session
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers import available_keys
 from rollcall.transforms.answers.helloasso import flatten
 
 from fakes.helloasso import ENUMS, ITEMS_QUERY, SCHEMAS, FakeClock, HelloAssoFake, fictional_items
@@ -397,7 +398,7 @@ def test_available_keys_are_fixed_keys_and_tier_custom_fields(
     server: FakeServer,
     clock: FakeClock,
 ) -> None:
-    keys = connect(fake, server, clock).available_keys()
+    keys = available_keys("helloasso", connect(fake, server, clock).form_definition())
     assert {"id", "state", "user.firstName", "payer.email", "customFields.Email", "customFields.Téléphone"} <= keys
     flat = flatten(pull(connect(fake, server, clock))[0].records[0].payload)
     assert set(flat) <= keys
@@ -411,10 +412,10 @@ def test_client_without_access_public_data_still_checks_mapping_and_pulls(
 ) -> None:
     fake.privileges = frozenset({"AccessTransactions"})
     mapped = {"user.firstName", "customFields.Email", "customFields.Allergies"}
-    connector = connect(fake, server, clock, expected_keys=mapped)
-    keys = connector.available_keys()
+    connector = connect(fake, server, clock)
+    keys = available_keys("helloasso", connector.form_definition(), mapped)
     assert {"customFields.Email", "customFields.Site", "user.lastName"} <= keys
-    assert "customFields.Allergies" in keys and "Allergies" in caplog.text  # optional: warned, not failed
+    assert "customFields.Allergies" in keys and "AccessPublicData" in caplog.text  # optional: warned, not failed
     assert "user.prenom" not in keys  # a typo in a fixed key is still caught
     assert server.count("GET", r"/public$") == 1 and server.count("POST", "/oauth2/token") == 1
     assert len(ids(pull(connector))) == 250

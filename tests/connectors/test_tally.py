@@ -21,6 +21,7 @@ from rollcall.connectors.http import (
 )
 from rollcall.connectors.tally import TallyForm
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers import available_keys
 
 from fakes.http_server import FakeServer
 from fakes.tally import FORM_ID, Q_FIRST_NAME, Q_SITE, SITE_OPTIONS, TOKEN, TallyFake, generate_submissions, serve_tally
@@ -168,7 +169,7 @@ def test_wrong_token_is_an_auth_error_that_never_shows_the_token(
     secret = "tly-wrong-SECRET-0123456789"
     connector = tally(server, session, token=secret)
     caplog.set_level(logging.DEBUG)
-    for call in (lambda: pull(connector), connector.available_keys):
+    for call in (lambda: pull(connector), connector.form_definition):
         with pytest.raises(SourceAuthError, match="tally-paris") as caught:
             call()
         assert secret not in str(caught.value) and secret not in repr(caught.value)
@@ -183,7 +184,7 @@ def test_unknown_form_is_not_found(server: FakeServer, session: requests.Session
     with pytest.raises(SourceNotFound, match="nOpE42"):
         pull(connector)
     with pytest.raises(SourceNotFound, match="tally-paris"):
-        connector.available_keys()
+        connector.form_definition()
 
 
 def test_edited_submission_keeps_its_id_and_changes_its_hash(server: FakeServer, session: requests.Session) -> None:
@@ -244,7 +245,7 @@ def test_request_count_is_the_pages_needed(server: FakeServer, session: requests
 
 def test_available_keys_are_ids_titles_and_fixed_keys(server: FakeServer, session: requests.Session) -> None:
     fake = serve(server)
-    keys = tally(server, session).available_keys()
+    keys = available_keys("tally", tally(server, session).form_definition())
     assert {"id", "submittedAt", "respondentId", Q_SITE, "Sur quel site voulez-vous aider ?", "Prénom"} <= keys
     assert keys == {"id", "submittedAt", "respondentId"} | {q["id"] for q in fake.questions} | {
         q["title"] for q in fake.questions

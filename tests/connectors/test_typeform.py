@@ -21,6 +21,7 @@ from rollcall.connectors.http import (
 )
 from rollcall.connectors.typeform import TypeformForm
 from rollcall.models.records import content_hash
+from rollcall.transforms.answers import available_keys
 
 from fakes.http_server import FakeServer
 from fakes.typeform import (
@@ -130,7 +131,7 @@ def test_transient_failure_is_retried_and_nothing_is_lost(
 def test_rate_limited_definition_is_retried(server: FakeServer, session: requests.Session) -> None:
     serve(server, count=2)
     server.inject("429", path=DEFINITION, retry_after=0)
-    assert len(typeform(server, session).available_keys()) > 10
+    assert len(available_keys("typeform", typeform(server, session).form_definition())) > 10
     assert server.count("GET", DEFINITION) == 2
 
 
@@ -205,7 +206,7 @@ def test_wrong_token_is_an_auth_error_that_never_shows_the_token(
     secret = "tfp_wrong_SECRET_0123456789"
     connector = typeform(server, session, token=secret)
     caplog.set_level(logging.DEBUG)
-    for call in (lambda: pull(connector), connector.available_keys):
+    for call in (lambda: pull(connector), connector.form_definition):
         with pytest.raises(SourceAuthError, match="typeform-lyon") as caught:
             call()
         assert secret not in str(caught.value) and secret not in repr(caught.value)
@@ -219,7 +220,7 @@ def test_unknown_form_is_not_found(server: FakeServer, session: requests.Session
     with pytest.raises(SourceNotFound, match="nOpE4242"):
         pull(connector)
     with pytest.raises(SourceNotFound, match="typeform-lyon"):
-        connector.available_keys()
+        connector.form_definition()
 
 
 def test_edited_response_keeps_its_id_and_changes_its_hash(server: FakeServer, session: requests.Session) -> None:
@@ -291,7 +292,7 @@ def test_available_keys_are_ids_refs_titles_hidden_and_fixed_keys(
     server: FakeServer, session: requests.Session
 ) -> None:
     serve(server)
-    keys = typeform(server, session).available_keys()
+    keys = available_keys("typeform", typeform(server, session).form_definition())
     fixed = {"response_id", "token", "submitted_at", "landed_at"}
     assert fixed | {f"hidden.{name}" for name in HIDDEN} <= keys
     assert {F_POSTCODE, "postcode", "Code postal"} <= keys  # a question inside a group
@@ -320,7 +321,7 @@ def test_cursor_is_utc(server: FakeServer, session: requests.Session) -> None:
 def test_mapping_check_and_pull_read_the_definition_once(server: FakeServer, session: requests.Session) -> None:
     serve(server, count=6)
     connector = typeform(server, session)
-    connector.available_keys()
+    connector.form_definition()
     assert len([r for p in pull(connector) for r in p.records]) == 6
     assert server.count("GET", DEFINITION) == 1
 

@@ -57,7 +57,7 @@ def test_title_two_questions_share_is_left_out() -> None:
     questions = {**QUESTIONS, "aaaa0001": {"title": "Nom", "options": []}}
     flat = flatten(stored(response(**{"2b3c4d5e": text("2b3c4d5e", "Roux")}), questions))
     assert "Nom" not in flat and flat["2b3c4d5e"] == "Roux"
-    assert "Nom" not in available_keys(questions)
+    assert "Nom" not in available_keys({"questions": questions})
 
 
 def test_answer_to_a_question_the_form_no_longer_has_is_kept_by_id() -> None:
@@ -86,7 +86,7 @@ def test_title_equal_to_a_fixed_key_does_not_replace_it() -> None:
 
 def test_available_keys_cover_what_flatten_emits() -> None:
     flat = flatten(stored(response(**{"5e6f7081": text("5e6f7081", "Lyon")})))
-    assert set(flat) == available_keys(QUESTIONS)
+    assert set(flat) == available_keys({"questions": QUESTIONS})
 
 
 JSON = st.recursive(

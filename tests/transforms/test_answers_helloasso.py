@@ -111,8 +111,15 @@ def test_repeated_custom_field_name_first_non_blank_wins() -> None:
 
 def test_available_keys_cover_what_flatten_emits() -> None:
     flat = flatten(stored(item(1, "A", "B", customFields=[{"name": "Site", "answer": "Lyon"}])))
-    assert set(flat) <= available_keys(["Site", "Email"])
-    assert available_keys([]) == set(FIXED_KEYS)
+    assert set(flat) <= available_keys({"custom_fields": ["Site", "Email"], "complete": True})
+    assert available_keys({"custom_fields": []}) == set(FIXED_KEYS)
+
+
+def test_a_mapped_custom_field_is_assumed_only_when_the_fields_came_from_items() -> None:
+    wanted = {"customFields.Allergies", "user.prenom"}
+    from_items = available_keys({"custom_fields": ["Site"], "complete": False}, wanted)
+    assert "customFields.Allergies" in from_items and "user.prenom" not in from_items
+    assert "customFields.Allergies" not in available_keys({"custom_fields": ["Site"], "complete": True}, wanted)
 
 
 JSON = st.recursive(

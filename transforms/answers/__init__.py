@@ -7,6 +7,7 @@ fields. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
@@ -20,6 +21,14 @@ def flatten_payload(kind: str, payload: dict[str, Any]) -> dict[str, str]:
     if kind in ("csv", "xlsx", "google_sheet"):
         return payload
     return import_module(f"{__name__}.{kind}").flatten(payload)
+
+
+def available_keys(kind: str, definition: dict[str, Any], wanted: Iterable[str] = ()) -> set[str]:
+    """Every key a field mapping may name for a web form of ``kind``, from the form's
+    definition as its connector read it (``FormConnector.form_definition``): exactly the keys
+    that provider's ``flatten`` can emit, so a mapping checked here finds its answers.
+    ``wanted`` (the mapping's keys) matters where a definition can be partial (HelloAsso)."""
+    return import_module(f"{__name__}.{kind}").available_keys(definition, wanted)
 
 
 def as_mapping(value: Any) -> dict[Any, Any]:

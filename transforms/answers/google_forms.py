@@ -12,6 +12,7 @@ checkbox grid row, several uploaded files) are joined with ``", "``. Grid rows a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from rollcall.transforms.answers import as_mapping, as_text
@@ -41,10 +42,10 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def available_keys(questions: dict[str, Any]) -> set[str]:
-    """Every key ``flatten`` can emit for a form with these questions (the form context's
-    ``questions``)."""
-    questions = _questions({"questions": questions})
+def available_keys(definition: dict[str, Any], wanted: Iterable[str] = ()) -> set[str]:
+    """Every key ``flatten`` can emit for a form whose context is ``definition``
+    (``{"questions": {questionId: {"title", "options"}}}``)."""
+    questions = _questions(definition)
     keys = set(FIXED_KEYS) | {qid for qid in questions if qid not in FIXED_KEYS}
     return keys | {title for title in unique_titles(questions).values() if title not in keys}
 

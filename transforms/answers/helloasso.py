@@ -48,9 +48,17 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def available_keys(custom_field_names: Iterable[str]) -> set[str]:
-    """Every key ``flatten`` can emit for a form whose tiers ask these custom fields."""
-    return set(FIXED_KEYS) | {CUSTOM_FIELD_PREFIX + name for name in custom_field_names if name}
+def available_keys(definition: dict[str, Any], wanted: Iterable[str] = ()) -> set[str]:
+    """Every key ``flatten`` can emit for a form whose tiers ask ``definition["custom_fields"]``.
+
+    When those names were taken from items rather than the form (``"complete": false``: the
+    API client lacks the privilege to read the form's description), a custom field the
+    mapping ``wanted`` that no item answered is assumed to exist: it may be optional."""
+    names = definition.get("custom_fields")
+    keys = set(FIXED_KEYS) | {CUSTOM_FIELD_PREFIX + n for n in (names if isinstance(names, list) else []) if n}
+    if definition.get("complete", True) is False:
+        keys |= {key for key in wanted if key.startswith(CUSTOM_FIELD_PREFIX)}
+    return keys
 
 
 def _custom_fields(fields: Any) -> Iterable[tuple[str, str]]:

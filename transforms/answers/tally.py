@@ -15,7 +15,7 @@ exception: one strange submission must not stop a run.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rollcall.transforms.answers import number_text
@@ -48,6 +48,20 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
         if title:
             flat.setdefault(title, text)
     return flat
+
+
+def available_keys(definition: Mapping[str, Any], wanted: Iterable[str] = ()) -> set[str]:
+    """Every key ``flatten`` can emit for a form whose definition is ``{"questions": [...]}``
+    (``GET /forms/{id}/questions``): the fixed keys, question ids and titles."""
+    questions = definition.get("questions")
+    keys = set(FIXED_KEYS)
+    for question in questions if isinstance(questions, list) else []:
+        question = _mapping(question)
+        if isinstance(question.get("id"), str):
+            keys.add(question["id"])
+        if title := question_title(question):
+            keys.add(title)
+    return keys
 
 
 def question_title(question: Mapping[str, Any]) -> str | None:

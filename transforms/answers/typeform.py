@@ -15,7 +15,7 @@ choice as its label (or the "other" text); choices as labels joined with ", "; b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rollcall.transforms.answers import number_text
@@ -57,6 +57,17 @@ def flatten(payload: dict[str, Any]) -> dict[str, str]:
             if question := names[position]:
                 flat.setdefault(question, text)
     return flat
+
+
+def available_keys(definition: Mapping[str, Any], wanted: Iterable[str] = ()) -> set[str]:
+    """Every key ``flatten`` can emit for a form whose definition is ``{"questions": [{id,
+    ref, title, type}], "hidden": [names]}``: fixed keys, hidden fields, field ids, refs and
+    titles."""
+    hidden = definition.get("hidden")
+    keys = set(FIXED_KEYS) | {HIDDEN_PREFIX + name for name in (hidden if isinstance(hidden, list) else []) if name}
+    for field_id, names in _fields(definition).items():
+        keys |= {name for name in (field_id, names["ref"], names["title"]) if name}
+    return keys
 
 
 def field_title(field: Mapping[str, Any]) -> str | None:
