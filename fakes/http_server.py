@@ -16,6 +16,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,8 @@ class FakeServer:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.faults: list[Fault] = []
         self.log: list[Request] = []
+        #: Seconds each answer takes, as a real provider's does (0: at once).
+        self.latency = 0.0
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -111,6 +114,8 @@ class FakeServer:
         """The response for ``request``; None means: drop the connection."""
         with self._lock:
             self.log.append(request)
+        if self.latency:
+            time.sleep(self.latency)
         fault = self._take_fault(request.path)
         if fault is not None and fault.kind != "cut":
             return _fault_response(fault)

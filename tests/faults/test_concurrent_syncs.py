@@ -42,6 +42,10 @@ def test_two_syncs_at_once_one_is_refused_result_of_one_run(
 ) -> None:
     started = time.monotonic()
     with providers(sheets=False) as fakes:
+        # Providers answering in a second, as real ones may: the sync that takes the lock holds
+        # it for seconds, so the other, started at the same moment, finds it taken even when
+        # its interpreter starts a little later (a fast sync could otherwise end before).
+        fakes.tally.latency = fakes.helloasso.latency = 1.0
         config = write_campaign(tmp_path, tally_url=fakes.tally.url, helloasso_url=fakes.helloasso.url, sheets_url=None)
         processes = [sync_process(config, migrated_url, tmp_path) for _ in range(2)]
         outcomes = []
