@@ -38,6 +38,10 @@ def mark_returning(config_path: str) -> dict[str, Any]:
     if errors:
         return {"bases": [b.name for b in bases], "error": "; ".join(errors)}
     code = campaign.campaign.code
+    if not rows:  # no base, or an empty one: nobody is in it, and no sign-up need be read
+        with session_scope(campaign.database_url) as session:
+            changed = set_already_volunteer(session, code, set())
+        return {"bases": [b.name for b in bases], "base_rows": 0, "returning_people": 0, "flags_changed": changed}
     with session_scope(campaign.database_url) as session:
         names = matching_store.site_names(session, code)
         signups = [s for s in store.current_signups(session, code) if s.person_id is not None]
