@@ -1,9 +1,10 @@
 """The nightly sync's steps as Prefect tasks: one task per source, stage or batch, never per row.
 
 Each task is a thin wrapper: it loads the campaign and calls the Prefect-free module that
-does the work (``flows.landing``, ``flows.normalising``, ``flows.identity``), which the CLI
-and the tests call directly. Tasks take and return only paths, ids and counts. Personal data
-stays in the database, never in Prefect's task results, parameters or logs.
+does the work (``flows.landing``, ``flows.normalising``, ``flows.identity``,
+``flows.rosters``), which the CLI and the tests call directly. Tasks take and return only
+paths, ids and counts. Personal data stays in the database, never in Prefect's task
+results, parameters or logs.
 """
 
 from __future__ import annotations
