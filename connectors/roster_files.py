@@ -126,7 +126,7 @@ class _Tab:
     ``Présent`` takes only VRAI/FAUX; ``Émargement`` rows are tall, boxed, to sign in."""
 
     def __init__(self, sheet: Worksheet, grid: Grid, formats: _Formats, title: str) -> None:
-        self.sheet, self.grid, self.formats, self.title = sheet, grid, formats, title
+        self.sheet, self.grid, self.formats = sheet, grid, formats
         header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
         self.width = max((len(r) for r in grid), default=0)
         roster = title == ROSTER_TAB
@@ -134,8 +134,7 @@ class _Tab:
         self.wrapped = {c for c, name in enumerate(header) if name in WRAPPED_HEADERS}
         self.greyed = set(greyed_rows(grid)) if roster else set()
         self.boxed = title == SIGN_IN_TAB
-        rate = fill_rate_cell(grid) if title == SUMMARY_TAB else None
-        self.percent_cell = rate
+        self.percent_cell = fill_rate_cell(grid) if title == SUMMARY_TAB else None
         self.present_column = _column(grid, PRESENT_HEADER) if roster else None
         self.freeze_columns = frozen_columns(grid) if roster else 0
         self.date_headers: tuple[str, ...] = (DATE_HEADER,) if roster else ()

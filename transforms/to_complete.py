@@ -42,13 +42,6 @@ class QuarantinedSignup:
     tz: str = "Europe/Paris"  # the zone of its timestamps when they carry none
 
 
-def to_complete_grid(
-    records: Iterable[QuarantinedSignup], site_code: str, sites: SiteCatalog, tz: str = "Europe/Paris"
-) -> Grid:
-    """The tab for one site: its quarantined sign-ups by last then first name."""
-    return to_complete_tab(waiting_by_site(records, sites).get(site_code, []), tz)
-
-
 def waiting_by_site(records: Iterable[QuarantinedSignup], sites: SiteCatalog) -> dict[str, list[QuarantinedSignup]]:
     """Site code -> the quarantined sign-ups its tab shows (consenting, not cancelled, naming
     that one site): each record's site is resolved once for every site's tab."""

@@ -12,7 +12,7 @@ from rollcall.transforms.normalise import normalise_signup
 from rollcall.transforms.roster import registration_details
 from rollcall.transforms.sheet_roster import SheetEntry, sign_in_grid
 from rollcall.transforms.sites import SiteCatalog
-from rollcall.transforms.to_complete import NOTHING_TO_COMPLETE, QuarantinedSignup, to_complete_grid
+from rollcall.transforms.to_complete import NOTHING_TO_COMPLETE, QuarantinedSignup, to_complete_tab, waiting_by_site
 
 SITES = SiteCatalog(
     [
@@ -121,10 +121,12 @@ def test_to_complete_holds_only_this_sites_consented_live_records_with_masked_co
         waiting(first_name="Noé", status="Annulé"),  # cancelled
         waiting(first_name="Ana", email="ana@@example.org"),
     ]
-    grid = to_complete_grid(records, "LIL", SITES)
+    by_site = waiting_by_site(records, SITES)
+    assert set(by_site) == {"LIL", "PAR"}  # "Nord (59)", no consent, cancelled: in no tab
+    grid = to_complete_tab(by_site["LIL"])
     assert grid[0] == ["Source", "Reçu le", "Nom", "Prénom", "Email", "Téléphone", "Ce qui manque"]
     assert [(r[2], r[3]) for r in grid[1:]] == [("Martin", "Ana"), ("Martin", "Jean")]
     assert grid[2] == ["Tally", "01/09/2022", "Martin", "Jean", "", "***", "Ni e-mail ni téléphone."]
     assert "ana@@example.org" not in grid[1][4]
-    assert to_complete_grid(records, "PAR", SITES)[1][4] == "m***@exemple"
-    assert to_complete_grid([], "LIL", SITES) == [grid[0], [NOTHING_TO_COMPLETE]]
+    assert to_complete_tab(by_site["PAR"])[1][4] == "m***@exemple"
+    assert to_complete_tab([]) == [grid[0], [NOTHING_TO_COMPLETE]]
