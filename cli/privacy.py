@@ -24,10 +24,11 @@ from rollcall.cli.readonly import ConfigOption, load, readable, require_database
 from rollcall.connectors import privacy
 from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning, session_scope
 from rollcall.connectors.google_sheets import SheetsError
+from rollcall.flows.erasure import erasure_preview
 from rollcall.models.campaign import Campaign
 from rollcall.models.ids import registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED
-from rollcall.transforms.privacy import mask_email, mask_phone
+from rollcall.transforms.privacy import NothingToErase, mask_email, mask_phone
 
 console = Console()
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -56,7 +57,7 @@ def erase_command(
     who = " / ".join(m for m in (email and mask_email(email), phone and mask_phone(phone)) if m)
     try:
         found = _preview(campaign, config, email, phone)
-    except privacy.NothingToErase as exc:
+    except NothingToErase as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     _show_preview(who, found)
@@ -70,7 +71,7 @@ def erase_command(
 
     try:
         counts = erase(str(config), email=email, phone=phone, reason=reason)
-    except privacy.NothingToErase as exc:
+    except NothingToErase as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     except (SyncAlreadyRunning, DatabaseUnavailable) as exc:
@@ -90,7 +91,7 @@ def _preview(campaign: Campaign, config: Path, email: str | None, phone: str | N
             return []
         raise
     with session_scope(campaign.database_url) as session:
-        return privacy.erasure_preview(session, email=email, phone=phone)
+        return erasure_preview(session, email=email, phone=phone)
 
 
 def _show_preview(who: str, found: list[privacy.PersonToErase]) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rollcall.models.erasure import ERASED_KEY_PREFIX, erased_content_hash, erased_key
 from rollcall.models.records import RawRow
 from rollcall.models.tables import (
     AuditEntry,
@@ -38,16 +39,6 @@ from rollcall.models.tables import (
     Signup,
     utcnow,
 )
-from rollcall.transforms.emails import EmailResult, normalise_email
-from rollcall.transforms.phones import normalise_phone
-from rollcall.transforms.privacy import (
-    ERASED_KEY_PREFIX,
-    email_hash,
-    erased_content_hash,
-    erased_key,
-    payload_contacts,
-    phone_hash,
-)
 
 REDACTED: dict[str, Any] = {"redacted": True}
 SALT_SETTING = "erasure_salt"
@@ -55,10 +46,6 @@ SALT_SETTING = "erasure_salt"
 #: (or a copy of an export) against the hashes. Without it, a random salt is generated once
 #: and kept in the database.
 SALT_ENV = "ROLLCALL_ERASURE_SALT"
-
-
-class NothingToErase(ValueError):
-    """Neither a valid email nor a valid phone was given."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +110,9 @@ class PersonToErase:
     signups: int
 
 
-def erasure_preview(session: Session, *, email: str | None = None, phone: str | None = None) -> list[PersonToErase]:
-    """The people ``erase_person`` would remove for this identifier, read only: a shared
-    household address finds several, and the operator must see it before confirming."""
-    email_key, e164 = _identifiers(email, phone)
+def erasure_preview(session: Session, email_key: str | None, e164: str | None) -> list[PersonToErase]:
+    """The people an erasure by this email key or E.164 phone would remove, read only: a
+    shared household address finds several, and the operator must see it before confirming."""
     person_ids = {s.person_id for s in _seed_signups(session, email_key, e164) if s.person_id is not None}
     found = []
     for person in session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)):
@@ -145,51 +131,67 @@ def erasure_preview(session: Session, *, email: str | None = None, phone: str | 
     return found
 
 
-def erase_person(
-    session: Session,
-    *,
-    email: str | None = None,
-    phone: str | None = None,
-    salt: bytes,
-    actor: str = "rollcall",
-    reason: str | None = None,
-) -> ErasureResult:
-    """Erase every person whose sign-ups have this email key or E.164 phone, from every
-    campaign: their people, registrations, sign-ups, roster states, match evidence and
-    decisions are deleted, their raw records (and quarantined records holding their
-    contacts) redacted, and a salted hash of each of their emails and phones kept."""
-    email_key, e164 = _identifiers(email, phone)
+@dataclass(frozen=True)
+class ErasureScope:
+    """What an erasure removes, found from one identifier: every person with a sign-up using
+    it (from every campaign), all their sign-ups, every version of their raw records, and every
+    email key and phone they used (the flow hashes those and finds their quarantined records)."""
+
+    person_ids: set[int]
+    signup_ids: set[int]
+    raw_ids: set[int]
+    email_keys: set[str]
+    phones: set[str]
+
+
+def erasure_scope(session: Session, email_key: str | None, e164: str | None) -> ErasureScope:
     seeds = _seed_signups(session, email_key, e164)
     person_ids = {s.person_id for s in seeds if s.person_id is not None}
     signups = {s.id: s for s in seeds}
     if person_ids:
         signups.update({s.id: s for s in session.scalars(select(Signup).where(Signup.person_id.in_(person_ids)))})
-    emails = {key for key in (email_key, *(s.email_key for s in signups.values())) if key is not None}
-    phones = {key for key in (e164, *(s.phone for s in signups.values())) if key is not None}
-    raw_ids = _all_versions(session, {s.raw_record_id for s in signups.values()})
-    quarantined = _quarantined_with(session, emails, phones)
-    event_ids = set(session.scalars(select(Registration.event_id).where(Registration.person_id.in_(person_ids))))
-    registration_ids = _delete_people(session, person_ids, set(signups))
+    return ErasureScope(
+        person_ids,
+        set(signups),
+        _all_versions(session, {s.raw_record_id for s in signups.values()}),
+        {key for key in (email_key, *(s.email_key for s in signups.values())) if key is not None},
+        {key for key in (e164, *(s.phone for s in signups.values())) if key is not None},
+    )
+
+
+def quarantined_payloads(session: Session) -> list[tuple[int, Any]]:
+    """(raw record id, payload) of every quarantined record: it has no sign-up, so only its
+    payload tells whose it is."""
+    query = select(RawRecord.id, RawRecord.payload).join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
+    return [(raw_id, payload) for raw_id, payload in session.execute(query)]
+
+
+def apply_erasure(
+    session: Session,
+    scope: ErasureScope,
+    *,
+    quarantined: set[int],
+    hashes: set[str],
+    salt: bytes,
+    actor: str = "rollcall",
+    reason: str | None = None,
+) -> ErasureResult:
+    """Erase ``scope``: its people, registrations, sign-ups, roster states, match evidence
+    and decisions are deleted, its raw records and these ``quarantined`` ones redacted, and
+    the identifier ``hashes`` kept so no later sync brings the person back; audited with
+    counts only."""
+    event_ids = set(session.scalars(select(Registration.event_id).where(Registration.person_id.in_(scope.person_ids))))
+    registration_ids = _delete_people(session, scope.person_ids, scope.signup_ids)
     counts = {
-        "people": len(person_ids),
+        "people": len(scope.person_ids),
         "registrations": len(registration_ids),
-        "signups": len(signups),
-        "raw_records_redacted": _redact(session, raw_ids | quarantined, salt),
-        "quarantine_removed": _delete_quarantine(session, raw_ids | quarantined),
-        "identifiers_kept_hashed": _remember_hashes(session, emails, phones, salt),
+        "signups": len(scope.signup_ids),
+        "raw_records_redacted": _redact(session, scope.raw_ids | quarantined, salt),
+        "quarantine_removed": _delete_quarantine(session, scope.raw_ids | quarantined),
+        "identifiers_kept_hashed": _remember_hashes(session, hashes),
     }
     session.add(AuditEntry(action="erase", campaign=None, counts=counts, reason=reason, actor=actor))
     return ErasureResult(sorted(registration_ids), counts, sorted(event_ids))
-
-
-def _identifiers(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
-    normalised = normalise_email(email) if email else None
-    e164 = normalise_phone(phone) if phone else None
-    email_key = normalised.key if isinstance(normalised, EmailResult) else None
-    e164 = e164 if isinstance(e164, str) else None
-    if email_key is None and e164 is None:
-        raise NothingToErase("give a valid email address or phone number to erase")
-    return email_key, e164
 
 
 def _seed_signups(session: Session, email_key: str | None, e164: str | None) -> list[Signup]:
@@ -198,7 +200,7 @@ def _seed_signups(session: Session, email_key: str | None, e164: str | None) -> 
         conditions.append(Signup.email_key == email_key)
     if e164:
         conditions.append(Signup.phone == e164)
-    return list(session.scalars(select(Signup).where(or_(*conditions))))
+    return list(session.scalars(select(Signup).where(or_(*conditions)))) if conditions else []
 
 
 def _all_versions(session: Session, raw_ids: set[int]) -> set[int]:
@@ -215,17 +217,6 @@ def _all_versions(session: Session, raw_ids: set[int]) -> set[int]:
             tuple_(RawRecord.campaign, RawRecord.source, RawRecord.external_id).in_(chunk)
         )
         found |= set(session.scalars(query))
-    return found
-
-
-def _quarantined_with(session: Session, emails: set[str], phones: set[str]) -> set[int]:
-    """Quarantined raw records (they have no sign-up) whose payload holds one of the contacts."""
-    query = select(RawRecord.id, RawRecord.payload).join(QuarantineEntry, QuarantineEntry.raw_record_id == RawRecord.id)
-    found = set()
-    for raw_id, payload in session.execute(query):
-        their_emails, their_phones = payload_contacts(payload)
-        if their_emails & emails or their_phones & phones:
-            found.add(raw_id)
     return found
 
 
@@ -304,8 +295,7 @@ def _delete_quarantine(session: Session, raw_ids: set[int]) -> int:
     return cast(CursorResult[Any], result).rowcount or 0
 
 
-def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt: bytes) -> int:
-    hashes = {email_hash(e, salt) for e in emails} | {phone_hash(p, salt) for p in phones}
+def _remember_hashes(session: Session, hashes: set[str]) -> int:
     known = set(
         session.scalars(select(ErasedIdentifier.identifier_hash).where(ErasedIdentifier.identifier_hash.in_(hashes)))
     )
@@ -314,26 +304,9 @@ def _remember_hashes(session: Session, emails: set[str], phones: set[str], salt:
     return len(hashes)
 
 
-class ErasedCheck:
-    """``check(email_key, e164)``: True when either identifier belongs to an erased person.
-    False as a whole when nobody was ever erased, so a caller can skip costlier checks."""
-
-    def __init__(self, hashes: set[str], salt: bytes) -> None:
-        self._hashes, self._salt = hashes, salt
-
-    def __bool__(self) -> bool:
-        return bool(self._hashes)
-
-    def __call__(self, email_key: str | None, phone: str | None) -> bool:
-        return bool(
-            (email_key and email_hash(email_key, self._salt) in self._hashes)
-            or (phone and phone_hash(phone, self._salt) in self._hashes)
-        )
-
-
-def is_erased(session: Session, salt: bytes) -> ErasedCheck:
-    """The check the sync makes on every new record, with every erased hash loaded once."""
-    return ErasedCheck(set(session.scalars(select(ErasedIdentifier.identifier_hash))), salt)
+def erased_hashes(session: Session) -> set[str]:
+    """Every identifier hash kept of erased people (``transforms.privacy.ErasedCheck``)."""
+    return set(session.scalars(select(ErasedIdentifier.identifier_hash)))
 
 
 def refuse_record(session: Session, raw_record_id: int, salt: bytes | None = None) -> None:

@@ -19,7 +19,6 @@ from rollcall.connectors.files import FileFormatError, file_fingerprint, open_ta
 from rollcall.connectors.forms import FormConnector
 from rollcall.connectors.google_sheets import SheetsError, read_source_tab
 from rollcall.connectors.http import SourceError, SourceMappingError
-from rollcall.flows.privacy import erasure_salt
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import build_connector, google_sheets
 from rollcall.models.campaign import Campaign, FileSource, FormSource, SheetSource, SourceBase
@@ -106,7 +105,7 @@ def _land_rows(
     totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
     present = RecordKeys()  # compact: a 200 MB export's keys stay well under its size
     with session_scope(campaign.database_url) as session:
-        salt = erasure_salt(session) if privacy.anyone_erased(session) else None
+        salt = privacy.erasure_salt(session) if privacy.anyone_erased(session) else None
         for chunk in _chunks(rows, LANDING_CHUNK):
             if salt is not None:  # an erased person's rows, read again, stay erased
                 chunk = privacy.without_erased(session, code, source.name, chunk, salt)
@@ -248,7 +247,7 @@ def _land_pages(
         with session_scope(campaign.database_url) as session:
             records = page.records
             if privacy.anyone_erased(session):  # an erased person's submission stays erased
-                records = privacy.without_erased(session, code, source.name, records, erasure_salt(session))
+                records = privacy.without_erased(session, code, source.name, records, privacy.erasure_salt(session))
             counts = store.land_raw_rows(session, code, source.name, records, run_id)
             if page.cursor is not None:
                 store.set_cursor(session, code, source.name, page.cursor)

@@ -10,12 +10,12 @@ from typing import Any
 
 from rollcall.connectors import privacy, store
 from rollcall.connectors.database import session_scope
-from rollcall.flows.privacy import erasure_salt
+from rollcall.flows.erasure import is_erased
 from rollcall.models.campaign import Campaign, SourceBase
 from rollcall.models.records import NormalisedSignup
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.normalise import normalise_signup
-from rollcall.transforms.privacy import payload_contacts
+from rollcall.transforms.privacy import ErasedCheck
 from rollcall.transforms.raw import unreadable_reason
 from rollcall.transforms.reasons import rejection
 from rollcall.transforms.sites import SiteCatalog
@@ -30,7 +30,7 @@ def normalise_pending_records(campaign: Campaign, run_id: int) -> dict[str, Any]
     catalog = SiteCatalog(site.to_site() for site in campaign.sites)
     counts = {"signups": 0, "quarantined": 0, "waiting_for_source": 0, "refused_erased": 0}
     with session_scope(campaign.database_url) as session:
-        erased = privacy.is_erased(session, erasure_salt(session))
+        erased = is_erased(session, privacy.erasure_salt(session))
     after_id = 0
     while True:  # a page per transaction: bounded memory, and a crash keeps finished pages
         with session_scope(campaign.database_url) as session:
@@ -93,10 +93,9 @@ def backfill_details(campaign: Campaign, sources: Mapping[str, SourceBase], cata
             return done
 
 
-def _of_erased_person(erased: privacy.ErasedCheck, outcome: Any, payload: dict[str, Any]) -> bool:
+def _of_erased_person(erased: ErasedCheck, outcome: Any, payload: dict[str, Any]) -> bool:
     """A record of someone erased (RGPD): by its normalised contacts, or, for a record that
     would be quarantined, by any contact found in its raw payload."""
     if isinstance(outcome, NormalisedSignup):
-        return erased(outcome.email_key, outcome.phone)
-    emails, phones = payload_contacts(payload)
-    return any(erased(e, None) for e in emails) or any(erased(None, p) for p in phones)
+        return erased(outcome.email_key, outcome.phone, outcome.email)
+    return erased.of_payload(payload)

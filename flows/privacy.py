@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from rollcall.connectors import privacy, store
 from rollcall.connectors.database import campaign_lock, session_scope, upgrade
+from rollcall.flows.erasure import erase_person
 from rollcall.flows.identity import resolve_campaign
 from rollcall.flows.rosters import (
     display_id,
@@ -28,10 +29,6 @@ from rollcall.flows.rosters import (
     roster_sheets,
 )
 from rollcall.models.campaign import DEFAULT_CONFIG, Campaign, load_campaign
-
-SALT_ENV = privacy.SALT_ENV
-erasure_salt = privacy.erasure_salt
-
 
 # --- erasure ----------------------------------------------------------------------------
 
@@ -71,11 +68,11 @@ def erase(
     upgrade(campaign.database_url)
     with campaign_lock(campaign.database_url, campaign.campaign.code):
         with session_scope(campaign.database_url) as session:
-            result = privacy.erase_person(
+            result = erase_person(
                 session,
                 email=email,
                 phone=phone,
-                salt=erasure_salt(session),
+                salt=privacy.erasure_salt(session),
                 actor=actor or getpass.getuser(),
                 reason=reason,
             )

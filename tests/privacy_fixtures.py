@@ -19,6 +19,7 @@ from rollcall.models.tables import (
     RosterState,
     Signup,
 )
+from rollcall.transforms.emails import address_key
 
 SALT = b"test-salt"
 CAMPAIGN = "journees-engagees-2022"  # the example campaign's code, for the CLI tests
@@ -49,7 +50,7 @@ def _signup(session, raw: RawRecord, event: Event, person: Person, email: str | 
         first_name=person.first_name,
         last_name=person.last_name,
         email=email,
-        email_key=email,
+        email_key=address_key(email) if email else None,  # as normalising stores it
         phone=phone,
         person_id=person.id,
         submitted_at=datetime(2022, 9, 1, tzinfo=UTC),

@@ -40,7 +40,6 @@ NOT_PACKAGE = {"tests", "bench", "fakes", "examples", *LAYERS}
 #: from here; the test fails on any other.
 STILL_CROSSING = {
     "connectors/google_sheets.py",
-    "connectors/privacy.py",
     "connectors/roster_files.py",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,10 +22,23 @@ SUSPICIOUS_DOMAINS = frozenset(
 )  # fmt: skip
 
 
+#: Gmail ignores dots in the local part, and googlemail.com is the same mailbox.
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+#: Local parts that say "no email" in a valid-looking address ("nc@nc.fr",
+#: "pasdemail@gmail.com"): shared by many people, they are no contact at all.
+PLACEHOLDER_LOCALS = frozenset({
+    "nc", "na", "nd", "non", "none", "no", "aucun", "aucune", "neant", "pasdemail", "pasdemel",
+    "pasdadresse", "pasdemails", "nomail", "noemail", "sansmail", "sansemail", "inconnu",
+    "test", "xxx", "xx", "x", "vide", "nope", "rien", "personne", "noreply", "nepasrepondre",
+})  # fmt: skip
+_NOT_LETTERS = re.compile(r"[^a-z]")
+
+
 @dataclass(frozen=True)
 class EmailResult:
-    """A valid address: ``email`` to show, ``key`` to match on (equal today; the key may later
-    drop Gmail dots and +tags while the display keeps them)."""
+    """A valid address: ``email`` to show, as typed (lower-cased); ``key`` for "the same
+    mailbox" (``address_key``), what matching, erasure and the erased check all compare."""
 
     email: str
     key: str
@@ -47,7 +61,27 @@ def normalise_email(raw: str | None) -> EmailResult | InvalidValue | None:
     except (EmailNotValidError, ValueError, UnicodeError):
         return InvalidValue("not a valid email address")
     domain = address.rpartition("@")[2]
-    return EmailResult(email=address, key=address, suspicious_domain=domain in SUSPICIOUS_DOMAINS)
+    return EmailResult(email=address, key=address_key(address), suspicious_domain=domain in SUSPICIOUS_DOMAINS)
+
+
+def address_key(address: str) -> str:
+    """One key per mailbox, from a valid lower-cased address: a ``+tag`` is dropped
+    ("jean+asso@free.fr" -> "jean@free.fr": the same mailbox at every provider that accepts
+    tags, and a tag is never part of a real French address otherwise), and so are Gmail's dots
+    ("jean.dupont@googlemail.com" -> "jeandupont@gmail.com")."""
+    local, _, domain = address.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def is_placeholder_key(key: str) -> bool:
+    """An address typed to fill a required field, nobody's ("nc@nc.fr", "pas.de.mail@gmail.com",
+    "x@nc.com"): never "the same email" as another, never an erased person's."""
+    local, _, domain = key.rpartition("@")
+    letters = _NOT_LETTERS.sub("", local)
+    return letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}
 
 
 def _unwrap(raw: str | None) -> str:

@@ -81,3 +81,15 @@ def _find_in_text(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     if len(text) > _MAX_SCANNED_LENGTH:
         return None
     return next((match.number for match in PhoneNumberMatcher(text, region)), None)
+
+
+def is_placeholder_phone(e164: str) -> bool:
+    """A French number no one owns, typed to fill a required cell: "06 00 00 00 00",
+    "01 23 45 67 89" (``0000000000`` is no valid number at all)."""
+    return e164.startswith("+33") and is_placeholder_national(e164[3:])
+
+
+def is_placeholder_national(national: str) -> bool:
+    """9 national digits that no one owns: zeros after the first (6 00 00 00 00), or a run
+    (1 23 45 67 89)."""
+    return national[1:] == "00000000" or national in ("123456789", "987654321")

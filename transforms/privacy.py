@@ -7,12 +7,12 @@ without keeping their address or number.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from collections.abc import Iterable
 
 from rollcall.models.cells import Grid
-from rollcall.transforms.emails import EmailResult, normalise_email
-from rollcall.transforms.phones import format_national, normalise_phone
+from rollcall.models.erasure import email_hash, phone_hash
+from rollcall.transforms.emails import EmailResult, is_placeholder_key, normalise_email
+from rollcall.transforms.phones import format_national, is_placeholder_phone, normalise_phone
 from rollcall.transforms.sheet_roster import ID_HEADER
 
 MASKED = "***"
@@ -40,62 +40,82 @@ def mask_phone(phone: str | None) -> str:
     return "".join(c if i in keep or not c.isdigit() else "*" for i, c in enumerate(shown))
 
 
-def email_hash(email_key: str, salt: bytes) -> str:
-    """The salted hash of an already normalised email key (``signups.email_key``)."""
-    return _digest("email", email_key, salt)
+class NothingToErase(ValueError):
+    """The identifier given to erase is no one's: invalid, or a placeholder shared by many."""
 
 
-def phone_hash(e164: str, salt: bytes) -> str:
-    """The salted hash of an E.164 number (``signups.phone``)."""
-    return _digest("phone", e164, salt)
+def erasure_identifiers(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """The email key (``address_key``) and E.164 phone an erasure looks sign-ups up by.
 
-
-def identifier_hashes(email: str | None, phone: str | None, salt: bytes) -> set[str]:
-    """Salted SHA-256 of the normalised email key and of the E.164 phone, for those given
-    and valid: what is kept of an erased person, and what a new sign-up is checked against."""
-    hashes = set()
+    A placeholder ("nc@nc.fr", "06 00 00 00 00") is nobody's: erasing by it would remove
+    everyone who typed it, so it counts as not given. Raises NothingToErase when neither
+    identifier is left."""
     normalised = normalise_email(email) if email else None
-    if isinstance(normalised, EmailResult):
-        hashes.add(email_hash(normalised.key, salt))
+    email_key = normalised.key if isinstance(normalised, EmailResult) else None
     e164 = normalise_phone(phone) if phone else None
-    if isinstance(e164, str):
-        hashes.add(phone_hash(e164, salt))
-    return hashes
+    e164 = e164 if isinstance(e164, str) else None
+    email_key = None if email_key is None or is_placeholder_key(email_key) else email_key
+    e164 = None if e164 is None or is_placeholder_phone(e164) else e164
+    if email_key is None and e164 is None:
+        raise NothingToErase(
+            "give a valid email address or phone number to erase (a placeholder such as nc@nc.fr "
+            "or 06 00 00 00 00 is nobody's)"
+        )
+    return email_key, e164
 
 
-#: The prefix of a raw record's key once its person is erased.
-ERASED_KEY_PREFIX = "erased:"
+def erased_identifier_hashes(email_keys: Iterable[str], phones: Iterable[str], salt: bytes) -> set[str]:
+    """What is kept of an erased person: the salted hash of each email key and E.164 phone
+    they used, placeholders left out (kept, "nc@nc.fr" would refuse everyone who types it)."""
+    return {email_hash(k, salt) for k in email_keys if not is_placeholder_key(k)} | {
+        phone_hash(p, salt) for p in phones if not is_placeholder_phone(p)
+    }
 
 
-def erased_key(external_id: str, salt: bytes) -> str:
-    """An erased raw record's key: a salted hash of the one it had. Its old key (a provider's
-    submission id, or ``sha256:`` of the row's content) is in the original export: kept as is,
-    anyone holding that export could confirm the person was there."""
-    return ERASED_KEY_PREFIX + _digest("record", external_id, salt)[:56]
+class ErasedCheck:
+    """``check(email_key, e164, address)``: True when an identifier belongs to an erased
+    person. False as a whole when nobody was ever erased, so a caller can skip the check.
+
+    Erasures made before email keys were one per mailbox (migration 0009) kept the hash of
+    the address as typed: ``address`` is checked too, so those stay recognised."""
+
+    def __init__(self, hashes: set[str], salt: bytes) -> None:
+        self._hashes, self._salt = hashes, salt
+
+    def __bool__(self) -> bool:
+        return bool(self._hashes)
+
+    def __call__(self, email_key: str | None, phone: str | None, address: str | None = None) -> bool:
+        emails = {e for e in (email_key, address) if e and not is_placeholder_key(e)}
+        return any(email_hash(e, self._salt) in self._hashes for e in emails) or bool(
+            phone and not is_placeholder_phone(phone) and phone_hash(phone, self._salt) in self._hashes
+        )
+
+    def of_payload(self, payload: object) -> bool:
+        """A raw record that has no sign-up (quarantined): by any contact found in it."""
+        emails, phones = payload_contacts(payload)
+        return any(self(e.key, None, e.email) for e in emails) or any(self(None, p) for p in phones)
 
 
-def erased_content_hash(content_hash: str, salt: bytes) -> str:
-    """An erased raw record's content hash, salted for the same reason (64 hex characters,
-    like the unsalted SHA-256 it replaces)."""
-    return _digest("content", content_hash, salt)
+def holds_contact(payload: object, email_keys: set[str], phones: set[str]) -> bool:
+    """Whether a raw payload holds one of these email keys or phones (placeholders never
+    count): a quarantined record of the person being erased."""
+    emails, numbers = payload_contacts(payload)
+    keys = {e.key for e in emails if not is_placeholder_key(e.key)}
+    return bool(keys & email_keys or {p for p in numbers if not is_placeholder_phone(p)} & phones)
 
 
-def _digest(kind: str, value: str, salt: bytes) -> str:
-    """HMAC-SHA-256 keyed by the salt: a salted hash that cannot be extended or precomputed."""
-    return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def payload_contacts(payload: object) -> tuple[set[str], set[str]]:
-    """Every email key and E.164 phone found in a raw payload, whatever its shape (a file
+def payload_contacts(payload: object) -> tuple[set[EmailResult], set[str]]:
+    """Every valid email and E.164 phone found in a raw payload, whatever its shape (a file
     row, a form's nested answers): how a quarantined record, which has no sign-up, is
     recognised as someone's."""
-    emails: set[str] = set()
+    emails: set[EmailResult] = set()
     phones: set[str] = set()
     for text in _strings(payload):
         if "@" in text:
             email = normalise_email(text)
             if isinstance(email, EmailResult):
-                emails.add(email.key)
+                emails.add(email)
         elif sum(char.isdigit() for char in text) >= 9 and len(text) <= 40:
             phone = normalise_phone(text)
             if isinstance(phone, str):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from rollcall.transforms.privacy import (
+    ErasedCheck,
+    NothingToErase,
     drop_registrations,
-    identifier_hashes,
+    erased_identifier_hashes,
+    erasure_identifiers,
+    holds_contact,
     mask_email,
     mask_phone,
     payload_contacts,
@@ -48,35 +52,65 @@ def test_masks_hide_the_identifying_part() -> None:
     assert "123456" not in mask_phone("+33612345678").replace(" ", "")
 
 
-def test_hashes_of_spellings_of_one_identifier_are_equal() -> None:
-    assert identifier_hashes("Jean.Dupont@Gmail.com ", "06 12 34 56 78", SALT) == identifier_hashes(
-        "mailto:jean.dupont@gmail.com", "+33612345678", SALT
+def test_erasure_identifiers_of_spellings_of_one_identifier_are_equal() -> None:
+    assert erasure_identifiers("Jean.Dupont@Gmail.com ", "06 12 34 56 78") == erasure_identifiers(
+        "mailto:jeandupont+x@googlemail.com", "+33612345678"
     )
 
 
+@pytest.mark.parametrize(
+    "email, phone, expected",
+    [
+        pytest.param("jean@gmail.com", None, ("jean@gmail.com", None), id="email_only"),
+        pytest.param(None, "0612345678", (None, "+33612345678"), id="phone_only"),
+        pytest.param("nc@nc.fr", "0612345678", (None, "+33612345678"), id="placeholder_email_dropped"),
+    ],
+)
+def test_erasure_identifiers(email: str | None, phone: str | None, expected: tuple) -> None:
+    assert erasure_identifiers(email, phone) == expected
+
+
+@pytest.mark.parametrize(
+    "email, phone",
+    [
+        pytest.param("not valid", "123", id="both_invalid"),
+        pytest.param(None, None, id="nothing"),
+        pytest.param("pasdemail@gmail.com", "06 00 00 00 00", id="placeholders"),
+    ],
+)
+def test_nothing_to_erase(email: str | None, phone: str | None) -> None:
+    with pytest.raises(NothingToErase):
+        erasure_identifiers(email, phone)
+
+
 def test_hashes_depend_on_the_salt_and_hold_no_identifier() -> None:
-    one = identifier_hashes("jean.dupont@gmail.com", "+33612345678", SALT)
-    other = identifier_hashes("jean.dupont@gmail.com", "+33612345678", b"another salt")
+    one = erased_identifier_hashes({"jeandupont@gmail.com"}, {"+33612345678"}, SALT)
+    other = erased_identifier_hashes({"jeandupont@gmail.com"}, {"+33612345678"}, b"another salt")
     assert len(one) == 2 and not one & other
     assert all(len(h) == 64 and "dupont" not in h and "612345678" not in h for h in one)
 
 
-@pytest.mark.parametrize(
-    "email, phone, count",
-    [
-        pytest.param("jean@gmail.com", None, 1, id="email_only"),
-        pytest.param(None, "0612345678", 1, id="phone_only"),
-        pytest.param("not valid", "123", 0, id="both_invalid"),
-        pytest.param(None, None, 0, id="nothing"),
-    ],
-)
-def test_only_valid_identifiers_are_hashed(email: str | None, phone: str | None, count: int) -> None:
-    assert len(identifier_hashes(email, phone, SALT)) == count
+def test_placeholders_are_never_kept_hashed() -> None:
+    assert erased_identifier_hashes({"nc@nc.fr", "x@x.fr"}, {"+33600000000", "+33123456789"}, SALT) == set()
+
+
+def test_erased_check_by_payload_finds_any_spelling() -> None:
+    check = ErasedCheck(erased_identifier_hashes({"jeandupont@gmail.com"}, set(), SALT), SALT)
+    assert check.of_payload({"mail": "Jean.Dupont+je@gmail.com", "n": 1})
+    assert not check.of_payload({"mail": "marie@orange.fr"})
+    assert not ErasedCheck(set(), SALT)
+
+
+def test_holds_contact_ignores_placeholders() -> None:
+    payload = {"Email": "nc@nc.fr", "Tel": "06 00 00 00 00"}
+    assert not holds_contact(payload, {"nc@nc.fr"}, {"+33600000000"})
+    assert holds_contact({"Email": "Jean.Dupont@gmail.com"}, {"jeandupont@gmail.com"}, set())
 
 
 def test_contacts_found_anywhere_in_a_payload() -> None:
     payload = {"Email": "Jean@Gmail.com", "answers": [{"value": "06 12 34 56 78"}], "Ville": "Paris", "n": 3}
-    assert payload_contacts(payload) == ({"jean@gmail.com"}, {"+33612345678"})
+    emails, phones = payload_contacts(payload)
+    assert {e.email for e in emails} == {"jean@gmail.com"} and phones == {"+33612345678"}
 
 
 def test_drop_registrations_keeps_other_rows_and_coordinator_lines() -> None:

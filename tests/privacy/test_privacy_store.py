@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 
 from rollcall.connectors import privacy
 from rollcall.connectors.database import session_scope
+from rollcall.flows.erasure import erase_person, erasure_preview, is_erased
+from rollcall.models.erasure import email_hash
 from rollcall.models.tables import (
     AuditEntry,
     ErasedIdentifier,
@@ -32,6 +34,8 @@ from rollcall.models.tables import (
     RosterState,
     Signup,
 )
+from rollcall.transforms.emails import EmailResult, address_key, normalise_email
+from rollcall.transforms.privacy import NothingToErase
 
 
 def count(session, table) -> int:
@@ -41,7 +45,7 @@ def count(session, table) -> int:
 def test_erase_by_phone_removes_the_person_everywhere_and_keeps_only_hashes(campaign_db: str) -> None:
     with session_scope(campaign_db) as s:
         jean_regs = set(s.scalars(select(Registration.id).join(Person).where(Person.first_name == "Jean")))
-        result = privacy.erase_person(s, phone="06 12 34 56 78", salt=SALT, actor="ops")
+        result = erase_person(s, phone="06 12 34 56 78", salt=SALT, actor="ops")
     assert set(result.registration_ids) == jean_regs and len(jean_regs) == 2
     assert result.counts == {
         "people": 1,
@@ -67,28 +71,68 @@ def test_erase_by_phone_removes_the_person_everywhere_and_keeps_only_hashes(camp
 
 def test_erasure_is_recognised_by_every_identifier_the_person_used(campaign_db: str) -> None:
     with session_scope(campaign_db) as s:
-        privacy.erase_person(s, email="Jean.Dupont@GMAIL.com", salt=SALT)
+        erase_person(s, email="Jean.Dupont@GMAIL.com", salt=SALT)
     with session_scope(campaign_db) as s:
-        erased = privacy.is_erased(s, SALT)
-        other_salt = privacy.is_erased(s, b"other")
-    assert erased(JEAN_OTHER_EMAIL, None) and erased(None, JEAN_PHONE) and erased(JEAN_EMAIL, None)
+        erased = is_erased(s, SALT)
+        other_salt = is_erased(s, b"other")
+    assert erased(JEAN_OTHER_EMAIL, None) and erased(None, JEAN_PHONE) and erased(address_key(JEAN_EMAIL), None)
     assert not erased(MARIE_EMAIL, None) and not erased(None, None)
-    assert not other_salt(JEAN_EMAIL, JEAN_PHONE)
+    assert not other_salt(address_key(JEAN_EMAIL), JEAN_PHONE)
+
+
+@pytest.mark.parametrize("asked", ["jeandupont@gmail.com", "Jean.Dupont+asso@googlemail.com", "JEAN.DUPONT@gmail.com"])
+def test_any_spelling_of_the_same_mailbox_finds_the_person(campaign_db: str, asked: str) -> None:
+    """Erasure and matching agree on "the same email": Gmail's dots and a +tag do not hide
+    anyone from an erasure, nor bring them back afterwards."""
+    with session_scope(campaign_db) as s:
+        assert [p.first_name for p in erasure_preview(s, email=asked)] == ["Jean"]
+        assert erase_person(s, email=asked, salt=SALT).counts["people"] == 1
+    with session_scope(campaign_db) as s:
+        erased = is_erased(s, SALT)
+    for later in ("jean.dupont+je2022@gmail.com", "jeandupont@googlemail.com"):
+        result = normalise_email(later)
+        assert isinstance(result, EmailResult) and erased(result.key, None, result.email)
+
+
+def test_a_placeholder_is_nobodys_identifier(campaign_db: str) -> None:
+    """Erasing by "nc@nc.fr" would erase everyone who typed it: refused. A person erased
+    with a placeholder among their contacts leaves no hash of it behind."""
+    with pytest.raises(NothingToErase, match="placeholder"), session_scope(campaign_db) as s:
+        erase_person(s, email="nc@nc.fr", phone="06 00 00 00 00", salt=SALT)
+    with session_scope(campaign_db) as s:
+        for signup in s.scalars(select(Signup).where(Signup.email == JEAN_OTHER_EMAIL)):
+            signup.email_key, signup.phone = "nc@nc.fr", "+33600000000"
+    with session_scope(campaign_db) as s:
+        erase_person(s, email=JEAN_EMAIL, salt=SALT)
+    with session_scope(campaign_db) as s:
+        erased = is_erased(s, SALT)
+    assert erased(address_key(JEAN_EMAIL), None)
+    assert not erased("nc@nc.fr", None) and not erased(None, "+33600000000")
+
+
+def test_erasures_kept_before_keys_were_per_mailbox_still_refuse_the_address(campaign_db: str) -> None:
+    """An erasure made before migration 0009 kept the hash of the address as typed."""
+    with session_scope(campaign_db) as s:
+        s.add(ErasedIdentifier(identifier_hash=email_hash("paul.martin@gmail.com", SALT)))
+    with session_scope(campaign_db) as s:
+        erased = is_erased(s, SALT)
+    assert erased("paulmartin@gmail.com", None, "paul.martin@gmail.com")
+    assert not erased("paulmartin@gmail.com", None, "paulmartin@gmail.com")
 
 
 def test_second_erasure_changes_nothing_but_is_audited(campaign_db: str) -> None:
     with session_scope(campaign_db) as s:
-        privacy.erase_person(s, email=JEAN_EMAIL, salt=SALT)
+        erase_person(s, email=JEAN_EMAIL, salt=SALT)
     with session_scope(campaign_db) as s:
-        again = privacy.erase_person(s, email=JEAN_EMAIL, salt=SALT)
+        again = erase_person(s, email=JEAN_EMAIL, salt=SALT)
     assert again.registration_ids == [] and again.counts["people"] == again.counts["raw_records_redacted"] == 0
     with session_scope(campaign_db) as s:
         assert count(s, AuditEntry) == 2 and count(s, ErasedIdentifier) == 3
 
 
 def test_erasure_needs_a_valid_identifier(campaign_db: str) -> None:
-    with pytest.raises(privacy.NothingToErase), session_scope(campaign_db) as s:
-        privacy.erase_person(s, email="not an address", phone="12", salt=SALT)
+    with pytest.raises(NothingToErase), session_scope(campaign_db) as s:
+        erase_person(s, email="not an address", phone="12", salt=SALT)
 
 
 def test_refused_record_is_redacted_and_never_pending(campaign_db: str) -> None:

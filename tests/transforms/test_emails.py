@@ -1,6 +1,7 @@
 import pytest
 
-from rollcall.transforms.emails import EmailResult, normalise_email
+from rollcall.transforms.emails import EmailResult, is_placeholder_key, normalise_email
+from rollcall.transforms.matching.keys import email_keys
 from rollcall.transforms.values import InvalidValue
 
 
@@ -19,8 +20,45 @@ from rollcall.transforms.values import InvalidValue
     ],
 )
 def test_valid_address_is_lower_cased(raw: str, expected: str) -> None:
-    expected_result = EmailResult(email=expected, key=expected, suspicious_domain=False)
-    assert normalise_email(raw) == expected_result
+    result = normalise_email(raw)
+    assert isinstance(result, EmailResult)
+    assert (result.email, result.suspicious_domain) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        pytest.param("jean.dupont@gmail.com", "jeandupont@gmail.com", id="gmail_dots"),
+        pytest.param("Jean.Dupont@GoogleMail.com", "jeandupont@gmail.com", id="googlemail"),
+        pytest.param("jean+rollcall@gmail.com", "jean@gmail.com", id="plus_tag"),
+        pytest.param("jean.dupont+asso@free.fr", "jean.dupont@free.fr", id="tag_elsewhere_dots_kept"),
+        pytest.param("+asso@free.fr", "+asso@free.fr", id="nothing_before_the_tag"),
+        pytest.param("jean@orange.fr", "jean@orange.fr", id="plain"),
+    ],
+)
+def test_key_is_one_per_mailbox_and_the_address_shown_is_as_typed(raw: str, key: str) -> None:
+    result = normalise_email(raw)
+    assert isinstance(result, EmailResult)
+    assert result.key == key
+    assert result.email == raw.strip().lower()
+
+
+def test_the_matcher_and_the_stored_key_agree() -> None:
+    """Erasure finds sign-ups by their stored key, the matcher merges by its own: one key."""
+    for raw in ("Jean.Dupont+JE@GMail.com", "jean@orange.fr", "élodie+x@laposte.net", "a.b@googlemail.com"):
+        result = normalise_email(raw)
+        assert isinstance(result, EmailResult)
+        assert email_keys(raw).key == result.key
+
+
+@pytest.mark.parametrize("key", ["nc@nc.fr", "pasdemail@gmail.com", "pas.de.mail@orange.fr", "jean@nc.com", "x@x.fr"])
+def test_placeholder_addresses(key: str) -> None:
+    assert is_placeholder_key(key)
+
+
+@pytest.mark.parametrize("key", ["jean@orange.fr", "xavier@orange.fr", "nadia@free.fr"])
+def test_real_addresses_are_no_placeholders(key: str) -> None:
+    assert not is_placeholder_key(key)
 
 
 @pytest.mark.parametrize(

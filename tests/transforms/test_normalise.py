@@ -36,7 +36,7 @@ def test_complete_signup(catalog: SiteCatalog) -> None:
         last_name="Dupont",
         site_code="STD",
         email="marie.dupont@gmail.com",
-        email_key="marie.dupont@gmail.com",
+        email_key="mariedupont@gmail.com",
         phone="+33612345678",
         submitted_at=datetime(2022, 10, 8, 10, 30, tzinfo=UTC),
         consent=None,

@@ -13,15 +13,20 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from rollcall.models.records import Site
-from rollcall.transforms.emails import SUSPICIOUS_DOMAINS, EmailResult, normalise_email
+from rollcall.transforms.emails import (
+    SUSPICIOUS_DOMAINS,
+    EmailResult,
+    address_key,
+    is_placeholder_key,
+    normalise_email,
+)
 from rollcall.transforms.names import name_key
-from rollcall.transforms.phones import normalise_phone
+from rollcall.transforms.phones import is_placeholder_national, normalise_phone
 from rollcall.transforms.sites import SiteCatalog
 from rollcall.transforms.text import fold
 
 MISSING = 0  # code of the empty value in every vocabulary
 
-GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _PHONE_CHARS = frozenset("0123456789 +.-()/\u00a0")
 _NOT_LETTERS = re.compile(r"[^a-z]")
@@ -132,14 +137,6 @@ class EmailKeys:
 
 NO_EMAIL = EmailKeys("", "", "", False)
 
-#: Local parts that say "no email" in a valid-looking address ("nc@nc.fr",
-#: "pasdemail@gmail.com"): shared by many people, they are no contact at all, never equal.
-PLACEHOLDER_LOCALS = frozenset({
-    "nc", "na", "nd", "non", "none", "no", "aucun", "aucune", "neant", "pasdemail", "pasdemel",
-    "pasdadresse", "pasdemails", "nomail", "noemail", "sansmail", "sansemail", "inconnu",
-    "test", "xxx", "xx", "x", "vide", "nope", "rien", "personne", "noreply", "nepasrepondre",
-})  # fmt: skip
-
 
 def email_keys(raw: str) -> EmailKeys:
     """ "Jean.Dupont+JE@GMail.com " -> key "jeandupont@gmail.com".
@@ -153,16 +150,14 @@ def email_keys(raw: str) -> EmailKeys:
         result = normalise_email(raw)
         if not isinstance(result, EmailResult):
             return NO_EMAIL
-        text = result.key
-    local, _, domain = text.rpartition("@")
-    local = local.split("+", 1)[0] or local
-    if domain in GMAIL_DOMAINS:
-        local, domain = local.replace(".", ""), "gmail.com"
-    letters = _NOT_LETTERS.sub("", local)
-    if letters in PLACEHOLDER_LOCALS or domain.split(".", 1)[0] in PLACEHOLDER_LOCALS - {"x"}:
+        text = result.email
+    key = address_key(text)
+    if is_placeholder_key(key):
         return NO_EMAIL
+    local, _, domain = key.rpartition("@")
+    letters = _NOT_LETTERS.sub("", local)
     return EmailKeys(
-        f"{local}@{domain}",
+        key,
         local.replace(".", ""),
         domain,
         domain in SUSPICIOUS_DOMAINS,
@@ -186,7 +181,7 @@ def phone_key(raw: str) -> str:
         plus = raw.lstrip().startswith("+")
         national = _french_national(digits, plus=plus)
         if national:
-            return "" if _placeholder_phone(national) else "+33" + national
+            return "" if is_placeholder_national(national) else "+33" + national
         if not digits.strip("0"):
             return ""
         if plus and not digits.startswith("33") and 8 <= len(digits) <= 15 and "(" not in raw:
@@ -194,13 +189,7 @@ def phone_key(raw: str) -> str:
     result = normalise_phone(raw)
     if not isinstance(result, str):
         return ""
-    return "" if result.startswith("+33") and _placeholder_phone(result[3:]) else result
-
-
-def _placeholder_phone(national: str) -> bool:
-    """9 national digits that no one owns: zeros after the first (6 00 00 00 00), or a run
-    (1 23 45 67 89)."""
-    return national[1:] == "00000000" or national in ("123456789", "987654321")
+    return "" if result.startswith("+33") and is_placeholder_national(result[3:]) else result
 
 
 def _french_national(digits: str, *, plus: bool) -> str:
