@@ -14,7 +14,12 @@ unordered, or only the order's update date to go by), so only the last page carr
 pull that fails midway is read again from the previous cursor, and landing drops re-reads.
 
 Everything here is pure; the connector's ``read_page`` holds the I/O and raises its own
-errors, in its own words.
+errors, in its own words. The checks of what a page says stay there too, because they are
+not the same check from one provider to the next: an empty page that says more follow is an
+error for Tally (unless deletions sent the walk back), while Google Forms goes on past one
+(its server may answer fewer responses than asked; a token is what says more follow);
+Typeform refuses a page that does not move on before handing it on, HelloAsso a repeated
+continuation token after.
 """
 
 from __future__ import annotations
