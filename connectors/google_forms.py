@@ -43,12 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from rollcall.connectors.forms import Page, parse_aware, parse_cursor, zulu
 from rollcall.connectors.http import (
     SourceAuthError,
     SourceNotFound,
@@ -56,6 +57,7 @@ from rollcall.connectors.http import (
     SourceUnavailable,
     request_json,
 )
+from rollcall.connectors.pagination import Step, walk_pages
 from rollcall.models.records import RawRow, content_hash
 
 SCOPES = (
@@ -114,17 +116,14 @@ class GoogleFormsForm:
         params = {"pageSize": str(self.page_size)} if self.page_size else {}
         if since is not None:
             params["filter"] = f"timestamp >= {zulu(since - self.overlap)}"
-        newest, token, number = since, None, 0
-        while True:
-            number += 1
-            query = {**params, "pageToken": token} if token else params
-            responses, token = self._page(query, number)
-            newest = latest(newest, *map(submitted_at, responses))
-            records = [self._row(response, context) for response in responses]
-            if not token:
-                yield Page(records, zulu(newest) if newest else None)
-                return
-            yield Page(records)
+        yield from walk_pages("", partial(self._step, params, context), since)
+
+    def _step(self, params: dict[str, str], context: dict[str, Any], token: str, number: int) -> Step[str]:
+        """One page of responses, asked with ``token`` ("": the first page); the next is asked
+        with the ``nextPageToken`` it gave, until a page gives none."""
+        responses, next_token = self._page({**params, "pageToken": token} if token else params, number)
+        records = [self._row(response, context) for response in responses]
+        return Step(records, [submitted_at(response) for response in responses], next_token)
 
     def still_held(self, response_ids: Iterable[str]) -> set[str]:
         """Which of ``response_ids`` the form still holds, asked one by one

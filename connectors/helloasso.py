@@ -51,13 +51,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any, TypeGuard
+from functools import partial
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import quote
 
 import requests
 
-from rollcall.connectors.forms import Page, latest, parse_aware, parse_cursor, zulu
+from rollcall.connectors.forms import Page, parse_aware, parse_cursor
 from rollcall.connectors.http import SourceAuthError, SourceResponseError, request_json
+from rollcall.connectors.pagination import Step, walk_pages
 from rollcall.models.records import RawRow, content_hash
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,14 @@ log = logging.getLogger(__name__)
 #: Renew the access token this many seconds before HelloAsso says it expires.
 REFRESH_MARGIN = 60.0
 JSON = {"Accept": "application/json"}
+
+
+class _Ask(NamedTuple):
+    """An items request: the continuation token to send (None on the first page: none), and
+    the one the page that gave it was asked with."""
+
+    token: str | None
+    asked_with: str | None = None
 
 
 class HelloAssoForm:
@@ -163,28 +173,32 @@ class HelloAssoForm:
         params = {"withDetails": "true", "pageSize": str(self.page_size), "sortField": "UpdateDate", "sortOrder": "Asc"}
         if since is not None:
             params["from"] = (since - self.overlap).strftime("%Y-%m-%dT%H:%M:%SZ")
-        newest, token, number = since, None, 0
-        while True:
-            number += 1
-            query = {**params, "continuationToken": token} if token else params
-            items, next_token = self._page(query, number)
-            if not items:
-                yield Page([], zulu(newest) if newest else None)
-                return
-            newest = latest(newest, *map(updated_at, items))
-            yield Page([self._row(item) for item in items])
-            if not next_token:  # not the documented end signal, but nothing more can be asked
+        yield from walk_pages(_Ask(None), partial(self._step, params), since)
+
+    def _step(self, params: dict[str, str], ask: _Ask, number: int) -> Step[_Ask]:
+        """One page of items; the next is asked with the continuation token it gave. The end is
+        an empty page (the token is still there). The token a page gave is judged only once
+        that page has been handed on: none ends the pull as an empty page would, the same one
+        as before stops it."""
+        if number > 1:
+            if not ask.token:  # not the documented end signal, but nothing more can be asked
                 log.warning(
-                    "source %s: %s page %d has no continuation token; stopping there", self.source, self.what, number
+                    "source %s: %s page %d has no continuation token; stopping there",
+                    self.source,
+                    self.what,
+                    number - 1,
                 )
-                yield Page([], zulu(newest) if newest else None)
-                return
-            if next_token == token:
+                return Step([])
+            if ask.token == ask.asked_with:
                 raise SourceResponseError(
-                    f"source {self.source}: {self.what}: page {number} gives "
+                    f"source {self.source}: {self.what}: page {number - 1} gives "
                     "back the same continuation token; stopping the pull"
                 )
-            token = next_token
+        items, next_token = self._page({**params, "continuationToken": ask.token} if ask.token else params, number)
+        if not items:
+            return Step([])
+        rows = [self._row(item) for item in items]
+        return Step(rows, [updated_at(item) for item in items], _Ask(next_token, ask.token))
 
     def _page(self, query: dict[str, str], number: int) -> tuple[list[dict[str, Any]], str | None]:
         body = self._get(f"{self._base}{self._form_path}/items", query)

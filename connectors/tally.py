@@ -49,13 +49,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import requests
 
-from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
+from rollcall.connectors.forms import Page, parse_cursor, parse_time
 from rollcall.connectors.http import SourceResponseError, SourceUnavailable, request_json
+from rollcall.connectors.pagination import Step, walk_pages
 from rollcall.models.records import RawRow, content_hash
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,16 @@ Timed = tuple[dict[str, Any], datetime]
 MAX_STEPS_BACK = 20
 #: Tally's largest page (its OpenAPI caps ``limit`` at 500 on list endpoints).
 MAX_PAGE_SIZE = 500
+
+
+class _Ask(NamedTuple):
+    """A submissions request: the page to ask, the count of matching submissions the page
+    before it gave (None: unknown, or none read yet), and how many times this pull has stepped
+    back so far."""
+
+    page: int
+    total: int | None = None
+    steps_back: int = 0
 
 
 class TallyForm:
@@ -117,30 +129,27 @@ class TallyForm:
         """Pages of completed submissions on or after ``cursor``; the last one carries the
         new cursor (the latest ``submittedAt`` seen, ``forms.zulu``); Tally's filter takes it to
         the second, rounded down."""
-        newest = parse_cursor(cursor, self.source)
+        since = parse_cursor(cursor, self.source)
         params: dict[str, Any] = {"limit": self.page_size, "filter": "completed"}
-        if newest is not None:
-            params["startDate"] = newest.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        page, total, steps_back = 1, None, 0
-        while True:
-            submissions, form, has_more, now = self._read_page_patiently({**params, "page": page})
-            records = [_record(submission, form) for submission, _ in submissions]
-            newest = max([at for _, at in submissions] + ([newest] if newest else []), default=None)
-            back = self._pages_shifted(total, now) if steps_back < MAX_STEPS_BACK else 0
-            steps_back += bool(back)
-            total = now
-            if back:  # read again the pages the deletions may have pulled a submission into
-                yield Page(records)
-                page = max(1, page - back)
-                continue
-            if not has_more:
-                log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, page)
-                yield Page(records, zulu(newest) if newest else None)
-                return
-            if not submissions:
-                raise self._bad_answer(f"page {page} is empty but says more follow")
-            yield Page(records)
-            page += 1
+        if since is not None:
+            params["startDate"] = since.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        yield from walk_pages(_Ask(page=1), partial(self._step, params), since)
+
+    def _step(self, params: Mapping[str, Any], ask: _Ask, _number: int) -> Step[_Ask]:
+        """One page, and which page to ask next: the following one while ``hasMore``, or an
+        earlier one when submissions were deleted since the previous page was read."""
+        submissions, form, has_more, now = self._read_page_patiently({**params, "page": ask.page})
+        records = [_record(submission, form) for submission, _ in submissions]
+        times = [at for _, at in submissions]
+        back = self._pages_shifted(ask.total, now) if ask.steps_back < MAX_STEPS_BACK else 0
+        if back:  # read again the pages the deletions may have pulled a submission into
+            return Step(records, times, _Ask(max(1, ask.page - back), now, ask.steps_back + 1))
+        if not has_more:
+            log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, ask.page)
+            return Step(records, times)
+        if not submissions:
+            raise self._bad_answer(f"page {ask.page} is empty but says more follow")
+        return Step(records, times, _Ask(ask.page + 1, now, ask.steps_back))
 
     def _pages_shifted(self, before: int | None, now: int | None) -> int:
         """How many pages to step back after a page whose count of submissions is lower than

@@ -45,13 +45,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 
-from rollcall.connectors.forms import Page, parse_cursor, parse_time, zulu
+from rollcall.connectors.forms import Page, parse_cursor, parse_time
 from rollcall.connectors.http import SourceConfigError, SourceResponseError, request_json
+from rollcall.connectors.pagination import Step, walk_pages
 from rollcall.models.records import RawRow, content_hash
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,10 @@ MAX_PAGE_SIZE = 1000
 #: it to try instead, nearest first, before the pull fails (a 400 for another reason would
 #: otherwise be asked again once per response of the page).
 FALLBACK_CURSORS = 5
+#: What a page is asked ``before``, in page order: the previous page's last response token,
+#: after up to ``FALLBACK_CURSORS`` of the ones just above it, tried nearest first if Typeform
+#: refuses it; empty for the first page.
+Before = tuple[str, ...]
 #: Typeform: "very recent responses (say within the last 30 minutes) may not be returned".
 DEFAULT_OVERLAP = timedelta(minutes=30)
 
@@ -108,44 +114,49 @@ class TypeformForm:
     def iter_pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of completed responses submitted since ``cursor`` minus the overlap; the last
         one carries the new cursor (the latest ``submitted_at`` seen, ISO 8601 UTC)."""
-        newest = parse_cursor(cursor, self.source)
+        since = parse_cursor(cursor, self.source)
         form = {"questions": self._definition()["questions"]}
         params: dict[str, Any] = {"page_size": self.page_size, "response_type": "completed"}
-        if newest is not None:
-            params["since"] = (newest - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
-        before: str | None = None
-        fallbacks: list[str] = []  # tokens just before ``before`` on its page, nearest last
-        pages = 0
+        if since is not None:
+            params["since"] = (since - self.overlap).strftime("%Y-%m-%dT%H:%M:%S")
+        newest_page: Before = ()
+        yield from walk_pages(newest_page, partial(self._step, params, form), since)
+
+    def _step(self, params: Mapping[str, Any], form: dict[str, Any], tokens: Before, number: int) -> Step[Before]:
+        """One page, asked before the last of ``tokens`` (none: the newest page); the next is
+        asked before this page's last response, with the ones just before it to fall back on."""
+        items, before = self._read_page_before(params, tokens, number)
+        records = [_record(item, form) for item, _ in items]
+        times = [at for _, at in items]
+        if len(items) < self.page_size:
+            log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, number)
+            return Step(records, times)
+        if items[-1][0]["token"] == before:
+            raise self._bad_answer(f"page {number} does not move past the previous one")
+        return Step(records, times, tuple(item["token"] for item, _ in items[-1 - FALLBACK_CURSORS :]))
+
+    def _read_page_before(
+        self, params: Mapping[str, Any], tokens: Before, number: int
+    ) -> tuple[list[tuple[dict[str, Any], datetime]], str | None]:
+        """The page before the last of ``tokens``, and the token it was asked before. A token
+        naming a response deleted since its page was read is refused (HTTP 400): the page is
+        then asked from the response before it, and so on down ``tokens``; what is read twice
+        is dropped on landing."""
+        fallbacks = list(tokens)
         while True:
-            pages += 1
+            before = fallbacks.pop() if fallbacks else None
             try:
-                items = self._read_page({**params, **({"before": before} if before else {})}, pages)
+                return self._read_page({**params, **({"before": before} if before else {})}, number), before
             except SourceResponseError as exc:
                 if exc.status != 400 or not fallbacks:
                     raise
-                # ``before`` names a response deleted since its page was read (Typeform then
-                # refuses the token): page from the one before it instead; what is read twice
-                # is dropped on landing.
                 log.info(
                     "source %s: form %s: page %d's cursor was refused (deleted meanwhile?); "
                     "asking from the response before it",
                     self.source,
                     self.form_id,
-                    pages,
+                    number,
                 )
-                before, pages = fallbacks.pop(), pages - 1
-                continue
-            records = [_record(item, form) for item, _ in items]
-            newest = max([at for _, at in items] + ([newest] if newest else []), default=None)
-            if len(items) < self.page_size:
-                log.info("source %s: form %s: %d page(s) read", self.source, self.form_id, pages)
-                yield Page(records, zulu(newest) if newest else None)
-                return
-            if items[-1][0]["token"] == before:
-                raise self._bad_answer(f"page {pages} does not move past the previous one")
-            yield Page(records)
-            before = items[-1][0]["token"]
-            fallbacks = [item["token"] for item, _ in items[:-1]][-FALLBACK_CURSORS:]
 
     def _read_page(self, params: Mapping[str, Any], page: int) -> list[tuple[dict[str, Any], datetime]]:
         """One page's items with their submission times, checked whole before any is used."""
