@@ -120,8 +120,14 @@ class GoogleFormsForm:
 
     def _step(self, params: dict[str, str], context: dict[str, Any], token: str, number: int) -> Step[str]:
         """One page of responses, asked with ``token`` ("": the first page); the next is asked
-        with the ``nextPageToken`` it gave, until a page gives none."""
+        with the ``nextPageToken`` it gave, until a page gives none. A token given back
+        unchanged would ask the same page for ever: the pull stops, its pages kept."""
         responses, next_token = self._page({**params, "pageToken": token} if token else params, number)
+        if next_token is not None and next_token == token:
+            raise SourceResponseError(
+                f"source {self.source}: {self.what}: page {number} gave back the same nextPageToken; "
+                "stopping the pull (the pages before it are saved); run it again later"
+            )
         records = [self._row(response, context) for response in responses]
         return Step(records, [submitted_at(response) for response in responses], next_token)
 

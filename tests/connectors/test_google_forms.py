@@ -155,6 +155,24 @@ def test_malformed_second_page_stops_the_pull_without_cursor(
     assert len(seen) == 1 and seen[0].cursor is None
 
 
+def test_a_page_token_given_back_unchanged_stops_the_pull(fake: GoogleFormsFake, server: FakeServer) -> None:
+    """A server answering the same ``nextPageToken`` again would have the pull ask the same
+    page for ever: it stops, the pages before kept, no cursor saved."""
+    first: list[Page] = []
+    connector = connect(fake, server)
+    pages = connector.iter_pages(None)
+    first.append(next(pages))
+    token = connector.session.get(  # what page 2 is asked with, as the fake gave it
+        f"{server.url}/v1/forms/{fake.form_id}/responses",
+        params={"pageSize": "50"},
+        headers={"Authorization": f"Bearer {fake.access_token}"},
+    ).json()["nextPageToken"]
+    fake.corrupt_page(3, {"responses": [], "nextPageToken": token})  # the 3rd list request: page 2
+    with pytest.raises(SourceResponseError, match="same nextPageToken"):
+        list(pages)
+    assert first and first[0].cursor is None
+
+
 # --- auth and ids ----------------------------------------------------------------------------
 
 
