@@ -1,6 +1,9 @@
 import pytest
+from email_validator import validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rollcall.transforms.emails import EmailResult, is_placeholder_key, normalise_email
+from rollcall.transforms.emails import EmailResult, _plainly_valid, is_placeholder_key, normalise_email
 from rollcall.transforms.matching.keys import email_keys
 from rollcall.transforms.values import InvalidValue
 
@@ -101,3 +104,36 @@ def test_domain_typo_flagged_never_rewritten(domain: str) -> None:
 def test_real_domain_not_flagged(domain: str) -> None:
     result = normalise_email(f"jean@{domain}")
     assert isinstance(result, EmailResult) and not result.suspicious_domain
+
+
+_LOCAL_CHARS = "abcz09._%+-"
+_DOMAIN_CHARS = "abz09.-"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    local=st.text(_LOCAL_CHARS, min_size=0, max_size=70),
+    domain=st.text(_DOMAIN_CHARS, min_size=0, max_size=30),
+    tld=st.sampled_from(["fr", "com", "test", "local", "x", "f1", "museum", "onion", ""]),
+)
+def test_the_plain_address_shortcut_agrees_with_email_validator(local: str, domain: str, tld: str) -> None:
+    """``_plainly_valid`` only says yes where email-validator accepts the address unchanged."""
+    address = f"{local}@{domain}.{tld}" if tld else f"{local}@{domain}"
+    if _plainly_valid(address):
+        assert validate_email(address, check_deliverability=False).normalized.lower() == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["jean.dupont@gmail.com", "a_b%c+d-e@sous-domaine.orange.fr", "x1@free.fr", "marie@laposte.net"],
+)
+def test_plain_addresses_take_the_shortcut(address: str) -> None:
+    assert _plainly_valid(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a..b@x.fr", ".a@x.fr", "a.@x.fr", "a@-x.fr", "a@x-.fr", "a@xn--abc.fr", "a@x.test", "a@x.f1", "é@x.fr"],
+)
+def test_unusual_addresses_go_through_email_validator(address: str) -> None:
+    assert not _plainly_valid(address)

@@ -1,9 +1,9 @@
 import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollcall.transforms.phones import format_national, normalise_phone
+from rollcall.transforms.phones import _plain_french, format_national, normalise_phone
 from rollcall.transforms.values import InvalidValue
 
 MOBILE = "+33612345678"
@@ -82,3 +82,19 @@ def test_french_numbers_read_as_phonenumbers_formats_them(e164: str) -> None:
     if phonenumbers.region_code_for_number(number) != "FR":
         expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     assert format_national(e164) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "0", "+33", "+33 ", "0033", "+33 (0)", "+33(0) ", "00 33 ", "+32 ", "+330", "1"]),
+    national=st.from_regex(r"[0-9][0-9]{7,9}", fullmatch=True) | st.from_regex(r"[1-9][0-9]{8}", fullmatch=True),
+    separator=st.sampled_from(["", " ", ".", "-", "  ", "/"]),
+)
+def test_the_plain_french_shortcut_gives_libphonenumbers_number(prefix: str, national: str, separator: str) -> None:
+    """Where ``_plain_french`` answers, libphonenumber's parse gives the same valid number."""
+    text = prefix + national[0] + separator + separator.join(national[i : i + 2] for i in range(1, len(national), 2))
+    e164 = _plain_french(text)
+    if e164 is not None:
+        parsed = phonenumbers.parse(text, "FR")
+        assert phonenumbers.is_valid_number(parsed)
+        assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
