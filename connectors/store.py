@@ -192,7 +192,7 @@ def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[R
         for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
-        session.execute(insert(RawRecord), new_rows)
+        session.execute(insert(RawRecord.__table__), new_rows)  # Core: see save_normalised
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
@@ -321,11 +321,15 @@ def save_normalised(
     run_id: int,
 ) -> None:
     """Store a page of outcomes in two bulk inserts: each sign-up with its event id, each
-    rejection as a quarantine entry of this run."""
+    rejection as a quarantine entry of this run.
+
+    Core inserts of the tables, not the ORM's bulk insert: the ORM leaves out a row's None
+    values and batches only consecutive rows with the same columns, so rows with and without
+    a phone alternate into ~40,000 statements per 100,000 sign-ups instead of a few."""
     now = utcnow()
     if signups:
         session.execute(
-            insert(Signup),
+            insert(Signup.__table__),
             [
                 {
                     "raw_record_id": record.id,
@@ -351,7 +355,7 @@ def save_normalised(
         )
     if quarantined:
         session.execute(
-            insert(QuarantineEntry),
+            insert(QuarantineEntry.__table__),
             [
                 {
                     "raw_record_id": record.id,
