@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from rollcall.models.cells import Cell, Grid
+from rollcall.models.cells import Cell, Grid, from_serial, to_serial
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     ROSTER_TAB,
@@ -33,7 +33,7 @@ from rollcall.transforms.roster_layout import (
     frozen_columns,
     greyed_rows,
 )
-from rollcall.transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
+from rollcall.transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0 %"
