@@ -30,9 +30,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from google.oauth2.credentials import Credentials  # noqa: E402
 
-from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect  # noqa: E402
+from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, WriteResult, connect  # noqa: E402
 from rollcall.models.records import CANCELLED, REGISTERED  # noqa: E402
-from rollcall.transforms.sheet_roster import SheetEntry, changes_grid, merge_roster, summary_grid  # noqa: E402
+from rollcall.models.roster_tabs import CHANGES_TAB, ROSTER_TAB, SUMMARY_TAB  # noqa: E402
+from rollcall.transforms.roster_layout import sheet_layouts  # noqa: E402
+from rollcall.transforms.sheet_roster import (  # noqa: E402
+    RosterMerge,
+    SheetEntry,
+    changes_grid,
+    merge_roster,
+    summary_grid,
+)
 
 from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets  # noqa: E402
 
@@ -63,6 +71,14 @@ def changed(entries: list[SheetEntry], site: int) -> list[SheetEntry]:
     return out + registrations(site + 10_000, max(1, len(entries) // 100))
 
 
+def write(sheets: RosterSheets, site: dict[str, Any], merged: RosterMerge, current: list) -> WriteResult:
+    """The roster, its Nouveautés and Résumé, laid out as the flow lays them out."""
+    changes = changes_grid(merged.changes, START) if merged.changes else None
+    summary = summary_grid(site["name"], site["entries"], 1200)
+    layouts = sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: changes, SUMMARY_TAB: summary})
+    return sheets.write_roster(site["key"], merged.grid, current, layouts=layouts, changes=changes, summary=summary)
+
+
 def night(
     fake: FakeGoogleSheets, sheets: RosterSheets, sites: list[dict[str, Any]], label: str, clock: FakeClock
 ) -> dict[str, Any]:
@@ -74,14 +90,7 @@ def night(
         current = sheets.read_roster(site["key"])
         merged = merge_roster(site["entries"], current, site["pushed"])
         if not merged.content_unchanged:
-            changes = changes_grid(merged.changes, START) if merged.changes else None
-            sheets.write_roster(
-                site["key"],
-                merged.grid,
-                current,
-                changes=changes,
-                summary=summary_grid(site["name"], site["entries"], 1200),
-            )
+            write(sheets, site, merged, current)
         site["pushed"] = merged.pushed
     kinds = Counter(kind for kind, _, _ in fake.calls[before:])
     figures = {
@@ -130,16 +139,8 @@ def checked_night(
         current = sheets.read_roster(site["key"])
         merged = merge_roster(site["entries"], current, site["pushed"])
         site["modified"] = seen.time if seen is not None else None
-        if not merged.content_unchanged:
-            changes = changes_grid(merged.changes, START) if merged.changes else None
-            if sheets.write_roster(
-                site["key"],
-                merged.grid,
-                current,
-                changes=changes,
-                summary=summary_grid(site["name"], site["entries"], 1200),
-            ).written:
-                written.append(site)
+        if not merged.content_unchanged and write(sheets, site, merged, current).written:
+            written.append(site)
         site["pushed"], site["dirty"] = merged.pushed, False
     if written:
         record_written(sheets, written, now)

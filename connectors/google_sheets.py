@@ -1,6 +1,7 @@
 """Google Sheets through gspread: coordinators' roster spreadsheets out, staff sheets in.
 
-I/O only; what to write is decided by ``transforms.sheet_roster``. What this module promises:
+I/O only; what to write is decided by ``transforms.sheet_roster``, how each tab looks by
+``transforms.roster_layout`` (a ``TabLayout`` per tab, passed in). What this module promises:
 
 - **One write per spreadsheet**: tabs, row count, values and formatting go in a single
   ``spreadsheets.batchUpdate``, which Google applies atomically, so a failure never leaves a
@@ -55,13 +56,7 @@ from rollcall.models.roster_tabs import (
     TABS,
     TO_COMPLETE_TAB,
 )
-from rollcall.transforms.roster_layout import (
-    GREYED_STATUSES,
-    WRAPPED_HEADERS,
-    column_widths,
-    fill_rate_cell,
-    frozen_columns,
-)
+from rollcall.models.tab_layout import GreyedRule, TabLayout
 
 log = logging.getLogger(__name__)
 
@@ -73,30 +68,9 @@ CHECKED_TABS = (SIGN_IN_TAB, TO_COMPLETE_TAB)
 PIXELS_PER_CHAR, PIXEL_MARGIN = 7, 14
 SIGN_IN_ROW_PIXELS = 36
 PERCENT_PATTERN = "0 %"
-STATUS_NAME = "Statut"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file")
 DATE_PATTERN = "dd/mm/yyyy hh:mm"
-DATE_HEADER, PRESENT_HEADER = "Inscrit le", "Présent"
-#: Coordinator columns kept as typed: plain text, so "08/10" typed in Appelé stays "08/10"
-#: instead of becoming a date (a serial number once read back).
-TEXT_HEADERS = ("Appelé", "Notes")
-#: Header cells of pipeline-owned columns: protected with a warning only, when a tab is created.
-PROTECTED_HEADERS = (
-    "Réf. inscription",
-    "Prénom",
-    "Nom",
-    "Email",
-    "Téléphone",
-    "Source(s)",
-    "Inscrit le",
-    "Statut",
-    "À vérifier",
-    "Créneau",
-    "Mineur",
-    "Bénévole",
-    "Remarques",
-)
 READ_OPTIONS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
     "dateTimeRenderOption": "SERIAL_NUMBER",
@@ -606,6 +580,7 @@ class RosterSheets:
         grid: Grid,
         current: Grid,
         *,
+        layouts: Mapping[str, TabLayout],
         changes: Grid | None = None,
         summary: Grid | None = None,
         delete_rows: Mapping[str, Sequence[int]] | None = None,
@@ -624,7 +599,8 @@ class RosterSheets:
         sent only when they differ from what was last written. ``column_order``: for each
         column of ``grid``, the column of ``current`` it holds (None: a new one), as the merge
         laid it out; columns that moved are moved in the sheet (``moveDimension``), so their
-        formats, checkboxes and anything a coordinator set on them move too.
+        formats, checkboxes and anything a coordinator set on them move too. ``layouts``: each
+        tab's layout by tab name (``ROSTER_TAB``...), for the roster and every tab given.
         """
         owned = {SIGN_IN_TAB: sign_in, TO_COMPLETE_TAB: to_complete, SUMMARY_TAB: summary}
         try:
@@ -632,7 +608,9 @@ class RosterSheets:
         except (APIError, requests.RequestException) as exc:
             raise self.failure(exc, key, "reading a tab's header") from None
         for attempt in (0, 1):
-            requests_, after = _plan(self._layout(key), grid, current, changes, owned, delete_rows or {}, column_order)
+            requests_, after = _plan(
+                self._layout(key), grid, current, changes, owned, delete_rows or {}, column_order, layouts=layouts
+            )
             if not requests_:
                 return WriteResult(False, 0, len(grid))
             try:
@@ -786,6 +764,8 @@ def _plan(
     owned: Mapping[str, Grid | None],
     delete_rows: Mapping[str, Sequence[int]],
     column_order: Sequence[int | None] | None = None,
+    *,
+    layouts: Mapping[str, TabLayout],
 ) -> tuple[list[dict[str, Any]], Layout]:
     """Every request of one roster write, and the layout once it is applied.
 
@@ -857,13 +837,14 @@ def _plan(
                 }
             }
         )
-    out += _roster_format(roster.sheet_id, grid, created=ROSTER_TAB in missing)
-    out += _width_requests(roster.sheet_id, _pixels(grid), after.widths)
-    after.widths = _pixels(grid)
-    if after.styled != roster.sheet_id and (rules := _greyed_rules(roster.sheet_id, [str(h) for h in grid[0]])):
+    laid_out = layouts[ROSTER_TAB]
+    out += _roster_format(roster.sheet_id, grid, laid_out, created=ROSTER_TAB in missing)
+    out += _width_requests(roster.sheet_id, _pixels(laid_out), after.widths)
+    after.widths = _pixels(laid_out)
+    if after.styled != roster.sheet_id and (rules := _greyed_rules(roster.sheet_id, laid_out.greyed_rule)):
         out += rules
         after.styled = roster.sheet_id
-    out += _clear_below(roster.sheet_id, grid, len(current))
+    out += _clear_below(roster.sheet_id, grid, laid_out, len(current))
     for tab in TABS[1:]:
         values = changes if tab == CHANGES_TAB else owned.get(tab)
         if (
@@ -873,7 +854,8 @@ def _plan(
         ):
             target = _role_tab(after, tab)
             out += _owned_tab(target, values or [])
-            out += _owned_format(target, tab, values or [])
+            if values:
+                out += _owned_format(target, values, layouts[tab])
             if tab in digests:
                 after.digests[tab] = digests[tab]
     for title, row_indexes in delete_rows.items():
@@ -921,8 +903,8 @@ def _move_requests(sheet_id: int, order: Sequence[int]) -> list[dict[str, Any]]:
     return out
 
 
-def _pixels(grid: Grid) -> list[int]:
-    return [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in column_widths(grid)]
+def _pixels(layout: TabLayout) -> list[int]:
+    return [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in layout.widths]
 
 
 def _width_requests(sheet_id: int, pixels: Sequence[int], before: Sequence[int]) -> list[dict[str, Any]]:
@@ -948,16 +930,16 @@ def _width_requests(sheet_id: int, pixels: Sequence[int], before: Sequence[int])
     return out
 
 
-def _greyed_rules(sheet_id: int, header: Sequence[str]) -> list[dict[str, Any]]:
-    """Conditional formats for every row, now and to come: grey and struck when its Statut is
-    Annulé or Retiré. One rule per status, each formula without an argument separator
-    (``=$O2="Annulé"``): the API reads formulas in the spreadsheet's locale, and fr_FR
-    separates arguments with ";" where en_US uses ",". Sheets moves the reference with the
-    column when columns move. Added once per tab (``Layout.styled``)."""
-    names = [h.strip() for h in header]
-    if STATUS_NAME not in names:
+def _greyed_rules(sheet_id: int, rule: GreyedRule | None) -> list[dict[str, Any]]:
+    """Conditional formats for every row, now and to come: grey and struck when its cell in
+    the rule's column (Statut) holds one of its statuses (Annulé, Retiré). One rule per
+    status, each formula without an argument separator (``=$O2="Annulé"``): the API reads
+    formulas in the spreadsheet's locale, and fr_FR separates arguments with ";" where en_US
+    uses ",". Sheets moves the reference with the column when columns move. Added once per
+    tab (``Layout.styled``)."""
+    if rule is None:
         return []
-    letter = _column_letters(names.index(STATUS_NAME))
+    letter = _column_letters(rule.column)
     return [
         {
             "addConditionalFormatRule": {
@@ -979,7 +961,7 @@ def _greyed_rules(sheet_id: int, header: Sequence[str]) -> list[dict[str, Any]]:
                 },
             }
         }
-        for label in sorted(GREYED_STATUSES)
+        for label in rule.statuses
     ]
 
 
@@ -993,12 +975,10 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:
-    """An owned tab's widths and frozen header; the Émargement's tall outlined rows; the
-    Résumé's fill rate as a percentage."""
-    if not values:
-        return []
-    out = _width_requests(tab.sheet_id, [w * PIXELS_PER_CHAR + PIXEL_MARGIN for w in column_widths(values, ())], [])
+def _owned_format(tab: Tab, values: Grid, layout: TabLayout) -> list[dict[str, Any]]:
+    """A tab's widths and frozen header; boxed rows (Émargement) tall and outlined; a percent
+    cell (Résumé's fill rate) as a percentage."""
+    out = _width_requests(tab.sheet_id, _pixels(layout), [])
     out.append(
         {
             "updateSheetProperties": {
@@ -1007,7 +987,7 @@ def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:
             }
         }
     )
-    if role == SIGN_IN_TAB and len(values) > 1:
+    if layout.boxed and len(values) > 1:
         width = max(len(r) for r in values)
         out.append(
             {
@@ -1038,7 +1018,7 @@ def _owned_format(tab: Tab, role: str, values: Grid) -> list[dict[str, Any]]:
                 }
             }
         )
-    if role == SUMMARY_TAB and (cell := fill_rate_cell(values)):
+    if cell := layout.percent_cell:
         out.append(
             {
                 "repeatCell": {
@@ -1109,10 +1089,10 @@ def _owned_tab(tab: Tab, values: Grid) -> list[dict[str, Any]]:
     return out
 
 
-def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str, Any]]:
+def _roster_format(sheet_id: int, grid: Grid, layout: TabLayout, *, created: bool) -> list[dict[str, Any]]:
     header = [str(v) for v in grid[0]] if grid else []
     width, rows = max(len(header), 1), len(grid)
-    frozen = frozen_columns(grid)
+    frozen = layout.frozen_columns
     grid_properties: dict[str, int] = {"frozenRowCount": 1}
     if frozen:
         grid_properties["frozenColumnCount"] = frozen
@@ -1125,16 +1105,16 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
             }
         },
     ]
-    if PRESENT_HEADER in header and rows > 1:
+    if layout.checkbox_column is not None and rows > 1:
         out.append(
             {
                 "setDataValidation": {
-                    "range": _column(sheet_id, header.index(PRESENT_HEADER), rows),
+                    "range": _column(sheet_id, layout.checkbox_column, rows),
                     "rule": {"condition": {"type": "BOOLEAN"}, "strict": True},
                 }
             }
         )
-    for index, cell_format in _column_formats(header).items():
+    for index, cell_format in _column_formats(layout).items():
         if rows > 1:
             out.append(
                 {
@@ -1147,8 +1127,8 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
             )
     if created:  # one warning-only range per run of adjacent pipeline columns
         runs: list[list[int]] = []
-        for i, name in enumerate(header):
-            if name in PROTECTED_HEADERS:
+        for i in range(len(header)):
+            if i in layout.protected_columns:
                 if runs and runs[-1][-1] == i - 1:
                     runs[-1].append(i)
                 else:
@@ -1173,20 +1153,19 @@ def _roster_format(sheet_id: int, grid: Grid, *, created: bool) -> list[dict[str
 _FORMAT_FIELDS = "userEnteredFormat.numberFormat,userEnteredFormat.wrapStrategy"
 
 
-def _column_formats(header: Sequence[str]) -> dict[int, dict[str, Any]]:
-    """Per column of the roster, its format: the date shown as a date; Appelé and Notes as
-    plain text (what is typed stays as typed); long texts wrapped rather than cut."""
+def _column_formats(layout: TabLayout) -> dict[int, dict[str, Any]]:
+    """Per column of the roster, its format, left to right: dates shown as dates; text
+    columns as plain text (what is typed stays as typed); wrapped columns wrapped."""
     formats: dict[int, dict[str, Any]] = {}
-    for i, name in enumerate(h.strip() for h in header):
+    for i in sorted(layout.date_columns | layout.text_columns | layout.wrapped_columns):
         cell_format: dict[str, Any] = {}
-        if name == DATE_HEADER:
+        if i in layout.date_columns:
             cell_format["numberFormat"] = {"type": "DATE_TIME", "pattern": DATE_PATTERN}
-        if name in TEXT_HEADERS:
+        if i in layout.text_columns:
             cell_format["numberFormat"] = {"type": "TEXT"}
-        if name in WRAPPED_HEADERS:
+        if i in layout.wrapped_columns:
             cell_format["wrapStrategy"] = "WRAP"
-        if cell_format and i == header.index(header[i]):
-            formats[i] = cell_format
+        formats[i] = cell_format
     return formats
 
 
@@ -1216,11 +1195,10 @@ def _column(sheet_id: int, index: int, rows: int) -> dict[str, int]:
     }
 
 
-def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, Any]]:
+def _clear_below(sheet_id: int, grid: Grid, layout: TabLayout, rows_before: int) -> list[dict[str, Any]]:
     """When the roster shrinks, what ``_roster_format`` gave the rows now below its last filled
     row (the date format, the Présent checkbox) goes too; their values are blanked by
     ``_changed_blocks``. Nothing of a removed row stays on the tab."""
-    header = [str(v) for v in grid[0]] if grid else []
     start = len(grid)
     while start > 1 and all(v is None or v == "" for v in grid[start - 1]):
         start -= 1
@@ -1228,8 +1206,7 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
     if end <= start:
         return []
 
-    def below(name: str) -> dict[str, int]:
-        index = header.index(name)
+    def below(index: int) -> dict[str, int]:
         return {
             "sheetId": sheet_id,
             "startRowIndex": start,
@@ -1239,10 +1216,10 @@ def _clear_below(sheet_id: int, grid: Grid, rows_before: int) -> list[dict[str, 
         }
 
     out: list[dict[str, Any]] = []
-    for index in _column_formats(header):
-        out.append({"repeatCell": {"range": below(header[index]), "cell": {}, "fields": _FORMAT_FIELDS}})
-    if PRESENT_HEADER in header:
-        out.append({"setDataValidation": {"range": below(PRESENT_HEADER)}})
+    for index in _column_formats(layout):
+        out.append({"repeatCell": {"range": below(index), "cell": {}, "fields": _FORMAT_FIELDS}})
+    if layout.checkbox_column is not None:
+        out.append({"setDataValidation": {"range": below(layout.checkbox_column)}})
     return out
 
 

@@ -1,7 +1,8 @@
 """Local roster workbooks (XLSX): the roster target for a coordinator without Google.
 
 Same rules as the Google sheet (``transforms.sheet_roster``): rows keyed by registration id,
-coordinator columns kept, conflicts flagged. This module only reads and writes grids.
+coordinator columns kept, conflicts flagged. This module only reads and writes grids, each
+tab laid out as its ``TabLayout`` says (decided by ``transforms.roster_layout``).
 Writes are atomic (a temporary file renamed over the old one), so a crash never leaves a
 half-written workbook; the caller skips the write when nothing changed.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from openpyxl import load_workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from rollcall.models.cells import Cell, Grid
+from rollcall.models.cells import Cell, Grid, from_serial, to_serial
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     ROSTER_TAB,
@@ -26,14 +28,7 @@ from rollcall.models.roster_tabs import (
     SUMMARY_TAB,
     TO_COMPLETE_TAB,
 )
-from rollcall.transforms.roster_layout import (
-    WRAPPED_HEADERS,
-    column_widths,
-    fill_rate_cell,
-    frozen_columns,
-    greyed_rows,
-)
-from rollcall.transforms.sheet_roster import DATE_HEADER, PRESENT_HEADER, from_serial, to_serial
+from rollcall.models.tab_layout import TabLayout
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0 %"
@@ -69,21 +64,20 @@ def write_roster(
     *,
     changes: Grid | None,
     summary: Grid,
+    layouts: Mapping[str, TabLayout],
     sign_in: Grid | None = None,
     to_complete: Grid | None = None,
 ) -> None:
-    """Replace the workbook with these tabs; the previous ``Nouveautés`` stays when this push
-    changed nothing there. Every tab is laid out to be read and printed as it is
-    (``_Tab``): columns sized to their content, header frozen and repeated on each page,
-    A4 landscape one page wide.
+    """Replace the workbook with these tabs (``changes`` None: no ``Nouveautés``; the caller
+    passes the previous one, as read, to keep it). Every tab written is laid out as
+    ``layouts`` says, by tab name, and to be read and printed as it is (``_Tab``): header
+    frozen and repeated on each page, A4 landscape one page wide.
 
     Written with XlsxWriter rather than openpyxl: it shares one format object per style, where
     openpyxl builds and styles a cell object at a time; a site of 8,000 registrants is written
     about five times faster. openpyxl still reads. Not in ``constant_memory`` mode: its inline
     strings take openpyxl twice as long to read back as a shared string table.
     """
-    if changes is None:
-        changes = read_tabs(path).get(CHANGES_TAB)
     _save_atomically(
         path,
         [
@@ -93,14 +87,17 @@ def write_roster(
             (CHANGES_TAB, changes),
             (SUMMARY_TAB, summary),
         ],
+        layouts,
     )
 
 
-def _write_tabs(workbook: xlsxwriter.Workbook, tabs: list[tuple[str, Grid | None]]) -> None:
+def _write_tabs(
+    workbook: xlsxwriter.Workbook, tabs: list[tuple[str, Grid | None]], layouts: Mapping[str, TabLayout]
+) -> None:
     formats = _Formats(workbook)
     for title, grid in tabs:
         if title == ROSTER_TAB or grid:
-            _Tab(workbook.add_worksheet(title), grid or [], formats, title).write()
+            _Tab(workbook.add_worksheet(title), grid or [], formats, layouts[title]).write()
 
 
 class _Formats:
@@ -120,66 +117,57 @@ class _Formats:
 
 
 class _Tab:
-    """One tab's cells and layout. Text stays text: a registrant called ``=HYPERLINK(...)``
-    is written as a string, never a formula. The roster's dates are spreadsheet serial
-    numbers shown as dates; cancelled and withdrawn rows are grey and struck through;
-    ``Présent`` takes only VRAI/FAUX; ``Émargement`` rows are tall, boxed, to sign in."""
+    """One tab's cells, styled as its ``TabLayout`` says. Text stays text: a registrant called
+    ``=HYPERLINK(...)`` is written as a string, never a formula. Dates are spreadsheet serial
+    numbers, written as dates in date columns; greyed rows are grey and struck through; a
+    checkbox column takes only VRAI/FAUX; boxed rows are tall and outlined, to sign in."""
 
-    def __init__(self, sheet: Worksheet, grid: Grid, formats: _Formats, title: str) -> None:
-        self.sheet, self.grid, self.formats = sheet, grid, formats
-        header = [str(h).strip() if h is not None else "" for h in (grid[0] if grid else [])]
+    def __init__(self, sheet: Worksheet, grid: Grid, formats: _Formats, layout: TabLayout) -> None:
+        self.sheet, self.grid, self.formats, self.layout = sheet, grid, formats, layout
         self.width = max((len(r) for r in grid), default=0)
-        roster = title == ROSTER_TAB
-        self.date_column = _column(grid, DATE_HEADER) if roster else None
-        self.wrapped = {c for c, name in enumerate(header) if name in WRAPPED_HEADERS}
-        self.greyed = set(greyed_rows(grid)) if roster else set()
-        self.boxed = title == SIGN_IN_TAB
-        self.percent_cell = fill_rate_cell(grid) if title == SUMMARY_TAB else None
-        self.present_column = _column(grid, PRESENT_HEADER) if roster else None
-        self.freeze_columns = frozen_columns(grid) if roster else 0
-        self.date_headers: tuple[str, ...] = (DATE_HEADER,) if roster else ()
 
     def write(self) -> None:
         if not self.grid:
             return
         self._lay_out()
         for r, row in enumerate(self.grid):
-            if self.boxed and r:
+            if self.layout.boxed and r:
                 self.sheet.set_row(r, SIGN_IN_ROW_HEIGHT)
             for c in range(self.width):
                 self._write(r, c, row[c] if c < len(row) else None)
 
     def _lay_out(self) -> None:
-        sheet = self.sheet
-        for c, width in enumerate(column_widths(self.grid, self.date_headers)):
+        sheet, layout = self.sheet, self.layout
+        for c, width in enumerate(layout.widths):
             sheet.set_column(c, c, width + 1)
-        sheet.freeze_panes(1, self.freeze_columns)
+        sheet.freeze_panes(1, layout.frozen_columns)
         sheet.repeat_rows(0)
         sheet.set_landscape()
         sheet.set_paper(A4)
         sheet.fit_to_pages(1, 0)
         sheet.hide_gridlines(0)  # none hidden: printed too
-        if self.present_column is not None:
+        if layout.checkbox_column is not None:
             sheet.data_validation(
                 1,
-                self.present_column,
+                layout.checkbox_column,
                 max(len(self.grid), 2) + 500 - 1,
-                self.present_column,
+                layout.checkbox_column,
                 {"validate": "list", "source": ["TRUE", "FALSE"], "ignore_blank": True},
             )
 
     def _write(self, r: int, c: int, value: Cell) -> None:
+        layout = self.layout
         style: dict[str, object] = {}
         if r == 0:
             style["bold"] = True
         else:
-            if r in self.greyed:
+            if r in layout.greyed_rows:
                 style.update(font_color="#" + GREY, font_strikeout=True)
-            if c in self.wrapped:
+            if c in layout.wrapped_columns:
                 style.update(text_wrap=True, valign="top")
-            if self.boxed:
+            if layout.boxed:
                 style.update(border=1, valign="vcenter")
-            if (r, c) == self.percent_cell:
+            if (r, c) == layout.percent_cell:
                 style["num_format"] = PERCENT_FORMAT
         blank = value is None or value == ""
         if blank and r == 0:
@@ -190,7 +178,7 @@ class _Tab:
             return
         if isinstance(value, bool):
             self.sheet.write_boolean(r, c, value, self.formats(**style))
-        elif isinstance(value, int | float) and r and c == self.date_column:
+        elif isinstance(value, int | float) and r and c in layout.date_columns:
             style["num_format"] = DATE_FORMAT
             self.sheet.write_datetime(r, c, from_serial(value), self.formats(**style))
         elif isinstance(value, int | float):
@@ -205,12 +193,7 @@ def _cell_in(value: object) -> Cell:
     return value  # type: ignore[return-value]
 
 
-def _column(grid: Grid, header: str) -> int | None:
-    names = [str(v).strip() if v is not None else "" for v in (grid[0] if grid else [])]
-    return names.index(header) if header in names else None
-
-
-def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]]) -> None:
+def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]], layouts: Mapping[str, TabLayout]) -> None:
     """Written beside the target then renamed over it. A process killed mid-save leaves a
     ``.part`` file, never a broken ``.xlsx``; the next save clears such leftovers."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +211,7 @@ def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]]) -> None:
             },
         )
         try:
-            _write_tabs(workbook, tabs)
+            _write_tabs(workbook, tabs, layouts)
         finally:
             workbook.close()
         os.replace(tmp_name, path)

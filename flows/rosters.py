@@ -44,6 +44,7 @@ from rollcall.models.roster_tabs import (
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.privacy import drop_registrations
 from rollcall.transforms.roster import registration_details, roster_order
+from rollcall.transforms.roster_layout import sheet_layouts, workbook_layouts
 from rollcall.transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
@@ -316,12 +317,14 @@ def push_site(
     written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
     changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
     if site.roster.kind == "google_sheet":
+        sent = changes if written else None
         # always asked: it sends nothing when no tab changed (owned tabs by their digest)
         written = sheets.write_roster(
             location,
             merged.grid,
             tabs.roster,
-            changes=changes if written else None,
+            layouts=sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: sent, **owned}),
+            changes=sent,
             summary=owned[SUMMARY_TAB],
             sign_in=owned[SIGN_IN_TAB],
             to_complete=owned[TO_COMPLETE_TAB],
@@ -331,11 +334,13 @@ def push_site(
     else:
         written = written or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
         if written:
+            kept = changes if changes is not None else news  # as read: not read again
             roster_files.write_roster(
                 Path(location),
                 merged.grid,
-                changes=changes if changes is not None else news,  # as read: not read again
+                changes=kept,
                 summary=owned[SUMMARY_TAB],
+                layouts=workbook_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: kept, **owned}),
                 sign_in=owned[SIGN_IN_TAB],
                 to_complete=owned[TO_COMPLETE_TAB],
             )
@@ -453,9 +458,10 @@ def _push_fingerprint(
 def _roster_code() -> str:
     """A digest of the modules that lay out and merge a roster: an upgrade rewrites rosters."""
     from rollcall.connectors import google_sheets, roster_files
+    from rollcall.models import cells, tab_layout
     from rollcall.transforms import roster_layout, sheet_roster
 
-    modules = (roster_files, google_sheets, roster_layout, sheet_roster)
+    modules = (roster_files, google_sheets, roster_layout, sheet_roster, tab_layout, cells)
     return hashlib.sha256(
         b"".join(Path(inspect.getfile(m)).read_bytes() for m in (*modules,)) + Path(__file__).read_bytes()
     ).hexdigest()

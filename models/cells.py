@@ -2,13 +2,19 @@
 
 One definition for the roster merge (``transforms.sheet_roster``) and both roster targets
 (``connectors.google_sheets``, ``connectors.roster_files``): what the merge calls unchanged,
-the connectors must not rewrite, and the other way round.
+the connectors must not rewrite, and the other way round. A date in a cell is a spreadsheet
+serial number (``to_serial``), as the Sheets API reads and writes it; a workbook's dates are
+converted on the way in and out.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
+
+_SERIAL_EPOCH = datetime(1899, 12, 30)
 
 
 def same_cell(a: Cell, b: Cell) -> bool:
@@ -20,3 +26,13 @@ def same_cell(a: Cell, b: Cell) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(a - b) < 1e-6
     return a == b
+
+
+def to_serial(moment: datetime) -> float:
+    """A naive local datetime as a spreadsheet serial number (days since 1899-12-30)."""
+    return (moment.replace(tzinfo=None) - _SERIAL_EPOCH).total_seconds() / 86400
+
+
+def from_serial(serial: float) -> datetime:
+    """The inverse of ``to_serial``, to the second."""
+    return _SERIAL_EPOCH + timedelta(seconds=round(serial * 86400))

@@ -36,12 +36,6 @@ ALLOWED = {
 #: Our own top-level folders that are not part of the package: importing them from the
 #: package, or importing a layer by its bare folder name, is a mistake.
 NOT_PACKAGE = {"tests", "bench", "fakes", "examples", *LAYERS}
-#: Connector modules that still import a transform (issue 17): each is moved out, then removed
-#: from here; the test fails on any other.
-STILL_CROSSING = {
-    "connectors/google_sheets.py",
-    "connectors/roster_files.py",
-}
 
 
 def imports(layer: str) -> dict[str, set[str]]:
@@ -68,8 +62,6 @@ def layers_used(names: set[str]) -> set[str]:
 def test_each_layer_imports_only_the_layers_below_it(layer: str) -> None:
     for module, names in imports(layer).items():
         wrong = layers_used(names) - ALLOWED[layer] - {layer}
-        if module in STILL_CROSSING:
-            wrong -= {"transforms"}
         assert not wrong, f"{module} imports {sorted(wrong)}"
 
 

@@ -1,21 +1,33 @@
-"""How a roster looks, decided once for both targets (workbook and Google sheet). Pure.
+"""How a roster looks, decided for both targets (workbook and Google sheet). Pure.
 
 Column widths follow what the cells show (an email is not cut, a date is not ``###``), the
-names stay on screen while scrolling, and a cancelled or withdrawn row reads as such. The
-connectors turn these decisions into openpyxl styles or Sheets requests.
+names stay on screen while scrolling, and a cancelled or withdrawn row reads as such. Each
+tab's decisions make one ``TabLayout`` (``sheet_layouts``, ``workbook_layouts``), which the
+flow hands to the connector with the grid; the connector turns it into Sheets requests or
+workbook styles.
+
+The two targets find their columns a little differently, as they always have: a Google
+roster matches ``Présent`` and the pipeline's columns by the exact header cell, and formats
+only the first of identical header cells; a workbook compares header names stripped, the way
+the merge reads them, and wraps every column of a wrapped name, on every tab.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rollcall.models.cells import Cell
 from rollcall.models.records import CANCELLED
+from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB, SUMMARY_TAB
+from rollcall.models.tab_layout import GreyedRule, TabLayout
 from rollcall.transforms.sheet_roster import (
+    CALLED_HEADER,
     CONFLICT_HEADER,
     DATE_HEADER,
     NAME_HEADERS,
     NOTES_HEADER,
+    PIPELINE_OWNED,
+    PRESENT_HEADER,
     REMARKS_HEADER,
     STATUS_HEADER,
     STATUS_LABELS,
@@ -32,6 +44,73 @@ WRAPPED_WIDTH = 36
 GREYED_STATUSES = frozenset({STATUS_LABELS[CANCELLED], WITHDRAWN_LABEL})
 FILL_RATE_LABEL = "Taux de remplissage"
 SIGNATURE_HEADER, SIGNATURE_WIDTH = "Signature", 40
+#: Coordinator columns kept as typed in a Google roster: plain text, so "08/10" typed in
+#: Appelé stays "08/10" instead of becoming a date (a serial number once read back).
+TEXT_HEADERS = frozenset({CALLED_HEADER, NOTES_HEADER})
+#: Columns of a Google roster protected with a warning only (when the tab is created): the
+#: pipeline's own.
+PROTECTED_HEADERS = PIPELINE_OWNED
+
+
+def sheet_layouts(tabs: Mapping[str, Sequence[Sequence[Cell]] | None]) -> dict[str, TabLayout]:
+    """The layout of each tab of a Google roster given (``models.roster_tabs`` names)."""
+    return {role: sheet_layout(role, grid) for role, grid in tabs.items() if grid is not None}
+
+
+def workbook_layouts(tabs: Mapping[str, Sequence[Sequence[Cell]] | None]) -> dict[str, TabLayout]:
+    """The layout of each tab of a roster workbook given (``models.roster_tabs`` names)."""
+    return {role: workbook_layout(role, grid) for role, grid in tabs.items() if grid is not None}
+
+
+def sheet_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
+    """A tab of a Google roster. ``Inscrits``: names frozen, the date as a date, Appelé and
+    Notes as plain text, long texts wrapped, Présent a checkbox, the pipeline's columns
+    protected, and a rule greying a row by its Statut, now and later. The other tabs: their
+    widths, the sign-in rows boxed, the fill rate as a percentage."""
+    if role != ROSTER_TAB:
+        return _other_tab(role, grid, wrapped=frozenset())
+    header = [str(v) for v in grid[0]] if grid else []
+    names = [h.strip() for h in header]
+    first = [i for i, h in enumerate(header) if header.index(h) == i]
+    return TabLayout(
+        widths=tuple(column_widths(grid)),
+        frozen_columns=frozen_columns(grid),
+        date_columns=frozenset(i for i in first if names[i] == DATE_HEADER),
+        text_columns=frozenset(i for i in first if names[i] in TEXT_HEADERS),
+        wrapped_columns=frozenset(i for i in first if names[i] in WRAPPED_HEADERS),
+        checkbox_column=header.index(PRESENT_HEADER) if PRESENT_HEADER in header else None,
+        protected_columns=frozenset(i for i, h in enumerate(header) if h in PROTECTED_HEADERS),
+        greyed_rule=(
+            GreyedRule(names.index(STATUS_HEADER), tuple(sorted(GREYED_STATUSES))) if STATUS_HEADER in names else None
+        ),
+    )
+
+
+def workbook_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
+    """A tab of a roster workbook. ``Inscrits``: names frozen, the date as a date, cancelled
+    and withdrawn rows greyed, Présent TRUE or FALSE. Every tab: its widths, long texts
+    wrapped; the sign-in rows boxed, the fill rate as a percentage."""
+    names = [_text(h).strip() for h in grid[0]] if grid else []
+    wrapped = frozenset(c for c, name in enumerate(names) if name in WRAPPED_HEADERS)
+    if role != ROSTER_TAB:
+        return _other_tab(role, grid, wrapped)
+    return TabLayout(
+        widths=tuple(column_widths(grid)),
+        frozen_columns=frozen_columns(grid),
+        date_columns=frozenset({names.index(DATE_HEADER)} if DATE_HEADER in names else ()),
+        wrapped_columns=wrapped,
+        checkbox_column=names.index(PRESENT_HEADER) if PRESENT_HEADER in names else None,
+        greyed_rows=frozenset(greyed_rows(grid)),
+    )
+
+
+def _other_tab(role: str, grid: Sequence[Sequence[Cell]], wrapped: frozenset[int]) -> TabLayout:
+    return TabLayout(
+        widths=tuple(column_widths(grid, ())),
+        wrapped_columns=wrapped,
+        boxed=role == SIGN_IN_TAB,
+        percent_cell=fill_rate_cell(grid) if role == SUMMARY_TAB else None,
+    )
 
 
 def column_widths(grid: Sequence[Sequence[Cell]], date_headers: Sequence[str] = (DATE_HEADER,)) -> list[int]:

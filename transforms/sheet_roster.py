@@ -60,10 +60,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rollcall.models.cells import Cell, Grid, same_cell
+from rollcall.models.cells import Cell, Grid, from_serial, same_cell, to_serial
 from rollcall.models.errors import RollcallError
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
 from rollcall.transforms.names import name_key
@@ -149,7 +149,6 @@ ROW_REMOVED_DETAIL = "ne figure plus parmi les inscrits : ligne supprimée"
 ROW_KEPT_DETAIL = "ne figure plus parmi les inscrits : coordonnées retirées, ligne gardée pour vos saisies"
 BACK_DETAIL = "de retour parmi les inscrits"
 
-_SERIAL_EPOCH = datetime(1899, 12, 30)
 _TRUE_WORDS = frozenset({"true", "vrai", "oui", "x", "1", "yes"})
 
 
@@ -252,16 +251,6 @@ def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europ
         minor=entry.minor,
         already_volunteer=entry.already_volunteer,
     )
-
-
-def to_serial(moment: datetime) -> float:
-    """A naive local datetime as a spreadsheet serial number (days since 1899-12-30)."""
-    return (moment.replace(tzinfo=None) - _SERIAL_EPOCH).total_seconds() / 86400
-
-
-def from_serial(serial: float) -> datetime:
-    """The inverse of ``to_serial``, to the second."""
-    return _SERIAL_EPOCH + timedelta(seconds=round(serial * 86400))
 
 
 def pipeline_values(entry: SheetEntry) -> dict[str, Cell]:

@@ -12,6 +12,9 @@ from google.oauth2.credentials import Credentials
 
 from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
 from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB, SUMMARY_TAB, TO_COMPLETE_TAB
+from rollcall.models.tab_layout import GreyedRule, TabLayout
+from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
     PAST_LAYOUTS,
     SheetEntry,
@@ -61,13 +64,19 @@ def sheets(fake: FakeGoogleSheets, clock: FakeClock) -> RosterSheets:
 def push(sheets: RosterSheets, key: str, entries: list[SheetEntry], pushed: dict[str, Any]):
     current = sheets.read_roster(key)
     merged = merge_roster(entries, current, pushed)
+    owned = {
+        SUMMARY_TAB: summary_grid("Lyon", entries, 3),
+        SIGN_IN_TAB: sign_in_grid(entries),
+        TO_COMPLETE_TAB: [["Source", "Ce qui manque"]],
+    }
     result = sheets.write_roster(
         key,
         merged.grid,
         current,
-        summary=summary_grid("Lyon", entries, 3),
-        sign_in=sign_in_grid(entries),
-        to_complete=[["Source", "Ce qui manque"]],
+        layouts=sheet_layouts({ROSTER_TAB: merged.grid, **owned}),
+        summary=owned[SUMMARY_TAB],
+        sign_in=owned[SIGN_IN_TAB],
+        to_complete=owned[TO_COMPLETE_TAB],
         column_order=merged.column_order,
     )
     return merged, result
@@ -171,3 +180,54 @@ def test_a_coordinators_own_sign_in_tab_is_left_alone_and_ours_found_again(
     titles = {s.title for s in fake.spreadsheets[key].sheets}
     assert titles == {"Inscrits", "Émargement", "Émargement (2)", "À compléter", "Nouveautés", "Résumé"}
     assert fake.grid(key, "Émargement") == theirs
+
+
+def test_the_layout_given_is_the_layout_applied(fake: FakeGoogleSheets, sheets: RosterSheets) -> None:
+    """The connector decides nothing: columns are formatted, frozen, protected and greyed as
+    the record says, whatever their headers."""
+    key = sheets.create_spreadsheet("Lyon — inscrits")
+    grid = [["A", "B", "C", "D"], [True, "08/10", 44805.5, "Z"], [False, "x", 44806.0, "long"]]
+    summary = [["Site", "Lille"], ["Part", 0.25]]
+    roster = TabLayout(
+        widths=(10, 20, 5, 8),
+        frozen_columns=2,
+        date_columns=frozenset({2}),
+        text_columns=frozenset({1}),
+        wrapped_columns=frozenset({3}),
+        checkbox_column=0,
+        protected_columns=frozenset({2, 3}),
+        greyed_rule=GreyedRule(3, ("Z",)),
+    )
+    sign_in = [["E"], ["e"]]
+    layouts = {
+        ROSTER_TAB: roster,
+        SUMMARY_TAB: TabLayout(widths=(6, 6), percent_cell=(1, 1)),
+        SIGN_IN_TAB: TabLayout(widths=(6,), boxed=True),
+    }
+    assert sheets.write_roster(key, grid, [], layouts=layouts, summary=summary, sign_in=sign_in).written
+    tab = fake.spreadsheets[key].sheet("Inscrits")
+    assert (tab.frozen_rows, tab.frozen_cols) == (1, 2)
+    assert [tab.column_widths[c] for c in range(4)] == [w * 7 + 14 for w in (10, 20, 5, 8)]
+    assert fake.cell(key, "Inscrits", 1, 0)["dataValidation"]["condition"]["type"] == "BOOLEAN"
+    assert fake.cell(key, "Inscrits", 1, 1)["userEnteredFormat"]["numberFormat"] == {"type": "TEXT"}
+    assert fake.cell(key, "Inscrits", 2, 2)["userEnteredFormat"]["numberFormat"]["type"] == "DATE_TIME"
+    assert fake.cell(key, "Inscrits", 1, 3)["userEnteredFormat"]["wrapStrategy"] == "WRAP"
+    assert [p["range"] for p in fake.spreadsheets[key].protected] == [
+        {"sheetId": tab.sheet_id, "startColumnIndex": 2, "endColumnIndex": 4}
+    ]
+    (rule,) = tab.conditional_formats
+    assert rule["booleanRule"]["condition"]["values"] == [{"userEnteredValue": '=$D2="Z"'}]
+    assert fake.cell(key, "Résumé", 1, 1)["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
+    boxes = fake.spreadsheets[key].sheet("Émargement")
+    assert boxes.row_heights == {1: 36} and len(boxes.borders) == 1
+
+    plain = {ROSTER_TAB: TabLayout(widths=(10, 20, 5, 8)), SUMMARY_TAB: TabLayout()}
+    other = sheets.create_spreadsheet("Lille — inscrits")  # its roster tab made by this write
+    sheets.write_roster(other, grid, [], layouts=plain, summary=summary)
+    tab = fake.spreadsheets[other].sheet("Inscrits")
+    assert (tab.frozen_cols, tab.conditional_formats, fake.spreadsheets[other].protected) == (0, [], [])
+    assert all(
+        "dataValidation" not in cell and "numberFormat" not in cell.get("userEnteredFormat", {})
+        for (r, _), cell in tab.cells.items()
+        if r
+    )

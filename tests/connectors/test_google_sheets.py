@@ -15,6 +15,8 @@ from google.oauth2.credentials import Credentials
 
 from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, SheetsError, connect, read_source_tab
 from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.models.roster_tabs import CHANGES_TAB, ROSTER_TAB, SUMMARY_TAB
+from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
     ID_HEADER,
     ROSTER_COLUMNS,
@@ -69,7 +71,9 @@ def push(sheets: RosterSheets, site: Site, entries: list[SheetEntry]) -> RosterM
     merged = merge_roster(entries, current, site.pushed)
     if not merged.content_unchanged:
         changes = changes_grid(merged.changes, DAY) if merged.changes else None
-        sheets.write_roster(site.key, merged.grid, current, changes=changes, summary=summary_grid("Lyon", entries, 40))
+        summary = summary_grid("Lyon", entries, 40)
+        layouts = sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: changes, SUMMARY_TAB: summary})
+        sheets.write_roster(site.key, merged.grid, current, layouts=layouts, changes=changes, summary=summary)
     site.pushed = merged.pushed
     site.layouts = sheets.layouts()
     return merged

@@ -16,6 +16,8 @@ from google.oauth2.credentials import Credentials
 from rollcall.connectors import roster_files
 from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
 from rollcall.models.records import REGISTERED
+from rollcall.models.roster_tabs import ROSTER_TAB, SUMMARY_TAB
+from rollcall.transforms.roster_layout import sheet_layouts, workbook_layouts
 from rollcall.transforms.sheet_roster import SheetEntry, merge_roster, summary_grid, trimmed
 
 from fakes.google_sheets import TOKEN, FakeClock, FakeGoogleSheets
@@ -61,7 +63,9 @@ def sheets(fake: FakeGoogleSheets, clock: FakeClock) -> RosterSheets:
 
 def push(sheets: RosterSheets, key: str, grid: list[list[Any]]) -> list[list[Any]]:
     current = sheets.read_roster(key)
-    sheets.write_roster(key, grid, current, summary=[["Site", "Lyon"]])
+    summary = [["Site", "Lyon"]]
+    layouts = sheet_layouts({ROSTER_TAB: grid, SUMMARY_TAB: summary})
+    sheets.write_roster(key, grid, current, layouts=layouts, summary=summary)
     return current
 
 
@@ -86,10 +90,13 @@ def test_a_sheet_written_with_fewer_rows_keeps_nothing_below(
 
 def test_a_workbook_written_with_fewer_rows_keeps_nothing_below(tmp_path: Path) -> None:
     path = tmp_path / "LYS Lyon.xlsx"
+    summary = summary_grid("Lyon", [], 10)
     first = merge_roster(entries("1", "2", "3", "4", "5"), [], {})
-    roster_files.write_roster(path, first.grid, changes=None, summary=summary_grid("Lyon", [], 10))
+    layouts = workbook_layouts({ROSTER_TAB: first.grid, SUMMARY_TAB: summary})
+    roster_files.write_roster(path, first.grid, changes=None, summary=summary, layouts=layouts)
     merged = merge_roster(entries("1", "3", "5"), roster_files.read_roster(path), first.pushed)
-    roster_files.write_roster(path, merged.grid, changes=None, summary=summary_grid("Lyon", [], 10))
+    layouts = workbook_layouts({ROSTER_TAB: merged.grid, SUMMARY_TAB: summary})
+    roster_files.write_roster(path, merged.grid, changes=None, summary=summary, layouts=layouts)
 
     assert values(roster_files.read_roster(path)) == values(merged.grid)
     every = [v for grid in roster_files.read_tabs(path).values() for row in grid for v in row]

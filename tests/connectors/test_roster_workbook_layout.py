@@ -10,6 +10,9 @@ from openpyxl import load_workbook
 
 from rollcall.connectors import roster_files
 from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB, SUMMARY_TAB, TO_COMPLETE_TAB
+from rollcall.models.tab_layout import TabLayout
+from rollcall.transforms.roster_layout import workbook_layouts
 from rollcall.transforms.sheet_roster import SheetEntry, merge_roster, sign_in_grid, summary_grid
 
 DAY = datetime(2022, 9, 1, 10, 5)
@@ -34,13 +37,19 @@ ENTRIES = [
 def written(tmp_path: Path):
     path = tmp_path / "LIL Lille.xlsx"
     merged = merge_roster(ENTRIES, [], {})
+    owned = {
+        SUMMARY_TAB: summary_grid("Lille", ENTRIES, 2),
+        SIGN_IN_TAB: sign_in_grid(ENTRIES),
+        TO_COMPLETE_TAB: [["Source", "Ce qui manque"]],
+    }
     roster_files.write_roster(
         path,
         merged.grid,
         changes=None,
-        summary=summary_grid("Lille", ENTRIES, 2),
-        sign_in=sign_in_grid(ENTRIES),
-        to_complete=[["Source", "Ce qui manque"]],
+        summary=owned[SUMMARY_TAB],
+        layouts=workbook_layouts({ROSTER_TAB: merged.grid, **owned}),
+        sign_in=owned[SIGN_IN_TAB],
+        to_complete=owned[TO_COMPLETE_TAB],
     )
     return load_workbook(path), merged.grid
 
@@ -107,3 +116,42 @@ def test_minor_time_slot_and_remarks_are_on_the_roster(tmp_path: Path) -> None:
     assert rows["R00003"]["Mineur"] == "Oui" and rows["R00001"]["Mineur"] == ""
     assert rows["R00001"]["Remarques"] == "vient le matin seulement"
     assert rows["R00001"]["Créneau"] == "Samedi 15 octobre 2022 (10h00 - 13h00)"
+
+
+def test_the_layout_given_is_the_layout_applied(tmp_path: Path) -> None:
+    """The connector decides nothing: columns are sized, frozen, dated and checked, rows
+    greyed and boxed as the record says, whatever the headers."""
+    path = tmp_path / "LIL Lille.xlsx"
+    grid = [["A", "B", "C"], [True, 44805.5, "long"], [False, 44806.0, "x"]]
+    layouts = {
+        ROSTER_TAB: TabLayout(
+            widths=(10, 20, 5),
+            frozen_columns=1,
+            date_columns=frozenset({1}),
+            wrapped_columns=frozenset({2}),
+            checkbox_column=0,
+            greyed_rows=frozenset({2}),
+        ),
+        SUMMARY_TAB: TabLayout(widths=(6, 6), percent_cell=(1, 1)),
+        SIGN_IN_TAB: TabLayout(widths=(6,), boxed=True),
+    }
+    roster_files.write_roster(
+        path, grid, changes=None, summary=[["Site", "Lille"], ["Part", 0.25]], layouts=layouts, sign_in=[["E"], ["e"]]
+    )
+    book = load_workbook(path)
+    roster = book["Inscrits"]
+    assert roster.freeze_panes == "B2"
+    assert [int(roster.column_dimensions[letter].width) for letter in "ABC"] == [11, 21, 6]  # width + 1
+    assert roster["B2"].value == datetime(2022, 9, 1, 12) and roster["B2"].number_format == "dd/mm/yyyy hh:mm"
+    assert roster["C2"].alignment.wrap_text and not roster["B2"].alignment.wrap_text
+    assert [c.font.strike for c in roster[3]] == [True, True, True] and not roster["A2"].font.strike
+    (validation,) = roster.data_validations.dataValidation
+    assert str(validation.sqref).startswith("A2:A")
+    assert book["Résumé"]["B2"].number_format == "0 %"
+    assert book["Émargement"]["A2"].border.bottom.style == "thin"
+
+    plain = {ROSTER_TAB: TabLayout(), SUMMARY_TAB: TabLayout()}
+    roster_files.write_roster(path, grid, changes=None, summary=[["Site", "Lille"], ["Part", 0.25]], layouts=plain)
+    roster = load_workbook(path)["Inscrits"]
+    assert roster.freeze_panes == "A2" and roster.data_validations.dataValidation == []
+    assert roster["B2"].value == 44805.5 and not any(c.font.strike for c in roster[3])

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from rollcall.connectors.database import session_scope
 from rollcall.connectors.roster_files import read_tabs
+from rollcall.models.cells import from_serial
 from rollcall.models.tables import (
     Event,
     Person,
@@ -45,7 +46,6 @@ from rollcall.transforms.sheet_roster import (
     ID_HEADER,
     PIPELINE_HEADERS,
     STATUS_HEADER,
-    from_serial,
 )
 
 RecordKey = tuple[str, str]

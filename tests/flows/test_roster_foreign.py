@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from roster_workbooks import save_roster
 from sqlalchemy import select
 
 from rollcall.connectors import roster_files
@@ -52,7 +53,7 @@ def test_pasted_and_copied_rows_are_flagged_not_counted_not_read(
     pasted[0][header.index("Présent")] = True
     copy = list(grid[1])
     copy[header.index("Présent")] = True
-    roster_files.write_roster(paris, [*grid, *pasted, copy], changes=tabs["Nouveautés"], summary=summary_before)
+    save_roster(paris, [*grid, *pasted, copy], changes=tabs["Nouveautés"], summary=summary_before)
 
     result = nightly_sync(config=str(config))
 

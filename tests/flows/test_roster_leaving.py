@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from roster_workbooks import save_roster
 
 from rollcall.connectors import roster_files
 from rollcall.models import roster_tabs
@@ -60,7 +61,7 @@ class Workbook(Target):
 
     def write_roster(self, code: str, grid: Grid) -> None:
         tabs = self.tabs(code)
-        roster_files.write_roster(
+        save_roster(
             self.path(code), grid, changes=tabs.get(roster_tabs.CHANGES_TAB), summary=tabs[roster_tabs.SUMMARY_TAB]
         )
 

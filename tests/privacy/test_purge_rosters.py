@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from roster_workbooks import save_roster
 from sqlalchemy import select
 
 from rollcall.connectors import roster_files
@@ -139,7 +140,7 @@ def test_purge_empties_the_purged_workbooks_and_the_next_sync_writes_nothing(
     paris, lille = workbook(tmp_path, "PAR"), workbook(tmp_path, "LIL")
     tabs = roster_files.read_tabs(paris)
     worked = coordinator_work(tabs["Inscrits"])
-    roster_files.write_roster(paris, worked, changes=tabs["Nouveautés"], summary=tabs["Résumé"])
+    save_roster(paris, worked, changes=tabs["Nouveautés"], summary=tabs["Résumé"])
     nightly_sync(config=str(config))  # the coordinator's work is read and stored
     worked = padded(roster_files.read_tabs(paris)["Inscrits"])
     secrets = purged_values(migrated_url, worked)

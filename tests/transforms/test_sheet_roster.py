@@ -21,12 +21,10 @@ from rollcall.transforms.sheet_roster import (
     WITHDRAWN_NOTE,
     SheetEntry,
     changes_grid,
-    from_serial,
     merge_roster,
     same_grid,
     sheet_entry,
     summary_grid,
-    to_serial,
     trimmed,
 )
 
@@ -209,11 +207,6 @@ def test_duplicate_id_rows_are_not_multiplied(first_push) -> None:
     current.append(list(current[1]))
     merged = merge_roster(ENTRIES, current, first_push.pushed)
     assert len(merged.grid) == len(current)
-
-
-def test_serial_dates_round_trip() -> None:
-    assert to_serial(datetime(1900, 1, 1, 12)) == 2.5
-    assert from_serial(to_serial(DAY)) == DAY
 
 
 def test_sheet_entry_formats_for_the_coordinator() -> None:

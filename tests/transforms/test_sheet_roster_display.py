@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rollcall.transforms.sheet_roster import ROSTER_COLUMNS, SheetEntry, merge_roster, pipeline_values, to_serial
+from rollcall.models.cells import to_serial
+from rollcall.transforms.sheet_roster import ROSTER_COLUMNS, SheetEntry, merge_roster, pipeline_values
 
 ENTRY = SheetEntry(
     "R00001",
