@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rollcall.models.campaign import Campaign
@@ -28,6 +28,7 @@ from rollcall.models.records import (
     SignupState,
 )
 from rollcall.models.tables import (
+    Base,
     Event,
     MatchDecision,
     Person,
@@ -192,7 +193,7 @@ def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[R
         for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
-        session.execute(insert(RawRecord.__table__), new_rows)  # Core: see save_normalised
+        session.execute(insert(_table(RawRecord)), new_rows)  # Core: see save_normalised
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
@@ -314,6 +315,11 @@ def pending_records(
     return [PendingRecord(*row) for row in session.execute(query)]
 
 
+def _table(model: type[Base]) -> Table:
+    """A model's table, for Core statements (``save_normalised`` says why)."""
+    return cast(Table, model.__table__)
+
+
 def save_normalised(
     session: Session,
     signups: Sequence[tuple[PendingRecord, NormalisedSignup, int]],
@@ -329,7 +335,7 @@ def save_normalised(
     now = utcnow()
     if signups:
         session.execute(
-            insert(Signup.__table__),
+            insert(_table(Signup)),
             [
                 {
                     "raw_record_id": record.id,
@@ -355,7 +361,7 @@ def save_normalised(
         )
     if quarantined:
         session.execute(
-            insert(QuarantineEntry.__table__),
+            insert(_table(QuarantineEntry)),
             [
                 {
                     "raw_record_id": record.id,
