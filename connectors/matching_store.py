@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from rollcall.models.records import REMOVED
@@ -18,6 +18,7 @@ from rollcall.models.tables import (
     Registration,
     ReviewPair,
     Signup,
+    table_of,
     utcnow,
 )
 
@@ -53,17 +54,19 @@ def replace_links(
     """Make the evidence between current sign-ups exactly this resolution's merges; links
     of older versions stay as history."""
     wanted = {tuple(sorted((a, b))): (rule, score, evidence) for a, b, rule, score, evidence in links}
-    existing = {(link.signup_a, link.signup_b): link for link in _pairs_touching(session, MatchLink, current_ids)}
-    for pair, link in existing.items():
-        if pair not in wanted:
-            session.delete(link)
-        elif (link.rule, link.evidence) != (wanted[pair][0], wanted[pair][2]):
-            link.rule, link.score, link.evidence = wanted[pair]
-    session.add_all(
-        MatchLink(signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence)
-        for (a, b), (rule, score, evidence) in wanted.items()
+    existing = {(row.signup_a, row.signup_b): row for row in _pairs_touching(session, MatchLink, current_ids)}
+    gone = [row.id for pair, row in existing.items() if pair not in wanted]
+    changed = [
+        {"id": row.id, "rule": wanted[pair][0], "score": wanted[pair][1], "evidence": wanted[pair][2]}
+        for pair, row in existing.items()
+        if pair in wanted and (row.rule, row.evidence) != (wanted[pair][0], wanted[pair][2])
+    ]
+    new = [
+        {"signup_a": a, "signup_b": b, "rule": rule, "score": score, "evidence": evidence}
+        for (a, b), (rule, score, evidence) in sorted(wanted.items())
         if (a, b) not in existing
-    )
+    ]
+    _write_pairs(session, MatchLink, gone, changed, new)
 
 
 def replace_review_pairs(
@@ -73,32 +76,45 @@ def replace_review_pairs(
     (a pair already waiting keeps its id); decided pairs stay as history. Returns how many
     pairs were added."""
     wanted = {tuple(sorted((a, b))): rest for a, b, *rest in pairs}
-    existing = {(p.signup_a, p.signup_b): p for p in _pairs_touching(session, ReviewPair, current_ids)}
-    for pair, row in existing.items():
-        if row.status == "open" and pair not in wanted:
-            session.delete(row)
-    added = 0
-    for (a, b), (rule, score, evidence, explanation) in wanted.items():
+    existing = {(row.signup_a, row.signup_b): row for row in _pairs_touching(session, ReviewPair, current_ids)}
+    gone = [row.id for pair, row in existing.items() if row.status == "open" and pair not in wanted]
+    changed = []
+    new = []
+    for (a, b), (rule, score, evidence, explanation) in sorted(wanted.items()):
         row = existing.get((a, b))
+        facts = {"rule": rule, "score": score, "evidence": evidence, "explanation_fr": explanation}
         if row is None:
-            session.add(
-                ReviewPair(
-                    signup_a=a, signup_b=b, rule=rule, score=score, evidence=evidence, explanation_fr=explanation
-                )
-            )
-            added += 1
+            new.append({"signup_a": a, "signup_b": b, **facts})
         elif row.status == "open" and (row.rule, row.explanation_fr) != (rule, explanation):
-            row.rule, row.score, row.evidence, row.explanation_fr = rule, score, evidence, explanation
-    return added
+            changed.append({"id": row.id, **facts})
+    _write_pairs(session, ReviewPair, gone, changed, new)
+    return len(new)
 
 
-def _pairs_touching(session: Session, table, signup_ids: set[int]) -> list:
+def _write_pairs(
+    session: Session, model: type[MatchLink] | type[ReviewPair], gone: list[int], changed: list, new: list
+) -> None:
+    """Delete, update (by id) and insert pair rows, a statement or an executemany each: no
+    ORM objects, a first sync stores a link per merged sign-up."""
+    for start in range(0, len(gone), 500):
+        session.execute(delete(model).where(model.id.in_(gone[start : start + 500])))
+    if changed:
+        session.execute(update(model), changed)
+    if new:
+        session.execute(insert(table_of(model)), new)
+
+
+def _pairs_touching(session: Session, model: type[MatchLink] | type[ReviewPair], signup_ids: set[int]) -> list[Row]:
+    """The rows of ``model`` with a sign-up among ``signup_ids``, as columns."""
+    columns = [model.id, model.signup_a, model.signup_b, model.rule, model.evidence]
+    if model is ReviewPair:
+        columns += [ReviewPair.status, ReviewPair.explanation_fr]
     ids = sorted(signup_ids)
-    rows = {}
+    rows: dict[int, Row] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for row in session.scalars(select(table).where(table.signup_a.in_(chunk) | table.signup_b.in_(chunk))):
-            rows[row.id] = row
+        query = select(*columns).where(model.signup_a.in_(chunk) | model.signup_b.in_(chunk))
+        rows.update((row.id, row) for row in session.execute(query))
     return list(rows.values())
 
 

@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rollcall.models.campaign import Campaign
@@ -28,7 +28,6 @@ from rollcall.models.records import (
     SignupState,
 )
 from rollcall.models.tables import (
-    Base,
     Event,
     MatchDecision,
     Person,
@@ -41,6 +40,7 @@ from rollcall.models.tables import (
     Signup,
     SourceCursor,
     SyncRun,
+    table_of,
     utcnow,
 )
 
@@ -193,7 +193,7 @@ def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[R
         for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
-        session.execute(insert(_table(RawRecord)), new_rows)  # Core: see save_normalised
+        session.execute(insert(table_of(RawRecord)), new_rows)  # Core: see save_normalised
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
@@ -315,11 +315,6 @@ def pending_records(
     return [PendingRecord(*row) for row in session.execute(query)]
 
 
-def _table(model: type[Base]) -> Table:
-    """A model's table, for Core statements (``save_normalised`` says why)."""
-    return cast(Table, model.__table__)
-
-
 def save_normalised(
     session: Session,
     signups: Sequence[tuple[PendingRecord, NormalisedSignup, int]],
@@ -335,7 +330,7 @@ def save_normalised(
     now = utcnow()
     if signups:
         session.execute(
-            insert(_table(Signup)),
+            insert(table_of(Signup)),
             [
                 {
                     "raw_record_id": record.id,
@@ -361,7 +356,7 @@ def save_normalised(
         )
     if quarantined:
         session.execute(
-            insert(_table(QuarantineEntry)),
+            insert(table_of(QuarantineEntry)),
             [
                 {
                     "raw_record_id": record.id,
@@ -535,19 +530,16 @@ def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], 
 
 
 def create_people(session: Session, displays: Sequence[PersonDisplay]) -> list[int]:
-    """New people with these display fields; their ids, in order."""
-    people = [
-        Person(
-            first_name=d.first_name,
-            last_name=d.last_name,
-            email=d.email,
-            phone=d.phone,
-        )
-        for d in displays
+    """New people with these display fields; their ids, in order (one insert with RETURNING,
+    no ORM objects: a first sync creates a person per sign-up or so)."""
+    if not displays:
+        return []
+    people = table_of(Person)
+    query = insert(people).returning(people.c.id, sort_by_parameter_order=True)
+    rows = [
+        {"first_name": d.first_name, "last_name": d.last_name, "email": d.email, "phone": d.phone} for d in displays
     ]
-    session.add_all(people)
-    session.flush()
-    return [p.id for p in people]
+    return list(session.execute(query, rows).scalars())
 
 
 def assign_records(
@@ -670,35 +662,40 @@ def move_registrations(session: Session, moves: dict[int, tuple[int, int]]) -> N
     session.flush()
 
 
-def campaign_registrations(session: Session, event_ids: Iterable[int]) -> dict[tuple[int, int], Registration]:
-    """Registrations of these events by (person, event)."""
-    query = select(Registration).where(Registration.event_id.in_(list(event_ids)))
-    return {(r.person_id, r.event_id): r for r in session.scalars(query)}
+@dataclass(frozen=True)
+class StoredRegistration:
+    """A registration's id and the facts ``refresh_registrations`` compares."""
+
+    id: int
+    status: str
+    registered_at: datetime | None
+    sources: list[str]
 
 
-def upsert_registration(
-    session: Session,
-    registration: Registration | None,
-    key: tuple[int, int],
-    status: str,
-    registered_at: datetime | None,
-    sources: list[str],
-) -> bool:
-    """Create the registration or update it if its facts changed; True if anything changed."""
-    if registration is None:
-        session.add(
-            Registration(person_id=key[0], event_id=key[1], status=status, registered_at=registered_at, sources=sources)
-        )
-        return True
-    if (registration.status, registration.registered_at, registration.sources) == (
-        status,
-        registered_at,
-        sources,
-    ):
-        return False
-    registration.status, registration.registered_at = status, registered_at
-    registration.sources, registration.updated_at = sources, utcnow()
-    return True
+def campaign_registrations(session: Session, event_ids: Iterable[int]) -> dict[tuple[int, int], StoredRegistration]:
+    """Registrations of these events by (person, event), read as columns."""
+    query = select(
+        Registration.person_id,
+        Registration.event_id,
+        Registration.id,
+        Registration.status,
+        Registration.registered_at,
+        Registration.sources,
+    ).where(Registration.event_id.in_(list(event_ids)))
+    return {
+        (person, event): StoredRegistration(id_, status, registered_at, sources)
+        for person, event, id_, status, registered_at, sources in session.execute(query)
+    }
+
+
+def save_registrations(session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]) -> None:
+    """Insert ``new`` registrations (person_id, event_id, status, registered_at, sources) and
+    set the facts of ``changed`` ones (by ``id``): one executemany each."""
+    if new:
+        session.execute(insert(table_of(Registration)), list(new))
+    if changed:
+        now = utcnow()
+        session.execute(update(Registration), [{**row, "updated_at": now} for row in changed])
 
 
 def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEntry]]:

@@ -245,8 +245,21 @@ def refresh_registrations(session: Session, campaign: Campaign) -> int:
     states = store.signup_states(session, campaign.campaign.code)
     events = store.sync_events(session, campaign)
     existing = store.campaign_registrations(session, events.values())
-    changed = 0
-    for key in states.keys() | existing.keys():
+    new, changed = [], []
+    for key in sorted(states.keys() | existing.keys()):  # new rows' ids in (person, event) order
         status, registered_at, sources = registration_facts(states.get(key, []))
-        changed += store.upsert_registration(session, existing.get(key), key, status, registered_at, sources)
-    return changed
+        stored = existing.get(key)
+        if stored is None:
+            new.append(
+                {
+                    "person_id": key[0],
+                    "event_id": key[1],
+                    "status": status,
+                    "registered_at": registered_at,
+                    "sources": sources,
+                }
+            )
+        elif (stored.status, stored.registered_at, stored.sources) != (status, registered_at, sources):
+            changed.append({"id": stored.id, "status": status, "registered_at": registered_at, "sources": sources})
+    store.save_registrations(session, new, changed)
+    return len(new) + len(changed)
