@@ -12,9 +12,10 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from rollcall.models.tables import Base
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -246,3 +249,15 @@ def _file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: Values per ``IN (...)`` list: under every backend's bound-parameter limit (SQLite's is
+#: 32,766 since 3.32, older builds 999; PostgreSQL's 65,535), with a few columns to spare.
+IN_LIST_SIZE = 500
+
+
+def batches(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size``, for ``IN (...)`` lists and
+    executemany. (``itertools.batched`` does this from Python 3.12; rollcall supports 3.11.)"""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

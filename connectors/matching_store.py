@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from rollcall.connectors.database import batches
 from rollcall.models.records import REMOVED
 from rollcall.models.tables import (
     Event,
@@ -96,8 +97,8 @@ def _write_pairs(
 ) -> None:
     """Delete, update (by id) and insert pair rows, a statement or an executemany each: no
     ORM objects, a first sync stores a link per merged sign-up."""
-    for start in range(0, len(gone), 500):
-        session.execute(delete(model).where(model.id.in_(gone[start : start + 500])))
+    for chunk in batches(gone):
+        session.execute(delete(model).where(model.id.in_(chunk)))
     if changed:
         session.execute(update(model), changed)
     if new:
@@ -109,10 +110,8 @@ def _pairs_touching(session: Session, model: type[MatchLink] | type[ReviewPair],
     columns = [model.id, model.signup_a, model.signup_b, model.rule, model.evidence]
     if model is ReviewPair:
         columns += [ReviewPair.status, ReviewPair.explanation_fr]
-    ids = sorted(signup_ids)
     rows: dict[int, Row] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in batches(sorted(signup_ids)):
         query = select(*columns).where(model.signup_a.in_(chunk) | model.signup_b.in_(chunk))
         rows.update((row.id, row) for row in session.execute(query))
     return list(rows.values())

@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rollcall.connectors.database import batches
 from rollcall.models.erasure import ERASED_KEY_PREFIX, erased_content_hash, erased_key
 from rollcall.models.records import RawRow
 from rollcall.models.tables import (
@@ -211,10 +212,9 @@ def _all_versions(session: Session, raw_ids: set[int]) -> set[int]:
         select(RawRecord.campaign, RawRecord.source, RawRecord.external_id).where(RawRecord.id.in_(raw_ids))
     ).all()
     found = set(raw_ids)
-    for start in range(0, len(keys), 300):
-        chunk = [tuple(k) for k in keys[start : start + 300]]
+    for chunk in batches(keys, 300):  # three columns a key
         query = select(RawRecord.id).where(
-            tuple_(RawRecord.campaign, RawRecord.source, RawRecord.external_id).in_(chunk)
+            tuple_(RawRecord.campaign, RawRecord.source, RawRecord.external_id).in_([tuple(k) for k in chunk])
         )
         found |= set(session.scalars(query))
     return found
@@ -280,11 +280,11 @@ def without_erased(session: Session, campaign: str, source: str, rows: Sequence[
     pairs = [(erased_key(r.external_id, salt), erased_content_hash(r.content_hash, salt)) for r in rows]
     unique = sorted(set(pairs))
     erased: set[tuple[str, str]] = set()
-    for start in range(0, len(unique), 300):
+    for chunk in batches(unique, 300):
         query = select(RawRecord.external_id, RawRecord.content_hash).where(
             RawRecord.campaign == campaign,
             RawRecord.source == source,
-            tuple_(RawRecord.external_id, RawRecord.content_hash).in_(unique[start : start + 300]),
+            tuple_(RawRecord.external_id, RawRecord.content_hash).in_(chunk),
         )
         erased.update((key, digest) for key, digest in session.execute(query))
     return [row for pair, row in zip(pairs, rows) if pair not in erased] if erased else list(rows)
@@ -382,7 +382,7 @@ def redact_records(session: Session, raw_ids: set[int]) -> int:
 def _redact_payloads(session: Session, raw_ids: set[int]) -> int:
     """Payloads only: a purged record keeps its place (current or not) so counts hold."""
     redacted = 0
-    for _start, ids in _chunks(raw_ids):
+    for ids in batches(sorted(raw_ids)):
         for record in session.scalars(select(RawRecord).where(RawRecord.id.in_(ids))):
             if record.payload != REDACTED:
                 record.payload = dict(REDACTED)
@@ -402,7 +402,7 @@ def _blank_signup(signup: Signup) -> bool:
 def _delete_review_pairs(session: Session, signup_ids: set[int]) -> int:
     """Pairs waiting for review quote both sign-ups' names in their explanation."""
     removed = 0
-    for _, ids in _chunks(signup_ids):
+    for ids in batches(sorted(signup_ids)):
         touching = ReviewPair.signup_a.in_(ids) | ReviewPair.signup_b.in_(ids)
         result = cast(CursorResult[Any], session.execute(delete(ReviewPair).where(touching)))
         removed += result.rowcount or 0
@@ -509,12 +509,6 @@ def _blank_people(session: Session, person_ids: set[int], old_events: set[int]) 
     return blanked
 
 
-def _chunks(ids: Iterable[int], size: int = 500):
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), size):
-        yield start, ordered[start : start + size]
-
-
 # --- quarantine -------------------------------------------------------------------------
 
 
@@ -551,6 +545,6 @@ def requeue_quarantine(session: Session, campaign: str, source: str | None = Non
     """Forget why the campaign's records were rejected, so the next sync normalises them
     again (after a mapping fix); those still wrong are quarantined again. Returns how many."""
     ids = [q.id for q, _ in session.execute(_current_quarantine(campaign, source))]
-    for _, chunk in _chunks(ids):
+    for chunk in batches(sorted(ids)):
         session.execute(delete(QuarantineEntry).where(QuarantineEntry.id.in_(chunk)))
     return len(ids)

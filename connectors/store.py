@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from rollcall.connectors.database import batches
 from rollcall.models.campaign import Campaign
 from rollcall.models.records import (
     NormalisedSignup,
@@ -214,10 +215,10 @@ def match_snapshot(session: Session, campaign: str, source: str, present: Contai
             flips[wanted].append(record_id)
             removed += bool(current)
     for value, ids in flips.items():
-        for start in range(0, len(ids), 500):
+        for chunk in batches(ids):
             session.execute(
                 update(RawRecord)
-                .where(RawRecord.id.in_(ids[start : start + 500]))
+                .where(RawRecord.id.in_(chunk))
                 .values(is_current=value)
                 .execution_options(synchronize_session=False)
             )
@@ -236,13 +237,13 @@ def keep_listed(session: Session, campaign: str, source: str, listed: set[str]) 
     """A web form read whole: a current record whose id the provider no longer lists (deleted
     there) stops being current, every version kept raw. Returns how many ids were removed."""
     gone = unlisted(session, campaign, source, listed)
-    for start in range(0, len(gone), 500):
+    for chunk in batches(gone):
         session.execute(
             update(RawRecord)
             .where(
                 RawRecord.campaign == campaign,
                 RawRecord.source == source,
-                RawRecord.external_id.in_(gone[start : start + 500]),
+                RawRecord.external_id.in_(chunk),
             )
             .values(is_current=False)
             .execution_options(synchronize_session=False)
@@ -264,12 +265,11 @@ def _known_versions(session: Session, campaign: str, source: str, external_ids: 
     looked up in chunks (bound-parameter limits), so landing a page costs the page, not the
     whole history of the source."""
     known: dict[str, dict[str, bool]] = defaultdict(dict)
-    ids = sorted(external_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in batches(sorted(external_ids)):
         query = select(RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
             RawRecord.campaign == campaign,
             RawRecord.source == source,
-            RawRecord.external_id.in_(ids[start : start + 500]),
+            RawRecord.external_id.in_(chunk),
         )
         for external_id, digest, current in session.execute(query):
             known[external_id][digest] = bool(current)
@@ -584,16 +584,15 @@ def _bulk_update_signups(session: Session, rows: list[dict[str, Any]]) -> None:
 def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
     """Set each person's displayed names and contacts; only changed rows are written (one
     read of the people, one executemany)."""
-    ids = sorted(displays)
     changed = []
-    for start in range(0, len(ids), 500):
+    for chunk in batches(sorted(displays)):
         query = select(
             Person.id,
             Person.first_name,
             Person.last_name,
             Person.email,
             Person.phone,
-        ).where(Person.id.in_(ids[start : start + 500]))
+        ).where(Person.id.in_(chunk))
         for person_id, *shown in session.execute(query):
             d = displays[person_id]
             wanted = [d.first_name, d.last_name, d.email, d.phone]
@@ -776,8 +775,8 @@ def roster_state_values(session: Session, registration_ids: Iterable[int]) -> di
         RosterState.conflicts,
     )
     values: dict[int, Row[Any]] = {}
-    for start in range(0, len(ids), 500):
-        query = select(*columns).where(RosterState.registration_id.in_(ids[start : start + 500]))
+    for chunk in batches(ids):
+        query = select(*columns).where(RosterState.registration_id.in_(chunk))
         values.update({row.registration_id: row for row in session.execute(query)})
     return values
 
@@ -785,8 +784,8 @@ def roster_state_values(session: Session, registration_ids: Iterable[int]) -> di
 def roster_states(session: Session, registration_ids: Iterable[int]) -> dict[int, RosterState]:
     ids = list(registration_ids)
     states: dict[int, RosterState] = {}
-    for start in range(0, len(ids), 500):
-        query = select(RosterState).where(RosterState.registration_id.in_(ids[start : start + 500]))
+    for chunk in batches(ids):
+        query = select(RosterState).where(RosterState.registration_id.in_(chunk))
         states.update({s.registration_id: s for s in session.scalars(query)})
     return states
 

@@ -7,6 +7,7 @@ from collections.abc import Set
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from rollcall.connectors.database import batches
 from rollcall.models.tables import Event, Person, Registration
 
 
@@ -20,8 +21,6 @@ def set_already_volunteer(session: Session, campaign: str, returning: Set[int]) 
     to_true = [pid for pid, flag in current.items() if pid in returning and not flag]
     to_false = [pid for pid, flag in current.items() if pid not in returning and flag]
     for ids, value in ((to_true, True), (to_false, False)):
-        for start in range(0, len(ids), 500):
-            session.execute(
-                update(Person).where(Person.id.in_(ids[start : start + 500])).values(already_volunteer=value)
-            )
+        for chunk in batches(ids):
+            session.execute(update(Person).where(Person.id.in_(chunk)).values(already_volunteer=value))
     return len(to_true) + len(to_false)
