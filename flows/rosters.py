@@ -284,7 +284,7 @@ def push_site(
     ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
     not given."""
     entries, references = _site_entries(session, campaign, event_id)
-    states: Mapping[int, Any] = store.roster_state_values(session, entries)
+    states: Mapping[int, Any] = store.roster_state_values(session, event_id, entries)
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
@@ -301,7 +301,7 @@ def push_site(
             return _unchanged(
                 target.location if not local else str(campaign.roster_path(site)), entries, target.shown or {}
             )
-    states = store.roster_states(session, entries)  # the rows ``_remember`` updates
+    states = store.roster_states(session, event_id, entries)  # the rows ``_remember`` updates
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
@@ -346,7 +346,7 @@ def push_site(
             )
     _remember(session, merged, states)
     session.flush()
-    states = store.roster_state_values(session, entries)
+    states = store.roster_state_values(session, event_id, entries)
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
     fingerprint = _push_fingerprint(site, content, entries, references, states, owned) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
