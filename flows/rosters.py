@@ -32,7 +32,7 @@ from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
-from rollcall.models.records import CANCELLED, REGISTERED
+from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry, SignupDetails
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     OWNED_TABS,
@@ -197,18 +197,35 @@ def roster_sheets(session: Session, campaign: Campaign) -> RosterSheets | Sheets
         return SheetsError(f"Google credentials unusable ({exc}): fix [google] credentials", "credentials")
 
 
-def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[dict[int, SheetEntry], set[str]]:
-    """Registrations shown on the roster: registered or cancelled. Any other status (no consent,
-    removed) is no longer sent, so its row leaves the roster (``transforms.sheet_roster`` rule 6).
-    Also every reference of the site's registrations, whatever their status (rule 9)."""
+@dataclass(frozen=True)
+class _SiteRows:
+    """What a site's roster entries are built from, as read: every registration of the event
+    (``store.roster_entries``) and its current sign-ups' details (``store.signup_details``)."""
+
+    every: list[tuple[int, RosterEntry]]
+    details: dict[int, list[SignupDetails]]
+
+    @property
+    def shown_ids(self) -> list[int]:
+        """Registrations shown on the roster: registered or cancelled. Any other status (no
+        consent, removed) is no longer sent, so its row leaves the roster
+        (``transforms.sheet_roster`` rule 6)."""
+        return [rid for rid, entry in self.every if entry.status in (REGISTERED, CANCELLED)]
+
+
+def _site_rows(session: Session, event_id: int) -> _SiteRows:
+    return _SiteRows(store.roster_entries(session, event_id), store.signup_details(session, event_id))
+
+
+def _site_entries(campaign: Campaign, rows: _SiteRows) -> tuple[dict[int, SheetEntry], set[str]]:
+    """The roster's entries, in roster order, and every reference of the site's
+    registrations, whatever their status (rule 9)."""
     labels = {s.name: s.display_name for s in campaign.sources}
-    every = store.roster_entries(session, event_id)
-    details = store.signup_details(session, event_id)
-    shown = [(rid, e) for rid, e in every if e.status in (REGISTERED, CANCELLED)]
+    shown = [(rid, e) for rid, e in rows.every if e.status in (REGISTERED, CANCELLED)]
     shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
     entries = {}
     for registration_id, entry in shown:
-        time_slot, remarks, minor = registration_details(details.get(registration_id, []))
+        time_slot, remarks, minor = registration_details(rows.details.get(registration_id, []))
         entry = replace(
             entry,
             sources=tuple(labels.get(name, name) for name in entry.sources),
@@ -217,7 +234,7 @@ def _site_entries(session: Session, campaign: Campaign, event_id: int) -> tuple[
             minor=minor,
         )
         entries[registration_id] = sheet_entry(display_id(registration_id), entry, campaign.campaign.timezone)
-    return entries, {display_id(rid) for rid, _ in every}
+    return entries, {display_id(rid) for rid, _ in rows.every}
 
 
 def waiting_signups(session: Session, campaign: Campaign) -> dict[str, list[QuarantinedSignup]]:
@@ -283,11 +300,11 @@ def push_site(
     must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip.
     ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
     not given."""
-    entries, references = _site_entries(session, campaign, event_id)
-    states: Mapping[int, Any] = store.roster_state_values(session, event_id, entries)
+    rows = _site_rows(session, event_id)
+    states: Mapping[int, Any] = store.roster_state_values(session, event_id, rows.shown_ids)
     if waiting is None:
         waiting = waiting_signups(session, campaign)
-    owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
+    waiting_here = waiting.get(site.code, [])
     local = site.roster.kind != "google_sheet"
     if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
@@ -296,11 +313,12 @@ def push_site(
             target is not None
             and target.fingerprint is not None
             and content is not None
-            and target.fingerprint == _push_fingerprint(site, content, entries, references, states, owned)
+            and target.fingerprint == _push_fingerprint(campaign, site, content, rows, states, waiting_here)
         ):
-            return _unchanged(
-                target.location if not local else str(campaign.roster_path(site)), entries, target.shown or {}
-            )
+            location = target.location if not local else str(campaign.roster_path(site))
+            return _unchanged(location, len(rows.shown_ids), target.shown or {})
+    entries, references = _site_entries(campaign, rows)
+    owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
     states = store.roster_states(session, event_id, entries)  # the rows ``_remember`` updates
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
@@ -348,7 +366,7 @@ def push_site(
     session.flush()
     states = store.roster_state_values(session, event_id, entries)
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
-    fingerprint = _push_fingerprint(site, content, entries, references, states, owned) if content else None
+    fingerprint = _push_fingerprint(campaign, site, content, rows, states, waiting_here) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
     # written: ``_record_written`` sets the time of our write once every site is pushed
     seen = (modified or {}).get(location) if not local and not written else None
@@ -409,29 +427,36 @@ def _sheet_content(key: str) -> str:
 
 
 def _push_fingerprint(
+    campaign: Campaign,
     site: SiteConfig,
     content: str,
-    entries: dict[int, SheetEntry],
-    references: set[str],
+    rows: _SiteRows,
     states: Mapping[int, Any],
-    owned: dict[str, list],
+    waiting: list[QuarantinedSignup],
 ) -> str:
-    """Everything a roster push reads (the site's entries and references, the stored row
-    states, the tabs rewritten whole, the roster's ``content``: ``_roster_content``) and the
-    code that writes it.
+    """Everything a roster push is built from, as read (the site's registrations and their
+    sign-ups' details, the stored row states, the site's quarantined sign-ups, the settings
+    the entries and tabs are made with, the roster's ``content``: ``_roster_content``) and the
+    code that builds and writes it. Taken of what is read rather than of the entries and tabs
+    made from it: an unchanged night then builds nothing.
 
     Stored after a push; equal the next night, the push would read the roster, merge and
     write nothing (a second push changes nothing), so it is skipped: an unchanged night
     opens no workbook and sends no Sheets request. A coordinator's edit changes the
-    workbook's bytes or the sheet's ``modifiedTime``; a new sign-up the entries."""
+    workbook's bytes or the sheet's ``modifiedTime``; a new sign-up the registrations."""
+    settings = {
+        "site": site.model_dump(mode="json"),
+        "timezone": campaign.campaign.timezone,
+        "labels": {s.name: s.display_name for s in campaign.sources},
+    }
     digest = hashlib.sha256()
     for part in (
         _roster_code(),
-        site.model_dump_json(),
+        json.dumps(settings, sort_keys=True),
         content,
-        repr(sorted(references)),
-        repr(sorted(entries.items())),
-        repr(sorted(owned.items())),
+        repr(sorted(rows.every)),
+        repr(sorted(rows.details.items())),
+        repr(waiting),
     ):
         digest.update(part.encode())
         digest.update(b"\x1f")
@@ -467,11 +492,11 @@ def _roster_code() -> str:
     ).hexdigest()
 
 
-def _unchanged(location: str, entries: dict[int, SheetEntry], shown: dict[str, int]) -> dict[str, Any]:
+def _unchanged(location: str, rows: int, shown: dict[str, int]) -> dict[str, Any]:
     """The result of a push skipped because nothing it reads changed since the last one: what
     the roster shows (conflicts, rows flagged) as that push left it, nothing done now."""
     return {
-        "rows": len(entries),
+        "rows": rows,
         "written": False,
         "unchanged": True,
         "location": location,
