@@ -236,7 +236,7 @@ def _keep_registration_rows(
     wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
     for signup in signups:
         wanted[(person_of[signup.id], signup.event_id)].append(signup.id)
-    existing = {key: r.id for key, r in store.campaign_registrations(session, events.values()).items()}
+    existing = store.registration_ids(session, events.values())
     store.move_registrations(session, moved_registrations(wanted, existing, prior))
 
 
