@@ -481,15 +481,19 @@ def _push_fingerprint(
 
 @functools.cache
 def _roster_code() -> str:
-    """A digest of the modules that lay out and merge a roster: an upgrade rewrites rosters."""
+    """A digest of the code that builds, lays out and writes a roster: every module of
+    ``models`` and ``transforms`` (entries, tabs and layout are made there, through many
+    helpers), the two roster writers and this module. The push fingerprint is taken of what
+    a roster is built from, not of what is built: after an upgrade, every roster is pushed
+    again once (nothing is written where nothing changed)."""
+    from rollcall import models, transforms
     from rollcall.connectors import google_sheets, roster_files
-    from rollcall.models import cells, tab_layout
-    from rollcall.transforms import roster_layout, sheet_roster
 
-    modules = (roster_files, google_sheets, roster_layout, sheet_roster, tab_layout, cells)
-    return hashlib.sha256(
-        b"".join(Path(inspect.getfile(m)).read_bytes() for m in (*modules,)) + Path(__file__).read_bytes()
-    ).hexdigest()
+    files = sorted(
+        path for package in (models, transforms) for path in Path(inspect.getfile(package)).parent.rglob("*.py")
+    )
+    files += [Path(inspect.getfile(m)) for m in (roster_files, google_sheets)] + [Path(__file__)]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
 
 
 def _unchanged(location: str, rows: int, shown: dict[str, int]) -> dict[str, Any]:
