@@ -8,6 +8,7 @@ each page with the cursor it allows. What a source no longer holds stops being c
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,8 @@ from rollcall.models.errors import RollcallError
 from rollcall.models.records import RawRow
 from rollcall.transforms.answers import available_keys
 from rollcall.transforms.raw import RecordKeys, identify_rows, iter_identified
+
+log = logging.getLogger(__name__)
 
 #: Rows landed per database round trip: bounded memory for a 200 MB export.
 LANDING_CHUNK = 2000
@@ -184,11 +187,21 @@ def land_form(
     listing misses something, the form is listed once more and only what both listings miss
     is removed (one deleted between the two reads goes at the next sync); that second read
     costs requests only on a night something disappeared."""
-    missing = sorted(source.columns - available_keys(source.kind, connector.form_definition(), source.columns))
+    definition = connector.form_definition()
+    available = available_keys(source.kind, definition, source.columns)
+    missing = sorted(source.columns - available)
     if missing:
         raise SourceMappingError(
             f"source {source.name}: the field mapping names {missing}, which form "
             f"{source.form_id} does not have: fix `fields` in the campaign file"
+        )
+    assumed = sorted(source.columns & (available - available_keys(source.kind, definition)))
+    if assumed:  # a partial definition (HelloAsso without AccessPublicData): not seen, accepted
+        log.warning(
+            "source %s: the field mapping names %s, which no submission read answers and the form's "
+            "description could not be read to confirm: if they stay empty, check their spelling",
+            source.name,
+            assumed,
         )
     code = campaign.campaign.code
     now = now or datetime.now(UTC)

@@ -11,9 +11,10 @@ content: ``(external id, content hash)`` pairs, never counts.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -548,3 +549,25 @@ def test_a_tally_page_shifted_by_a_deletion_is_read_again(place: tuple[Path, str
         form.hook(None)
         pull(campaign, form)
         assert current(campaign) == form.held()
+
+
+# --- a partial form description ---------------------------------------------------------------
+
+
+def test_helloasso_custom_fields_assumed_without_its_description_are_named(
+    place: tuple[Path, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A HelloAsso client without AccessPublicData cannot read the form's description: a
+    mapped custom field no item answers is assumed to exist (it may be optional), and the
+    pull says which, so a misspelt one is found when it stays empty."""
+    with FakeServer() as server:
+        form = helloasso_form(server, seed=2)
+        form.fake.privileges = frozenset({"AccessTransactions"})
+        form = replace(form, fields=form.fields + '\nremarks = "customFields.Allergies"')
+        campaign = write_campaign(place[0], form, "helloasso-partial")
+        with caplog.at_level(logging.WARNING):
+            counts = pull(campaign, form)
+    assert counts["new"] == START_ITEMS
+    named = [r.getMessage() for r in caplog.records if "customFields.Allergies" in r.getMessage()]
+    assert len(named) == 1 and "helloasso-partial" in named[0] and "spelling" in named[0]
+    assert "customFields.Site" not in named[0]  # answered by the items: not assumed
