@@ -1,0 +1,178 @@
+"""Reading a roster workbook back: the fast reader (calamine) gives exactly what openpyxl
+gives, value and type, on what rollcall writes and on what a coordinator saves over it.
+
+A push merges what it reads: a reader that saw "5.0" where the other saw 5, or "" where the
+other saw nothing, would change what is stored of a coordinator's row, and so which night
+writes what. Each workbook here is read both ways and compared cell by cell."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+from rollcall.connectors import roster_files
+from rollcall.connectors.roster_files import read_tabs, read_tabs_with_openpyxl
+from rollcall.models.cells import Cell, Grid
+from rollcall.models.roster_tabs import ROSTER_TAB
+from rollcall.transforms.sheet_roster import trimmed
+from tests.roster_workbooks import save_roster
+
+HEADER = ["N° inscription", "Prénom", "Nom", "Inscrit le", "Appelé", "Présent", "Notes"]
+ROWS: Grid = [
+    ["R00001", "Zoé", "Lefèvre", 44812.95486111111, True, None, "vient le matin"],
+    ["R00002", "Awa", "Diallo", 44823.0, False, True, None],
+    ["R00003", " Lou ", "O'Brien", 44820.5, None, None, "=SOMME(A1)"],
+]
+
+
+def typed(tabs: dict[str, Grid]) -> dict[str, list[list[tuple[str, Cell]]]]:
+    """Each cell with its type: 5 and 5.0, None and "" must not pass as the same."""
+    return {title: [[(type(v).__name__, v) for v in row] for row in grid] for title, grid in tabs.items()}
+
+
+def assert_same_both_ways(path: Path, *, exactly: bool = True) -> dict[str, Grid]:
+    """``exactly``: trailing blank rows and columns too (a workbook rollcall wrote has none
+    beyond its cells; a coordinator's merged area or formatted empty cell, openpyxl pads to)."""
+    fast, reference = read_tabs(path), read_tabs_with_openpyxl(path)
+    if not exactly:
+        fast = {title: trimmed(grid) for title, grid in fast.items()}
+        reference = {title: trimmed(grid) for title, grid in reference.items()}
+    assert typed(fast) == typed(reference)
+    return fast
+
+
+def rollcall_roster(path: Path, rows: Grid = ROWS) -> None:
+    save_roster(path, [HEADER, *rows], changes=None, summary=[["Inscrits", len(rows)], ["Taux", 0.25]])
+
+
+def test_a_roster_as_rollcall_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    tabs = assert_same_both_ways(path)
+    assert tabs[ROSTER_TAB][1][:4] == ["R00001", "Zoé", "Lefèvre", pytest.approx(44812.95486111111)]
+
+
+def edited_by_a_coordinator(path: Path) -> None:
+    """What a coordinator's spreadsheet program saves: typed values of every kind, a new
+    column, a tab of their own with an empty margin, a hidden tab, merged cells."""
+    workbook = load_workbook(path)
+    sheet = workbook[ROSTER_TAB]
+    sheet["H1"] = "Téléphone bis"
+    values: list[object] = [
+        612345678,
+        0.1 + 0.2,
+        -3,
+        1e20,
+        999999999999999,
+        12.0,
+        datetime(2022, 10, 8, 9, 30),
+        date(2022, 10, 8),
+        time(14, 30),
+        timedelta(hours=26, minutes=5),
+        True,
+        "",
+        "  espace  ",
+        "Ligne 1\nLigne 2",
+        "x" * 5000,
+        "€ — 😀",
+        "0612345678",
+    ]
+    for row, value in enumerate(values, start=2):
+        sheet.cell(row=row, column=8, value=value)
+    sheet.cell(row=2, column=7).value = "=B2 à rappeler"
+    sheet.cell(row=2, column=7).data_type = TYPE_STRING  # typed as text, not a formula
+    sheet["I3"] = 0.25
+    sheet["I3"].number_format = "0 %"
+    sheet["I4"] = 44823.25
+    sheet["I4"].number_format = "dd/mm/yyyy hh:mm"
+    sheet["I5"] = 3.5
+    sheet["I5"].number_format = '# ##0,00 "€"'
+    own = workbook.create_sheet("Mes notes")
+    own["C5"] = "à appeler"
+    own["D7"] = 12
+    own.merge_cells("C9:E10")
+    own["C9"] = "fusionnées"
+    hidden = workbook.create_sheet("Caché")
+    hidden["A1"] = "secret"
+    hidden.sheet_state = "hidden"
+    workbook.save(path)
+
+
+def test_a_roster_a_coordinator_edited(tmp_path: Path) -> None:
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    edited_by_a_coordinator(path)
+    assert not roster_files._needs_openpyxl(path)  # calamine reads it
+    tabs = assert_same_both_ways(path, exactly=False)
+    assert tabs["Caché"] == [["secret"]]
+    assert tabs["Mes notes"][4][2] == "à appeler"
+
+
+@pytest.mark.parametrize("typed_value", ["#N/A", "  "], ids=["error_value", "spaces_only"])
+def test_what_calamine_reads_otherwise_is_read_by_openpyxl(tmp_path: Path, typed_value: str) -> None:
+    """A typed "#N/A" is an error value; spaces alone, as openpyxl saves them, lack
+    ``xml:space="preserve"``: calamine reads both as blanks."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    workbook = load_workbook(path)
+    workbook[ROSTER_TAB]["H2"] = typed_value
+    workbook.save(path)
+    assert roster_files._needs_openpyxl(path)
+    assert assert_same_both_ways(path)[ROSTER_TAB][1][7] == typed_value
+
+
+def test_a_formula_is_read_as_its_text(tmp_path: Path) -> None:
+    """calamine would give the formula's last value: such a workbook is read by openpyxl."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    workbook = load_workbook(path)
+    workbook[ROSTER_TAB]["H2"] = "=1+1"
+    workbook.save(path)
+    assert roster_files._needs_openpyxl(path)
+    assert assert_same_both_ways(path)[ROSTER_TAB][1][7] == "=1+1"
+
+
+def test_text_that_looks_like_a_formula_tag_is_not_one(tmp_path: Path) -> None:
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path, [["R00001", "<f>", "<f/>", None, None, None, "<x:f>"]])
+    assert not roster_files._needs_openpyxl(path)
+    assert_same_both_ways(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a workbook", b"PK\x03\x04broken"])
+def test_a_broken_workbook_fails_as_openpyxl_fails(tmp_path: Path, content: bytes) -> None:
+    """The errors a push reports for a site (``flows.rosters.push_rosters``) are openpyxl's."""
+    path = tmp_path / "LIL Lille.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(Exception) as fast:
+        read_tabs(path)
+    with pytest.raises(Exception) as reference:
+        read_tabs_with_openpyxl(path)
+    assert type(fast.value) is type(reference.value)
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**14), max_value=10**14),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e18, max_value=1e18),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+)
+
+
+#: "Inscrit le": rollcall writes there the serial number of a sign-up's date and time.
+SIGNED_UP = st.none() | st.floats(min_value=36526, max_value=73051)  # 2000 to 2100
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(CELLS, CELLS, SIGNED_UP, CELLS, CELLS, CELLS), min_size=1, max_size=8))
+def test_any_roster_rollcall_writes_reads_the_same_both_ways(tmp_path: Path, rows: list[tuple]) -> None:
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path, [[f"R{i:05}", *row] for i, row in enumerate(rows, start=1)])
+    assert_same_both_ways(path)
