@@ -301,7 +301,7 @@ def push_site(
     ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
     not given."""
     rows = _site_rows(session, event_id)
-    states: Mapping[int, Any] = store.roster_state_values(session, event_id, rows.shown_ids)
+    states = store.roster_state_values(session, event_id, rows.shown_ids)
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
@@ -319,7 +319,6 @@ def push_site(
             return _unchanged(location, len(rows.shown_ids), target.shown or {})
     entries, references = _site_entries(campaign, rows)
     owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
-    states = store.roster_states(session, event_id, entries)  # the rows ``_remember`` updates
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
@@ -362,9 +361,9 @@ def push_site(
                 sign_in=owned[SIGN_IN_TAB],
                 to_complete=owned[TO_COMPLETE_TAB],
             )
-    _remember(session, merged, states)
+    states = {**states, **_remember(session, merged, states)}
+    states = {rid: state for rid, state in states.items() if rid in entries}
     session.flush()
-    states = store.roster_state_values(session, event_id, entries)
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
     fingerprint = _push_fingerprint(campaign, site, content, rows, states, waiting_here) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
@@ -585,19 +584,21 @@ def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorVa
     }
 
 
-def _remember(session: Session, merged, states) -> None:
-    """Store what each row holds now: the pushed values and the coordinator's cells."""
+def _remember(
+    session: Session, merged, stored: Mapping[int, store.RosterStateValues]
+) -> dict[int, store.RosterStateValues]:
+    """Store what each row holds now, the pushed values and the coordinator's cells; return
+    those states, as they now are in the database (what the push fingerprint is taken of)."""
     conflicts: dict[str, int] = {}
     for conflict in merged.conflicts:
         conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
+    states = {}
     for display, pushed in merged.pushed.items():
         registration_id = parse_display_id(display)
         if registration_id is None:
             continue
         coordinator = merged.coordinator.get(display)
-        store.save_roster_state(
-            session,
-            states.get(registration_id),
+        states[registration_id] = store.roster_state(
             registration_id,
             pushed,
             called=coordinator.called if coordinator else None,
@@ -606,3 +607,5 @@ def _remember(session: Session, merged, states) -> None:
             extras=dict(coordinator.extras) if coordinator else {},
             conflicts=conflicts.get(display, 0),
         )
+    store.save_roster_states(session, stored, states.values())
+    return states
