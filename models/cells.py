@@ -19,6 +19,8 @@ _SERIAL_EPOCH = datetime(1899, 12, 30)
 
 def same_cell(a: Cell, b: Cell) -> bool:
     """Equal as a sheet shows them: blanks alike, numbers to a millionth, bool not a number."""
+    if type(a) is type(b) and a == b:  # the common case, first (a cell holds no NaN)
+        return True
     if a in (None, "") and b in (None, ""):
         return True
     if isinstance(a, bool) or isinstance(b, bool):

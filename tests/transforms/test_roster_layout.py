@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from rollcall.models.records import CANCELLED, REGISTERED
 from rollcall.models.roster_tabs import CHANGES_TAB, ROSTER_TAB, SIGN_IN_TAB, SUMMARY_TAB, TO_COMPLETE_TAB
 from rollcall.models.tab_layout import GreyedRule, TabLayout
 from rollcall.transforms.roster_layout import (
     DATE_WIDTH,
     SIGNATURE_WIDTH,
+    _longest,
+    _shown_length,
     sheet_layout,
     sheet_layouts,
     workbook_layout,
@@ -84,3 +89,21 @@ def test_one_layout_per_tab_given() -> None:
         assert set(layouts) == {ROSTER_TAB, SUMMARY_TAB}
         assert all(isinstance(layout, TabLayout) for layout in layouts.values())
     assert sheet_layout(ROSTER_TAB, []) == TabLayout() == workbook_layout(ROSTER_TAB, [])
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-(10**6), 10**6),
+            st.floats(allow_nan=False, allow_infinity=False, width=32),
+            st.text(alphabet=st.sampled_from("ab é\t\n\r\x0b\u2028\x85-"), max_size=12),
+        ),
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_a_columns_longest_cell_is_the_longest_shown_length(cells, is_date) -> None:
+    expected = max((_shown_length(v, is_date) for v in cells), default=0)
+    assert _longest(cells, is_date) == expected
