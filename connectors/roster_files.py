@@ -13,8 +13,9 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
-from datetime import date, datetime, time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
@@ -81,13 +82,19 @@ def read_tabs_with_openpyxl(path: Path) -> dict[str, Grid]:
 _OPENPYXL_ONLY = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']|<(?:\w+:)?t>\s+</")
 
 
+#: What every match of ``_OPENPYXL_ONLY`` contains, found some fifty times faster (a scan for
+#: the pattern's rarest letters): most workbooks hold none, and are not scanned again.
+_MAYBE_OPENPYXL_ONLY = (re.compile(rb"f[\s>/]"), re.compile(rb"t>\s"), re.compile(rb"t=[\"']e"))
+
+
 def _needs_openpyxl(path: Path) -> bool:
     with zipfile.ZipFile(path) as package:
-        return any(
-            _OPENPYXL_ONLY.search(package.read(name))
-            for name in package.namelist()
-            if name.endswith(".xml") and (name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml")
-        )
+        for name in package.namelist():
+            if name.endswith(".xml") and (name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml"):
+                xml = package.read(name)
+                if any(p.search(xml) for p in _MAYBE_OPENPYXL_ONLY) and _OPENPYXL_ONLY.search(xml):
+                    return True
+    return False
 
 
 def _read_with_calamine(path: Path) -> dict[str, Grid]:
@@ -138,11 +145,13 @@ def write_roster(
     layouts: Mapping[str, TabLayout],
     sign_in: Grid | None = None,
     to_complete: Grid | None = None,
+    kept: Sequence[CoordinatorTab] = (),
 ) -> None:
     """Replace the workbook with these tabs (``changes`` None: no ``Nouveautés``; the caller
     passes the previous one, as read, to keep it). Every tab written is laid out as
     ``layouts`` says, by tab name, and to be read and printed as it is (``_Tab``): header
-    frozen and repeated on each page, A4 landscape one page wide.
+    frozen and repeated on each page, A4 landscape one page wide. ``kept``: the tabs a
+    coordinator added (``read_coordinator_tabs``), written back after rollcall's.
 
     Written with XlsxWriter rather than openpyxl: it shares one format object per style, where
     openpyxl builds and styles a cell object at a time; a site of 8,000 registrants is written
@@ -159,16 +168,99 @@ def write_roster(
             (SUMMARY_TAB, summary),
         ],
         layouts,
+        kept,
     )
 
 
 def _write_tabs(
-    workbook: xlsxwriter.Workbook, tabs: list[tuple[str, Grid | None]], layouts: Mapping[str, TabLayout]
+    workbook: xlsxwriter.Workbook,
+    tabs: list[tuple[str, Grid | None]],
+    layouts: Mapping[str, TabLayout],
+    kept: Sequence[CoordinatorTab] = (),
 ) -> None:
     formats = _Formats(workbook)
     for title, grid in tabs:
         if title == ROSTER_TAB or grid:
             _Tab(workbook.add_worksheet(title), grid or [], formats, layouts[title]).write()
+    for tab in kept:
+        _write_coordinator_tab(workbook.add_worksheet(tab.title), tab, formats)
+
+
+@dataclass(frozen=True)
+class CoordinatorTab:
+    """A tab a coordinator added to their roster workbook ("Mes notes", a copy of the
+    roster), as typed: its values, and which cells hold a formula (``formulas``, by row and
+    column; the value is the formula's text). rollcall writes its own tabs from scratch and
+    these back after them, values and formulas: a push never drops a coordinator's tab (its
+    formatting, charts and images are not kept)."""
+
+    title: str
+    rows: list[list[object]]
+    formulas: frozenset[tuple[int, int]] = frozenset()
+
+    @property
+    def grid(self) -> Grid:
+        """Its values as rollcall compares cells: dates as serial numbers."""
+        return [[_cell_in(value) for value in row] for row in self.rows]
+
+    def without_rows(self, rows: Collection[int]) -> CoordinatorTab:
+        """The tab with these rows (0-based) deleted, those below moving up."""
+        gone = set(rows)
+        kept = [row for r, row in enumerate(self.rows) if r not in gone]
+        moved = {old: new for new, old in enumerate(r for r in range(len(self.rows)) if r not in gone)}
+        return CoordinatorTab(self.title, kept, frozenset((moved[r], c) for r, c in self.formulas if r in moved))
+
+
+def read_coordinator_tabs(path: Path, titles: Collection[str]) -> list[CoordinatorTab]:
+    """These worksheets of the workbook, in its order, with their formulas as formulas.
+
+    Read with openpyxl, which tells a formula (``data_type`` "f") from a text that begins with
+    "=": a registrant named ``=IMPORTXML(...)`` pasted into a coordinator's tab stays text."""
+    workbook = load_workbook(path, read_only=True)
+    try:
+        tabs = []
+        for sheet in workbook.worksheets:
+            if sheet.title not in titles:
+                continue
+            rows: list[list[object]] = []
+            formulas = set()
+            for r, row in enumerate(sheet.iter_rows()):
+                values: list[object] = []
+                for c, cell in enumerate(row):
+                    value: object = cell.value
+                    if getattr(cell, "data_type", None) == "f":
+                        formulas.add((r, c))
+                        value = value if isinstance(value, str) else getattr(value, "text", str(value))
+                    values.append(value)
+                rows.append(values)
+            tabs.append(CoordinatorTab(sheet.title, rows, frozenset(formulas)))
+        return tabs
+    finally:
+        workbook.close()
+
+
+#: How a coordinator's dates and times are shown once written back.
+_KEPT_FORMATS = {datetime: "dd/mm/yyyy hh:mm", date: "dd/mm/yyyy", time: "hh:mm", timedelta: "[h]:mm"}
+
+
+def _write_coordinator_tab(sheet: Worksheet, tab: CoordinatorTab, formats: _Formats) -> None:
+    """Values typed, formulas as formulas, never a text turned into a formula or a number."""
+    for r, row in enumerate(tab.rows):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if (r, c) in tab.formulas:
+                sheet.write_formula(r, c, str(value))
+            elif isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            elif isinstance(value, datetime) and value.time() == time():
+                sheet.write_datetime(r, c, value, formats(num_format=_KEPT_FORMATS[date]))
+            elif isinstance(value, datetime | date | time | timedelta):
+                sheet.write_datetime(r, c, value, formats(num_format=_KEPT_FORMATS[type(value)]))
+            else:
+                sheet.write_string(r, c, str(value))
 
 
 class _Formats:
@@ -196,16 +288,19 @@ class _Tab:
     def __init__(self, sheet: Worksheet, grid: Grid, formats: _Formats, layout: TabLayout) -> None:
         self.sheet, self.grid, self.formats, self.layout = sheet, grid, formats, layout
         self.width = max((len(r) for r in grid), default=0)
+        # (header, greyed, column, date) -> format: a tab has a few dozen, its cells millions
+        self._cell_formats: dict[tuple[bool, bool, int, bool], Format | None] = {}
 
     def write(self) -> None:
         if not self.grid:
             return
         self._lay_out()
+        greyed, boxed = self.layout.greyed_rows, self.layout.boxed
         for r, row in enumerate(self.grid):
-            if self.layout.boxed and r:
+            if boxed and r:
                 self.sheet.set_row(r, SIGN_IN_ROW_HEIGHT)
             for c in range(self.width):
-                self._write(r, c, row[c] if c < len(row) else None)
+                self._write(r, c, row[c] if c < len(row) else None, r in greyed)
 
     def _lay_out(self) -> None:
         sheet, layout = self.sheet, self.layout
@@ -226,36 +321,45 @@ class _Tab:
                 {"validate": "list", "source": ["TRUE", "FALSE"], "ignore_blank": True},
             )
 
-    def _write(self, r: int, c: int, value: Cell) -> None:
+    def _format(self, r: int, c: int, greyed: bool, date: bool = False) -> Format | None:
+        if (r, c) == self.layout.percent_cell:
+            return self.formats(**self._style(r, c, greyed, date))
+        key = (r == 0, greyed, c, date)
+        if key not in self._cell_formats:
+            self._cell_formats[key] = self.formats(**self._style(r, c, greyed, date))
+        return self._cell_formats[key]
+
+    def _style(self, r: int, c: int, greyed: bool, date: bool) -> dict[str, object]:
         layout = self.layout
         style: dict[str, object] = {}
         if r == 0:
             style["bold"] = True
-        else:
-            if r in layout.greyed_rows:
-                style.update(font_color="#" + GREY, font_strikeout=True)
-            if c in layout.wrapped_columns:
-                style.update(text_wrap=True, valign="top")
-            if layout.boxed:
-                style.update(border=1, valign="vcenter")
-            if (r, c) == layout.percent_cell:
-                style["num_format"] = PERCENT_FORMAT
-        blank = value is None or value == ""
-        if blank and r == 0:
-            return
-        if blank:
-            if style:  # a styled empty cell: greyed rows and sign-in boxes are whole
-                self.sheet.write_blank(r, c, None, self.formats(**style))
-            return
-        if isinstance(value, bool):
-            self.sheet.write_boolean(r, c, value, self.formats(**style))
-        elif isinstance(value, int | float) and r and c in layout.date_columns:
+            return style
+        if greyed:
+            style.update(font_color="#" + GREY, font_strikeout=True)
+        if c in layout.wrapped_columns:
+            style.update(text_wrap=True, valign="top")
+        if layout.boxed:
+            style.update(border=1, valign="vcenter")
+        if (r, c) == layout.percent_cell:
+            style["num_format"] = PERCENT_FORMAT
+        if date:
             style["num_format"] = DATE_FORMAT
-            self.sheet.write_datetime(r, c, from_serial(value), self.formats(**style))
+        return style
+
+    def _write(self, r: int, c: int, value: Cell, greyed: bool) -> None:
+        if value is None or value == "":
+            fmt = self._format(r, c, greyed) if r else None
+            if fmt is not None:  # a styled empty cell: greyed rows and sign-in boxes are whole
+                self.sheet.write_blank(r, c, None, fmt)
+        elif isinstance(value, bool):
+            self.sheet.write_boolean(r, c, value, self._format(r, c, greyed))
+        elif isinstance(value, int | float) and r and c in self.layout.date_columns:
+            self.sheet.write_datetime(r, c, from_serial(value), self._format(r, c, greyed, date=True))
         elif isinstance(value, int | float):
-            self.sheet.write_number(r, c, value, self.formats(**style))
+            self.sheet.write_number(r, c, value, self._format(r, c, greyed))
         else:
-            self.sheet.write_string(r, c, str(value), self.formats(**style))
+            self.sheet.write_string(r, c, str(value), self._format(r, c, greyed))
 
 
 def _cell_in(value: object) -> Cell:
@@ -264,7 +368,12 @@ def _cell_in(value: object) -> Cell:
     return value  # type: ignore[return-value]
 
 
-def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]], layouts: Mapping[str, TabLayout]) -> None:
+def _save_atomically(
+    path: Path,
+    tabs: list[tuple[str, Grid | None]],
+    layouts: Mapping[str, TabLayout],
+    kept: Sequence[CoordinatorTab] = (),
+) -> None:
     """Written beside the target then renamed over it. A process killed mid-save leaves a
     ``.part`` file, never a broken ``.xlsx``; the next save clears such leftovers."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +391,7 @@ def _save_atomically(path: Path, tabs: list[tuple[str, Grid | None]], layouts: M
             },
         )
         try:
-            _write_tabs(workbook, tabs, layouts)
+            _write_tabs(workbook, tabs, layouts, kept)
         finally:
             workbook.close()
         os.replace(tmp_name, path)

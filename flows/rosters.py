@@ -327,7 +327,7 @@ def push_site(
         location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     else:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
-        tabs = _workbook_tabs(Path(location))
+        tabs = _workbook_tabs(Path(location), purged | erased)
     base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
     news, dropped = drop_registrations(tabs.news, set(purged | erased))
     merged = merge(entries.values(), base, last_pushed)
@@ -360,6 +360,7 @@ def push_site(
                 layouts=workbook_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: kept, **owned}),
                 sign_in=owned[SIGN_IN_TAB],
                 to_complete=owned[TO_COMPLETE_TAB],
+                kept=tabs.kept,
             )
     states = {**states, **_remember(session, merged, states)}
     states = {rid: state for rid, state in states.items() if rid in entries}
@@ -535,12 +536,19 @@ class _RosterTabs:
     news: list = field(default_factory=list)
     elsewhere: dict[str, list[int]] = field(default_factory=dict)
     owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
+    kept: list[roster_files.CoordinatorTab] = field(default_factory=list)  # a workbook's other tabs
 
 
-def _workbook_tabs(path: Path) -> _RosterTabs:
+def _workbook_tabs(path: Path, leaving: frozenset[str]) -> _RosterTabs:
+    """A workbook's tabs: ours, and those a coordinator added, written back after ours (their
+    rows holding a reference that must leave, ``leaving``, deleted: ``elsewhere``)."""
     tabs = roster_files.read_tabs(path)
     owned = {title: tabs.get(title, []) for title in OWNED_TABS}
-    return _RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), owned=owned)
+    theirs = [title for title in tabs if title not in {ROSTER_TAB, CHANGES_TAB, *OWNED_TABS}]
+    kept = roster_files.read_coordinator_tabs(path, theirs) if theirs else []
+    elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
+    kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
+    return _RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept)
 
 
 def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, _RosterTabs]:
