@@ -188,3 +188,71 @@ def test_a_name_rare_at_the_site_that_day_merges_a_staff_reentry(catalog) -> Non
         person_of = resolve(rows, catalog=catalog).person_of
         people.append(person_of["m1"] == person_of["m2"])
     assert people == [True, False]
+
+
+def others(prefix: str, site: str, day: str, n: int) -> list[MatchRecord]:
+    """``n`` other people signing up at ``site`` on ``day``, each with a name of their own."""
+    return [
+        row(
+            f"{prefix}{i:04d}",
+            f"Prenom{i % 50}",
+            f"Nom{prefix}{i}",
+            f"{prefix}{i}@example.org",
+            site=site,
+            day=f"{day}T{8 + i % 10:02d}:00",
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_busier_day_at_the_site_makes_the_name_less_rare(catalog) -> None:
+    """Rule 7 at the site on the day (``RARE_DAY_EXPECTED``): Sophie Bertin typed again by
+    staff the day she signed up in Paris, among 900 sign-ups there that day (0.3 namesakes
+    expected): one person. Among 1,500 that day (0.5 expected): apart."""
+    merged = []
+    for busy in (900, 1500):
+        rows = [
+            row("m1", "Sophie", "Bertin", "sophie.b@free.fr", "", "Paris", "2022-09-05T09:12"),
+            row("m2", "SOPHIE", "BERTIN", "pas de mail", "NC", "Paris", "2022-09-05T17:40"),
+            *[row(f"s{i}", "Sophie", f"Autre{i}", f"s{i}@example.org", site="Lyon") for i in range(400)],
+            *[row(f"t{i}", f"Autre{i}", "Bertin", f"t{i}@example.org", site="Lyon") for i in range(60)],
+            *others("d", "Paris", "2022-09-05", busy),
+            *others("o", "Paris", "2022-09-10", 7000 - busy),
+        ]
+        person_of = resolve(rows, catalog=catalog).person_of
+        merged.append(person_of["m1"] == person_of["m2"])
+    assert merged == [True, False]
+
+
+def test_namesakes_elsewhere_do_not_empty_the_site_on_the_day(catalog) -> None:
+    """The day's expected namesakes leave out the other Ysaline Quenec of that site on that
+    day only: the 1,200 of the campaign (at Lyon) are no reason to count Paris's 400
+    sign-ups that day as none (which made any name rare there). 5 namesakes are expected
+    that day in Paris: a staff re-entry with placeholders stays apart."""
+    rows = [
+        row("m1", "Ysaline", "Quenec", "ysaline.q@free.fr", "", "Paris", "2022-09-05T09:12"),
+        row("m2", "YSALINE", "QUENEC", "pas de mail", "NC", "Paris", "2022-09-05T17:40"),
+        *[row(f"q{i}", "Ysaline", "Quenec", f"q{i}@example.org", site="Lyon") for i in range(1200)],
+        *[row(f"s{i}", "Ysaline", f"Autre{i}", f"s{i}@example.org", site="Lyon") for i in range(600)],
+        *[row(f"t{i}", f"Autre{i}", "Quenec", f"t{i}@example.org", site="Lyon") for i in range(600)],
+        *others("d", "Paris", "2022-09-05", 400),
+    ]
+    person_of = resolve(rows, catalog=catalog).person_of
+    assert person_of["m1"] != person_of["m2"]
+
+
+def test_a_second_address_of_the_same_handle_merges_a_fairly_rare_name(catalog) -> None:
+    """Rule 7, second address (``FAIRLY_RARE_EXPECTED``): Awa Kerbrat, 0.07 namesakes
+    expected in the campaign (not rare: 0.05), gave awa.kerbrat@free.fr and no phone, then
+    awa.kerbrat77@orange.fr and a phone, at Reims: one person. A namesake at Reims with an
+    address of other letters, and the same handle at Lille, stay apart."""
+    rows = [
+        row("k1", "Awa", "Kerbrat", "awa.kerbrat@free.fr", "", "Reims"),
+        row("k2", "Awa", "Kerbrat", "awa.kerbrat77@orange.fr", "06 12 34 56 78", "Reims"),  # k1
+        row("k3", "Awa", "Kerbrat", "akerbrat@orange.fr", "07 98 76 54 32", "Reims"),  # namesake
+        row("k4", "Awa", "Kerbrat", "awa.kerbrat5@gmail.com", "", "Lille"),  # another site
+        *filler("fa", "Awa", 100),
+        *[row(f"kb{i}", f"Autre{i}", "Kerbrat", f"kb{i}@example.org", site="Lyon") for i in range(6)],
+    ]
+    found = groups(rows, catalog)
+    assert {frozenset({"k1", "k2"}), frozenset({"k3"}), frozenset({"k4"})} <= found

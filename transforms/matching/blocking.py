@@ -10,8 +10,10 @@ Blocks, each a coded field; records sharing a code are candidates:
   Blocks above ``MAX_NAME_BLOCK`` are skipped: a name that common
   is no evidence on its own (rules 5-8 need a rare name or the same site anyway).
 - ``email_local`` (the part before @): a mistyped domain, "dupont.j@gmial.com".
-- phones one digit apart (``phone_neighbours``): sorted by their digits and by their digits
-  read backwards, a mistyped digit leaves the two numbers next to each other in one order.
+- phones one digit apart, or with two neighbouring digits swapped (``phone_neighbours``):
+  numbers equal once one digit is blanked out share a key (one key per position), so none is
+  missed however many numbers the campaign holds (sorted neighbours missed a third of them
+  at a million sign-ups).
 - ``email_letters`` (the letters before @): the local part written otherwise,
   "jean.dupont2@orange.fr" / "jean_dupont@orange.fr".
 """
@@ -22,7 +24,8 @@ import numpy as np
 
 WINDOW = 10
 MAX_NAME_BLOCK = 30
-PHONE_WINDOW = 4
+#: Numbers met per number in one blanked-digit key (at most 10 share one: the 10 digits).
+PHONE_WINDOW = 9
 CONTACT_FIELDS = ("email", "phone")
 CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
@@ -72,22 +75,37 @@ class SortedField:
 
 
 def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
-    """Pairs of records (a, b) whose French phones differ by one digit, at least one of them
-    at or after ``start`` (the new batch): "+33612345678" / "+33612345679"."""
+    """Pairs of records (a, b) whose French phones differ by one digit, or by two neighbouring
+    digits swapped, at least one of them at or after ``start`` (the new batch):
+    "+33612345678" / "+33612345679" / "+33612345687".
+
+    Exact at any size: for each position, numbers equal once that digit is blanked out (or,
+    for a swap, once that digit and the next are replaced by their sorted pair) share a key.
+    """
     used = np.unique(codes[codes > 0])
     texts = [phones[c] for c in used.tolist()]
     french = np.fromiter((len(t) == 12 and t.startswith("+33") for t in texts), bool, len(texts))
     used = used[french]
     if len(used) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    digits = np.frombuffer("".join(phones[c][3:] for c in used.tolist()).encode(), np.uint8).reshape(-1, 9)
+    text = "".join(phones[c][3:] for c in used.tolist()).encode()
+    digits = np.frombuffer(text, np.uint8).reshape(-1, 9).astype(np.int64) - ord("0")
+    weights = 10 ** np.arange(8, -1, -1, dtype=np.int64)
+    value = digits @ weights
     found = []
-    for columns in (digits, digits[:, ::-1]):
-        order = np.lexsort(columns.T[::-1])
-        for step in range(1, min(PHONE_WINDOW, len(order) - 1) + 1):
-            x, y = order[:-step], order[step:]
-            one_off = (digits[x] != digits[y]).sum(axis=1) == 1
-            found.append(np.stack([used[x[one_off]], used[y[one_off]]], axis=1))
+    for i in range(9):
+        blanked = [value - digits[:, i] * weights[i]]  # digit i blanked out
+        if i < 8:  # digits i and i + 1 swapped: blank both, add their sorted pair
+            low, high = np.minimum(digits[:, i], digits[:, i + 1]), np.maximum(digits[:, i], digits[:, i + 1])
+            blanked.append(
+                (value - digits[:, i] * weights[i] - digits[:, i + 1] * weights[i + 1]) * 100 + low * 10 + high
+            )
+        for key in blanked:
+            order = np.argsort(key, kind="stable")
+            ranked = key[order]
+            for step in range(1, min(PHONE_WINDOW, len(order) - 1) + 1):
+                same = ranked[step:] == ranked[:-step]
+                found.append(np.stack([used[order[:-step][same]], used[order[step:][same]]], axis=1))
     both = np.concatenate(found)
     lo, hi = np.minimum(both[:, 0], both[:, 1]), np.maximum(both[:, 0], both[:, 1])
     keys = np.unique(lo * (1 << 32) + hi)

@@ -26,6 +26,7 @@ from rollcall.transforms.matching.keys import (
 )
 from rollcall.transforms.matching.names import COMMON_FIRST, COMMON_LAST, RelationMemo
 from rollcall.transforms.matching.rules import (
+    FAIRLY_RARE_EXPECTED,
     MATCH,
     OUTCOMES,
     RARE_DAY_EXPECTED,
@@ -39,6 +40,7 @@ from rollcall.transforms.matching.rules import (
     PairFeatures,
     clearly_differ,
     compare,
+    established_count,
 )  # fmt: skip
 from rollcall.transforms.sites import SiteCatalog
 
@@ -301,7 +303,7 @@ class PeopleIndex:
 
     def _columns_view(self) -> Columns:
         c = self.codes
-        rare, rare_site, review_site, day, rare_day = self._rare()
+        rare, rare_site, review_site, day, rare_day, fairly_rare = self._rare()
         size = len(self.keys.names)
         name_count = np.bincount(c["first"], minlength=size) + np.bincount(c["last"], minlength=size)
         name_count[0] = 0
@@ -321,6 +323,9 @@ class PeopleIndex:
             common_first | common_last,
             day,
             rare_day,
+            c["email_letters"],
+            fairly_rare,
+            established_count(len(self)),
         )
 
     def _rare(self) -> tuple[np.ndarray, ...]:
@@ -337,8 +342,10 @@ class PeopleIndex:
         out the records carrying this very full name (a person's own duplicates are not
         evidence that the name is common), with a floor for very common French names. At the
         site, the site's sign-ups replace all records (the name shares stay campaign-wide: a
-        site has too few sign-ups to estimate them). A record without a site is never rare
-        at its site.
+        site has too few sign-ups to estimate them), leaving out the records with this very
+        name at that site (on the day: that day at that site), not in the whole campaign. A
+        record without a site is never rare at its site. Also: is the name fairly rare in the
+        campaign (FAIRLY_RARE_EXPECTED)?
         """
         first, last, block = self.codes["first"], self.codes["last"], self.codes["name_block"]
         size = len(self.keys.names)
@@ -352,7 +359,7 @@ class PeopleIndex:
         expected = population * p_first * p_last
         named = (first > 0) & (last > 0)
         site = self.codes["site"]
-        at_site = np.bincount(site, minlength=len(self.keys.sites))[site] - same_name
+        at_site = np.bincount(site, minlength=len(self.keys.sites))[site] - _same_name_within(block, site)
         # a small batch stands for a campaign of _MIN_POPULATION: its sites scale up alike
         expected_site = np.maximum(at_site, 1) * (population / max(len(self), 1)) * p_first * p_last
         sited = named & (site > 0)
@@ -362,7 +369,7 @@ class PeopleIndex:
         # the same at the site on the day: "a rare name at the same site and day"
         day = self._days()
         site_day = np.unique(site * (int(day.max(initial=0)) + 1) + day, return_inverse=True)[1].reshape(-1)
-        at_day = np.bincount(site_day)[site_day] - same_name
+        at_day = np.bincount(site_day)[site_day] - _same_name_within(block, site_day)
         expected_day = np.maximum(at_day, 1) * (population / max(len(self), 1)) * p_first * p_last
         return (
             (expected < RARE_EXPECTED) & named,
@@ -370,6 +377,7 @@ class PeopleIndex:
             (expected_site < SITE_REVIEW_EXPECTED) & sited,
             day,
             (expected_day < RARE_DAY_EXPECTED) & sited & (day > 0),
+            (expected < FAIRLY_RARE_EXPECTED) & named,
         )
 
     def _common_flags(self, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -553,6 +561,13 @@ class PeopleIndex:
                 ReviewPair(self.record_ids[a], self.record_ids[b], rule, float(f.score[k]), _evidence(f, k), text)
             )
         return out
+
+
+def _same_name_within(block: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per record: the other records of its group (a site, a site on a day) carrying its very
+    name words; a record without a name counts none."""
+    pairs = np.unique(block * (int(group.max(initial=0)) + 1) + group, return_inverse=True)[1].reshape(-1)
+    return np.where(block > 0, np.bincount(pairs)[pairs] - 1, 0)
 
 
 def _columns(records: Mapping[str, Sequence] | Iterable[MatchRecord]) -> Mapping[str, Sequence]:

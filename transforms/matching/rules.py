@@ -51,10 +51,17 @@ decides. Rules, in order:
    "Ségolène Vasseur-Kergoat, Reims, email" / "VASSEUR-KERGOAT Ségolène, Reims, NC".
    "Marie Martin" in Paris is never rare; "Moussa Traoré" may be, in Brunoy; and a name
    may be rare among the sign-ups of one site on one day (a walk-in sheet typed the day of
-   the form sign-up): the expected namesakes count that day's sign-ups at the site only. A name rare at
+   the form sign-up): the expected namesakes count that day's sign-ups at the site only
+   (``RARE_DAY_EXPECTED``: "Jean Kerbo" twice at Brunoy on 12 September, one with "NC" for
+   both contacts). A name rare at
    the campaign also merges at one site with one contact different and the other given on one
    side only (a
    second address: "marie.lenro801@orange.fr" / "marie.lenro149@orange.fr" and a phone).
+   When that second address has the letters of the first before the @ (the same handle, other
+   digits or domain) and the phone is given on one side only, a name merely fairly rare in
+   the campaign is enough (``FAIRLY_RARE_EXPECTED``): "Awa Kerbrat, awa.kerbrat@free.fr,
+   Reims" / "Awa Kerbrat, awa.kerbrat77@orange.fr, 06 12 34 56 78, Reims". A namesake's own
+   address mostly has other letters ("akerbrat@orange.fr": NO), and at two sites it is NO.
 8. ``rare_name_other_contacts`` -> REVIEW. Same site, a rare name with one contact different
    and the other not given (a second address, or a namesake); or a name fairly rare at the
    site with no contact to compare (``SITE_REVIEW_EXPECTED``). Both email and phone
@@ -66,8 +73,14 @@ Frequency: a name is rare when fewer than 0.05 other sign-ups are expected to ca
 chance: records x P(first name) x P(last name), counts leaving out the sign-ups with this
 very full name (a person's own duplicates), with a floor for very common French names
 (``COMMON_FIRST``, ``COMMON_LAST``). "Rare at the site" puts the site's sign-ups in place of
-all records. Name counts also tell a typo from a name: two spellings both frequent in the
-campaign ("lucas" / "lucie") are two names, so ``FAR`` between them is ``DIFFERENT``.
+all records, and "that day at the site" the site's sign-ups of that day, each leaving out
+the other sign-ups with this very full name there (that day), not in the whole campaign: a
+common name's campaign count would otherwise leave a site's day "empty" and "Jean Martin"
+rare at Marseille. Name counts also tell a typo from a name: two spellings both frequent in
+the campaign ("lucas" / "lucie") are two names, so ``FAR`` between them is ``DIFFERENT``.
+Frequent means 3 sign-ups, and 3 per 100,000 sign-ups (``established_count``): among a
+million sign-ups one slip of a frequent name recurs ("daid" 5 times and "davdi" 4 for
+"david"), and two such slips on one email and one phone are one person, not a household.
 Common names are never matched on the name alone,
 however equal; and a rule-7 link never joins two groups whose emails or phones contradict
 (see ``clustering``).
@@ -102,8 +115,12 @@ ABSENT, CONFLICT, NEAR, EQUAL = 0, 1, 2, 3  # how a contact or the site compares
 CONTACT_NAMES = ("absent", "different", "near", "equal")
 RARE_EXPECTED = 0.05
 #: Expected namesakes at the site on the day below which a same-site, same-day name is rare
-#: enough to merge on (stricter: many more pairs are weighed at this grain).
-RARE_DAY_EXPECTED = 0.15
+#: enough to merge on (stricter than at the site: many more pairs are weighed at this grain;
+#: 0.15 before the namesakes there were counted at the site that day, issue 14).
+RARE_DAY_EXPECTED = 0.4
+#: Expected namesakes in the campaign below which a same-site name with a second address of
+#: the same letters ("marie.lenro801@" / "marie.lenro149@", no phone on one side) merges.
+FAIRLY_RARE_EXPECTED = 0.3
 #: Expected namesakes at the site below which a same-site name is rare enough to merge on.
 RARE_SITE_EXPECTED = 0.7
 #: Expected namesakes at the site below which a same-site name with no contact to compare is
@@ -112,6 +129,14 @@ SITE_REVIEW_EXPECTED = 1.5
 #: A spelling seen at least this often, and at least ``ESTABLISHED_SHARE`` as often as the
 #: other, is a name of its own, not a typo of the other.
 ESTABLISHED_COUNT, ESTABLISHED_SHARE = 3, 0.01
+#: ... and at least this often per sign-up in big campaigns: among a million sign-ups the same
+#: slip of a frequent name recurs ("daid" for "david" 5 times, "davdi" 4), which is no name.
+ESTABLISHED_RATE = 3e-5
+
+
+def established_count(records: int) -> int:
+    """Sign-ups a spelling needs to be a name of its own: 3, and 3 per 100,000 sign-ups."""
+    return max(ESTABLISHED_COUNT, int(np.ceil(ESTABLISHED_RATE * records)))
 
 
 @dataclass(frozen=True)
@@ -160,6 +185,9 @@ class Columns:
     common: np.ndarray | None = None  # per name code: in COMMON_FIRST or COMMON_LAST
     day: np.ndarray | None = None  # submission date code, 0 when unknown
     rare_day: np.ndarray | None = None  # rare at its site on its day (< RARE_DAY_EXPECTED)
+    email_letters: np.ndarray | None = None  # the letters before @, coded
+    fairly_rare: np.ndarray | None = None  # in the campaign (< FAIRLY_RARE_EXPECTED)
+    min_count: int = ESTABLISHED_COUNT  # sign-ups a spelling needs to be a name (established_count)
 
 
 @dataclass
@@ -225,7 +253,11 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo, key
     if cols.rare_day is not None and cols.day is not None:
         same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
         rare_site |= same_day & _rare_pair(cols.rare_day, a, b, one_field)
-    rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose)
+    handle = np.zeros(len(a), dtype=bool)
+    if cols.email_letters is not None and cols.fairly_rare is not None:
+        letters = cols.email_letters
+        handle = (letters[a] == letters[b]) & (letters[a] > 0) & cols.fairly_rare[a] & cols.fairly_rare[b]
+    rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
         + np.where(phone == EQUAL, 4, np.where(phone == NEAR, 2, 0))
@@ -261,7 +293,7 @@ def _names(cols: Columns, a, b, memo: RelationMemo):
         for level, x, y in ((first, fa, yf), (last, la, yl)):
             far = np.nonzero((level == FAR) | (level == DISSIMILAR))[0]
             if len(far):
-                level[far[established(cols.name_count, x[far], y[far], cols.common)]] = DIFFERENT
+                level[far[established(cols.name_count, x[far], y[far], cols.common, cols.min_count)]] = DIFFERENT
     one_field = _one_field(memo, fa, fb, la, lb, first, last)
     return first, last, swapped, one_field
 
@@ -287,7 +319,7 @@ def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, bot
         if not p or not q:
             continue
         low, high = sorted((int(counts[p]), int(counts[q])))
-        if low < ESTABLISHED_COUNT <= high:
+        if low < cols.min_count <= high:
             if Indel.normalized_similarity(squash(names[p]), squash(names[q])) >= TYPO_OF_A_NAME:
                 first[k] = DISSIMILAR
 
@@ -297,12 +329,18 @@ def _typo_of_a_name(cols: Columns, a, b, first, swapped, memo: RelationMemo, bot
 TYPO_OF_A_NAME = 0.45
 
 
-def established(counts: np.ndarray, x: np.ndarray, y: np.ndarray, common: np.ndarray | None = None) -> np.ndarray:
+def established(
+    counts: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    common: np.ndarray | None = None,
+    min_count: int = ESTABLISHED_COUNT,
+) -> np.ndarray:
     """Both spellings are names of their own (frequent, and comparably so; or both in the
     built-in list of very common names, for small batches), not a typo of each other."""
     cx, cy = counts[x], counts[y]
     low, high = np.minimum(cx, cy), np.maximum(cx, cy)
-    out = (low >= ESTABLISHED_COUNT) & (low >= ESTABLISHED_SHARE * high)
+    out = (low >= min_count) & (low >= ESTABLISHED_SHARE * high)
     if common is not None:
         out |= common[x] & common[y]
     return out
@@ -415,7 +453,7 @@ def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray
     return out
 
 
-def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose) -> np.ndarray:
+def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle) -> np.ndarray:
     """Index into RULES of the first rule that applies to each pair."""
     shared = (email == EQUAL) | (phone == EQUAL)
     both = (email == EQUAL) & (phone == EQUAL)
@@ -456,7 +494,12 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
         | (near & (email == NEAR) & ~loose & strong & ~conflict)
         | (near_loose & named & ~conflict & (rare | rare_site)),
         (near_strong & (close | short | one_typo_name)) | (near_loose & strong & ~conflict & (site == EQUAL)),
-        strong & ((((rare & sites_ok) | rare_site) & ~conflict) | (rare & (site == EQUAL) & second_address)),
+        strong
+        & (
+            (((rare & sites_ok) | rare_site) & ~conflict)
+            | (rare & (site == EQUAL) & second_address)
+            | (handle & (site == EQUAL) & (email == CONFLICT) & (phone == ABSENT))
+        ),
         strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT))) | (review_site & ~conflict)),
     ]
     first_rule = RULE_INDEX["same_contact_same_name"]
@@ -484,7 +527,7 @@ def clearly_differ(memo: RelationMemo, cols: Columns, p: int, q: int) -> bool:
         if level in (FAR, DISSIMILAR) and counts is not None:
             cx, cy = int(counts[x]), int(counts[y])
             low = min(cx, cy)
-            return (low >= ESTABLISHED_COUNT and low >= ESTABLISHED_SHARE * max(cx, cy)) or (
+            return (low >= cols.min_count and low >= ESTABLISHED_SHARE * max(cx, cy)) or (
                 common is not None and bool(common[x]) and bool(common[y])
             )
         return level == DIFFERENT
