@@ -300,8 +300,6 @@ def push_site(
     must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip.
     ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
     not given."""
-    rows = _site_rows(session, event_id)
-    states = store.roster_state_values(session, event_id, rows.shown_ids)
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
@@ -309,14 +307,13 @@ def push_site(
     if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
         content = _roster_content(campaign, site, target, modified)
-        if (
-            target is not None
-            and target.fingerprint is not None
-            and content is not None
-            and target.fingerprint == _push_fingerprint(campaign, site, content, rows, states, waiting_here)
-        ):
-            location = target.location if not local else str(campaign.roster_path(site))
-            return _unchanged(location, len(rows.shown_ids), target.shown or {})
+        if target is not None and target.fingerprint is not None and content is not None:
+            inputs, shown_count = store.roster_inputs(session, event_id)
+            if target.fingerprint == _push_fingerprint(campaign, site, content, inputs, waiting_here):
+                location = target.location if not local else str(campaign.roster_path(site))
+                return _unchanged(location, shown_count, target.shown or {})
+    rows = _site_rows(session, event_id)
+    states = store.roster_state_values(session, event_id, rows.shown_ids)
     entries, references = _site_entries(campaign, rows)
     owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
@@ -362,11 +359,11 @@ def push_site(
                 to_complete=owned[TO_COMPLETE_TAB],
                 kept=tabs.kept,
             )
-    states = {**states, **_remember(session, merged, states)}
-    states = {rid: state for rid, state in states.items() if rid in entries}
+    _remember(session, merged, states)
     session.flush()
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
-    fingerprint = _push_fingerprint(campaign, site, content, rows, states, waiting_here) if content else None
+    inputs = store.roster_inputs(session, event_id)[0]  # as stored now: states included
+    fingerprint = _push_fingerprint(campaign, site, content, inputs, waiting_here) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
     # written: ``_record_written`` sets the time of our write once every site is pushed
     seen = (modified or {}).get(location) if not local and not written else None
@@ -430,15 +427,15 @@ def _push_fingerprint(
     campaign: Campaign,
     site: SiteConfig,
     content: str,
-    rows: _SiteRows,
-    states: Mapping[int, Any],
+    inputs: str,
     waiting: list[QuarantinedSignup],
 ) -> str:
-    """Everything a roster push is built from, as read (the site's registrations and their
-    sign-ups' details, the stored row states, the site's quarantined sign-ups, the settings
-    the entries and tabs are made with, the roster's ``content``: ``_roster_content``) and the
-    code that builds and writes it. Taken of what is read rather than of the entries and tabs
-    made from it: an unchanged night then builds nothing.
+    """Everything a roster push is built from, as read: ``inputs``, the digest of the site's
+    registrations, their sign-ups' details and the stored row states
+    (``store.roster_inputs``); the site's quarantined sign-ups; the settings the entries and
+    tabs are made with; the roster's ``content`` (``_roster_content``); and the code that
+    builds and writes it. Taken of what is read rather than of the entries and tabs made
+    from it: an unchanged night then builds nothing.
 
     Stored after a push; equal the next night, the push would read the roster, merge and
     write nothing (a second push changes nothing), so it is skipped: an unchanged night
@@ -450,32 +447,9 @@ def _push_fingerprint(
         "labels": {s.name: s.display_name for s in campaign.sources},
     }
     digest = hashlib.sha256()
-    for part in (
-        _roster_code(),
-        json.dumps(settings, sort_keys=True),
-        content,
-        repr(sorted(rows.every)),
-        repr(sorted(rows.details.items())),
-        repr(waiting),
-    ):
+    for part in (_roster_code(), json.dumps(settings, sort_keys=True), content, inputs, repr(waiting)):
         digest.update(part.encode())
         digest.update(b"\x1f")
-    for registration_id, state in sorted(states.items()):
-        digest.update(
-            json.dumps(
-                [
-                    registration_id,
-                    state.pushed,
-                    state.called,
-                    state.present,
-                    state.notes,
-                    state.extras,
-                    state.conflicts,
-                ],
-                sort_keys=True,
-                default=str,
-            ).encode()
-        )
     return digest.hexdigest()
 
 
@@ -596,7 +570,7 @@ def _remember(
     session: Session, merged, stored: Mapping[int, store.RosterStateValues]
 ) -> dict[int, store.RosterStateValues]:
     """Store what each row holds now, the pushed values and the coordinator's cells; return
-    those states, as they now are in the database (what the push fingerprint is taken of)."""
+    those states, as they now are in the database."""
     conflicts: dict[str, int] = {}
     for conflict in merged.conflicts:
         conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
