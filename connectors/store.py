@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Select, Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rollcall.connectors.database import batches
@@ -708,24 +708,66 @@ def save_registrations(session: Session, new: Sequence[dict[str, Any]], changed:
         session.execute(update(Registration), [{**row, "updated_at": now} for row in changed])
 
 
-def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEntry]]:
-    """(registration id, entry) for every registration of an event, whatever its status.
-    Columns, not ORM objects: read for every site at every push, and never changed here."""
-    query = (
+def _as_read(column: Any, as_text: bool) -> Any:
+    """A JSON or time column, or its text as stored (``roster_inputs``: nothing parsed)."""
+    return cast(column, Text) if as_text else column
+
+
+def _entries_query(event_id: int, as_text: bool = False) -> Select:
+    return (
         select(
             Registration.id,
             Person.first_name,
             Person.last_name,
             Person.email,
             Person.phone,
-            Registration.sources,
-            Registration.registered_at,
+            _as_read(Registration.sources, as_text),
+            _as_read(Registration.registered_at, as_text),
             Registration.status,
             Person.already_volunteer,
         )
         .join(Person, Registration.person_id == Person.id)
         .where(Registration.event_id == event_id)
     )
+
+
+def _details_query(event_id: int) -> Select:
+    return (
+        select(
+            Registration.id,
+            RawRecord.source,
+            RawRecord.external_id,
+            Signup.cancelled,
+            Signup.consent,
+            Signup.time_slot,
+            Signup.remarks,
+            Signup.minor,
+        )
+        .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
+    )
+
+
+def _states_query(event_id: int, as_text: bool = False) -> Select:
+    return (
+        select(
+            RosterState.registration_id,
+            _as_read(RosterState.pushed, as_text),
+            RosterState.called,
+            RosterState.present,
+            RosterState.notes,
+            _as_read(RosterState.extras, as_text),
+            RosterState.conflicts,
+        )
+        .join(Registration, Registration.id == RosterState.registration_id)
+        .where(Registration.event_id == event_id)
+    )
+
+
+def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEntry]]:
+    """(registration id, entry) for every registration of an event, whatever its status.
+    Columns, not ORM objects: read for every site at every push, and never changed here."""
     return [
         (
             registration_id,
@@ -741,7 +783,7 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
             ),
         )
         for registration_id, first_name, last_name, email, phone, sources, registered_at, status, already_volunteer in (
-            session.execute(query)
+            session.execute(_entries_query(event_id))
         )
     ]
 
@@ -749,23 +791,10 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
 def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDetails]]:
     """Registration id -> the time slot, remarks and minor flag of each of its current
     sign-ups (its person's sign-ups for this event), in record order."""
-    query = (
-        select(
-            Registration.id,
-            RawRecord.source,
-            RawRecord.external_id,
-            Signup.cancelled,
-            Signup.consent,
-            Signup.time_slot,
-            Signup.remarks,
-            Signup.minor,
-        )
-        .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
-    )
     found: dict[int, list[SignupDetails]] = {}
-    for registration_id, source, external_id, cancelled, consent, time_slot, remarks, minor in session.execute(query):
+    for registration_id, source, external_id, cancelled, consent, time_slot, remarks, minor in session.execute(
+        _details_query(event_id)
+    ):
         details = SignupDetails((source, external_id), cancelled, consent, time_slot, remarks, minor)
         found.setdefault(registration_id, []).append(details)
     return {rid: sorted(details, key=lambda d: d.record_key) for rid, details in found.items()}
@@ -791,88 +820,35 @@ def roster_state_values(
     """The stored states of these registrations of the event: one query by event, not one
     per 500 ids."""
     wanted = set(registration_ids)
-    query = (
-        select(
-            RosterState.registration_id,
-            RosterState.pushed,
-            RosterState.called,
-            RosterState.present,
-            RosterState.notes,
-            RosterState.extras,
-            RosterState.conflicts,
-        )
-        .join(Registration, Registration.id == RosterState.registration_id)
-        .where(Registration.event_id == event_id)
-    )
-    return {row[0]: RosterStateValues(*row) for row in session.execute(query) if row[0] in wanted}
+    return {row[0]: RosterStateValues(*row) for row in session.execute(_states_query(event_id)) if row[0] in wanted}
 
 
 def roster_inputs(session: Session, event_id: int) -> tuple[str, int]:
     """A digest of what a roster push reads from the database for an event, and how many
     registrations its roster shows (registered or cancelled).
 
-    Everything ``roster_entries``, ``signup_details`` and ``roster_state_values`` (of the
-    shown registrations) read, as stored: JSON and times are taken as the database's text,
-    neither parsed nor built into objects, so an unchanged night's check of twelve sites
-    reads 200,000 rows in about a third of the time. Sorted by unique keys in SQL: the
-    digest is compared only with one taken from the same database."""
+    The very queries of ``roster_entries``, ``signup_details`` and ``roster_state_values``
+    (of the shown registrations), their JSON and times taken as the database's text, neither
+    parsed nor built into objects: an unchanged night's check of twelve sites reads 200,000
+    rows in about a third of the time. Sorted by unique keys in SQL: the digest is compared
+    only with one taken from the same database."""
     shown = (REGISTERED, CANCELLED)
-    entries = (
-        select(
-            Registration.id,
-            Person.first_name,
-            Person.last_name,
-            Person.email,
-            Person.phone,
-            cast(Registration.sources, Text),
-            cast(Registration.registered_at, Text),
-            Registration.status,
-            Person.already_volunteer,
-        )
-        .join(Person, Registration.person_id == Person.id)
-        .where(Registration.event_id == event_id)
-        .order_by(Registration.id)
-    )
-    details = (
-        select(
-            Registration.id,
-            RawRecord.source,
-            RawRecord.external_id,
-            Signup.id,
-            Signup.cancelled,
-            Signup.consent,
-            Signup.time_slot,
-            Signup.remarks,
-            Signup.minor,
-        )
-        .join(Signup, (Signup.person_id == Registration.person_id) & (Signup.event_id == Registration.event_id))
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(Registration.event_id == event_id, RawRecord.is_current.is_(True))
-        .order_by(Registration.id, Signup.id)
-    )
-    states = (
-        select(
-            RosterState.registration_id,
-            cast(RosterState.pushed, Text),
-            RosterState.called,
-            RosterState.present,
-            RosterState.notes,
-            cast(RosterState.extras, Text),
-            RosterState.conflicts,
-        )
-        .join(Registration, Registration.id == RosterState.registration_id)
-        .where(Registration.event_id == event_id, Registration.status.in_(shown))
-        .order_by(RosterState.registration_id)
+    queries = (
+        _entries_query(event_id, as_text=True).order_by(Registration.id),
+        _details_query(event_id).order_by(Registration.id, Signup.id),
+        _states_query(event_id, as_text=True)
+        .where(Registration.status.in_(shown))
+        .order_by(RosterState.registration_id),
     )
     digest = hashlib.sha256()
     count = 0
     session.flush()  # then Core rows: no ORM result processing, a third of the time
     connection = session.connection()
-    for query in (entries, details, states):
+    for query in queries:
         rows = connection.execute(query).all()
         digest.update(repr([tuple(row) for row in rows]).encode())
         digest.update(b"\x1f")
-        if query is entries:
+        if query is queries[0]:
             count = sum(1 for row in rows if row[7] in shown)
     return digest.hexdigest(), count
 
