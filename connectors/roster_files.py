@@ -21,6 +21,7 @@ from pathlib import Path
 import xlsxwriter
 from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+from xlsxwriter.exceptions import XlsxInputError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -183,7 +184,23 @@ def _write_tabs(
         if title == ROSTER_TAB or grid:
             _Tab(workbook.add_worksheet(title), grid or [], formats, layouts[title]).write()
     for tab in kept:
-        _write_coordinator_tab(workbook.add_worksheet(tab.title), tab, formats)
+        _write_coordinator_tab(_add_worksheet(workbook, tab.title), tab, formats)
+
+
+def _add_worksheet(workbook: xlsxwriter.Workbook, title: str) -> Worksheet:
+    """A coordinator's tab under its title, or, when Excel's rules refuse it (a name of ours
+    in other letter case, over 31 characters), under the nearest one they accept: the tab
+    keeps its content whatever its name."""
+    try:
+        return workbook.add_worksheet(title)
+    except XlsxInputError:
+        base = re.sub(r"[\[\]:*?/\\]", " ", title).strip("' ")[:26] or "Onglet"
+        for n in range(2, 1000):
+            try:
+                return workbook.add_worksheet(f"{base} ({n})")
+            except XlsxInputError:
+                continue
+        raise
 
 
 @dataclass(frozen=True)

@@ -516,9 +516,12 @@ class _RosterTabs:
 def _workbook_tabs(path: Path, leaving: frozenset[str]) -> _RosterTabs:
     """A workbook's tabs: ours, and those a coordinator added, written back after ours (their
     rows holding a reference that must leave, ``leaving``, deleted: ``elsewhere``)."""
-    tabs = roster_files.read_tabs(path)
+    ours = {title.casefold(): title for title in (ROSTER_TAB, CHANGES_TAB, *OWNED_TABS)}
+    read = roster_files.read_tabs(path)
+    # Excel's tab names ignore letter case: "INSCRITS" is our roster tab, renamed so
+    tabs = {ours.get(title.casefold(), title): grid for title, grid in read.items()}
     owned = {title: tabs.get(title, []) for title in OWNED_TABS}
-    theirs = [title for title in tabs if title not in {ROSTER_TAB, CHANGES_TAB, *OWNED_TABS}]
+    theirs = [title for title in read if title.casefold() not in ours]
     kept = roster_files.read_coordinator_tabs(path, theirs) if theirs else []
     elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
     kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
