@@ -305,7 +305,13 @@ def pending_records(
 ) -> list[PendingRecord]:
     """Current raw records that have neither a sign-up nor a quarantine entry yet, by id,
     from ``after_id`` (so a large backlog is read in pages)."""
-    query = (
+    return [PendingRecord(*row) for row in session.execute(pending_query(campaign, after_id, limit))]
+
+
+def pending_query(campaign: str, after_id: int, limit: int | None) -> Select[tuple[int, str, dict[str, Any]]]:
+    """The query behind ``pending_records``: a range search of the (campaign, is_current, id)
+    index, so a page costs its own size, not the campaign's."""
+    return (
         select(RawRecord.id, RawRecord.source, RawRecord.payload)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .where(~select(Signup.id).where(Signup.raw_record_id == RawRecord.id).exists())
@@ -314,7 +320,6 @@ def pending_records(
         .order_by(RawRecord.id)
         .limit(limit)
     )
-    return [PendingRecord(*row) for row in session.execute(query)]
 
 
 def save_normalised(

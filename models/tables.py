@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -124,7 +125,12 @@ class RawRecord(Base):
     """
 
     __tablename__ = "raw_records"
-    __table_args__ = (UniqueConstraint("campaign", "source", "external_id", "content_hash"),)
+    __table_args__ = (
+        UniqueConstraint("campaign", "source", "external_id", "content_hash"),
+        # Normalise reads pending records a page at a time, by id: without this index SQLite
+        # searched the whole campaign and sorted it for every page (quadratic at a million).
+        Index("ix_raw_records_campaign_current_id", "campaign", "is_current", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign: Mapped[str] = mapped_column(String(64))
