@@ -123,6 +123,10 @@ def is_transient(exc: APIError) -> bool:
     return status in _TRANSIENT or (status == 403 and bool(_reasons(exc) & RATE_LIMIT_REASONS))
 
 
+#: Google's documented per-user quotas (requests per minute), and the burst we allow.
+SHEETS_PER_MINUTE, DRIVE_PER_MINUTE, BURST = 60, 300, 10
+
+
 class RateLimiter:
     """Token buckets shared by every site of a run: Sheets reads, Sheets writes, Drive calls.
 
@@ -130,20 +134,25 @@ class RateLimiter:
     ``(limit - burst) / 60`` per second, so no 60-second window ever holds more than ``limit``
     requests, however the server cuts its minutes. Sheets allows 60 reads and 60 writes per
     minute per user (a service account is one user); Drive's per-user quota is far higher.
+
+    ``shared``: called with the kind after each local token, to wait also for a quota shared
+    with other processes (``flows.quota``: Prefect's global rate limits), so several workers
+    pushing for one Google account stay under its per-minute quota together.
     """
 
     def __init__(
         self,
-        per_minute: int = 60,
-        burst: int = 10,
-        drive_per_minute: int = 300,
+        per_minute: int = SHEETS_PER_MINUTE,
+        burst: int = BURST,
+        drive_per_minute: int = DRIVE_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: Callable[[str], None] | None = None,
     ) -> None:
         if not 0 < burst < min(per_minute, drive_per_minute):
             raise ValueError("burst must be at least 1 and below every per-minute limit")
         self.limits = {"read": per_minute, "write": per_minute, "drive": drive_per_minute}
-        self.burst, self.clock, self.sleep = burst, clock, sleep
+        self.burst, self.clock, self.sleep, self.shared = burst, clock, sleep, shared
         self._tokens: dict[str, tuple[float, float]] = {}  # kind -> (tokens, at)
         self._lock = threading.Lock()
         self.waited = 0.0
@@ -161,6 +170,8 @@ class RateLimiter:
                 self.waited += wait
                 now, tokens = self.clock(), 1.0
             self._tokens[kind] = (tokens - 1, now)
+        if self.shared is not None:  # outside the lock: the wait is for other processes
+            self.shared(kind)
 
 
 class RollcallHTTPClient(HTTPClient):

@@ -23,6 +23,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.flows import Flow
 from prefect.schedules import Cron
 
+from rollcall.flows.quota import ensure_google_limits
 from rollcall.models.campaign import DEFAULT_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,6 +87,7 @@ def specs(config: str) -> list[DeploymentSpec]:
 def deploy_all(config: str | None = None, pool: str = POOL) -> dict[str, UUID]:
     """Register every deployment on ``pool``; re-running updates them in place."""
     config = config or os.environ.get("ROLLCALL_CONFIG", str(REPO / DEFAULT_CONFIG))
+    ensure_google_limits()  # one Google quota for every worker pushing rosters (flows.quota)
     ids = {}
     for spec in specs(config):
         # Prefect's sync/async dispatch: outside an event loop both calls return their value,

@@ -9,6 +9,7 @@ from rollcall.connectors.forms import FormConnector
 from rollcall.connectors.google_sheets import SCOPES as SHEETS_SCOPES
 from rollcall.connectors.google_sheets import RateLimiter, RosterSheets, connect
 from rollcall.connectors.http import SourceAuthError, make_session
+from rollcall.flows.quota import shared_google_quota
 from rollcall.flows.secrets import BadSecret, describe, load_json_secret, resolve_secret
 from rollcall.models.campaign import (
     Campaign,
@@ -108,5 +109,6 @@ def google_sheets(campaign: Campaign, layouts: dict[str, Any]) -> RosterSheets:
         credentials = ServiceAccountCredentials.from_service_account_info(info, scopes=SHEETS_SCOPES)
     else:
         credentials = TokenCredentials(token=resolve_secret(refs["access_token"]))
-    client = connect(credentials, base_url=campaign.google.base_url, limiter=RateLimiter())
+    limiter = RateLimiter(shared=shared_google_quota())  # shared with other workers, when set up
+    client = connect(credentials, base_url=campaign.google.base_url, limiter=limiter)
     return RosterSheets(client, layouts=layouts)

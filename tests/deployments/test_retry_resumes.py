@@ -83,11 +83,26 @@ def worker(prefect_harness: None, tmp_path: Path):
         stderr=subprocess.DEVNULL,
     )
     yield api, pool
+    _remove_google_limits()  # deploy_all created them: other tests on this server pace alone
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def _remove_google_limits() -> None:
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from rollcall.flows.quota import PER_MINUTE, limit_name
+
+    with get_client(sync_client=True) as client:
+        for kind in PER_MINUTE:
+            try:
+                client.delete_global_concurrency_limit_by_name(limit_name(kind))
+            except ObjectNotFound:
+                pass
 
 
 def retry_from_the_ui(api: str, flow_run_id: UUID) -> None:
