@@ -30,6 +30,7 @@ from rollcall.connectors.database import session_scope
 from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsError
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
+from rollcall.flows.workbook_writer import PARALLEL_FROM_ROWS, PendingWrite, WorkbookWriter
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry, SignupDetails
@@ -49,6 +50,7 @@ from rollcall.transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
     RosterLayoutError,
+    RosterMerge,
     SheetEntry,
     changes_grid,
     merge_roster,
@@ -82,7 +84,7 @@ def _is_reference(text: str) -> bool:
     return parse_display_id(text) is not None
 
 
-def push_rosters(campaign: Campaign) -> dict[str, Any]:
+def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROWS) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants.
 
     Each site succeeds or fails on its own: a site whose roster cannot be pushed (access
@@ -90,27 +92,67 @@ def push_rosters(campaign: Campaign) -> dict[str, Any]:
     keeps its database state as it was (a savepoint), gets ``error`` (one line: the cause and
     what to do) in its result, and the next sites go on. ``failed_rosters`` lists them.
 
+    A local workbook of ``parallel_from_rows`` rows or more is written by a second process
+    while the next site is merged (``flows.workbook_writer``); its state is stored once written.
+
     Google sheets: one Drive listing first says which spreadsheets moved since our last push
     (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
     (``_record_written``). An unchanged night costs those two Drive calls, no Sheets request."""
     results: dict[str, Any] = {}
-    with session_scope(campaign.database_url) as session:
+    with session_scope(campaign.database_url) as session, WorkbookWriter(parallel_from_rows) as writer:
         events = store.sync_events(session, campaign)
         sheets = roster_sheets(session, campaign)
         started = datetime.now(UTC)
         modified = _drive_check(session, campaign, sheets)
         waiting = waiting_signups(session, campaign)  # read once: each site's tab keeps its own
+        writing: tuple[SitePush, PendingWrite] | None = None  # a workbook being written
         for site in campaign.sites:
             try:
                 with session.begin_nested():
-                    results[site.code] = push_site(
+                    if site.roster.kind == "google_sheet":  # one client, paced: in turn
+                        results[site.code] = push_site(
+                            session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
+                        )
+                        continue
+                    prepared = prepare_site(
                         session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
                     )
-            except (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException) as exc:
-                log.warning("site %s: roster not pushed: %s", site.code, exc)
+            except ROSTER_ERRORS as exc:
                 results[site.code] = _failed(session, campaign, site, exc)
+                continue
+            if isinstance(prepared, dict):
+                results[site.code] = prepared
+                continue
+            # this site's workbook is written in the worker while the previous site is stored
+            # and the next one merged (flows.workbook_writer)
+            started_write = writer.submit(prepared.rows, prepared.write) if prepared.write else None
+            if writing is not None:
+                results[writing[0].site.code] = _stored_once_written(session, campaign, sheets, *writing)
+            writing = (prepared, started_write) if started_write else None
+            if started_write is None:
+                results[site.code] = _stored_once_written(session, campaign, sheets, prepared, None)
+        if writing is not None:
+            results[writing[0].site.code] = _stored_once_written(session, campaign, sheets, *writing)
         _record_written(session, campaign, sheets, results, started)
-    return results
+    return {site.code: results[site.code] for site in campaign.sites}
+
+
+#: What fails one site's push and not the others'.
+ROSTER_ERRORS = (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException)
+
+
+def _stored_once_written(
+    session: Session, campaign: Campaign, sheets, push: SitePush, pending: PendingWrite | None
+) -> dict[str, Any]:
+    """A local site's result once its workbook is written: its state stored, or, when the
+    write failed, its state as it was and the error."""
+    try:
+        with session.begin_nested():
+            if pending is not None:
+                pending.wait()
+            return complete_site(session, campaign, push, sheets)
+    except ROSTER_ERRORS as exc:
+        return _failed(session, campaign, push.site, exc)
 
 
 def _drive_check(session: Session, campaign: Campaign, sheets) -> dict[str, Modified] | None:
@@ -164,6 +206,7 @@ def failed_rosters(results: dict[str, Any]) -> dict[str, str]:
 
 
 def _failed(session: Session, campaign: Campaign, site: SiteConfig, exc: Exception) -> dict[str, Any]:
+    log.warning("site %s: roster not pushed: %s", site.code, exc)
     target = store.roster_target(session, campaign.campaign.code, site.code)
     location = site.roster.spreadsheet or (target.location if target else "") or ""
     return {
@@ -300,6 +343,45 @@ def push_site(
     must also give the ``modifiedTime`` recorded after that push. Purge and erasure never skip.
     ``waiting``: the campaign's quarantined sign-ups by site (``waiting_signups``), read here if
     not given."""
+    prepared = prepare_site(session, campaign, site, event_id, sheets, purged, erased, modified, waiting)
+    if isinstance(prepared, dict):
+        return prepared
+    if prepared.write is not None:
+        prepared.write()
+    return complete_site(session, campaign, prepared, sheets, modified)
+
+
+@dataclass
+class SitePush:
+    """A site's roster merged, its workbook still to write (``write``; None when there is
+    nothing to write, or for a Google sheet, written already), then what to store."""
+
+    site: SiteConfig
+    event_id: int
+    location: str
+    merged: RosterMerge
+    states: dict[int, Any]
+    rows: int
+    written: bool
+    erased_rows: int
+    waiting_here: list[QuarantinedSignup]
+    write: functools.partial[None] | None = None
+
+
+def prepare_site(
+    session: Session,
+    campaign: Campaign,
+    site: SiteConfig,
+    event_id: int,
+    sheets,
+    purged: frozenset[str] = frozenset(),
+    erased: frozenset[str] = frozenset(),
+    modified: Mapping[str, Modified] | None = None,
+    waiting: Mapping[str, list[QuarantinedSignup]] | None = None,
+) -> SitePush | dict[str, Any]:
+    """``push_site`` up to the write: the result of a skipped site, or its merged roster. A
+    Google sheet is written here (one client, paced); a local workbook only planned, and
+    nothing is stored in the database yet."""
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
@@ -330,6 +412,7 @@ def push_site(
     merged = merge(entries.values(), base, last_pushed)
     written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
     changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
+    write = None
     if site.roster.kind == "google_sheet":
         sent = changes if written else None
         # always asked: it sends nothing when no tab changed (owned tabs by their digest)
@@ -349,7 +432,8 @@ def push_site(
         written = written or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
         if written:
             kept = changes if changes is not None else news  # as read: not read again
-            roster_files.write_roster(
+            write = functools.partial(
+                roster_files.write_roster,
                 Path(location),
                 merged.grid,
                 changes=kept,
@@ -359,11 +443,22 @@ def push_site(
                 to_complete=owned[TO_COMPLETE_TAB],
                 kept=tabs.kept,
             )
-    _remember(session, merged, states)
+    erased_rows = removed + sum(map(len, tabs.elsewhere.values()))
+    return SitePush(site, event_id, location, merged, states, len(entries), written, erased_rows, waiting_here, write)
+
+
+def complete_site(
+    session: Session, campaign: Campaign, push: SitePush, sheets, modified: Mapping[str, Modified] | None = None
+) -> dict[str, Any]:
+    """``push_site`` after the write: the coordinator's values and what was pushed stored, the
+    roster's fingerprint and target recorded; the site's result."""
+    site, merged, location, written = push.site, push.merged, push.location, push.written
+    local = site.roster.kind != "google_sheet"
+    _remember(session, merged, push.states)
     session.flush()
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
-    inputs = store.roster_inputs(session, event_id)[0]  # as stored now: states included
-    fingerprint = _push_fingerprint(campaign, site, content, inputs, waiting_here) if content else None
+    inputs = store.roster_inputs(session, push.event_id)[0]  # as stored now: states included
+    fingerprint = _push_fingerprint(campaign, site, content, inputs, push.waiting_here) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
     # written: ``_record_written`` sets the time of our write once every site is pushed
     seen = (modified or {}).get(location) if not local and not written else None
@@ -387,13 +482,13 @@ def push_site(
         modified_time=seen.time if seen else None,
     )
     return {
-        "rows": len(entries),
+        "rows": push.rows,
         "written": written,
         "location": location,
         **shown,
         "new": sum(1 for c in merged.changes if c.kind == NEW),
         "removed": len(merged.removed_ids),
-        "erased_rows": removed + sum(map(len, tabs.elsewhere.values())),
+        "erased_rows": push.erased_rows,
     }
 
 

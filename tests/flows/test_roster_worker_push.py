@@ -1,0 +1,89 @@
+"""A push whose workbooks are written by the second process ends where a push written in
+this process ends: the same cells in every tab, the same state in the database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from rollcall.connectors.database import session_scope
+from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
+from rollcall.models.tables import RosterState, RosterTarget
+
+EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
+
+pytestmark = pytest.mark.flow
+
+
+def workbooks(folder: Path) -> dict[str, dict[str, list[list[object]]]]:
+    """Every roster's tabs and cells, as a spreadsheet program reads them. The time of a
+    change in Nouveautés is when the push ran: left out."""
+    found = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        book = load_workbook(path)
+        found[path.name] = {
+            sheet.title: [[c.value for c in row] for row in sheet.iter_rows()]
+            for sheet in book.worksheets
+            if sheet.title != "Nouveautés"
+        }
+        found[path.name]["Nouveautés"] = [[c.value for c in row][1:] for row in book["Nouveautés"].iter_rows()]
+    return found
+
+
+def stored(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    with session_scope(url) as session:
+        states = session.execute(
+            select(RosterState.registration_id, RosterState.pushed, RosterState.called, RosterState.present,
+                   RosterState.notes, RosterState.extras, RosterState.conflicts).order_by(RosterState.registration_id)
+        ).all()  # fmt: skip
+        targets = session.execute(
+            select(RosterTarget.site_code, RosterTarget.pushed_at.is_not(None), RosterTarget.shown).order_by(
+                RosterTarget.site_code
+            )
+        ).all()
+    return [tuple(r) for r in states], [tuple(r) for r in targets]
+
+
+def test_workbooks_written_by_the_worker_equal_those_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import push_rosters
+
+    here = tmp_path / "here"
+    shutil.copytree(EXAMPLE_DIR, here, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.chdir(here)
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{here / 'rollcall.db'}")
+    nightly_sync(config=str(here / "campaign.toml"))
+    rosters = here / "var/rosters"
+    # a coordinator's notes in one roster, another roster deleted, a third one's row removed
+    paris = next(rosters.glob("PAR *.xlsx"))
+    book = load_workbook(paris)
+    sheet = book["Inscrits"]
+    notes = [c.column for c in sheet[1] if c.value == "Notes"][0]
+    sheet.cell(row=2, column=notes).value = "Rappeler jeudi"
+    book.save(paris)
+    next(rosters.glob("LYS *.xlsx")).unlink()
+    book = load_workbook(lille := next(rosters.glob("LIL *.xlsx")))
+    book["Inscrits"].delete_rows(3)
+    book.save(lille)
+
+    worker = tmp_path / "worker"
+    shutil.copytree(here, worker)
+    results = {}
+    for folder, from_rows in ((here, 10**9), (worker, 0)):
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+        results[folder.name] = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=from_rows)
+
+    def without_location(result: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+        return {code: {k: v for k, v in r.items() if k != "location"} for code, r in result.items()}
+
+    assert without_location(results["worker"]) == without_location(results["here"])
+    assert sum(r["written"] for r in results["here"].values()) == 2  # Lyon back, Lille's row back
+    assert workbooks(worker / "var/rosters") == workbooks(rosters)
+    assert stored(f"sqlite:///{worker / 'rollcall.db'}") == stored(f"sqlite:///{here / 'rollcall.db'}")
