@@ -168,8 +168,13 @@ def typo_name_site(
     idx = np.nonzero(eligible & (first > 0) & (last > 0) & (site > 0))[0]
     if len(idx) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    heads, tails = _affixes(names, np.unique(first[idx]))
     place = site[idx] * (int(last.max(initial=0)) + 1) + last[idx]  # (site, last name)
+    if start:  # an incremental batch: only the known records sharing a place with a new one
+        wanted = np.isin(place, place[idx >= start])
+        idx, place = idx[wanted], place[wanted]
+        if len(idx) < 2:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+    heads, tails = _affixes(names, np.unique(first[idx]))
     found_a, found_b = [], []
     for affix in (heads, tails):  # one key per end of the first name
         end = affix[first[idx]]
