@@ -256,3 +256,52 @@ def test_a_second_address_of_the_same_handle_merges_a_fairly_rare_name(catalog) 
     ]
     found = groups(rows, catalog)
     assert {frozenset({"k1", "k2"}), frozenset({"k3"}), frozenset({"k4"})} <= found
+
+
+def test_rule_7a_a_mistyped_first_name_with_a_rare_name_at_the_site_merges(catalog) -> None:
+    """Rule 7a (``rare_name_typo_same_site``): a staff re-entry with the first name one typo
+    off and no contact, at the site of the form sign-up, the name rare there: one person."""
+    rows = [
+        row("n1", "Nathalie", "Lecmor", "nathalielecmor@yahoo.fr", "", "Reims"),
+        row("n2", "Nathaliie", "LECMOR", "N/A", "NC", "Reims"),  # placeholders, a letter doubled
+        row("n3", "Aïcha", "Dupuis-Kerbrat", "", "0647912106", "Lille"),
+        row("n4", "Aicah", "Dupuis-Kerbrat", "nc", "-", "Lille"),  # two letters swapped
+    ]
+    person_of = resolve(rows, catalog=catalog).person_of
+    assert person_of["n1"] == person_of["n2"]
+    assert person_of["n3"] == person_of["n4"]
+    links = {(x.record_a, x.record_b): x.rule for x in resolve(rows, catalog=catalog).links}
+    assert set(links.values()) == {"rare_name_typo_same_site"}
+
+
+def test_rule_7a_never_merges_a_household_nor_two_sites_nor_other_contacts(catalog) -> None:
+    """Household guard: "Jan" and "Jean" Kerbo (both names of their own in the batch) on one
+    walk-in sheet, and "Louis" / "Louise" Kerbo, stay apart; so does a mistyped first name at
+    another site, or beside another email (a namesake's own address)."""
+    rows = [
+        row("h1", "Jean", "Kerbo", "jean.kerbo@free.fr", "", "Reims"),
+        row("h2", "Jan", "Kerbo", "NC", "NC", "Reims"),  # another name of its own: household
+        row("h3", "Louis", "Querbel", "louis.querbel@free.fr", "", "Reims"),
+        row("h4", "Louise", "QUERBEL", "pas de mail", "0000000000", "Reims"),  # PARTIAL, no typo
+        row("h5", "Nathalie", "Lecmor", "nathalielecmor@yahoo.fr", "", "Reims"),
+        row("h6", "Nathaliie", "Lecmor", "n/a", "n/a", "Grenoble"),  # another site
+        row("h7", "Nathalie", "Vasquerel", "nvasquerel@free.fr", "", "Reims"),
+        row("h8", "Natahlie", "Vasquerel", "vasquerel.n@orange.fr", "", "Reims"),  # other email
+        *filler("ja", "Jan", 4),
+        *filler("je", "Jean", 4),
+    ]
+    found = groups(rows, catalog)
+    for pair in (("h1", "h2"), ("h3", "h4"), ("h5", "h6"), ("h7", "h8")):
+        assert frozenset(pair) not in found and {frozenset({pair[0]}), frozenset({pair[1]})} <= found
+
+
+def test_rule_7a_joins_the_mistyped_sign_up_to_its_person_not_the_household(catalog) -> None:
+    """Nathalie and Marc Lecmor share a phone (a household, never merged); staff typed
+    "Nathaliie LECMOR" with placeholders: it joins Nathalie, and Marc stays apart."""
+    rows = [
+        row("r1", "Nathalie", "Lecmor", "nathalielecmor@yahoo.fr", "0611223344", "Reims"),
+        row("r2", "Marc", "Lecmor", "marc.lecmor@free.fr", "0611223344", "Reims"),  # household
+        row("r3", "Nathaliie", "Lecmor", "N/A", "NC", "Reims"),
+    ]
+    resolution = resolve(rows, catalog=catalog)
+    assert resolution.person_of["r1"] == resolution.person_of["r3"] != resolution.person_of["r2"]

@@ -16,6 +16,11 @@ Blocks, each a coded field; records sharing a code are candidates:
   at a million sign-ups).
 - ``email_letters`` (the letters before @): the local part written otherwise,
   "jean.dupont2@orange.fr" / "jean_dupont@orange.fr".
+- ``typo_name_site`` (sign-ups whose name is rare at their site, or at their site that day):
+  at the same site, the same last name and a first name with the same first two or last two
+  letters (one typo keeps one end): "Nathalie Lecmor" / "Nathaliie LECMOR", "Aïcha Dupuis" /
+  "Aicah Dupuis", "Moussa-Ali" / "Moussaali". A staff re-entry with a mistyped first name and
+  no contact meets its form sign-up only here (its name block differs).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ WINDOW = 10
 MAX_NAME_BLOCK = 30
 #: Numbers met per number in one blanked-digit key (at most 10 share one: the 10 digits).
 PHONE_WINDOW = 9
+#: Sign-ups sharing one key of ``typo_name_site`` above which the key is skipped.
+MAX_TYPO_BLOCK = 30
 CONTACT_FIELDS = ("email", "phone")
 CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
@@ -124,3 +131,66 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
     seconds = np.concatenate([records[ends[j]] for j in (2, 3, 2, 3)])
     keep = (firsts >= start) | (seconds >= start)
     return firsts[keep], seconds[keep]
+
+
+def _affixes(names: list[str], used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per name code in ``used``: codes of its first two and of its last two letters
+    (spaces and hyphens dropped), so a typo in the middle or at one end keeps one of them."""
+    table: dict[str, int] = {}
+    heads = np.zeros(int(used.max(initial=0)) + 1, np.int64)
+    tails = heads.copy()
+    for c in used.tolist():
+        text = names[c].replace(" ", "").replace("-", "")
+        heads[c] = table.setdefault("^" + text[:2], len(table) + 1)
+        tails[c] = table.setdefault(text[-2:] + "$", len(table) + 1)
+    return heads, tails
+
+
+def typo_name_site(
+    first: np.ndarray,
+    last: np.ndarray,
+    site: np.ndarray,
+    names: list[str],
+    eligible: np.ndarray,
+    start: int = 0,
+    *,
+    window: int = WINDOW,
+    max_block: int = MAX_TYPO_BLOCK,
+):
+    """Pairs (a, b) of ``eligible`` records at one site with the same last name and first
+    names not equal but sharing their first or last two letters, at least one of the two at
+    or after ``start``. One typo keeps one end of the name: "francoise" / "franoise" ("fr"),
+    "nathaliie" / "nathalie", "aicah" / "aicha" ("ai").
+
+    Records sharing a key meet as in ``within`` (the next ``window`` records); keys held by
+    more than ``max_block`` records are skipped.
+    """
+    idx = np.nonzero(eligible & (first > 0) & (last > 0) & (site > 0))[0]
+    if len(idx) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    place = site[idx] * (int(last.max(initial=0)) + 1) + last[idx]  # (site, last name)
+    if start:  # an incremental batch: only the known records sharing a place with a new one
+        wanted = np.isin(place, place[idx >= start])
+        idx, place = idx[wanted], place[wanted]
+        if len(idx) < 2:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+    heads, tails = _affixes(names, np.unique(first[idx]))
+    found_a, found_b = [], []
+    for affix in (heads, tails):  # one key per end of the first name
+        end = affix[first[idx]]
+        key = place * (int(end.max(initial=0)) + 1) + end
+        order = np.argsort(key, kind="stable")
+        ranked = key[order]
+        bounds = np.flatnonzero(np.diff(ranked)) + 1
+        sizes = np.diff(np.concatenate([[0], bounds, [len(ranked)]]))
+        small = np.repeat((sizes <= max_block) & (sizes > 1), sizes)
+        order, ranked = order[small], ranked[small]
+        for step in range(1, min(window, len(order) - 1) + 1):
+            same = ranked[step:] == ranked[:-step]
+            found_a.append(idx[order[:-step][same]])
+            found_b.append(idx[order[step:][same]])
+    if not found_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    keep = ((a >= start) | (b >= start)) & (first[a] != first[b])
+    return a[keep], b[keep]

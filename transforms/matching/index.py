@@ -270,10 +270,27 @@ class PeopleIndex:
         a, b = self._same_name_site_day(start)
         firsts.append(a)
         seconds.append(b)
+        rare_site, rare_day = self._rare()[1], self._rare()[4]
+        a, b = blocking.typo_name_site(
+            self.codes["first"], self.codes["last"], self.codes["site"], self.keys.names.values,
+            rare_site | rare_day, start,
+        )  # fmt: skip
+        keep = self._typo_worth_comparing(a, b)
+        firsts.append(a[keep])
+        seconds.append(b[keep])
         a, b = np.concatenate(firsts), np.concatenate(seconds)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keys = np.unique(lo * (1 << 31) + hi)
         return keys >> 31, keys & ((1 << 31) - 1)
+
+    def _typo_worth_comparing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Of the ``typo_name_site`` pairs (same last name and site), those rule 7a could
+        merge: first names of near length, not both names of their own ("Jan" / "Jean")."""
+        first, names = self.codes["first"], self.keys.names.values
+        length = np.fromiter((len(n) for n in names), np.int64, len(names))
+        count = np.bincount(first, minlength=len(names)) + np.bincount(self.codes["last"], minlength=len(names))
+        named = count >= established_count(len(self))
+        return ~(named[first[a]] & named[first[b]]) & (np.abs(length[first[a]] - length[first[b]]) <= 2)
 
     def _same_name_site_day(self, start: int) -> tuple[np.ndarray, np.ndarray]:
         """Pairs with the same name words at the same site on the same day, at least one new:
@@ -470,7 +487,7 @@ class PeopleIndex:
         """Apply ``links`` in the stated order; fill ``root``; return which were refused."""
         union = self._guarded_union(start, np.concatenate([na, nb]))
         forced = f.rule[links] == RULE_INDEX["decision_same"]
-        by_name = f.rule[links] == RULE_INDEX["rare_name_no_conflict"]
+        by_name = np.isin(f.rule[links], [RULE_INDEX["rare_name_no_conflict"], RULE_INDEX["rare_name_typo_same_site"]])
         tier = np.where(forced, 0, np.where(by_name, 2, 1))
         order = np.lexsort((np.minimum(f.a[links], f.b[links]), -f.score[links], tier))
         refused = np.zeros(len(links), dtype=bool)

@@ -62,6 +62,18 @@ decides. Rules, in order:
    the campaign is enough (``FAIRLY_RARE_EXPECTED``): "Awa Kerbrat, awa.kerbrat@free.fr,
    Reims" / "Awa Kerbrat, awa.kerbrat77@orange.fr, 06 12 34 56 78, Reims". A namesake's own
    address mostly has other letters ("akerbrat@orange.fr": NO), and at two sites it is NO.
+7a. ``rare_name_typo_same_site`` -> MATCH. As rule 7 at one site, but the first name one
+   typo off (``CLOSE``: a letter dropped, added, changed, or two swapped) and the last name
+   equal (up to spelling), the name rare at the site (or at the site that day) on both sides,
+   no contact contradicting: a staff re-entry typed from a walk-in sheet, "Nathalie Lecmor,
+   nathalielecmor@yahoo.fr, Saint-Denis" / "Nathaliie LECMOR, N/A, NC, Saint-Denis";
+   "Aïcha Dupuis, NC, Strasbourg" / "Aicah Dupuis, aicha.dupuis1168@gmail.com, Strasbourg".
+   Never two first names that are both names of their own ("Jan" / "Jean" Kerbo on one
+   sheet: a household; "Louis" / "Louise" is no typo either, ``PARTIAL``), nor a name common
+   there, nor at two sites, nor beside another email or phone (a namesake's contacts). A
+   mistyped last name is left out: at a million sign-ups, generated last names one letter
+   apart were other people about as often as not ("Emma Gauber" / "Emma Nauber"). Pairs
+   meet in ``blocking.typo_name_site``.
 8. ``rare_name_other_contacts`` -> REVIEW. Same site, a rare name with one contact different
    and the other not given (a second address, or a namesake); or a name fairly rare at the
    site with no contact to compare (``SITE_REVIEW_EXPECTED``). Both email and phone
@@ -160,6 +172,7 @@ RULES: tuple[Rule, ...] = (
     Rule("near_contact_same_name", MATCH),
     Rule("near_contact_close_name", REVIEW),
     Rule("rare_name_no_conflict", MATCH),
+    Rule("rare_name_typo_same_site", MATCH),
     Rule("rare_name_other_contacts", REVIEW),
     Rule("no_evidence", NO),
 )
@@ -250,14 +263,21 @@ def compare(cols: Columns, a: np.ndarray, b: np.ndarray, memo: RelationMemo, key
     if cols.rare_site is not None and cols.review_site is not None:
         rare_site = same_site & _rare_pair(cols.rare_site, a, b, one_field)
         review_site = same_site & _rare_pair(cols.review_site, a, b, one_field)
+    rare_day = np.zeros(len(a), dtype=bool)
     if cols.rare_day is not None and cols.day is not None:
         same_day = same_site & (cols.day[a] == cols.day[b]) & (cols.day[a] > 0)
-        rare_site |= same_day & _rare_pair(cols.rare_day, a, b, one_field)
+        rare_day = same_day & _rare_pair(cols.rare_day, a, b, one_field)
+        rare_site |= rare_day
     handle = np.zeros(len(a), dtype=bool)
     if cols.email_letters is not None and cols.fairly_rare is not None:
         letters = cols.email_letters
         handle = (letters[a] == letters[b]) & (letters[a] > 0) & cols.fairly_rare[a] & cols.fairly_rare[b]
-    rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle)
+    two_first_names = np.zeros(len(a), dtype=bool)
+    if cols.name_count is not None:
+        other_first = np.where(swapped, cols.last[b], cols.first[b])
+        two_first_names = established(cols.name_count, cols.first[a], other_first, cols.common, cols.min_count)
+    typo_site = ~one_field & (first == CLOSE) & (last >= SAME) & ~two_first_names & rare_site
+    rule = _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle, typo_site)
     score = (
         np.where(email == EQUAL, 4, np.where(email == NEAR, 2, 0))
         + np.where(phone == EQUAL, 4, np.where(phone == NEAR, 2, 0))
@@ -453,8 +473,11 @@ def _phone_near(pa: np.ndarray, pb: np.ndarray, phones: list[str]) -> np.ndarray
     return out
 
 
-def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle) -> np.ndarray:
-    """Index into RULES of the first rule that applies to each pair."""
+def _rules(
+    first, last, swapped, email, phone, site, rare, rare_site, review_site, loose, handle, typo_site
+) -> np.ndarray:
+    """Index into RULES of the first rule that applies to each pair; ``typo_site``: rule 7a's
+    names (one typo off, rare at the site or there that day, not two first names)."""
     shared = (email == EQUAL) | (phone == EQUAL)
     both = (email == EQUAL) & (phone == EQUAL)
     conflict = (email == CONFLICT) | (phone == CONFLICT)
@@ -500,6 +523,7 @@ def _rules(first, last, swapped, email, phone, site, rare, rare_site, review_sit
             | (rare & (site == EQUAL) & second_address)
             | (handle & (site == EQUAL) & (email == CONFLICT) & (phone == ABSENT))
         ),
+        typo_site & (site == EQUAL) & ~conflict,
         strong & (site == EQUAL) & ((rare & ~((email == CONFLICT) & (phone == CONFLICT))) | (review_site & ~conflict)),
     ]
     first_rule = RULE_INDEX["same_contact_same_name"]
