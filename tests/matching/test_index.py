@@ -9,6 +9,8 @@ def row(rid: str, first: str, last: str, email: str = "", phone: str = "", site:
     return MatchRecord(rid, first, last, email, phone, site, submitted_at="2022-09-01")
 
 
+FIELDS = ("first_name", "last_name", "email", "phone", "site", "city", "submitted_at", "source")
+
 KNOWN = [
     row("k1", "Marie", "Dupont", "marie.dupont@gmail.com", "0611111111"),
     row("k2", "Jean", "Dupont", "", "0611111111"),  # k1's phone, other first name: own person
@@ -68,3 +70,23 @@ def test_decision_different_is_respected_in_later_batches(catalog) -> None:
         decisions=[Decision("n6", "k1", same=False)],
     )
     assert batch.person_of == {"n6": "n6"}
+
+
+def test_an_add_blocks_the_same_name_site_and_day_as_a_full_run(catalog) -> None:
+    """The add groups only the (name, site, day) of its batch: the pairs with a new sign-up
+    are those a run over everything finds."""
+    from bench.generate import generate
+
+    rows, _ = generate(4_000, seed=5)
+    records = [MatchRecord(f"r{i}", **{k: r[k] for k in FIELDS}) for i, r in enumerate(rows)]
+    start = 3_600
+    whole = PeopleIndex(catalog)
+    whole.add(records)
+    a, b = whole._same_name_site_day(0)
+    touching = {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist()) if max(x, y) >= start}
+    known = PeopleIndex(catalog)
+    known.add(records[:start])
+    known.add(records[start:])
+    a, b = known._same_name_site_day(start)
+    assert {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist())} == touching
+    assert len(touching) > 5

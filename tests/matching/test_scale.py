@@ -40,3 +40,24 @@ def test_phones_one_digit_apart_are_found_among_many() -> None:
         assert frozenset((number, swapped)) in found
     assert frozenset((number, far)) not in found
     assert all(sum(p != q for p, q in zip(*pair)) <= 2 for pair in map(tuple, found) if len(pair) == 2)
+
+
+def test_an_add_finds_the_phone_neighbours_a_full_run_finds() -> None:
+    """On an add only the new numbers' groups are looked at: the pairs touching a new record
+    are exactly those of a run over everything (numbers shared by several records included)."""
+    rng = np.random.default_rng(11)
+    phones = [""] + [f"+3361234{m:04d}" for m in rng.choice(10_000, size=2_000, replace=False).tolist()]
+    codes = rng.integers(0, len(phones), size=5_000)  # 0: no phone; most numbers on 2-3 records
+    start = 4_700
+    full = blocking.phone_neighbours(codes, phones)
+    touching = {(a, b) for a, b in zip(*(x.tolist() for x in full)) if a >= start or b >= start}
+    added = set(zip(*(x.tolist() for x in blocking.phone_neighbours(codes, phones, start))))
+    assert added == touching and len(added) > 50
+
+
+def test_unique_ints_is_numpys_unique() -> None:
+    values = np.random.default_rng(3).integers(0, 1 << 40, size=10_000)
+    values = np.concatenate([values, values[:3_000], np.empty(0, np.int64)])
+    assert blocking.unique_ints(values).tolist() == np.unique(values).tolist()
+    assert blocking.unique_ints(np.array([5])).tolist() == [5]
+    assert blocking.unique_ints(np.empty(0, np.int64)).tolist() == []

@@ -38,6 +38,16 @@ CAPPED_FIELDS = ("name_block", "email_local", "email_letters")
 FIELDS = CONTACT_FIELDS + CAPPED_FIELDS
 
 
+def unique_ints(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for integers, by a sort. numpy 2.4's ``np.unique`` without
+    ``return_inverse`` takes a hash path that is some fifty times slower on the millions of
+    candidate pair keys of a large campaign (6 s against 0.1 s for 7 million)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def within(codes: np.ndarray, *, window: int = WINDOW, max_block: int | None = None):
     """Candidate pairs (a, b) among records of one batch, positions into ``codes``."""
     valid = np.nonzero(codes > 0)[0]
@@ -88,8 +98,10 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
 
     Exact at any size: for each position, numbers equal once that digit is blanked out (or,
     for a swap, once that digit and the next are replaced by their sorted pair) share a key.
+    On an add (``start`` > 0) only the keys of the new records' numbers are grouped: a key
+    group is whole either way, so the pairs are those a resolution from scratch would find.
     """
-    used = np.unique(codes[codes > 0])
+    used = unique_ints(codes[codes > 0])
     texts = [phones[c] for c in used.tolist()]
     french = np.fromiter((len(t) == 12 and t.startswith("+33") for t in texts), bool, len(texts))
     used = used[french]
@@ -99,6 +111,7 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
     digits = np.frombuffer(text, np.uint8).reshape(-1, 9).astype(np.int64) - ord("0")
     weights = 10 ** np.arange(8, -1, -1, dtype=np.int64)
     value = digits @ weights
+    is_new = np.isin(used, codes[start:]) if start else np.ones(len(used), bool)
     found = []
     for i in range(9):
         blanked = [value - digits[:, i] * weights[i]]  # digit i blanked out
@@ -108,14 +121,18 @@ def phone_neighbours(codes: np.ndarray, phones: list[str], start: int = 0):
                 (value - digits[:, i] * weights[i] - digits[:, i + 1] * weights[i + 1]) * 100 + low * 10 + high
             )
         for key in blanked:
-            order = np.argsort(key, kind="stable")
+            # on an add, only the numbers sharing this key with a new record's number
+            members = np.nonzero(np.isin(key, key[is_new]))[0] if start else np.arange(len(key))
+            order = members[np.argsort(key[members], kind="stable")]
             ranked = key[order]
             for step in range(1, min(PHONE_WINDOW, len(order) - 1) + 1):
                 same = ranked[step:] == ranked[:-step]
                 found.append(np.stack([used[order[:-step][same]], used[order[step:][same]]], axis=1))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     both = np.concatenate(found)
     lo, hi = np.minimum(both[:, 0], both[:, 1]), np.maximum(both[:, 0], both[:, 1])
-    keys = np.unique(lo * (1 << 32) + hi)
+    keys = unique_ints(lo * (1 << 32) + hi)
     pairs = np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)
     if not len(pairs):
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -174,7 +191,7 @@ def typo_name_site(
         idx, place = idx[wanted], place[wanted]
         if len(idx) < 2:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-    heads, tails = _affixes(names, np.unique(first[idx]))
+    heads, tails = _affixes(names, unique_ints(first[idx]))
     found_a, found_b = [], []
     for affix in (heads, tails):  # one key per end of the first name
         end = affix[first[idx]]

@@ -21,7 +21,6 @@ from rollcall.transforms.matching.keys import (
     KeyMaker,
     MatchRecord,
     PreparedKeys,
-    factorize,
     records_to_columns,
 )
 from rollcall.transforms.matching.names import COMMON_FIRST, COMMON_LAST, RelationMemo
@@ -140,6 +139,7 @@ class PeopleIndex:
         self.last_display: list[str] = []
         self.submitted_at: list[str] = []
         self._day_codes: np.ndarray | None = None
+        self._day_table: dict[str, int] = {}
         self._rare_cache: tuple[np.ndarray, ...] | None = None
         self.person = np.empty(0, np.int64)
         self.person_keys: list[str] = []
@@ -280,7 +280,7 @@ class PeopleIndex:
         seconds.append(b[keep])
         a, b = np.concatenate(firsts), np.concatenate(seconds)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keys = np.unique(lo * (1 << 31) + hi)
+        keys = blocking.unique_ints(lo * (1 << 31) + hi)
         return keys >> 31, keys & ((1 << 31) - 1)
 
     def _typo_worth_comparing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -295,28 +295,38 @@ class PeopleIndex:
     def _same_name_site_day(self, start: int) -> tuple[np.ndarray, np.ndarray]:
         """Pairs with the same name words at the same site on the same day, at least one new:
         a name too common campaign-wide for its name block (over MAX_NAME_BLOCK sign-ups) may
-        still be rare that day at that site (a staff re-entry of a form sign-up)."""
+        still be rare that day at that site (a staff re-entry of a form sign-up).
+
+        Only the (name, site, day) groups holding a new sign-up are blocked: the others can
+        give no pair with a new one, and a group is whole either way, so an add finds the
+        pairs a resolution from scratch would (the cost follows the batch, not the index).
+        """
         block, site = self.codes["name_block"], self.codes["site"]
         day = self._days()
         wanted = (block > 0) & (site > 0) & (day > 0)
-        codes = np.zeros(len(self), np.int64)
-        if wanted.any():
-            triples = np.stack([block[wanted], site[wanted], day[wanted]], axis=1)
-            codes[wanted] = np.unique(triples, axis=0, return_inverse=True)[1].reshape(-1) + 1
+        triple = (block * (int(site.max(initial=0)) + 1) + site) * (int(day.max(initial=0)) + 1) + day
+        if start:
+            wanted &= np.isin(triple, triple[start:][wanted[start:]])
+        members = np.nonzero(wanted)[0]
+        codes = np.unique(triple[members], return_inverse=True)[1].reshape(-1) + 1
         a, b = blocking.within(codes, max_block=blocking.MAX_NAME_BLOCK)
+        a, b = members[a], members[b]
         # only the pairs this block is for: both rare that day there (the name block has the rest)
         rare_day = self._rare()[4]
         keep = ((a >= start) | (b >= start)) & rare_day[a] & rare_day[b]
         return a[keep], b[keep]
 
     def _days(self) -> np.ndarray:
-        """Submission date codes (0 when unknown), cached per index size."""
-        if self._day_codes is None or len(self._day_codes) != len(self):
-            dates = [t[:10] for t in self.submitted_at]
-            day = factorize(dates)[0] + 1
-            day[np.fromiter((not d for d in dates), bool, len(dates))] = 0
-            self._day_codes = day
-        return self._day_codes
+        """Submission date codes (0 when unknown), in order of first appearance; extended as
+        batches arrive, so they are the codes a resolution from scratch would give."""
+        known = np.empty(0, np.int64) if self._day_codes is None else self._day_codes
+        if len(known) != len(self):
+            table = self._day_table
+            dates = [t[:10] for t in self.submitted_at[len(known) :]]
+            setdefault = table.setdefault
+            new = np.fromiter((setdefault(d, len(table) + 1) if d else 0 for d in dates), np.int64, len(dates))
+            known = self._day_codes = np.concatenate([known, new])
+        return known
 
     def _columns_view(self) -> Columns:
         c = self.codes
@@ -415,7 +425,7 @@ class PeopleIndex:
         forced_same, forced_diff = self._decision_pairs(decisions)
         if forced_same:
             extra = np.array(sorted(forced_same), dtype=np.int64).reshape(-1, 2)
-            keys = np.unique(np.concatenate([a * (1 << 31) + b, extra[:, 0] * (1 << 31) + extra[:, 1]]))
+            keys = blocking.unique_ints(np.concatenate([a * (1 << 31) + b, extra[:, 0] * (1 << 31) + extra[:, 1]]))
             a, b = keys >> 31, keys & ((1 << 31) - 1)
         self._view = self._columns_view()
         features = compare(self._view, a, b, self.memo, self.keys)
@@ -501,7 +511,7 @@ class PeopleIndex:
     def _guarded_union(self, start: int, nodes: np.ndarray) -> GuardedUnion:
         order, starts = self._member_table()
         members, fixed = {}, set()
-        for node in np.unique(nodes).tolist():
+        for node in blocking.unique_ints(nodes).tolist():
             if node < start:
                 p = self.person[node]
                 members[node] = order[starts[p] : starts[p + 1]].tolist()
