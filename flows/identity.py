@@ -57,7 +57,7 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
         moved = store.assign_records(
             session, code, {s.record_key: person_of_signup[s.id] for s in signups}, rules, signups
         )
-        displayed = store.update_people(session, _displays(signups, person_of_signup))
+        displayed = store.update_people(session, _displays(signups, person_of_signup, skip=created))
         review = _remember_evidence(session, signups, resolution)
         session.flush()
         _keep_registration_rows(session, campaign, signups, person_of_signup, prior)
@@ -67,7 +67,7 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
     return {
         "signups": len(signups),
         "people": len(groups),
-        "new_people": created,
+        "new_people": len(created),
         "signups_moved": moved,
         "people_display_changed": displayed,
         "new_review_pairs": review,
@@ -140,17 +140,17 @@ def _match_record(signup: store.CurrentSignup, site_name: str) -> MatchRecord:
 
 def _stable_people(
     session: Session, signups: list[store.CurrentSignup], groups: dict[str, list[int]], prior: dict[int, int | None]
-) -> tuple[dict[int, int], int]:
+) -> tuple[dict[int, int], set[int]]:
     """Sign-up id -> person id, existing ids kept where the person is the same (``prior``:
-    each sign-up's person before this run, or its record's); returns the mapping and how
-    many people were created."""
+    each sign-up's person before this run, or its record's); returns the mapping and the
+    people created (with their display fields already)."""
     chosen = assign_people(groups, prior)
     by_id = {s.id: s for s in signups}
     fresh = [group for group, person in chosen.items() if person is None]
     new_ids = store.create_people(session, [display_fields([_facts(by_id[i]) for i in groups[g]]) for g in fresh])
     people = {group: person for group, person in chosen.items() if person is not None}
     people.update(zip(fresh, new_ids))
-    return {signup: people[group] for group, members in groups.items() for signup in members}, len(fresh)
+    return {signup: people[group] for group, members in groups.items() for signup in members}, set(new_ids)
 
 
 def _rules(resolution: Resolution, signups: list[store.CurrentSignup]) -> dict[int, str]:
@@ -181,10 +181,16 @@ def _facts(signup: store.CurrentSignup) -> SignupFacts:
     )
 
 
-def _displays(signups: list[store.CurrentSignup], person_of: dict[int, int]) -> dict[int, PersonDisplay]:
+def _displays(
+    signups: list[store.CurrentSignup], person_of: dict[int, int], skip: set[int]
+) -> dict[int, PersonDisplay]:
+    """What each person shows, from their sign-ups in order; ``skip``: people just created
+    from the same sign-ups in the same order (``_stable_people``), so already shown so."""
     members: dict[int, list[SignupFacts]] = defaultdict(list)
     for signup in signups:
-        members[person_of[signup.id]].append(_facts(signup))
+        person = person_of[signup.id]
+        if person not in skip:
+            members[person].append(_facts(signup))
     return {person: display_fields(facts) for person, facts in members.items()}
 
 

@@ -18,6 +18,8 @@ from rollcall.transforms.text import clean
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 _OPENING, _CLOSING = "([", ")]"
+#: Distinct texts a catalogue remembers the site of (bounded: a source of free text).
+_REMEMBERED_TEXTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class SiteCatalog:
         self._postcodes: dict[str, set[str]] = defaultdict(set)
         self._departements: dict[str, set[str]] = defaultdict(set)
         self._longest_phrase = 0
+        #: What each text resolved to: a campaign's sign-ups write a few hundred places, a
+        #: hundred thousand times (a catalogue never changes once built).
+        self._resolved: dict[str | None, Site | Rejection | None] = {}
         for site in sites:
             self._add(site)
 
@@ -57,12 +62,17 @@ class SiteCatalog:
            ambiguous_site (Lille or Roubaix); "Paris 93200" -> ambiguous_site; nothing
            recognised ("Toulouse") -> unknown_site.
         """
+        if text in self._resolved:
+            return self._resolved[text]
         tokens = _tokenise(text)
         if not tokens:
             return None
         named = self._match_phrases([token.word for token in tokens])
         numbered = [self._number_sites(token, alone=len(tokens) == 1) for token in tokens]
-        return self._decide(named, [codes for codes in numbered if codes is not None])
+        found = self._decide(named, [codes for codes in numbered if codes is not None])
+        if len(self._resolved) < _REMEMBERED_TEXTS:
+            self._resolved[text] = found
+        return found
 
     def _add(self, site: Site) -> None:
         """Index one site under its phrases, postcodes and département."""
