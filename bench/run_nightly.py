@@ -5,8 +5,8 @@
 
 Each sync runs ``nightly_sync`` in its own process (SQLite, one CSV export of generated
 sign-ups, the example campaign's 12 sites, local roster workbooks), so peak memory is that
-sync's alone. The fixed cost is a sync of a 10-row campaign (Prefect's temporary server
-dominates it); ``match`` is ``rollcall match`` on the same 100k file minus the command's
+sync's alone. The fixed cost is a sync of a 10-row campaign, the lower of two runs (Prefect's
+temporary server dominates it); ``match`` is ``rollcall match`` on the same 100k file minus the command's
 start-up. Per-step times come from the run's report (``this_run.seconds``). The last line
 printed is one JSON object; the targets of issue 16 are ratios, so they hold on any machine.
 """
@@ -106,6 +106,12 @@ def sync(config: Path) -> dict[str, object]:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+def first_sync(folder: Path, export: Path) -> dict[str, object]:
+    """A campaign's first sync, in a folder of its own (emptied first)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    return sync(campaign(folder, export))
+
+
 def child(config: str) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -152,7 +158,9 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="rollcall-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {}
-    fixed = sync(campaign(work / "fixed", generated(10, SEED, work)))
+    # the lower of two: the first sync on a machine also creates Prefect's own database
+    tiny = generated(10, SEED, work)
+    fixed = min((first_sync(work / f"fixed{i}", tiny) for i in (1, 2)), key=lambda r: float(r["wall_s"]))  # type: ignore[arg-type]
     results["fixed"] = fixed
     print(f"fixed cost (10 rows): {fixed['wall_s']} s", flush=True)
     for size in args.sizes:
