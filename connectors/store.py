@@ -487,13 +487,13 @@ def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
     now, and every decision; ``extra`` adds the configuration and the code that resolve."""
     digest = hashlib.sha256("\x1f".join(extra).encode())
     signups = (
-        select(Signup.id, Signup.created_at, Signup.person_id)
+        select(Signup.id, cast(Signup.created_at, Text), Signup.person_id)  # the time as stored: not parsed
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
         .order_by(Signup.id)
     )
-    for row in session.execute(signups):
-        digest.update(repr(tuple(row)).encode())
+    session.flush()  # then Core rows: no ORM result processing (an unchanged night's whole resolve)
+    digest.update(repr([tuple(row) for row in session.connection().execute(signups)]).encode())
     decisions = (
         select(MatchDecision.signup_a, MatchDecision.signup_b, MatchDecision.same, MatchDecision.decided_at)
         .join(Signup, Signup.id == MatchDecision.signup_a)
