@@ -109,9 +109,16 @@ def write_review_workbook(config_path: str) -> dict[str, Any]:
             views = [review_sheet.PairView(p.id, p.signup_a, p.signup_b, p.explanation_fr) for p in pairs]
             sides = {signup_id: _side(campaign, *detail) for signup_id, detail in details.items()}
             rows = review_sheet.rows(views, sides, format_national, previous)
-        review_workbook.write(
-            path, review_sheet.TITLE, review_sheet.HEADERS, rows, review_sheet.CHOICES, review_sheet.DECISION, WIDTHS
-        )
+        if not review_workbook.holds(found, review_sheet.HEADERS, rows):  # an unchanged night writes nothing
+            review_workbook.write(
+                path,
+                review_sheet.TITLE,
+                review_sheet.HEADERS,
+                rows,
+                review_sheet.CHOICES,
+                review_sheet.DECISION,
+                WIDTHS,
+            )
     except ReviewWorkbookError as exc:
         log.warning("review workbook: %s", exc)
         return {"pairs": None, "workbook": path.name, "error": str(exc)}

@@ -157,26 +157,27 @@ def site_warnings(sites: Iterable[SiteFacts], today: date) -> tuple[SiteWarning,
 
 
 def attendance_by_site(
-    rows: Iterable[tuple[str, Sequence[str], bool]],
+    rows: Iterable[tuple[str, Sequence[str], bool, int]],
     sites: Iterable[SiteFacts],
     today: date,
     labels: dict[str, str] | None = None,
 ) -> tuple[Attendance, ...]:
     """Per site whose day has come (today or before), per channel: (present, registered).
-    A registration through two channels counts in each (as in ``rollcall status``)."""
+    ``rows``: (site code, channels, present, how many registrations so). A registration
+    through two channels counts in each (as in ``rollcall status``)."""
     labels = labels or {}
     held = {s.code: s for s in sites if s.date <= today}
     counts: dict[str, dict[str, list[int]]] = {code: defaultdict(lambda: [0, 0]) for code in held}
     totals = {code: [0, 0] for code in held}
-    for code, sources, present in rows:
+    for code, sources, present, n in rows:
         if code not in held:
             continue
-        totals[code][0] += bool(present)
-        totals[code][1] += 1
+        totals[code][0] += n if present else 0
+        totals[code][1] += n
         for source in sources or (UNKNOWN_CHANNEL,):
             cell = counts[code][labels.get(source, source)]
-            cell[0] += bool(present)
-            cell[1] += 1
+            cell[0] += n if present else 0
+            cell[1] += n
     return tuple(
         Attendance(
             code,

@@ -27,10 +27,10 @@ def utc(day: int, hour: int) -> datetime:
 
 RECEIVED = [(utc(1, 10), "tally"), (utc(1, 23), "tally"), (utc(2, 9), "jeveuxaider"), (None, "sur-place")]
 ATTENDANCE = [
-    ("PAR", ("tally",), True),
-    ("PAR", ("tally", "helloasso"), False),
-    ("PAR", (), True),
-    ("LIL", ("tally",), True),
+    ("PAR", ("tally",), True, 1),
+    ("PAR", ("tally", "helloasso"), False, 1),
+    ("PAR", (), True, 1),
+    ("LIL", ("tally",), True, 1),
 ]
 LABELS = {"tally": "Tally", "jeveuxaider": "JeVeuxAider", "helloasso": "HelloAsso", "sur-place": "Sur place"}
 

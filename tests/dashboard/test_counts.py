@@ -106,9 +106,9 @@ def test_the_goal_counts_new_people_with_a_live_registration_once(world: str) ->
 def test_presence_ticks_and_sign_ups_are_read_for_the_dashboard(world: str) -> None:
     with session_scope(world) as session:
         assert sorted(report_store.attendance(session, CAMPAIGN)) == [
-            ("LIL", ("tally",), False),
-            ("PAR", ("tally",), False),
-            ("PAR", ("tally", "helloasso"), True),
+            ("LIL", ("tally",), False, 1),
+            ("PAR", ("tally",), False, 1),
+            ("PAR", ("tally", "helloasso"), True, 1),
         ]
         assert sorted(report_store.signups_received(session, CAMPAIGN), key=str) == [(None, "tally"), (T, "tally")]
 

@@ -46,6 +46,9 @@ def test_attendance_only_for_sites_whose_day_has_come_per_channel() -> None:
     assert (paris.site, paris.present, paris.registered) == ("PAR", 2, 3)  # one registration, two channels
     assert paris.by_channel == {"(inconnu)": (1, 1), "HelloAsso": (0, 1), "Tally": (1, 2)}
     assert attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 7), LABELS) == ()
+    # rows come counted (one per site, channels and tick): each counts as many registrations
+    (grouped,) = attendance_by_site([("PAR", ("tally",), True, 5), ("PAR", ("tally",), False, 2)], SITES, TODAY, LABELS)
+    assert (grouped.present, grouped.registered, grouped.by_channel) == (5, 7, {"Tally": (5, 7)})
     assert [a.site for a in attendance_by_site(ATTENDANCE, SITES, date(2022, 10, 15), LABELS)] == [
         "PAR",
         "LIL",
