@@ -38,8 +38,8 @@ def read(path: Path, title: str) -> tuple[list[str], list[list[Any]]] | None:
         return None
     try:
         values = _read_with_calamine(path, title)
-    except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        values = _read_with_openpyxl(path, title)
+    except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError):
+        values = _read_with_openpyxl(path, title)  # or its error, which says what to do
     return ([str(h) if h is not None else "" for h in values[0]], values[1:]) if values else ([], [])
 
 

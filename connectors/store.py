@@ -866,20 +866,18 @@ _ROW_SEPARATOR = "\x1e"
 
 def _rows_text(connection: Connection, query: Select) -> str:
     """Every row of ``query`` as JSON text, sorted by that text and joined, in one value
-    from the database: the rows' content whatever order they are stored in. A dialect
-    other than SQLite's and PostgreSQL's gives the rows to Python to do the same."""
+    from the database (PostgreSQL or SQLite, the two rollcall runs on): the rows' content
+    whatever order they are stored in."""
     rows = query.subquery()
     if connection.dialect.name == "postgresql":
         text = cast(func.json_build_array(*rows.c), Text)
         joined = func.string_agg(text, aggregate_order_by(literal(_ROW_SEPARATOR), text))
         return connection.execute(select(joined)).scalar() or ""
-    if connection.dialect.name == "sqlite":
-        # SQLite before 3.44 has no ORDER BY in an aggregate: it joins a sorted subquery's rows
-        # in that order (were it not to, a push would only be made that could be skipped)
-        row = func.json_array(*rows.c).label("row")
-        ordered = select(row).order_by(row).subquery()
-        return connection.execute(select(func.group_concat(ordered.c.row, _ROW_SEPARATOR))).scalar() or ""
-    return _ROW_SEPARATOR.join(sorted(repr(tuple(r)) for r in connection.execute(select(rows))))
+    # SQLite before 3.44 has no ORDER BY in an aggregate: it joins a sorted subquery's rows in
+    # that order (were it not to, a push would only be made that could have been skipped)
+    row = func.json_array(*rows.c).label("row")
+    ordered = select(row).order_by(row).subquery()
+    return connection.execute(select(func.group_concat(ordered.c.row, _ROW_SEPARATOR))).scalar() or ""
 
 
 def roster_state(
