@@ -309,6 +309,13 @@ def pending_records(
     return [PendingRecord(*row) for row in session.execute(pending_query(campaign, after_id, limit))]
 
 
+def count_pending(session: Session, campaign: str, up_to: int) -> int:
+    """How many records ``pending_records`` would give, counted up to ``up_to`` (the
+    count stops there: a large backlog costs no more to size than a small one)."""
+    ids = pending_query(campaign, 0, up_to).with_only_columns(RawRecord.id).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
+
+
 def pending_query(campaign: str, after_id: int, limit: int | None) -> Select[tuple[int, str, dict[str, Any]]]:
     """The query behind ``pending_records``: a range search of the (campaign, is_current, id)
     index, so a page costs its own size, not the campaign's."""

@@ -13,7 +13,6 @@ from rollcall.connectors import roster_files
 from rollcall.connectors.database import session_scope
 from rollcall.models.campaign import load_campaign
 from rollcall.models.tables import QuarantineEntry, Signup
-from rollcall.transforms.sites import SiteCatalog
 from rollcall.transforms.to_complete import NOTHING_TO_COMPLETE
 
 EXAMPLE = Path(__file__).parents[2] / "examples/journees-engagees-2022/campaign.toml"
@@ -34,6 +33,7 @@ def test_sample_details_reach_the_rosters_and_old_sign_ups_are_read_again(
 ) -> None:
     from rollcall.flows.nightly import nightly_sync
     from rollcall.flows.normalising import backfill_details
+    from rollcall.flows.record_normaliser import RecordNormaliser
     from rollcall.models.campaign import DATABASE_URL_ENV
 
     monkeypatch.setenv(DATABASE_URL_ENV, migrated_url)
@@ -68,10 +68,9 @@ def test_sample_details_reach_the_rosters_and_old_sign_ups_are_read_again(
     with session_scope(migrated_url) as session:  # as migration 0005 leaves a database
         session.execute(update(Signup).values(time_slot=None, remarks=None, minor=None, details_read=False))
     campaign = load_campaign(config)
-    catalog = SiteCatalog(site.to_site() for site in campaign.sites)
-    assert backfill_details(campaign, {s.name: s for s in campaign.sources}, catalog) == len(before)
+    assert backfill_details(campaign, RecordNormaliser.of(campaign)) == len(before)
     assert details(migrated_url) == before
-    assert backfill_details(campaign, {s.name: s for s in campaign.sources}, catalog) == 0
+    assert backfill_details(campaign, RecordNormaliser.of(campaign)) == 0
 
     second = nightly_sync(config=str(config))
     assert not any(site["roster_written"] for site in second["sites"].values())
