@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from rollcall.connectors.database import batches
+from rollcall.connectors.database import batches, read_rows
 from rollcall.models.records import REMOVED
 from rollcall.models.tables import (
     Event,
@@ -115,7 +115,7 @@ def _pairs_touching(session: Session, model: type[MatchLink] | type[ReviewPair],
         columns += [ReviewPair.status, ReviewPair.explanation_fr]
     return [
         row
-        for row in session.execute(select(*columns).order_by(model.id))
+        for row in read_rows(session, select(*columns).order_by(model.id))
         if row.signup_a in signup_ids or row.signup_b in signup_ids
     ]
 

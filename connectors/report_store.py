@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from rollcall.connectors.database import read_rows
 from rollcall.models.records import REGISTERED, REMOVED
 from rollcall.models.tables import (
     Event,
@@ -169,7 +170,7 @@ def new_volunteer_first_registrations(session: Session, campaign: str) -> list[d
         .where(Event.campaign == campaign, Registration.status == REGISTERED, Person.already_volunteer.is_(False))
         .group_by(Person.id)
     )
-    return list(session.scalars(query))
+    return list(read_rows(session, query).scalars())
 
 
 def signups_received(session: Session, campaign: str) -> list[tuple[datetime | None, str]]:
@@ -179,7 +180,7 @@ def signups_received(session: Session, campaign: str) -> list[tuple[datetime | N
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
         .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
     )
-    return [(moment, source) for moment, source in session.execute(query)]
+    return [(moment, source) for moment, source in read_rows(session, query)]
 
 
 def attendance(session: Session, campaign: str) -> list[tuple[str, tuple[str, ...], bool, int]]:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Select, Text, bindparam, cast, func, insert, 
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from rollcall.connectors.database import batches
+from rollcall.connectors.database import batches, read_rows
 from rollcall.models.campaign import Campaign
 from rollcall.models.records import (
     CANCELLED,
@@ -274,7 +274,7 @@ def _known_versions(session: Session, campaign: str, source: str, external_ids: 
             RawRecord.source == source,
             RawRecord.external_id.in_(chunk),
         )
-        for external_id, digest, current in session.execute(query):
+        for external_id, digest, current in read_rows(session, query):
             known[external_id][digest] = bool(current)
     return known
 
@@ -306,7 +306,7 @@ def pending_records(
 ) -> list[PendingRecord]:
     """Current raw records that have neither a sign-up nor a quarantine entry yet, by id,
     from ``after_id`` (so a large backlog is read in pages)."""
-    return [PendingRecord(*row) for row in session.execute(pending_query(campaign, after_id, limit))]
+    return [PendingRecord(*row) for row in read_rows(session, pending_query(campaign, after_id, limit))]
 
 
 def count_pending(session: Session, campaign: str, up_to: int) -> int:
@@ -316,7 +316,7 @@ def count_pending(session: Session, campaign: str, up_to: int) -> int:
     return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-def pending_query(campaign: str, after_id: int, limit: int | None) -> Select[tuple[int, str, dict[str, Any]]]:
+def pending_query(campaign: str, after_id: int, limit: int | None) -> Select[int, str, dict[str, Any]]:
     """The query behind ``pending_records``: a range search of the (campaign, is_current, id)
     index, so a page costs its own size, not the campaign's."""
     return (
@@ -486,7 +486,7 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
     )
     # Sorted here, not by the database: collations differ (PostgreSQL's locale, SQLite's
     # bytes), and the same data must give the same people on both.
-    return sorted((CurrentSignup(*row) for row in session.execute(query)), key=lambda s: (s.record_key, s.id))
+    return sorted((CurrentSignup(*row) for row in read_rows(session, query)), key=lambda s: (s.record_key, s.id))
 
 
 def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
@@ -538,7 +538,7 @@ def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], 
     )
     return {
         (source, external_id): person
-        for source, external_id, person in session.execute(query)
+        for source, external_id, person in read_rows(session, query)
         if person is not None  # already filtered: says so to the type checker
     }
 
@@ -612,7 +612,7 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
             Person.email,
             Person.phone,
         ).where(Person.id.in_(chunk))
-        for person_id, *shown in session.execute(query):
+        for person_id, *shown in read_rows(session, query):
             d = displays[person_id]
             wanted = [d.first_name, d.last_name, d.email, d.phone]
             if shown != wanted:
@@ -658,7 +658,7 @@ def signup_states(session: Session, campaign: str) -> dict[tuple[int, int], list
         .where(Signup.person_id.is_not(None))
     )
     grouped: dict[tuple[int, int], list[SignupState]] = defaultdict(list)
-    for person_id, event_id, cancelled, consent, source, submitted_at in session.execute(query):
+    for person_id, event_id, cancelled, consent, source, submitted_at in read_rows(session, query):
         grouped[(person_id, event_id)].append(SignupState(cancelled, consent, source, _aware(submitted_at)))
     return grouped
 
@@ -702,7 +702,7 @@ def campaign_registrations(session: Session, event_ids: Iterable[int]) -> dict[t
     ).where(Registration.event_id.in_(list(event_ids)))
     return {
         (person, event): StoredRegistration(id_, status, registered_at, sources)
-        for person, event, id_, status, registered_at, sources in session.execute(query)
+        for person, event, id_, status, registered_at, sources in read_rows(session, query)
     }
 
 
@@ -712,7 +712,7 @@ def registration_ids(session: Session, event_ids: Iterable[int]) -> dict[tuple[i
     query = select(Registration.person_id, Registration.event_id, Registration.id).where(
         Registration.event_id.in_(list(event_ids))
     )
-    return {(person, event): id_ for person, event, id_ in session.execute(query)}
+    return {(person, event): id_ for person, event, id_ in read_rows(session, query)}
 
 
 def save_registrations(session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]) -> None:
@@ -800,7 +800,7 @@ def roster_entries(session: Session, event_id: int) -> list[tuple[int, RosterEnt
             ),
         )
         for registration_id, first_name, last_name, email, phone, sources, registered_at, status, already_volunteer in (
-            session.execute(_entries_query(event_id))
+            read_rows(session, _entries_query(event_id))
         )
     ]
 
@@ -809,8 +809,8 @@ def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDeta
     """Registration id -> the time slot, remarks and minor flag of each of its current
     sign-ups (its person's sign-ups for this event), in record order."""
     found: dict[int, list[SignupDetails]] = {}
-    for registration_id, source, external_id, cancelled, consent, time_slot, remarks, minor in session.execute(
-        _details_query(event_id)
+    for registration_id, source, external_id, cancelled, consent, time_slot, remarks, minor in read_rows(
+        session, _details_query(event_id)
     ):
         details = SignupDetails((source, external_id), cancelled, consent, time_slot, remarks, minor)
         found.setdefault(registration_id, []).append(details)
@@ -837,7 +837,7 @@ def roster_state_values(
     """The stored states of these registrations of the event: one query by event, not one
     per 500 ids."""
     wanted = set(registration_ids)
-    return {row[0]: RosterStateValues(*row) for row in session.execute(_states_query(event_id)) if row[0] in wanted}
+    return {row[0]: RosterStateValues(*row) for row in read_rows(session, _states_query(event_id)) if row[0] in wanted}
 
 
 def roster_inputs(session: Session, event_id: int) -> tuple[str, int]:
