@@ -9,9 +9,9 @@ half-written workbook; the caller skips the write when nothing changed.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -392,12 +392,15 @@ def _save_atomically(
     kept: Sequence[CoordinatorTab] = (),
 ) -> None:
     """Written beside the target then renamed over it. A process killed mid-save leaves a
-    ``.part`` file, never a broken ``.xlsx``; the next save clears such leftovers."""
+    ``.part`` file, never a broken ``.xlsx``; the next save of the same workbook clears it.
+    Each workbook's own leftovers only (``.<name>.<pid>.part``): other sites' workbooks may be
+    being written by other processes at the same time (``flows.workbook_writer``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(".roster-*.part"):
-        stale.unlink(missing_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".roster-", suffix=".xlsx.part", dir=path.parent)
-    os.close(fd)
+    for stale in (*path.parent.glob(glob.escape(f".{path.name}.") + "*.part"), *path.parent.glob(".roster-*.part")):
+        stale.unlink(missing_ok=True)  # .roster-*.part: as saves named them before 6 December 2026
+    tmp_name = str(path.with_name(f".{path.name}.{os.getpid()}.part"))
+    os.close(os.open(tmp_name, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # as mkstemp: only its owner reads it
+    os.chmod(tmp_name, 0o600)  # a leftover of the same name keeps its mode otherwise
     try:
         workbook = xlsxwriter.Workbook(
             tmp_name,

@@ -158,7 +158,8 @@ class PageNormaliser:
 
 
 def worker_processes() -> int:
-    """One worker per core, at most two: this process stores while they normalise."""
+    """Worker processes for pure CPU work (normalising pages, writing workbooks): one per
+    core, at most two, while this process does the database work beside them."""
     return max(1, min(2, os.cpu_count() or 1))
 
 
