@@ -5,12 +5,10 @@
 
 Each sync runs ``nightly_sync`` in its own process (SQLite, one CSV export of generated
 sign-ups, the example campaign's 12 sites, local roster workbooks), so peak memory is that
-sync's alone; ``child_peak_mb`` is its largest child process's (a worker normalising pages or
-writing workbooks, or Prefect's temporary server), which runs beside it. The fixed cost is
-a sync of a 10-row campaign, the lower of two runs (Prefect's temporary server dominates it);
-``match`` is ``rollcall match`` on the same 100k file minus the command's start-up. Per-step
-times come from the run's report (``this_run.seconds``). The last line printed is one JSON
-object; the targets of issue 16 are ratios, so they hold on any machine.
+sync's alone. The fixed cost is a sync of a 10-row campaign, the lower of two runs (Prefect's
+temporary server dominates it); ``match`` is ``rollcall match`` on the same 100k file minus the command's
+start-up. Per-step times come from the run's report (``this_run.seconds``). The last line
+printed is one JSON object; the targets of issue 16 are ratios, so they hold on any machine.
 """
 
 from __future__ import annotations
@@ -124,14 +122,11 @@ def child(config: str) -> None:
     summary = nightly_sync(config=config)
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # the largest finished child: a normalising or workbook-writing worker, Prefect's server
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "wall_s": round(wall, 2),
                 "peak_mb": round(peak),
-                "child_peak_mb": round(children),
                 "steps_s": summary["this_run"]["seconds"],
                 "registered": summary["registered"],
             }
@@ -191,8 +186,7 @@ def main() -> None:
         }
         for label, run in (("first", first), ("unchanged", unchanged), ("+1k", plus)):
             print(
-                f"{size:>9,} {label:<10} {run['wall_s']:>7} s  peak {run['peak_mb']:>5} MB "
-                f"(largest child {run['child_peak_mb']} MB)  steps {run['steps_s']}",
+                f"{size:>9,} {label:<10} {run['wall_s']:>7} s  peak {run['peak_mb']:>5} MB  steps {run['steps_s']}",
                 flush=True,
             )
         print(f"{size:>9,} match      {engine:>7} s", flush=True)
