@@ -23,7 +23,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
@@ -129,7 +129,7 @@ class PageNormaliser:
         if future is not None:
             try:
                 return page, future.result()
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):  # cancelled: by _stopped, the pool broken
                 self._stopped()
         return page, self.here.outcomes(_payloads(page))
 

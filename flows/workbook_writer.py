@@ -31,7 +31,7 @@ from rollcall.flows.record_normaliser import worker_processes
 
 log = logging.getLogger(__name__)
 
-#: Rows of the main tab from which a workbook is written by the worker process.
+#: Rows of the main tab from which a workbook is written by a worker process.
 PARALLEL_FROM_ROWS = 2000
 
 
