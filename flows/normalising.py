@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from rollcall.connectors import privacy, store
 from rollcall.connectors.database import session_scope
 from rollcall.flows.erasure import is_erased
-from rollcall.flows.record_normaliser import Outcome, PageNormaliser, RecordNormaliser, worker_processes
+from rollcall.flows.record_normaliser import Outcome, PageNormaliser, RecordNormaliser
+from rollcall.flows.worker_pool import worker_processes
 from rollcall.models.campaign import Campaign
 from rollcall.models.records import NormalisedSignup
 from rollcall.transforms.privacy import ErasedCheck

@@ -1,34 +1,32 @@
 """Pending records normalised by worker processes while the database work goes on.
 
 Normalising a record (names, email, phone through phonenumbers, site) is pure CPU and most of
-a first sync's normalise step: about 90 µs a record, 9 s for 100,000 on a 2-core machine,
-against 4 s of reading pages and storing outcomes. For a large backlog
+a first sync's normalise step: about 90 µs a record, 9 s for 100,000 on a 2-core machine;
+reading pages and storing outcomes stays in this process. For a large backlog
 (``normalise_pending_records``: ``PARALLEL_FROM`` pending records or more) pages are handed
-to worker processes (one per core) while this process reads the next pages and stores each
-page's outcomes, in id order, one transaction a page as before. A small backlog is
-normalised here: a worker (a fresh interpreter, as forking a process that runs Prefect's
-threads is unsafe) costs about a second to start.
+to worker processes (``flows.worker_pool``: one per core) while this process reads the next
+pages and stores each page's outcomes, in id order, one transaction a page as before. A
+small backlog is normalised here: a worker costs about a second to start.
 
 Outcomes do not depend on where they were computed: the worker runs the same function on
 the same campaign. A worker that dies is replaced by normalising here: nothing is stored
 until a page's outcomes are in, so computing them again is safe.
 
-This module imports only models and transforms: a worker starts without the database layer.
+This module imports only models, transforms and ``flows.worker_pool``: a worker starts
+without the database layer.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
+from rollcall.flows.worker_pool import OwnsWorkers, spawned_pool
 from rollcall.models.campaign import Campaign, SourceBase
 from rollcall.models.records import NormalisedSignup, Rejection
 from rollcall.transforms.answers import flatten_payload
@@ -90,7 +88,7 @@ def _outcomes_in_worker(records: Sequence[Payload]) -> list[Outcome]:
     return _worker.outcomes(records)
 
 
-class PageNormaliser:
+class PageNormaliser(OwnsWorkers):
     """``normalised(pages)``: each page with its records' outcomes, in the pages' order.
 
     With ``processes``, up to ``processes + 1`` pages are in the workers at a time (reading
@@ -100,7 +98,6 @@ class PageNormaliser:
     def __init__(self, campaign: Campaign, processes: int = 0) -> None:
         self.campaign, self.processes = campaign, processes
         self.here = RecordNormaliser.of(campaign)
-        self._pool: ProcessPoolExecutor | None = None
 
     def normalised(self, pages: Iterable[Sequence[Any]]) -> Iterator[tuple[Sequence[Any], list[Outcome]]]:
         """``pages`` of records with ``source`` and ``payload`` (``store.PendingRecord``)."""
@@ -141,26 +138,8 @@ class PageNormaliser:
 
     def __enter__(self) -> PageNormaliser:
         if self.processes:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(self.campaign,),
-            )
+            self._pool = spawned_pool(self.processes, initializer=_start_worker, initargs=(self.campaign,))
         return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-
-def worker_processes() -> int:
-    """Worker processes for pure CPU work (normalising pages, writing workbooks): one per
-    core, at most two, while this process does the database work beside them."""
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 def _payloads(page: Sequence[Any]) -> list[Payload]:

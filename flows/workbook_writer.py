@@ -9,8 +9,8 @@ next site's write and this process's work (first sync at 100k: 25 s with one wor
 with two). Each site's database state is saved only once its workbook is written, as
 before. Two workers never write the same workbook: a site is submitted once a push.
 
-A small workbook is written in this process: starting the worker (a fresh interpreter, as
-forking a process that runs Prefect's threads is unsafe) costs about a second. A worker
+A small workbook is written in this process: starting a worker (``flows.worker_pool``)
+costs about a second. A worker
 that dies is replaced by writing in this process: the write is whole-file and atomic, so
 writing again is safe.
 """
@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
-from rollcall.flows.record_normaliser import worker_processes
+from rollcall.flows.worker_pool import OwnsWorkers, spawned_pool, worker_processes
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +55,7 @@ class PendingWrite:
             self.call()
 
 
-class WorkbookWriter:
+class WorkbookWriter(OwnsWorkers):
     """``submit(rows, write, *args, **kwargs)``: ``write(*args, **kwargs)`` started in the
     worker process when ``rows`` reaches ``from_rows``, else made here at once."""
 
@@ -82,17 +80,8 @@ class WorkbookWriter:
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=worker_processes(), mp_context=multiprocessing.get_context("spawn")
-            )
+            self._pool = spawned_pool(worker_processes())
         return self._pool
 
     def __enter__(self) -> WorkbookWriter:
         return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None

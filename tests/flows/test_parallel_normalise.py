@@ -71,9 +71,7 @@ def test_workers_store_what_this_process_would(
     assert here == in_workers
     assert stored(migrated_url) == by_workers
     signups, quarantined = by_workers
-    with session_scope(migrated_url) as session:
-        current = session.scalar(select(RawRecord.id).where(RawRecord.is_current.is_(True)).limit(1))
-    assert current is not None and signups and quarantined  # the sample holds both
+    assert signups and quarantined  # the sample holds both
     assert here["signups"] == len(signups) and here["quarantined"] == len(quarantined)
 
 
