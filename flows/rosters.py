@@ -15,8 +15,9 @@ import inspect
 import json
 import logging
 import zipfile
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ from rollcall.connectors.database import session_scope
 from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsError
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
+from rollcall.flows.workbook_push import (
+    RosterTabs,
+    WorkbookJob,
+    WorkbookOutcome,
+    is_reference,
+    owned_tabs,
+    push_workbook,
+)
 from rollcall.flows.workbook_writer import PARALLEL_FROM_ROWS, PendingWrite, WorkbookWriter
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
@@ -45,7 +54,7 @@ from rollcall.models.roster_tabs import (
 from rollcall.transforms.answers import flatten_payload
 from rollcall.transforms.privacy import drop_registrations
 from rollcall.transforms.roster import registration_details, roster_order
-from rollcall.transforms.roster_layout import sheet_layouts, workbook_layouts
+from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
     NEW,
     CoordinatorValues,
@@ -58,11 +67,9 @@ from rollcall.transforms.sheet_roster import (
     rows_holding,
     same_grid,
     sheet_entry,
-    sign_in_grid,
-    summary_grid,
 )
 from rollcall.transforms.sites import SiteCatalog
-from rollcall.transforms.to_complete import QuarantinedSignup, site_of, to_complete_tab, waiting_by_site
+from rollcall.transforms.to_complete import QuarantinedSignup, site_of, waiting_by_site
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +86,6 @@ def parse_display_id(text: str) -> int | None:
     return registration_number(text)
 
 
-def _is_reference(text: str) -> bool:
-    """A reference rollcall wrote ("R00042"), not a coordinator's own text in that column."""
-    return parse_display_id(text) is not None
-
-
 def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROWS) -> dict[str, Any]:
     """Every site's roster, each holding only that site's registrants.
 
@@ -92,8 +94,9 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
     keeps its database state as it was (a savepoint), gets ``error`` (one line: the cause and
     what to do) in its result, and the next sites go on. ``failed_rosters`` lists them.
 
-    A local workbook of ``parallel_from_rows`` rows or more is written by a second process
-    while the next site is merged (``flows.workbook_writer``); its state is stored once written.
+    A local workbook of ``parallel_from_rows`` rows or more is read back, merged and written
+    by a worker process (``flows.workbook_push``, ``flows.workbook_writer``) while the next
+    sites are read from the database; its state is stored once its job is done.
 
     Google sheets: one Drive listing first says which spreadsheets moved since our last push
     (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
@@ -105,7 +108,7 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
         started = datetime.now(UTC)
         modified = _drive_check(session, campaign, sheets)
         waiting = waiting_signups(session, campaign)  # read once: each site's tab keeps its own
-        writing: tuple[SitePush, PendingWrite] | None = None  # a workbook being written
+        under_way: deque[tuple[SitePush, PendingWrite[WorkbookOutcome]]] = deque()  # local sites, in order
         for site in campaign.sites:
             try:
                 with session.begin_nested():
@@ -123,16 +126,14 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
             if isinstance(prepared, dict):
                 results[site.code] = prepared
                 continue
-            # this site's workbook is written in the worker while the previous site is stored
-            # and the next one merged (flows.workbook_writer)
-            started_write = writer.submit(prepared.rows, prepared.write) if prepared.write else None
-            if writing is not None:
-                results[writing[0].site.code] = _stored_once_written(session, campaign, sheets, *writing)
-            writing = (prepared, started_write) if started_write else None
-            if started_write is None:
-                results[site.code] = _stored_once_written(session, campaign, sheets, prepared, None)
-        if writing is not None:
-            results[writing[0].site.code] = _stored_once_written(session, campaign, sheets, *writing)
+            # this site's workbook is read back, merged and written by a worker while the next
+            # sites are read, and stored once done, in order (flows.workbook_writer)
+            under_way.append((prepared, writer.submit(prepared.rows, push_workbook, prepared.job)))
+            while len(under_way) > writer.ahead:
+                push, pending = under_way.popleft()
+                results[push.site.code] = _stored_once_written(session, campaign, sheets, push, pending)
+        for push, pending in under_way:
+            results[push.site.code] = _stored_once_written(session, campaign, sheets, push, pending)
         _record_written(session, campaign, sheets, results, started)
     return {site.code: results[site.code] for site in campaign.sites}
 
@@ -142,15 +143,13 @@ ROSTER_ERRORS = (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, In
 
 
 def _stored_once_written(
-    session: Session, campaign: Campaign, sheets, push: SitePush, pending: PendingWrite | None
+    session: Session, campaign: Campaign, sheets, push: SitePush, pending: PendingWrite[WorkbookOutcome]
 ) -> dict[str, Any]:
-    """A local site's result once its workbook is written: its state stored, or, when the
-    write failed, its state as it was and the error."""
+    """A local site's result once its workbook's job has run: its state stored, or, when
+    reading, merging or writing failed, its state as it was and the error."""
     try:
         with session.begin_nested():
-            if pending is not None:
-                pending.wait()
-            return complete_site(session, campaign, push, sheets)
+            return complete_site(session, campaign, push.done(pending.wait()), sheets)
     except ROSTER_ERRORS as exc:
         return _failed(session, campaign, push.site, exc)
 
@@ -346,26 +345,31 @@ def push_site(
     prepared = prepare_site(session, campaign, site, event_id, sheets, purged, erased, modified, waiting)
     if isinstance(prepared, dict):
         return prepared
-    if prepared.write is not None:
-        prepared.write()
+    if prepared.job is not None:
+        prepared = prepared.done(push_workbook(prepared.job))
     return complete_site(session, campaign, prepared, sheets, modified)
 
 
 @dataclass
 class SitePush:
-    """A site's roster merged, its workbook still to write (``write``; None when there is
-    nothing to write, or for a Google sheet, written already), then what to store."""
+    """A site's roster as read from the database, then what to store. A Google sheet is
+    merged and written already; a local workbook's ``job`` (``flows.workbook_push``) is still
+    to run, and its outcome completes this (``done``)."""
 
     site: SiteConfig
     event_id: int
     location: str
-    merged: RosterMerge
+    merged: RosterMerge | None
     states: dict[int, Any]
     rows: int
     written: bool
     erased_rows: int
     waiting_here: list[QuarantinedSignup]
-    write: functools.partial[None] | None = None
+    job: WorkbookJob | None = None
+
+    def done(self, outcome: WorkbookOutcome) -> SitePush:
+        """This push once its workbook's job has run."""
+        return replace(self, merged=outcome.merged, written=outcome.written, erased_rows=outcome.erased_rows, job=None)
 
 
 def prepare_site(
@@ -379,9 +383,10 @@ def prepare_site(
     modified: Mapping[str, Modified] | None = None,
     waiting: Mapping[str, list[QuarantinedSignup]] | None = None,
 ) -> SitePush | dict[str, Any]:
-    """``push_site`` up to the write: the result of a skipped site, or its merged roster. A
-    Google sheet is written here (one client, paced); a local workbook only planned, and
-    nothing is stored in the database yet."""
+    """``push_site`` up to the write: the result of a skipped site, or what its push is
+    built from. A Google sheet is merged and written here (one client, paced); a local
+    workbook's read, merge and write are left to its ``job``. Nothing is stored in the
+    database yet."""
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
@@ -397,54 +402,51 @@ def prepare_site(
     rows = _site_rows(session, event_id)
     states = store.roster_state_values(session, event_id, rows.shown_ids)
     entries, references = _site_entries(campaign, rows)
-    owned = _owned_tabs(campaign, site, list(entries.values()), waiting)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
-    merge = functools.partial(merge_roster, is_reference=_is_reference, stored=stored, site_references=references)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
-    if site.roster.kind == "google_sheet":
-        location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
-    else:
+    if local:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
-        tabs = _workbook_tabs(Path(location), purged | erased)
+        job = WorkbookJob(
+            Path(location),
+            list(entries.values()),
+            references,
+            last_pushed,
+            stored,
+            now,
+            site.name,
+            site.capacity,
+            waiting_here,
+            campaign.campaign.timezone,
+            purged,
+            erased,
+        )
+        return SitePush(site, event_id, location, None, states, len(entries), False, 0, waiting_here, job)
+    location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
     news, dropped = drop_registrations(tabs.news, set(purged | erased))
-    merged = merge(entries.values(), base, last_pushed)
+    merged = merge_roster(
+        entries.values(), base, last_pushed, is_reference=is_reference, stored=stored, site_references=references
+    )
     written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
     changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
-    write = None
-    if site.roster.kind == "google_sheet":
-        sent = changes if written else None
-        # always asked: it sends nothing when no tab changed (owned tabs by their digest)
-        written = sheets.write_roster(
-            location,
-            merged.grid,
-            tabs.roster,
-            layouts=sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: sent, **owned}),
-            changes=sent,
-            summary=owned[SUMMARY_TAB],
-            sign_in=owned[SIGN_IN_TAB],
-            to_complete=owned[TO_COMPLETE_TAB],
-            delete_rows=tabs.elsewhere,
-            column_order=merged.column_order,
-        ).written
-    else:
-        written = written or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
-        if written:
-            kept = changes if changes is not None else news  # as read: not read again
-            write = functools.partial(
-                roster_files.write_roster,
-                Path(location),
-                merged.grid,
-                changes=kept,
-                summary=owned[SUMMARY_TAB],
-                layouts=workbook_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: kept, **owned}),
-                sign_in=owned[SIGN_IN_TAB],
-                to_complete=owned[TO_COMPLETE_TAB],
-                kept=tabs.kept,
-            )
+    owned = owned_tabs(site.name, site.capacity, list(entries.values()), waiting_here, campaign.campaign.timezone)
+    sent = changes if written else None
+    # always asked: it sends nothing when no tab changed (owned tabs by their digest)
+    written = sheets.write_roster(
+        location,
+        merged.grid,
+        tabs.roster,
+        layouts=sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: sent, **owned}),
+        changes=sent,
+        summary=owned[SUMMARY_TAB],
+        sign_in=owned[SIGN_IN_TAB],
+        to_complete=owned[TO_COMPLETE_TAB],
+        delete_rows=tabs.elsewhere,
+        column_order=merged.column_order,
+    ).written
     erased_rows = removed + sum(map(len, tabs.elsewhere.values()))
-    return SitePush(site, event_id, location, merged, states, len(entries), written, erased_rows, waiting_here, write)
+    return SitePush(site, event_id, location, merged, states, len(entries), written, erased_rows, waiting_here)
 
 
 def complete_site(
@@ -453,6 +455,7 @@ def complete_site(
     """``push_site`` after the write: the coordinator's values and what was pushed stored, the
     roster's fingerprint and target recorded; the site's result."""
     site, merged, location, written = push.site, push.merged, push.location, push.written
+    assert merged is not None, "a local site's job runs before it is completed (SitePush.done)"
     local = site.roster.kind != "google_sheet"
     _remember(session, merged, push.states)
     session.flush()
@@ -556,7 +559,7 @@ def _roster_code() -> str:
     a roster is built from, not of what is built: after an upgrade, every roster is pushed
     again once (nothing is written where nothing changed)."""
     from rollcall import models, transforms
-    from rollcall.connectors import google_sheets, roster_files
+    from rollcall.connectors import google_sheets
 
     files = sorted(
         path for package in (models, transforms) for path in Path(inspect.getfile(package)).parent.rglob("*.py")
@@ -585,45 +588,7 @@ def _unchanged(location: str, rows: int, shown: dict[str, int]) -> dict[str, Any
     }
 
 
-def _owned_tabs(
-    campaign: Campaign, site: SiteConfig, entries: list[SheetEntry], waiting: Mapping[str, list[QuarantinedSignup]]
-) -> dict[str, list]:
-    """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
-    to_complete = to_complete_tab(waiting.get(site.code, []), campaign.campaign.timezone)
-    return {
-        SUMMARY_TAB: summary_grid(site.name, entries, site.capacity),
-        SIGN_IN_TAB: sign_in_grid(entries),
-        TO_COMPLETE_TAB: to_complete,
-    }
-
-
-@dataclass(frozen=True)
-class _RosterTabs:
-    """What a push reads: the roster tab, ``Nouveautés``, and rows of other tabs to delete."""
-
-    roster: list
-    news: list = field(default_factory=list)
-    elsewhere: dict[str, list[int]] = field(default_factory=dict)
-    owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
-    kept: list[roster_files.CoordinatorTab] = field(default_factory=list)  # a workbook's other tabs
-
-
-def _workbook_tabs(path: Path, leaving: frozenset[str]) -> _RosterTabs:
-    """A workbook's tabs: ours, and those a coordinator added, written back after ours (their
-    rows holding a reference that must leave, ``leaving``, deleted: ``elsewhere``)."""
-    ours = {title.casefold(): title for title in (ROSTER_TAB, CHANGES_TAB, *OWNED_TABS)}
-    read = roster_files.read_tabs(path)
-    # Excel's tab names ignore letter case: "INSCRITS" is our roster tab, renamed so
-    tabs = {ours.get(title.casefold(), title): grid for title, grid in read.items()}
-    owned = {title: tabs.get(title, []) for title in OWNED_TABS}
-    theirs = [title for title in read if title.casefold() not in ours]
-    kept = roster_files.read_coordinator_tabs(path, theirs) if theirs else []
-    elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
-    kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
-    return _RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept)
-
-
-def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, _RosterTabs]:
+def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tuple[str, RosterTabs]:
     """The spreadsheet's key (created on the first push) and its tabs: the roster tab alone in
     one read, or, when references must leave every tab, every tab in two."""
     if isinstance(sheets, SheetsError):
@@ -639,7 +604,7 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
             time_zone=campaign.campaign.timezone,
         )
     if not leaving:
-        return key, _RosterTabs(sheets.read_roster(key))
+        return key, RosterTabs(sheets.read_roster(key))
     tabs = sheets.read_tabs(key)
     roster, news = sheets.tab_title(key, ROSTER_TAB), sheets.tab_title(key, CHANGES_TAB)
     ours = {roster, news, *(sheets.tab_title(key, tab) for tab in OWNED_TABS)}
@@ -649,7 +614,7 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
         if title not in ours
         if (rows := rows_holding(values, set(leaving)))
     }
-    return key, _RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)
+    return key, RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)
 
 
 def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorValues]:

@@ -1,18 +1,18 @@
-"""Roster workbooks written in worker processes while the next site is prepared.
+"""Local roster workbooks pushed by worker processes while the next sites are read.
 
-Writing a workbook (``connectors.roster_files.write_roster``: XlsxWriter building and zipping
-the tabs) is most of a local roster push, and pure CPU: a first sync of 100,000 sign-ups
-spends 22 s writing against 16 s reading, merging and storing. ``push_rosters`` hands each
-large workbook to a worker process (one per core, at most two: ``worker_processes``) and
-meanwhile stores the previous site and merges the next, so a site's write overlaps the
-next site's write and this process's work (first sync at 100k: 25 s with one worker, 20 s
-with two). Each site's database state is saved only once its workbook is written, as
-before. Two workers never write the same workbook: a site is submitted once a push.
+A local roster's push past the database (``flows.workbook_push``: reading the workbook back,
+merging, building the tabs, XlsxWriter writing and zipping them) is pure CPU and most of a
+push. ``push_rosters`` hands each large site's job to a worker process (one per core, at most
+two: ``worker_processes``) and meanwhile reads the next sites from the database; each site's
+state is stored, in site order, once its job is done. At most ``ahead`` jobs are under way
+at once: enough to keep every worker busy while this process reads, few enough that the
+sites' rows held in memory stay a handful. Two workers never push the same workbook: a
+site is submitted once a push.
 
-A small workbook is written in this process: starting a worker (``flows.worker_pool``)
-costs about a second. A worker
-that dies is replaced by writing in this process: the write is whole-file and atomic, so
-writing again is safe.
+A small site's job runs in this process: starting a worker (``flows.worker_pool``) costs
+about a second. A worker that dies is replaced by running its job in this process: the
+write is whole-file and atomic, and a push run again on a workbook already written ends
+as the first would (``transforms.sheet_roster``: a second push changes nothing).
 """
 
 from __future__ import annotations
@@ -23,48 +23,52 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rollcall.flows.worker_pool import OwnsWorkers, spawned_pool, worker_processes
 
 log = logging.getLogger(__name__)
 
-#: Rows of the main tab from which a workbook is written by a worker process.
+#: Rows of the main tab from which a workbook is pushed by a worker process.
 PARALLEL_FROM_ROWS = 2000
+
+T = TypeVar("T")
 
 
 @dataclass
-class PendingWrite:
-    """A write under way in the worker (``future``), or made already here (``error``)."""
+class PendingWrite(Generic[T]):
+    """A job under way in a worker (``future``), or run already here (``result`` or ``error``)."""
 
-    call: functools.partial[None]
-    future: Future[None] | None = None
+    call: functools.partial[T]
+    future: Future[T] | None = None
+    result: T | None = None
     error: Exception | None = None
 
-    def wait(self) -> None:
-        """The write's outcome: its exception raised here. A write lost with a dead worker is
-        made again in this process."""
+    def wait(self) -> T:
+        """The job's result, or its exception raised here. A job lost with a dead worker is
+        run again in this process."""
         if self.future is None:
             if self.error is not None:
                 raise self.error
-            return
+            return self.result  # type: ignore[return-value]
         try:
-            self.future.result()
+            return self.future.result()
         except BrokenProcessPool:
             log.warning("the workbook writer process stopped; writing in this process")
-            self.call()
+            return self.call()
 
 
 class WorkbookWriter(OwnsWorkers):
-    """``submit(rows, write, *args, **kwargs)``: ``write(*args, **kwargs)`` started in the
-    worker process when ``rows`` reaches ``from_rows``, else made here at once."""
+    """``submit(rows, job, *args, **kwargs)``: ``job(*args, **kwargs)`` started in a worker
+    process when ``rows`` reaches ``from_rows``, else run here at once."""
 
     def __init__(self, from_rows: int = PARALLEL_FROM_ROWS) -> None:
         self.from_rows = from_rows
+        self.ahead = worker_processes() + 1  # one queued behind each busy worker
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, rows: int, write: Callable[..., None], *args: Any, **kwargs: Any) -> PendingWrite:
-        pending = PendingWrite(functools.partial(write, *args, **kwargs))
+    def submit(self, rows: int, job: Callable[..., T], *args: Any, **kwargs: Any) -> PendingWrite[T]:
+        pending = PendingWrite(functools.partial(job, *args, **kwargs))
         if rows >= self.from_rows:
             try:
                 pending.future = self._worker().submit(pending.call)
@@ -73,7 +77,7 @@ class WorkbookWriter(OwnsWorkers):
                 log.warning("the workbook writer process stopped; writing in this process")
                 self._pool = None
         try:
-            pending.call()
+            pending.result = pending.call()
         except Exception as exc:  # noqa: BLE001 - raised by wait(), as the worker's would be
             pending.error = exc
         return pending

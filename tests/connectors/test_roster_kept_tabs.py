@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 
 from rollcall.connectors import roster_files
-from rollcall.flows.rosters import _workbook_tabs
+from rollcall.flows.workbook_push import workbook_tabs
 from rollcall.models.roster_tabs import ROSTER_TAB, SUMMARY_TAB
 from rollcall.transforms.roster_layout import workbook_layouts
 
@@ -28,7 +28,7 @@ def test_a_roster_tab_renamed_in_other_letter_case_is_the_roster_tab(tmp_path: P
     book.create_sheet("Mes notes").append(["R00001", "rappeler"])
     book.save(path)
 
-    tabs = _workbook_tabs(path, frozenset())
+    tabs = workbook_tabs(path, frozenset())
     assert tabs.roster == ROSTER
     assert [tab.title for tab in tabs.kept] == ["Mes notes"]
 

@@ -87,3 +87,44 @@ def test_workbooks_written_by_the_worker_equal_those_written_here(
     assert sum(r["written"] for r in results["here"].values()) == 2  # Lyon back, Lille's row back
     assert workbooks(worker / "var/rosters") == workbooks(rosters)
     assert stored(f"sqlite:///{worker / 'rollcall.db'}") == stored(f"sqlite:///{here / 'rollcall.db'}")
+
+
+def test_a_workbook_that_cannot_be_read_fails_its_site_alone_wherever_it_is_pushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """Reading back and merging run in the worker too: a workbook left broken (half written
+    by another program) fails its own site with the same message, and the other sites are
+    pushed, as when the push runs in this process."""
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import push_rosters
+
+    here = tmp_path / "here"
+    shutil.copytree(EXAMPLE_DIR, here, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.chdir(here)
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{here / 'rollcall.db'}")
+    nightly_sync(config=str(here / "campaign.toml"))
+    rosters = here / "var/rosters"
+    next(rosters.glob("PAR *.xlsx")).write_bytes(b"PK\x03\x04 half a workbook")
+    next(rosters.glob("LYS *.xlsx")).unlink()  # one site with something to write
+
+    worker = tmp_path / "worker"
+    shutil.copytree(here, worker)
+    results = {}
+    for folder, from_rows in ((here, 10**9), (worker, 0)):
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+        results[folder.name] = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=from_rows)
+
+    for folder, result in results.items():
+        assert [code for code, r in result.items() if r.get("error")] == ["PAR"]
+        assert result["LYS"]["written"] is True
+        broken = next((tmp_path / folder / "var/rosters").glob("PAR *.xlsx"))
+        assert broken.read_bytes() == b"PK\x03\x04 half a workbook"  # left as it was
+        broken.unlink()
+    failures = {
+        folder: {k: str(v).replace(str(tmp_path / folder), "") for k, v in result["PAR"].items() if k != "location"}
+        for folder, result in results.items()
+    }
+    assert failures["worker"] == failures["here"]
+    assert workbooks(worker / "var/rosters") == workbooks(rosters)
+    assert stored(f"sqlite:///{worker / 'rollcall.db'}") == stored(f"sqlite:///{here / 'rollcall.db'}")

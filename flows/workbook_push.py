@@ -1,0 +1,161 @@
+"""A local roster workbook's push past the database: read it back, merge, lay out, write.
+
+``flows.rosters`` reads what a site's roster is built from (its registrations, their row
+states, the waiting sign-ups) and hands the rest to ``push_workbook`` as a ``WorkbookJob``:
+the same function runs in this process or in a worker process (``flows.workbook_writer``),
+so a push gives the same workbook and the same outcome wherever it ran. None of it touches
+the database: the outcome (``WorkbookOutcome``: the merge, whether the workbook was written)
+is stored by ``flows.rosters.complete_site`` once the job is done.
+
+Why all of it in the worker, not the write alone: on a night with new sign-ups every site
+changes, and reading back, merging and building the tabs cost this process as much as the
+writes cost the workers (100k sign-ups: about 10 s each); both cores now share all of it.
+Imports no database or Prefect module: a worker starts with only what it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from rollcall.connectors import roster_files
+from rollcall.models.cells import Cell, Grid
+from rollcall.models.ids import registration_number
+from rollcall.models.roster_tabs import (
+    CHANGES_TAB,
+    OWNED_TABS,
+    ROSTER_TAB,
+    SIGN_IN_TAB,
+    SUMMARY_TAB,
+    TO_COMPLETE_TAB,
+)
+from rollcall.transforms.privacy import drop_registrations
+from rollcall.transforms.roster_layout import workbook_layouts
+from rollcall.transforms.sheet_roster import (
+    CoordinatorValues,
+    RosterMerge,
+    SheetEntry,
+    changes_grid,
+    merge_roster,
+    purged_rows,
+    rows_holding,
+    same_grid,
+    sign_in_grid,
+    summary_grid,
+)
+from rollcall.transforms.to_complete import QuarantinedSignup, to_complete_tab
+
+
+def is_reference(text: str) -> bool:
+    """A reference rollcall wrote ("R00042"), not a coordinator's own text in that column."""
+    return registration_number(text) is not None
+
+
+@dataclass(frozen=True)
+class RosterTabs:
+    """What a push reads: the roster tab, ``Nouveautés``, and rows of other tabs to delete."""
+
+    roster: list
+    news: list = field(default_factory=list)
+    elsewhere: dict[str, list[int]] = field(default_factory=dict)
+    owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
+    kept: list[roster_files.CoordinatorTab] = field(default_factory=list)  # a workbook's other tabs
+
+
+def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
+    """A workbook's tabs: ours, and those a coordinator added, written back after ours (their
+    rows holding a reference that must leave, ``leaving``, deleted: ``elsewhere``)."""
+    ours = {title.casefold(): title for title in (ROSTER_TAB, CHANGES_TAB, *OWNED_TABS)}
+    read = roster_files.read_tabs(path)
+    # Excel's tab names ignore letter case: "INSCRITS" is our roster tab, renamed so
+    tabs = {ours.get(title.casefold(), title): grid for title, grid in read.items()}
+    owned = {title: tabs.get(title, []) for title in OWNED_TABS}
+    theirs = [title for title in read if title.casefold() not in ours]
+    kept = roster_files.read_coordinator_tabs(path, theirs) if theirs else []
+    elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
+    kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
+    return RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept)
+
+
+def owned_tabs(
+    site_name: str, capacity: int | None, entries: list[SheetEntry], waiting: list[QuarantinedSignup], timezone: str
+) -> dict[str, Grid]:
+    """The tabs rewritten whole from the database, by title: Résumé, Émargement, À compléter."""
+    return {
+        SUMMARY_TAB: summary_grid(site_name, entries, capacity),
+        SIGN_IN_TAB: sign_in_grid(entries),
+        TO_COMPLETE_TAB: to_complete_tab(waiting, timezone),
+    }
+
+
+@dataclass(frozen=True)
+class WorkbookJob:
+    """Everything a local roster's push needs besides the workbook itself, as read from the
+    database (``flows.rosters.prepare_site``). Picklable: it may run in a worker process.
+
+    ``entries``: the site's registrations as the roster shows them, in roster order;
+    ``references``: every reference of the site's registrations, whatever their status;
+    ``last_pushed`` and ``stored``: each row's last pushed values and coordinator values;
+    ``now``: local time, for ``Nouveautés``; ``purged``, ``erased``: references whose rows a
+    retention purge empties or an erasure removes (``flows.rosters.push_site``)."""
+
+    path: Path
+    entries: list[SheetEntry]
+    references: set[str]
+    last_pushed: dict[str, dict[str, Cell]]
+    stored: dict[str, CoordinatorValues]
+    now: datetime
+    site_name: str
+    capacity: int | None
+    waiting: list[QuarantinedSignup]
+    timezone: str
+    purged: frozenset[str] = frozenset()
+    erased: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class WorkbookOutcome:
+    """A push's merge, whether the workbook was written, and the rows an erasure took out.
+    The merge comes without its grid (``grid`` and ``column_order`` empty): the grid is in
+    the workbook now, and a worker would send it back only for this process to unpickle it
+    for nothing; what is stored and reported is the rest."""
+
+    merged: RosterMerge
+    written: bool
+    erased_rows: int
+
+
+def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
+    """Read the workbook back, merge the site's registrations into it (``transforms.sheet_roster``)
+    and write it whole (``connectors.roster_files.write_roster``), unless every tab already
+    holds what it would: an unchanged roster is not rewritten."""
+    leaving = job.purged | job.erased
+    tabs = workbook_tabs(job.path, leaving)
+    base, removed = drop_registrations(purged_rows(tabs.roster, job.purged), set(job.erased))
+    news, dropped = drop_registrations(tabs.news, set(leaving))
+    merged = merge_roster(
+        job.entries, base, job.last_pushed, is_reference=is_reference, stored=job.stored, site_references=job.references
+    )
+    changes = changes_grid(merged.changes, job.now) if merged.changes else (news if dropped else None)
+    owned = owned_tabs(job.site_name, job.capacity, job.entries, job.waiting, job.timezone)
+    written = (
+        not same_grid(merged.grid, tabs.roster)
+        or dropped > 0
+        or bool(tabs.elsewhere)
+        or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
+    )
+    if written:
+        kept = changes if changes is not None else news  # as read: not read again
+        roster_files.write_roster(
+            job.path,
+            merged.grid,
+            changes=kept,
+            summary=owned[SUMMARY_TAB],
+            layouts=workbook_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: kept, **owned}),
+            sign_in=owned[SIGN_IN_TAB],
+            to_complete=owned[TO_COMPLETE_TAB],
+            kept=tabs.kept,
+        )
+    erased_rows = removed + sum(map(len, tabs.elsewhere.values()))
+    return WorkbookOutcome(replace(merged, grid=[], column_order=[]), written, erased_rows)
