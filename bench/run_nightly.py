@@ -7,8 +7,11 @@ Each sync runs ``nightly_sync`` in its own process (SQLite, one CSV export of ge
 sign-ups, the example campaign's 12 sites, local roster workbooks), so peak memory is that
 sync's alone. The fixed cost is a sync of a 10-row campaign, the lower of two runs (Prefect's
 temporary server dominates it); ``match`` is ``rollcall match`` on the same 100k file minus the command's
-start-up. Per-step times come from the run's report (``this_run.seconds``). The last line
-printed is one JSON object; the targets of issue 16 are ratios, so they hold on any machine.
+start-up, the lowest of three. The unchanged night is the lower of two (the second is
+unchanged too): a shared machine only ever adds time, and a cheap night's figure is
+otherwise mostly the noise of Prefect's start-up. Per-step times come from the run's report
+(``this_run.seconds``). The last line printed is one JSON object; the targets of issue 16 are
+ratios, so they hold on any machine.
 """
 
 from __future__ import annotations
@@ -169,11 +172,11 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
         config = campaign(folder, export)
         first = sync(config)
-        unchanged = sync(config)
+        unchanged = min((sync(config) for _ in range(2)), key=lambda r: float(r["wall_s"]))  # type: ignore[arg-type]
         later = with_new_rows(export, generated(NEW_RECORDS, NEW_SEED, work), folder / "later.csv")
         config.write_text(config.read_text(encoding="utf-8").replace(str(export), str(later)), encoding="utf-8")
         plus = sync(config)
-        engine = match_seconds(export, folder)
+        engine = min(match_seconds(export, folder) for _ in range(3))
         above = lambda r: max(r["wall_s"] - fixed["wall_s"], 0.0)  # noqa: E731
         results[str(size)] = {
             "match_s": engine,
