@@ -553,19 +553,24 @@ def _push_fingerprint(
 
 @functools.cache
 def _roster_code() -> str:
-    """A digest of the code that builds, lays out and writes a roster: every module of
-    ``models`` and ``transforms`` (entries, tabs and layout are made there, through many
-    helpers), the two roster writers and this module. The push fingerprint is taken of what
-    a roster is built from, not of what is built: after an upgrade, every roster is pushed
-    again once (nothing is written where nothing changed)."""
+    """A digest of the code that builds, lays out and writes a roster (``roster_code_files``).
+    The push fingerprint is taken of what a roster is built from, not of what is built: after
+    an upgrade, every roster is pushed again once (nothing is written where nothing changed)."""
+    return hashlib.sha256(b"".join(path.read_bytes() for path in roster_code_files())).hexdigest()
+
+
+def roster_code_files() -> list[Path]:
+    """Every module of ``models`` and ``transforms`` (entries, tabs and layout are made there,
+    through many helpers), the two roster writers, a workbook's push (``flows.workbook_push``)
+    and this module."""
     from rollcall import models, transforms
     from rollcall.connectors import google_sheets
+    from rollcall.flows import workbook_push
 
     files = sorted(
         path for package in (models, transforms) for path in Path(inspect.getfile(package)).parent.rglob("*.py")
     )
-    files += [Path(inspect.getfile(m)) for m in (roster_files, google_sheets)] + [Path(__file__)]
-    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+    return files + [Path(inspect.getfile(m)) for m in (roster_files, google_sheets, workbook_push)] + [Path(__file__)]
 
 
 def _unchanged(location: str, rows: int, shown: dict[str, int]) -> dict[str, Any]:

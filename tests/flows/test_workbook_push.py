@@ -1,0 +1,69 @@
+"""A local workbook's push past the database (``flows.workbook_push``), on its own: what it
+writes, what it hands back, and that the roster fingerprint covers its code."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rollcall.connectors import roster_files
+from rollcall.flows import workbook_push
+from rollcall.flows.rosters import roster_code_files
+from rollcall.flows.workbook_push import WorkbookJob, push_workbook
+from rollcall.models.records import REGISTERED, RosterEntry
+from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB
+from rollcall.transforms.sheet_roster import sheet_entry
+
+
+def job(path: Path, last_pushed: dict | None = None) -> WorkbookJob:
+    entries = [
+        sheet_entry(
+            f"R{n:05d}",
+            RosterEntry(first, "Martin", f"{first.lower()}@example.org", "+33612345678", ("tally",),
+                        datetime(2022, 9, n, 10, tzinfo=UTC), REGISTERED),
+        )
+        for n, first in ((1, "Amina"), (2, "Bruno"))
+    ]  # fmt: skip
+    return WorkbookJob(
+        path=path,
+        entries=entries,
+        references={"R00001", "R00002"},
+        last_pushed=last_pushed or {},
+        stored={},
+        now=datetime(2022, 10, 1, 9, 30),
+        site_name="Paris",
+        capacity=100,
+        waiting=[],
+        timezone="Europe/Paris",
+    )
+
+
+def test_a_first_push_writes_the_workbook_and_hands_back_what_is_stored(tmp_path: Path) -> None:
+    path = tmp_path / "PAR Paris.xlsx"
+    outcome = push_workbook(job(path))
+    assert outcome.written and outcome.erased_rows == 0
+    tabs = roster_files.read_tabs(path)
+    assert [row[0] for row in tabs[ROSTER_TAB][1:]] == ["R00001", "R00002"]
+    assert len(tabs[SIGN_IN_TAB]) == 3  # header and the two expected
+    assert set(outcome.merged.pushed) == {"R00001", "R00002"}
+    assert outcome.merged.grid == []  # written, not sent back (``WorkbookOutcome``)
+    assert pickle.loads(pickle.dumps(outcome)) == outcome  # it may come from a worker
+
+
+def test_a_second_push_of_the_same_state_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "PAR Paris.xlsx"
+    first = push_workbook(job(path))
+    before = path.read_bytes()
+    again = push_workbook(job(path, last_pushed=first.merged.pushed))
+    assert not again.written
+    assert path.read_bytes() == before
+    assert again.merged.conflicts == [] and again.merged.changes == []
+
+
+def test_the_roster_fingerprint_covers_the_workbook_push_code() -> None:
+    """A change to how a workbook is read back, merged or written pushes every roster again
+    the next night: its module is part of the code the fingerprint is taken of."""
+    files = roster_code_files()
+    assert Path(workbook_push.__file__) in files
+    assert Path(roster_files.__file__) in files
