@@ -13,7 +13,8 @@ A small site's job runs in this process: starting a worker (``flows.worker_pool`
 about a second. A worker that dies is replaced by running its job in this process: the
 write is whole-file and atomic, and a push run again on a workbook the dead worker had
 already written leaves the same workbook and stored state (``transforms.sheet_roster``: a
-second push changes nothing), only that night's count of new rows reads 0.
+second push changes nothing); only that night's result may then report it unwritten,
+with no new rows.
 """
 
 from __future__ import annotations
