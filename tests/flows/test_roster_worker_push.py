@@ -48,17 +48,37 @@ def stored(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]
     return [tuple(r) for r in states], [tuple(r) for r in targets]
 
 
+def synced_campaign(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example campaign after one nightly sync, in ``folder``."""
+    from rollcall.flows.nightly import nightly_sync
+
+    shutil.copytree(EXAMPLE_DIR, folder, ignore=shutil.ignore_patterns("var"))
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+    nightly_sync(config=str(folder / "campaign.toml"))
+    return folder
+
+
+def pushed_here_and_by_the_worker(
+    here: Path, worker: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, dict[str, dict[str, object]]]:
+    """``here`` copied to ``worker``, then every roster pushed in this process in ``here`` and
+    by worker processes in ``worker``; each push's results by folder name."""
+    from rollcall.flows.rosters import push_rosters
+
+    shutil.copytree(here, worker)
+    results = {}
+    for folder, from_rows in ((here, 10**9), (worker, 0)):
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+        results[folder.name] = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=from_rows)
+    return results
+
+
 def test_workbooks_written_by_the_worker_equal_those_written_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
 ) -> None:
-    from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.rosters import push_rosters
-
-    here = tmp_path / "here"
-    shutil.copytree(EXAMPLE_DIR, here, ignore=shutil.ignore_patterns("var"))
-    monkeypatch.chdir(here)
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{here / 'rollcall.db'}")
-    nightly_sync(config=str(here / "campaign.toml"))
+    here = synced_campaign(tmp_path / "here", monkeypatch)
     rosters = here / "var/rosters"
     # a coordinator's notes in one roster, another roster deleted, a third one's row removed
     paris = next(rosters.glob("PAR *.xlsx"))
@@ -73,12 +93,7 @@ def test_workbooks_written_by_the_worker_equal_those_written_here(
     book.save(lille)
 
     worker = tmp_path / "worker"
-    shutil.copytree(here, worker)
-    results = {}
-    for folder, from_rows in ((here, 10**9), (worker, 0)):
-        monkeypatch.chdir(folder)
-        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
-        results[folder.name] = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=from_rows)
+    results = pushed_here_and_by_the_worker(here, worker, monkeypatch)
 
     def without_location(result: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
         return {code: {k: v for k, v in r.items() if k != "location"} for code, r in result.items()}
@@ -95,25 +110,13 @@ def test_a_workbook_that_cannot_be_read_fails_its_site_alone_wherever_it_is_push
     """Reading back and merging run in the worker too: a workbook left broken (half written
     by another program) fails its own site with the same message, and the other sites are
     pushed, as when the push runs in this process."""
-    from rollcall.flows.nightly import nightly_sync
-    from rollcall.flows.rosters import push_rosters
-
-    here = tmp_path / "here"
-    shutil.copytree(EXAMPLE_DIR, here, ignore=shutil.ignore_patterns("var"))
-    monkeypatch.chdir(here)
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{here / 'rollcall.db'}")
-    nightly_sync(config=str(here / "campaign.toml"))
+    here = synced_campaign(tmp_path / "here", monkeypatch)
     rosters = here / "var/rosters"
     next(rosters.glob("PAR *.xlsx")).write_bytes(b"PK\x03\x04 half a workbook")
     next(rosters.glob("LYS *.xlsx")).unlink()  # one site with something to write
 
     worker = tmp_path / "worker"
-    shutil.copytree(here, worker)
-    results = {}
-    for folder, from_rows in ((here, 10**9), (worker, 0)):
-        monkeypatch.chdir(folder)
-        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
-        results[folder.name] = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=from_rows)
+    results = pushed_here_and_by_the_worker(here, worker, monkeypatch)
 
     for folder, result in results.items():
         assert [code for code, r in result.items() if r.get("error")] == ["PAR"]
