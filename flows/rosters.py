@@ -32,11 +32,11 @@ from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsErro
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
 from rollcall.flows.workbook_push import (
+    RosterInputs,
     RosterTabs,
     WorkbookJob,
     WorkbookOutcome,
-    is_reference,
-    owned_tabs,
+    merge_tabs,
     push_workbook,
 )
 from rollcall.flows.workbook_writer import PARALLEL_FROM_ROWS, PendingWrite, WorkbookWriter
@@ -52,7 +52,6 @@ from rollcall.models.roster_tabs import (
     TO_COMPLETE_TAB,
 )
 from rollcall.transforms.answers import flatten_payload
-from rollcall.transforms.privacy import drop_registrations
 from rollcall.transforms.roster import registration_details, roster_order
 from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
@@ -61,11 +60,7 @@ from rollcall.transforms.sheet_roster import (
     RosterLayoutError,
     RosterMerge,
     SheetEntry,
-    changes_grid,
-    merge_roster,
-    purged_rows,
     rows_holding,
-    same_grid,
     sheet_entry,
 )
 from rollcall.transforms.sites import SiteCatalog
@@ -405,33 +400,27 @@ def prepare_site(
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
     stored = stored_coordinator_values(states)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
+    built_from = RosterInputs(
+        list(entries.values()),
+        references,
+        last_pushed,
+        stored,
+        now,
+        site.name,
+        site.capacity,
+        waiting_here,
+        campaign.campaign.timezone,
+        purged,
+        erased,
+    )
     if local:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
-        job = WorkbookJob(
-            Path(location),
-            list(entries.values()),
-            references,
-            last_pushed,
-            stored,
-            now,
-            site.name,
-            site.capacity,
-            waiting_here,
-            campaign.campaign.timezone,
-            purged,
-            erased,
-        )
+        job = WorkbookJob(Path(location), built_from)
         return SitePush(site, event_id, location, None, states, len(entries), False, 0, waiting_here, job)
     location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
-    base, removed = drop_registrations(purged_rows(tabs.roster, purged), set(erased))
-    news, dropped = drop_registrations(tabs.news, set(purged | erased))
-    merged = merge_roster(
-        entries.values(), base, last_pushed, is_reference=is_reference, stored=stored, site_references=references
-    )
-    written = not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere)
-    changes = changes_grid(merged.changes, now) if merged.changes else (news if dropped else None)
-    owned = owned_tabs(site.name, site.capacity, list(entries.values()), waiting_here, campaign.campaign.timezone)
-    sent = changes if written else None
+    done = merge_tabs(tabs, built_from)
+    merged, owned = done.merged, done.owned
+    sent = done.changes if done.changed else None
     # always asked: it sends nothing when no tab changed (owned tabs by their digest)
     written = sheets.write_roster(
         location,
@@ -445,8 +434,7 @@ def prepare_site(
         delete_rows=tabs.elsewhere,
         column_order=merged.column_order,
     ).written
-    erased_rows = removed + sum(map(len, tabs.elsewhere.values()))
-    return SitePush(site, event_id, location, merged, states, len(entries), written, erased_rows, waiting_here)
+    return SitePush(site, event_id, location, merged, states, len(entries), written, done.erased_rows, waiting_here)
 
 
 def complete_site(

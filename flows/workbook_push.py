@@ -92,9 +92,9 @@ def owned_tabs(
 
 
 @dataclass(frozen=True)
-class WorkbookJob:
-    """Everything a local roster's push needs besides the workbook itself, as read from the
-    database (``flows.rosters.prepare_site``). Picklable: it may run in a worker process.
+class RosterInputs:
+    """Everything a roster's merge needs besides the roster itself, as read from the database
+    (``flows.rosters.prepare_site``), for a workbook and a Google sheet alike. Picklable.
 
     ``entries``: the site's registrations as the roster shows them, in roster order;
     ``references``: every reference of the site's registrations, whatever their status;
@@ -102,7 +102,6 @@ class WorkbookJob:
     ``now``: local time, for ``Nouveautés``; ``purged``, ``erased``: references whose rows a
     retention purge empties or an erasure removes (``flows.rosters.push_site``)."""
 
-    path: Path
     entries: list[SheetEntry]
     references: set[str]
     last_pushed: dict[str, dict[str, Cell]]
@@ -114,6 +113,54 @@ class WorkbookJob:
     timezone: str
     purged: frozenset[str] = frozenset()
     erased: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class WorkbookJob:
+    """A local roster's push: its workbook and what it is built from. It may run in a worker."""
+
+    path: Path
+    inputs: RosterInputs
+
+
+@dataclass(frozen=True)
+class MergedTabs:
+    """A roster merged (``transforms.sheet_roster``) with what its tabs now hold.
+
+    ``changes``: ``Nouveautés`` to write, or None to keep it as read (``news``: as read, the
+    rows of references that leave taken out); ``owned``: Résumé, Émargement, À compléter;
+    ``changed``: the roster tab, ``Nouveautés`` or a coordinator's tab must be written (the
+    owned tabs are compared by each writer); ``erased_rows``: rows an erasure takes out."""
+
+    merged: RosterMerge
+    changes: Grid | None
+    news: Grid
+    owned: dict[str, Grid]
+    changed: bool
+    erased_rows: int
+
+
+def merge_tabs(tabs: RosterTabs, inputs: RosterInputs) -> MergedTabs:
+    """The site's registrations merged into its roster as read, for either target."""
+    leaving = inputs.purged | inputs.erased
+    base, removed = drop_registrations(purged_rows(tabs.roster, inputs.purged), set(inputs.erased))
+    news, dropped = drop_registrations(tabs.news, set(leaving))
+    merged = merge_roster(
+        inputs.entries,
+        base,
+        inputs.last_pushed,
+        is_reference=is_reference,
+        stored=inputs.stored,
+        site_references=inputs.references,
+    )
+    return MergedTabs(
+        merged,
+        changes_grid(merged.changes, inputs.now) if merged.changes else (news if dropped else None),
+        news,
+        owned_tabs(inputs.site_name, inputs.capacity, inputs.entries, inputs.waiting, inputs.timezone),
+        not same_grid(merged.grid, tabs.roster) or dropped > 0 or bool(tabs.elsewhere),
+        removed + sum(map(len, tabs.elsewhere.values())),
+    )
 
 
 @dataclass(frozen=True)
@@ -129,35 +176,23 @@ class WorkbookOutcome:
 
 
 def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
-    """Read the workbook back, merge the site's registrations into it (``transforms.sheet_roster``)
-    and write it whole (``connectors.roster_files.write_roster``), unless every tab already
-    holds what it would: an unchanged roster is not rewritten."""
-    leaving = job.purged | job.erased
-    tabs = workbook_tabs(job.path, leaving)
-    base, removed = drop_registrations(purged_rows(tabs.roster, job.purged), set(job.erased))
-    news, dropped = drop_registrations(tabs.news, set(leaving))
-    merged = merge_roster(
-        job.entries, base, job.last_pushed, is_reference=is_reference, stored=job.stored, site_references=job.references
-    )
-    changes = changes_grid(merged.changes, job.now) if merged.changes else (news if dropped else None)
-    owned = owned_tabs(job.site_name, job.capacity, job.entries, job.waiting, job.timezone)
-    written = (
-        not same_grid(merged.grid, tabs.roster)
-        or dropped > 0
-        or bool(tabs.elsewhere)
-        or any(not same_grid(grid, tabs.owned.get(title, [])) for title, grid in owned.items())
-    )
+    """Read the workbook back, merge the site's registrations into it (``merge_tabs``) and
+    write it whole (``connectors.roster_files.write_roster``), unless every tab already holds
+    what it would: an unchanged roster is not rewritten."""
+    tabs = workbook_tabs(job.path, job.inputs.purged | job.inputs.erased)
+    done = merge_tabs(tabs, job.inputs)
+    owned, grid = done.owned, done.merged.grid
+    written = done.changed or any(not same_grid(tab, tabs.owned.get(title, [])) for title, tab in owned.items())
     if written:
-        kept = changes if changes is not None else news  # as read: not read again
+        kept = done.changes if done.changes is not None else done.news  # as read: not read again
         roster_files.write_roster(
             job.path,
-            merged.grid,
+            grid,
             changes=kept,
             summary=owned[SUMMARY_TAB],
-            layouts=workbook_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: kept, **owned}),
+            layouts=workbook_layouts({ROSTER_TAB: grid, CHANGES_TAB: kept, **owned}),
             sign_in=owned[SIGN_IN_TAB],
             to_complete=owned[TO_COMPLETE_TAB],
             kept=tabs.kept,
         )
-    erased_rows = removed + sum(map(len, tabs.elsewhere.values()))
-    return WorkbookOutcome(replace(merged, grid=[], column_order=[]), written, erased_rows)
+    return WorkbookOutcome(replace(done.merged, grid=[], column_order=[]), written, done.erased_rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 from rollcall.connectors import roster_files
 from rollcall.flows import workbook_push
 from rollcall.flows.rosters import roster_code_files
-from rollcall.flows.workbook_push import WorkbookJob, push_workbook
+from rollcall.flows.workbook_push import RosterInputs, WorkbookJob, push_workbook
 from rollcall.models.records import REGISTERED, RosterEntry
 from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB
 from rollcall.transforms.sheet_roster import sheet_entry
@@ -26,16 +26,18 @@ def job(path: Path, last_pushed: dict | None = None) -> WorkbookJob:
         for n, first in ((1, "Amina"), (2, "Bruno"))
     ]  # fmt: skip
     return WorkbookJob(
-        path=path,
-        entries=entries,
-        references={"R00001", "R00002"},
-        last_pushed=last_pushed or {},
-        stored={},
-        now=datetime(2022, 10, 1, 9, 30),
-        site_name="Paris",
-        capacity=100,
-        waiting=[],
-        timezone="Europe/Paris",
+        path,
+        RosterInputs(
+            entries=entries,
+            references={"R00001", "R00002"},
+            last_pushed=last_pushed or {},
+            stored={},
+            now=datetime(2022, 10, 1, 9, 30),
+            site_name="Paris",
+            capacity=100,
+            waiting=[],
+            timezone="Europe/Paris",
+        ),
     )
 
 
