@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from rollcall.flows.worker_pool import OwnsWorkers, spawned_pool
+from rollcall.flows.worker_pool import OwnsWorkers, awaited, spawned_pool, stop_broken, submitted
 from rollcall.models.campaign import Campaign, SourceBase
 from rollcall.models.records import NormalisedSignup, Rejection
 from rollcall.transforms.answers import flatten_payload
@@ -116,24 +116,27 @@ class PageNormaliser(OwnsWorkers):
     def _submit(self, page: Sequence[Any]) -> Future[list[Outcome]] | None:
         if self._pool is None:
             return None  # the workers stopped: normalised here when reached
-        try:
-            return self._pool.submit(_outcomes_in_worker, _payloads(page))
-        except BrokenProcessPool:
+        future = submitted(self._pool, _outcomes_in_worker, _payloads(page))
+        if future is None:
             self._stopped()
-            return None
+        return future
 
     def _result(self, page: Sequence[Any], future: Future[list[Outcome]] | None) -> tuple[Sequence[Any], list[Outcome]]:
-        if future is not None:
-            try:
+        """The page's outcomes from its job, or computed here when the workers stopped first
+        (a job of a stopped pool that is not done may never be)."""
+        try:
+            if future is not None and self._pool is not None:
+                return page, awaited(self._pool, future)
+            if future is not None and future.done():
                 return page, future.result()
-            except (BrokenProcessPool, CancelledError):  # cancelled: by _stopped, the pool broken
-                self._stopped()
+        except (BrokenProcessPool, CancelledError):  # cancelled: by _stopped, the pool broken
+            self._stopped()
         return page, self.here.outcomes(_payloads(page))
 
     def _stopped(self) -> None:
         if self._pool is not None:
             log.warning("a normalising worker process stopped; normalising in this process")
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            stop_broken(self._pool)
             self._pool = None
 
     def __enter__(self) -> PageNormaliser:

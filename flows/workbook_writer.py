@@ -22,12 +22,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from rollcall.flows.worker_pool import OwnsWorkers, spawned_pool, worker_processes
+from rollcall.flows.worker_pool import OwnsWorkers, awaited, spawned_pool, stop_broken, submitted, worker_processes
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +39,27 @@ T = TypeVar("T")
 
 @dataclass
 class PendingWrite(Generic[T]):
-    """A job under way in a worker (``future``), or run already here (``result`` or ``error``)."""
+    """A job under way in a worker (``future``, in ``writer``'s pool), or run already here
+    (``result`` or ``error``)."""
 
     call: functools.partial[T]
+    writer: WorkbookWriter
     future: Future[T] | None = None
+    pool: ProcessPoolExecutor | None = None
     result: T | None = None
     error: Exception | None = None
 
     def wait(self) -> T:
         """The job's result, or its exception raised here. A job lost with a dead worker is
         run again in this process."""
-        if self.future is None:
+        if self.future is None or self.pool is None:
             if self.error is not None:
                 raise self.error
             return self.result  # type: ignore[return-value]
         try:
-            return self.future.result()
-        except BrokenProcessPool:
-            log.warning("the workbook writer process stopped; writing in this process")
+            return awaited(self.pool, self.future)
+        except (BrokenProcessPool, CancelledError):  # cancelled: its pool ended with the step
+            self.writer.stopped(self.pool)
             return self.call()
 
 
@@ -70,14 +73,14 @@ class WorkbookWriter(OwnsWorkers):
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, rows: int, job: Callable[..., T], *args: Any, **kwargs: Any) -> PendingWrite[T]:
-        pending = PendingWrite(functools.partial(job, *args, **kwargs))
+        pending = PendingWrite(functools.partial(job, *args, **kwargs), self)
         if rows >= self.from_rows:
-            try:
-                pending.future = self._worker().submit(pending.call)
+            pool = self._worker()
+            pending.future = submitted(pool, pending.call)
+            if pending.future is not None:
+                pending.pool = pool
                 return pending
-            except BrokenProcessPool:
-                log.warning("the workbook writer process stopped; writing in this process")
-                self._pool = None
+            self.stopped(pool)
         try:
             pending.result = pending.call()
         except Exception as exc:  # noqa: BLE001 - raised by wait(), as the worker's would be
@@ -88,6 +91,14 @@ class WorkbookWriter(OwnsWorkers):
         if self._pool is None:
             self._pool = spawned_pool(worker_processes())
         return self._pool
+
+    def stopped(self, pool: ProcessPoolExecutor) -> None:
+        """A worker of ``pool`` died: its workers are ended, and the jobs it held run here
+        (``PendingWrite.wait``); the next large workbook starts a new pool."""
+        if pool is self._pool:
+            log.warning("the workbook writer process stopped; writing in this process")
+            stop_broken(pool)
+            self._pool = None
 
     def __enter__(self) -> WorkbookWriter:
         return self

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def worker_processes() -> int:
@@ -22,6 +26,60 @@ def worker_processes() -> int:
 def spawned_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
     """``workers`` fresh interpreters; ``options``: ``ProcessPoolExecutor``'s (an initializer)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **options)
+
+
+def submitted(pool: ProcessPoolExecutor, job: Callable[..., T], *args: Any) -> Future[T] | None:
+    """``job(*args)`` started in ``pool``, or None when its workers died: the caller runs it here.
+
+    A pool learns that a worker died a moment later, in its own thread. Until then, ``submit``
+    starts a replacement over the dead worker's closed pipe and raises ``OSError`` ("handle is
+    closed", seen in CI), not ``BrokenProcessPool``. Nothing of the job ran: running it here is
+    safe. Only ``submit`` is guarded so: a job's own ``OSError`` comes from ``Future.result``.
+    """
+    try:
+        return pool.submit(job, *args)
+    except (BrokenProcessPool, OSError):
+        return None
+
+
+def stop_broken(pool: ProcessPoolExecutor) -> None:
+    """End a pool one of whose workers died, killing every worker it still has.
+
+    On Python 3.11, a replacement worker that ``submit`` starts while the pool's own thread
+    is ending the broken pool escapes that thread's ``terminate`` and then waits forever for
+    work; the pool's thread waits forever to join it, and so does this interpreter's exit
+    (seen: a test run that passed and never ended). Killing the workers here, after the
+    failure was seen in this thread (so after any such ``submit`` returned), ends them all.
+    ``ProcessPoolExecutor.kill_workers`` (Python 3.14) does the same; 3.11 has only the
+    private ``_processes``.
+    """
+    workers = getattr(pool, "_processes", None) or {}  # None once the pool has ended
+    for process in list(workers.values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+#: Seconds between two looks at a pool's health while waiting for one of its jobs.
+HEALTH_CHECK_EVERY = 1.0
+
+
+def awaited(pool: ProcessPoolExecutor, future: Future[T]) -> T:
+    """The job's result, or its own exception; ``BrokenProcessPool`` once a worker of ``pool``
+    died and the job will not finish.
+
+    A job submitted on Python 3.11 while the pool's thread was failing the pending work of a
+    broken pool is never failed nor run: its future would never be done. Waiting in short
+    steps and looking at the pool's health in between turns that into ``BrokenProcessPool``,
+    which the callers handle by running the job here.
+    """
+    while True:
+        try:
+            return future.result(timeout=HEALTH_CHECK_EVERY)
+        except TimeoutError:
+            if future.done():
+                raise  # the job's own TimeoutError
+            if getattr(pool, "_broken", False):
+                raise BrokenProcessPool("a worker process died before this job was done") from None
 
 
 class OwnsWorkers:

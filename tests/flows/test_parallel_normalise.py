@@ -4,6 +4,7 @@ the pages, and a worker that dies costs time, never a record."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -95,21 +96,32 @@ def test_a_backlog_under_the_threshold_starts_no_worker(
     assert started[0] == 0 and started[1] >= 1
 
 
-def test_a_dead_worker_costs_time_not_records(caplog: pytest.LogCaptureFixture) -> None:
-    campaign = load_campaign(EXAMPLE)
-    normaliser = RecordNormaliser.of(campaign)
+class Pending:
+    """A pending record as ``store`` hands it: its source's name and its payload."""
+
+    def __init__(self, source: str, payload: dict[str, str]) -> None:
+        self.source, self.payload = source, payload
+
+
+def pages_of_the_sample_source(campaign: Campaign) -> list[list[Pending]]:
+    """Eight pages of five records of the sample's first source (JeVeuxAider), half usable."""
     source = campaign.sources[0].name
-    payloads = [  # the sample's first source (JeVeuxAider), half of them usable
+    payloads = [
         {"benevole_prenom": f"Zoé{i}", "benevole_nom": "Martin", "benevole_email": f"z{i}@example.org",
          "mission_nom": "Paris" if i % 2 else "nulle part"}
         for i in range(40)
     ]  # fmt: skip
+    return [[Pending(source, p) for p in payloads[i : i + 5]] for i in range(0, len(payloads), 5)]
 
-    class Pending:
-        def __init__(self, payload: dict[str, str]) -> None:
-            self.source, self.payload = source, payload
 
-    pages = [[Pending(p) for p in payloads[i : i + 5]] for i in range(0, len(payloads), 5)]
+def normalised_here(campaign: Campaign, pages: list[list[Pending]]) -> list[list[object]]:
+    normaliser = RecordNormaliser.of(campaign)
+    return [normaliser.outcomes([(r.source, r.payload) for r in page]) for page in pages]
+
+
+def test_a_dead_worker_costs_time_not_records(caplog: pytest.LogCaptureFixture) -> None:
+    campaign = load_campaign(EXAMPLE)
+    pages = pages_of_the_sample_source(campaign)
     with PageNormaliser(campaign, processes=2) as workers:
 
         def killing_after_the_first() -> object:
@@ -120,7 +132,27 @@ def test_a_dead_worker_costs_time_not_records(caplog: pytest.LogCaptureFixture) 
             yield from pages[1:]
 
         results = list(workers.normalised(killing_after_the_first()))
-    expected = [normaliser.outcomes([(r.source, r.payload) for r in page]) for page in pages]
+    expected = normalised_here(campaign, pages)
     assert [outcomes for _, outcomes in results] == expected
     assert {type(o).__name__ for page in expected for o in page} == {"NormalisedSignup", "Rejection"}
     assert "normalising in this process" in caplog.text
+
+
+class PipeClosedPool(ProcessPoolExecutor):
+    """A pool caught replacing a dead worker: ``submit`` raises the ``OSError`` seen in CI
+    ("handle is closed") before the pool knows it is broken."""
+
+    def submit(self, *args: object, **kwargs: object) -> Future[object]:  # type: ignore[override]
+        raise OSError("handle is closed")
+
+
+def test_a_pool_refusing_work_as_its_worker_dies_costs_time_not_records() -> None:
+    campaign = load_campaign(EXAMPLE)
+    pages = pages_of_the_sample_source(campaign)
+    with PageNormaliser(campaign, processes=2) as workers:
+        assert workers._pool is not None
+        workers._pool.shutdown()
+        workers._pool = PipeClosedPool(max_workers=1)
+        results = list(workers.normalised(pages))
+        assert workers._pool is None  # the rest normalised here
+    assert [outcomes for _, outcomes in results] == normalised_here(campaign, pages)
