@@ -95,6 +95,8 @@ class OwnsWorkers:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if self._pool is not None:
+        if self._pool is not None and getattr(self._pool, "_broken", False):
+            stop_broken(self._pool)  # a worker died unseen (the step ended early): see stop_broken
+        elif self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._pool = None
