@@ -4,11 +4,11 @@ the pages, and a worker that dies costs time, never a record."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
+from worker_pools import PipeClosedPool
 
 from rollcall.connectors import store
 from rollcall.connectors.database import session_scope
@@ -136,14 +136,6 @@ def test_a_dead_worker_costs_time_not_records(caplog: pytest.LogCaptureFixture) 
     assert [outcomes for _, outcomes in results] == expected
     assert {type(o).__name__ for page in expected for o in page} == {"NormalisedSignup", "Rejection"}
     assert "normalising in this process" in caplog.text
-
-
-class PipeClosedPool(ProcessPoolExecutor):
-    """A pool caught replacing a dead worker: ``submit`` raises the ``OSError`` seen in CI
-    ("handle is closed") before the pool knows it is broken."""
-
-    def submit(self, *args: object, **kwargs: object) -> Future[object]:  # type: ignore[override]
-        raise OSError("handle is closed")
 
 
 def test_a_pool_refusing_work_as_its_worker_dies_costs_time_not_records() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from worker_pools import PipeClosedPool
 
 from rollcall.flows.workbook_writer import WorkbookWriter
 
@@ -51,14 +51,6 @@ def test_a_write_lost_with_a_dead_worker_is_made_here(tmp_path: Path) -> None:
         writer.submit(5, record_pid, tmp_path / "second").wait()  # a new worker, or here
     assert (tmp_path / "first").read_text() == str(os.getpid())
     assert (tmp_path / "second").exists()
-
-
-class PipeClosedPool(ProcessPoolExecutor):
-    """A pool caught replacing a dead worker: ``submit`` raises the ``OSError`` seen in CI
-    ("handle is closed") before the pool knows it is broken."""
-
-    def submit(self, *args: object, **kwargs: object) -> Future[object]:  # type: ignore[override]
-        raise OSError("handle is closed")
 
 
 def test_a_write_refused_by_a_pool_losing_its_worker_is_made_here(tmp_path: Path) -> None:
