@@ -86,6 +86,10 @@ def awaited(pool: ProcessPoolExecutor, future: Future[T]) -> T:
                 raise BrokenProcessPool("a worker process died before this job was done") from None
 
 
+#: Seconds a step's end waits for its pool to end on its own before killing its workers.
+END_WAIT = 60.0
+
+
 class OwnsWorkers:
     """A context manager whose workers (``_pool``, None when none were started or they
     stopped) end with it: the work under way finished, the work not started cancelled."""
@@ -95,8 +99,29 @@ class OwnsWorkers:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if self._pool is not None and getattr(self._pool, "_broken", False):
-            stop_broken(self._pool)  # a worker died unseen (the step ended early): see stop_broken
-        elif self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            end_pool(self._pool)
         self._pool = None
+
+
+def end_pool(pool: ProcessPoolExecutor, wait: float = END_WAIT) -> None:
+    """End a pool at the end of its step: the job under way finished, the others cancelled.
+
+    Bounded: a pool one of whose workers died, broken or about to say so, can wait forever
+    on a worker that escaped it (``stop_broken``); after ``wait`` seconds its workers are
+    killed. A pool at rest ends in a moment; a job still under way (the step failed while it
+    ran) has ``wait`` seconds to finish.
+    """
+    if getattr(pool, "_broken", False):
+        stop_broken(pool)
+        return
+    ending = getattr(pool, "_executor_manager_thread", None)  # read before shutdown clears it
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    if ending is None:
+        return
+    ending.join(timeout=wait)
+    if ending.is_alive():
+        for process in workers:
+            process.kill()
+        ending.join(timeout=wait)

@@ -10,7 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from rollcall.flows.worker_pool import awaited, spawned_pool, stop_broken
+from rollcall.flows.worker_pool import awaited, end_pool, spawned_pool, stop_broken
 
 
 def die() -> None:
@@ -19,6 +19,18 @@ def die() -> None:
 
 def pid() -> int:
     return os.getpid()
+
+
+def ended(workers: list, within: float = 10) -> bool:
+    """Whether these worker processes all end within ``within`` seconds. Asked again until
+    then: the pool's own thread may be reaping one at the moment it is asked, and a process
+    reaped by another thread looks alive for that moment."""
+    deadline = time.monotonic() + within
+    while any(process.is_alive() for process in workers):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_job_the_broken_pool_lost_track_of_is_reported_broken_not_awaited_forever() -> None:
@@ -49,6 +61,23 @@ def test_stopping_a_pool_ends_every_worker_it_still_has() -> None:
     workers = list(pool._processes.values())  # type: ignore[union-attr]
     assert workers and all(process.is_alive() for process in workers)
     stop_broken(pool)
-    for process in workers:
-        process.join(timeout=10)
-    assert not any(process.is_alive() for process in workers)
+    assert ended(workers)
+
+
+def test_a_step_s_end_waits_for_its_pool_a_bounded_time_then_ends_its_workers() -> None:
+    pool = spawned_pool(1)
+    pool.submit(pid).result()
+    workers = list(pool._processes.values())  # type: ignore[union-attr]
+    pool.submit(time.sleep, 600)  # a worker that would hold the end for ten minutes
+    started = time.monotonic()
+    end_pool(pool, wait=1)
+    assert time.monotonic() - started < 30
+    assert ended(workers)
+
+
+def test_a_pool_at_rest_ends_at_once() -> None:
+    pool = spawned_pool(2)
+    pool.submit(pid).result()
+    started = time.monotonic()
+    end_pool(pool)
+    assert time.monotonic() - started < 10
