@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from rollcall.connectors.database import batches, read_rows
+from rollcall.connectors.database import batches, json_strings, json_text, read_rows
 from rollcall.models.records import REMOVED
 from rollcall.models.tables import (
     Event,
@@ -60,7 +60,7 @@ def replace_links(
     changed = [
         {"id": row.id, "rule": wanted[pair][0], "score": wanted[pair][1], "evidence": wanted[pair][2]}
         for pair, row in existing.items()
-        if pair in wanted and (row.rule, row.evidence) != (wanted[pair][0], wanted[pair][2])
+        if pair in wanted and (row.rule, json_strings(row.evidence)) != (wanted[pair][0], wanted[pair][2])
     ]
     new = [
         {"signup_a": a, "signup_b": b, "rule": rule, "score": score, "evidence": evidence}
@@ -109,8 +109,9 @@ def _pairs_touching(session: Session, model: type[MatchLink] | type[ReviewPair],
     """The rows of ``model`` with a sign-up among ``signup_ids``, as columns.
 
     One read of the table, kept in Python: the ids are every current sign-up of a campaign
-    (100,000 of them make 200 ``IN`` queries of 1,000 bound ids, three times slower)."""
-    columns = [model.id, model.signup_a, model.signup_b, model.rule, model.evidence]
+    (100,000 of them make 200 ``IN`` queries of 1,000 bound ids, three times slower).
+    ``evidence`` comes as its JSON text (``json_strings`` decodes it where compared)."""
+    columns = [model.id, model.signup_a, model.signup_b, model.rule, json_text(model.evidence).label("evidence")]
     if model is ReviewPair:
         columns += [ReviewPair.status, ReviewPair.explanation_fr]
     return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, inspect, select
 
 from rollcall.connectors import store
-from rollcall.connectors.database import get_engine, session_scope, upgrade
+from rollcall.connectors.database import get_engine, json_strings, json_text, json_value, session_scope, upgrade
 from rollcall.models.records import RawRow
 from rollcall.models.tables import Base, RawRecord, SyncRun
 from rollcall.transforms.raw import identify_rows
@@ -95,6 +95,28 @@ def test_failed_step_rolls_back_its_writes(migrated_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(RawRecord)) == 0
         assert session.scalar(select(func.count()).select_from(SyncRun)) == 0
         assert store.get_cursor(session, "c", "tally") is None
+
+
+def test_json_read_as_text_decodes_as_the_json_type_does(migrated_url: str) -> None:
+    """Large reads take JSON columns as text and decode them (``json_text``): the same values
+    as the column type gives, on both databases, accents and JSON null included."""
+    summaries = [{"sources": ["Export", "Hélène’s form"], "seconds": {"pull": 1.5}}, None]
+    with session_scope(migrated_url) as session:
+        for summary in summaries:
+            run_id = store.start_run(session, "c", None)
+            store.finish_run(session, run_id, "completed", summary)  # type: ignore[arg-type]
+        session.flush()
+        typed = session.scalars(select(SyncRun.summary).order_by(SyncRun.id)).all()
+        as_text = session.scalars(select(json_text(SyncRun.summary)).order_by(SyncRun.id)).all()
+    assert [json_value(text) for text in as_text] == list(typed) == summaries
+
+
+def test_json_strings_are_a_new_list_each_time() -> None:
+    """Decoded once per distinct text (cached), yet a caller may change what it gets."""
+    first = json_strings('["Export", "Tally"]')
+    first.append("changed")
+    assert json_strings('["Export", "Tally"]') == ["Export", "Tally"]
+    assert json_strings(None) == json_strings("null") == json_strings("[]") == []
 
 
 def test_models_and_migrations_agree(migrated_url: str) -> None:
