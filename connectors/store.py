@@ -30,7 +30,6 @@ from rollcall.models.records import (
     Rejection,
     RosterEntry,
     SignupDetails,
-    SignupState,
 )
 from rollcall.models.tables import (
     Event,
@@ -533,14 +532,16 @@ def remember_resolution_inputs(session: Session, campaign: str, inputs: str) -> 
         state.inputs, state.resolved_at = inputs, utcnow()
 
 
-def people_of_records(session: Session, campaign: str) -> dict[tuple[str, str], int]:
-    """(source, external id) -> the person its latest assigned version belongs to: an edited
-    record or one that came back keeps its person when the data still says so."""
+def people_of_earlier_versions(session: Session, campaign: str) -> dict[tuple[str, str], int]:
+    """(source, external id) -> the person the latest assigned earlier (not current) version
+    of the record belongs to: an edited record or one that came back keeps its person when
+    the data still says so. Read only when a current sign-up has no person yet: the others
+    are their own record's latest assigned version."""
     query = (
         select(RawRecord.source, RawRecord.external_id, Signup.person_id)
         .join(Signup, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign, Signup.person_id.is_not(None))
-        .order_by(RawRecord.is_current, RawRecord.id)  # the current version last: it wins
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False), Signup.person_id.is_not(None))
+        .order_by(RawRecord.id)  # the latest version last: it wins
     )
     return {
         (source, external_id): person
@@ -640,33 +641,21 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
 # --- registrations ----------------------------------------------------------------------
 
 
-def signup_states(session: Session, campaign: str) -> dict[tuple[int, int], list[SignupState]]:
-    """Current assigned sign-ups grouped by (person, event). A sign-up's time is its record's
-    first submission time (the earliest of its stored versions), so an edit that moves the
-    provider's submission time (Tally) does not move "Inscrit le"."""
-    first_version = (
-        select(RawRecord.source, RawRecord.external_id, func.min(Signup.submitted_at).label("first_at"))
-        .join(Signup, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign)
-        .group_by(RawRecord.source, RawRecord.external_id)
-        .subquery()
-    )
+def earlier_submissions(session: Session, campaign: str) -> dict[tuple[str, str], datetime]:
+    """(source, external id) -> the earliest submission time of the record's earlier (not
+    current) versions that are sign-ups, for records that have one. With its current
+    version's, a record's first submission: what "Inscrit le" shows (``flows.identity``)."""
     query = (
-        select(
-            Signup.person_id, Signup.event_id, Signup.cancelled, Signup.consent, Signup.source, first_version.c.first_at
-        )
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .join(
-            first_version,
-            (first_version.c.source == RawRecord.source) & (first_version.c.external_id == RawRecord.external_id),
-        )
-        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
-        .where(Signup.person_id.is_not(None))
+        select(RawRecord.source, RawRecord.external_id, func.min(Signup.submitted_at))
+        .join(Signup, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(False))
+        .group_by(RawRecord.source, RawRecord.external_id)
     )
-    grouped: dict[tuple[int, int], list[SignupState]] = defaultdict(list)
-    for person_id, event_id, cancelled, consent, source, submitted_at in read_rows(session, query):
-        grouped[(person_id, event_id)].append(SignupState(cancelled, consent, source, _aware(submitted_at)))
-    return grouped
+    return {
+        (source, external_id): moment
+        for source, external_id, first in read_rows(session, query)
+        if (moment := _aware(first)) is not None
+    }
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from rollcall.connectors import matching_store, store
 from rollcall.connectors.database import session_scope
 from rollcall.models.campaign import Campaign
 from rollcall.models.ids import signup_number, signup_ref
-from rollcall.models.records import PersonDisplay, SignupFacts
+from rollcall.models.records import PersonDisplay, SignupFacts, SignupState
 from rollcall.transforms.matching import Decision, MatchRecord, Resolution, resolve
 from rollcall.transforms.roster import registration_facts
 from rollcall.transforms.sites import SiteCatalog
@@ -50,18 +51,19 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
         groups: dict[str, list[int]] = defaultdict(list)
         for signup in signups:
             groups[resolution.person_of[_record_id(signup.id)]].append(signup.id)
-        by_record = store.people_of_records(session, code)
-        prior = {s.id: s.person_id or by_record.get(s.record_key) for s in signups}
+        # each sign-up's person before this run, or, for a new version, its record's
+        earlier = store.people_of_earlier_versions(session, code) if any(s.person_id is None for s in signups) else {}
+        prior = {s.id: s.person_id or earlier.get(s.record_key) for s in signups}
         person_of_signup, created = _stable_people(session, signups, groups, prior)
         rules = _rules(resolution, signups)
-        moved = store.assign_records(
-            session, code, {s.record_key: person_of_signup[s.id] for s in signups}, rules, signups
-        )
+        person_of_record = {s.record_key: person_of_signup[s.id] for s in signups}
+        moved = store.assign_records(session, code, person_of_record, rules, signups)
         displayed = store.update_people(session, _displays(signups, person_of_signup, skip=created))
         review = _remember_evidence(session, signups, resolution)
         session.flush()
         _keep_registration_rows(session, campaign, signups, person_of_signup, prior)
-        changed = refresh_registrations(session, campaign)
+        assigned = {s.id: person_of_record[s.record_key] for s in signups}  # as just stored
+        changed = refresh_registrations(session, campaign, (signups, assigned))
         session.flush()
         store.remember_resolution_inputs(session, code, _resolution_inputs(session, campaign))
     return {
@@ -246,9 +248,21 @@ def _keep_registration_rows(
     store.move_registrations(session, moved_registrations(wanted, existing, prior))
 
 
-def refresh_registrations(session: Session, campaign: Campaign) -> int:
-    """Create missing registrations and update those whose facts changed; count changes."""
-    states = store.signup_states(session, campaign.campaign.code)
+def refresh_registrations(
+    session: Session,
+    campaign: Campaign,
+    assigned: tuple[list[store.CurrentSignup], dict[int, int]] | None = None,
+) -> int:
+    """Create missing registrations and update those whose facts changed; count changes.
+
+    ``assigned``: the current sign-ups and each one's person as a resolution has just stored
+    them (``resolve_campaign``), so as not to read them again; read from the database
+    otherwise (the CLI's review and people commands). Either way the same rule."""
+    code = campaign.campaign.code
+    if assigned is None:
+        signups = store.current_signups(session, code)
+        assigned = (signups, {s.id: s.person_id for s in signups if s.person_id is not None})
+    states = registration_states(*assigned, store.earlier_submissions(session, code))
     events = store.sync_events(session, campaign)
     existing = store.campaign_registrations(session, events.values())
     new, changed = [], []
@@ -269,3 +283,24 @@ def refresh_registrations(session: Session, campaign: Campaign) -> int:
             changed.append({"id": stored.id, "status": status, "registered_at": registered_at, "sources": sources})
     store.save_registrations(session, new, changed)
     return len(new) + len(changed)
+
+
+def registration_states(
+    signups: list[store.CurrentSignup],
+    person_of: dict[int, int],
+    earlier: dict[tuple[str, str], datetime],
+) -> dict[tuple[int, int], list[SignupState]]:
+    """Current sign-ups with a person, grouped by (person, event). A sign-up's time is its
+    record's first submission time (the earliest of its versions, ``earlier`` holding that
+    of the versions before the current one), so an edit that moves the provider's submission
+    time (Tally) does not move "Inscrit le"."""
+    grouped: dict[tuple[int, int], list[SignupState]] = defaultdict(list)
+    for signup in signups:
+        person = person_of.get(signup.id)
+        if person is None:
+            continue
+        times = [t for t in (signup.submitted_at, earlier.get(signup.record_key)) if t is not None]
+        grouped[(person, signup.event_id)].append(
+            SignupState(signup.cancelled, signup.consent, signup.source, min(times, default=None))
+        )
+    return grouped

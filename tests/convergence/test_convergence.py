@@ -135,7 +135,22 @@ def path_run(world: World, directory: Path, url: str, rng: random.Random) -> tup
     final = sync(config)
     world.log.append(f"final: sync {final}")
     assert final == "ok", "\n".join(world.history())
+    assert registrations_left_to_change(config, url) == 0, "\n".join(world.history())
     return snapshot(url, directory / "rosters"), human
+
+
+def registrations_left_to_change(config: Path, url: str) -> int:
+    """What the CLI's rule, reading each sign-up's person from the database, would still change
+    in registrations right after a sync, which uses the persons it has just assigned: nothing
+    (edits that moved a submission time included). Rolled back: only counted."""
+    from rollcall.connectors.database import session_scope
+    from rollcall.flows.identity import refresh_registrations
+    from rollcall.models.campaign import load_campaign
+
+    with session_scope(url) as session:
+        changed = refresh_registrations(session, load_campaign(config))
+        session.rollback()
+    return changed
 
 
 def clean_replay(
