@@ -307,17 +307,50 @@ class _Tab:
         self.width = max((len(r) for r in grid), default=0)
         # (header, greyed, column, date) -> format: a tab has a few dozen, its cells millions
         self._cell_formats: dict[tuple[bool, bool, int, bool], Format | None] = {}
+        self._row_kinds: dict[tuple[bool, bool], tuple[list[Format | None], list[Format | None]]] = {}
 
     def write(self) -> None:
+        """Row by row, each cell as ``_write`` would, with the row's formats looked up once
+        (``_row_formats``): a large site's roster and sign-in tabs are 300,000 cells."""
         if not self.grid:
             return
         self._lay_out()
-        greyed, boxed = self.layout.greyed_rows, self.layout.boxed
+        sheet, width, layout = self.sheet, self.width, self.layout
+        dates, percent_row = layout.date_columns, (layout.percent_cell or (-1, -1))[0]
         for r, row in enumerate(self.grid):
-            if boxed and r:
-                self.sheet.set_row(r, SIGN_IN_ROW_HEIGHT)
-            for c in range(self.width):
-                self._write(r, c, row[c] if c < len(row) else None, r in greyed)
+            greyed = r in layout.greyed_rows
+            if layout.boxed and r:
+                sheet.set_row(r, SIGN_IN_ROW_HEIGHT)
+            if r == percent_row:  # the one row with a cell of its own format
+                for c in range(width):
+                    self._write(r, c, row[c] if c < len(row) else None, greyed)
+                continue
+            plain, dated = self._row_formats(r == 0, greyed)
+            for c in range(width):
+                value = row[c] if c < len(row) else None
+                if value is None or value == "":
+                    if r and plain[c] is not None:  # a styled empty cell: greyed rows and boxes are whole
+                        sheet.write_blank(r, c, None, plain[c])
+                elif value.__class__ is str:
+                    sheet.write_string(r, c, value, plain[c])
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value, plain[c])
+                elif isinstance(value, int | float) and r and c in dates:
+                    sheet.write_datetime(r, c, from_serial(value), dated[c])
+                elif isinstance(value, int | float):
+                    sheet.write_number(r, c, value, plain[c])
+                else:
+                    sheet.write_string(r, c, str(value), plain[c])
+
+    def _row_formats(self, header: bool, greyed: bool) -> tuple[list[Format | None], list[Format | None]]:
+        """Each column's format in a row of this kind, and in a date column its date format."""
+        key, dates = (header, greyed), self.layout.date_columns
+        if key not in self._row_kinds:
+            self._row_kinds[key] = (
+                [self._column_format(header, greyed, c, False) for c in range(self.width)],
+                [self._column_format(header, greyed, c, True) if c in dates else None for c in range(self.width)],
+            )
+        return self._row_kinds[key]
 
     def _lay_out(self) -> None:
         sheet, layout = self.sheet, self.layout
@@ -340,16 +373,20 @@ class _Tab:
 
     def _format(self, r: int, c: int, greyed: bool, date: bool = False) -> Format | None:
         if (r, c) == self.layout.percent_cell:
-            return self.formats(**self._style(r, c, greyed, date))
-        key = (r == 0, greyed, c, date)
+            return self.formats(**self._style(r == 0, c, greyed, date, percent=True))
+        return self._column_format(r == 0, greyed, c, date)
+
+    def _column_format(self, header: bool, greyed: bool, c: int, date: bool) -> Format | None:
+        """The format of column ``c`` in a row of this kind (any cell but the percent one)."""
+        key = (header, greyed, c, date)
         if key not in self._cell_formats:
-            self._cell_formats[key] = self.formats(**self._style(r, c, greyed, date))
+            self._cell_formats[key] = self.formats(**self._style(header, c, greyed, date))
         return self._cell_formats[key]
 
-    def _style(self, r: int, c: int, greyed: bool, date: bool) -> dict[str, object]:
+    def _style(self, header: bool, c: int, greyed: bool, date: bool, percent: bool = False) -> dict[str, object]:
         layout = self.layout
         style: dict[str, object] = {}
-        if r == 0:
+        if header:
             style["bold"] = True
             return style
         if greyed:
@@ -358,7 +395,7 @@ class _Tab:
             style.update(text_wrap=True, valign="top")
         if layout.boxed:
             style.update(border=1, valign="vcenter")
-        if (r, c) == layout.percent_cell:
+        if percent:
             style["num_format"] = PERCENT_FORMAT
         if date:
             style["num_format"] = DATE_FORMAT

@@ -691,7 +691,7 @@ def purged_rows(grid: Sequence[Sequence[Cell]], registration_ids: Container[str]
     if not grid:
         return []
     names = [_text(h).strip() for h in grid[0]]
-    if ID_HEADER not in names:
+    if ID_HEADER not in names or not registration_ids:
         return [list(r) for r in grid]
     id_col, keep = names.index(ID_HEADER), {i for i, name in enumerate(names) if name in PURGE_KEPT}
     out: Grid = [list(grid[0])]
