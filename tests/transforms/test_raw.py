@@ -1,5 +1,7 @@
 """Raw row identity: what makes landing twice store once."""
 
+import hashlib
+
 from rollcall.transforms.raw import content_hash, identify_rows
 
 
@@ -31,3 +33,10 @@ def test_keys_do_not_depend_on_row_numbers() -> None:
 def test_blank_id_falls_back_to_content() -> None:
     (row,) = identify_rows([("row 2", {"id": " ", "nom": "A"})], "id")
     assert row.external_id.startswith("sha256:")
+
+
+def test_content_hash_is_that_of_the_canonical_json_already_stored() -> None:
+    """Databases hold hashes of this exact text: keys sorted, no spaces, accents as typed."""
+    payload = {"emoji": "🙂", "a": "1", "Prénom": "Hélène"}
+    canonical = '{"Prénom":"Hélène","a":"1","emoji":"🙂"}'
+    assert content_hash(payload) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
