@@ -135,7 +135,10 @@ class PageNormaliser(OwnsWorkers):
 
     def _stopped(self) -> None:
         if self._pool is not None:
-            log.warning("a normalising worker process stopped; normalising in this process")
+            log.warning(
+                "a normalising worker process stopped or could not start; "
+                "normalising in this process (slower, nothing lost)"
+            )
             stop_broken(self._pool)
             self._pool = None
 

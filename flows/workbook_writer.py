@@ -96,7 +96,9 @@ class WorkbookWriter(OwnsWorkers):
         """A worker of ``pool`` died: its workers are ended, and the jobs it held run here
         (``PendingWrite.wait``); the next large workbook starts a new pool."""
         if pool is self._pool:
-            log.warning("the workbook writer process stopped; writing in this process")
+            log.warning(
+                "the workbook writer process stopped or could not start; writing in this process (slower, nothing lost)"
+            )
             stop_broken(pool)
             self._pool = None
 
