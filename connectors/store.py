@@ -721,7 +721,8 @@ def save_registrations(session: Session, new: Sequence[dict[str, Any]], changed:
 
 
 def _as_read(column: Any, as_text: bool) -> Any:
-    """A JSON or time column, or its text as stored (``roster_inputs``: nothing parsed)."""
+    """A time column, or its text as stored (``roster_inputs``: nothing parsed). JSON columns
+    are read as text either way (``json_text``)."""
     return cast(column, Text) if as_text else column
 
 
