@@ -11,13 +11,14 @@ with a new registration, 5 where a coordinator typed a note). Every request is p
 shared rate limiter against the fake's quota of 60 reads and 60 writes per minute, on a simulated
 clock, so the figures include the minutes the night would really take.
 
-    .venv/bin/python bench/push_sheets.py
+    .venv/bin/python -m bench.push_sheets
 
 The last line is one JSON object with the figures.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections import Counter
@@ -212,6 +213,7 @@ def campaign(label: str, site_count: int, per_site: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help: what it runs
     results = [campaign(*spec) for spec in CAMPAIGNS]
     total_429 = sum(n["http_429"] for r in results for n in r["nights"])
     print(f"429 responses seen: {total_429}")
