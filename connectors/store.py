@@ -844,31 +844,43 @@ def roster_state_values(
     }
 
 
-def roster_inputs(session: Session, event_id: int) -> tuple[str, int]:
-    """A digest of what a roster push reads from the database for an event, and how many
-    registrations its roster shows (registered or cancelled).
+def registrations_digest(session: Session, event_id: int) -> Any:
+    """The part of ``roster_inputs`` a push does not change: the digest (a ``hashlib`` object,
+    to ``copy``) of the event's registrations and their sign-ups' details. Taken once a push:
+    the rows' states, which the push stores, are added to a copy before and after it."""
+    session.flush()
+    connection = session.connection()
+    digest = hashlib.sha256()
+    for query in (_entries_query(event_id, as_text=True), _details_query(event_id)):
+        digest.update(_rows_text(connection, query).encode())
+        digest.update(b"\x1f")
+    return digest
+
+
+def roster_inputs(session: Session, event_id: int, registrations: Any = None) -> str:
+    """A digest of what a roster push reads from the database for an event.
 
     The very queries of ``roster_entries``, ``signup_details`` and ``roster_state_values``
     (of the shown registrations), their JSON and times taken as the database's text, each row
     made JSON text, sorted and joined by the database itself (``_rows_text``): twelve sites'
     200,000 rows cost the database a few tenths of a second and Python one string per query
-    to hash. Compared only with a digest taken from the same database."""
-    shown = (REGISTERED, CANCELLED)
-    entries = _entries_query(event_id, as_text=True)
-    queries = (
-        entries,
-        _details_query(event_id),
-        _states_query(event_id).where(Registration.status.in_(shown)),
-    )
+    to hash. Compared only with a digest taken from the same database. ``registrations``:
+    ``registrations_digest`` of the event, when taken already in this push."""
+    digest = (registrations or registrations_digest(session, event_id)).copy()
     session.flush()
-    connection = session.connection()
-    digest = hashlib.sha256()
-    for query in queries:
-        digest.update(_rows_text(connection, query).encode())
-        digest.update(b"\x1f")
-    listed = entries.subquery()
-    count = connection.execute(select(func.count()).select_from(listed).where(listed.c.status.in_(shown))).scalar()
-    return digest.hexdigest(), int(count or 0)
+    states = _states_query(event_id).where(Registration.status.in_((REGISTERED, CANCELLED)))
+    digest.update(_rows_text(session.connection(), states).encode())
+    digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def shown_count(session: Session, event_id: int) -> int:
+    """How many registrations an event's roster shows (registered or cancelled)."""
+    listed = _entries_query(event_id).subquery()
+    found = session.execute(
+        select(func.count()).select_from(listed).where(listed.c.status.in_((REGISTERED, CANCELLED)))
+    )
+    return int(found.scalar() or 0)
 
 
 #: Between two rows' texts in ``_rows_text`` (JSON escapes it inside a text).

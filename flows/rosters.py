@@ -360,6 +360,9 @@ class SitePush:
     written: bool
     erased_rows: int
     waiting_here: list[QuarantinedSignup]
+    #: ``store.registrations_digest`` of the event, when the skip check took it: the push
+    #: leaves it as it is, so storing the fingerprint after it adds only the rows' states
+    registrations: Any = None
     job: WorkbookJob | None = None
 
     def done(self, outcome: WorkbookOutcome) -> SitePush:
@@ -386,14 +389,16 @@ def prepare_site(
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
     local = site.roster.kind != "google_sheet"
+    registrations = None  # the part of the fingerprint's inputs the push leaves as it is
     if not (purged or erased):
         target = store.roster_target(session, campaign.campaign.code, site.code)
         content = _roster_content(campaign, site, target, modified)
         if target is not None and target.fingerprint is not None and content is not None:
-            inputs, shown_count = store.roster_inputs(session, event_id)
+            registrations = store.registrations_digest(session, event_id)
+            inputs = store.roster_inputs(session, event_id, registrations)
             if target.fingerprint == _push_fingerprint(campaign, site, content, inputs, waiting_here):
                 location = target.location if not local else str(campaign.roster_path(site))
-                return _unchanged(location, shown_count, target.shown or {})
+                return _unchanged(location, store.shown_count(session, event_id), target.shown or {})
     rows = _site_rows(session, event_id)
     states = store.roster_state_values(session, event_id, rows.shown_ids)
     entries, references = _site_entries(campaign, rows)
@@ -416,7 +421,9 @@ def prepare_site(
     if local:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
         job = WorkbookJob(Path(location), built_from)
-        return SitePush(site, event_id, location, None, states, len(entries), False, 0, waiting_here, job)
+        return SitePush(
+            site, event_id, location, None, states, len(entries), False, 0, waiting_here, registrations, job
+        )
     location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
     done = merge_tabs(tabs, built_from)
     merged, owned = done.merged, done.owned
@@ -434,7 +441,9 @@ def prepare_site(
         delete_rows=tabs.elsewhere,
         column_order=merged.column_order,
     ).written
-    return SitePush(site, event_id, location, merged, states, len(entries), written, done.erased_rows, waiting_here)
+    return SitePush(
+        site, event_id, location, merged, states, len(entries), written, done.erased_rows, waiting_here, registrations
+    )
 
 
 def complete_site(
@@ -448,7 +457,7 @@ def complete_site(
     _remember(session, merged, push.states)
     session.flush()
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
-    inputs = store.roster_inputs(session, push.event_id)[0]  # as stored now: states included
+    inputs = store.roster_inputs(session, push.event_id, push.registrations)  # states as stored now
     fingerprint = _push_fingerprint(campaign, site, content, inputs, push.waiting_here) if content else None
     # not written: the listing's time (taken before our read) vouches for what was read;
     # written: ``_record_written`` sets the time of our write once every site is pushed

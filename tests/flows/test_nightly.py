@@ -112,6 +112,31 @@ def test_second_run_changes_nothing(workdir: Path, migrated_url: str) -> None:
     assert all(push["unchanged"] and not push["written"] for push in pushes.values())
 
 
+def test_a_roster_pushed_again_after_a_change_is_skipped_the_night_after(workdir: Path, migrated_url: str) -> None:
+    """A push takes the digest of the site's registrations once, before it, and adds the
+    rows' states stored after it (``store.registrations_digest``): the fingerprint it stores
+    is the one the next night takes whole, so an unchanged next night skips the site."""
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.rosters import push_rosters
+
+    nightly_sync(config=str(workdir / "campaign.toml"))
+    campaign = load_campaign(workdir / "campaign.toml")
+    with session_scope(migrated_url) as session:
+        person = session.scalars(
+            select(Person)
+            .join(Registration, Registration.person_id == Person.id)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Event.site_code == "PAR")
+            .order_by(Person.id)
+        ).first()
+        assert person is not None
+        person.first_name = "Zoé"
+    pushed = push_rosters(campaign)
+    assert [code for code, push in pushed.items() if push["written"]] == ["PAR"]
+    again = push_rosters(campaign)
+    assert all(push["unchanged"] and not push["written"] for push in again.values())
+
+
 def load_truth() -> dict[tuple[str, str], dict[str, str]]:
     """Ground truth of the generated sample: (file, "row N") -> person, site, expected."""
     with open(EXAMPLE_DIR / "data/truth.csv", encoding="utf-8", newline="") as handle:
