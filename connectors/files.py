@@ -340,9 +340,10 @@ def _table_rows(path: Path, records: Generator[_Record], headers: list[str]) -> 
             if problem:
                 cells = [cell.replace("\x00", "\ufffd") for cell in cells]
             values = dict(zip(headers, cells + [""] * (width - len(cells))))
-            if len(cells) > width + len(extra_names):
-                extra_names = _name_columns(headers + [""] * (len(cells) - width))[width:]
-            values.update((name, cell) for name, cell in zip(extra_names, cells[width:]) if cell.strip())
+            if len(cells) > width:  # cells past the header are rare: most rows skip this
+                if len(cells) > width + len(extra_names):
+                    extra_names = _name_columns(headers + [""] * (len(cells) - width))[width:]
+                values.update((name, cell) for name, cell in zip(extra_names, cells[width:]) if cell.strip())
             if problem:
                 values[UNREADABLE] = problem
             yield TableRow(record.number, values, problem, record.line if problem else None)
