@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from rollcall.connectors.database import read_rows
 from rollcall.models.records import REGISTERED, REMOVED
@@ -160,27 +163,76 @@ def volunteers_by_site(session: Session, campaign: str) -> dict[str, dict[str, i
     return dict(counts)
 
 
-def new_volunteer_first_registrations(session: Session, campaign: str) -> list[datetime | None]:
-    """For each new volunteer (live registration, not in the volunteer base), when they first
-    registered: the campaign's progress over time."""
-    query = (
-        select(func.min(Registration.registered_at))
+def _first_registrations(campaign: str) -> Select:
+    return (
+        select(func.min(Registration.registered_at).label("first"))
         .join(Event, Registration.event_id == Event.id)
         .join(Person, Registration.person_id == Person.id)
         .where(Event.campaign == campaign, Registration.status == REGISTERED, Person.already_volunteer.is_(False))
         .group_by(Person.id)
     )
-    return list(read_rows(session, query).scalars())
+
+
+def new_volunteer_first_registrations(session: Session, campaign: str) -> list[datetime | None]:
+    """For each new volunteer (live registration, not in the volunteer base), when they first
+    registered: the campaign's progress over time."""
+    return list(read_rows(session, _first_registrations(campaign)).scalars())
+
+
+def new_volunteers_by_hour(session: Session, campaign: str) -> list[tuple[datetime | None, int]]:
+    """``new_volunteer_first_registrations`` counted per UTC hour by the database:
+    (hour, how many)."""
+    first = _first_registrations(campaign).subquery()
+    hour = utc_hour(first.c.first)
+    return [(_hour_start(text), n) for text, n in session.execute(select(hour, func.count()).group_by(hour))]
+
+
+def _current_signups(campaign: str, *columns: Any) -> Select:
+    return (
+        select(*columns)
+        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
+        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
+    )
 
 
 def signups_received(session: Session, campaign: str) -> list[tuple[datetime | None, str]]:
     """(submitted at, source) of every current sign-up: the dashboard counts them per day."""
-    query = (
-        select(Signup.submitted_at, RawRecord.source)
-        .join(RawRecord, Signup.raw_record_id == RawRecord.id)
-        .where(RawRecord.campaign == campaign, RawRecord.is_current.is_(True))
-    )
+    query = _current_signups(campaign, Signup.submitted_at, RawRecord.source)
     return [(moment, source) for moment, source in read_rows(session, query)]
+
+
+def signups_received_by_hour(session: Session, campaign: str) -> list[tuple[datetime | None, str, int]]:
+    """``signups_received`` counted per UTC hour and source by the database: (hour, source,
+    how many)."""
+    hour = utc_hour(Signup.submitted_at)
+    query = _current_signups(campaign, hour, RawRecord.source, func.count()).group_by(hour, RawRecord.source)
+    return [(_hour_start(text), source, n) for text, source, n in session.execute(query)]
+
+
+class utc_hour(FunctionElement[str]):  # noqa: N801 - an SQL function, named as one
+    """The UTC hour a time column falls in, as text ("2022-09-05 10"), computed by the
+    database: 100,000 sign-ups counted per hour there come back as about a thousand rows,
+    where reading each of them and finding its local day took half a second of every
+    night. SQLite holds these times as UTC text ("2022-09-05 10:12:33.000000");
+    PostgreSQL's are turned to UTC first, whatever the session's time zone."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_hour, "sqlite")
+def _utc_hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
+
+
+@compiles(utc_hour, "postgresql")
+def _utc_hour_postgresql(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+
+
+def _hour_start(text: str | None) -> datetime | None:
+    """The hour's first instant, aware UTC ("2022-09-05T10" read as well: an ISO text)."""
+    return None if text is None else datetime.strptime(text.replace("T", " "), "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
 def attendance(session: Session, campaign: str) -> list[tuple[str, tuple[str, ...], bool, int]]:

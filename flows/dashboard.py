@@ -26,6 +26,7 @@ from rollcall.transforms.dashboard import (
     attendance_by_site,
     cumulative_by_day,
     dashboard_html,
+    hours_within_days,
     signups_per_day,
     site_warnings,
 )
@@ -65,11 +66,27 @@ def dashboard_data(session: Session, campaign: Campaign, today: date, now: datet
         new=totals["new"],
         returning=totals["returning"],
         sites=sites,
-        signups_per_day=signups_per_day(report_store.signups_received(session, code), tz, labels),
-        new_over_time=cumulative_by_day(report_store.new_volunteer_first_registrations(session, code), tz),
+        signups_per_day=signups_per_day(_signups_received(session, code, tz), tz, labels),
+        new_over_time=cumulative_by_day(_new_volunteers(session, code, tz), tz),
         warnings=site_warnings(sites, today),
         attendance=attendance_by_site(report_store.attendance(session, code), sites, today, labels),
     )
+
+
+def _signups_received(session: Session, code: str, tz: str) -> list[tuple[datetime | None, str, int]]:
+    """Sign-ups counted per UTC hour by the database, or one by one where a local day starts
+    within an hour (``hours_within_days``)."""
+    by_hour = report_store.signups_received_by_hour(session, code)
+    if hours_within_days((hour for hour, _, _ in by_hour), tz):
+        return by_hour
+    return [(moment, source, 1) for moment, source in report_store.signups_received(session, code)]
+
+
+def _new_volunteers(session: Session, code: str, tz: str) -> list[tuple[datetime | None, int]]:
+    by_hour = report_store.new_volunteers_by_hour(session, code)
+    if hours_within_days((hour for hour, _ in by_hour), tz):
+        return by_hour
+    return [(moment, 1) for moment in report_store.new_volunteer_first_registrations(session, code)]
 
 
 @task(cache_policy=NO_CACHE)

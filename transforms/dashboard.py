@@ -100,26 +100,43 @@ def local_day(moment: datetime | None, tz: str) -> date | None:
 
 
 def signups_per_day(
-    received: Iterable[tuple[datetime | None, str]], tz: str, labels: dict[str, str] | None = None
+    received: Iterable[tuple[datetime | None, str, int]], tz: str, labels: dict[str, str] | None = None
 ) -> dict[str, dict[date | None, int]]:
-    """Channel label -> local day -> sign-ups received (``None``: the source gave no date)."""
+    """Channel label -> local day -> sign-ups received (``None``: the source gave no date),
+    from (moment, source, how many): each sign-up, or each UTC hour's count when
+    ``hours_within_days`` says the hours add up to days."""
     labels = labels or {}
     table: dict[str, Counter] = defaultdict(Counter)
-    for moment, source in received:
-        table[labels.get(source, source)][local_day(moment, tz)] += 1
+    for moment, source, n in received:
+        table[labels.get(source, source)][local_day(moment, tz)] += n
     return {channel: dict(days) for channel, days in sorted(table.items())}
 
 
-def cumulative_by_day(moments: Iterable[datetime | None], tz: str) -> tuple[tuple[date, int], ...]:
-    """(day, how many by the end of that day), for each day something happened; undated ones
-    count from the first day (they are in the total all the same)."""
-    days = Counter(local_day(m, tz) for m in moments)
+def cumulative_by_day(moments: Iterable[tuple[datetime | None, int]], tz: str) -> tuple[tuple[date, int], ...]:
+    """(day, how many by the end of that day), for each day something happened, from
+    (moment, how many) as in ``signups_per_day``; undated ones count from the first day
+    (they are in the total all the same)."""
+    days: Counter[date | None] = Counter()
+    for moment, n in moments:
+        days[local_day(moment, tz)] += n
     running, points = days.pop(None, 0), []  # the undated ones
     dated: Counter[date] = Counter({day: n for day, n in days.items() if day is not None})
     for day in sorted(dated):
         running += dated[day]
         points.append((day, running))
     return tuple(points)
+
+
+_LAST_INSTANT = timedelta(hours=1, microseconds=-1)
+
+
+def hours_within_days(hours: Iterable[datetime | None], tz: str) -> bool:
+    """Whether each of these UTC hours (their first instant) lies within one local day, so
+    that counts per hour add up to counts per local day exactly. True wherever the offset
+    from UTC is whole hours, as in mainland France and most of its overseas territories;
+    false where a local day starts within an hour (Marquesas, UTC-9:30; India, UTC+5:30):
+    there, each moment is counted on its own."""
+    return all(h is None or local_day(h, tz) == local_day(h + _LAST_INSTANT, tz) for h in hours)
 
 
 def site_warnings(sites: Iterable[SiteFacts], today: date) -> tuple[SiteWarning, ...]:

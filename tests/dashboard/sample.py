@@ -25,7 +25,7 @@ def utc(day: int, hour: int) -> datetime:
     return datetime(2022, 9, day, hour, tzinfo=UTC)
 
 
-RECEIVED = [(utc(1, 10), "tally"), (utc(1, 23), "tally"), (utc(2, 9), "jeveuxaider"), (None, "sur-place")]
+RECEIVED = [(utc(1, 10), "tally", 1), (utc(1, 23), "tally", 1), (utc(2, 9), "jeveuxaider", 1), (None, "sur-place", 1)]
 ATTENDANCE = [
     ("PAR", ("tally",), True, 1),
     ("PAR", ("tally", "helloasso"), False, 1),
@@ -45,7 +45,7 @@ def sample_data(today: date = TODAY) -> DashboardData:
         returning=70,
         sites=SITES,
         signups_per_day=signups_per_day(RECEIVED, "Europe/Paris", LABELS),
-        new_over_time=cumulative_by_day([utc(1, 10), utc(1, 23), utc(3, 8), None], "Europe/Paris"),
+        new_over_time=cumulative_by_day([(utc(1, 10), 1), (utc(1, 23), 1), (utc(3, 8), 1), (None, 1)], "Europe/Paris"),
         warnings=site_warnings(SITES, today),
         attendance=attendance_by_site(ATTENDANCE, SITES, today, LABELS),
     )

@@ -3,9 +3,10 @@ volunteers only toward the goal, Présent ticks read back from rosters, flags se
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
 from rollcall.connectors import report_store
 from rollcall.connectors.database import session_scope
@@ -111,6 +112,35 @@ def test_presence_ticks_and_sign_ups_are_read_for_the_dashboard(world: str) -> N
             ("PAR", ("tally", "helloasso"), True, 1),
         ]
         assert sorted(report_store.signups_received(session, CAMPAIGN), key=str) == [(None, "tally"), (T, "tally")]
+
+
+def test_the_database_counts_sign_ups_and_new_volunteers_per_utc_hour(world: str) -> None:
+    """What the dashboard reads on most nights: counts per UTC hour and source, the same on
+    PostgreSQL whatever the session's time zone (its times are turned to UTC first)."""
+    with session_scope(world) as session:
+        raw = RawRecord(campaign=CAMPAIGN, source="tally", external_id="r9", content_hash="9", payload={})
+        session.add(raw)
+        session.flush()
+        event_id = session.scalars(select(Event.id).where(Event.campaign == CAMPAIGN)).first()
+        late = T + timedelta(minutes=59, seconds=59)  # the same hour as T
+        session.add(
+            Signup(
+                raw_record_id=raw.id,
+                source="tally",
+                event_id=event_id,
+                first_name="C",
+                last_name="D",
+                submitted_at=late,
+            )
+        )
+        session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL TIME ZONE 'Asia/Tokyo'"))
+        assert sorted(report_store.signups_received_by_hour(session, CAMPAIGN), key=str) == [
+            (None, "tally", 1),
+            (T, "tally", 2),
+        ]
+        assert report_store.new_volunteers_by_hour(session, CAMPAIGN) == [(T, 1)]
 
 
 def test_flags_are_set_to_exactly_the_people_found(world: str) -> None:

@@ -1,6 +1,10 @@
 """The dashboard's counts and warnings, as pure functions, and the page they make."""
 
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.sample import ATTENDANCE, LABELS, RECEIVED, SITES, TODAY, sample_data, utc
 from rollcall.transforms.dashboard import (
@@ -10,6 +14,7 @@ from rollcall.transforms.dashboard import (
     attendance_by_site,
     cumulative_by_day,
     dashboard_html,
+    hours_within_days,
     signups_per_day,
     site_warnings,
 )
@@ -25,10 +30,40 @@ def test_signups_are_counted_per_local_day_and_channel() -> None:
 
 
 def test_progress_is_cumulative_and_counts_undated_people_from_the_start() -> None:
-    assert cumulative_by_day([utc(3, 8), utc(1, 10), None, utc(1, 11)], "Europe/Paris") == (
+    assert cumulative_by_day([(utc(3, 8), 1), (utc(1, 10), 1), (None, 1), (utc(1, 11), 1)], "Europe/Paris") == (
         (date(2022, 9, 1), 3),
         (date(2022, 9, 3), 4),
     )
+    # counted per hour by the database: each hour counts as many
+    assert cumulative_by_day([(utc(1, 10), 2), (utc(3, 8), 1), (None, 1)], "Europe/Paris") == (
+        (date(2022, 9, 1), 3),
+        (date(2022, 9, 3), 4),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moments=st.lists(st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)), max_size=40),
+    tz=st.sampled_from(["Europe/Paris", "America/Cayenne", "Pacific/Tahiti", "Pacific/Marquesas", "Asia/Kolkata"]),
+)
+def test_counts_per_utc_hour_give_the_days_of_the_moments_wherever_hours_fall_within_days(
+    moments: list[datetime], tz: str
+) -> None:
+    """The dashboard counts per UTC hour in the database (``report_store.utc_hour``) when
+    every hour lies within one local day: the same days as counting each moment."""
+    hours = Counter(m.replace(minute=0, second=0, microsecond=0) for m in moments)
+    if hours_within_days(hours, tz):
+        by_hour = [(hour, "tally", n) for hour, n in hours.items()]
+        assert signups_per_day(by_hour, tz) == signups_per_day([(m, "tally", 1) for m in moments], tz)
+        assert cumulative_by_day(list(hours.items()), tz) == cumulative_by_day([(m, 1) for m in moments], tz)
+
+
+def test_hours_fall_within_days_where_the_offset_is_whole_hours() -> None:
+    hours = [datetime(2022, 9, 1, h, tzinfo=UTC) for h in range(24)] + [datetime(2022, 3, 27, 1, tzinfo=UTC), None]
+    assert hours_within_days(hours, "Europe/Paris")  # a summer-time change included
+    assert hours_within_days(hours, "Pacific/Tahiti")
+    assert not hours_within_days(hours, "Pacific/Marquesas")  # UTC-9:30: a day starts at 9:30 UTC
+    assert not hours_within_days(hours, "Asia/Kolkata")
 
 
 def test_warnings_over_capacity_and_under_half_ten_days_before() -> None:
