@@ -26,7 +26,7 @@ from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
 from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
-from rollcall.flows.dashboard import publish_dashboard
+from rollcall.flows.dashboard import VolunteerCounts, publish_dashboard
 from rollcall.flows.notify import notify_failure
 from rollcall.flows.progress import StepClock, announce
 from rollcall.flows.report import summarise
@@ -155,7 +155,7 @@ def run_sync(
                 review=review,
                 timings=dict(clock.seconds),
             )
-            dashboard = publish_dashboard(config)
+            dashboard = publish_dashboard(config, counts=VolunteerCounts.of_summary(summary))
     except OperationalError as exc:  # nothing after the failing step ran: no roster pushed
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise DatabaseUnavailable(

@@ -137,6 +137,24 @@ def test_a_roster_pushed_again_after_a_change_is_skipped_the_night_after(workdir
     assert all(push["unchanged"] and not push["written"] for push in again.values())
 
 
+def test_the_dashboard_shows_the_counts_of_the_report(workdir: Path, migrated_url: str) -> None:
+    """The page takes the counts the run's report has just read (``VolunteerCounts``): the
+    same as reading them again, so the page and the report agree."""
+    from datetime import date, datetime
+
+    from rollcall.flows.dashboard import VolunteerCounts, dashboard_data
+    from rollcall.flows.nightly import nightly_sync
+
+    summary = nightly_sync(config=str(workdir / "campaign.toml"))
+    campaign = load_campaign(workdir / "campaign.toml")
+    reported = VolunteerCounts.of_summary(summary)
+    when = (date(2022, 10, 1), datetime(2022, 10, 1, 6, 0))
+    with session_scope(migrated_url) as session:
+        read = VolunteerCounts.read(session, campaign.campaign.code)
+        assert reported == read and reported.new > 0
+        assert dashboard_data(session, campaign, *when, reported) == dashboard_data(session, campaign, *when)
+
+
 def load_truth() -> dict[tuple[str, str], dict[str, str]]:
     """Ground truth of the generated sample: (file, "row N") -> person, site, expected."""
     with open(EXAMPLE_DIR / "data/truth.csv", encoding="utf-8", newline="") as handle:
