@@ -25,7 +25,7 @@ from xlsxwriter.exceptions import XlsxInputError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from rollcall.models.cells import Cell, Grid, from_serial, to_serial
+from rollcall.models.cells import Cell, Grid, to_serial
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     ROSTER_TAB,
@@ -336,7 +336,7 @@ class _Tab:
                 elif isinstance(value, bool):
                     sheet.write_boolean(r, c, value, plain[c])
                 elif isinstance(value, int | float) and r and c in dates:
-                    sheet.write_datetime(r, c, from_serial(value), dated[c])
+                    sheet.write_number(r, c, value, dated[c])  # a date is its serial (``_write``)
                 elif isinstance(value, int | float):
                     sheet.write_number(r, c, value, plain[c])
                 else:
@@ -409,7 +409,10 @@ class _Tab:
         elif isinstance(value, bool):
             self.sheet.write_boolean(r, c, value, self._format(r, c, greyed))
         elif isinstance(value, int | float) and r and c in self.layout.date_columns:
-            self.sheet.write_datetime(r, c, from_serial(value), self._format(r, c, greyed, date=True))
+            # the serial as it is, in a date format: what Excel stores for a date. Not made a
+            # datetime first: a number a coordinator typed there that no date can be
+            # (99999999) stays as typed (Excel shows ####) instead of failing the push
+            self.sheet.write_number(r, c, value, self._format(r, c, greyed, date=True))
         elif isinstance(value, int | float):
             self.sheet.write_number(r, c, value, self._format(r, c, greyed))
         else:

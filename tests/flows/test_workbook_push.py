@@ -7,13 +7,15 @@ import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
+
 from rollcall.connectors import roster_files
 from rollcall.flows import workbook_push
 from rollcall.flows.rosters import roster_code_files
 from rollcall.flows.workbook_push import RosterInputs, WorkbookJob, push_workbook
 from rollcall.models.records import REGISTERED, RosterEntry
 from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB
-from rollcall.transforms.sheet_roster import sheet_entry
+from rollcall.transforms.sheet_roster import DATE_HEADER, sheet_entry
 
 
 def job(path: Path, last_pushed: dict | None = None) -> WorkbookJob:
@@ -61,6 +63,22 @@ def test_a_second_push_of_the_same_state_writes_nothing(tmp_path: Path) -> None:
     assert not again.written
     assert path.read_bytes() == before
     assert again.merged.conflicts == [] and again.merged.changes == []
+
+
+def test_a_number_no_date_can_be_typed_in_the_date_column_is_kept_not_a_failure(tmp_path: Path) -> None:
+    """A coordinator types 99999999 over "Inscrit le": the push keeps and flags it, as any
+    pipeline cell they changed, and writes it back as typed (Excel shows ####); it used to
+    fail every site's push, night after night, turning it into a date."""
+    path = tmp_path / "PAR Paris.xlsx"
+    first = push_workbook(job(path))
+    book = openpyxl.load_workbook(path)
+    sheet = book[ROSTER_TAB]
+    column = [cell.value for cell in sheet[1]].index(DATE_HEADER) + 1
+    sheet.cell(row=2, column=column).value = 99999999
+    book.save(path)
+    again = push_workbook(job(path, last_pushed=first.merged.pushed))
+    assert again.written and [c.column for c in again.merged.conflicts] == [DATE_HEADER]
+    assert roster_files.read_tabs(path)[ROSTER_TAB][1][column - 1] == 99999999
 
 
 def test_the_roster_fingerprint_covers_the_workbook_push_code() -> None:
