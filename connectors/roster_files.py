@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import xlsxwriter
 from openpyxl import load_workbook
@@ -44,6 +45,25 @@ A4 = 9
 SIGN_IN_ROW_HEIGHT = 28
 
 
+class UnreadableWorkbook(Exception):
+    """A workbook that opens as a zip but whose content cannot be read: a worksheet's XML
+    cut short or garbled (another program half wrote it, a sync client mangled it). Its
+    site's push fails alone, the file left as it is."""
+
+
+#: What openpyxl raises on a workbook whose parts are damaged, besides the errors a push
+#: already reports (``zipfile.BadZipFile``, ``InvalidFileException``).
+_DAMAGED = (ElementTree.ParseError, KeyError, ValueError, TypeError, IndexError, EOFError, zipfile.LargeZipFile)
+
+
+def _unreadable(path: Path, error: Exception) -> UnreadableWorkbook:
+    return UnreadableWorkbook(
+        f"{path.name} cannot be read, its content is damaged ({type(error).__name__}: {error}); its roster "
+        "was not updated and the file was left as it is: open it in Excel and save it again, or move it "
+        "away and the next sync writes a new one (the coordinator's notes are kept in the database)"
+    )
+
+
 def read_tabs(path: Path) -> dict[str, Grid]:
     """Every worksheet's values, dates as spreadsheet serial numbers (as the Sheets API gives
     them), blanks as None.
@@ -61,7 +81,10 @@ def read_tabs(path: Path) -> dict[str, Grid]:
             return _read_with_calamine(path)
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError):
         pass
-    return read_tabs_with_openpyxl(path)
+    try:
+        return read_tabs_with_openpyxl(path)
+    except _DAMAGED as error:
+        raise _unreadable(path, error) from error
 
 
 def read_tabs_with_openpyxl(path: Path) -> dict[str, Grid]:
@@ -233,6 +256,13 @@ def read_coordinator_tabs(path: Path, titles: Collection[str]) -> list[Coordinat
 
     Read with openpyxl, which tells a formula (``data_type`` "f") from a text that begins with
     "=": a registrant named ``=IMPORTXML(...)`` pasted into a coordinator's tab stays text."""
+    try:
+        return _coordinator_tabs(path, titles)
+    except _DAMAGED as error:
+        raise _unreadable(path, error) from error
+
+
+def _coordinator_tabs(path: Path, titles: Collection[str]) -> list[CoordinatorTab]:
     workbook = load_workbook(path, read_only=True)
     try:
         tabs = []

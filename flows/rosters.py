@@ -134,7 +134,14 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
 
 
 #: What fails one site's push and not the others'.
-ROSTER_ERRORS = (SheetsError, RosterLayoutError, OSError, zipfile.BadZipFile, InvalidFileException)
+ROSTER_ERRORS = (
+    SheetsError,
+    RosterLayoutError,
+    OSError,
+    zipfile.BadZipFile,
+    InvalidFileException,
+    roster_files.UnreadableWorkbook,
+)
 
 
 def _stored_once_written(

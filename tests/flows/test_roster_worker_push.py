@@ -4,6 +4,7 @@ this process ends: the same cells in every tab, the same state in the database."
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -104,28 +105,46 @@ def test_workbooks_written_by_the_worker_equal_those_written_here(
     assert stored(f"sqlite:///{worker / 'rollcall.db'}") == stored(f"sqlite:///{here / 'rollcall.db'}")
 
 
+def with_a_worksheet_cut_short(path: Path) -> bytes:
+    """The workbook with its first worksheet's XML cut in half; its bytes."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(item, source.read(item.filename)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w") as package:
+        for item, data in parts:
+            package.writestr(item, data[: len(data) // 2] if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return path.read_bytes()
+
+
 def test_a_workbook_that_cannot_be_read_fails_its_site_alone_wherever_it_is_pushed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
 ) -> None:
     """Reading back and merging run in the worker too: a workbook left broken (half written
-    by another program) fails its own site with the same message, and the other sites are
-    pushed, as when the push runs in this process."""
+    by another program, or a whole zip whose worksheet is cut short) fails its own site with
+    the same message, and the other sites are pushed, as when the push runs in this process."""
     here = synced_campaign(tmp_path / "here", monkeypatch)
     rosters = here / "var/rosters"
     next(rosters.glob("PAR *.xlsx")).write_bytes(b"PK\x03\x04 half a workbook")
+    damaged = with_a_worksheet_cut_short(next(rosters.glob("MRS *.xlsx")))  # a zip whose XML is not whole
     next(rosters.glob("LYS *.xlsx")).unlink()  # one site with something to write
 
     worker = tmp_path / "worker"
     results = pushed_here_and_by_the_worker(here, worker, monkeypatch)
 
     for folder, result in results.items():
-        assert [code for code, r in result.items() if r.get("error")] == ["PAR"]
+        assert [code for code, r in result.items() if r.get("error")] == ["PAR", "MRS"]
+        assert "cannot be read, its content is damaged" in result["MRS"]["error"]
         assert result["LYS"]["written"] is True
         broken = next((tmp_path / folder / "var/rosters").glob("PAR *.xlsx"))
         assert broken.read_bytes() == b"PK\x03\x04 half a workbook"  # left as it was
         broken.unlink()
+        cut = next((tmp_path / folder / "var/rosters").glob("MRS *.xlsx"))
+        assert cut.read_bytes() == damaged
+        cut.unlink()
     failures = {
-        folder: {k: str(v).replace(str(tmp_path / folder), "") for k, v in result["PAR"].items() if k != "location"}
+        folder: {
+            code: {k: str(v).replace(str(tmp_path / folder), "") for k, v in result[code].items() if k != "location"}
+            for code in ("PAR", "MRS")
+        }
         for folder, result in results.items()
     }
     assert failures["worker"] == failures["here"]
