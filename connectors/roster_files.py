@@ -53,14 +53,15 @@ class UnreadableWorkbook(Exception):
 
 #: What openpyxl raises on a workbook whose parts are damaged, besides the errors a push
 #: already reports (``zipfile.BadZipFile``, ``InvalidFileException``).
-_DAMAGED = (ElementTree.ParseError, KeyError, ValueError, TypeError, IndexError, EOFError, zipfile.LargeZipFile)
+_DAMAGED = (ElementTree.ParseError, KeyError, ValueError, TypeError, IndexError, EOFError)
 
 
 def _unreadable(path: Path, error: Exception) -> UnreadableWorkbook:
     return UnreadableWorkbook(
         f"{path.name} cannot be read, its content is damaged ({type(error).__name__}: {error}); its roster "
         "was not updated and the file was left as it is: open it in Excel and save it again, or move it "
-        "away and the next sync writes a new one (the coordinator's notes are kept in the database)"
+        "away and the next sync writes a new one (what the coordinator typed on our rows is kept in the "
+        "database; tabs they added are only in this file)"
     )
 
 
