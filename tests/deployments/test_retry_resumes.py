@@ -84,11 +84,21 @@ def worker(prefect_harness: None, tmp_path: Path):
     )
     yield api, pool
     _remove_google_limits()  # deploy_all created them: other tests on this server pace alone
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """A worker's first SIGTERM only makes it send itself SIGINT, which a process started
+    from a test may ignore (it waited out 10 s here); a second SIGTERM stops it."""
+    for _ in range(2):
+        process.terminate()
+        try:
+            process.wait(timeout=2)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    process.kill()
+    process.wait()
 
 
 def _remove_google_limits() -> None:
