@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 import xlsxwriter
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 from xlsxwriter.exceptions import XlsxInputError
 from xlsxwriter.format import Format
@@ -51,12 +52,41 @@ class UnreadableWorkbook(Exception):
     site's push fails alone, the file left as it is."""
 
 
-#: What openpyxl raises on a workbook whose parts are damaged, besides the errors a push
-#: already reports (``zipfile.BadZipFile``, ``InvalidFileException``).
-_DAMAGED = (ElementTree.ParseError, KeyError, ValueError, TypeError, IndexError, EOFError)
+#: What openpyxl raises on a workbook whose parts are damaged, or that is no zip at all.
+_DAMAGED = (
+    ElementTree.ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    EOFError,
+    zipfile.BadZipFile,
+    InvalidFileException,
+)
+
+#: The first bytes of an OLE compound file: what Excel saves when a workbook is encrypted with
+#: a password, and the old .xls format (a workbook saved as such under its .xlsx name).
+_OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
 def _unreadable(path: Path, error: Exception) -> UnreadableWorkbook:
+    """The reason a workbook cannot be read, and what to do, as ops read it in the run's report."""
+    with open(path, "rb") as file:
+        start = file.read(len(_OLE_SIGNATURE))
+    left = "its roster was not updated and the file was left as it is"
+    if start == _OLE_SIGNATURE:
+        return UnreadableWorkbook(
+            f"{path.name} is protected by a password, or was saved in the old Excel 97-2003 format: "
+            f"rollcall cannot open it, so {left}. Ask the coordinator to remove the password "
+            "(Excel: File > Info > Protect Workbook > Encrypt with Password, emptied) or to save it "
+            "again as an Excel workbook (.xlsx)"
+        )
+    if not start:
+        return UnreadableWorkbook(
+            f"{path.name} is empty (0 bytes): another program emptied it or is still writing it; {left}. "
+            "Put back the coordinator's copy if there is one, or delete it and the next sync writes a new "
+            "one (what the coordinator typed on our rows is kept in the database)"
+        )
     return UnreadableWorkbook(
         f"{path.name} cannot be read, its content is damaged ({type(error).__name__}: {error}); its roster "
         "was not updated and the file was left as it is: open it in Excel and save it again, or move it "
@@ -123,8 +153,13 @@ def _needs_openpyxl(path: Path) -> bool:
 
 
 def _read_with_calamine(path: Path) -> dict[str, Grid]:
+    """Raises ValueError on a workbook in which calamine finds no worksheet: Excel always keeps
+    one, and a workbook whose list of tabs is lost (``xl/workbook.xml``) would otherwise read
+    as empty and be written over, the coordinator's own tabs with it."""
     workbook = CalamineWorkbook.from_path(str(path))
     try:
+        if not any(sheet.typ == SheetTypeEnum.WorkSheet for sheet in workbook.sheets_metadata):
+            raise ValueError("no worksheet found")
         return {
             sheet.name: [
                 [_calamine_cell(v) for v in row]

@@ -14,6 +14,8 @@ import hashlib
 import inspect
 import json
 import logging
+import re
+import traceback
 import zipfile
 from collections import deque
 from collections.abc import Mapping
@@ -24,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from rollcall.connectors import roster_files, store
@@ -115,8 +118,8 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
                     prepared = prepare_site(
                         session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
                     )
-            except ROSTER_ERRORS as exc:
-                results[site.code] = _failed(session, campaign, site, exc)
+            except Exception as exc:  # noqa: BLE001 - one site's failure; the database's re-raised
+                results[site.code] = _failed(session, campaign, site, _of_one_site(exc))
                 continue
             if isinstance(prepared, dict):
                 results[site.code] = prepared
@@ -133,7 +136,7 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
     return {site.code: results[site.code] for site in campaign.sites}
 
 
-#: What fails one site's push and not the others'.
+#: What a site's push is known to fail with: its message says the cause and what to do.
 ROSTER_ERRORS = (
     SheetsError,
     RosterLayoutError,
@@ -144,6 +147,50 @@ ROSTER_ERRORS = (
 )
 
 
+class UnexpectedRosterError(Exception):
+    """A site's push failed in a way rollcall does not know (a workbook or an answer no test
+    has seen, or a bug): that site alone fails, as for a known error, and the run ends Failed
+    with this message, so the other sites still get their rosters and ops their report.
+
+    Only the error's type and where it was raised are shown, never its text: an unknown
+    error's text may quote a cell, that is a person's name or contact (RGPD)."""
+
+    def __init__(self, error: BaseException) -> None:
+        stack = code_stack(error)
+        super().__init__(
+            f"unexpected error {type(error).__name__} at {stack[-1] if stack else 'an unknown place'}; its "
+            "roster was not updated, the other sites' were. Retry the run; if this site fails again, send "
+            "this message and the run's log to the rollcall maintainers"
+        )
+        self.stack = stack
+
+
+def code_stack(error: BaseException) -> list[str]:
+    """Where ``error`` was raised, outermost first, as ``file:line in function``: the frames
+    alone, no value or message. For an error raised in a worker process, the worker's frames
+    (``concurrent.futures`` sends them as text, in the error's cause)."""
+    remote = error.__cause__
+    if remote is not None and type(remote).__name__ == "_RemoteTraceback":
+        return [f"{Path(f).name}:{line} in {name}" for f, line, name in _REMOTE_FRAME.findall(str(remote))]
+    return [f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in traceback.extract_tb(error.__traceback__)]
+
+
+#: A frame of a traceback as text: ``File "/x/y.py", line 12, in name``.
+_REMOTE_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+
+
+def _of_one_site(exc: Exception) -> Exception:
+    """The error a site's push failed with, as its result shows it; a database error is
+    raised again: it is not one site's, and nothing after it could be stored."""
+    if isinstance(exc, SQLAlchemyError):
+        raise exc
+    if isinstance(exc, ROSTER_ERRORS):
+        return exc
+    unexpected = UnexpectedRosterError(exc)
+    log.error("a roster push failed with %s, raised through: %s", type(exc).__name__, " > ".join(unexpected.stack))
+    return unexpected
+
+
 def _stored_once_written(
     session: Session, campaign: Campaign, sheets, push: SitePush, pending: PendingWrite[WorkbookOutcome]
 ) -> dict[str, Any]:
@@ -152,8 +199,8 @@ def _stored_once_written(
     try:
         with session.begin_nested():
             return complete_site(session, campaign, push.done(pending.wait()), sheets)
-    except ROSTER_ERRORS as exc:
-        return _failed(session, campaign, push.site, exc)
+    except Exception as exc:  # noqa: BLE001 - one site's failure; the database's re-raised
+        return _failed(session, campaign, push.site, _of_one_site(exc))
 
 
 def _drive_check(session: Session, campaign: Campaign, sheets) -> dict[str, Modified] | None:

@@ -7,6 +7,7 @@ writes what. Each workbook here is read both ways and compared cell by cell."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -145,16 +146,47 @@ def test_text_that_looks_like_a_formula_tag_is_not_one(tmp_path: Path) -> None:
     assert_same_both_ways(path)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a workbook", b"PK\x03\x04broken"])
-def test_a_broken_workbook_fails_as_openpyxl_fails(tmp_path: Path, content: bytes) -> None:
-    """The errors a push reports for a site (``flows.rosters.push_rosters``) are openpyxl's."""
+#: The first bytes of every OLE compound file: a workbook Excel encrypted with a password
+#: (its ``EncryptionInfo`` and ``EncryptedPackage`` streams follow), or an old .xls.
+OLE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (OLE, "is protected by a password, or was saved in the old Excel 97-2003 format"),
+        (b"", "is empty (0 bytes)"),
+        (b"not a workbook", "cannot be read, its content is damaged (BadZipFile"),
+        (b"PK\x03\x04broken", "cannot be read, its content is damaged (BadZipFile"),
+    ],
+    ids=["password", "empty", "text", "half_a_zip"],
+)
+def test_a_file_that_is_no_workbook_fails_with_its_reason_and_is_left_as_it_is(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """Its site's push fails alone (``flows.rosters.push_rosters``), with what to do: a
+    coordinator who set a password on their roster is asked to remove it."""
     path = tmp_path / "LIL Lille.xlsx"
     path.write_bytes(content)
-    with pytest.raises(Exception) as fast:
+    with pytest.raises(roster_files.UnreadableWorkbook) as failed:
         read_tabs(path)
-    with pytest.raises(Exception) as reference:
-        read_tabs_with_openpyxl(path)
-    assert type(fast.value) is type(reference.value)
+    assert str(failed.value).startswith(f"LIL Lille.xlsx {reason}")
+    assert "was not updated and the file was left as it is" in str(failed.value)
+    assert path.read_bytes() == content
+
+
+def test_a_workbook_that_lost_its_list_of_tabs_is_not_read_as_empty(tmp_path: Path) -> None:
+    """Without ``xl/workbook.xml`` calamine finds no tab at all: read as an empty workbook, it
+    would be written over, the coordinator's own tabs with it. It fails as damaged instead."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    with zipfile.ZipFile(path) as source:
+        parts = [(item, source.read(item)) for item in source.infolist() if item.filename != "xl/workbook.xml"]
+    with zipfile.ZipFile(path, "w") as package:
+        for item, data in parts:
+            package.writestr(item, data)
+    with pytest.raises(roster_files.UnreadableWorkbook, match="its content is damaged"):
+        read_tabs(path)
 
 
 CELLS = st.one_of(
