@@ -349,7 +349,14 @@ def merge_roster(
 def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], dict[str, int], Grid, list[int | None]]:
     """The header in roster order (rule 11), its stripped names, their first index, the rows
     moved the same way, all padded to one width, and where each column came from."""
-    if len(current) > 1 and ID_HEADER not in [_text(v).strip() for v in current[0]]:
+    if len(current) > 1 and not _holds_id_header(current[0]):
+        below = next((r for r, row in enumerate(current[1:HEADER_SEARCH_ROWS], start=1) if _holds_id_header(row)), None)
+        if below is not None:
+            raise RosterLayoutError(
+                f"the header row (the one with {ID_HEADER!r}) is row {below + 1}, not row 1: rows were "
+                "added above it, so rows cannot be matched and nothing is written; delete the rows above "
+                "the header (a title can go in a tab of its own)"
+            )
         raise RosterLayoutError(
             f"the tab has rows but no {ID_HEADER!r} column (renamed or deleted?): "
             "rows cannot be matched, so nothing is written; restore the column header"
@@ -365,6 +372,14 @@ def _layout(current: Sequence[Sequence[Cell]]) -> tuple[list[Cell], list[str], d
     names = [_text(h).strip() for h in header]
     col = {name: i for i, name in reversed(list(enumerate(names)))}
     return header, names, col, rows, [i if isinstance(i, int) else None for i in order]
+
+
+#: How far down a header pushed below row 1 is looked for, to say so rather than "no column".
+HEADER_SEARCH_ROWS = 20
+
+
+def _holds_id_header(row: Sequence[Cell]) -> bool:
+    return ID_HEADER in [_text(v).strip() for v in row]
 
 
 def column_order(names: Sequence[str]) -> list[int | str]:

@@ -240,6 +240,14 @@ def test_a_tab_without_its_id_column_is_refused_not_duplicated(first_push) -> No
         merge_roster(ENTRIES, current, first_push.pushed)
 
 
+def test_a_title_row_added_above_the_header_is_named_in_the_refusal(first_push) -> None:
+    """A coordinator who types a title above the header is told which row the header is on
+    and what to do, not that the column is gone."""
+    current = [["Liste de Lyon, 8 octobre"], [], *as_read(first_push.grid)]
+    with pytest.raises(ValueError, match=r"'Réf. inscription'\) is row 3, not row 1: rows were added above it"):
+        merge_roster(ENTRIES, current, first_push.pushed)
+
+
 def test_header_cells_are_matched_stripped_and_left_as_typed(first_push) -> None:
     current = as_read(first_push.grid)
     current[0] = [f"{name} " if name == "Notes" else name for name in current[0]] + [2027]
