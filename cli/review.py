@@ -162,7 +162,7 @@ def decide(campaign: Campaign, pair: str, same: bool) -> None:
             keep, gone = sorted((a.person_id, b.person_id))
             matching_store.merge_people(session, keep, gone)
         elif not same and a.person_id == b.person_id:
-            matching_store.split_signup(session, b.id, decided_by=user)
+            matching_store.split_signup(session, b.id, decided_by=user, overrule=False)  # only this pair
         from rollcall.flows.identity import refresh_registrations  # the same rule as the nightly sync
 
         changed = refresh_registrations(session, campaign)

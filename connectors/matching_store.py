@@ -3,7 +3,7 @@ leaves, and the decisions people take on them (merge, split). No decisions of it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
@@ -160,11 +160,17 @@ def merge_people(session: Session, keep_id: int, gone_id: int) -> None:
     session.flush()
 
 
-def split_signup(session: Session, signup_id: int, decided_by: str) -> int | None:
+def split_signup(session: Session, signup_id: int, decided_by: str, overrule: bool = True) -> int | None:
     """Take a sign-up (and the other versions of its record) out of its person into a new
     one, and record that it is not the same person as the current sign-ups left behind, so
     no later run merges them again. Returns the new person's id, or None when the sign-up is
     already alone in its person: nothing changes, so running it twice is harmless.
+
+    ``overrule``: the decisions already taken on the sign-up and those left behind become
+    "different" too, as ``rollcall unmerge`` asks ("not the same person as any of them").
+    Without it, as for a review pair decided "different", they stand: deciding that Marie is
+    not Marion must not undo a reviewer's "Marie is Marie-Claire" (the next sync resolves
+    everyone under both, as one clean sync given the same decisions would).
 
     The person, and the registration of each event where sign-ups stay, keep their ids and
     roster references; an event only the moving record was for takes its registration (row,
@@ -213,9 +219,25 @@ def split_signup(session: Session, signup_id: int, decided_by: str) -> int | Non
         registration.person_id = person.id
     for moved in versions:
         moved.person_id, moved.match_rule = person.id, "unmerged"
+    decided = set() if overrule else _records_decided_with(session, versions)
     for other in staying:
-        record_decision(session, current.id, other.id, same=False, decided_by=decided_by)
+        if (other.raw_record.source, other.raw_record.external_id) not in decided:
+            record_decision(session, current.id, other.id, same=False, decided_by=decided_by)
     return person.id
+
+
+def _records_decided_with(session: Session, versions: Sequence[Signup]) -> set[tuple[str, str]]:
+    """The records (source, external id) a decision already pairs with any version of this
+    record: a decision holds for the records, whichever of their versions it was taken on."""
+    ids = {s.id for s in versions}
+    pairs = session.execute(
+        select(MatchDecision.signup_a, MatchDecision.signup_b).where(
+            MatchDecision.signup_a.in_(ids) | MatchDecision.signup_b.in_(ids)
+        )
+    )
+    others = {b if a in ids else a for a, b in pairs}
+    keys = select(RawRecord.source, RawRecord.external_id).join(Signup, Signup.raw_record_id == RawRecord.id)
+    return {(source, external_id) for source, external_id in session.execute(keys.where(Signup.id.in_(others)))}
 
 
 def person_signups(session: Session, registration_id: int) -> list[tuple[Signup, RawRecord]] | None:

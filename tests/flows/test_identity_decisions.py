@@ -188,3 +188,38 @@ def test_a_pair_is_reviewed_decided_listed_and_changed_in_french(synced: str, co
         first, second = session.get_one(Signup, pair.signup_a), session.get_one(Signup, pair.signup_b)
         assert first.person_id != second.person_id
         assert session.get_one(ReviewPair, pair.id).status == "decided"
+
+
+def test_a_pair_decided_different_leaves_the_other_decisions_on_its_sign_up_standing(synced: str) -> None:
+    """A reviewer said A is B; deciding later that B is not C splits B out of their person,
+    and A is B still holds (it used to be turned into "different", so the next sync ended
+    otherwise than one clean sync given the same decisions). ``rollcall unmerge`` B, which
+    says B is none of them, overrules it."""
+    from rollcall.connectors import matching_store
+    from rollcall.models.tables import RawRecord
+
+    def decided(session, x: int, y: int) -> bool | None:
+        decision = matching_store.decision_on(session, x, y)
+        return None if decision is None else decision.same
+
+    current = select(Signup.id).join(RawRecord, Signup.raw_record_id == RawRecord.id).where(RawRecord.is_current)
+    with session_scope(synced) as session:
+        person = session.scalar(
+            select(Signup.person_id)
+            .where(Signup.id.in_(current))
+            .group_by(Signup.person_id)
+            .having(func.count() >= 3)
+            .order_by(Signup.person_id)
+            .limit(1)
+        )
+        assert person is not None, "the sample holds people of three sign-ups"
+        a, b, c, *others = session.scalars(current.where(Signup.person_id == person).order_by(Signup.id)).all()
+        matching_store.record_decision(session, a, b, True, decided_by="test")
+        matching_store.record_decision(session, b, c, False, decided_by="test")  # as `review decide` does
+        assert matching_store.split_signup(session, b, decided_by="test", overrule=False) is not None
+        assert [decided(session, b, x) for x in (a, c, *others)] == [True, False, *[False] * len(others)]
+        session.rollback()
+    with session_scope(synced) as session:
+        matching_store.record_decision(session, a, b, True, decided_by="test")
+        assert matching_store.split_signup(session, b, decided_by="test") is not None  # rollcall unmerge
+        assert [decided(session, b, x) for x in (a, c, *others)] == [False] * (2 + len(others))
