@@ -729,10 +729,21 @@ SIGN_IN_HEADERS: tuple[str, ...] = ("Nom", "Prénom", SLOT_HEADER, "Signature")
 
 def sign_in_grid(entries: Iterable[SheetEntry]) -> Grid:
     """The ``Émargement`` tab: who is expected (registered, not cancelled), by last then first
-    name, accents and case ignored, with their time slot and an empty box to sign in."""
+    name, accents and case ignored, with their time slot and an empty box to sign in.
+
+    Names equal but for accents or case ("Léa" and "Lea" Roux) go by the row's own text
+    before the reference: references depend on the order sign-ups arrived in, so the tab
+    would otherwise not be the one a clean sync of the same data writes."""
     expected = sorted(
         (e for e in entries if e.status == REGISTERED),
-        key=lambda e: (name_key(e.last_name), name_key(e.first_name), e.registration_id),
+        key=lambda e: (
+            name_key(e.last_name),
+            name_key(e.first_name),
+            e.last_name,
+            e.first_name,
+            e.time_slot,
+            e.registration_id,
+        ),
     )
     rows: Grid = [[e.last_name, e.first_name, e.time_slot, ""] for e in expected]
     return [list(SIGN_IN_HEADERS), *rows]

@@ -97,6 +97,24 @@ def test_sign_in_sheet_lists_expected_people_by_last_name() -> None:
     ]
 
 
+def test_names_equal_but_for_accents_are_in_the_same_order_whatever_their_references() -> None:
+    """References follow the order sign-ups arrived in: the tab must not (a clean sync of
+    the same data gives other references, and must give the same tab)."""
+    day = datetime(2022, 9, 1)
+    lea = [("Lea", ""), ("Léa", "14h-17h"), ("LEA", ""), ("Léa", "")]
+    for references in (["R1", "R2", "R3", "R4"], ["R9", "R5", "R7", "R6"]):
+        entries = [
+            SheetEntry(ref, first, "Roux", "", "", (), day, REGISTERED, time_slot=slot)
+            for ref, (first, slot) in zip(references, lea, strict=True)
+        ]
+        assert sign_in_grid(entries)[1:] == [
+            ["Roux", "LEA", "", ""],
+            ["Roux", "Lea", "", ""],
+            ["Roux", "Léa", "", ""],
+            ["Roux", "Léa", "14h-17h", ""],
+        ]
+
+
 def waiting(reason: str = "Ni e-mail ni téléphone.", **fields) -> QuarantinedSignup:
     return QuarantinedSignup(
         "Tally",
