@@ -64,6 +64,9 @@ _DAMAGED = (
     InvalidFileException,
 )
 
+#: Damage whose message names parts of the file, never a cell's value.
+_STRUCTURAL = (ElementTree.ParseError, KeyError, EOFError, zipfile.BadZipFile, InvalidFileException)
+
 #: The first bytes of an OLE compound file: what Excel saves when a workbook is encrypted with
 #: a password, and the old .xls format (a workbook saved as such under its .xlsx name).
 _OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -87,8 +90,11 @@ def _unreadable(path: Path, error: Exception) -> UnreadableWorkbook:
             "Put back the coordinator's copy if there is one, or delete it and the next sync writes a new "
             "one (what the coordinator typed on our rows is kept in the database)"
         )
+    # the text of errors about the file's structure (a part missing, XML cut short) helps;
+    # that of a value error may quote a cell, that is someone's name (RGPD): its type alone
+    said = f"{type(error).__name__}: {error}" if isinstance(error, _STRUCTURAL) else type(error).__name__
     return UnreadableWorkbook(
-        f"{path.name} cannot be read, its content is damaged ({type(error).__name__}: {error}); its roster "
+        f"{path.name} cannot be read, its content is damaged ({said}); its roster "
         "was not updated and the file was left as it is: open it in Excel and save it again, or move it "
         "away and the next sync writes a new one (what the coordinator typed on our rows is kept in the "
         "database; tabs they added are only in this file)"

@@ -175,6 +175,17 @@ def test_a_file_that_is_no_workbook_fails_with_its_reason_and_is_left_as_it_is(
     assert path.read_bytes() == content
 
 
+def test_a_damaged_workbook_is_reported_without_a_cell_value(tmp_path: Path) -> None:
+    """A value error's text may quote a cell, that is someone's name: only its type is
+    reported; the text of structural damage (a missing part) is kept, it says what is wrong."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    quoted = roster_files._unreadable(path, ValueError("could not convert string to float: 'Amina Diallo'"))
+    assert "(ValueError)" in str(quoted) and "Amina" not in str(quoted)
+    missing = roster_files._unreadable(path, KeyError("There is no item named 'xl/workbook.xml' in the archive"))
+    assert "xl/workbook.xml" in str(missing)
+
+
 def test_a_workbook_that_lost_its_list_of_tabs_is_not_read_as_empty(tmp_path: Path) -> None:
     """Without ``xl/workbook.xml`` calamine finds no tab at all: read as an empty workbook, it
     would be written over, the coordinator's own tabs with it. It fails as damaged instead."""
