@@ -16,7 +16,7 @@ The rules, in the order they apply:
 4. Pipeline-owned cells take the pipeline's value unless the coordinator changed them since
    the last push (the sheet differs from what was pushed): then their value is kept and the
    row is flagged in ``À vérifier``. Clearing such a cell gives the pipeline's value back.
-   Without a record of the last push, a differing cell counts as the coordinator's edit.
+   A row with no record of the last push takes the pipeline's values (``_merge_row``).
 5. A cancelled registration stays, with Statut "Annulé", its names and reference, so its
    notes survive; its email and phone are not shown (``sheet_entry``).
 6. Leaving the roster is a state change. A row whose id the pipeline no longer sends
@@ -525,18 +525,23 @@ def _merge_row(
     values: Mapping[str, Cell],
     baseline: Mapping[str, Cell] | None,
 ) -> tuple[list[Conflict], dict[str, Cell]]:
-    """Write the pipeline's ``values`` into ``row`` where the coordinator did not edit them."""
+    """Write the pipeline's ``values`` into ``row`` where the coordinator did not edit them.
+
+    An edit is a cell that differs from what was pushed last (``baseline``). A row of ours
+    with no record of a push (a push killed after it wrote the workbook and before it stored
+    what it wrote; a database restored from an older copy) cannot be told from what we
+    wrote: it takes the pipeline's values, as one clean push would write them."""
     conflicts: list[Conflict] = []
     new_baseline: dict[str, Cell] = {}
     for name, value in values.items():
         i = col[name]
         sheet, before = row[i], (baseline or {}).get(name)
         edited = (
-            not _blank(sheet) and not same_cell(sheet, value) and (baseline is None or not same_cell(sheet, before))
+            baseline is not None and not _blank(sheet) and not same_cell(sheet, value) and not same_cell(sheet, before)
         )
         if edited and name != ID_HEADER:
             conflicts.append(Conflict(entry.registration_id, name, before, sheet, value))
-            new_baseline[name] = before if baseline is not None else value
+            new_baseline[name] = before
         else:
             row[i] = value
             new_baseline[name] = value

@@ -240,6 +240,22 @@ def test_a_tab_without_its_id_column_is_refused_not_duplicated(first_push) -> No
         merge_roster(ENTRIES, current, first_push.pushed)
 
 
+def test_rows_no_push_was_recorded_for_take_the_pipelines_values(first_push) -> None:
+    """A push killed after it wrote the tab and before it stored what it wrote: the next push
+    finds our rows with no record of them. Their cells are ours as written, so a value that
+    changed since (Chloé gained a source) is written, not kept as a coordinator's edit for
+    ever; what the coordinator typed in their own columns is kept."""
+    current = as_read(first_push.grid)
+    row_of(current, "3")[column(current, "Notes")] = "rappeler"
+    later = [*ENTRIES[:2], replace(ENTRIES[2], sources=("Tally", "HelloAsso", "Export")), *ENTRIES[3:]]
+    merged = merge_roster(later, current, {})  # nothing stored of the killed push
+    assert merged.conflicts == []
+    assert row_of(merged.grid, "3")[column(merged.grid, "Source(s)")] == "Tally, HelloAsso, Export"
+    assert row_of(merged.grid, "3")[column(merged.grid, "Notes")] == "rappeler"
+    again = merge_roster(later, as_read(merged.grid), merged.pushed)
+    assert again.conflicts == [] and same_grid(again.grid, merged.grid)
+
+
 def test_a_title_row_added_above_the_header_is_named_in_the_refusal(first_push) -> None:
     """A coordinator who types a title above the header is told which row the header is on
     and what to do, not that the column is gone."""
