@@ -111,10 +111,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    """A session committed on success and rolled back on error."""
+    """A session committed on success and rolled back on error. Its block may commit too,
+    to make part of its work durable before an outside effect (``flows.rosters``)."""
     factory = sessionmaker(get_engine(url), expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+    with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 def read_rows(session: Session, query: TypedReturnsRows[*_Ts]) -> CursorResult[*_Ts]:

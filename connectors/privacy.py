@@ -424,8 +424,9 @@ def _clear_roster_states(session: Session, event_ids: set[int]) -> int:
     cleared = 0
     for state in session.scalars(query):
         pushed = {k: "" if k in PERSONAL_CELLS else v for k, v in (state.pushed or {}).items()}
-        if pushed != state.pushed or state.notes or state.extras:
-            state.pushed, state.notes, state.extras = pushed, None, None
+        if pushed != state.pushed or state.previous or state.notes or state.extras:
+            # previous: what the roster held before the last push, names and contacts too
+            state.pushed, state.previous, state.notes, state.extras = pushed, None, None, None
             cleared += 1
     return cleared
 

@@ -212,9 +212,12 @@ def write_roster(
     sign_in: Grid | None = None,
     to_complete: Grid | None = None,
     kept: Sequence[CoordinatorTab] = (),
-) -> None:
+    staged: bool = False,
+) -> Path | None:
     """Replace the workbook with these tabs (``changes`` None: no ``Nouveautés``; the caller
-    passes the previous one, as read, to keep it). Every tab written is laid out as
+    passes the previous one, as read, to keep it). ``staged``: written beside it and left
+    there, its path returned, for the caller to store what it holds first and then
+    ``publish`` it. Every tab written is laid out as
     ``layouts`` says, by tab name, and to be read and printed as it is (``_Tab``): header
     frozen and repeated on each page, A4 landscape one page wide. ``kept``: the tabs a
     coordinator added (``read_coordinator_tabs``), written back after rollcall's.
@@ -224,7 +227,7 @@ def write_roster(
     about five times faster. openpyxl still reads. Not in ``constant_memory`` mode: its inline
     strings take openpyxl twice as long to read back as a shared string table.
     """
-    _save_atomically(
+    return _save_atomically(
         path,
         [
             (ROSTER_TAB, grid),
@@ -235,7 +238,18 @@ def write_roster(
         ],
         layouts,
         kept,
+        staged,
     )
+
+
+def publish(staged: Path, path: Path) -> None:
+    """A workbook ``write_roster(..., staged=True)`` wrote put in place (one rename)."""
+    os.replace(staged, path)
+
+
+def discard(staged: Path) -> None:
+    """A staged workbook that will not be published: it holds people's data."""
+    staged.unlink(missing_ok=True)
 
 
 def _write_tabs(
@@ -502,8 +516,10 @@ def _save_atomically(
     tabs: list[tuple[str, Grid | None]],
     layouts: Mapping[str, TabLayout],
     kept: Sequence[CoordinatorTab] = (),
-) -> None:
-    """Written beside the target then renamed over it. A process killed mid-save leaves a
+    staged: bool = False,
+) -> Path | None:
+    """Written beside the target then renamed over it (``staged``: left beside it, its path
+    returned). A process killed mid-save leaves a
     ``.part`` file, never a broken ``.xlsx``; the next save of the same workbook clears it.
     Each workbook's own leftovers only (``.<name>.<pid>.part``): other sites' workbooks may be
     being written by other processes at the same time (``flows.workbook_writer``)."""
@@ -513,6 +529,7 @@ def _save_atomically(
     tmp_name = str(path.with_name(f".{path.name}.{os.getpid()}.part"))
     os.close(os.open(tmp_name, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # as mkstemp: only its owner reads it
     os.chmod(tmp_name, 0o600)  # a leftover of the same name keeps its mode otherwise
+    left = False  # the staged file, for the caller
     try:
         workbook = xlsxwriter.Workbook(
             tmp_name,
@@ -526,7 +543,11 @@ def _save_atomically(
             _write_tabs(workbook, tabs, layouts, kept)
         finally:
             workbook.close()
+        if staged:
+            left = True
+            return Path(tmp_name)
         os.replace(tmp_name, path)
+        return None
     finally:
-        if os.path.exists(tmp_name):
+        if not left and os.path.exists(tmp_name):
             os.unlink(tmp_name)

@@ -774,6 +774,7 @@ def _states_query(event_id: int) -> Select:
             RosterState.notes,
             json_text(RosterState.extras),
             RosterState.conflicts,
+            json_text(RosterState.previous),
         )
         .join(Registration, Registration.id == RosterState.registration_id)
         .where(Registration.event_id == event_id)
@@ -828,6 +829,7 @@ class RosterStateValues(NamedTuple):
     notes: str | None
     extras: dict[str, Any] | None
     conflicts: int
+    previous: dict[str, Any] | None = None
 
 
 def roster_state_values(
@@ -838,8 +840,12 @@ def roster_state_values(
     third to the decoding (a mostly empty ``extras`` a row)."""
     wanted = set(registration_ids)
     return {
-        rid: RosterStateValues(rid, json.loads(pushed), called, present, notes, json_value(extras), conflicts)
-        for rid, pushed, called, present, notes, extras, conflicts in read_rows(session, _states_query(event_id))
+        rid: RosterStateValues(
+            rid, json.loads(pushed), called, present, notes, json_value(extras), conflicts, json_value(previous)
+        )
+        for rid, pushed, called, present, notes, extras, conflicts, previous in read_rows(
+            session, _states_query(event_id)
+        )
         if rid in wanted
     }
 
@@ -911,6 +917,7 @@ def roster_state(
     notes: str | None,
     extras: dict[str, Any],
     conflicts: int,
+    previous: dict[str, Any] | None = None,
 ) -> RosterStateValues:
     """A row's state as it is stored (and read back): ``called`` as text, blanks as None."""
     return RosterStateValues(
@@ -921,6 +928,7 @@ def roster_state(
         notes or None,
         extras or None,
         conflicts,
+        previous or None,
     )
 
 

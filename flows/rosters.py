@@ -18,7 +18,7 @@ import re
 import traceback
 import zipfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,8 +89,10 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
 
     Each site succeeds or fails on its own: a site whose roster cannot be pushed (access
     removed, spreadsheet deleted, a request Google refuses, a workbook that cannot be written)
-    keeps its database state as it was (a savepoint), gets ``error`` (one line: the cause and
-    what to do) in its result, and the next sites go on. ``failed_rosters`` lists them.
+    gets ``error`` (one line: the cause and what to do) in its result, and the next sites go
+    on. ``failed_rosters`` lists them. What a site's push writes is stored and committed
+    before its roster holds it (``_written_ahead``): a run stopped at any moment leaves each
+    roster one its next push reads right.
 
     A local workbook of ``parallel_from_rows`` rows or more is read back, merged and written
     by a worker process (``flows.workbook_push``, ``flows.workbook_writer``) while the next
@@ -110,11 +112,6 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
         for site in campaign.sites:
             try:
                 with session.begin_nested():
-                    if site.roster.kind == "google_sheet":  # one client, paced: in turn
-                        results[site.code] = push_site(
-                            session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
-                        )
-                        continue
                     prepared = prepare_site(
                         session, campaign, site, events[site.code], sheets, modified=modified, waiting=waiting
                     )
@@ -124,14 +121,17 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
             if isinstance(prepared, dict):
                 results[site.code] = prepared
                 continue
+            if prepared.job is None:  # a Google sheet, merged: one client, paced, in turn
+                results[site.code] = _written_ahead(session, campaign, prepared, sheets, modified)
+                continue
             # this site's workbook is read back, merged and written by a worker while the next
             # sites are read, and stored once done, in order (flows.workbook_writer)
             under_way.append((prepared, writer.submit(prepared.rows, push_workbook, prepared.job)))
             while len(under_way) > writer.ahead:
                 push, pending = under_way.popleft()
-                results[push.site.code] = _stored_once_written(session, campaign, sheets, push, pending)
+                results[push.site.code] = _written_ahead(session, campaign, push, sheets, modified, pending)
         for push, pending in under_way:
-            results[push.site.code] = _stored_once_written(session, campaign, sheets, push, pending)
+            results[push.site.code] = _written_ahead(session, campaign, push, sheets, modified, pending)
         _record_written(session, campaign, sheets, results, started)
     return {site.code: results[site.code] for site in campaign.sites}
 
@@ -191,15 +191,35 @@ def _of_one_site(exc: Exception) -> Exception:
     return unexpected
 
 
-def _stored_once_written(
-    session: Session, campaign: Campaign, sheets, push: SitePush, pending: PendingWrite[WorkbookOutcome]
+def _written_ahead(
+    session: Session,
+    campaign: Campaign,
+    push: SitePush,
+    sheets,
+    modified: Mapping[str, Modified] | None,
+    pending: PendingWrite[WorkbookOutcome] | None = None,
 ) -> dict[str, Any]:
-    """A local site's result once its workbook's job has run: its state stored, or, when
-    reading, merging or writing failed, its state as it was and the error."""
+    """A site's push finished so that stopping the run at any moment leaves a roster its next
+    push reads right: the rows' states, what the push writes, stored and committed first
+    (with ``previous``, what the roster holds until then); then the roster replaced (the
+    staged workbook renamed into place, the Google sheet written); then its target recorded.
+
+    Stopped or failed before the commit, nothing of the push is stored and the roster is as
+    it was. Between the commit and the write, the roster still holds the earlier values:
+    ``previous`` tells them from a coordinator's edit (``transforms.sheet_roster`` rule 4).
+    The other way round, a roster written and its states not stored, its cells that change
+    again were kept for ever as a coordinator's edits. ``pending``: a local workbook's job."""
     try:
+        if pending is not None:
+            push = push.done(pending.wait())  # its read, merge or write failed: nothing stored
         with session.begin_nested():
-            return complete_site(session, campaign, push.done(pending.wait()), sheets)
+            _remember(session, push.merged, push.states)
+        session.commit()
+        with session.begin_nested():
+            return complete_site(session, campaign, publish_site(push), sheets, modified)
     except Exception as exc:  # noqa: BLE001 - one site's failure; the database's re-raised
+        if push.staged is not None:
+            roster_files.discard(push.staged)
         return _failed(session, campaign, push.site, _of_one_site(exc))
 
 
@@ -396,7 +416,13 @@ def push_site(
         return prepared
     if prepared.job is not None:
         prepared = prepared.done(push_workbook(prepared.job))
-    return complete_site(session, campaign, prepared, sheets, modified)
+    try:
+        _remember(session, prepared.merged, prepared.states)
+        published = publish_site(prepared)
+    finally:
+        if prepared.staged is not None and prepared.staged.exists():
+            roster_files.discard(prepared.staged)
+    return complete_site(session, campaign, published, sheets, modified)
 
 
 @dataclass
@@ -418,10 +444,33 @@ class SitePush:
     #: leaves it as it is, so storing the fingerprint after it adds only the rows' states
     registrations: Any = None
     job: WorkbookJob | None = None
+    #: A local workbook written beside its place, to publish once its states are stored
+    staged: Path | None = None
+    #: A Google sheet's write (one batchUpdate at most), to send once its states are
+    #: stored; True when something was sent
+    write: Callable[[], bool] | None = None
 
     def done(self, outcome: WorkbookOutcome) -> SitePush:
         """This push once its workbook's job has run."""
-        return replace(self, merged=outcome.merged, written=outcome.written, erased_rows=outcome.erased_rows, job=None)
+        return replace(
+            self,
+            merged=outcome.merged,
+            written=outcome.written,
+            erased_rows=outcome.erased_rows,
+            job=None,
+            staged=outcome.staged,
+        )
+
+
+def publish_site(push: SitePush) -> SitePush:
+    """The roster made to hold what the push merged: its staged workbook renamed into place,
+    or its Google sheet written."""
+    if push.staged is not None:
+        roster_files.publish(push.staged, Path(push.location))
+        return replace(push, staged=None)
+    if push.write is not None:
+        return replace(push, written=push.write(), write=None)
+    return push
 
 
 def prepare_site(
@@ -436,9 +485,9 @@ def prepare_site(
     waiting: Mapping[str, list[QuarantinedSignup]] | None = None,
 ) -> SitePush | dict[str, Any]:
     """``push_site`` up to the write: the result of a skipped site, or what its push is
-    built from. A Google sheet is merged and written here (one client, paced); a local
-    workbook's read, merge and write are left to its ``job``. Nothing is stored in the
-    database yet."""
+    built from. A Google sheet is read and merged here (one client, paced), its write left to
+    ``publish_site``; a local workbook's read, merge and staged write are left to its ``job``.
+    Nothing is stored in the database yet."""
     if waiting is None:
         waiting = waiting_signups(session, campaign)
     waiting_here = waiting.get(site.code, [])
@@ -457,6 +506,7 @@ def prepare_site(
     states = store.roster_state_values(session, event_id, rows.shown_ids)
     entries, references = _site_entries(campaign, rows)
     last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
+    previous = {display_id(rid): state.previous for rid, state in states.items() if state.previous}
     stored = stored_coordinator_values(states)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
     built_from = RosterInputs(
@@ -471,10 +521,11 @@ def prepare_site(
         campaign.campaign.timezone,
         purged,
         erased,
+        previous,
     )
     if local:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
-        job = WorkbookJob(Path(location), built_from)
+        job = WorkbookJob(Path(location), built_from, staged=True)
         return SitePush(
             site, event_id, location, None, states, len(entries), False, 0, waiting_here, registrations, job
         )
@@ -482,33 +533,45 @@ def prepare_site(
     done = merge_tabs(tabs, built_from)
     merged, owned = done.merged, done.owned
     sent = done.changes if done.changed else None
-    # always asked: it sends nothing when no tab changed (owned tabs by their digest)
-    written = sheets.write_roster(
-        location,
-        merged.grid,
-        tabs.roster,
-        layouts=sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: sent, **owned}),
-        changes=sent,
-        summary=owned[SUMMARY_TAB],
-        sign_in=owned[SIGN_IN_TAB],
-        to_complete=owned[TO_COMPLETE_TAB],
-        delete_rows=tabs.elsewhere,
-        column_order=merged.column_order,
-    ).written
+
+    def write() -> bool:
+        # always asked: it sends nothing when no tab changed (owned tabs by their digest)
+        return sheets.write_roster(
+            location,
+            merged.grid,
+            tabs.roster,
+            layouts=sheet_layouts({ROSTER_TAB: merged.grid, CHANGES_TAB: sent, **owned}),
+            changes=sent,
+            summary=owned[SUMMARY_TAB],
+            sign_in=owned[SIGN_IN_TAB],
+            to_complete=owned[TO_COMPLETE_TAB],
+            delete_rows=tabs.elsewhere,
+            column_order=merged.column_order,
+        ).written
+
     return SitePush(
-        site, event_id, location, merged, states, len(entries), written, done.erased_rows, waiting_here, registrations
+        site,
+        event_id,
+        location,
+        merged,
+        states,
+        len(entries),
+        False,
+        done.erased_rows,
+        waiting_here,
+        registrations,
+        write=write,
     )
 
 
 def complete_site(
     session: Session, campaign: Campaign, push: SitePush, sheets, modified: Mapping[str, Modified] | None = None
 ) -> dict[str, Any]:
-    """``push_site`` after the write: the coordinator's values and what was pushed stored, the
-    roster's fingerprint and target recorded; the site's result."""
+    """``push_site`` after the write (its rows' states stored by ``_remember``): the roster's
+    fingerprint and target recorded; the site's result."""
     site, merged, location, written = push.site, push.merged, push.location, push.written
     assert merged is not None, "a local site's job runs before it is completed (SitePush.done)"
     local = site.roster.kind != "google_sheet"
-    _remember(session, merged, push.states)
     session.flush()
     content = _workbook_content(Path(location)) if local else _sheet_content(location)
     inputs = store.roster_inputs(session, push.event_id, push.registrations)  # states as stored now
@@ -707,6 +770,7 @@ def _remember(
             notes=coordinator.notes if coordinator else None,
             extras=dict(coordinator.extras) if coordinator else {},
             conflicts=conflicts.get(display, 0),
+            previous=merged.held.get(display),
         )
     store.save_roster_states(session, stored, states.values())
     return states

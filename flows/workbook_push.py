@@ -99,6 +99,7 @@ class RosterInputs:
     ``entries``: the site's registrations as the roster shows them, in roster order;
     ``references``: every reference of the site's registrations, whatever their status;
     ``last_pushed`` and ``stored``: each row's last pushed values and coordinator values;
+    ``previous``: where a row has them, the values its roster held as ours before that push;
     ``now``: local time, for ``Nouveautés``; ``purged``, ``erased``: references whose rows a
     retention purge empties or an erasure removes (``flows.rosters.push_site``)."""
 
@@ -113,14 +114,18 @@ class RosterInputs:
     timezone: str
     purged: frozenset[str] = frozenset()
     erased: frozenset[str] = frozenset()
+    previous: dict[str, dict[str, Cell]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class WorkbookJob:
-    """A local roster's push: its workbook and what it is built from. It may run in a worker."""
+    """A local roster's push: its workbook and what it is built from. It may run in a worker.
+    ``staged``: the workbook is written beside its place and left there (``WorkbookOutcome``),
+    for the caller to store what it holds before it replaces the roster."""
 
     path: Path
     inputs: RosterInputs
+    staged: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ def merge_tabs(tabs: RosterTabs, inputs: RosterInputs) -> MergedTabs:
         is_reference=is_reference,
         stored=inputs.stored,
         site_references=inputs.references,
+        previous=inputs.previous,
     )
     return MergedTabs(
         merged,
@@ -173,19 +179,22 @@ class WorkbookOutcome:
     merged: RosterMerge
     written: bool
     erased_rows: int
+    staged: Path | None = None  # the workbook written, still to publish (``WorkbookJob.staged``)
 
 
 def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
     """Read the workbook back, merge the site's registrations into it (``merge_tabs``) and
     write it whole (``connectors.roster_files.write_roster``), unless every tab already holds
-    what it would: an unchanged roster is not rewritten."""
+    what it would: an unchanged roster is not rewritten. A ``staged`` job leaves the workbook
+    written beside its place (``WorkbookOutcome.staged``)."""
     tabs = workbook_tabs(job.path, job.inputs.purged | job.inputs.erased)
     done = merge_tabs(tabs, job.inputs)
     owned, grid = done.owned, done.merged.grid
     written = done.changed or any(not same_grid(tab, tabs.owned.get(title, [])) for title, tab in owned.items())
+    staged = None
     if written:
         kept = done.changes if done.changes is not None else done.news  # as read: not read again
-        roster_files.write_roster(
+        staged = roster_files.write_roster(
             job.path,
             grid,
             changes=kept,
@@ -194,5 +203,6 @@ def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
             sign_in=owned[SIGN_IN_TAB],
             to_complete=owned[TO_COMPLETE_TAB],
             kept=tabs.kept,
+            staged=job.staged,
         )
-    return WorkbookOutcome(replace(done.merged, grid=[], column_order=[]), written, done.erased_rows)
+    return WorkbookOutcome(replace(done.merged, grid=[], column_order=[]), written, done.erased_rows, staged)

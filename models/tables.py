@@ -253,6 +253,10 @@ class RosterState(Base):
 
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), primary_key=True)
     pushed: Mapped[dict[str, Any]]
+    #: Where they differ from ``pushed``: the pipeline values the roster held as ours when that
+    #: push read it. A push stores what it writes before the roster holds it, so a push stopped
+    #: in between leaves a roster that still holds these (``transforms.sheet_roster`` rule 4).
+    previous: Mapped[dict[str, Any] | None]
     called: Mapped[str | None] = mapped_column(Text)
     present: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text)

@@ -226,6 +226,9 @@ class RosterMerge:
     #: For each column of ``grid``, the index of the column of ``current`` it holds, or None
     #: for a column added by this merge: what a Google write moves (rule 11).
     column_order: list[int | None] = field(default_factory=list)
+    #: per id, where it differs from ``pushed``: the pipeline-owned values the tab held as ours
+    #: when read (rule 4), kept beside ``pushed`` as its ``previous`` values
+    held: dict[str, dict[str, Cell]] = field(default_factory=dict)
 
 
 def sheet_entry(registration_id: str | int, entry: RosterEntry, tz: str = "Europe/Paris") -> SheetEntry:
@@ -280,11 +283,14 @@ def merge_roster(
     is_reference: Callable[[str], bool] | None = None,
     stored: Mapping[str, CoordinatorValues] | None = None,
     site_references: Container[str] | None = None,
+    previous: Mapping[str, Mapping[str, Cell]] | None = None,
 ) -> RosterMerge:
     """Merge the pipeline's registrations into the tab's current grid (see the module rules).
 
     ``current`` is the grid as read (ragged, header first, maybe empty); ``last_pushed`` maps a
-    registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``).
+    registration id to the pipeline-owned values pushed last time (``RosterMerge.pushed``);
+    ``previous``, where a row has them, the values the tab held as ours before that push
+    (``RosterMerge.held``): the push may have been stored and not written (rule 4).
     ``is_reference`` tells the pipeline's ids ("R00042") from other text a coordinator may type
     in the id column; without it, every id is the pipeline's. ``stored``: the coordinator's
     values kept in the database, put back on a row that is missing from the tab (rule 8).
@@ -322,7 +328,7 @@ def merge_roster(
             _mark(grid_row, col, DUPLICATE_LABEL, DUPLICATE_NOTE)
         elif rid is not None:
             seen.add(rid)
-            _merge_known(merge, grid_row, names, col, wanted[rid], last_pushed.get(rid))
+            _merge_known(merge, grid_row, names, col, wanted[rid], last_pushed.get(rid), (previous or {}).get(rid))
             if copies[rid] > 1:
                 note = filter(None, [_text(grid_row[col[CONFLICT_HEADER]]), DUPLICATED_NOTE])
                 grid_row[col[CONFLICT_HEADER]] = "; ".join(note)
@@ -450,14 +456,17 @@ def _merge_known(
     col: Mapping[str, int],
     entry: SheetEntry,
     baseline: Mapping[str, Cell] | None,
+    previous: Mapping[str, Cell] | None = None,
 ) -> None:
     """Rules 3, 4 and 7 for a row of a registration the pipeline sends."""
     rid = entry.registration_id
     back = same_cell(row[col[STATUS_HEADER]], WITHDRAWN_LABEL)
     if back:
-        baseline = withdrawn_values(rid)
+        baseline, previous = withdrawn_values(rid), None
     values = pipeline_values(entry)
-    found, merge.pushed[rid] = _merge_row(row, col, entry, values, baseline)
+    found, merge.pushed[rid], held = _merge_row(row, col, entry, values, baseline, previous)
+    if held != merge.pushed[rid]:
+        merge.held[rid] = held
     merge.conflicts.extend(found)
     merge.coordinator[rid] = _coordinator_values(row, names, col)
     if back:
@@ -524,20 +533,31 @@ def _merge_row(
     entry: SheetEntry,
     values: Mapping[str, Cell],
     baseline: Mapping[str, Cell] | None,
-) -> tuple[list[Conflict], dict[str, Cell]]:
-    """Write the pipeline's ``values`` into ``row`` where the coordinator did not edit them.
+    previous: Mapping[str, Cell] | None = None,
+) -> tuple[list[Conflict], dict[str, Cell], dict[str, Cell]]:
+    """Write the pipeline's ``values`` into ``row`` where the coordinator did not edit them;
+    return the conflicts, the row's new baseline and the values of ours it held.
 
-    An edit is a cell that differs from what was pushed last (``baseline``). A row of ours
-    with no record of a push (a push killed after it wrote the workbook and before it stored
-    what it wrote; a database restored from an older copy) cannot be told from what we
-    wrote: it takes the pipeline's values, as one clean push would write them."""
+    An edit is a cell that differs from what was pushed last (``baseline``) and from what
+    the tab held as ours before that push (``previous``): a push stores what it writes
+    before the roster holds it (``flows.rosters``), so a push stopped in between leaves the
+    tab as it was, with ``previous``. A row of ours with no record of a push (a database
+    restored from an older copy, or a push stored before this rule) cannot be told from
+    what we wrote: it takes the pipeline's values, as one clean push would write them."""
     conflicts: list[Conflict] = []
     new_baseline: dict[str, Cell] = {}
+    held: dict[str, Cell] = {}
     for name, value in values.items():
         i = col[name]
         sheet, before = row[i], (baseline or {}).get(name)
+        earlier = (previous or {}).get(name, before)
+        held[name] = earlier if not same_cell(sheet, before) and same_cell(sheet, earlier) else before
         edited = (
-            baseline is not None and not _blank(sheet) and not same_cell(sheet, value) and not same_cell(sheet, before)
+            baseline is not None
+            and not _blank(sheet)
+            and not same_cell(sheet, value)
+            and not same_cell(sheet, before)
+            and not same_cell(sheet, earlier)
         )
         if edited and name != ID_HEADER:
             conflicts.append(Conflict(entry.registration_id, name, before, sheet, value))
@@ -546,7 +566,7 @@ def _merge_row(
             row[i] = value
             new_baseline[name] = value
     row[col[CONFLICT_HEADER]] = _conflict_note(conflicts)
-    return conflicts, new_baseline
+    return conflicts, new_baseline, held if baseline is not None else new_baseline
 
 
 def _conflict_note(conflicts: Sequence[Conflict]) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from rollcall.connectors.database import session_scope
 from rollcall.models.campaign import DATABASE_URL_ENV, load_campaign
+from rollcall.models.records import REGISTERED
 from rollcall.models.tables import RosterState, RosterTarget
 
 EXAMPLE_DIR = Path(__file__).parents[2] / "examples/journees-engagees-2022"
@@ -49,13 +50,14 @@ def stored(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]
     return [tuple(r) for r in states], [tuple(r) for r in targets]
 
 
-def synced_campaign(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example campaign after one nightly sync, in ``folder``."""
+def synced_campaign(folder: Path, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> Path:
+    """The example campaign after one nightly sync, in ``folder`` (its database there, or
+    ``url``)."""
     from rollcall.flows.nightly import nightly_sync
 
     shutil.copytree(EXAMPLE_DIR, folder, ignore=shutil.ignore_patterns("var"))
     monkeypatch.chdir(folder)
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+    monkeypatch.setenv(DATABASE_URL_ENV, url or f"sqlite:///{folder / 'rollcall.db'}")
     nightly_sync(config=str(folder / "campaign.toml"))
     return folder
 
@@ -194,3 +196,148 @@ def test_an_unforeseen_failure_fails_its_site_alone_and_a_retry_ends_as_one_clea
     push_rosters(load_campaign(clean / "campaign.toml"), parallel_from_rows=10**9)
     assert workbooks(here / "var/rosters") == workbooks(clean / "var/rosters")
     assert stored(f"sqlite:///{here / 'rollcall.db'}") == stored(f"sqlite:///{clean / 'rollcall.db'}")
+
+
+def with_phone(url: str, registration_id: int, phone: str) -> None:
+    """The person of that registration now has this phone (as a later sign-up would give)."""
+    from sqlalchemy import update
+
+    from rollcall.models.tables import Person, Registration
+
+    with session_scope(url) as session:
+        person = session.scalar(select(Registration.person_id).where(Registration.id == registration_id))
+        session.execute(update(Person).where(Person.id == person).values(phone=phone))
+
+
+def a_paris_registrant(url: str) -> int:
+    """A registration shown with its phone on Paris's roster."""
+    from rollcall.models.tables import Event, Registration
+
+    with session_scope(url) as session:
+        found = session.scalars(
+            select(Registration.id)
+            .join(Event)
+            .where(Event.site_code == "PAR", Registration.status == REGISTERED)
+            .order_by(Registration.id)
+        ).first()
+    assert found is not None
+    return found
+
+
+def pushed_again_with_a_new_phone(
+    folders: dict[Path, str], registration_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each folder's campaign pushed once more (in this process), that person's phone changed."""
+    from rollcall.flows.rosters import push_rosters
+
+    for folder, url in folders.items():
+        with_phone(url, registration_id, "+33622222222")
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv(DATABASE_URL_ENV, url)
+        again = push_rosters(load_campaign(folder / "campaign.toml"), parallel_from_rows=10**9)
+        assert not any(r.get("error") or r.get("conflicts") for r in again.values())
+
+
+def test_a_push_stopped_before_its_workbook_is_replaced_leaves_nothing_the_next_push_mistakes_for_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """What a push writes is stored before its workbook replaces the roster. Here Paris's
+    workbook cannot be replaced (open in Excel on a shared drive: the rename refused) once
+    its rows' states are stored, so the roster still holds the values of the push before.
+    A person's phone then changes again: the next push must write it, as one clean push
+    would. The old phone still in the workbook is ours (``previous``), not a coordinator's
+    edit to keep and flag for ever."""
+    import os
+
+    from rollcall.connectors import roster_files
+    from rollcall.flows.rosters import push_rosters
+
+    here = synced_campaign(tmp_path / "here", monkeypatch)
+    clean = tmp_path / "clean"
+    shutil.copytree(here, clean)
+    urls = {folder: f"sqlite:///{folder / 'rollcall.db'}" for folder in (here, clean)}
+    paris = a_paris_registrant(urls[here])
+    before = workbooks(here / "var/rosters")
+    with_phone(urls[here], paris, "+33611111111")
+    rename = os.replace
+
+    def refused_for_paris(source: str, target: str | Path) -> None:
+        if Path(target).name.startswith("PAR "):
+            raise PermissionError(13, "Permission denied", str(target))
+        rename(source, target)
+
+    with monkeypatch.context() as fault:
+        fault.setattr(roster_files.os, "replace", refused_for_paris)
+        night = push_rosters(load_campaign(here / "campaign.toml"), parallel_from_rows=0)
+    assert [code for code, r in night.items() if r.get("error")] == ["PAR"]
+    assert workbooks(here / "var/rosters") == before
+    assert not list((here / "var/rosters").glob(".*.part"))  # the staged workbook deleted
+
+    pushed_again_with_a_new_phone(urls, paris, monkeypatch)
+    assert workbooks(here / "var/rosters") == workbooks(clean / "var/rosters")
+    assert stored(urls[here]) == stored(urls[clean])
+
+
+PUSH_IN_A_PROCESS = """
+import sys
+from rollcall.flows.rosters import push_rosters
+from rollcall.models.campaign import load_campaign
+push_rosters(load_campaign(sys.argv[1]), parallel_from_rows=10**9)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_sync_killed_just_after_a_workbook_is_replaced_leaves_its_states_stored(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None, request: pytest.FixtureRequest
+) -> None:
+    """The other order, as it was: a workbook replaced, then the run killed (SIGKILL, as by
+    the machine's memory killer) before the rows' states it wrote were stored. Those rows
+    were then compared with the values of the push before, and a cell that changed again
+    was kept as a coordinator's edit and flagged for ever. The push is killed here the
+    moment Paris's workbook is replaced; the next push, after the phone changed again,
+    must equal one clean push (on SQLite, of a copy taken before the kill).
+
+    On PostgreSQL above all: SQLite's driver commits a savepoint opened outside a
+    transaction when it is released, so there each site's states were stored as it ended."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
+    if url:
+        from sqlalchemy import text
+
+        from rollcall.connectors.database import get_engine
+
+        with get_engine(url).begin() as connection:  # empty: the first sync migrates it
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    here = synced_campaign(tmp_path / "here", monkeypatch, url)
+    clean = tmp_path / "clean"
+    shutil.copytree(here, clean)
+    urls = {here: url or f"sqlite:///{here / 'rollcall.db'}", clean: f"sqlite:///{clean / 'rollcall.db'}"}
+    if url:  # the clean copy: the same first sync on SQLite
+        shutil.rmtree(clean)
+        synced_campaign(clean, monkeypatch)
+        monkeypatch.setenv(DATABASE_URL_ENV, url)
+    assert workbooks(here / "var/rosters") == workbooks(clean / "var/rosters")
+    paris = a_paris_registrant(urls[here])
+    with_phone(urls[here], paris, "+33611111111")
+    workbook = next((here / "var/rosters").glob("PAR *.xlsx"))
+    inode = workbook.stat().st_ino
+    push = subprocess.Popen(
+        [sys.executable, "-c", PUSH_IN_A_PROCESS, str(here / "campaign.toml")],
+        cwd=here,
+        env={**os.environ, DATABASE_URL_ENV: urls[here]},
+    )
+    deadline = time.monotonic() + 120
+    while workbook.stat().st_ino == inode and push.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(push.pid, signal.SIGKILL)
+    push.wait()
+    assert workbook.stat().st_ino != inode, "Paris's workbook was never replaced"
+
+    pushed_again_with_a_new_phone(urls, paris, monkeypatch)
+    assert workbooks(here / "var/rosters") == workbooks(clean / "var/rosters")
+    assert stored(urls[here]) == stored(urls[clean])

@@ -241,10 +241,11 @@ def test_a_tab_without_its_id_column_is_refused_not_duplicated(first_push) -> No
 
 
 def test_rows_no_push_was_recorded_for_take_the_pipelines_values(first_push) -> None:
-    """A push killed after it wrote the tab and before it stored what it wrote: the next push
-    finds our rows with no record of them. Their cells are ours as written, so a value that
-    changed since (Chloé gained a source) is written, not kept as a coordinator's edit for
-    ever; what the coordinator typed in their own columns is kept."""
+    """A database restored from a copy older than the tab (or a push stored before
+    ``previous`` existed): the next push finds our rows with no record of them. Their cells
+    are ours as written, so a value that changed since (Chloé gained a source) is written,
+    not kept as a coordinator's edit for ever; what the coordinator typed in their own
+    columns is kept."""
     current = as_read(first_push.grid)
     row_of(current, "3")[column(current, "Notes")] = "rappeler"
     later = [*ENTRIES[:2], replace(ENTRIES[2], sources=("Tally", "HelloAsso", "Export")), *ENTRIES[3:]]
@@ -254,6 +255,31 @@ def test_rows_no_push_was_recorded_for_take_the_pipelines_values(first_push) -> 
     assert row_of(merged.grid, "3")[column(merged.grid, "Notes")] == "rappeler"
     again = merge_roster(later, as_read(merged.grid), merged.pushed)
     assert again.conflicts == [] and same_grid(again.grid, merged.grid)
+
+
+def test_a_push_stored_and_never_written_leaves_the_earlier_values_ours(first_push) -> None:
+    """A push stores what it writes before the tab holds it; stopped in between, the tab
+    still holds the push before. The next push reads those values as ours (``previous``,
+    the values the stopped push found there): Chloé's sources, changed twice, end as one
+    clean push writes them, while a coordinator's real edit is still kept and flagged."""
+
+    def tab() -> list[list[object]]:  # the tab as the first push left it, an email typed over
+        current = as_read(first_push.grid)
+        row_of(current, "2")[column(current, "Email")] = "tapé@exemple.fr"
+        return current
+
+    chloe = ENTRIES[2]
+    stopped = [*ENTRIES[:2], replace(chloe, sources=("HelloAsso",)), *ENTRIES[3:]]
+    stored = merge_roster(stopped, tab(), first_push.pushed)  # stored, never written
+    assert stored.held["3"]["Source(s)"] == "Tally, HelloAsso" and "1" not in stored.held
+    later = [*ENTRIES[:2], replace(chloe, sources=("Tally", "HelloAsso", "Export")), *ENTRIES[3:]]
+    merged = merge_roster(later, tab(), stored.pushed, previous=stored.held)
+    clean = merge_roster(later, tab(), first_push.pushed)
+    assert merged.grid == clean.grid and merged.conflicts == clean.conflicts
+    assert [(c.registration_id, c.column) for c in merged.conflicts] == [("2", "Email")]
+    assert row_of(merged.grid, "3")[column(merged.grid, "Source(s)")] == "Tally, HelloAsso, Export"
+    without = merge_roster(later, tab(), stored.pushed)  # as it was: the earlier value an edit
+    assert ("3", "Source(s)") in [(c.registration_id, c.column) for c in without.conflicts]
 
 
 def test_a_title_row_added_above_the_header_is_named_in_the_refusal(first_push) -> None:
