@@ -283,3 +283,58 @@ def test_a_new_registration_reads_and_writes_that_site_only(tmp_path: Path, sqli
         state = sheets_state(fake, sqlite_with_google)
         assert not any(r["written"] for r in full_push(config).values())
         assert sheets_state(fake, sqlite_with_google) == state
+
+
+def test_a_write_refused_after_its_states_were_stored_leaves_nothing_mistaken_for_an_edit(
+    tmp_path: Path, sqlite_with_google: str
+) -> None:
+    """A push stores what it writes before it sends the batchUpdate: a run stopped between
+    the two must not leave a sheet whose cells the next push takes for a coordinator's edits.
+    Here Google refuses Grenoble's write once its states are stored (the same state a run
+    killed there leaves): the sheet still holds the push before. A registrant's phone then
+    changes again: the next night writes it, flags nothing, and a full push finds nothing
+    left to do."""
+    from sqlalchemy import select, update
+
+    from rollcall.connectors.database import session_scope
+    from rollcall.flows.nightly import nightly_sync
+    from rollcall.flows.steps import write_rosters
+    from rollcall.models.ids import registration_ref
+    from rollcall.models.records import REGISTERED
+    from rollcall.models.tables import Event, Person, Registration
+    from rollcall.transforms.sheet_roster import CONFLICT_HEADER
+
+    def phone_now(phone: str) -> None:
+        with session_scope(sqlite_with_google) as session:
+            session.execute(update(Person).where(Person.id == person).values(phone=phone))
+
+    with FakeGoogleSheets() as fake:
+        config = google_campaign(tmp_path, fake.url)
+        key = nightly_sync(config=str(config))["sites"]["GNB"]["roster"]
+        with session_scope(sqlite_with_google) as session:
+            rid, person = session.execute(
+                select(Registration.id, Registration.person_id)
+                .join(Event)
+                .where(Event.site_code == "GNB", Registration.status == REGISTERED)
+                .order_by(Registration.id)
+            ).first()  # type: ignore[misc]
+        before = tabs(fake, key)
+        phone_now("+33611111111")
+        fake.fail_next(
+            rf"^/v4/spreadsheets/{key}:batchUpdate$", 403, "forbidden", message="The caller does not have permission"
+        )
+        refused = write_rosters.fn(str(config))
+        assert refused["GNB"].get("error") and tabs(fake, key) == before
+
+        phone_now("+33622222222")
+        again = write_rosters.fn(str(config))
+        assert again["GNB"]["written"] and not again["GNB"].get("error") and again["GNB"]["conflicts"] == 0
+        grid = fake.grid(key, "Inscrits")
+        header = grid[0]
+        row = next(r for r in grid[1:] if r[0] == registration_ref(rid))
+        assert row[header.index("Téléphone")] == "06 22 22 22 22"
+        flagged = header.index(CONFLICT_HEADER)
+        assert not any(r[flagged] for r in grid[1:] if len(r) > flagged)
+        state = sheets_state(fake, sqlite_with_google)
+        assert not any(r["written"] for r in full_push(config).values())
+        assert sheets_state(fake, sqlite_with_google) == state
