@@ -950,6 +950,13 @@ def save_roster_states(
         session.execute(update(RosterState), changed)
 
 
+def forget_previous(session: Session, registration_ids: Iterable[int]) -> None:
+    """The rows' ``previous`` values dropped once their roster holds what was pushed: kept
+    longer, a coordinator who typed an earlier value back would see it taken for ours."""
+    for ids in batches(sorted(registration_ids)):
+        session.execute(update(RosterState).where(RosterState.registration_id.in_(ids)).values(previous=None))
+
+
 def roster_target(session: Session, campaign: str, site_code: str) -> RosterTarget | None:
     return session.scalar(
         select(RosterTarget).where(RosterTarget.campaign == campaign, RosterTarget.site_code == site_code)

@@ -216,7 +216,7 @@ def _written_ahead(
             _remember(session, push.merged, push.states)
         session.commit()
         with session.begin_nested():
-            return complete_site(session, campaign, publish_site(push), sheets, modified)
+            return complete_site(session, campaign, publish_site(session, push), sheets, modified)
     except Exception as exc:  # noqa: BLE001 - one site's failure; the database's re-raised
         if push.staged is not None:
             roster_files.discard(push.staged)
@@ -418,7 +418,7 @@ def push_site(
         prepared = prepared.done(push_workbook(prepared.job))
     try:
         _remember(session, prepared.merged, prepared.states)
-        published = publish_site(prepared)
+        published = publish_site(session, prepared)
     finally:
         if prepared.staged is not None and prepared.staged.exists():
             roster_files.discard(prepared.staged)
@@ -462,14 +462,18 @@ class SitePush:
         )
 
 
-def publish_site(push: SitePush) -> SitePush:
-    """The roster made to hold what the push merged: its staged workbook renamed into place,
-    or its Google sheet written."""
+def publish_site(session: Session, push: SitePush) -> SitePush:
+    """The roster made to hold what the push merged (its staged workbook renamed into place,
+    or its Google sheet written), then the rows' ``previous`` values, stored for the time
+    in between, dropped."""
+    merged = push.merged
+    assert merged is not None, "a local site's job runs before it is published (SitePush.done)"
     if push.staged is not None:
         roster_files.publish(push.staged, Path(push.location))
-        return replace(push, staged=None)
-    if push.write is not None:
-        return replace(push, written=push.write(), write=None)
+        push = replace(push, staged=None)
+    elif push.write is not None:
+        push = replace(push, written=push.write(), write=None)
+    store.forget_previous(session, filter(None, map(parse_display_id, merged.held)))
     return push
 
 

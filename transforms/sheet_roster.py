@@ -546,18 +546,21 @@ def _merge_row(
     what we wrote: it takes the pipeline's values, as one clean push would write them."""
     conflicts: list[Conflict] = []
     new_baseline: dict[str, Cell] = {}
-    held: dict[str, Cell] = {}
+    base = baseline or {}
+    held: dict[str, Cell] = dict(base) if previous is None else {}  # most rows: no previous
     for name, value in values.items():
         i = col[name]
-        sheet, before = row[i], (baseline or {}).get(name)
-        earlier = (previous or {}).get(name, before)
-        held[name] = earlier if not same_cell(sheet, before) and same_cell(sheet, earlier) else before
+        sheet, before = row[i], base.get(name)
+        earlier = before
+        if previous is not None:
+            earlier = previous.get(name, before)
+            held[name] = earlier if not same_cell(sheet, before) and same_cell(sheet, earlier) else before
         edited = (
             baseline is not None
             and not _blank(sheet)
             and not same_cell(sheet, value)
             and not same_cell(sheet, before)
-            and not same_cell(sheet, earlier)
+            and (earlier is before or not same_cell(sheet, earlier))
         )
         if edited and name != ID_HEADER:
             conflicts.append(Conflict(entry.registration_id, name, before, sheet, value))

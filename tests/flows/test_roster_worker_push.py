@@ -341,3 +341,37 @@ def test_a_sync_killed_just_after_a_workbook_is_replaced_leaves_its_states_store
     pushed_again_with_a_new_phone(urls, paris, monkeypatch)
     assert workbooks(here / "var/rosters") == workbooks(clean / "var/rosters")
     assert stored(urls[here]) == stored(urls[clean])
+
+
+def test_an_earlier_value_typed_back_by_a_coordinator_is_their_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """``previous`` lives only while a push is under way: once the workbook holds what was
+    pushed, a coordinator who types the old phone back (they know it is the right one) is
+    making an edit, kept and flagged, not a cell of ours to write over."""
+    from rollcall.flows.rosters import display_id, push_rosters
+    from rollcall.transforms.sheet_roster import CONFLICT_HEADER
+
+    here = synced_campaign(tmp_path / "here", monkeypatch)
+    url = f"sqlite:///{here / 'rollcall.db'}"
+    paris = a_paris_registrant(url)
+    workbook = next((here / "var/rosters").glob("PAR *.xlsx"))
+
+    def paris_row() -> tuple[list[object], dict[str, int]]:
+        rows = [[c.value for c in row] for row in load_workbook(workbook)["Inscrits"].iter_rows()]
+        return next(r for r in rows if r[0] == display_id(paris)), {name: i for i, name in enumerate(rows[0])}
+
+    row, col = paris_row()
+    old_phone = row[col["Téléphone"]]
+    with_phone(url, paris, "+33611111111")
+    assert not push_rosters(load_campaign(here / "campaign.toml"))["PAR"].get("error")
+    book = load_workbook(workbook)
+    sheet = book["Inscrits"]
+    line = next(r[0].row for r in sheet.iter_rows() if r[0].value == display_id(paris))
+    sheet.cell(line, col["Téléphone"] + 1).value = old_phone
+    book.save(workbook)
+
+    night = push_rosters(load_campaign(here / "campaign.toml"))
+    assert night["PAR"]["conflicts"] == 1
+    row, col = paris_row()
+    assert row[col["Téléphone"]] == old_phone and "Téléphone" in row[col[CONFLICT_HEADER]]
