@@ -16,7 +16,9 @@ The rules, in the order they apply:
 4. Pipeline-owned cells take the pipeline's value unless the coordinator changed them since
    the last push (the sheet differs from what was pushed): then their value is kept and the
    row is flagged in ``À vérifier``. Clearing such a cell gives the pipeline's value back.
-   A row with no record of the last push takes the pipeline's values (``_merge_row``).
+   A row with no record of the last push takes the pipeline's values (``_merge_row``). A
+   push stopped after it stored what it writes and before the roster held it leaves the
+   earlier values in the sheet: those (``previous``) are ours too, never an edit.
 5. A cancelled registration stays, with Statut "Annulé", its names and reference, so its
    notes survive; its email and phone are not shown (``sheet_entry``).
 6. Leaving the roster is a state change. A row whose id the pipeline no longer sends
