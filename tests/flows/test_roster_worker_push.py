@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,14 +53,31 @@ def stored(url: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]
 
 def synced_campaign(folder: Path, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> Path:
     """The example campaign after one nightly sync, in ``folder`` (its database there, or
-    ``url``)."""
+    ``url``). On SQLite, a copy of the module's one sync (``synced_example``): each sync
+    costs some ten seconds, and every test here starts from the same one."""
     from rollcall.flows.nightly import nightly_sync
 
-    shutil.copytree(EXAMPLE_DIR, folder, ignore=shutil.ignore_patterns("var"))
+    if url is None and _SYNCED:
+        shutil.copytree(_SYNCED[0], folder)
+    else:
+        shutil.copytree(EXAMPLE_DIR, folder, ignore=shutil.ignore_patterns("var"))
     monkeypatch.chdir(folder)
     monkeypatch.setenv(DATABASE_URL_ENV, url or f"sqlite:///{folder / 'rollcall.db'}")
-    nightly_sync(config=str(folder / "campaign.toml"))
+    if url is not None or not _SYNCED:
+        nightly_sync(config=str(folder / "campaign.toml"))
     return folder
+
+
+_SYNCED: list[Path] = []  # the module's one synced example, once made
+
+
+@pytest.fixture(scope="module", autouse=True)
+def synced_example(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Iterator[None]:
+    """One nightly sync of the example on SQLite, copied by ``synced_campaign``."""
+    with pytest.MonkeyPatch.context() as patch:
+        _SYNCED.append(synced_campaign(tmp_path_factory.mktemp("synced") / "example", patch))
+    yield
+    _SYNCED.clear()
 
 
 def pushed_here_and_by_the_worker(
