@@ -193,3 +193,41 @@ def test_a_page_of_pending_records_is_one_range_search(migrated_url: str) -> Non
         plan = " / ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     assert "ix_raw_records_campaign_current_id (campaign=? AND is_current=? AND id>?)" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_roster_states_keep_what_was_pushed_through_migration_0011(database_url: str) -> None:
+    """Migration 0011 adds ``previous`` to ``roster_states`` (SQLite rebuilds the table): the
+    rows stored before keep their pushed values and coordinator cells, with no previous."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from rollcall.models.tables import Event, Person, Registration, RosterState
+
+    upgrade(database_url, "0010")
+    with session_scope(database_url) as session:
+        event = Event(campaign="c", site_code="PAR", name="Paris", city="Paris", date=date(2026, 10, 8), capacity=9)
+        person = Person(first_name="Awa", last_name="Diallo", email=None, phone=None)
+        session.add_all([event, person])
+        session.flush()
+        registration = Registration(person_id=person.id, event_id=event.id, status="registered", sources=["tally"])
+        session.add(registration)
+        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO roster_states (registration_id, pushed, called, present, notes, conflicts, updated_at) "
+                "VALUES (:id, :pushed, 'oui', true, 'rappeler', 0, CURRENT_TIMESTAMP)"
+            ),
+            {"id": registration.id, "pushed": '{"Nom": "Diallo"}'},
+        )
+        rid = registration.id
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        state = session.get_one(RosterState, rid)
+        assert (state.pushed, state.called, state.present, state.notes, state.previous) == (
+            {"Nom": "Diallo"},
+            "oui",
+            True,
+            "rappeler",
+            None,
+        )
