@@ -96,7 +96,8 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
 
     A local workbook of ``parallel_from_rows`` rows or more is read back, merged and written
     by a worker process (``flows.workbook_push``, ``flows.workbook_writer``) while the next
-    sites are read from the database; its state is stored once its job is done.
+    sites are read from the database; its state is stored once its job has written it beside
+    its place, and before it is renamed into place.
 
     Google sheets: one Drive listing first says which spreadsheets moved since our last push
     (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
