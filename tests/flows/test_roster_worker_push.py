@@ -352,7 +352,8 @@ def test_a_sync_killed_just_after_a_workbook_is_replaced_leaves_its_states_store
     deadline = time.monotonic() + 120
     while workbook.stat().st_ino == inode and push.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    os.kill(push.pid, signal.SIGKILL)
+    if push.poll() is None:
+        os.kill(push.pid, signal.SIGKILL)
     push.wait()
     assert workbook.stat().st_ino != inode, "Paris's workbook was never replaced"
 
