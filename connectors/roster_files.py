@@ -243,8 +243,17 @@ def write_roster(
 
 
 def publish(staged: Path, path: Path) -> None:
-    """A workbook ``write_roster(..., staged=True)`` wrote put in place (one rename)."""
-    os.replace(staged, path)
+    """A workbook ``write_roster(..., staged=True)`` wrote put in place (one rename). Refused
+    (the workbook open in Excel on a shared drive, no right to write in its folder), the
+    error says so and what to do; the staged file is the caller's to discard."""
+    try:
+        os.replace(staged, path)
+    except OSError as exc:
+        raise OSError(
+            f"{path.name} could not be replaced ({exc.strerror or type(exc).__name__}): close it if it is "
+            f"open (Excel locks it) and check that rollcall may write in {path.parent}, then rerun the "
+            "sync; until then it keeps its previous version"
+        ) from exc
 
 
 def discard(staged: Path) -> None:

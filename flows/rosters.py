@@ -421,7 +421,7 @@ def push_site(
         _remember(session, prepared.merged, prepared.states)
         published = publish_site(session, prepared)
     finally:
-        if prepared.staged is not None and prepared.staged.exists():
+        if prepared.staged is not None:  # published, it is gone already
             roster_files.discard(prepared.staged)
     return complete_site(session, campaign, published, sheets, modified)
 

@@ -288,6 +288,11 @@ def test_a_push_stopped_before_its_workbook_is_replaced_leaves_nothing_the_next_
         fault.setattr(roster_files.os, "replace", refused_for_paris)
         night = push_rosters(load_campaign(here / "campaign.toml"), parallel_from_rows=0)
     assert [code for code, r in night.items() if r.get("error")] == ["PAR"]
+    assert night["PAR"]["error"] == (
+        "Paris: PAR Paris.xlsx could not be replaced (Permission denied): close it if it is open "
+        f"(Excel locks it) and check that rollcall may write in {here / 'var/rosters'}, then rerun "
+        "the sync; until then it keeps its previous version"
+    )
     assert workbooks(here / "var/rosters") == before
     assert not list((here / "var/rosters").glob(".*.part"))  # the staged workbook deleted
 
