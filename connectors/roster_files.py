@@ -27,6 +27,7 @@ from xlsxwriter.exceptions import XlsxInputError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from rollcall.connectors.xlsx_rows import RowSheet
 from rollcall.models.cells import Cell, Grid, to_serial
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
@@ -213,6 +214,7 @@ def write_roster(
     to_complete: Grid | None = None,
     kept: Sequence[CoordinatorTab] = (),
     staged: bool = False,
+    by_cells: bool = False,
 ) -> Path | None:
     """Replace the workbook with these tabs (``changes`` None: no ``Nouveautés``; the caller
     passes the previous one, as read, to keep it). ``staged``: written beside it and left
@@ -225,7 +227,9 @@ def write_roster(
     Written with XlsxWriter rather than openpyxl: it shares one format object per style, where
     openpyxl builds and styles a cell object at a time; a site of 8,000 registrants is written
     about five times faster. openpyxl still reads. Not in ``constant_memory`` mode: its inline
-    strings take openpyxl twice as long to read back as a shared string table.
+    strings take openpyxl twice as long to read back as a shared string table. ``by_cells``:
+    rollcall's tabs written a cell at a time through XlsxWriter's cell API, the reference the
+    rows rendered whole (``connectors.xlsx_rows``) are tested against.
     """
     return _save_atomically(
         path,
@@ -239,6 +243,7 @@ def write_roster(
         layouts,
         kept,
         staged,
+        by_cells,
     )
 
 
@@ -266,11 +271,15 @@ def _write_tabs(
     tabs: list[tuple[str, Grid | None]],
     layouts: Mapping[str, TabLayout],
     kept: Sequence[CoordinatorTab] = (),
+    by_cells: bool = False,
 ) -> None:
+    """rollcall's tabs, then the coordinator's. ``by_cells``: each cell through XlsxWriter's
+    cell API (``_Tab._write``), the reference ``RowSheet``'s rows are tested against."""
     formats = _Formats(workbook)
     for title, grid in tabs:
         if title == ROSTER_TAB or grid:
-            _Tab(workbook.add_worksheet(title), grid or [], formats, layouts[title]).write()
+            sheet = workbook.add_worksheet(title, Worksheet if by_cells else RowSheet)
+            _Tab(sheet, grid or [], formats, layouts[title]).write()
     for tab in kept:
         _write_coordinator_tab(_add_worksheet(workbook, tab.title), tab, formats)
 
@@ -406,7 +415,9 @@ class _Tab:
 
     def write(self) -> None:
         """Row by row, each cell as ``_write`` would, with the row's formats looked up once
-        (``_row_formats``): a large site's roster and sign-in tabs are 300,000 cells."""
+        (``_row_formats``), each row rendered at once by a ``RowSheet``: a large site's
+        roster and sign-in tabs are 300,000 cells, which XlsxWriter's cell API makes three
+        quarters of a push's time."""
         if not self.grid:
             return
         self._lay_out()
@@ -417,25 +428,15 @@ class _Tab:
             if layout.boxed and r:
                 sheet.set_row(r, SIGN_IN_ROW_HEIGHT)
             if r == percent_row:  # the one row with a cell of its own format
+                plain = [self._format(r, c, greyed) for c in range(width)]
+                dated = [self._format(r, c, greyed, date=True) if c in dates else None for c in range(width)]
+            else:
+                plain, dated = self._row_formats(r == 0, greyed)
+            if isinstance(sheet, RowSheet):  # as ``_write`` writes each cell: tested so
+                sheet.add_row(r, row, plain, dated if r else None, styled_blanks=r > 0)
+            else:
                 for c in range(width):
                     self._write(r, c, row[c] if c < len(row) else None, greyed)
-                continue
-            plain, dated = self._row_formats(r == 0, greyed)
-            for c in range(width):
-                value = row[c] if c < len(row) else None
-                if value is None or value == "":
-                    if r and plain[c] is not None:  # a styled empty cell: greyed rows and boxes are whole
-                        sheet.write_blank(r, c, None, plain[c])
-                elif value.__class__ is str:
-                    sheet.write_string(r, c, value, plain[c])
-                elif isinstance(value, bool):
-                    sheet.write_boolean(r, c, value, plain[c])
-                elif isinstance(value, int | float) and r and c in dates:
-                    sheet.write_number(r, c, value, dated[c])  # a date is its serial (``_write``)
-                elif isinstance(value, int | float):
-                    sheet.write_number(r, c, value, plain[c])
-                else:
-                    sheet.write_string(r, c, str(value), plain[c])
 
     def _row_formats(self, header: bool, greyed: bool) -> tuple[list[Format | None], list[Format | None]]:
         """Each column's format in a row of this kind, and in a date column its date format."""
@@ -526,6 +527,7 @@ def _save_atomically(
     layouts: Mapping[str, TabLayout],
     kept: Sequence[CoordinatorTab] = (),
     staged: bool = False,
+    by_cells: bool = False,
 ) -> Path | None:
     """Written beside the target then renamed over it (``staged``: left beside it, its path
     returned). A process killed mid-save leaves a
@@ -549,7 +551,7 @@ def _save_atomically(
             },
         )
         try:
-            _write_tabs(workbook, tabs, layouts, kept)
+            _write_tabs(workbook, tabs, layouts, kept, by_cells)
         finally:
             workbook.close()
         if staged:
