@@ -119,6 +119,9 @@ def read_tabs(path: Path) -> dict[str, Grid]:
             return _read_with_calamine(path)
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError):
         pass
+    except BaseException as error:  # noqa: BLE001 - calamine's Rust code panicked (a date before year -280 million)
+        if type(error).__name__ != "PanicException":  # pyo3's, no Exception: it would end every site's push
+            raise
     try:
         return read_tabs_with_openpyxl(path)
     except _DAMAGED as error:

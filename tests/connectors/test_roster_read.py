@@ -128,6 +128,22 @@ def test_what_calamine_reads_otherwise_is_read_by_openpyxl(tmp_path: Path, typed
     assert assert_same_both_ways(path)[ROSTER_TAB][1][7] == typed_value
 
 
+def test_a_date_no_calendar_holds_is_read_by_openpyxl_not_a_crash(tmp_path: Path) -> None:
+    """A number typed in a date cell far before any calendar (a pasted account number with
+    a minus): calamine's Rust code panics, which Python sees as no ``Exception`` and which
+    would stop every site's push. openpyxl reads it, as an error value."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    workbook = load_workbook(path)
+    workbook[ROSTER_TAB]["H2"] = -416978869296
+    workbook[ROSTER_TAB]["H2"].number_format = "dd/mm/yyyy hh:mm"
+    workbook.save(path)
+    with pytest.warns(UserWarning, match="outside the limits for dates"):
+        tabs = read_tabs(path)
+    assert tabs[ROSTER_TAB][1][7] == "#VALUE!"
+    assert tabs[ROSTER_TAB][1][:2] == read_tabs_with_openpyxl(path)[ROSTER_TAB][1][:2]
+
+
 def test_a_formula_is_read_as_its_text(tmp_path: Path) -> None:
     """calamine would give the formula's last value: such a workbook is read by openpyxl."""
     path = tmp_path / "LIL Lille.xlsx"
