@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from rollcall.connectors.database import batches, json_strings, json_text, read_rows
+from rollcall.connectors.database import batches, insert_many, json_strings, json_text, read_rows, update_many
 from rollcall.models.records import REMOVED
 from rollcall.models.tables import (
     Event,
@@ -99,10 +99,8 @@ def _write_pairs(
     ORM objects, a first sync stores a link per merged sign-up."""
     for chunk in batches(gone):
         session.execute(delete(model).where(model.id.in_(chunk)))
-    if changed:
-        session.execute(update(model), changed)
-    if new:
-        session.execute(insert(table_of(model)), new)
+    update_many(session, table_of(model), changed)
+    insert_many(session, table_of(model), new)
 
 
 def _pairs_touching(session: Session, model: type[MatchLink] | type[ReviewPair], signup_ids: set[int]) -> list[Row]:

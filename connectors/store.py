@@ -15,11 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, Text, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Connection, Select, Text, cast, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from rollcall.connectors.database import batches, json_strings, json_text, json_value, read_rows
+from rollcall.connectors.database import (
+    batches,
+    insert_many,
+    json_strings,
+    json_text,
+    json_value,
+    read_rows,
+    update_many,
+)
 from rollcall.models.campaign import Campaign
 from rollcall.models.records import (
     CANCELLED,
@@ -197,7 +205,7 @@ def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[R
         for r in inserted
     ]
     if new_rows:  # a bulk insert: nothing kept in the session, so memory stays flat
-        session.execute(insert(table_of(RawRecord)), new_rows)  # Core: see save_normalised
+        insert_many(session, table_of(RawRecord), new_rows)  # Core: see save_normalised
     return LandingCounts(len(rows), len(fresh), len(rows) - len(fresh), len(superseded))
 
 
@@ -344,8 +352,9 @@ def save_normalised(
     a phone alternate into ~40,000 statements per 100,000 sign-ups instead of a few."""
     now = utcnow()
     if signups:
-        session.execute(
-            insert(table_of(Signup)),
+        insert_many(
+            session,
+            table_of(Signup),
             [
                 {
                     "raw_record_id": record.id,
@@ -370,8 +379,9 @@ def save_normalised(
             ],
         )
     if quarantined:
-        session.execute(
-            insert(table_of(QuarantineEntry)),
+        insert_many(
+            session,
+            table_of(QuarantineEntry),
             [
                 {
                     "raw_record_id": record.id,
@@ -597,14 +607,11 @@ def assign_records(
 def _bulk_update_signups(session: Session, rows: list[dict[str, Any]]) -> None:
     """One Core executemany by id (the ORM's bulk UPDATE collects each row's parameters in
     Python: a second of a 100,000-sign-up first sync)."""
-    if rows:
-        signups = table_of(Signup)
-        statement = (
-            update(signups)
-            .where(signups.c.id == bindparam("signup_id"))
-            .values(person_id=bindparam("person"), match_rule=bindparam("rule"))
-        )
-        session.execute(statement, rows)
+    update_many(
+        session,
+        table_of(Signup),
+        [{"id": row["signup_id"], "person_id": row["person"], "match_rule": row["rule"]} for row in rows],
+    )
 
 
 def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
@@ -633,8 +640,7 @@ def update_people(session: Session, displays: dict[int, PersonDisplay]) -> int:
                         "updated_at": utcnow(),
                     }
                 )
-    if changed:
-        session.execute(update(Person), changed)
+    update_many(session, table_of(Person), changed)
     return len(changed)
 
 
@@ -713,11 +719,9 @@ def registration_ids(session: Session, event_ids: Iterable[int]) -> dict[tuple[i
 def save_registrations(session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]) -> None:
     """Insert ``new`` registrations (person_id, event_id, status, registered_at, sources) and
     set the facts of ``changed`` ones (by ``id``): one executemany each."""
-    if new:
-        session.execute(insert(table_of(Registration)), list(new))
-    if changed:
-        now = utcnow()
-        session.execute(update(Registration), [{**row, "updated_at": now} for row in changed])
+    insert_many(session, table_of(Registration), new)
+    now = utcnow()
+    update_many(session, table_of(Registration), [{**row, "updated_at": now} for row in changed])
 
 
 def _as_read(column: Any, as_text: bool) -> Any:
@@ -944,10 +948,8 @@ def save_roster_states(
             new.append(state._asdict())
         elif before != state:
             changed.append(state._asdict())
-    if new:
-        session.execute(insert(table_of(RosterState)), new)
-    if changed:
-        session.execute(update(RosterState), changed)
+    insert_many(session, table_of(RosterState), new)
+    update_many(session, table_of(RosterState), changed, key="registration_id")
 
 
 def forget_previous(session: Session, registration_ids: Iterable[int]) -> None:
