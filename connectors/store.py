@@ -214,13 +214,14 @@ def match_snapshot(session: Session, campaign: str, source: str, present: Contai
     stops being current (kept raw, never deleted), one that came back is current again.
     ``present`` holds (external id, content hash) pairs. Returns how many were removed.
 
-    Reads keys only (never payloads) and flips flags in bulk: a 200 MB export stays flat."""
+    Reads keys only (never payloads), as Core rows (the ORM's result handling was half of
+    it), and flips flags in bulk: a 200 MB export stays flat."""
     query = select(RawRecord.id, RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
         RawRecord.campaign == campaign, RawRecord.source == source
     )
     flips: dict[bool, list[int]] = {True: [], False: []}
     removed = 0
-    for record_id, external_id, digest, current in session.execute(query.execution_options(yield_per=20_000)):
+    for record_id, external_id, digest, current in read_rows(session, query.execution_options(yield_per=20_000)):
         wanted = (external_id, digest) in present
         if bool(current) != wanted:
             flips[wanted].append(record_id)
