@@ -36,9 +36,10 @@ MAX_TEXT = 32767
 
 
 class RowSheet(Worksheet):
-    """An XlsxWriter worksheet written by whole rows (``add_row``), in increasing order.
-    Cells written through XlsxWriter's own ``write_*`` methods are not kept: use one or
-    the other on a sheet. Made by ``workbook.add_worksheet(name, worksheet_class=RowSheet)``."""
+    """An XlsxWriter worksheet written by whole rows (``add_row``), in increasing order, a
+    row set taller (``set_row``) given too. Once it has rows, a cell written through
+    XlsxWriter's own ``write_*`` methods fails the save rather than being lost. Made by
+    ``workbook.add_worksheet(name, worksheet_class=RowSheet)``."""
 
     def add_row(
         self,
@@ -116,6 +117,8 @@ class RowSheet(Worksheet):
         if rendered is None:
             super()._write_sheet_data()
             return
+        if any(self.table.values()):  # they would be lost: a mistake, not a workbook to save
+            raise ValueError(f"{self.name}: cells written both whole rows at a time and one by one")
         if not rendered:
             self._xml_empty_tag("sheetData")
             return

@@ -10,12 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from rollcall.connectors import roster_files
-from rollcall.connectors.xlsx_rows import MAX_TEXT
+from rollcall.connectors.xlsx_rows import MAX_TEXT, RowSheet
 from rollcall.models.cells import Grid
 from rollcall.models.roster_tabs import CHANGES_TAB, ROSTER_TAB, SIGN_IN_TAB, SUMMARY_TAB, TO_COMPLETE_TAB
 from rollcall.models.tab_layout import TabLayout
@@ -143,6 +144,15 @@ def test_a_number_that_is_not_one_fails_as_it_does_cell_by_cell(tmp_path: Path, 
                 layouts={ROSTER_TAB: TabLayout(widths=(10, 10))},
                 by_cells=by_cells,
             )
+
+
+def test_a_cell_written_one_by_one_on_a_sheet_of_whole_rows_fails_the_save(tmp_path: Path) -> None:
+    workbook = xlsxwriter.Workbook(str(tmp_path / "mixed.xlsx"))
+    sheet = workbook.add_worksheet("Inscrits", RowSheet)
+    sheet.add_row(0, ["Réf."], [None])
+    sheet.write_string(1, 0, "R00001")
+    with pytest.raises(ValueError, match="Inscrits: cells written both"):
+        workbook.close()
 
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12) | st.sampled_from(
