@@ -143,13 +143,21 @@ def read_tabs_with_openpyxl(path: Path) -> dict[str, Grid]:
 #: In a worksheet's or the shared strings' XML, what calamine reads otherwise than openpyxl:
 #: a formula (``<f>``: calamine gives its last value, rollcall has always read its text); an
 #: error value (``t="e"``, a typed "#N/A": calamine gives a blank); a text of spaces only
-#: without ``xml:space="preserve"`` (as openpyxl saves it: calamine gives a blank).
-_OPENPYXL_ONLY = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']|<(?:\w+:)?t>\s+</")
+#: without ``xml:space="preserve"`` (as openpyxl saves it: calamine gives a blank); a
+#: negative number in a cell with a style (``s="3"``), which a date format is: calamine gives
+#: a time of day, -0.5 as 12:00, and writing it back would change what the coordinator typed.
+_STYLED_NEGATIVE = re.compile(rb"<(?:\w+:)?c\s[^>]*\bs=[\"'][1-9]\d*[\"'][^>]*>\s*<(?:\w+:)?v>-")
+_OPENPYXL_ONLY = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']|<(?:\w+:)?t>\s+</|" + _STYLED_NEGATIVE.pattern)
 
 
 #: What every match of ``_OPENPYXL_ONLY`` contains, found some fifty times faster (a scan for
 #: the pattern's rarest letters): most workbooks hold none, and are not scanned again.
-_MAYBE_OPENPYXL_ONLY = (re.compile(rb"f[\s>/]"), re.compile(rb"t>\s"), re.compile(rb"t=[\"']e"))
+_MAYBE_OPENPYXL_ONLY = (
+    re.compile(rb"f[\s>/]"),
+    re.compile(rb"t>\s"),
+    re.compile(rb"t=[\"']e"),
+    re.compile(rb"v>-"),
+)
 
 
 def _needs_openpyxl(path: Path) -> bool:

@@ -128,6 +128,20 @@ def test_what_calamine_reads_otherwise_is_read_by_openpyxl(tmp_path: Path, typed
     assert assert_same_both_ways(path)[ROSTER_TAB][1][7] == typed_value
 
 
+@pytest.mark.parametrize("number_format", ["dd/mm/yyyy hh:mm", "dd/mm/yyyy", "General"])
+def test_a_negative_number_is_read_as_typed_whatever_its_format(tmp_path: Path, number_format: str) -> None:
+    """Calamine reads a negative number in a date format as a time of day (-0.5 as 12:00):
+    written back, a coordinator's "-0,5" would become "12:00"."""
+    path = tmp_path / "LIL Lille.xlsx"
+    rollcall_roster(path)
+    workbook = load_workbook(path)
+    workbook[ROSTER_TAB]["H2"] = -0.5
+    workbook[ROSTER_TAB]["H2"].number_format = number_format
+    workbook.save(path)
+    assert roster_files._needs_openpyxl(path) == (number_format != "General")  # calamine reads that one right
+    assert assert_same_both_ways(path)[ROSTER_TAB][1][7] == -0.5
+
+
 def test_a_date_no_calendar_holds_is_read_by_openpyxl_not_a_crash(tmp_path: Path) -> None:
     """A number typed in a date cell far before any calendar (a pasted account number with
     a minus): calamine's Rust code panics, which Python sees as no ``Exception`` and which
