@@ -35,7 +35,7 @@ demo: setup
 
 # One test process per core (pytest-xdist): flow tests wait on Prefect and the databases.
 test: lint
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=15
 
 test-fast: setup
 	$(BIN)/pytest -q -n auto -m "not flow and not faults and not badinput and not postgres and not convergence"
