@@ -13,7 +13,7 @@ import glob
 import os
 import re
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -103,8 +103,15 @@ def _unreadable(path: Path, error: Exception) -> UnreadableWorkbook:
 
 
 def read_tabs(path: Path) -> dict[str, Grid]:
-    """Every worksheet's values, dates as spreadsheet serial numbers (as the Sheets API gives
-    them), blanks as None.
+    """Every worksheet's values, dates, times of day and durations as spreadsheet serial
+    numbers (as the Sheets API gives them), blanks as None (``read_tabs_with_formats``)."""
+    return read_tabs_with_formats(path)[0]
+
+
+def read_tabs_with_formats(path: Path) -> tuple[dict[str, Grid], dict[str, dict[int, str]]]:
+    """``read_tabs``, and for each tab the columns whose cells held a date, a time of day or
+    a duration, with the format to show them in once written back (``_KEPT_FORMATS``): a
+    coordinator's own column of dates stays dates, not serial numbers.
 
     Read with calamine (a Rust reader, about seven times faster than openpyxl: reading the
     workbooks back was the bulk of a night's pushes), unless the workbook holds what calamine
@@ -113,7 +120,7 @@ def read_tabs(path: Path) -> dict[str, Grid]:
     columns aside (a merged area, a formatted empty cell: openpyxl pads to them, and every use
     of a grid drops them): ``tests/connectors/test_roster_read.py`` compares them."""
     if not path.exists():
-        return {}
+        return {}, {}
     try:
         if not _needs_openpyxl(path):
             return _read_with_calamine(path)
@@ -123,21 +130,43 @@ def read_tabs(path: Path) -> dict[str, Grid]:
         if type(error).__name__ != "PanicException":  # pyo3's, no Exception: it would end every site's push
             raise
     try:
-        return read_tabs_with_openpyxl(path)
+        return _read_with_openpyxl(path)
     except _DAMAGED as error:
         raise _unreadable(path, error) from error
 
 
 def read_tabs_with_openpyxl(path: Path) -> dict[str, Grid]:
     """``read_tabs`` with openpyxl alone: the reference the fast path is compared with."""
+    return _read_with_openpyxl(path)[0]
+
+
+def _read_with_openpyxl(path: Path) -> tuple[dict[str, Grid], dict[str, dict[int, str]]]:
     workbook = load_workbook(path, read_only=True)
     try:
-        return {
-            sheet.title: [[_cell_in(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            for sheet in workbook.worksheets
-        }
+        read = {sheet.title: _cells(sheet.iter_rows(values_only=True), _cell_in) for sheet in workbook.worksheets}
     finally:
         workbook.close()
+    return {title: grid for title, (grid, _) in read.items()}, {title: kept for title, (_, kept) in read.items()}
+
+
+def _cells(rows: Iterable[Sequence[object]], cell: Callable[[object], Cell]) -> tuple[Grid, dict[int, str]]:
+    """A reader's rows as cells (``cell``), and the columns below the header that held a
+    date, a time or a duration, with their ``_KEPT_FORMATS`` format (the first such cell's)."""
+    grid: Grid = []
+    kept: dict[int, str] = {}
+    for r, row in enumerate(rows):
+        if r:
+            for c, value in enumerate(row):
+                if c not in kept and isinstance(value, date | time | timedelta):
+                    kept[c] = _kept_format(value)
+        grid.append([cell(value) for value in row])
+    return grid, kept
+
+
+def _kept_format(value: date | time | timedelta) -> str:
+    if isinstance(value, datetime) and value.time() == time():
+        return _KEPT_FORMATS[date]  # a date typed without a time
+    return _KEPT_FORMATS[datetime if isinstance(value, datetime) else type(value)]
 
 
 #: In a worksheet's or the shared strings' XML, what calamine reads otherwise than openpyxl:
@@ -170,7 +199,7 @@ def _needs_openpyxl(path: Path) -> bool:
     return False
 
 
-def _read_with_calamine(path: Path) -> dict[str, Grid]:
+def _read_with_calamine(path: Path) -> tuple[dict[str, Grid], dict[str, dict[int, str]]]:
     """Raises ValueError on a workbook in which calamine finds no worksheet: Excel always keeps
     one, and a workbook whose list of tabs is lost (``xl/workbook.xml``) would otherwise read
     as empty and be written over, the coordinator's own tabs with it."""
@@ -178,16 +207,14 @@ def _read_with_calamine(path: Path) -> dict[str, Grid]:
     try:
         if not any(sheet.typ == SheetTypeEnum.WorkSheet for sheet in workbook.sheets_metadata):
             raise ValueError("no worksheet found")
-        return {
-            sheet.name: [
-                [_calamine_cell(v) for v in row]
-                for row in workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
-            ]
+        read = {
+            sheet.name: _cells(workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False), _calamine_cell)
             for sheet in workbook.sheets_metadata
             if sheet.typ == SheetTypeEnum.WorkSheet
         }
     finally:
         workbook.close()
+    return {title: grid for title, (grid, _) in read.items()}, {title: kept for title, (_, kept) in read.items()}
 
 
 #: Below this, a whole number is written out in digits (XlsxWriter, Excel), so openpyxl reads
@@ -197,16 +224,12 @@ _DIGITS_LIMIT = 1e16
 
 def _calamine_cell(value: object) -> Cell:
     """A calamine value as openpyxl gives it: a blank as None (calamine: ""), a whole number as
-    an int (calamine: a float), a date or time of day as a serial number."""
+    an int (calamine: a float), a date, time of day or duration as a serial number."""
     if isinstance(value, str):
         return value or None
     if isinstance(value, float) and value.is_integer() and abs(value) < _DIGITS_LIMIT:
         return int(value)
-    if isinstance(value, datetime):
-        return to_serial(value)
-    if isinstance(value, date):
-        return to_serial(datetime.combine(value, time()))
-    return value  # type: ignore[return-value]
+    return _serial_of(value)
 
 
 def read_roster(path: Path) -> Grid:
@@ -423,6 +446,7 @@ class _Tab:
         # (header, greyed, column, date) -> format: a tab has a few dozen, its cells millions
         self._cell_formats: dict[tuple[bool, bool, int, bool], Format | None] = {}
         self._row_kinds: dict[tuple[bool, bool], tuple[list[Format | None], list[Format | None]]] = {}
+        self._kept_formats = dict(layout.kept_formats)
 
     def write(self) -> None:
         """Row by row, each cell as ``_write`` would, with the row's formats looked up once
@@ -502,6 +526,8 @@ class _Tab:
             style.update(text_wrap=True, valign="top")
         if layout.boxed:
             style.update(border=1, valign="vcenter")
+        if c in self._kept_formats:  # a coordinator's column of dates, times or durations
+            style["num_format"] = self._kept_formats[c]
         if percent:
             style["num_format"] = PERCENT_FORMAT
         if date:
@@ -527,8 +553,22 @@ class _Tab:
 
 
 def _cell_in(value: object) -> Cell:
+    return _serial_of(value)
+
+
+def _serial_of(value: object) -> Cell:
+    """A date, time of day or duration as its serial number (days; a time, the day's
+    fraction), as a spreadsheet stores it; any other value as it is. A time or a duration
+    left as such is no cell: it cannot be stored as a row's state (JSON), and was written
+    back as text ("14:30:00")."""
     if isinstance(value, datetime):
         return to_serial(value)
+    if isinstance(value, date):
+        return to_serial(datetime.combine(value, time()))
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 86400
     return value  # type: ignore[return-value]
 
 

@@ -680,16 +680,17 @@ def _roster_code() -> str:
 
 def roster_code_files() -> list[Path]:
     """Every module of ``models`` and ``transforms`` (entries, tabs and layout are made there,
-    through many helpers), the two roster writers, a workbook's push (``flows.workbook_push``)
-    and this module."""
+    through many helpers), the two roster writers (a workbook's rows by ``xlsx_rows``), a
+    workbook's push (``flows.workbook_push``) and this module."""
     from rollcall import models, transforms
-    from rollcall.connectors import google_sheets
+    from rollcall.connectors import google_sheets, xlsx_rows
     from rollcall.flows import workbook_push
 
     files = sorted(
         path for package in (models, transforms) for path in Path(inspect.getfile(package)).parent.rglob("*.py")
     )
-    return files + [Path(inspect.getfile(m)) for m in (roster_files, google_sheets, workbook_push)] + [Path(__file__)]
+    writers = (roster_files, xlsx_rows, google_sheets, workbook_push)
+    return files + [Path(inspect.getfile(m)) for m in writers] + [Path(__file__)]
 
 
 def _unchanged(location: str, rows: int, shown: dict[str, int]) -> dict[str, Any]:

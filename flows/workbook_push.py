@@ -63,21 +63,28 @@ class RosterTabs:
     elsewhere: dict[str, list[int]] = field(default_factory=dict)
     owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
     kept: list[roster_files.CoordinatorTab] = field(default_factory=list)  # a workbook's other tabs
+    #: a workbook's roster tab: the number format of each column (by header) whose cells held
+    #: a date, a time or a duration, to show them so once written back
+    formats: dict[str, str] = field(default_factory=dict)
 
 
 def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
     """A workbook's tabs: ours, and those a coordinator added, written back after ours (their
     rows holding a reference that must leave, ``leaving``, deleted: ``elsewhere``)."""
     ours = {title.casefold(): title for title in (ROSTER_TAB, CHANGES_TAB, *OWNED_TABS)}
-    read = roster_files.read_tabs(path)
+    read, kinds = roster_files.read_tabs_with_formats(path)
     # Excel's tab names ignore letter case: "INSCRITS" is our roster tab, renamed so
     tabs = {ours.get(title.casefold(), title): grid for title, grid in read.items()}
+    roster = tabs.get(ROSTER_TAB, [])
+    header = roster[0] if roster else []
+    read_as = next((kinds[title] for title in read if ours.get(title.casefold()) == ROSTER_TAB), {})
+    formats = {str(header[c]).strip(): fmt for c, fmt in read_as.items() if c < len(header) and header[c]}
     owned = {title: tabs.get(title, []) for title in OWNED_TABS}
     theirs = [title for title in read if title.casefold() not in ours]
     kept = roster_files.read_coordinator_tabs(path, theirs) if theirs else []
     elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
     kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
-    return RosterTabs(tabs.get(ROSTER_TAB, []), tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept)
+    return RosterTabs(roster, tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept, formats=formats)
 
 
 def owned_tabs(
@@ -199,7 +206,7 @@ def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
             grid,
             changes=kept,
             summary=owned[SUMMARY_TAB],
-            layouts=workbook_layouts({ROSTER_TAB: grid, CHANGES_TAB: kept, **owned}),
+            layouts=workbook_layouts({ROSTER_TAB: grid, CHANGES_TAB: kept, **owned}, tabs.formats),
             sign_in=owned[SIGN_IN_TAB],
             to_complete=owned[TO_COMPLETE_TAB],
             kept=tabs.kept,

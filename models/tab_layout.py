@@ -50,3 +50,6 @@ class TabLayout:
     boxed: bool = False
     #: (row, column) of a number shown as a percentage.
     percent_cell: tuple[int, int] | None = None
+    #: (column, number format) of a coordinator's columns of dates, times or durations, as
+    #: read: written back shown so, not as serial numbers.
+    kept_formats: tuple[tuple[int, str], ...] = ()

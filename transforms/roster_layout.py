@@ -57,9 +57,13 @@ def sheet_layouts(tabs: Mapping[str, Sequence[Sequence[Cell]] | None]) -> dict[s
     return {role: sheet_layout(role, grid) for role, grid in tabs.items() if grid is not None}
 
 
-def workbook_layouts(tabs: Mapping[str, Sequence[Sequence[Cell]] | None]) -> dict[str, TabLayout]:
-    """The layout of each tab of a roster workbook given (``models.roster_tabs`` names)."""
-    return {role: workbook_layout(role, grid) for role, grid in tabs.items() if grid is not None}
+def workbook_layouts(
+    tabs: Mapping[str, Sequence[Sequence[Cell]] | None], formats: Mapping[str, str] | None = None
+) -> dict[str, TabLayout]:
+    """The layout of each tab of a roster workbook given (``models.roster_tabs`` names).
+    ``formats``: the number format of the roster tab's columns, by header, that held dates,
+    times or durations when read (a coordinator's own columns)."""
+    return {role: workbook_layout(role, grid, formats or {}) for role, grid in tabs.items() if grid is not None}
 
 
 def sheet_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
@@ -86,7 +90,7 @@ def sheet_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
     )
 
 
-def workbook_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
+def workbook_layout(role: str, grid: Sequence[Sequence[Cell]], formats: Mapping[str, str] | None = None) -> TabLayout:
     """A tab of a roster workbook. ``Inscrits``: names frozen, the date as a date, cancelled
     and withdrawn rows greyed, Présent TRUE or FALSE. Every tab: its widths, long texts
     wrapped; the sign-in rows boxed, the fill rate as a percentage."""
@@ -94,13 +98,19 @@ def workbook_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
     wrapped = frozenset(c for c, name in enumerate(names) if name in WRAPPED_HEADERS)
     if role != ROSTER_TAB:
         return _other_tab(role, grid, wrapped)
+    dates = frozenset({names.index(DATE_HEADER)} if DATE_HEADER in names else ())
     return TabLayout(
         widths=tuple(column_widths(grid)),
         frozen_columns=frozen_columns(grid),
-        date_columns=frozenset({names.index(DATE_HEADER)} if DATE_HEADER in names else ()),
+        date_columns=dates,
         wrapped_columns=wrapped,
         checkbox_column=names.index(PRESENT_HEADER) if PRESENT_HEADER in names else None,
         greyed_rows=frozenset(greyed_rows(grid)),
+        kept_formats=tuple(
+            (c, (formats or {})[name])
+            for c, name in enumerate(names)
+            if name in (formats or {}) and name not in PROTECTED_HEADERS and c not in dates
+        ),
     )
 
 

@@ -113,6 +113,11 @@ def test_a_roster_a_coordinator_edited(tmp_path: Path) -> None:
     tabs = assert_same_both_ways(path, exactly=False)
     assert tabs["Caché"] == [["secret"]]
     assert tabs["Mes notes"][4][2] == "à appeler"
+    # the columns of dates, times and durations, to show them so once written back
+    kept = {3: "dd/mm/yyyy hh:mm", 7: "dd/mm/yyyy hh:mm", 8: "dd/mm/yyyy hh:mm"}  # Inscrit le; H, I: typed
+    assert roster_files.read_tabs_with_formats(path)[1][ROSTER_TAB] == kept
+    assert roster_files._read_with_openpyxl(path)[1][ROSTER_TAB] == kept
+    assert tabs[ROSTER_TAB][9][7] == 14.5 / 24 and tabs[ROSTER_TAB][10][7] == (26 * 60 + 5) / 1440  # 14:30, 26:05
 
 
 @pytest.mark.parametrize("typed_value", ["#N/A", "  "], ids=["error_value", "spaces_only"])

@@ -3,8 +3,9 @@ writes, what it hands back, and that the roster fingerprint covers its code."""
 
 from __future__ import annotations
 
+import json
 import pickle
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -87,3 +88,37 @@ def test_the_roster_fingerprint_covers_the_workbook_push_code() -> None:
     files = roster_code_files()
     assert Path(workbook_push.__file__) in files
     assert Path(roster_files.__file__) in files
+
+
+def test_a_coordinators_dates_times_and_durations_stay_so_when_the_roster_is_rewritten(tmp_path: Path) -> None:
+    """Columns a coordinator added: "Rappel le" (a date), "Arrivée" (a time of day), "Durée"
+    (a duration). A rewrite used to show the date as 44837 and to fail the site's push,
+    night after night, on the time (a row's state is stored as JSON)."""
+    path = tmp_path / "PAR Paris.xlsx"
+    first = push_workbook(job(path))
+    book = openpyxl.load_workbook(path)
+    sheet = book[ROSTER_TAB]
+    typed = {
+        "Rappel le": (datetime(2022, 10, 3), "dd/mm/yyyy"),
+        "Arrivée": (time(14, 30), "hh:mm"),
+        "Durée": (timedelta(hours=1, minutes=30), "[h]:mm"),
+        "Rappelé à": (datetime(2022, 10, 3, 18, 15), "dd/mm/yyyy hh:mm"),
+    }
+    start = sheet.max_column + 1
+    for offset, (header, (value, number_format)) in enumerate(typed.items()):
+        sheet.cell(row=1, column=start + offset).value = header
+        sheet.cell(row=2, column=start + offset).value = value
+        sheet.cell(row=2, column=start + offset).number_format = number_format
+    del book["Résumé"]  # so that the push rewrites the workbook
+    book.save(path)
+
+    again = push_workbook(job(path, last_pushed=first.merged.pushed))
+    assert again.written and again.merged.conflicts == []
+    stored = again.merged.coordinator["R00001"].extras
+    assert json.loads(json.dumps(stored)) == stored  # what a row's state stores
+    sheet = openpyxl.load_workbook(path)[ROSTER_TAB]
+    headers = [cell.value for cell in sheet[1]]
+    for header, (value, number_format) in typed.items():
+        cell = sheet.cell(row=2, column=headers.index(header) + 1)
+        assert (cell.value, cell.number_format) == (value, number_format), header
+    assert roster_files.read_tabs(path) == roster_files.read_tabs_with_openpyxl(path)
