@@ -92,25 +92,29 @@ def sheet_layout(role: str, grid: Sequence[Sequence[Cell]]) -> TabLayout:
 
 def workbook_layout(role: str, grid: Sequence[Sequence[Cell]], formats: Mapping[str, str] | None = None) -> TabLayout:
     """A tab of a roster workbook. ``Inscrits``: names frozen, the date as a date, cancelled
-    and withdrawn rows greyed, Présent TRUE or FALSE. Every tab: its widths, long texts
-    wrapped; the sign-in rows boxed, the fill rate as a percentage."""
+    and withdrawn rows greyed, Présent TRUE or FALSE, a coordinator's columns that held
+    dates, times or durations (``formats``, by header) shown so. Every tab: its widths, long
+    texts wrapped; the sign-in rows boxed, the fill rate as a percentage."""
+    formats = formats or {}
     names = [_text(h).strip() for h in grid[0]] if grid else []
     wrapped = frozenset(c for c, name in enumerate(names) if name in WRAPPED_HEADERS)
     if role != ROSTER_TAB:
         return _other_tab(role, grid, wrapped)
     dates = frozenset({names.index(DATE_HEADER)} if DATE_HEADER in names else ())
+    kept = tuple(
+        (c, formats[name])
+        for c, name in enumerate(names)
+        if name in formats and name not in PROTECTED_HEADERS and c not in dates
+    )
     return TabLayout(
-        widths=tuple(column_widths(grid)),
+        # a kept date, time or duration is as wide as a date, not as its serial's digits
+        widths=tuple(column_widths(grid, (DATE_HEADER, *(names[c] for c, _ in kept)))),
         frozen_columns=frozen_columns(grid),
         date_columns=dates,
         wrapped_columns=wrapped,
         checkbox_column=names.index(PRESENT_HEADER) if PRESENT_HEADER in names else None,
         greyed_rows=frozenset(greyed_rows(grid)),
-        kept_formats=tuple(
-            (c, (formats or {})[name])
-            for c, name in enumerate(names)
-            if name in (formats or {}) and name not in PROTECTED_HEADERS and c not in dates
-        ),
+        kept_formats=kept,
     )
 
 

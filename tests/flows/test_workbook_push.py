@@ -121,4 +121,6 @@ def test_a_coordinators_dates_times_and_durations_stay_so_when_the_roster_is_rew
     for header, (value, number_format) in typed.items():
         cell = sheet.cell(row=2, column=headers.index(header) + 1)
         assert (cell.value, cell.number_format) == (value, number_format), header
+        width = sheet.column_dimensions[cell.column_letter].width
+        assert width < 20, f"{header}: {width} wide, as its serial's digits"
     assert roster_files.read_tabs(path) == roster_files.read_tabs_with_openpyxl(path)
