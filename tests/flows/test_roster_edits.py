@@ -8,6 +8,7 @@ pipeline cell they changed kept and flagged, new registrations appended once.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,39 @@ def test_coordinator_edits_survive_the_next_sync(campaign: Path, tmp_path: Path,
     assert states[noted].notes == "Vient avec sa sœur"
     assert states[edited].conflicts == 1
     assert states[rows[3][0]].extras == {"Covoiturage": "oui"}
+
+
+def test_a_coordinators_time_and_date_columns_survive_the_next_sync(
+    campaign: Path, tmp_path: Path, migrated_url: str
+) -> None:
+    """An arrival time ("14:30") in a column of their own used to fail the site's push every
+    night (a row's state is JSON); a date of theirs came back as 44837."""
+    from rollcall.flows.nightly import nightly_sync
+
+    nightly_sync(config=str(campaign))
+    path = campaign.parent / "var/rosters/GNB Grenoble.xlsx"
+    workbook = load_workbook(path)
+    sheet = workbook["Inscrits"]
+    first = sheet.max_column + 1
+    reference = sheet.cell(row=2, column=1).value
+    typed = {"Arrivée": (time(14, 30), "hh:mm"), "Rappel le": (datetime(2022, 10, 3), "dd/mm/yyyy")}
+    for offset, (header, (value, number_format)) in enumerate(typed.items()):
+        sheet.cell(row=1, column=first + offset).value = header
+        sheet.cell(row=2, column=first + offset).value = value
+        sheet.cell(row=2, column=first + offset).number_format = number_format
+    workbook.save(path)
+    (campaign.parent / "data/tally-inscriptions.csv").open("a", encoding="utf-8").write(
+        "zzNEW1,r1,2022-10-02 10:00:00,Nouvelle,Bénévole,nouvelle.benevole@example.org,06 11 22 33 44,Grenoble,Site web,Oui\n"
+    )  # so that Grenoble's workbook is rewritten
+
+    summary = nightly_sync(config=str(campaign))
+
+    assert summary["sites"]["GNB"]["roster_written"] and not summary["sites"]["GNB"]["roster_error"]
+    sheet = load_workbook(path)["Inscrits"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == reference)
+    for name, (value, number_format) in typed.items():
+        assert (row[header.index(name)].value, row[header.index(name)].number_format) == (value, number_format)
+    with session_scope(migrated_url) as session:
+        state = session.get(RosterState, int(reference[1:]))
+    assert state is not None and state.extras == {"Arrivée": 14.5 / 24, "Rappel le": 44837.0}
