@@ -229,7 +229,7 @@ def _calamine_cell(value: object) -> Cell:
         return value or None
     if isinstance(value, float) and value.is_integer() and abs(value) < _DIGITS_LIMIT:
         return int(value)
-    return _serial_of(value)
+    return _cell_in(value)
 
 
 def read_roster(path: Path) -> Grid:
@@ -553,10 +553,6 @@ class _Tab:
 
 
 def _cell_in(value: object) -> Cell:
-    return _serial_of(value)
-
-
-def _serial_of(value: object) -> Cell:
     """A date, time of day or duration as its serial number (days; a time, the day's
     fraction), as a spreadsheet stores it; any other value as it is. A time or a duration
     left as such is no cell: it cannot be stored as a row's state (JSON), and was written

@@ -41,6 +41,11 @@ class RowSheet(Worksheet):
     XlsxWriter's own ``write_*`` methods fails the save rather than being lost. Made by
     ``workbook.add_worksheet(name, worksheet_class=RowSheet)``."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: list[tuple[int, str]] = []  # (row, its cells' XML)
+        self._kinds: dict[tuple, list[tuple[str, str, str, str | None]]] = {}  # ``_columns``
+
     def add_row(
         self,
         r: int,
@@ -53,7 +58,6 @@ class RowSheet(Worksheet):
         a number in a column whose ``date_formats[c]`` is set takes that format instead (a
         date is its serial). An empty value ("" or None) is written only where a format is
         and ``styled_blanks`` (a greyed row is grey throughout, a header is not)."""
-        rendered = self.__dict__.setdefault("_rendered", [])
         columns = self._columns(formats, date_formats, styled_blanks)
         strings = self.str_table
         row = r + 1
@@ -84,9 +88,9 @@ class RowSheet(Worksheet):
         if cells:  # XlsxWriter's dimensions: the cells written (<dimension>)
             self._check_dimensions(r, first)
             self._check_dimensions(r, last)
-            rendered.append((r, "".join(cells)))
+            self._rendered.append((r, "".join(cells)))
         elif r in self.row_info:  # a row set taller, no cell: its height alone
-            rendered.append((r, ""))
+            self._rendered.append((r, ""))
 
     def _columns(
         self, formats: Sequence[Format | None], date_formats: Sequence[Format | None] | None, styled_blanks: bool
@@ -95,7 +99,7 @@ class RowSheet(Worksheet):
         number in a date column, and empty cell's ending (None: not written), for a row of
         these formats: a tab's rows are of a few kinds."""
         key = (tuple(formats), None if date_formats is None else tuple(date_formats), styled_blanks)
-        made = self.__dict__.setdefault("_kinds", {})
+        made = self._kinds
         if key not in made:
             columns = []
             for c, fmt in enumerate(formats):
@@ -113,10 +117,7 @@ class RowSheet(Worksheet):
         return made[key]
 
     def _write_sheet_data(self) -> None:
-        rendered = self.__dict__.get("_rendered")
-        if rendered is None:
-            super()._write_sheet_data()
-            return
+        rendered = self._rendered
         if any(self.table.values()):  # they would be lost: a mistake, not a workbook to save
             raise ValueError(f"{self.name}: cells written both whole rows at a time and one by one")
         if not rendered:
