@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from rollcall.connectors import roster_files, store
-from rollcall.connectors.database import session_scope
+from rollcall.connectors.database import commit_durably, session_scope
 from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsError
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
@@ -215,7 +215,7 @@ def _written_ahead(
             push = push.done(pending.wait())  # its read, merge or write failed: nothing stored
         with session.begin_nested():
             _remember(session, push.merged, push.states)
-        session.commit()
+        commit_durably(session)
         with session.begin_nested():
             return complete_site(session, campaign, publish_site(session, push), sheets, modified)
     except Exception as exc:  # noqa: BLE001 - one site's failure; the database's re-raised

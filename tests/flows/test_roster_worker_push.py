@@ -399,3 +399,37 @@ def test_an_earlier_value_typed_back_by_a_coordinator_is_their_edit(
     assert night["PAR"]["conflicts"] == 1
     row, col = paris_row()
     assert row[col["Téléphone"]] == old_phone and "Téléphone" in row[col[CONFLICT_HEADER]]
+
+
+def test_each_rosters_states_are_on_disk_before_it_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """SQLite syncs its WAL at checkpoints only (``synchronous=NORMAL``): the commit of a
+    site's states is synced on its own before its workbook is renamed into place, so even a
+    power loss never leaves a roster whose cells the database does not know it wrote."""
+    import os
+
+    from rollcall.flows.rosters import push_rosters
+
+    here = synced_campaign(tmp_path / "here", monkeypatch)
+    for roster in (here / "var/rosters").glob("*.xlsx"):
+        roster.unlink()  # every site pushed again
+    wal = str(here / "rollcall.db-wal")
+    done: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        done.append("synced" if os.readlink(f"/proc/self/fd/{fd}") == wal else "other file synced")
+        real_fsync(fd)
+
+    def replace(source: object, target: object) -> None:
+        if str(target).endswith(".xlsx"):
+            done.append("replaced")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    results = push_rosters(load_campaign(here / "campaign.toml"), parallel_from_rows=10**9)
+
+    assert all(r["written"] for r in results.values())
+    assert done == ["synced", "replaced"] * len(results)
