@@ -8,9 +8,8 @@ No decisions here: what to write comes from ``transforms``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -24,7 +23,6 @@ from rollcall.connectors.database import (
     insert_many,
     json_strings,
     json_text,
-    json_value,
     read_rows,
     update_many,
 )
@@ -38,6 +36,10 @@ from rollcall.models.records import (
     Rejection,
     RosterEntry,
     SignupDetails,
+)
+from rollcall.models.roster_states import (
+    StateWrites,
+    StoredRow,
 )
 from rollcall.models.tables import (
     Event,
@@ -769,7 +771,7 @@ def _details_query(event_id: int) -> Select:
 
 def _states_query(event_id: int) -> Select:
     """Row states with their JSON as text: hashed as such (``roster_inputs``), or decoded
-    (``roster_state_values``)."""
+    (``roster_state_rows``)."""
     return (
         select(
             RosterState.registration_id,
@@ -822,37 +824,12 @@ def signup_details(session: Session, event_id: int) -> dict[int, list[SignupDeta
     return {rid: sorted(ds, key=lambda d: d.record_key) if len(ds) > 1 else ds for rid, ds in found.items()}
 
 
-class RosterStateValues(NamedTuple):
-    """A roster row's stored state (``RosterState``'s columns): what a push compares and
-    writes. Plain values, many times faster to read and write at 8,000 rows a site than ORM
-    objects."""
-
-    registration_id: int
-    pushed: dict[str, Any]
-    called: str | None
-    present: bool | None
-    notes: str | None
-    extras: dict[str, Any] | None
-    conflicts: int
-    previous: dict[str, Any] | None = None
-
-
-def roster_state_values(
-    session: Session, event_id: int, registration_ids: Iterable[int]
-) -> dict[int, RosterStateValues]:
-    """The stored states of these registrations of the event: one query by event, not one
-    per 500 ids. Their JSON is read as text and decoded here: the JSON column type adds a
-    third to the decoding (a mostly empty ``extras`` a row)."""
+def roster_state_rows(session: Session, event_id: int, registration_ids: Iterable[int]) -> list[StoredRow]:
+    """The stored states of these registrations of the event, their JSON as text: one query
+    by event, not one per 500 ids. Decoded where they are merged (``decoded_states``), a
+    worker process for a workbook: the JSON column type would add a third to the decoding."""
     wanted = set(registration_ids)
-    return {
-        rid: RosterStateValues(
-            rid, json.loads(pushed), called, present, notes, json_value(extras), conflicts, json_value(previous)
-        )
-        for rid, pushed, called, present, notes, extras, conflicts, previous in read_rows(
-            session, _states_query(event_id)
-        )
-        if rid in wanted
-    }
+    return [tuple(row) for row in read_rows(session, _states_query(event_id)) if row[0] in wanted]
 
 
 def registrations_digest(session: Session, event_id: int) -> Any:
@@ -871,7 +848,7 @@ def registrations_digest(session: Session, event_id: int) -> Any:
 def roster_inputs(session: Session, event_id: int, registrations: Any = None) -> str:
     """A digest of what a roster push reads from the database for an event.
 
-    The very queries of ``roster_entries``, ``signup_details`` and ``roster_state_values``
+    The very queries of ``roster_entries``, ``signup_details`` and ``roster_state_rows``
     (of the shown registrations), their JSON and times taken as the database's text, each row
     made JSON text, sorted and joined by the database itself (``_rows_text``): twelve sites'
     200,000 rows cost the database a few tenths of a second and Python one string per query
@@ -914,43 +891,11 @@ def _rows_text(connection: Connection, query: Select) -> str:
     return connection.execute(select(func.group_concat(ordered.c.row, _ROW_SEPARATOR))).scalar() or ""
 
 
-def roster_state(
-    registration_id: int,
-    pushed: dict[str, Any],
-    called: Any,
-    present: bool | None,
-    notes: str | None,
-    extras: dict[str, Any],
-    conflicts: int,
-    previous: dict[str, Any] | None = None,
-) -> RosterStateValues:
-    """A row's state as it is stored (and read back): ``called`` as text, blanks as None."""
-    return RosterStateValues(
-        registration_id,
-        pushed,
-        None if called is None else str(called),
-        present,
-        notes or None,
-        extras or None,
-        conflicts,
-        previous or None,
-    )
-
-
-def save_roster_states(
-    session: Session, stored: Mapping[int, RosterStateValues], states: Iterable[RosterStateValues]
-) -> None:
-    """Store what each row holds now: rows without a state inserted, rows whose state
-    changed updated (one executemany each); an unchanged row is not touched."""
-    new, changed = [], []
-    for state in states:
-        before = stored.get(state.registration_id)
-        if before is None:
-            new.append(state._asdict())
-        elif before != state:
-            changed.append(state._asdict())
-    insert_many(session, table_of(RosterState), new)
-    update_many(session, table_of(RosterState), changed, key="registration_id")
+def save_roster_states(session: Session, writes: StateWrites) -> None:
+    """Store what each row holds now (``state_writes``): one executemany for the rows
+    without a state, one for those whose state changed."""
+    insert_many(session, table_of(RosterState), [state._asdict() for state in writes.new])
+    update_many(session, table_of(RosterState), [state._asdict() for state in writes.changed], key="registration_id")
 
 
 def forget_previous(session: Session, registration_ids: Iterable[int]) -> None:

@@ -41,11 +41,14 @@ from rollcall.flows.workbook_push import (
     WorkbookOutcome,
     merge_tabs,
     push_workbook,
+    states_of,
+    with_stored_states,
 )
 from rollcall.flows.workbook_writer import PARALLEL_FROM_ROWS, PendingWrite, WorkbookWriter
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry, SignupDetails
+from rollcall.models.roster_states import StateWrites, decoded_states, state_writes
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     OWNED_TABS,
@@ -59,7 +62,6 @@ from rollcall.transforms.roster import registration_details, roster_order
 from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
     NEW,
-    CoordinatorValues,
     RosterLayoutError,
     RosterMerge,
     SheetEntry,
@@ -214,7 +216,7 @@ def _written_ahead(
         if pending is not None:
             push = push.done(pending.wait())  # its read, merge or write failed: nothing stored
         with session.begin_nested():
-            _remember(session, push.merged, push.states)
+            store.save_roster_states(session, push.state_writes)
         commit_durably(session)
         with session.begin_nested():
             return complete_site(session, campaign, publish_site(session, push), sheets, modified)
@@ -418,7 +420,7 @@ def push_site(
     if prepared.job is not None:
         prepared = prepared.done(push_workbook(prepared.job))
     try:
-        _remember(session, prepared.merged, prepared.states)
+        store.save_roster_states(session, prepared.state_writes)
         published = publish_site(session, prepared)
     finally:
         if prepared.staged is not None:  # published, it is gone already
@@ -436,7 +438,9 @@ class SitePush:
     event_id: int
     location: str
     merged: RosterMerge | None
-    states: dict[int, Any]
+    #: the rows' states to store (``models.roster_states``): a Google sheet's once merged, a
+    #: local workbook's from its job's outcome (``done``)
+    writes: StateWrites | None
     rows: int
     written: bool
     erased_rows: int
@@ -451,6 +455,11 @@ class SitePush:
     #: stored; True when something was sent
     write: Callable[[], bool] | None = None
 
+    @property
+    def state_writes(self) -> StateWrites:
+        assert self.writes is not None, "a local site's job runs before its states are stored (SitePush.done)"
+        return self.writes
+
     def done(self, outcome: WorkbookOutcome) -> SitePush:
         """This push once its workbook's job has run."""
         return replace(
@@ -460,6 +469,7 @@ class SitePush:
             erased_rows=outcome.erased_rows,
             job=None,
             staged=outcome.staged,
+            writes=outcome.writes,
         )
 
 
@@ -508,17 +518,14 @@ def prepare_site(
                 location = target.location if not local else str(campaign.roster_path(site))
                 return _unchanged(location, store.shown_count(session, event_id), target.shown or {})
     rows = _site_rows(session, event_id)
-    states = store.roster_state_values(session, event_id, rows.shown_ids)
+    stored_rows = store.roster_state_rows(session, event_id, rows.shown_ids)
     entries, references = _site_entries(campaign, rows)
-    last_pushed = {display_id(rid): state.pushed for rid, state in states.items()}
-    previous = {display_id(rid): state.previous for rid, state in states.items() if state.previous}
-    stored = stored_coordinator_values(states)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
-    built_from = RosterInputs(
+    built_from = RosterInputs(  # the rows' stored states are added where the merge runs
         list(entries.values()),
         references,
-        last_pushed,
-        stored,
+        {},
+        {},
         now,
         site.name,
         site.capacity,
@@ -526,16 +533,14 @@ def prepare_site(
         campaign.campaign.timezone,
         purged,
         erased,
-        previous,
     )
     if local:
         location = str(campaign.roster_path(site))  # a site name never becomes a path
-        job = WorkbookJob(Path(location), built_from, staged=True)
-        return SitePush(
-            site, event_id, location, None, states, len(entries), False, 0, waiting_here, registrations, job
-        )
+        job = WorkbookJob(Path(location), built_from, staged=True, stored_rows=stored_rows)
+        return SitePush(site, event_id, location, None, None, len(entries), False, 0, waiting_here, registrations, job)
+    states = decoded_states(stored_rows)
     location, tabs = _google_tabs(session, campaign, site, sheets, purged | erased)
-    done = merge_tabs(tabs, built_from)
+    done = merge_tabs(tabs, with_stored_states(built_from, states))
     merged, owned = done.merged, done.owned
     sent = done.changes if done.changed else None
 
@@ -559,7 +564,7 @@ def prepare_site(
         event_id,
         location,
         merged,
-        states,
+        state_writes(states, states_of(merged)),
         len(entries),
         False,
         done.erased_rows,
@@ -740,43 +745,3 @@ def _google_tabs(session, campaign, site, sheets, leaving: frozenset[str]) -> tu
         if (rows := rows_holding(values, set(leaving)))
     }
     return key, RosterTabs(tabs.get(roster, []) if roster else [], tabs.get(news, []) if news else [], elsewhere)
-
-
-def stored_coordinator_values(states: dict[int, Any]) -> dict[str, CoordinatorValues]:
-    """What coordinators typed per registration, as stored: put back on a row missing from its
-    tab (``transforms.sheet_roster`` rule 8)."""
-    return {
-        display_id(rid): CoordinatorValues(
-            called=state.called, present=state.present, notes=state.notes or "", extras=dict(state.extras or {})
-        )
-        for rid, state in states.items()
-        if state.called is not None or state.present is not None or state.notes or state.extras
-    }
-
-
-def _remember(
-    session: Session, merged, stored: Mapping[int, store.RosterStateValues]
-) -> dict[int, store.RosterStateValues]:
-    """Store what each row holds now, the pushed values and the coordinator's cells; return
-    those states, as they now are in the database."""
-    conflicts: dict[str, int] = {}
-    for conflict in merged.conflicts:
-        conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
-    states = {}
-    for display, pushed in merged.pushed.items():
-        registration_id = parse_display_id(display)
-        if registration_id is None:
-            continue
-        coordinator = merged.coordinator.get(display)
-        states[registration_id] = store.roster_state(
-            registration_id,
-            pushed,
-            called=coordinator.called if coordinator else None,
-            present=coordinator.present if coordinator else None,
-            notes=coordinator.notes if coordinator else None,
-            extras=dict(coordinator.extras) if coordinator else {},
-            conflicts=conflicts.get(display, 0),
-            previous=merged.held.get(display),
-        )
-    store.save_roster_states(session, stored, states.values())
-    return states

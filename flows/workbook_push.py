@@ -17,13 +17,22 @@ Imports no database or Prefect module: a worker starts with only what it runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from rollcall.connectors import roster_files
 from rollcall.models.cells import Cell, Grid
-from rollcall.models.ids import registration_number
+from rollcall.models.ids import registration_number, registration_ref
+from rollcall.models.roster_states import (
+    RosterStateValues,
+    StateWrites,
+    StoredRow,
+    decoded_states,
+    roster_state,
+    state_writes,
+)
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     OWNED_TABS,
@@ -124,15 +133,73 @@ class RosterInputs:
     previous: dict[str, dict[str, Cell]] = field(default_factory=dict)
 
 
+def with_stored_states(inputs: RosterInputs, states: Mapping[int, RosterStateValues]) -> RosterInputs:
+    """``inputs`` with what the rows' stored ``states`` say: each row's last pushed values,
+    the coordinator's values, and the values held before the last push where kept."""
+    return replace(
+        inputs,
+        last_pushed={registration_ref(rid): state.pushed for rid, state in states.items()},
+        stored=stored_coordinator_values(states),
+        previous={registration_ref(rid): state.previous for rid, state in states.items() if state.previous},
+    )
+
+
+def stored_coordinator_values(states: Mapping[int, RosterStateValues]) -> dict[str, CoordinatorValues]:
+    """What coordinators typed per registration, as stored: put back on a row missing from its
+    tab (``transforms.sheet_roster`` rule 8)."""
+    return {
+        registration_ref(rid): CoordinatorValues(
+            called=state.called, present=state.present, notes=state.notes or "", extras=dict(state.extras or {})
+        )
+        for rid, state in states.items()
+        if state.called is not None or state.present is not None or state.notes or state.extras
+    }
+
+
+def states_of(merged: RosterMerge) -> list[RosterStateValues]:
+    """What each row of the merged roster holds now, as stored: the pushed values, the
+    coordinator's cells, its conflicts, and the values it held as ours before (``held``)."""
+    conflicts: dict[str, int] = {}
+    for conflict in merged.conflicts:
+        conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
+    states = []
+    for display, pushed in merged.pushed.items():
+        registration_id = registration_number(display)
+        if registration_id is None:
+            continue
+        coordinator = merged.coordinator.get(display)
+        states.append(
+            roster_state(
+                registration_id,
+                pushed,
+                called=coordinator.called if coordinator else None,
+                present=coordinator.present if coordinator else None,
+                notes=coordinator.notes if coordinator else None,
+                extras=dict(coordinator.extras) if coordinator else {},
+                conflicts=conflicts.get(display, 0),
+                previous=merged.held.get(display),
+            )
+        )
+    return states
+
+
 @dataclass(frozen=True)
 class WorkbookJob:
     """A local roster's push: its workbook and what it is built from. It may run in a worker.
     ``staged``: the workbook is written beside its place and left there (``WorkbookOutcome``),
-    for the caller to store what it holds before it replaces the roster."""
+    for the caller to store what it holds before it replaces the roster.
+
+    ``stored_rows``: the rows' stored states as read (``connectors.store.roster_state_rows``),
+    their JSON still text: decoded, merged with (``with_stored_states``) and compared with
+    what the push leaves here, so only the states that changed come back
+    (``WorkbookOutcome.writes``). The process that feeds the workers then neither decodes
+    nor compares every row of every site, and a worker's outcome is small. None: the states
+    are in ``inputs`` already, and the caller stores them (a test's job)."""
 
     path: Path
     inputs: RosterInputs
     staged: bool = False
+    stored_rows: list[StoredRow] | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +254,9 @@ class WorkbookOutcome:
     written: bool
     erased_rows: int
     staged: Path | None = None  # the workbook written, still to publish (``WorkbookJob.staged``)
+    #: with ``WorkbookJob.stored_rows``: the row states to store, and the merge comes without
+    #: its rows' values (``pushed``, ``coordinator``), which are in these
+    writes: StateWrites | None = None
 
 
 def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
@@ -194,8 +264,10 @@ def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
     write it whole (``connectors.roster_files.write_roster``), unless every tab already holds
     what it would: an unchanged roster is not rewritten. A ``staged`` job leaves the workbook
     written beside its place (``WorkbookOutcome.staged``)."""
-    tabs = workbook_tabs(job.path, job.inputs.purged | job.inputs.erased)
-    done = merge_tabs(tabs, job.inputs)
+    stored = decoded_states(job.stored_rows) if job.stored_rows is not None else None
+    inputs = job.inputs if stored is None else with_stored_states(job.inputs, stored)
+    tabs = workbook_tabs(job.path, inputs.purged | inputs.erased)
+    done = merge_tabs(tabs, inputs)
     owned, grid = done.owned, done.merged.grid
     written = done.changed or any(not same_grid(tab, tabs.owned.get(title, [])) for title, tab in owned.items())
     staged = None
@@ -212,4 +284,8 @@ def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
             kept=tabs.kept,
             staged=job.staged,
         )
-    return WorkbookOutcome(replace(done.merged, grid=[], column_order=[]), written, done.erased_rows, staged)
+    if stored is None:
+        return WorkbookOutcome(replace(done.merged, grid=[], column_order=[]), written, done.erased_rows, staged)
+    writes = state_writes(stored, states_of(done.merged))
+    merged = replace(done.merged, grid=[], column_order=[], pushed={}, coordinator={})
+    return WorkbookOutcome(merged, written, done.erased_rows, staged, writes)

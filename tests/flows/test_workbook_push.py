@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import openpyxl
 from rollcall.connectors import roster_files
 from rollcall.flows import workbook_push
 from rollcall.flows.rosters import roster_code_files
-from rollcall.flows.workbook_push import RosterInputs, WorkbookJob, push_workbook
+from rollcall.flows.workbook_push import RosterInputs, WorkbookJob, push_workbook, states_of, with_stored_states
 from rollcall.models.records import REGISTERED, RosterEntry
+from rollcall.models.roster_states import RosterStateValues, StoredRow, state_writes
 from rollcall.models.roster_tabs import ROSTER_TAB, SIGN_IN_TAB
 from rollcall.transforms.sheet_roster import DATE_HEADER, sheet_entry
 
@@ -124,3 +126,38 @@ def test_a_coordinators_dates_times_and_durations_stay_so_when_the_roster_is_rew
         width = sheet.column_dimensions[cell.column_letter].width
         assert width < 20, f"{header}: {width} wide, as its serial's digits"
     assert roster_files.read_tabs(path) == roster_files.read_tabs_with_openpyxl(path)
+
+
+def as_read(states: list[RosterStateValues]) -> list[StoredRow]:
+    """States as ``connectors.store.roster_state_rows`` reads them: their JSON as text."""
+    text = lambda value: None if value is None else json.dumps(value)  # noqa: E731
+    return [(s.registration_id, json.dumps(s.pushed), s.called, s.present, s.notes, text(s.extras), s.conflicts,
+             text(s.previous)) for s in states]  # fmt: skip
+
+
+def test_a_job_given_the_stored_states_merges_with_them_and_hands_back_only_those_that_changed(
+    tmp_path: Path,
+) -> None:
+    """With the rows' stored states as read (``WorkbookJob.stored_rows``), a worker's push
+    ends as the push given the same states decoded: the same workbook, and back only the
+    states to store, which are the states that push leaves minus those already stored."""
+    decoded, by_rows = tmp_path / "decoded" / "PAR Paris.xlsx", tmp_path / "rows" / "PAR Paris.xlsx"
+    first = push_workbook(job(decoded))
+    push_workbook(job(by_rows))
+    stored = {s.registration_id: s for s in states_of(first.merged)}
+    for path in (decoded, by_rows):  # the coordinator calls Amina back and notes it
+        book = openpyxl.load_workbook(path)
+        sheet = book[ROSTER_TAB]
+        headers = [cell.value for cell in sheet[1]]
+        sheet.cell(row=2, column=headers.index("Notes") + 1).value = "Rappeler jeudi"
+        book.save(path)
+
+    reference = push_workbook(WorkbookJob(decoded, with_stored_states(job(decoded).inputs, stored)))
+    outcome = push_workbook(replace(job(by_rows), stored_rows=as_read(list(stored.values()))))
+
+    assert outcome.writes == state_writes(stored, states_of(reference.merged))
+    assert outcome.writes.new == [] and [s.notes for s in outcome.writes.changed] == ["Rappeler jeudi"]
+    assert roster_files.read_tabs(by_rows) == roster_files.read_tabs(decoded)
+    assert outcome.merged.pushed == {} and outcome.merged.coordinator == {}  # they are in the writes
+    assert outcome.merged == replace(reference.merged, pushed={}, coordinator={})
+    assert pickle.loads(pickle.dumps(outcome)) == outcome  # it comes from a worker
