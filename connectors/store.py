@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -507,11 +507,32 @@ def current_signups(session: Session, campaign: str) -> list[CurrentSignup]:
     return sorted(signups, key=lambda s: (s.source, s.external_id, s.id))
 
 
-def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
-    """A fingerprint of what resolving the campaign's people reads: each current sign-up
-    (id, creation time: an id SQLite reuses after a deletion is told apart) with its person
-    now, and every decision; ``extra`` adds the configuration and the code that resolve."""
-    digest = hashlib.sha256("\x1f".join(extra).encode())
+class ResolutionInputs(NamedTuple):
+    """What resolving the campaign's people reads, as stored: each current sign-up (id,
+    creation time as stored text: an id SQLite reuses after a deletion is told apart) with
+    its person now, and every decision."""
+
+    signups: list[tuple[int, str, int | None]]
+    decisions: list[tuple[Any, ...]]
+
+    def digest(self, *extra: str) -> str:
+        """The fingerprint of these inputs; ``extra`` adds the configuration and the code
+        that resolve."""
+        digest = hashlib.sha256("\x1f".join(extra).encode())
+        digest.update(repr(self.signups).encode())
+        digest.update(b"decisions")
+        for decision in self.decisions:
+            digest.update(repr(decision).encode())
+        return digest.hexdigest()
+
+    def with_people(self, person_of: Mapping[int, int]) -> ResolutionInputs:
+        """These inputs once each sign-up's person is ``person_of`` its id (a resolution
+        just stored them): what reading them again would give, without the read."""
+        return self._replace(signups=[(sid, at, person_of.get(sid, person)) for sid, at, person in self.signups])
+
+
+def resolution_inputs(session: Session, campaign: str) -> ResolutionInputs:
+    """``ResolutionInputs`` as stored now, sign-ups by id and decisions by id."""
     signups = (
         select(Signup.id, cast(Signup.created_at, Text), Signup.person_id)  # the time as stored: not parsed
         .join(RawRecord, Signup.raw_record_id == RawRecord.id)
@@ -519,7 +540,7 @@ def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
         .order_by(Signup.id)
     )
     session.flush()  # then Core rows: no ORM result processing (an unchanged night's whole resolve)
-    digest.update(repr([tuple(row) for row in session.connection().execute(signups)]).encode())
+    rows = [tuple(row) for row in session.connection().execute(signups)]
     decisions = (
         select(MatchDecision.signup_a, MatchDecision.signup_b, MatchDecision.same, MatchDecision.decided_at)
         .join(Signup, Signup.id == MatchDecision.signup_a)
@@ -527,10 +548,7 @@ def resolution_inputs(session: Session, campaign: str, *extra: str) -> str:
         .where(RawRecord.campaign == campaign)
         .order_by(MatchDecision.id)
     )
-    digest.update(b"decisions")
-    for decision in session.execute(decisions):
-        digest.update(repr(tuple(decision)).encode())
-    return digest.hexdigest()
+    return ResolutionInputs(rows, [tuple(decision) for decision in session.execute(decisions)])  # type: ignore[arg-type]
 
 
 def last_resolution_inputs(session: Session, campaign: str) -> str | None:

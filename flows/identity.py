@@ -44,7 +44,8 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
         store.sync_events(session, campaign)
-        if store.last_resolution_inputs(session, code) == _resolution_inputs(session, campaign):
+        inputs = store.resolution_inputs(session, code)
+        if store.last_resolution_inputs(session, code) == _fingerprint(inputs, campaign):
             return {"unchanged": True, **dict.fromkeys(RESOLUTION_CHANGES, 0)}
         signups = store.current_signups(session, code)
         resolution = _match(session, campaign, signups)
@@ -65,7 +66,8 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
         assigned = {s.id: person_of_record[s.record_key] for s in signups}  # as just stored
         changed = refresh_registrations(session, campaign, (signups, assigned))
         session.flush()
-        store.remember_resolution_inputs(session, code, _resolution_inputs(session, campaign))
+        # the inputs as now stored: read at the start, each sign-up with the person just given
+        store.remember_resolution_inputs(session, code, _fingerprint(inputs.with_people(assigned), campaign))
     return {
         "signups": len(signups),
         "people": len(groups),
@@ -87,12 +89,12 @@ RESOLUTION_CHANGES = (
 )
 
 
-def _resolution_inputs(session: Session, campaign: Campaign) -> str:
+def _fingerprint(inputs: store.ResolutionInputs, campaign: Campaign) -> str:
     """The fingerprint of everything ``resolve_campaign`` reads: current sign-ups and their
-    people, decisions, the sites, and the code that resolves. Equal to the last resolution's,
-    a night skips resolving: the result would be what is already stored."""
+    people, decisions (``inputs``), the sites, and the code that resolves. Equal to the last
+    resolution's, a night skips resolving: the result would be what is already stored."""
     sites = json.dumps([site.model_dump(mode="json") for site in campaign.sites], sort_keys=True)
-    return store.resolution_inputs(session, campaign.campaign.code, sites, _resolving_code())
+    return inputs.digest(sites, _resolving_code())
 
 
 @functools.cache
