@@ -253,6 +253,8 @@ def file_fingerprint(path: Path) -> str:
 
 
 def _is_blank(cells: list[str]) -> bool:
+    if cells and cells[0].strip():  # nearly every row: answered without a generator
+        return False
     return all(not cell.strip() for cell in cells)
 
 
