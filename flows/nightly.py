@@ -26,6 +26,7 @@ from pydantic import Field
 from sqlalchemy.exc import OperationalError
 
 from rollcall.connectors.database import DatabaseUnavailable, SyncAlreadyRunning, campaign_lock, safe_url, upgrade
+from rollcall.flows.collector import fewer_collections
 from rollcall.flows.dashboard import VolunteerCounts, publish_dashboard
 from rollcall.flows.notify import notify_failure
 from rollcall.flows.progress import StepClock, announce
@@ -86,7 +87,7 @@ def push_rosters(config: str = DEFAULT_CONFIG) -> dict[str, Any]:
     """Write every site's roster now from the database, without pulling anything."""
     campaign = load_campaign(config)
     upgrade(campaign.database_url)
-    with campaign_lock(campaign.database_url, campaign.campaign.code):
+    with campaign_lock(campaign.database_url, campaign.campaign.code), fewer_collections():
         rosters = write_rosters(config)
     create_table_artifact(
         key="rollcall-rosters",
@@ -124,7 +125,7 @@ def run_sync(
     if only is not None and not sources:
         raise ValueError(f"no enabled source named {only!r} in {config}")
     try:
-        with campaign_lock(campaign.database_url, campaign.campaign.code):
+        with campaign_lock(campaign.database_url, campaign.campaign.code), fewer_collections():
             clock = StepClock()
             with clock("prepare"):
                 run_id = prepare_run(config, flow_run.get_id())

@@ -7,6 +7,7 @@ one costs about a second, so the callers use workers only for large work.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, TypeVar
+
+from rollcall.flows.collector import SYNC_THRESHOLDS
 
 T = TypeVar("T")
 
@@ -23,9 +26,24 @@ def worker_processes() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def spawned_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
-    """``workers`` fresh interpreters; ``options``: ``ProcessPoolExecutor``'s (an initializer)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **options)
+def spawned_pool(
+    workers: int, initializer: Callable[..., object] | None = None, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """``workers`` fresh interpreters, each started by ``initializer(*initargs)`` when given,
+    its garbage collector paced as the sync's (``flows.collector``: a worker holds a
+    site's rows, or a page of records, a whole step long)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_started,
+        initargs=(initializer, initargs),
+    )
+
+
+def _started(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    gc.set_threshold(*SYNC_THRESHOLDS)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def submitted(pool: ProcessPoolExecutor, job: Callable[..., T], *args: Any) -> Future[T] | None:
