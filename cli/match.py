@@ -16,6 +16,7 @@ from rich.table import Table
 
 from rollcall.cli.errors import CliError, ExitCode
 from rollcall.connectors.files import FileFormatError, open_table
+from rollcall.flows.collector import fewer_collections
 from rollcall.models.campaign import DEFAULT_CONFIG as DEFAULT_CAMPAIGN_FILE
 from rollcall.models.campaign import load_campaign
 from rollcall.transforms.matching import Resolution, resolve
@@ -53,10 +54,11 @@ def match(
 ) -> None:
     """Resolve any CSV of sign-ups into people; print counts and timing."""
     started = time.perf_counter()
-    frame = _read(input_csv, _mapping(columns), encoding, delimiter)
-    read_s = time.perf_counter() - started
-    resolution = resolve(frame, catalog=_catalog(config or default_campaign_file()))
-    resolve_s = time.perf_counter() - started - read_s
+    with fewer_collections():  # as a sync's resolve runs (``flows.collector``)
+        frame = _read(input_csv, _mapping(columns), encoding, delimiter)
+        read_s = time.perf_counter() - started
+        resolution = resolve(frame, catalog=_catalog(config or default_campaign_file()))
+        resolve_s = time.perf_counter() - started - read_s
     people = [resolution.person_of[rid] for rid in frame["record_id"]]
     out.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"record_id": frame["record_id"], "person_id": people}).to_csv(out, index=False)
