@@ -162,25 +162,23 @@ def states_of(merged: RosterMerge) -> list[RosterStateValues]:
     conflicts: dict[str, int] = {}
     for conflict in merged.conflicts:
         conflicts[conflict.registration_id] = conflicts.get(conflict.registration_id, 0) + 1
-    states = []
+    states: dict[int, RosterStateValues] = {}  # by registration: one state each
     for display, pushed in merged.pushed.items():
         registration_id = registration_number(display)
         if registration_id is None:
             continue
         coordinator = merged.coordinator.get(display)
-        states.append(
-            roster_state(
-                registration_id,
-                pushed,
-                called=coordinator.called if coordinator else None,
-                present=coordinator.present if coordinator else None,
-                notes=coordinator.notes if coordinator else None,
-                extras=dict(coordinator.extras) if coordinator else {},
-                conflicts=conflicts.get(display, 0),
-                previous=merged.held.get(display),
-            )
+        states[registration_id] = roster_state(
+            registration_id,
+            pushed,
+            called=coordinator.called if coordinator else None,
+            present=coordinator.present if coordinator else None,
+            notes=coordinator.notes if coordinator else None,
+            extras=dict(coordinator.extras) if coordinator else {},
+            conflicts=conflicts.get(display, 0),
+            previous=merged.held.get(display),
         )
-    return states
+    return list(states.values())
 
 
 @dataclass(frozen=True)
