@@ -335,19 +335,19 @@ def _site_entries(campaign: Campaign, rows: _SiteRows) -> tuple[dict[int, SheetE
     """The roster's entries, in roster order, and every reference of the site's
     registrations, whatever their status (rule 9)."""
     labels = {s.name: s.display_name for s in campaign.sources}
+    labelled = functools.cache(lambda names: tuple(labels.get(name, name) for name in names))  # a few distinct
     shown = [(rid, e) for rid, e in rows.every if e.status in (REGISTERED, CANCELLED)]
     shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
+    timezone = ZoneInfo(campaign.campaign.timezone)
     entries = {}
     for registration_id, entry in shown:
-        time_slot, remarks, minor = registration_details(rows.details.get(registration_id, []))
-        entry = replace(
+        entries[registration_id] = sheet_entry(
+            display_id(registration_id),
             entry,
-            sources=tuple(labels.get(name, name) for name in entry.sources),
-            time_slot=time_slot,
-            remarks=remarks,
-            minor=minor,
+            timezone,
+            sources=labelled(entry.sources),
+            details=registration_details(rows.details.get(registration_id, ())),
         )
-        entries[registration_id] = sheet_entry(display_id(registration_id), entry, campaign.campaign.timezone)
     return entries, {display_id(rid) for rid, _ in rows.every}
 
 

@@ -56,6 +56,11 @@ def registration_details(details: Sequence[SignupDetails]) -> tuple[str, str, bo
     Distinct texts are joined in record order with " ; " ("10h-13h ; vient avec sa fille").
     Minor if any sign-up says so (the safe side for the coordinator), adult if one says so
     and none says minor, unknown otherwise."""
+    if len(details) == 1:  # most registrations: the rule below for one sign-up, without its lists
+        (only,) = details
+        if only.consent is False:
+            return "", "", None
+        return _stripped(only.time_slot), _stripped(only.remarks), only.minor
     shown = [d for d in details if d.consent is not False]
     shown = [d for d in shown if not d.cancelled] or shown
     flags = {d.minor for d in shown} - {None}
@@ -68,3 +73,7 @@ def registration_details(details: Sequence[SignupDetails]) -> tuple[str, str, bo
 
 def _joined(texts: Iterable[str | None]) -> str:
     return " ; ".join(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
+
+
+def _stripped(text: str | None) -> str:
+    return text.strip() if text else ""

@@ -83,6 +83,17 @@ def test_minor_wins_over_adult_and_a_cancelled_registration_keeps_its_details() 
     assert registration_details([]) == ("", "", None)
 
 
+@pytest.mark.parametrize("consent", [None, True, False])
+@pytest.mark.parametrize("cancelled", [False, True])
+@pytest.mark.parametrize("slot", [None, "", "   ", " 10h-13h "])
+@pytest.mark.parametrize("minor", [None, False, True])
+def test_one_sign_up_gives_what_the_general_rule_gives(consent, cancelled, slot, minor) -> None:
+    """A registration of one sign-up takes a shortcut: the same as the rule for several, which
+    a sign-up given twice goes through (its texts are joined once)."""
+    one = details("1", slot=slot, remarks=slot and slot.upper(), minor=minor, cancelled=cancelled, consent=consent)
+    assert registration_details([one]) == registration_details([one, one])
+
+
 def test_sign_in_sheet_lists_expected_people_by_last_name() -> None:
     day = datetime(2022, 9, 1)
     entries = [
