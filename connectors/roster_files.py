@@ -135,6 +135,35 @@ def read_tabs_with_formats(path: Path) -> tuple[dict[str, Grid], dict[str, dict[
         raise _unreadable(path, error) from error
 
 
+def number_formats(path: Path, title: str, columns: Collection[int]) -> dict[int, str]:
+    """The number format of each of these columns of tab ``title`` (0-based), taken from
+    its first cell below the header that holds a number, where that format is not
+    "General": a coordinator's currency or percentage, which calamine does not give.
+
+    openpyxl in read-only mode, reading rows only until each column has shown a number:
+    asked only for the roster tab's own columns of a coordinator that hold numbers, so a
+    workbook without them costs nothing more. A workbook calamine read and openpyxl cannot
+    gives no format: its values are written back as they were before formats were kept."""
+    wanted, found = set(columns), {}
+    try:
+        book = load_workbook(path, read_only=True)
+    except _DAMAGED:
+        return {}
+    try:
+        for row in book[title].iter_rows(min_row=2):
+            for c, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                if c in wanted and c not in found and isinstance(value, int | float) and not isinstance(value, bool):
+                    found[c] = cell.number_format
+            if len(found) == len(wanted):
+                break
+    except _DAMAGED:
+        return {}
+    finally:
+        book.close()
+    return {c: fmt for c, fmt in found.items() if isinstance(fmt, str) and fmt != "General"}
+
+
 def read_tabs_with_openpyxl(path: Path) -> dict[str, Grid]:
     """``read_tabs`` with openpyxl alone: the reference the fast path is compared with."""
     return _read_with_openpyxl(path)[0]

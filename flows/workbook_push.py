@@ -42,7 +42,7 @@ from rollcall.models.roster_tabs import (
     TO_COMPLETE_TAB,
 )
 from rollcall.transforms.privacy import drop_registrations
-from rollcall.transforms.roster_layout import workbook_layouts
+from rollcall.transforms.roster_layout import PROTECTED_HEADERS, workbook_layouts
 from rollcall.transforms.sheet_roster import (
     CoordinatorValues,
     RosterMerge,
@@ -73,7 +73,8 @@ class RosterTabs:
     owned: dict[str, list] = field(default_factory=dict)  # a workbook's Émargement, À compléter, Résumé
     kept: list[roster_files.CoordinatorTab] = field(default_factory=list)  # a workbook's other tabs
     #: a workbook's roster tab: the number format of each column (by header) whose cells held
-    #: a date, a time or a duration, to show them so once written back
+    #: a date, a time or a duration, or a coordinator's column of numbers in a format of
+    #: theirs (a currency, a percentage), to show them so once written back
     formats: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,7 +87,10 @@ def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
     tabs = {ours.get(title.casefold(), title): grid for title, grid in read.items()}
     roster = tabs.get(ROSTER_TAB, [])
     header = roster[0] if roster else []
-    read_as = next((kinds[title] for title in read if ours.get(title.casefold()) == ROSTER_TAB), {})
+    title = next((title for title in read if ours.get(title.casefold()) == ROSTER_TAB), None)
+    read_as = kinds[title] if title is not None else {}
+    if title is not None and (numbers := _own_number_columns(roster, read_as)):
+        read_as = {**roster_files.number_formats(path, title, numbers), **read_as}
     formats = {str(header[c]).strip(): fmt for c, fmt in read_as.items() if c < len(header) and header[c]}
     owned = {title: tabs.get(title, []) for title in OWNED_TABS}
     theirs = [title for title in read if title.casefold() not in ours]
@@ -94,6 +98,21 @@ def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
     elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
     kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
     return RosterTabs(roster, tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept, formats=formats)
+
+
+def _own_number_columns(roster: Grid, dated: Mapping[int, str]) -> list[int]:
+    """The roster tab's columns a coordinator added (not rollcall's) that hold a number
+    below the header and no date, time or duration (``dated``): their number format (a
+    currency, a percentage) is read apart (``roster_files.number_formats``) to be kept."""
+    if not roster:
+        return []
+    header = [str(h).strip() if h is not None else "" for h in roster[0]]
+    own = [c for c, name in enumerate(header) if name and name not in PROTECTED_HEADERS and c not in dated]
+    return [
+        c
+        for c in own
+        if any(c < len(row) and isinstance(row[c], int | float) and not isinstance(row[c], bool) for row in roster[1:])
+    ]
 
 
 def owned_tabs(

@@ -128,6 +128,43 @@ def test_a_coordinators_dates_times_and_durations_stay_so_when_the_roster_is_rew
     assert roster_files.read_tabs(path) == roster_files.read_tabs_with_openpyxl(path)
 
 
+def test_a_coordinators_currency_and_percentage_keep_their_format_when_the_roster_is_rewritten(
+    tmp_path: Path,
+) -> None:
+    """Columns a coordinator added with numbers in a format of theirs: "Cotisation" in euros,
+    "Taux" as a percentage. A rewrite kept the values and lost the formats (12.5 for
+    12,50 €, 0.5 for 50 %). A column of plain numbers stays plain."""
+    path = tmp_path / "PAR Paris.xlsx"
+    first = push_workbook(job(path))
+    book = openpyxl.load_workbook(path)
+    sheet = book[ROSTER_TAB]
+    typed = {
+        "Cotisation": (None, 12.5, '#,##0.00\\ "€"'),  # the first row left blank: the next row's format
+        "Taux": (0.5, 0.25, "0%"),
+        "Accompagnants": (2, 3, "General"),
+    }
+    start = sheet.max_column + 1
+    for offset, (header, (one, two, number_format)) in enumerate(typed.items()):
+        sheet.cell(row=1, column=start + offset).value = header
+        for row, value in ((2, one), (3, two)):
+            sheet.cell(row=row, column=start + offset).value = value
+            sheet.cell(row=row, column=start + offset).number_format = number_format
+    del book["Résumé"]  # so that the push rewrites the workbook
+    book.save(path)
+
+    again = push_workbook(job(path, last_pushed=first.merged.pushed))
+    assert again.written and again.merged.conflicts == []
+    sheet = openpyxl.load_workbook(path)[ROSTER_TAB]
+    headers = [cell.value for cell in sheet[1]]
+    for header, (one, two, number_format) in typed.items():
+        column = headers.index(header) + 1
+        cells = [sheet.cell(row=row, column=column) for row in (2, 3)]
+        assert [c.value for c in cells] == [one, two], header
+        assert cells[1].number_format == number_format, header
+    again_and_again = push_workbook(job(path, last_pushed=again.merged.pushed))
+    assert not again_and_again.written  # the formats read back as written: nothing to change
+
+
 def as_read(states: list[RosterStateValues]) -> list[StoredRow]:
     """States as ``connectors.store.roster_state_rows`` reads them: their JSON as text."""
     text = lambda value: None if value is None else json.dumps(value)  # noqa: E731
