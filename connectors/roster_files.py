@@ -150,7 +150,9 @@ def number_formats(path: Path, title: str, columns: Collection[int]) -> dict[int
     except _DAMAGED:
         return {}
     try:
-        for row in book[title].iter_rows(min_row=2):
+        sheet = book[title]
+        sheet.reset_dimensions()  # read to the last row, whatever size the file declares
+        for row in sheet.iter_rows(min_row=2):
             for c, cell in enumerate(row):
                 value = getattr(cell, "value", None)
                 if c in wanted and c not in found and isinstance(value, int | float) and not isinstance(value, bool):

@@ -94,8 +94,8 @@ def workbook_layout(role: str, grid: Sequence[Sequence[Cell]], formats: Mapping[
     """A tab of a roster workbook. ``Inscrits``: names frozen, the date as a date, cancelled
     and withdrawn rows greyed, Présent TRUE or FALSE, a coordinator's columns that held
     dates, times, durations or numbers in a format of theirs (``formats``, by header)
-    shown so. Every tab: its widths, long
-    texts wrapped; the sign-in rows boxed, the fill rate as a percentage."""
+    shown so. Every tab: its widths, long texts wrapped; the sign-in rows boxed, the fill
+    rate as a percentage."""
     formats = formats or {}
     names = [_text(h).strip() for h in grid[0]] if grid else []
     wrapped = frozenset(c for c, name in enumerate(names) if name in WRAPPED_HEADERS)
@@ -108,7 +108,7 @@ def workbook_layout(role: str, grid: Sequence[Sequence[Cell]], formats: Mapping[
         if name in formats and name not in PROTECTED_HEADERS and c not in dates
     )
     return TabLayout(
-        # a kept date, time, duration or number is as wide as a date, not as a serial's digits
+        # a column in a kept format is as wide as a date: a serial's digits do not widen it, a currency fits
         widths=tuple(column_widths(grid, (DATE_HEADER, *(names[c] for c, _ in kept)))),
         frozen_columns=frozen_columns(grid),
         date_columns=dates,

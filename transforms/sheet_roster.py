@@ -248,8 +248,8 @@ def sheet_entry(
 
     ``sources`` (as labelled for the roster) and ``details`` (time slot, remarks, minor:
     ``transforms.roster.registration_details``), when given, are shown instead of the
-    entry's own: a roster push makes 70,000 entries, and a copy of each to change four
-    fields cost a fifth of making them."""
+    entry's own: a night's pushes make some 70,000 entries, each then without a copy of
+    its ``RosterEntry`` made only to change four fields."""
     moment = entry.registered_at
     if moment is not None and moment.tzinfo is not None:
         moment = moment.astimezone(tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)).replace(tzinfo=None)

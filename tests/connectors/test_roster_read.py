@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
 
 from rollcall.connectors import roster_files
@@ -258,3 +258,31 @@ def test_any_roster_rollcall_writes_reads_the_same_both_ways(tmp_path: Path, row
     path = tmp_path / "LIL Lille.xlsx"
     rollcall_roster(path, [[f"R{i:05}", *row] for i, row in enumerate(rows, start=1)])
     assert_same_both_ways(path)
+
+
+def test_number_formats_are_read_past_a_wrong_declared_size(tmp_path: Path) -> None:
+    """A coordinator's number format is taken from the first number of its column, however
+    far down, even in a workbook whose declared size (``<dimension>``) says it ends before
+    (openpyxl's read-only mode trusts it otherwise). A column without a number, or whose first
+    number is "General", gives none; a broken file gives none, not an error."""
+    path = tmp_path / "roster.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = ROSTER_TAB
+    sheet.append(["Réf. inscription", "Cotisation", "Badge", "Notes"])
+    for n in range(2, 40):
+        sheet.append([f"R{n:05d}", None, None, "texte"])
+    sheet.append(["R00040", 12.5, 7, "texte"])
+    sheet["B40"].number_format = '#,##0.00\\ "€"'
+    book.save(path)
+    declared = tmp_path / "declared.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(declared, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:D40" />', b'<dimension ref="A1:D2" />')
+                assert b'<dimension ref="A1:D2" />' in data
+            target.writestr(item, data)
+    assert roster_files.number_formats(declared, ROSTER_TAB, [1, 2, 3]) == {1: '#,##0.00\\ "€"'}
+    (tmp_path / "broken.xlsx").write_bytes(b"PK not a workbook")
+    assert roster_files.number_formats(tmp_path / "broken.xlsx", ROSTER_TAB, [1]) == {}
