@@ -44,6 +44,7 @@ from rollcall.models.roster_tabs import (
 from rollcall.transforms.privacy import drop_registrations
 from rollcall.transforms.roster_layout import PROTECTED_HEADERS, workbook_layouts
 from rollcall.transforms.sheet_roster import (
+    COORDINATOR_HEADERS,
     CoordinatorValues,
     RosterMerge,
     SheetEntry,
@@ -101,13 +102,16 @@ def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
 
 
 def _own_number_columns(roster: Grid, dated: Mapping[int, str]) -> list[int]:
-    """The roster tab's columns a coordinator added (not rollcall's) that hold a number
-    below the header and no date, time or duration (``dated``): their number format (a
-    currency, a percentage) is read apart (``roster_files.number_formats``) to be kept."""
+    """The roster tab's columns a coordinator added that hold a number below the header and
+    no date, time or duration (``dated``): their number format (a currency, a percentage) is
+    read apart (``roster_files.number_formats``) to be kept. Not rollcall's columns, nor
+    Présent, Appelé and Notes: a 1 typed there is a tick or a word, and would cost every push
+    a second reading of the workbook for a format no one chose."""
     if not roster:
         return []
     header = [str(h).strip() if h is not None else "" for h in roster[0]]
-    own = [c for c, name in enumerate(header) if name and name not in PROTECTED_HEADERS and c not in dated]
+    skipped = {*PROTECTED_HEADERS, *COORDINATOR_HEADERS}
+    own = [c for c, name in enumerate(header) if name and name not in skipped and c not in dated]
     return [
         c
         for c in own

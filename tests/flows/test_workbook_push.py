@@ -165,6 +165,14 @@ def test_a_coordinators_currency_and_percentage_keep_their_format_when_the_roste
     assert not again_and_again.written  # the formats read back as written: nothing to change
 
 
+def test_only_a_coordinators_added_columns_of_numbers_have_their_format_read_apart() -> None:
+    """A 1 typed in Présent, Appelé or Notes, or a number in one of rollcall's columns, does
+    not make every push read the workbook a second time for its formats."""
+    header = ["Réf. inscription", "Nom", "Présent", "Appelé", "Notes", "Cotisation", "Rappel le", "Commentaire"]
+    rows = [["R00001", "Martin", 1, 1, 2, 12.5, 44837.0, "texte"], ["R00002", 7, True, None, None, None, None, 3]]
+    assert workbook_push._own_number_columns([header, *rows], {6: "dd/mm/yyyy"}) == [5, 7]
+
+
 def as_read(states: list[RosterStateValues]) -> list[StoredRow]:
     """States as ``connectors.store.roster_state_rows`` reads them: their JSON as text."""
     text = lambda value: None if value is None else json.dumps(value)  # noqa: E731
