@@ -34,11 +34,13 @@ demo: setup
 	$(BIN)/rollcall sync --config examples/journees-engagees-2022/campaign.toml
 
 # One test process per core (pytest-xdist): flow tests wait on Prefect and the databases.
+# Work stealing: xdist's default hands each worker a fixed share up front, and one worker was
+# left with the slow flow tests for 8 minutes after the other had finished its share.
 test: lint
-	$(BIN)/pytest -n auto --durations=15
+	$(BIN)/pytest -n auto --dist worksteal --durations=15
 
 test-fast: setup
-	$(BIN)/pytest -q -n auto -m "not flow and not faults and not badinput and not postgres and not convergence"
+	$(BIN)/pytest -q -n auto --dist worksteal -m "not flow and not faults and not badinput and not postgres and not convergence"
 
 # mypy cannot follow setuptools' mapping of the top-level folders to rollcall.<layer>: it checks
 # a tree of links named like the installed package instead (build/typecheck/rollcall).
