@@ -124,15 +124,27 @@ def retry_from_the_ui(api: str, flow_run_id: UUID) -> None:
     assert response.status_code == 201
 
 
-def task_states(flow_run_id: UUID) -> dict[str, list[str]]:
-    """Task name -> the states of its runs over both attempts, in order."""
+def task_states(flow_run_id: UUID, timeout: float = 60) -> dict[str, list[str]]:
+    """Task name -> the states of its runs over both attempts, in order.
+
+    Prefect 3 records task run states from events, after the flow run's own state: read at
+    once, a task run may have no state yet (seen under load). Read again until each has a
+    final one."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
-        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        while True:
+            task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            if all(t.state is not None and t.state.is_final() for t in task_runs):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"task runs of {flow_run_id} without a final state after {timeout}s")
+            time.sleep(0.5)
     states: dict[str, list[str]] = defaultdict(list)
     for task_run in sorted(task_runs, key=lambda t: t.expected_start_time or t.created):
+        assert task_run.state is not None  # waited for above
         states[task_run.task_key.split("-")[0]].append(task_run.state.name)
     return states
 
