@@ -127,20 +127,23 @@ def retry_from_the_ui(api: str, flow_run_id: UUID) -> None:
 def task_states(flow_run_id: UUID, timeout: float = 60) -> dict[str, list[str]]:
     """Task name -> the states of its runs over both attempts, in order.
 
-    Prefect 3 records task run states from events, after the flow run's own state: read at
-    once, a task run may have no state yet (seen under load). Read again until each has a
-    final one."""
+    Prefect 3 records task runs and their states from events, after the flow run's own
+    state: read at once, a task run may have no state yet (seen under load), or be missing.
+    Read again until each has a final state and a second reading finds the same runs."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    deadline = time.monotonic() + timeout
+    deadline, seen = time.monotonic() + timeout, None
     with get_client(sync_client=True) as client:
         while True:
             task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-            if all(t.state is not None and t.state.is_final() for t in task_runs):
+            final = all(t.state is not None and t.state.is_final() for t in task_runs)
+            now = sorted((str(t.id), t.state.name if t.state else "") for t in task_runs)
+            if final and now == seen:
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"task runs of {flow_run_id} without a final state after {timeout}s")
+            seen = now
             time.sleep(0.5)
     states: dict[str, list[str]] = defaultdict(list)
     for task_run in sorted(task_runs, key=lambda t: t.expected_start_time or t.created):
