@@ -28,7 +28,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from rollcall.connectors.xlsx_rows import RowSheet
-from rollcall.models.cells import Cell, Grid, to_serial
+from rollcall.models.cells import Cell, Grid, is_number, to_serial
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
     ROSTER_TAB,
@@ -155,7 +155,7 @@ def number_formats(path: Path, title: str, columns: Collection[int]) -> dict[int
         for row in sheet.iter_rows(min_row=2):
             for c, cell in enumerate(row):
                 value = getattr(cell, "value", None)
-                if c in wanted and c not in found and isinstance(value, int | float) and not isinstance(value, bool):
+                if c in wanted and c not in found and is_number(value):
                     found[c] = cell.number_format
             if len(found) == len(wanted):
                 break

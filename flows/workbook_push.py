@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rollcall.connectors import roster_files
-from rollcall.models.cells import Cell, Grid
+from rollcall.models.cells import Cell, Grid, is_number
 from rollcall.models.ids import registration_number, registration_ref
 from rollcall.models.roster_states import (
     RosterStateValues,
@@ -112,11 +112,7 @@ def _own_number_columns(roster: Grid, dated: Mapping[int, str]) -> list[int]:
     header = [str(h).strip() if h is not None else "" for h in roster[0]]
     skipped = {*PROTECTED_HEADERS, *COORDINATOR_HEADERS}
     own = [c for c, name in enumerate(header) if name and name not in skipped and c not in dated]
-    return [
-        c
-        for c in own
-        if any(c < len(row) and isinstance(row[c], int | float) and not isinstance(row[c], bool) for row in roster[1:])
-    ]
+    return [c for c in own if any(c < len(row) and is_number(row[c]) for row in roster[1:])]
 
 
 def owned_tabs(

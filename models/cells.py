@@ -10,6 +10,7 @@ converted on the way in and out.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 Cell = str | int | float | bool | None
 Grid = list[list[Cell]]
@@ -28,6 +29,11 @@ def same_cell(a: Cell, b: Cell) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(a - b) < 1e-6
     return a == b
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A cell holding a number: a bool is TRUE or FALSE in a sheet, not 1 or 0."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def to_serial(moment: datetime) -> float:

@@ -66,7 +66,7 @@ from datetime import datetime
 from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
-from rollcall.models.cells import Cell, Grid, from_serial, same_cell, to_serial
+from rollcall.models.cells import Cell, Grid, from_serial, is_number, same_cell, to_serial
 from rollcall.models.errors import RollcallError
 from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry
 from rollcall.transforms.names import name_key
@@ -661,7 +661,7 @@ def _display(value: Cell, column: str = "") -> str:
     """A value as a coordinator reads it: "Inscrit le" as 08/10/2022 14:05, not a serial."""
     if _blank(value):
         return "(vide)"
-    if column == DATE_HEADER and isinstance(value, int | float) and not isinstance(value, bool):
+    if column == DATE_HEADER and is_number(value):
         return from_serial(value).strftime("%d/%m/%Y %H:%M")
     return str(value)
 
