@@ -153,31 +153,85 @@ class _Record:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class ReadPoint:
+    """Where a read of a text export ended: after its last byte (``offset``), a line break
+    that ends a record, with ``records`` csv records, ``lines`` physical lines and ``rows``
+    data rows before it. Rows appended to that very file later read from here
+    (``TableFile.rows(after=...)``) exactly as a read of the whole longer file reads them:
+    numbered on, and with nothing before them read differently.
+
+    Only a read that leaves nothing open gives one (``_Tally.read_point``): the file ends
+    with a line feed, and no record was a quote left open (such a record swallows the lines
+    after it, so lines appended later could change where it ends)."""
+
+    offset: int
+    records: int
+    lines: int
+    rows: int
+
+
+@dataclass
+class _Tally:
+    """How far a text export has been read, kept up to date by its readers."""
+
+    offset: int = 0
+    records: int = 0
+    lines: int = 0
+    rows: int = 0
+    ends_with_line_feed: bool = False
+    run_on: bool = False  # a quote was left open somewhere
+    at_end: bool = False
+
+    @classmethod
+    def at(cls, point: ReadPoint | None) -> _Tally:
+        if point is None:
+            return cls()
+        return cls(point.offset, point.records, point.lines, point.rows, ends_with_line_feed=True)
+
+    def read_point(self) -> ReadPoint | None:
+        if not self.at_end or self.run_on or not self.ends_with_line_feed:
+            return None
+        return ReadPoint(self.offset, self.records, self.lines, self.rows)
+
+
 @dataclass
 class TableFile:
-    """An opened export: its columns and how it is read. ``rows()`` re-reads it on each call."""
+    """An opened export: its columns and how it is read. ``rows()`` re-reads it on each call.
+    ``end``: where the last ``rows()`` of a text export that read to the end stopped, when
+    rows appended later can be read from there alone (``ReadPoint``)."""
 
     path: Path
     headers: list[str]
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    end: ReadPoint | None = None
 
-    def rows(self) -> Iterator[TableRow]:
-        """Stream the data rows; blank rows are skipped, ``number`` still counts them."""
+    def rows(self, after: ReadPoint | None = None) -> Iterator[TableRow]:
+        """Stream the data rows; blank rows are skipped, ``number`` still counts them.
+        ``after``: a text export's rows after that point only (the ``end`` of an earlier
+        read of the file when it was shorter), numbered as in a read of the whole file."""
         try:
-            yield from self._rows()
+            yield from self._rows(after)
         except OSError as error:  # the file went away or the disk failed while it was read
             raise _os_error(self.path, error) from None
 
-    def _rows(self) -> Iterator[TableRow]:
+    def _rows(self, after: ReadPoint | None) -> Iterator[TableRow]:
+        self.end = None
         if self.path.suffix.lower() in XLSX_SUFFIXES:
+            if after is not None:
+                raise ValueError("a workbook is read whole")
             with _open_sheet(self.path, self.sheet) as worksheet:
                 yield from _table_rows(self.path, _sheet_records(self.path, worksheet), self.headers)
-        else:
-            assert self.encoding is not None and self.delimiter is not None
-            records = _csv_records(self.path, self.encoding, self.delimiter, width=len(self.headers))
-            yield from _table_rows(self.path, records, self.headers)
+            return
+        assert self.encoding is not None and self.delimiter is not None
+        if after is not None and not _ascii_compatible(self.encoding):
+            raise ValueError("a UTF-16 or UTF-32 export is read whole")
+        tally = _Tally.at(after)
+        records = _csv_records(self.path, self.encoding, self.delimiter, width=len(self.headers), tally=tally)
+        yield from _table_rows(self.path, records, self.headers, tally)
+        self.end = tally.read_point()
 
 
 def open_table(
@@ -238,15 +292,35 @@ def _os_error(path: Path, error: OSError) -> FileFormatError:
 
 def file_fingerprint(path: Path) -> str:
     """SHA-256 of the file's bytes, read in chunks: the same export imported twice is seen as such."""
+    return file_fingerprints(path).whole
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A file's SHA-256 and size, and the SHA-256 of its first ``head_size`` bytes (None when
+    it is shorter): whether it begins with a file seen before, whose size that was."""
+
+    whole: str
+    size: int
+    head: str | None = None
+
+
+def file_fingerprints(path: Path, head_size: int | None = None) -> Fingerprints:
+    """``Fingerprints`` of the file, in one reading of it."""
     path = Path(path)
     check_regular_file(path)
-    digest = hashlib.sha256()
+    digest, head, size = hashlib.sha256(), None, 0
     try:
-        for _, chunk in _chunks(path):
+        for offset, chunk in _chunks(path):
+            if head_size is not None and head is None and offset < head_size <= offset + len(chunk):
+                partial = digest.copy()
+                partial.update(chunk[: head_size - offset])
+                head = partial.hexdigest()
             digest.update(chunk)
+            size = offset + len(chunk)
     except OSError as error:
         raise _os_error(path, error) from None
-    return digest.hexdigest()
+    return Fingerprints(digest.hexdigest(), size, head)
 
 
 # --- rows shared by both formats -------------------------------------------------------------
@@ -317,8 +391,11 @@ def _row_problem(cells: list[str]) -> str | None:
     return None
 
 
-def _table_rows(path: Path, records: Generator[_Record], headers: list[str]) -> Iterator[TableRow]:
+def _table_rows(
+    path: Path, records: Generator[_Record], headers: list[str], tally: _Tally | None = None
+) -> Iterator[TableRow]:
     """Pair the cells of each non-blank row after the header with the header names.
+    With a ``tally`` that does not start the file, ``records`` start after the header.
 
     Missing cells are ""; cells beyond the header go to ``column_<n>`` unless blank (trailing
     separators and formatted empty cells are common and carry nothing). A bad row keeps what
@@ -326,12 +403,16 @@ def _table_rows(path: Path, records: Generator[_Record], headers: list[str]) -> 
     """
     width = len(headers)
     extra_names: list[str] = []
-    rows = 0
+    rows = tally.rows if tally is not None else 0
+    after_header = tally is not None and tally.offset > 0  # read on from a ReadPoint
     with closing(records):
         data = (record for record in records if record.problem or not _is_blank(record.cells))
-        next(data, None)  # the header
+        if not after_header:
+            next(data, None)  # the header
         for record in data:
             rows += 1
+            if tally is not None:
+                tally.rows = rows
             if rows > MAX_ROWS:
                 raise FileFormatError(
                     f"{path}: more than {MAX_ROWS:,} rows, over rollcall's limit; "
@@ -405,17 +486,22 @@ class _Lines:
         return text
 
 
-def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -> Generator[_Record]:
+def _csv_records(
+    path: Path, encoding: str, delimiter: str, width: int | None, tally: _Tally | None = None
+) -> Generator[_Record]:
     """Stream csv records numbered from 1. A record that cannot be read is a bad record, and
-    reading goes on: one line whose quote is never closed costs that line only."""
-    lines = _Lines(_decoded_lines(path, encoding))
-    number = line = 0
+    reading goes on: one line whose quote is never closed costs that line only. A ``tally``
+    starts the reading where it says (``ReadPoint``), and follows it."""
+    tally = tally if tally is not None else _Tally()
+    lines = _Lines(_decoded_lines(path, encoding, tally))
+    number, line = tally.records, tally.lines
     while True:
         lines.start()
         bad: str | None = None
         try:
             cells = next(csv.reader(lines, delimiter=delimiter))
         except StopIteration:
+            tally.at_end = True
             return
         except _RunOn:
             bad = OPEN_QUOTE if len(lines.taken) > 1 else CELL_TOO_LONG
@@ -431,8 +517,10 @@ def _csv_records(path: Path, encoding: str, delimiter: str, width: int | None) -
             cells = _cells_of_line(taken[0][0], delimiter)
         number += 1
         problem = bad or next((p for _, p, _ in taken if p), None)
+        tally.run_on = tally.run_on or bad == OPEN_QUOTE
         yield _Record(number, cells, problem, line + 1)
         line += len(taken)
+        tally.records, tally.lines = number, line
 
 
 def _runs_on(
@@ -462,12 +550,13 @@ def _cells_of_line(text: str, delimiter: str) -> list[str]:
         return text[:MAX_RECORD_CHARS].rstrip("\r\n").split(delimiter)
 
 
-def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[str, str | None, bool]]:
+def _decoded_lines(path: Path, encoding: str, tally: _Tally) -> Iterator[tuple[str, str | None, bool]]:
     """``(text, problem, cut)`` per physical line. UTF-16/32 files decode as a whole (a byte
     that does not decode fails the file); 8-bit and UTF-8 files line by line, so a line that
-    does not decode is one bad row (UTF-8 lines may be cp1252, see the module docstring)."""
+    does not decode is one bad row (UTF-8 lines may be cp1252, see the module docstring),
+    and they can be read from a byte offset on (``tally``)."""
     if _ascii_compatible(encoding):
-        yield from _byte_lines_decoded(path, encoding)
+        yield from _byte_lines_decoded(path, encoding, tally)
         return
     with path.open(encoding=encoding, newline="") as handle:
         number = 0
@@ -487,10 +576,10 @@ def _ascii_compatible(encoding: str) -> bool:
     return not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
 
 
-def _byte_lines_decoded(path: Path, encoding: str) -> Iterator[tuple[str, str | None, bool]]:
+def _byte_lines_decoded(path: Path, encoding: str, tally: _Tally) -> Iterator[tuple[str, str | None, bool]]:
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-    first = True
-    for raw, cut in _byte_lines(path):
+    first = not tally.offset
+    for raw, cut in _byte_lines(path, tally):
         if first and encoding == "utf-8-sig":
             raw = raw.removeprefix(codecs.BOM_UTF8)
         first = False
@@ -517,17 +606,19 @@ def _decode_line(raw: bytes, encoding: str, utf8: bool) -> tuple[str, str | None
     return text, NUL_BYTE if "\x00" in text else None
 
 
-def _byte_lines(path: Path) -> Iterator[tuple[bytes, bool]]:
+def _byte_lines(path: Path, tally: _Tally) -> Iterator[tuple[bytes, bool]]:
     """Physical lines as bytes with their line break, at most ``MAX_RECORD_CHARS`` bytes each
-    (``cut``: the rest of a longer line is skipped). Lines end at LF, or at CR in a file
-    without any LF (old Mac Excel)."""
+    (``cut``: the rest of a longer line is skipped), from ``tally.offset`` on, which they
+    move on. Lines end at LF, or at CR in a file without any LF (old Mac Excel)."""
     with path.open("rb") as handle:
         head = handle.read(_DETECT_BYTES)
     newline = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
     limit = MAX_RECORD_CHARS
     pending = b""
     skipping = False
-    for _, chunk in _chunks(path):
+    for offset, chunk in _chunks(path, tally.offset):
+        tally.offset = offset + len(chunk)
+        tally.ends_with_line_feed = chunk.endswith(b"\n")
         parts = (pending + chunk).split(newline)
         pending = parts.pop()
         for part in parts:
@@ -588,9 +679,10 @@ def _checked_delimiter(path: Path, delimiter: str) -> str:
 # --- encoding detection ------------------------------------------------------------------------
 
 
-def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
-    offset = 0
+def _chunks(path: Path, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    offset = start
     with path.open("rb") as handle:
+        handle.seek(start)
         while chunk := handle.read(_CHUNK_BYTES):
             yield offset, chunk
             offset += len(chunk)

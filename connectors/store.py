@@ -274,6 +274,11 @@ def has_current_records(session: Session, campaign: str, source: str) -> bool:
     return session.scalar(query) is not None
 
 
+def stored_keys(session: Session, campaign: str, source: str, external_ids: set[str]) -> set[str]:
+    """Which of these record keys the source has stored already, in any version."""
+    return set(_known_versions(session, campaign, source, external_ids))
+
+
 def _known_versions(session: Session, campaign: str, source: str, external_ids: set[str]) -> dict[str, dict[str, bool]]:
     """Content hashes already stored for these keys, and whether each is the current version,
     looked up in chunks (bound-parameter limits), so landing a page costs the page, not the

@@ -7,16 +7,21 @@ each page with the cursor it allows. What a source no longer holds stops being c
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from rollcall.connectors import privacy, store
 from rollcall.connectors.database import session_scope
-from rollcall.connectors.files import FileFormatError, file_fingerprint, open_table
+from rollcall.connectors.files import FileFormatError, ReadPoint, TableFile, file_fingerprints, open_table
 from rollcall.connectors.forms import FormConnector
 from rollcall.connectors.google_sheets import SheetsError, read_source_tab
 from rollcall.connectors.http import SourceError, SourceMappingError
@@ -60,22 +65,113 @@ def land(
     raise ValueError(f"source {source.name}: a {source.kind} source is not landed")
 
 
+@dataclass(frozen=True)
+class FileCursor:
+    """A file source's cursor: the SHA-256 of the file landed and, when its reading ended
+    with nothing left open (``connectors.files.ReadPoint``), where it ended and how the file
+    was read (``layout``). Stored as text: ``sha256:<hex>``, then that point as JSON."""
+
+    digest: str
+    end: ReadPoint | None = None
+    layout: str | None = None
+
+    def text(self) -> str:
+        if self.end is None or self.layout is None:
+            return f"sha256:{self.digest}"
+        return f"sha256:{self.digest} " + json.dumps({**asdict(self.end), "layout": self.layout}, sort_keys=True)
+
+    @classmethod
+    def parse(cls, text: str | None) -> FileCursor | None:
+        if not text or not text.startswith("sha256:"):
+            return None
+        digest, _, rest = text.removeprefix("sha256:").partition(" ")
+        try:
+            point = json.loads(rest) if rest else None
+            layout = point.pop("layout") if point else None
+            return cls(digest, ReadPoint(**point) if point else None, layout)
+        except (ValueError, TypeError, KeyError, AttributeError):  # an older or damaged cursor: read whole
+            return cls(digest)
+
+
+def file_layout(table: TableFile, id_column: str | None) -> str:
+    """How an export is read and keyed: its encoding, delimiter and columns, and the column
+    holding the record ids. Rows appended to a file are read alone only when the longer
+    file reads the same way (detection looks at the whole file, and could change its mind)."""
+    text = json.dumps([table.encoding, table.delimiter, table.headers, id_column])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _NotAppendOnly(Exception):
+    """Rows appended to an export cannot be landed alone as the whole file would land them."""
+
+
 def land_file(campaign: Campaign, source: FileSource, run_id: int) -> dict[str, Any]:
-    """A file export, landed whole in one transaction with its cursor (the file's
-    fingerprint); skipped when the file has not changed since."""
+    """A file export, landed in one transaction with its cursor (``FileCursor``); skipped when
+    the file has not changed since.
+
+    A file that only grew (it begins with the very bytes landed last time, and reads the
+    same way) has only its new rows read and landed (``_land_appended``): the same rows,
+    numbers and records as a reading of the whole file, at a fraction of the cost (a night
+    with 1,000 more rows in a 100,000-row export). Anything else is read whole."""
     path = campaign.source_path(source)
     if not path.exists():
         raise SourceError(f"source {source.name}: file not found: {path}")
-    try:  # refuses at once a folder, /dev/zero or a pipe, before the sync reads on for ever
-        cursor = f"sha256:{file_fingerprint(path)}"
-    except FileFormatError as exc:
-        raise _of_source(source, exc) from None
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
-        if store.get_cursor(session, code, source.name) == cursor:
-            return {"received": 0, "new": 0, "file_unchanged": True}
+        previous = FileCursor.parse(store.get_cursor(session, code, source.name))
+    try:  # refuses at once a folder, /dev/zero or a pipe, before the sync reads on for ever
+        seen = file_fingerprints(path, previous.end.offset if previous and previous.end else None)
+    except FileFormatError as exc:
+        raise _of_source(source, exc) from None
+    if previous is not None and previous.digest == seen.whole:
+        return {"received": 0, "new": 0, "file_unchanged": True}
     id_column = source.mapping.get("external_id", (None,))[0]
-    return _land_rows(campaign, source, iter_identified(_read_rows(source, path), id_column), run_id, cursor)
+    table = _open_export(source, path)
+    layout = file_layout(table, id_column)
+
+    def cursor() -> str:
+        end = table.end if table.end is not None and table.end.offset == seen.size else None
+        return FileCursor(seen.whole, end, layout).text()
+
+    if previous is not None and previous.end is not None and previous.digest == seen.head:
+        if previous.layout == layout and id_column is not None:
+            try:
+                return _land_appended(campaign, source, table, previous.end, id_column, run_id, cursor)
+            except _NotAppendOnly as exc:
+                log.info("source %s: %s; reading the whole file", source.name, exc)
+    rows = iter_identified(_streamed_rows(source, table), id_column)
+    return _land_rows(campaign, source, rows, run_id, cursor)
+
+
+def _land_appended(
+    campaign: Campaign,
+    source: FileSource,
+    table: TableFile,
+    after: ReadPoint,
+    id_column: str,
+    run_id: int,
+    cursor: Callable[[], str],
+) -> dict[str, Any]:
+    """The rows after ``after`` landed, when that is what landing the whole file would do:
+    each holds an id of its own, seen in no earlier row (else ``_NotAppendOnly``, and
+    nothing is stored). The rows before it need nothing then: they were landed as they are,
+    and the records a snapshot holds stayed current since (only a landing of this file, an
+    erasure or a purge change which are; the last two take rows out for good)."""
+    fresh: set[str] = set()
+
+    def checked(session: Session, chunk: list[RawRow]) -> None:
+        ids = {row.external_id for row in chunk}
+        if len(ids) < len(chunk) or not ids.isdisjoint(fresh):
+            raise _NotAppendOnly("a new row repeats the id of another")
+        if any(not (row.payload.get(id_column) or "").strip() for row in chunk):
+            raise _NotAppendOnly("a new row has no id")
+        if store.stored_keys(session, campaign.campaign.code, source.name, ids):
+            raise _NotAppendOnly("a new row holds the id of an earlier one")
+        fresh.update(ids)
+
+    rows = iter_identified(_streamed_rows(source, table, after), id_column)
+    counts = _land_rows(campaign, source, rows, run_id, cursor, before_chunk=checked)
+    return {**counts, "appended": True}
 
 
 def land_sheet(campaign: Campaign, source: SheetSource, run_id: int) -> dict[str, Any]:
@@ -99,27 +195,36 @@ def land_sheet(campaign: Campaign, source: SheetSource, run_id: int) -> dict[str
 
 
 def _land_rows(
-    campaign: Campaign, source: SourceBase, rows: Iterable[RawRow], run_id: int, cursor: str | None
+    campaign: Campaign,
+    source: SourceBase,
+    rows: Iterable[RawRow],
+    run_id: int,
+    cursor: Callable[[], str] | None,
+    before_chunk: Callable[[Session, list[RawRow]], None] | None = None,
 ) -> dict[str, Any]:
-    """Land a whole export or sheet in one transaction with its cursor, streamed in chunks so
-    a large export uses bounded memory; for a snapshot source, what it no longer holds stops
-    being current."""
+    """Land a whole export or sheet in one transaction with its cursor (``cursor()``, once
+    every row is read), streamed in chunks so a large export uses bounded memory; for a
+    snapshot source, what it no longer holds stops being current. With ``before_chunk``
+    (``_land_appended``): the rows appended to an export landed before, each chunk checked
+    by it first; what the file held before them is current already."""
     code = campaign.campaign.code
     totals = {"received": 0, "new": 0, "new_versions": 0, "removed": 0}
     present = RecordKeys()  # compact: a 200 MB export's keys stay well under its size
     with session_scope(campaign.database_url) as session:
         salt = privacy.erasure_salt(session) if privacy.anyone_erased(session) else None
         for chunk in _chunks(rows, LANDING_CHUNK):
+            if before_chunk is not None:
+                before_chunk(session, chunk)
             if salt is not None:  # an erased person's rows, read again, stay erased
                 chunk = privacy.without_erased(session, code, source.name, chunk, salt)
             counts = store.land_raw_rows(session, code, source.name, chunk, run_id)
             totals["received"] += counts.received
             totals["new"] += counts.new
             totals["new_versions"] += counts.new_versions
-            if source.is_snapshot:
+            if source.is_snapshot and before_chunk is None:
                 for r in chunk:
                     present.add(r.external_id, r.content_hash)
-        if source.is_snapshot:
+        if source.is_snapshot and before_chunk is None:
             if not totals["received"] and store.has_current_records(session, code, source.name):
                 raise SourceError(
                     f"source {source.name}: it holds no row now, while earlier syncs found some; "
@@ -128,7 +233,7 @@ def _land_rows(
                 )
             totals["removed"] = store.match_snapshot(session, code, source.name, present)
         if cursor is not None:
-            store.set_cursor(session, code, source.name, cursor)
+            store.set_cursor(session, code, source.name, cursor())
     return totals
 
 
@@ -139,9 +244,9 @@ def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield chunk
 
 
-def _read_rows(source: FileSource, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``(locator, row)`` pairs of an export, streamed, after checking (at once, before any
-    row is landed) that every mapped column exists."""
+def _open_export(source: FileSource, path: Path) -> TableFile:
+    """An export opened, after checking (at once, before any row is landed) that every
+    mapped column exists."""
     try:
         table = open_table(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)
     except FileFormatError as exc:
@@ -152,12 +257,15 @@ def _read_rows(source: FileSource, path: Path) -> Iterator[tuple[str, dict[str, 
             f"source {source.name}: column(s) {missing} named in its field mapping are not "
             f"in {path.name}; its columns are {table.headers}"
         )
-    return _streamed_rows(source, table)
+    return table
 
 
-def _streamed_rows(source: SourceBase, table: Any) -> Iterator[tuple[str, dict[str, str]]]:
+def _streamed_rows(
+    source: SourceBase, table: TableFile, after: ReadPoint | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(locator, row)`` pairs of an export, streamed (after ``after`` only, if given)."""
     try:
-        for row in table.rows():
+        for row in table.rows(after):
             yield row.locator, row.values
     except FileFormatError as exc:  # a byte that does not decode, deep in the file
         raise _of_source(source, exc) from None
