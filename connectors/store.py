@@ -885,6 +885,22 @@ def roster_inputs(session: Session, event_id: int, registrations: Any = None) ->
     return digest.hexdigest()
 
 
+def has_unpushed_rows(session: Session, event_id: int) -> bool:
+    """Whether a registration the event's roster shows has no row state yet: it was never
+    pushed, so its roster must be (every row of a push gets a state, ``states_of``)."""
+    query = (
+        select(Registration.id)
+        .outerjoin(RosterState, RosterState.registration_id == Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status.in_((REGISTERED, CANCELLED)),
+            RosterState.registration_id.is_(None),
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
 def shown_count(session: Session, event_id: int) -> int:
     """How many registrations an event's roster shows (registered or cancelled)."""
     listed = _entries_query(event_id).subquery()

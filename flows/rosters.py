@@ -508,7 +508,9 @@ def prepare_site(
     waiting_here = waiting.get(site.code, [])
     local = site.roster.kind != "google_sheet"
     registrations = None  # the part of the fingerprint's inputs the push leaves as it is
-    if not (purged or erased):
+    # a row never pushed (a new registration) makes the push needed: the fingerprint, a
+    # digest of every row of the site, would only say so (most of a +1,000 night's sites)
+    if not (purged or erased or store.has_unpushed_rows(session, event_id)):
         target = store.roster_target(session, campaign.campaign.code, site.code)
         content = _roster_content(campaign, site, target, modified)
         if target is not None and target.fingerprint is not None and content is not None:

@@ -231,3 +231,30 @@ def test_roster_states_keep_what_was_pushed_through_migration_0011(database_url:
             "rappeler",
             None,
         )
+
+
+def test_a_shown_registration_without_a_row_state_was_never_pushed(migrated_url: str) -> None:
+    """``has_unpushed_rows``: what lets a roster push skip its fingerprint (it is needed);
+    registrations the roster does not show do not count."""
+    from datetime import date
+
+    from rollcall.models.tables import Event, Person, Registration, RosterState
+
+    with session_scope(migrated_url) as session:
+        event = Event(campaign="c", site_code="PAR", name="Paris", city="Paris", date=date(2026, 10, 8), capacity=9)
+        people = [Person(first_name=n, last_name="Diallo", email=None, phone=None) for n in ("Awa", "Binta", "Coumba")]
+        session.add_all([event, *people])
+        session.flush()
+        shown, hidden, cancelled = (
+            Registration(person_id=p.id, event_id=event.id, status=s, sources=["tally"])
+            for p, s in zip(people, ("registered", "no_consent", "cancelled"), strict=True)
+        )
+        session.add_all([shown, hidden, cancelled])
+        session.flush()
+        assert store.has_unpushed_rows(session, event.id)
+        session.add(RosterState(registration_id=shown.id, pushed={"Nom": "Diallo"}, conflicts=0))
+        session.flush()
+        assert store.has_unpushed_rows(session, event.id)  # the cancelled one is shown too
+        session.add(RosterState(registration_id=cancelled.id, pushed={"Nom": "Diallo"}, conflicts=0))
+        session.flush()
+        assert not store.has_unpushed_rows(session, event.id)  # "no_consent" is not on the roster
