@@ -298,11 +298,26 @@ def file_fingerprint(path: Path) -> str:
 @dataclass(frozen=True)
 class Fingerprints:
     """A file's SHA-256 and size, and the SHA-256 of its first ``head_size`` bytes (None when
-    it is shorter): whether it begins with a file seen before, whose size that was."""
+    it is shorter): whether it begins with a file seen before, whose size that was.
+    ``identity``: the file's inode, size and modification time before it was read."""
 
     whole: str
     size: int
     head: str | None = None
+    identity: tuple[int, int, int] = (0, 0, 0)
+
+    def still(self, path: Path) -> bool:
+        """Whether the file is still the one fingerprinted: not replaced, written or grown
+        since (a staff member saving a new export while the sync reads it)."""
+        try:
+            return _identity(path) == self.identity
+        except OSError:
+            return False
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    found = os.stat(path)
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def file_fingerprints(path: Path, head_size: int | None = None) -> Fingerprints:
@@ -311,6 +326,7 @@ def file_fingerprints(path: Path, head_size: int | None = None) -> Fingerprints:
     check_regular_file(path)
     digest, head, size = hashlib.sha256(), None, 0
     try:
+        identity = _identity(path)
         for offset, chunk in _chunks(path):
             if head_size is not None and head is None and offset < head_size <= offset + len(chunk):
                 partial = digest.copy()
@@ -320,7 +336,7 @@ def file_fingerprints(path: Path, head_size: int | None = None) -> Fingerprints:
             size = offset + len(chunk)
     except OSError as error:
         raise _os_error(path, error) from None
-    return Fingerprints(digest.hexdigest(), size, head)
+    return Fingerprints(digest.hexdigest(), size, head, identity)
 
 
 # --- rows shared by both formats -------------------------------------------------------------

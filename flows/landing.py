@@ -130,13 +130,19 @@ def land_file(campaign: Campaign, source: FileSource, run_id: int) -> dict[str, 
     layout = file_layout(table, id_column)
 
     def cursor() -> str:
-        end = table.end if table.end is not None and table.end.offset == seen.size else None
+        """The file's digest, and where its reading ended if it was read as fingerprinted."""
+        end = table.end if table.end is not None and table.end.offset == seen.size and seen.still(path) else None
         return FileCursor(seen.whole, end, layout).text()
+
+    def appended_cursor() -> str:
+        if not seen.still(path):  # its new rows may not follow the bytes checked: read it whole
+            raise _NotAppendOnly("the file changed while it was read")
+        return cursor()
 
     if previous is not None and previous.end is not None and previous.digest == seen.head:
         if previous.layout == layout and id_column is not None:
             try:
-                return _land_appended(campaign, source, table, previous.end, id_column, run_id, cursor)
+                return _land_appended(campaign, source, table, previous.end, id_column, run_id, appended_cursor)
             except _NotAppendOnly as exc:
                 log.info("source %s: %s; reading the whole file", source.name, exc)
     rows = iter_identified(_streamed_rows(source, table), id_column)

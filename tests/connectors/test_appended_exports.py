@@ -186,3 +186,22 @@ def test_a_grown_export_lands_as_reading_it_whole_does(
     assert counts.get("appended", False) is appended
     if appended:
         assert counts["received"] < len(records)
+
+
+def test_a_file_written_after_its_fingerprint_is_no_longer_the_one_fingerprinted(tmp_path: Path) -> None:
+    """What keeps a reading of appended rows from landing bytes of another file: a file saved
+    again while it was read is read whole the next night (``land_file``)."""
+    from rollcall.connectors.files import file_fingerprints
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(FIRST)
+    seen = file_fingerprints(path, head_size=10)
+    assert seen.still(path) and seen.size == len(FIRST) and seen.head is not None
+    path.write_bytes(FIRST + _lines(NEW))
+    assert not seen.still(path)
+    replaced = tmp_path / "new.csv"
+    replaced.write_bytes(FIRST)
+    seen = file_fingerprints(path)
+    replaced.replace(path)  # the same size, another file
+    assert not seen.still(path)
+    assert file_fingerprints(path, head_size=len(FIRST) + 1).head is None  # shorter than the head asked
