@@ -283,3 +283,35 @@ def test_the_cast_alone_converges(world: World, tmp_path: Path, database_url: st
     path = assert_like_clean(world, tmp_path, database_url, replay_url, "control")
     assert {source for source, _ in path.sections["raw_records"]} == set(SOURCES)
     assert set(path.sections["roster_summaries"]) == {"PAR", "LYS", "MRS"}
+
+
+def _export_pull(url: str) -> dict:
+    """What the last run did with the export (its report's ``this_run``)."""
+    from rollcall.connectors import report_store
+    from rollcall.connectors.database import session_scope
+
+    with session_scope(url) as session:
+        run = report_store.last_run(session, "convergence")
+        assert run is not None and run.summary
+        return run.summary["sources"][CSV]["this_run"]
+
+
+def test_an_export_that_grows_lands_its_new_rows_alone_and_ends_as_a_clean_run(
+    world: World, tmp_path: Path, database_url: str, replay_url: str
+) -> None:
+    """Nights where the export only grew (new rows at its end, one of them someone already
+    on the roster, spelled otherwise) read those rows alone; a night that also edits a row
+    above reads it whole. Either way the end is one clean sync's."""
+    config = world.campaign(tmp_path / "path", database_url)
+    people = cast(world)
+    night(world, config)
+    helene = world.volunteers[0]
+    world.sign_up_as(helene, CSV, first="Hélène", last="MARTIN", phone="")  # on the roster already
+    world.sign_up(source=CSV)
+    night(world, config)
+    assert _export_pull(database_url).get("appended") is True
+    world.sign_up(source=CSV)
+    world.change(people["zoe_csv"], email="zoe.dubois@example.net")
+    night(world, config)
+    assert "appended" not in _export_pull(database_url)
+    assert_like_clean(world, tmp_path, database_url, replay_url, "an export that grows")
