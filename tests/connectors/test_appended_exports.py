@@ -1,5 +1,6 @@
 """An export that only grew is read from where its last reading ended, and lands as a reading
-of the whole file would (``connectors.files.ReadPoint``, ``flows.landing.land_file``).
+of the whole file would (``connectors.files.ReadPoint``, ``flows.landing.land_file``); an
+export holding one id twice ends as one clean landing of it, whatever came before.
 
 Two checks. The reader: for any file and any text appended to it, the rows read after the
 first file's end are the whole longer file's rows after the first file's, numbered the same,
@@ -205,3 +206,49 @@ def test_a_file_written_after_its_fingerprint_is_no_longer_the_one_fingerprinted
     replaced.replace(path)  # the same size, another file
     assert not seen.still(path)
     assert file_fingerprints(path, head_size=len(FIRST) + 1).head is None  # shorter than the head asked
+
+
+def _current(records: list) -> list:
+    return [(key, digest, payload) for key, digest, _, current, payload in records if current]
+
+
+def test_an_id_held_twice_keeps_its_later_row_current_whatever_came_before(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The later row of an id is the version an export holds (``transforms.raw.RecordKeys``):
+    after a night that held only the earlier row, or with the two rows in two chunks of the
+    landing, the earlier version is kept raw but not current, as in one clean landing."""
+    from rollcall.flows.landing import LANDING_CHUNK
+
+    monkeypatch.setenv(DATABASE_URL_ENV, database_url)
+    upgrade(database_url)
+    edited = [*ROWS[0][:3], "autre@example.org", *ROWS[0][4:]]
+    filler = [[f"F{n}", "Awa", "Diallo", f"awa{n}@example.org", "", "Lyon", "", "Oui"] for n in range(LANDING_CHUNK)]
+    histories = {
+        "the earlier row alone the night before": ([_lines([HEADER, ROWS[0]])], _lines([HEADER, ROWS[0], edited])),
+        "the two rows in two chunks": ([], _lines([HEADER, ROWS[0], *filler, edited])),
+    }
+    for n, (name, (before, last)) in enumerate(histories.items()):
+        records, _, _ = _landed(tmp_path / f"history{n}", database_url, [*before, last])
+        with session_scope(database_url) as session:
+            session.execute(RawRecord.__table__.delete())
+            session.execute(SourceCursor.__table__.delete())
+        clean, _, _ = _landed(tmp_path / f"clean{n}", database_url, [last])
+        with session_scope(database_url) as session:
+            session.execute(RawRecord.__table__.delete())
+            session.execute(SourceCursor.__table__.delete())
+        assert _current(records) == _current(clean), name
+        assert [r[0] for r in _current(records)].count("A1") == 1, name
+        assert ("A1", "autre@example.org") in {(r[0], dict(r[2])["Email"]) for r in _current(records)}, name
+
+
+def test_record_keys_hold_the_later_hash_of_an_id() -> None:
+    from rollcall.transforms.raw import RecordKeys
+
+    keys = RecordKeys()
+    keys.add("A1", "h1")
+    keys.add("A2", "h1")
+    keys.add("A1", "h2")
+    assert ("A1", "h2") in keys and ("A2", "h1") in keys
+    assert ("A1", "h1") not in keys and ("A3", "h1") not in keys and "A1" not in keys
+    assert len(keys) == 2
