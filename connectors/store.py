@@ -213,30 +213,33 @@ def land_raw_rows(session: Session, campaign: str, source: str, rows: Sequence[R
 
 def match_snapshot(session: Session, campaign: str, source: str, present: Container[tuple[str, str]]) -> int:
     """A snapshot source holds exactly the records that are current: one it no longer holds
-    stops being current (kept raw, never deleted), one that came back is current again.
-    ``present`` holds (external id, content hash) pairs. Returns how many were removed.
+    stops being current (kept raw, never deleted). ``present`` holds (external id, content
+    hash) pairs. Returns how many were removed.
+
+    Makes nothing current: landing the snapshot did (``land_raw_rows``: a new record, a row
+    back in the file, an edit undone), each id with its later row's version. Were every
+    version found in the file made current, an id held by two rows would end with both
+    current after a night that held only the earlier row, or with the two rows in two
+    chunks of the landing, where one clean landing keeps the later alone.
 
     Reads keys only (never payloads), as Core rows (the ORM's result handling was half of
     it), and flips flags in bulk: a 200 MB export stays flat."""
-    query = select(RawRecord.id, RawRecord.external_id, RawRecord.content_hash, RawRecord.is_current).where(
-        RawRecord.campaign == campaign, RawRecord.source == source
+    query = select(RawRecord.id, RawRecord.external_id, RawRecord.content_hash).where(
+        RawRecord.campaign == campaign, RawRecord.source == source, RawRecord.is_current.is_(True)
     )
-    flips: dict[bool, list[int]] = {True: [], False: []}
-    removed = 0
-    for record_id, external_id, digest, current in read_rows(session, query.execution_options(yield_per=20_000)):
-        wanted = (external_id, digest) in present
-        if bool(current) != wanted:
-            flips[wanted].append(record_id)
-            removed += bool(current)
-    for value, ids in flips.items():
-        for chunk in batches(ids):
-            session.execute(
-                update(RawRecord)
-                .where(RawRecord.id.in_(chunk))
-                .values(is_current=value)
-                .execution_options(synchronize_session=False)
-            )
-    return removed
+    gone = [
+        record_id
+        for record_id, external_id, digest in read_rows(session, query.execution_options(yield_per=20_000))
+        if (external_id, digest) not in present
+    ]
+    for chunk in batches(gone):
+        session.execute(
+            update(RawRecord)
+            .where(RawRecord.id.in_(chunk))
+            .values(is_current=False)
+            .execution_options(synchronize_session=False)
+        )
+    return len(gone)
 
 
 def unlisted(session: Session, campaign: str, source: str, listed: set[str]) -> list[str]:

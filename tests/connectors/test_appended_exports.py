@@ -215,9 +215,10 @@ def _current(records: list) -> list:
 def test_an_id_held_twice_keeps_its_later_row_current_whatever_came_before(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The later row of an id is the version an export holds (``transforms.raw.RecordKeys``):
-    after a night that held only the earlier row, or with the two rows in two chunks of the
-    landing, the earlier version is kept raw but not current, as in one clean landing."""
+    """The later row of an id is the version an export holds (``store.match_snapshot`` makes
+    nothing current): after a night that held only the earlier row, or with the two rows in
+    two chunks of the landing, the earlier version is kept raw but not current, as in one
+    clean landing."""
     from rollcall.flows.landing import LANDING_CHUNK
 
     monkeypatch.setenv(DATABASE_URL_ENV, database_url)
@@ -240,15 +241,3 @@ def test_an_id_held_twice_keeps_its_later_row_current_whatever_came_before(
         assert _current(records) == _current(clean), name
         assert [r[0] for r in _current(records)].count("A1") == 1, name
         assert ("A1", "autre@example.org") in {(r[0], dict(r[2])["Email"]) for r in _current(records)}, name
-
-
-def test_record_keys_hold_the_later_hash_of_an_id() -> None:
-    from rollcall.transforms.raw import RecordKeys
-
-    keys = RecordKeys()
-    keys.add("A1", "h1")
-    keys.add("A2", "h1")
-    keys.add("A1", "h2")
-    assert ("A1", "h2") in keys and ("A2", "h1") in keys
-    assert ("A1", "h1") not in keys and ("A3", "h1") not in keys and "A1" not in keys
-    assert len(keys) == 2
