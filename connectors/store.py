@@ -300,12 +300,10 @@ def _known_versions(session: Session, campaign: str, source: str, external_ids: 
 
 def _last_version_per_key(rows: Sequence[RawRow]) -> list[RawRow]:
     """One export holding two versions of one id: the later row wins, the rest are not kept
-    as separate current versions (they are still counted as received)."""
-    by_key: dict[tuple[str, str], RawRow] = {}
-    for row in rows:
-        by_key[(row.external_id, row.content_hash)] = row
+    as separate current versions (they are still counted as received). In the order each
+    id first appears; the later row even when it repeats an earlier one (A, B, A: A)."""
     latest: dict[str, RawRow] = {}
-    for row in by_key.values():
+    for row in rows:
         latest[row.external_id] = row
     return list(latest.values())
 

@@ -71,6 +71,15 @@ def test_an_edit_undone_makes_the_earlier_version_current_again(migrated_url: st
     assert versions == [(first, True), (edited, False)]
 
 
+def test_an_id_held_three_times_keeps_its_last_rows_version(migrated_url: str) -> None:
+    """Rows A, B, A of one id in one export: the last row's version (A) is current."""
+    first, edited = {"id": "1", "Nom": "Rous"}, {"id": "1", "Nom": "Roux"}
+    _land(migrated_url, identify_rows([("row 2", first), ("row 3", edited), ("row 4", first)], "id"))
+    with session_scope(migrated_url) as session:
+        versions = session.execute(select(RawRecord.payload, RawRecord.is_current, RawRecord.locator)).all()
+    assert versions == [(first, True, "row 4")]
+
+
 def test_cursor_round_trip(migrated_url: str) -> None:
     with session_scope(migrated_url) as session:
         assert store.get_cursor(session, "c", "tally") is None
