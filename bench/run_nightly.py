@@ -10,8 +10,8 @@ temporary server dominates it); ``match`` is ``rollcall match`` on the same 100k
 start-up, the lowest of three. Every sync measured is the lowest of three too: the first
 sync three times from an empty folder, the unchanged night three times (the second and
 third are unchanged too), the +1,000 night three times from the same saved state. A shared
-machine only ever adds time: one run of the same +1,000 night has taken 26.6 s and, an
-hour later, 36.0 s (seen on 7 December), and a cheap night's figure is otherwise mostly
+machine only ever adds time: one run of the same +1,000 night has taken 26.6 s and, half
+an hour later, 36.0 s (seen on 7 December), and a cheap night's figure is otherwise mostly
 the noise of Prefect's start-up. Per-step times come from the run's report
 (``this_run.seconds``). The last line printed is one JSON object; the targets of issue 16 are
 ratios, so they hold on any machine.
