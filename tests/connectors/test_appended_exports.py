@@ -2,12 +2,14 @@
 of the whole file would (``connectors.files.ReadPoint``, ``flows.landing.land_file``); an
 export holding one id twice ends as one clean landing of it, whatever came before.
 
-Two checks. The reader: for any file and any text appended to it, the rows read after the
-first file's end are the whole longer file's rows after the first file's, numbered the same,
-and the reading ends at the same point. The landing: a night that finds rows appended lands,
-on SQLite and PostgreSQL, the very records and cursor that reading the whole file lands, and
-a file that did more than grow (an edited row, a reused id, a row without an id, a line left
-without its line break, an encoding the new rows change) is read whole.
+The reader: for any file and any text appended to it, the rows read after the first file's
+end are the whole longer file's rows after the first file's, numbered the same, and the
+reading ends at the same point. The landing: a night that finds rows appended lands, on
+SQLite and PostgreSQL, the very records and cursor that reading the whole file lands, and a
+file that did more than grow (an edited row, a reused id, a row without an id, a line left
+without its line break, an encoding the new rows change) is read whole. An id held twice:
+after a night that held its earlier row alone, or with its rows in two chunks of a landing,
+the current records are one clean landing's.
 """
 
 from __future__ import annotations
