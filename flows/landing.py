@@ -1,8 +1,9 @@
 """Land each source's records raw, before anything else reads them. Prefect-free: the task
 ``flows.steps.land_source`` calls ``land``; the CLI and tests call these functions directly.
 
-A file or sheet is landed whole in one transaction with its cursor; a web form page by page,
-each page with the cursor it allows. What a source no longer holds stops being current.
+A file or sheet is landed in one transaction with its cursor (an export that only grew, its
+new rows alone: ``land_file``); a web form page by page, each page with the cursor it
+allows. What a source no longer holds stops being current.
 """
 
 from __future__ import annotations
