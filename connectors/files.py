@@ -290,11 +290,6 @@ def _os_error(path: Path, error: OSError) -> FileFormatError:
     return FileFormatError(f"{path}: cannot be read ({error.strerror or error}); check the file and the disk")
 
 
-def file_fingerprint(path: Path) -> str:
-    """SHA-256 of the file's bytes, read in chunks: the same export imported twice is seen as such."""
-    return file_fingerprints(path).whole
-
-
 @dataclass(frozen=True)
 class Fingerprints:
     """A file's SHA-256 and size, and the SHA-256 of its first ``head_size`` bytes (None when

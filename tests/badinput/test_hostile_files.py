@@ -393,13 +393,13 @@ def test_configuration_that_would_fail_every_night_is_refused_at_load(
 
 def test_non_regular_files_are_refused_at_once(tmp_path: Path) -> None:
     """/dev/zero never ends: it must be refused before a byte is read (the sync holds the lock)."""
-    from rollcall.connectors.files import file_fingerprint
+    from rollcall.connectors.files import file_fingerprints
 
     os.mkfifo(tmp_path / "pipe.csv")
     (tmp_path / "zero.csv").symlink_to("/dev/zero")
     (tmp_path / "folder.csv").mkdir()
     for name in ("pipe.csv", "zero.csv", "folder.csv"):
-        for read in (file_fingerprint, open_table):
+        for read in (file_fingerprints, open_table):
             started = time.monotonic()
             with pytest.raises(FileFormatError, match=r"is not a regular file|is a folder") as raised:
                 read(tmp_path / name)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rollcall.connectors.files import MOJIBAKE, FileFormatError, TableRow, file_fingerprint, open_table
+from rollcall.connectors.files import MOJIBAKE, FileFormatError, TableRow, file_fingerprints, open_table
 
 RUSSIAN = "Имя;Фамилия;Город\r\nИван;Петров;Москва\r\nОльга;Смирнова;Санкт-Петербург\r\n"
 
@@ -375,11 +375,11 @@ def test_rows_iterable_twice(tmp_path: Path, suffix: str) -> None:
 
 def test_file_fingerprint_changes_with_content(tmp_path: Path) -> None:
     path = write(tmp_path, "export.csv", b"Nom;Email\r\nA;a@x.fr\r\n")
-    before = file_fingerprint(path)
+    before = file_fingerprints(path).whole
     assert before == hashlib.sha256(b"Nom;Email\r\nA;a@x.fr\r\n").hexdigest()
-    assert file_fingerprint(path) == before
+    assert file_fingerprints(path).whole == before
     path.write_bytes(b"Nom;Email\r\nA;b@x.fr\r\n")
-    assert file_fingerprint(path) != before
+    assert file_fingerprints(path).whole != before
 
 
 # --- round trip -------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ from convergence.world import (
     stored_decisions,
     sync,
 )
+from rollcall.connectors import report_store
+from rollcall.connectors.database import session_scope
 from rollcall.connectors.roster_files import read_tabs
 from rollcall.transforms.phones import format_national, normalise_phone
 
@@ -287,9 +289,6 @@ def test_the_cast_alone_converges(world: World, tmp_path: Path, database_url: st
 
 def _export_pull(url: str) -> dict:
     """What the last run did with the export (its report's ``this_run``)."""
-    from rollcall.connectors import report_store
-    from rollcall.connectors.database import session_scope
-
     with session_scope(url) as session:
         run = report_store.last_run(session, "convergence")
         assert run is not None and run.summary
