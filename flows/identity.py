@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from rollcall.transforms.survivorship import display_fields
 NEW = "new"
 
 
-def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
+def resolve_campaign(campaign: Campaign, resolving: Callable[[], object] | None = None) -> dict[str, Any]:
     """Resolve every current sign-up into people from scratch, under every stored decision,
     and map the result onto the people who already exist (``transforms.stable_ids``).
 
@@ -40,6 +41,9 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
     against people fixed earlier, makes who is merged with whom a function of the data and
     the decisions alone: a source that arrives a night late, a retry or an edit ends where one
     clean sync would. The matcher resolves a million sign-ups in well under a minute.
+
+    ``resolving``: called once the inputs are known to have changed, before resolving (the
+    nightly sync starts reading the rosters back meanwhile, ``flows.rosters.read_ahead``).
     """
     code = campaign.campaign.code
     with session_scope(campaign.database_url) as session:
@@ -47,6 +51,8 @@ def resolve_campaign(campaign: Campaign) -> dict[str, Any]:
         inputs = store.resolution_inputs(session, code)
         if store.last_resolution_inputs(session, code) == _fingerprint(inputs, campaign):
             return {"unchanged": True, **dict.fromkeys(RESOLUTION_CHANGES, 0)}
+        if resolving is not None:
+            resolving()
         signups = store.current_signups(session, code)
         resolution = _match(session, campaign, signups)
         groups: dict[str, list[int]] = defaultdict(list)

@@ -32,7 +32,7 @@ from rollcall.flows.notify import notify_failure
 from rollcall.flows.progress import StepClock, announce
 from rollcall.flows.report import summarise
 from rollcall.flows.review import apply_review_workbook, write_review_workbook
-from rollcall.flows.rosters import failed_rosters
+from rollcall.flows.rosters import end_read_ahead, failed_rosters
 from rollcall.flows.steps import land_source, normalise_pending, prepare_run, resolve_people, write_rosters
 from rollcall.flows.volunteer_base import mark_returning
 from rollcall.models.campaign import DEFAULT_CONFIG, load_campaign
@@ -162,6 +162,8 @@ def run_sync(
         raise DatabaseUnavailable(
             f"lost database {safe_url(campaign.database_url)} during the sync: {reason}"
         ) from None
+    finally:
+        end_read_ahead(campaign)  # taken by the rosters, unless a step before them failed
     problems = ["sources not synced: " + "; ".join(failures.values())] if failures else []
     if failed_rosters(rosters):
         problems.append(_rosters_message(rosters))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from rollcall.connectors import roster_files, store
 from rollcall.connectors.database import commit_durably, session_scope
 from rollcall.connectors.google_sheets import Modified, RosterSheets, SheetsError
+from rollcall.flows import workbook_read_ahead
 from rollcall.flows.secrets import MissingSecret
 from rollcall.flows.sources import google_sheets
 from rollcall.flows.workbook_push import (
@@ -47,7 +48,6 @@ from rollcall.flows.workbook_push import (
 from rollcall.flows.workbook_writer import PARALLEL_FROM_ROWS, PendingWrite, WorkbookWriter
 from rollcall.models.campaign import Campaign, SiteConfig
 from rollcall.models.ids import registration_number, registration_ref
-from rollcall.models.records import CANCELLED, REGISTERED, RosterEntry, SignupDetails
 from rollcall.models.roster_states import StateWrites, decoded_states, state_writes
 from rollcall.models.roster_tabs import (
     CHANGES_TAB,
@@ -58,15 +58,13 @@ from rollcall.models.roster_tabs import (
     TO_COMPLETE_TAB,
 )
 from rollcall.transforms.answers import flatten_payload
-from rollcall.transforms.roster import registration_details, roster_order
+from rollcall.transforms.roster_entries import SiteRows, site_entries
 from rollcall.transforms.roster_layout import sheet_layouts
 from rollcall.transforms.sheet_roster import (
     NEW,
     RosterLayoutError,
     RosterMerge,
-    SheetEntry,
     rows_holding,
-    sheet_entry,
 )
 from rollcall.transforms.sites import SiteCatalog
 from rollcall.transforms.to_complete import QuarantinedSignup, site_of, waiting_by_site
@@ -103,9 +101,16 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
 
     Google sheets: one Drive listing first says which spreadsheets moved since our last push
     (``_drive_check``); one more after the writes records the ``modifiedTime`` of ours
-    (``_record_written``). An unchanged night costs those two Drive calls, no Sheets request."""
+    (``_record_written``). An unchanged night costs those two Drive calls, no Sheets request.
+
+    Local workbooks the resolve step started reading back (``read_ahead``) are taken from
+    that read when unchanged since (``flows.workbook_read_ahead``)."""
     results: dict[str, Any] = {}
-    with session_scope(campaign.database_url) as session, WorkbookWriter(parallel_from_rows) as writer:
+    with (
+        workbook_read_ahead.claimed(read_ahead_key(campaign)) as ahead,
+        session_scope(campaign.database_url) as session,
+        WorkbookWriter(parallel_from_rows, pool=ahead.handed_over()) as writer,
+    ):
         events = store.sync_events(session, campaign)
         sheets = roster_sheets(session, campaign)
         started = datetime.now(UTC)
@@ -127,8 +132,10 @@ def push_rosters(campaign: Campaign, parallel_from_rows: int = PARALLEL_FROM_ROW
             if prepared.job is None:  # a Google sheet, merged: one client, paced, in turn
                 results[site.code] = _written_ahead(session, campaign, prepared, sheets, modified)
                 continue
-            # this site's workbook is read back, merged and written by a worker while the next
-            # sites are read, and stored once done, in order (flows.workbook_writer)
+            # this site's workbook is read back (or its read ahead loaded), merged and written by
+            # a worker while the next sites are read, and stored once done, in order
+            # (flows.workbook_writer)
+            prepared.job = replace(prepared.job, read_back=ahead.taken(prepared.job.path))
             under_way.append((prepared, writer.submit(prepared.rows, push_workbook, prepared.job)))
             while len(under_way) > writer.ahead:
                 push, pending = under_way.popleft()
@@ -271,6 +278,23 @@ def _record_written(session: Session, campaign: Campaign, sheets, results: dict[
             target.modified_time = seen.time
 
 
+def read_ahead_key(campaign: Campaign) -> tuple[str, str]:
+    return (campaign.database_url, campaign.campaign.code)
+
+
+def read_ahead(campaign: Campaign) -> None:
+    """Start reading the campaign's local roster workbooks back on the core resolving leaves
+    idle (``flows.workbook_read_ahead``): called once a night's sign-ups must be resolved,
+    so its rosters will almost surely be pushed."""
+    local = [campaign.roster_path(site) for site in campaign.sites if site.roster.kind != "google_sheet"]
+    workbook_read_ahead.start(read_ahead_key(campaign), local)
+
+
+def end_read_ahead(campaign: Campaign) -> None:
+    """The read ahead ended if the rosters never took it (an earlier step failed)."""
+    workbook_read_ahead.end(read_ahead_key(campaign))
+
+
 def failed_rosters(results: dict[str, Any]) -> dict[str, str]:
     """Site code -> why its roster was not pushed, for the sites that failed."""
     return {code: r["error"] for code, r in results.items() if r.get("error")}
@@ -311,44 +335,13 @@ def roster_sheets(session: Session, campaign: Campaign) -> RosterSheets | Sheets
         return SheetsError(f"Google credentials unusable ({exc}): fix [google] credentials", "credentials")
 
 
-@dataclass(frozen=True)
-class _SiteRows:
-    """What a site's roster entries are built from, as read: every registration of the event
-    (``store.roster_entries``) and its current sign-ups' details (``store.signup_details``)."""
-
-    every: list[tuple[int, RosterEntry]]
-    details: dict[int, list[SignupDetails]]
-
-    @property
-    def shown_ids(self) -> list[int]:
-        """Registrations shown on the roster: registered or cancelled. Any other status (no
-        consent, removed) is no longer sent, so its row leaves the roster
-        (``transforms.sheet_roster`` rule 6)."""
-        return [rid for rid, entry in self.every if entry.status in (REGISTERED, CANCELLED)]
+def _site_rows(session: Session, event_id: int) -> SiteRows:
+    return SiteRows(store.roster_entries(session, event_id), store.signup_details(session, event_id))
 
 
-def _site_rows(session: Session, event_id: int) -> _SiteRows:
-    return _SiteRows(store.roster_entries(session, event_id), store.signup_details(session, event_id))
-
-
-def _site_entries(campaign: Campaign, rows: _SiteRows) -> tuple[dict[int, SheetEntry], set[str]]:
-    """The roster's entries, in roster order, and every reference of the site's
-    registrations, whatever their status (rule 9)."""
-    labels = {s.name: s.display_name for s in campaign.sources}
-    labelled = functools.cache(lambda names: tuple(labels.get(name, name) for name in names))  # a few distinct
-    shown = [(rid, e) for rid, e in rows.every if e.status in (REGISTERED, CANCELLED)]
-    shown.sort(key=lambda pair: roster_order(pair[1].first_name, pair[1].last_name, pair[1].email))
-    timezone = ZoneInfo(campaign.campaign.timezone)
-    entries = {}
-    for registration_id, entry in shown:
-        entries[registration_id] = sheet_entry(
-            display_id(registration_id),
-            entry,
-            timezone,
-            sources=labelled(entry.sources),
-            details=registration_details(rows.details.get(registration_id, ())),
-        )
-    return entries, {display_id(rid) for rid, _ in rows.every}
+def source_labels(campaign: Campaign) -> dict[str, str]:
+    """Source name -> the name coordinators see on a roster."""
+    return {s.name: s.display_name for s in campaign.sources}
 
 
 def waiting_signups(session: Session, campaign: Campaign) -> dict[str, list[QuarantinedSignup]]:
@@ -521,10 +514,10 @@ def prepare_site(
                 return _unchanged(location, store.shown_count(session, event_id), target.shown or {})
     rows = _site_rows(session, event_id)
     stored_rows = store.roster_state_rows(session, event_id, rows.shown_ids)
-    entries, references = _site_entries(campaign, rows)
+    entries, references = site_entries(rows, source_labels(campaign), campaign.campaign.timezone)
     now = datetime.now(ZoneInfo(campaign.campaign.timezone)).replace(tzinfo=None)
     built_from = RosterInputs(  # the rows' stored states are added where the merge runs
-        list(entries.values()),
+        entries,
         references,
         {},
         {},

@@ -9,6 +9,7 @@ results, parameters or logs.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -20,7 +21,7 @@ from rollcall.connectors.database import session_scope
 from rollcall.flows.identity import resolve_campaign
 from rollcall.flows.landing import land
 from rollcall.flows.normalising import normalise_pending_records
-from rollcall.flows.rosters import push_rosters
+from rollcall.flows.rosters import push_rosters, read_ahead
 from rollcall.models.campaign import load_campaign
 from rollcall.models.errors import RollcallError
 
@@ -84,8 +85,10 @@ def normalise_pending(config_path: str, run_id: int) -> dict[str, Any]:
 
 @task(cache_policy=DERIVED)
 def resolve_people(config_path: str) -> dict[str, Any]:
-    """Every current sign-up resolved into people, ids kept stable (``flows.identity``)."""
-    return resolve_campaign(load_campaign(config_path))
+    """Every current sign-up resolved into people, ids kept stable (``flows.identity``); the
+    local rosters read back meanwhile, for the next step (``flows.rosters.read_ahead``)."""
+    campaign = load_campaign(config_path)
+    return resolve_campaign(campaign, resolving=functools.partial(read_ahead, campaign))
 
 
 @task(cache_policy=DERIVED)

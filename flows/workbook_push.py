@@ -12,11 +12,17 @@ changes, and reading back, merging and building the tabs kept this process busy 
 workers waited for the next write. A +1,000 night at 100k costs 25.9 s of rosters in one
 process (XlsxWriter about 10 s of it); with the whole push in the workers, both cores share
 it (13.7 s, against 15.4 s with the writes alone in the workers).
+A workbook read back ahead of its push, while the sign-ups were resolved
+(``flows.workbook_read_ahead``), is kept as a ``ReadBack``: the push uses it only if the
+workbook still holds the bytes it was read from.
+
 Imports no database or Prefect module: a worker starts with only what it runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -99,6 +105,47 @@ def workbook_tabs(path: Path, leaving: frozenset[str]) -> RosterTabs:
     elsewhere = {tab.title: rows for tab in kept if leaving and (rows := rows_holding(tab.grid, set(leaving)))}
     kept = [tab.without_rows(elsewhere.get(tab.title, ())) for tab in kept]
     return RosterTabs(roster, tabs.get(CHANGES_TAB, []), elsewhere, owned=owned, kept=kept, formats=formats)
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """A workbook's tabs as read back (``workbook_tabs``, no reference leaving), pickled in
+    ``saved``, and the SHA-256 of the bytes they were read from."""
+
+    path: Path
+    digest: str
+    saved: Path
+
+
+def read_back(path: Path, folder: Path) -> ReadBack | None:
+    """Read ``path`` back and keep its tabs in ``folder``; None when it cannot be read
+    (its push then reads it, and reports why) or changed while it was read."""
+    try:
+        before = _digest(path)
+        tabs = workbook_tabs(path, frozenset())
+        if _digest(path) != before:  # saved while read: what was read may be neither version
+            return None
+        saved = folder / f"{before}.pickle"
+        saved.write_bytes(pickle.dumps(tabs, protocol=pickle.HIGHEST_PROTOCOL))
+        return ReadBack(path, before, saved)
+    except Exception:  # noqa: BLE001 - a read ahead only saves time: the push reads it again
+        return None
+
+
+def tabs_read_back(read: ReadBack) -> RosterTabs | None:
+    """The tabs read ahead, if the workbook still holds the bytes they were read from; None
+    otherwise (a coordinator saved it since, or the read is gone): read it again."""
+    try:
+        if _digest(read.path) != read.digest:
+            return None
+        tabs = pickle.loads(read.saved.read_bytes())  # noqa: S301 - written by our worker, in our 700 folder
+    except Exception:  # noqa: BLE001 - the push reads the workbook itself
+        return None
+    return tabs if isinstance(tabs, RosterTabs) else None
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _own_number_columns(roster: Grid, dated: Mapping[int, str]) -> list[int]:
@@ -217,6 +264,8 @@ class WorkbookJob:
     inputs: RosterInputs
     staged: bool = False
     stored_rows: list[StoredRow] | None = None
+    #: the workbook's tabs read ahead (``flows.workbook_read_ahead``), used if it is unchanged
+    read_back: ReadBack | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +332,10 @@ def push_workbook(job: WorkbookJob) -> WorkbookOutcome:
     written beside its place (``WorkbookOutcome.staged``)."""
     stored = decoded_states(job.stored_rows) if job.stored_rows is not None else None
     inputs = job.inputs if stored is None else with_stored_states(job.inputs, stored)
-    tabs = workbook_tabs(job.path, inputs.purged | inputs.erased)
+    leaving = inputs.purged | inputs.erased
+    tabs = tabs_read_back(job.read_back) if job.read_back is not None and not leaving else None
+    if tabs is None:
+        tabs = workbook_tabs(job.path, leaving)
     done = merge_tabs(tabs, inputs)
     owned, grid = done.owned, done.merged.grid
     written = done.changed or any(not same_grid(tab, tabs.owned.get(title, [])) for title, tab in owned.items())

@@ -65,12 +65,14 @@ class PendingWrite(Generic[T]):
 
 class WorkbookWriter(OwnsWorkers):
     """``submit(rows, job, *args, **kwargs)``: ``job(*args, **kwargs)`` started in a worker
-    process when ``rows`` reaches ``from_rows``, else run here at once."""
+    process when ``rows`` reaches ``from_rows``, else run here at once. ``pool``: workers
+    started earlier to use (and end) rather than starting them at the first large job."""
 
-    def __init__(self, from_rows: int = PARALLEL_FROM_ROWS) -> None:
+    def __init__(self, from_rows: int = PARALLEL_FROM_ROWS, pool: ProcessPoolExecutor | None = None) -> None:
         self.from_rows = from_rows
         self.ahead = worker_processes() + 1  # one queued behind each busy worker
-        self._pool: ProcessPoolExecutor | None = None
+        #: started already when given (``flows.workbook_read_ahead``); ended with this writer
+        self._pool: ProcessPoolExecutor | None = pool
 
     def submit(self, rows: int, job: Callable[..., T], *args: Any, **kwargs: Any) -> PendingWrite[T]:
         pending = PendingWrite(functools.partial(job, *args, **kwargs), self)
