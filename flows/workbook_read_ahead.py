@@ -40,8 +40,8 @@ class ReadAhead:
     waits for each read before sending the next: resolving keeps the other core), until
     ``stop_reading``; ``taken(path)``: the read of that workbook, once done.
 
-    ``pool`` is the roster step's own (``WorkbookWriter(pool=...)``): started while
-    resolving, its first worker is ready when the first roster is. Ends (``end``, or leaving
+    ``pool`` is the roster step's own (``WorkbookWriter(pool=...)``, ``handed_over``):
+    started while resolving, its first worker is ready when the first roster is. Ends (``end``, or leaving
     its ``with``) by stopping any worker still its own and removing what was kept."""
 
     def __init__(self, paths: list[Path]) -> None:
@@ -49,20 +49,25 @@ class ReadAhead:
         self.pool: ProcessPoolExecutor | None = spawned_pool(worker_processes()) if paths else None
         self._reads: dict[Path, Future[ReadBack | None]] = {}
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._feeder = threading.Thread(target=self._feed, args=(paths,), name="rollcall-read-ahead", daemon=True)
         if paths:
             self._feeder.start()
 
     def _feed(self, paths: list[Path]) -> None:
+        pool, folder = self.pool, self._folder
+        if pool is None or folder is None:
+            return
         for path in paths:
-            if self._stop.is_set() or self.pool is None or self._folder is None:
-                return
-            future = submitted(self.pool, read_back, path, self._folder)
-            if future is None:
-                return
-            self._reads[path] = future
+            with self._lock:  # no read sent once the roster step has said stop
+                if self._stop.is_set():
+                    return
+                future = submitted(pool, read_back, path, folder)
+                if future is None:
+                    return
+                self._reads[path] = future
             try:
-                future.result()
+                future.result()  # one read at a time: resolving keeps the other core
             except Exception:  # noqa: BLE001 - a worker lost: no more reads, the pushes read
                 return
 
@@ -76,7 +81,8 @@ class ReadAhead:
     def stop_reading(self) -> None:
         """No read started after this one: the rosters are being pushed and need both cores.
         The read under way finishes, and may be taken."""
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
 
     def handed_over(self) -> ProcessPoolExecutor | None:
         """The pool, for the roster step's writer to use and end."""
