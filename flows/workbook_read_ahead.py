@@ -120,14 +120,21 @@ class ReadAhead:
 _UNDER_WAY: dict[tuple[str, str], ReadAhead] = {}
 
 
-def start(key: tuple[str, str], paths: list[Path]) -> None:
-    """Start reading these workbooks back (those that exist), ending any earlier read of the
-    same campaign."""
+#: A workbook smaller than this (about 1,700 rows) is left to its push to read: starting a
+#: worker costs more than reading it, and its push runs in this process anyway
+#: (``flows.workbook_writer.PARALLEL_FROM_ROWS``). A test's or a small campaign's night
+#: then starts no process.
+READ_AHEAD_FROM_BYTES = 200_000
+
+
+def start(key: tuple[str, str], paths: list[Path], from_bytes: int = READ_AHEAD_FROM_BYTES) -> None:
+    """Start reading these workbooks back (those that exist, of ``from_bytes`` or more),
+    ending any earlier read of the same campaign."""
     end(key)
-    existing = [path for path in paths if path.is_file()]
-    if existing:
-        _UNDER_WAY[key] = ReadAhead(existing)
-        log.debug("reading %d roster workbooks back while resolving", len(existing))
+    large = [path for path in paths if path.is_file() and path.stat().st_size >= from_bytes]
+    if large:
+        _UNDER_WAY[key] = ReadAhead(large)
+        log.debug("reading %d roster workbooks back while resolving", len(large))
 
 
 def claimed(key: tuple[str, str]) -> ReadAhead:

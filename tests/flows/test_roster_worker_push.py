@@ -433,3 +433,50 @@ def test_each_rosters_states_are_on_disk_before_it_is_replaced(
 
     assert all(r["written"] for r in results.values())
     assert done == ["synced", "replaced"] * len(results)
+
+
+def test_workbooks_pushed_from_their_read_ahead_equal_those_read_at_the_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    """Read ahead while resolving (``flows.workbook_read_ahead``), then one roster saved by
+    its coordinator before the push: the rosters and states equal a push that read every
+    workbook itself, the saved one's edit kept."""
+    from rollcall.flows import workbook_read_ahead
+    from rollcall.flows.rosters import push_rosters, read_ahead_key
+
+    here = synced_campaign(tmp_path / "here", monkeypatch)
+    paris = next((here / "var/rosters").glob("PAR *.xlsx"))
+    book = load_workbook(paris)
+    notes = [c.column for c in book["Inscrits"][1] if c.value == "Notes"][0]
+    book["Inscrits"].cell(row=2, column=notes).value = "Rappeler jeudi"
+    book.save(paris)
+    ahead = tmp_path / "ahead"
+    shutil.copytree(here, ahead)
+    results = {}
+    for folder in (here, ahead):
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{folder / 'rollcall.db'}")
+        campaign = load_campaign(folder / "campaign.toml")
+        rosters = sorted((folder / "var/rosters").glob("*.xlsx"))
+        if folder == ahead:
+            workbook_read_ahead.start(read_ahead_key(campaign), rosters, from_bytes=0)
+            reading = workbook_read_ahead._UNDER_WAY[read_ahead_key(campaign)]
+            reading._feeder.join(timeout=60)  # every workbook read, as after a long resolve
+        marseille = next((folder / "var/rosters").glob("MRS *.xlsx"))  # saved after it was read
+        book = load_workbook(marseille)
+        book["Inscrits"].cell(row=2, column=notes).value = "Arrive à 10 h"
+        book.save(marseille)
+        results[folder.name] = push_rosters(campaign, parallel_from_rows=0)
+    assert not reading._reads.get(next((ahead / "var/rosters").glob("PAR *.xlsx")))  # Paris's read was taken
+    assert reading.pool is None  # handed to the writer, ended with the step
+
+    def without_location(result: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+        return {code: {k: v for k, v in r.items() if k != "location"} for code, r in result.items()}
+
+    assert without_location(results["ahead"]) == without_location(results["here"])
+    pushed = sorted(code for code, r in results["here"].items() if not r.get("unchanged"))
+    assert pushed == ["MRS", "PAR"]  # their notes read and stored; the other rosters skipped
+    assert workbooks(ahead / "var/rosters") == workbooks(here / "var/rosters")
+    assert stored(f"sqlite:///{ahead / 'rollcall.db'}") == stored(f"sqlite:///{here / 'rollcall.db'}")
+    states = stored(f"sqlite:///{ahead / 'rollcall.db'}")[0]
+    assert {"Rappeler jeudi", "Arrive à 10 h"} <= {state[4] for state in states}

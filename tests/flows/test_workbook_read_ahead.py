@@ -93,6 +93,14 @@ def test_an_erasure_reads_the_workbook_whatever_was_read_ahead(tmp_path: Path) -
     assert written_tabs(path)["Covoiturage"] == []
 
 
+def test_a_small_workbook_is_left_to_its_push(tmp_path: Path) -> None:
+    path = tmp_path / "PAR Paris.xlsx"
+    pushed_once(path)  # two rows: a few kilobytes
+    key = ("sqlite:///nowhere.db", "small-campaign")
+    workbook_read_ahead.start(key, [path])
+    assert key not in workbook_read_ahead._UNDER_WAY  # no worker started
+
+
 def test_a_lost_read_ahead_means_the_workbook_is_read(tmp_path: Path) -> None:
     path = tmp_path / "PAR Paris.xlsx"
     pushed_once(path)
@@ -127,7 +135,7 @@ def test_a_sync_that_ends_before_its_rosters_ends_the_read_ahead(tmp_path: Path)
     path = tmp_path / "PAR Paris.xlsx"
     pushed_once(path)
     key = ("sqlite:///nowhere.db", "test-campaign")
-    workbook_read_ahead.start(key, [path, tmp_path / "never written.xlsx"])
+    workbook_read_ahead.start(key, [path, tmp_path / "never written.xlsx"], from_bytes=0)
     started = workbook_read_ahead._UNDER_WAY[key]
     workbook_read_ahead.end(key)
     assert started.pool is None
