@@ -661,7 +661,7 @@ def _push_fingerprint(
     settings = {
         "site": site.model_dump(mode="json"),
         "timezone": campaign.campaign.timezone,
-        "labels": {s.name: s.display_name for s in campaign.sources},
+        "labels": source_labels(campaign),
     }
     digest = hashlib.sha256()
     for part in (_roster_code(), json.dumps(settings, sort_keys=True), content, inputs, repr(waiting)):
