@@ -6,12 +6,13 @@ its workbook back (``flows.workbook_push.workbook_tabs``): 1.9 s of CPU for the 
 workbooks of a 100,000-sign-up campaign, in the roster step, where both cores are busy.
 Resolving runs on one core, and the workbooks do not depend on it. So once a night
 re-resolves (``start``), a worker process reads each local workbook back, one at a time,
-in site order, and keeps what it read, pickled, in a private temporary folder (``flows.workbook_push.ReadBack``).
-That site's push loads it instead of reading the workbook (a tenth of the time), but only if
-the workbook still holds the very bytes that were read (their SHA-256, ``tabs_read_back``);
-otherwise, or when anything about the saved read fails, the push reads the workbook as
-always. A read not finished when the rosters start is not waited for. The workers are the
-roster step's own: started while resolving, the first is ready when the first roster is.
+in site order, and keeps what it read, pickled, in a private temporary folder
+(``flows.workbook_push.ReadBack``). That site's push loads it instead of reading the
+workbook (a tenth of the time), but only if the workbook still holds the very bytes that
+were read (their SHA-256, ``tabs_read_back``); otherwise, or when anything about the saved
+read fails, the push reads the workbook as always. A read not finished when the rosters
+start is not waited for. The workers are the roster step's own: started while resolving,
+the first is ready when the first roster is.
 
 The pickles hold what the rosters hold (people's names and contacts): the folder is the
 user's alone (``mkdtemp``, mode 700) and removed once the rosters are pushed or the sync
@@ -30,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rollcall.flows.workbook_push import ReadBack, read_back
-from rollcall.flows.worker_pool import spawned_pool, submitted, worker_processes
+from rollcall.flows.worker_pool import spawned_pool, stop_broken, submitted, worker_processes
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ class ReadAhead:
     ``stop_reading``; ``taken(path)``: the read of that workbook, once done.
 
     ``pool`` is the roster step's own (``WorkbookWriter(pool=...)``, ``handed_over``):
-    started while resolving, its first worker is ready when the first roster is. Ends (``end``, or leaving
-    its ``with``) by stopping any worker still its own and removing what was kept."""
+    started while resolving, its first worker is ready when the first roster is. Ends
+    (``end``, or leaving its ``with``) by stopping any worker still its own and removing
+    what was kept."""
 
     def __init__(self, paths: list[Path]) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="rollcall-read-")) if paths else None
@@ -95,9 +97,7 @@ class ReadAhead:
         pool, self.pool = self.pool, None
         if pool is not None:
             workers = list((getattr(pool, "_processes", None) or {}).values())
-            for process in workers:
-                process.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_broken(pool)  # its workers killed: a read stopped loses nothing
             for process in workers:
                 process.join(timeout=5)  # gone before its folder is
         if self._feeder.is_alive():

@@ -49,7 +49,8 @@ def test_a_read_ahead_holds_what_reading_the_workbook_gives(tmp_path: Path) -> N
 def test_a_push_given_its_read_ahead_ends_as_one_that_reads_the_workbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     night = pushed_once(tmp_path / "a" / "PAR Paris.xlsx")
     shutil.copyfile(night.path, tmp_path / "b" / "PAR Paris.xlsx")
     read = read_back(night.path, tmp_path)
